@@ -1,0 +1,436 @@
+//! Lowering sqlparser ASTs to catalog facts: tables, constraints, indexes and views.
+//!
+//! The only importer of `sqlparser::ast`. Each function takes one parsed statement and the
+//! name resolver of the statement's position in the dump, and adds facts to the catalog. The
+//! AST is dropped right after, so memory stays flat however large the dump is.
+
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    AlterTableOperation, ColumnOption, ConstraintReferenceMatchKind, CreateIndex, CreateTable,
+    CreateView, DataType, DeferrableInitial, Expr, GeneratedAs, Ident, ObjectName, ObjectNamePart,
+    Query, ReferentialAction, TableConstraint, TableFactor, Visit, Visitor,
+};
+
+use crate::catalog::{
+    Check, Column, ColumnRef, FkAction, FkMatch, ForeignKey, Identity, Index, Key, QName, Table,
+    TableKind, View,
+};
+use crate::dump::read::Ctx;
+
+/// Folds an identifier as Postgres does: quoted ones keep their case.
+pub fn ident(i: &Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_lowercase()
+    }
+}
+
+/// The parts of an object name, folded.
+pub fn parts(n: &ObjectName) -> Vec<String> {
+    n.0.iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) => ident(i),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+fn action(a: Option<ReferentialAction>) -> FkAction {
+    match a {
+        None | Some(ReferentialAction::NoAction) => FkAction::NoAction,
+        Some(ReferentialAction::Restrict) => FkAction::Restrict,
+        Some(ReferentialAction::Cascade) => FkAction::Cascade,
+        Some(ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ReferentialAction::SetDefault) => FkAction::SetDefault,
+    }
+}
+
+/// Postgres's default constraint name: `table_col1_col2_suffix`, cut to 63 bytes.
+fn default_name(table: &str, cols: &[String], suffix: &str) -> String {
+    let mut base = table.to_string();
+    if !cols.is_empty() {
+        base.push('_');
+        base.push_str(&cols.join("_"));
+    }
+    let max = 63 - suffix.len() - 1;
+    if base.len() > max {
+        let mut cut = max;
+        while !base.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        base.truncate(cut);
+    }
+    format!("{base}_{suffix}")
+}
+
+fn index_col_text(e: &Expr) -> String {
+    match e {
+        Expr::Identifier(i) => ident(i),
+        other => other.to_string(),
+    }
+}
+
+/// Adds the facts of one table constraint on `table`.
+fn constraint(ctx: &mut Ctx<'_>, table: &QName, c: &TableConstraint, not_valid: bool) {
+    match c {
+        TableConstraint::PrimaryKey(pk) => {
+            let columns: Vec<String> = pk
+                .columns
+                .iter()
+                .map(|c| index_col_text(&c.column.expr))
+                .collect();
+            let name = pk.name.as_ref().map(ident);
+            if let Some(t) = ctx.cat.table_mut(table) {
+                for col in &mut t.columns {
+                    if columns.contains(&col.name) {
+                        col.not_null = true;
+                    }
+                }
+                t.primary_key = Some(Key { name, columns });
+            } else {
+                ctx.orphan(table, "PRIMARY KEY");
+            }
+        }
+        TableConstraint::Unique(u) => {
+            let columns = u
+                .columns
+                .iter()
+                .map(|c| index_col_text(&c.column.expr))
+                .collect();
+            let name = u.name.as_ref().map(ident);
+            match ctx.cat.table_mut(table) {
+                Some(t) => t.unique.push(Key { name, columns }),
+                None => ctx.orphan(table, "UNIQUE"),
+            }
+        }
+        TableConstraint::Check(ch) => {
+            let name = ch.name.as_ref().map(ident);
+            let expr = ch.expr.to_string();
+            match ctx.cat.table_mut(table) {
+                Some(t) => t.checks.push(Check { name, expr }),
+                None => ctx.orphan(table, "CHECK"),
+            }
+        }
+        TableConstraint::ForeignKey(fk) => {
+            let columns: Vec<String> = fk.columns.iter().map(ident).collect();
+            let references = ctx.resolve_rel(&parts(&fk.foreign_table));
+            let referenced_columns: Vec<String> = fk.referred_columns.iter().map(ident).collect();
+            let (deferrable, initially_deferred) = match &fk.characteristics {
+                Some(ch) => {
+                    let deferred = matches!(ch.initially, Some(DeferrableInitial::Deferred));
+                    (ch.deferrable.unwrap_or(false) || deferred, deferred)
+                }
+                None => (false, false),
+            };
+            let name = fk
+                .name
+                .as_ref()
+                .map(ident)
+                .unwrap_or_else(|| default_name(&table.name, &columns, "fkey"));
+            let fk = ForeignKey {
+                name,
+                table: table.clone(),
+                columns,
+                references,
+                referenced_columns,
+                on_delete: action(fk.on_delete),
+                on_update: action(fk.on_update),
+                deferrable,
+                initially_deferred,
+                match_kind: match fk.match_kind {
+                    Some(ConstraintReferenceMatchKind::Full) => FkMatch::Full,
+                    Some(ConstraintReferenceMatchKind::Partial) => FkMatch::Partial,
+                    _ => FkMatch::Simple,
+                },
+                not_valid,
+                span: ctx.span,
+            };
+            ctx.cat.foreign_keys.push(fk);
+        }
+        _ => {}
+    }
+}
+
+fn is_serial(t: &DataType) -> Option<&'static str> {
+    let s = t.to_string().to_lowercase();
+    match s.as_str() {
+        "serial" | "serial4" => Some("integer"),
+        "bigserial" | "serial8" => Some("bigint"),
+        "smallserial" | "serial2" => Some("smallint"),
+        _ => None,
+    }
+}
+
+/// `CREATE [UNLOGGED | FOREIGN] TABLE`.
+pub fn create_table(ctx: &mut Ctx<'_>, ct: &CreateTable, kind: TableKind) {
+    let name = ctx.qualify(&parts(&ct.name));
+    let mut columns = Vec::with_capacity(ct.columns.len());
+    let mut inline: Vec<(TableConstraint, String)> = Vec::new();
+    let mut owned_seqs = Vec::new();
+    for c in &ct.columns {
+        let cname = ident(&c.name);
+        let mut data_type = c.data_type.to_string().to_lowercase();
+        let mut col = Column {
+            name: cname.clone(),
+            data_type: String::new(),
+            not_null: false,
+            default: None,
+            identity: None,
+            generated: None,
+        };
+        if let Some(base) = is_serial(&c.data_type) {
+            data_type = base.to_string();
+            let seq = QName::new(&name.schema, format!("{}_{}_seq", name.name, cname));
+            col.default = Some(format!("nextval('{}'::regclass)", seq));
+            col.not_null = true;
+            owned_seqs.push((seq, cname.clone(), false));
+        }
+        col.data_type = data_type;
+        for opt in &c.options {
+            let cons_name = opt.name.clone();
+            match &opt.option {
+                ColumnOption::NotNull => col.not_null = true,
+                ColumnOption::Default(e) => col.default = Some(e.to_string()),
+                ColumnOption::Generated {
+                    generated_as,
+                    generation_expr,
+                    ..
+                } => match generation_expr {
+                    Some(e) => col.generated = Some(e.to_string()),
+                    None => {
+                        col.identity = Some(match generated_as {
+                            GeneratedAs::ByDefault => Identity::ByDefault,
+                            _ => Identity::Always,
+                        });
+                        col.not_null = true;
+                        let seq = QName::new(&name.schema, format!("{}_{}_seq", name.name, cname));
+                        owned_seqs.push((seq, cname.clone(), true));
+                    }
+                },
+                ColumnOption::PrimaryKey(pk) => {
+                    let mut pk = pk.clone();
+                    pk.name = pk.name.or(cons_name);
+                    pk.columns = vec![sqlparser::ast::IndexColumn {
+                        column: sqlparser::ast::OrderByExpr {
+                            expr: Expr::Identifier(c.name.clone()),
+                            options: Default::default(),
+                            with_fill: None,
+                        },
+                        operator_class: None,
+                    }];
+                    col.not_null = true;
+                    inline.push((TableConstraint::PrimaryKey(pk), cname.clone()));
+                }
+                ColumnOption::Unique(u) => {
+                    let mut u = u.clone();
+                    u.name = u.name.or(cons_name);
+                    u.columns = vec![sqlparser::ast::IndexColumn {
+                        column: sqlparser::ast::OrderByExpr {
+                            expr: Expr::Identifier(c.name.clone()),
+                            options: Default::default(),
+                            with_fill: None,
+                        },
+                        operator_class: None,
+                    }];
+                    inline.push((TableConstraint::Unique(u), cname.clone()));
+                }
+                ColumnOption::ForeignKey(fk) => {
+                    let mut fk = fk.clone();
+                    fk.name = fk.name.or(cons_name);
+                    fk.columns = vec![c.name.clone()];
+                    inline.push((TableConstraint::ForeignKey(fk), cname.clone()));
+                }
+                ColumnOption::Check(ch) => {
+                    let mut ch = ch.clone();
+                    ch.name = ch.name.or(cons_name);
+                    inline.push((TableConstraint::Check(ch), cname.clone()));
+                }
+                _ => {}
+            }
+        }
+        columns.push(col);
+    }
+    let partitioned = ct.partition_by.is_some();
+    let table = Table {
+        schema: name.schema.clone(),
+        name: name.name.clone(),
+        kind: if partitioned {
+            TableKind::Partitioned
+        } else {
+            kind
+        },
+        unlogged: ct.unlogged,
+        partition_of: ct.partition_of.as_ref().map(|p| ctx.resolve_rel(&parts(p))),
+        inherits: ct
+            .inherits
+            .iter()
+            .flatten()
+            .map(|p| ctx.resolve_rel(&parts(p)))
+            .collect(),
+        columns,
+        primary_key: None,
+        unique: Vec::new(),
+        checks: Vec::new(),
+        owner: None,
+        span: ctx.span,
+    };
+    ctx.cat.add_table(table);
+    for (seq, col, identity) in owned_seqs {
+        ctx.add_owned_sequence(
+            seq,
+            ColumnRef {
+                table: name.clone(),
+                column: col,
+            },
+            identity,
+        );
+    }
+    for c in &ct.constraints {
+        constraint(ctx, &name, c, false);
+    }
+    for (c, col) in &inline {
+        let mut c = c.clone();
+        if let TableConstraint::ForeignKey(fk) = &mut c {
+            if fk.name.is_none() {
+                fk.name = Some(Ident::with_quote(
+                    '"',
+                    default_name(&name.name, std::slice::from_ref(col), "fkey"),
+                ));
+            }
+        }
+        if let TableConstraint::PrimaryKey(pk) = &mut c {
+            if pk.name.is_none() {
+                pk.name = Some(Ident::with_quote('"', format!("{}_pkey", name.name)));
+            }
+        }
+        constraint(ctx, &name, &c, false);
+    }
+}
+
+/// `ALTER TABLE ... ADD CONSTRAINT ...` (the other actions go through the recognizers).
+/// Returns false when an operation carried no facts this function knows.
+pub fn alter_table(ctx: &mut Ctx<'_>, name: &ObjectName, ops: &[AlterTableOperation]) -> bool {
+    let table = ctx.resolve_rel(&parts(name));
+    let mut all = true;
+    for op in ops {
+        match op {
+            AlterTableOperation::AddConstraint {
+                constraint: c,
+                not_valid,
+            } => {
+                let mut c = c.clone();
+                if let TableConstraint::PrimaryKey(pk) = &mut c {
+                    if pk.name.is_none() {
+                        pk.name = Some(Ident::with_quote('"', format!("{}_pkey", table.name)));
+                    }
+                }
+                constraint(ctx, &table, &c, *not_valid);
+            }
+            _ => all = false,
+        }
+    }
+    all
+}
+
+/// `CREATE [UNIQUE] INDEX`; `only` is true for `ON ONLY` (removed from the text before parsing).
+pub fn create_index(ctx: &mut Ctx<'_>, ci: &CreateIndex, only: bool) {
+    let table = ctx.resolve_rel(&parts(&ci.table_name));
+    let name = match &ci.name {
+        Some(n) => {
+            let p = parts(n);
+            QName::new(table.schema.clone(), p.last().cloned().unwrap_or_default())
+        }
+        None => {
+            let cols: Vec<String> = ci
+                .columns
+                .iter()
+                .map(|c| index_col_text(&c.column.expr))
+                .collect();
+            QName::new(
+                table.schema.clone(),
+                default_name(&table.name, &cols, "idx"),
+            )
+        }
+    };
+    let idx = Index {
+        name,
+        table,
+        unique: ci.unique,
+        method: ci
+            .using
+            .as_ref()
+            .map_or_else(|| "btree".to_string(), |u| u.to_string().to_lowercase()),
+        columns: ci
+            .columns
+            .iter()
+            .map(|c| index_col_text(&c.column.expr))
+            .collect(),
+        predicate: ci.predicate.as_ref().map(|p| p.to_string()),
+        only,
+        attached_to: None,
+        span: ctx.span,
+    };
+    ctx.cat.indexes.push(idx);
+}
+
+#[derive(Default)]
+struct Relations {
+    names: Vec<ObjectName>,
+    ctes: BTreeSet<String>,
+}
+
+impl Visitor for Relations {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                self.ctes.insert(ident(&cte.alias.name));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, tf: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table {
+            name, args: None, ..
+        } = tf
+        {
+            self.names.push(name.clone());
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The relations a query reads, resolved, sorted and unique (CTE names excluded).
+pub fn query_reads(ctx: &Ctx<'_>, q: &Query) -> Vec<QName> {
+    let mut r = Relations::default();
+    let _ = q.visit(&mut r);
+    let mut out = BTreeSet::new();
+    for n in &r.names {
+        let p = parts(n);
+        if p.len() == 1 && r.ctes.contains(&p[0]) {
+            continue;
+        }
+        out.insert(ctx.resolve_rel(&p));
+    }
+    out.into_iter().collect()
+}
+
+/// `CREATE [MATERIALIZED] VIEW`.
+pub fn create_view(ctx: &mut Ctx<'_>, cv: &CreateView) {
+    let name = ctx.qualify(&parts(&cv.name));
+    let reads = query_reads(ctx, &cv.query)
+        .into_iter()
+        .filter(|r| *r != name)
+        .collect();
+    ctx.cat.views.push(View {
+        name,
+        materialized: cv.materialized,
+        reads,
+        span: ctx.span,
+    });
+}

@@ -1,0 +1,504 @@
+//! The reader: one pass over every statement of every file, dispatching each to sqlparser
+//! lowering or a recognizer by its first keywords, and resolving names with the `search_path`
+//! the dump sets as it goes.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sqlparser::parser::Parser;
+
+use crate::catalog::{Catalog, ColumnRef, QName, Sequence, TableKind, Unparsed};
+use crate::dump::dialect::Dialect;
+use crate::dump::lex::{tokenize, Tokens};
+use crate::dump::split::{split, PieceKind};
+use crate::dump::{lower, recognize};
+use crate::source::{SourceFile, Span};
+
+/// How to read a dump.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The dump's dialect.
+    pub dialect: Dialect,
+}
+
+/// Reader state shared by lowering and recognizers: the catalog being built, the span of the
+/// current statement and the names in scope.
+pub struct Ctx<'s> {
+    /// The catalog being built.
+    pub cat: Catalog,
+    /// Span of the statement being read.
+    pub span: Span,
+    /// The current `search_path` (without `pg_catalog` unless listed).
+    pub search_path: Vec<String>,
+    /// Every relation (table, view, sequence) defined so far, for resolving unqualified names.
+    relations: BTreeSet<QName>,
+    /// Index of each sequence in `cat.sequences`.
+    seqs: HashMap<QName, usize>,
+    /// Text of the current file.
+    pub text: &'s str,
+    /// Offset of the current statement's body in the file.
+    pub base: usize,
+}
+
+impl Ctx<'_> {
+    fn creation_schema(&self) -> String {
+        self.search_path
+            .iter()
+            .find(|s| s.as_str() != "pg_catalog" && !s.starts_with('$'))
+            .cloned()
+            .unwrap_or_else(|| "public".to_string())
+    }
+
+    /// The name a `CREATE` of `parts` creates.
+    pub fn qualify(&self, parts: &[String]) -> QName {
+        match parts {
+            [] => QName::new(self.creation_schema(), ""),
+            [n] => QName::new(self.creation_schema(), n.clone()),
+            [.., s, n] => QName::new(s.clone(), n.clone()),
+        }
+    }
+
+    /// The relation `parts` refers to: the first schema of the search path that has it.
+    pub fn resolve_rel(&self, parts: &[String]) -> QName {
+        if let [n] = parts {
+            for s in &self.search_path {
+                let q = QName::new(s.clone(), n.clone());
+                if self.relations.contains(&q) {
+                    return q;
+                }
+            }
+            if n.starts_with("pg_") {
+                return QName::new("pg_catalog", n.clone());
+            }
+        }
+        self.qualify(parts)
+    }
+
+    /// Records a relation name so later unqualified references resolve to it.
+    pub fn define(&mut self, q: QName) {
+        self.relations.insert(q);
+    }
+
+    /// A constraint or action on a table the dump never defined.
+    pub fn orphan(&mut self, table: &QName, what: &str) {
+        self.cat.unparsed.push(Unparsed {
+            head: what.to_string(),
+            object: Some(table.to_string()),
+            reason: format!("{what} on {table}, a table this dump does not define"),
+            span: self.span,
+        });
+    }
+
+    /// Adds or updates a sequence owned by a column.
+    pub fn add_owned_sequence(&mut self, seq: QName, owner: ColumnRef, identity: bool) {
+        self.define(seq.clone());
+        match self.sequence_mut(&seq) {
+            Some(s) => {
+                s.owned_by = Some(owner);
+                s.identity |= identity;
+            }
+            None => self.push_sequence(Sequence {
+                name: seq,
+                owned_by: Some(owner),
+                used_by: Vec::new(),
+                identity,
+                span: self.span,
+            }),
+        }
+    }
+
+    /// The sequence of that name, if defined so far.
+    pub fn sequence_mut(&mut self, name: &QName) -> Option<&mut Sequence> {
+        let i = *self.seqs.get(name)?;
+        self.cat.sequences.get_mut(i)
+    }
+
+    /// Adds a new sequence.
+    pub fn push_sequence(&mut self, s: Sequence) {
+        self.define(s.name.clone());
+        self.seqs.insert(s.name.clone(), self.cat.sequences.len());
+        self.cat.sequences.push(s);
+    }
+
+    /// Records the current statement as unparsed.
+    pub fn unparsed(&mut self, head: String, object: Option<String>, reason: String) {
+        self.cat.stats.unparsed += 1;
+        self.cat.unparsed.push(Unparsed {
+            head,
+            object,
+            reason,
+            span: self.span,
+        });
+    }
+}
+
+/// Reads dumps into one catalog. Never fails: statements it cannot read are kept in
+/// [`Catalog::unparsed`] with their lines (callers decide whether that is an error).
+pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
+    let mut cat = Catalog::default();
+    cat.files = sources.iter().map(|s| s.path.clone()).collect();
+    let mut ctx = Ctx {
+        cat,
+        span: Span::default(),
+        search_path: vec!["public".to_string()],
+        relations: BTreeSet::new(),
+        seqs: HashMap::new(),
+        text: "",
+        base: 0,
+    };
+    for (fi, src) in sources.iter().enumerate() {
+        ctx.text = &src.text;
+        let pieces = split(&src.text, opts.dialect);
+        for p in &pieces {
+            ctx.span = Span {
+                file: fi as u32,
+                start: p.body as u32,
+                end: p.body_end as u32,
+                line: src.line_of(p.body),
+            };
+            ctx.base = p.body;
+            match p.kind {
+                PieceKind::Statement => {
+                    ctx.cat.stats.statements += 1;
+                    let sql = p.sql(&src.text);
+                    if opts.dialect == Dialect::MySql {
+                        let toks = tokenize(sql, 4, true);
+                        ctx.unparsed(
+                            head_words(&toks),
+                            None,
+                            "MySQL dumps are split but not yet read".into(),
+                        );
+                    } else {
+                        statement(&mut ctx, sql);
+                    }
+                }
+                PieceKind::Meta => ctx.cat.stats.psql_lines += 1,
+                PieceKind::CopyData | PieceKind::Delimiter | PieceKind::Trivia => {}
+            }
+        }
+    }
+    finish(&mut ctx);
+    ctx.cat
+}
+
+/// The first keywords of a statement, uppercased, for messages.
+pub fn head_words(t: &Tokens<'_>) -> String {
+    let mut out = Vec::new();
+    for i in 0..t.len().min(4) {
+        if t.kind(i) != Some(crate::dump::lex::Tok::Word) {
+            break;
+        }
+        let w = t.raw(i).to_uppercase();
+        let stop = !out.is_empty() && !KEYWORDS.contains(&w.as_str());
+        if stop {
+            break;
+        }
+        out.push(w);
+    }
+    out.join(" ")
+}
+
+const KEYWORDS: &[&str] = &[
+    "TABLE",
+    "INDEX",
+    "UNIQUE",
+    "VIEW",
+    "MATERIALIZED",
+    "SEQUENCE",
+    "FUNCTION",
+    "PROCEDURE",
+    "TRIGGER",
+    "TYPE",
+    "DOMAIN",
+    "SCHEMA",
+    "EXTENSION",
+    "POLICY",
+    "OPERATOR",
+    "CLASS",
+    "FAMILY",
+    "TEXT",
+    "SEARCH",
+    "CONFIGURATION",
+    "DICTIONARY",
+    "PARSER",
+    "TEMPLATE",
+    "EVENT",
+    "PUBLICATION",
+    "SUBSCRIPTION",
+    "CAST",
+    "COLLATION",
+    "CONVERSION",
+    "LANGUAGE",
+    "PROCEDURAL",
+    "OR",
+    "REPLACE",
+    "AGGREGATE",
+    "FOREIGN",
+    "DATA",
+    "WRAPPER",
+    "SERVER",
+    "USER",
+    "MAPPING",
+    "RULE",
+    "DEFAULT",
+    "PRIVILEGES",
+    "ON",
+    "STATISTICS",
+    "ACCESS",
+    "METHOD",
+    "UNLOGGED",
+    "CONSTRAINT",
+    "LARGE",
+    "OBJECT",
+    "TRUSTED",
+    "TRANSFORM",
+    "ROLE",
+    "GROUP",
+    "TABLESPACE",
+    "DATABASE",
+];
+
+fn parse_one(sql: &str) -> Result<sqlparser::ast::Statement, String> {
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    match Parser::parse_sql(&dialect, sql) {
+        Ok(mut v) if v.len() == 1 => Ok(v.remove(0)),
+        Ok(v) => Err(format!(
+            "expected one statement, sqlparser read {}",
+            v.len()
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn statement(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, 12, false);
+    if t.is_empty() {
+        ctx.cat.stats.ignored += 1;
+        return;
+    }
+    let w0 = t.raw(0).to_ascii_uppercase();
+    match w0.as_str() {
+        "CREATE" => create(ctx, sql, &t),
+        "ALTER" => alter(ctx, sql, &t),
+        "SET" | "RESET" | "SELECT" | "INSERT" | "COPY" | "DROP" | "BEGIN" | "COMMIT" | "START"
+        | "END" | "ANALYZE" | "VACUUM" | "CHECKPOINT" | "SHOW" | "DISCARD" | "REFRESH"
+        | "ROLLBACK" | "DO" | "LOCK" | "NOTIFY" | "LISTEN" | "DELETE" | "UPDATE" | "TRUNCATE" => {
+            if w0 == "SET" || w0 == "SELECT" {
+                recognize::search_path(ctx, sql);
+            }
+            if w0 == "DO" || w0 == "INSERT" || w0 == "UPDATE" || w0 == "DELETE" {
+                // Data or code that runs at load time: no schema facts, but worth a look.
+                if w0 == "DO" {
+                    let reason = "anonymous code block: runs at load time, not read".to_string();
+                    ctx.unparsed(head_words(&t), None, reason);
+                    return;
+                }
+            }
+            ctx.cat.stats.ignored += 1;
+        }
+        "COMMENT" => recognize::comment(ctx, sql),
+        "GRANT" | "REVOKE" => recognize::grant(ctx, sql),
+        _ => {
+            let head = head_words(&t);
+            ctx.unparsed(head, None, "not recognized".into());
+        }
+    }
+}
+
+fn create(ctx: &mut Ctx<'_>, sql: &str, t: &Tokens<'_>) {
+    let mut i = 1;
+    if t.are(i, &["OR", "REPLACE"]) {
+        i += 2;
+    }
+    let kind = t.raw(i).to_ascii_uppercase();
+    match kind.as_str() {
+        "TABLE" | "UNLOGGED" | "TEMP" | "TEMPORARY" | "GLOBAL" | "LOCAL" => {
+            table(ctx, sql, TableKind::Ordinary)
+        }
+        "FOREIGN" if t.is(i + 1, "TABLE") => table(ctx, sql, TableKind::Foreign),
+        "UNIQUE" | "INDEX" => index(ctx, sql, t),
+        "VIEW" | "MATERIALIZED" | "RECURSIVE" => view(ctx, sql),
+        "SEQUENCE" => recognize::create_sequence(ctx, sql),
+        "FUNCTION" | "PROCEDURE" | "AGGREGATE" => recognize::create_function(ctx, sql),
+        "TRIGGER" | "CONSTRAINT" => recognize::create_trigger(ctx, sql),
+        "TYPE" | "DOMAIN" => recognize::create_type(ctx, sql),
+        "SCHEMA" | "EXTENSION" => recognize::create_schema_or_extension(ctx, sql),
+        "POLICY" => recognize::create_policy(ctx, sql),
+        _ => {
+            let head = head_words(t);
+            let object = recognize::object_name(ctx, t);
+            ctx.unparsed(head, object, "not recognized".into());
+        }
+    }
+}
+
+fn table(ctx: &mut Ctx<'_>, sql: &str, kind: TableKind) {
+    let owned;
+    let mut text = sql;
+    if kind == TableKind::Foreign {
+        owned = recognize::foreign_table_as_table(sql);
+        text = &owned;
+    }
+    let parsed = parse_one(text).or_else(|e| {
+        // PG18 virtual generated columns: sqlparser knows only STORED. Same facts.
+        match recognize::virtual_as_stored(text) {
+            Some(v) => parse_one(&v),
+            None => Err(e),
+        }
+    });
+    match parsed {
+        Ok(sqlparser::ast::Statement::CreateTable(ct)) => {
+            ctx.cat.stats.parsed_sqlparser += 1;
+            let name = ctx.qualify(&lower::parts(&ct.name));
+            ctx.define(name);
+            lower::create_table(ctx, &ct, kind);
+        }
+        Ok(_) => ctx.unparsed(
+            "CREATE TABLE".into(),
+            None,
+            "unexpected statement kind".into(),
+        ),
+        Err(e) => {
+            let t = tokenize(sql, 12, false);
+            let object = recognize::object_name(ctx, &t);
+            ctx.unparsed(head_words(&t), object, e);
+        }
+    }
+}
+
+fn index(ctx: &mut Ctx<'_>, sql: &str, t: &Tokens<'_>) {
+    // `ON ONLY parent`: sqlparser rejects ONLY here; parse without it and remember.
+    let on = t.find_word(0, "ON");
+    let only = on.is_some_and(|i| t.is(i + 1, "ONLY"));
+    let owned;
+    let text = if only {
+        let tok = t.toks[on.unwrap_or(0) + 1];
+        owned = format!("{}{}", &sql[..tok.start], &sql[tok.end..]);
+        owned.as_str()
+    } else {
+        sql
+    };
+    match parse_one(text) {
+        Ok(sqlparser::ast::Statement::CreateIndex(ci)) => {
+            ctx.cat.stats.parsed_sqlparser += 1;
+            lower::create_index(ctx, &ci, only);
+        }
+        Ok(_) => ctx.unparsed(
+            "CREATE INDEX".into(),
+            None,
+            "unexpected statement kind".into(),
+        ),
+        Err(e) => {
+            let object = on
+                .and_then(|i| t.name(i + 1 + usize::from(only)))
+                .map(|(p, _)| ctx.resolve_rel(&p).to_string());
+            ctx.unparsed(head_words(t), object, e)
+        }
+    }
+}
+
+fn view(ctx: &mut Ctx<'_>, sql: &str) {
+    let parsed = parse_one(sql).or_else(|e| match recognize::strip_with_data(sql) {
+        Some(s) => parse_one(s),
+        None => Err(e),
+    });
+    match parsed {
+        Ok(sqlparser::ast::Statement::CreateView(cv)) => {
+            ctx.cat.stats.parsed_sqlparser += 1;
+            let name = ctx.qualify(&lower::parts(&cv.name));
+            lower::create_view(ctx, &cv);
+            ctx.define(name);
+        }
+        Ok(_) => ctx.unparsed(
+            "CREATE VIEW".into(),
+            None,
+            "unexpected statement kind".into(),
+        ),
+        Err(e) => {
+            let t = tokenize(sql, 12, false);
+            let object = recognize::object_name(ctx, &t);
+            ctx.unparsed(head_words(&t), object, e);
+        }
+    }
+}
+
+fn alter(ctx: &mut Ctx<'_>, sql: &str, t: &Tokens<'_>) {
+    let kind = t.raw(1).to_ascii_uppercase();
+    match kind.as_str() {
+        "TABLE" | "FOREIGN" => {
+            // Sorted by frequency in real dumps: ADD CONSTRAINT, SET DEFAULT, OWNER TO.
+            if recognize::alter_table(ctx, sql) {
+                return;
+            }
+            match parse_one(sql) {
+                Ok(sqlparser::ast::Statement::AlterTable(at)) => {
+                    if lower::alter_table(ctx, &at.name, &at.operations) {
+                        ctx.cat.stats.parsed_sqlparser += 1;
+                    } else {
+                        let object = Some(ctx.resolve_rel(&lower::parts(&at.name)).to_string());
+                        ctx.unparsed(head_words(t), object, "ALTER TABLE action not read".into());
+                    }
+                }
+                Ok(_) => ctx.unparsed(head_words(t), None, "unexpected statement kind".into()),
+                Err(e) => {
+                    let object = recognize::object_name(ctx, t);
+                    ctx.unparsed(head_words(t), object, e)
+                }
+            }
+        }
+        _ => recognize::alter_other(ctx, sql),
+    }
+}
+
+/// Facts that need the whole dump: defaulted referenced columns, sequence users.
+fn finish(ctx: &mut Ctx<'_>) {
+    let cat = &mut ctx.cat;
+    for i in 0..cat.foreign_keys.len() {
+        if cat.foreign_keys[i].referenced_columns.is_empty() {
+            let pk = cat
+                .table(&cat.foreign_keys[i].references)
+                .and_then(|t| t.primary_key.as_ref())
+                .map(|k| k.columns.clone());
+            if let Some(cols) = pk {
+                cat.foreign_keys[i].referenced_columns = cols;
+            }
+        }
+    }
+    let mut users: Vec<(QName, ColumnRef)> = Vec::new();
+    for t in &cat.tables {
+        for c in &t.columns {
+            if let Some(d) = &c.default {
+                if let Some(seq) = recognize::nextval_target(d) {
+                    let q = if seq.len() == 1 {
+                        let mut q = None;
+                        for s in &ctx.search_path {
+                            let cand = QName::new(s.clone(), seq[0].clone());
+                            if ctx.relations.contains(&cand) {
+                                q = Some(cand);
+                                break;
+                            }
+                        }
+                        q.unwrap_or_else(|| QName::new(t.schema.clone(), seq[0].clone()))
+                    } else {
+                        QName::new(seq[seq.len() - 2].clone(), seq[seq.len() - 1].clone())
+                    };
+                    users.push((
+                        q,
+                        ColumnRef {
+                            table: t.qname(),
+                            column: c.name.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    for (q, user) in users {
+        if let Some(&i) = ctx.seqs.get(&q) {
+            cat.sequences[i].used_by.push(user);
+        }
+    }
+    for s in &mut cat.sequences {
+        s.used_by.sort();
+        s.used_by.dedup();
+    }
+}

@@ -1,0 +1,860 @@
+//! Recognizers: small readers for statements sqlparser rejects or that need no AST.
+//!
+//! Each reads the token stream of [`crate::dump::lex`] for one statement shape that real dumps
+//! contain (`ALTER SEQUENCE ... OWNED BY`, `ALTER INDEX ... ATTACH PARTITION`, functions with
+//! their bodies kept as text, triggers, types, comments, grants, owners) and adds its facts.
+//! A recognizer that does not match a statement leaves it for sqlparser or the unparsed list.
+
+use crate::catalog::{
+    Attached, ColumnRef, Function, Identity, Named, Policy, QName, RoutineKind, Sequence, Trigger,
+    TriggerTiming, TypeDef, TypeKind,
+};
+use crate::dump::lex::{tokenize, Tok, Tokens};
+use crate::dump::read::{head_words, Ctx};
+
+const ALL: usize = usize::MAX;
+
+fn words_to_kind(t: &Tokens<'_>, from: usize, to: usize) -> String {
+    (from..to)
+        .map(|i| t.raw(i).to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `SET search_path ...` and `SELECT pg_catalog.set_config('search_path', '...', false)`.
+pub fn search_path(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, 64, false);
+    if t.is(0, "SET") {
+        let mut i = 1;
+        if t.is(i, "SESSION") || t.is(i, "LOCAL") {
+            i += 1;
+        }
+        if !t.is(i, "search_path") {
+            return;
+        }
+        i += 1;
+        if t.punct(i, b'=') || t.is(i, "TO") {
+            i += 1;
+        }
+        let mut path = Vec::new();
+        while i < t.len() {
+            match t.kind(i) {
+                Some(Tok::Word) | Some(Tok::Quoted) => path.push(t.ident(i).unwrap_or_default()),
+                Some(Tok::Str) => path.extend(parse_path_list(&t.string(i).unwrap_or_default())),
+                _ => {}
+            }
+            i += 1;
+        }
+        if path.len() == 1 && path[0].eq_ignore_ascii_case("default") {
+            path = vec!["$user".into(), "public".into()];
+        }
+        ctx.search_path = path;
+    } else if t.is(0, "SELECT") {
+        let lower = sql.to_ascii_lowercase();
+        if !lower.contains("set_config") || !lower.contains("'search_path'") {
+            return;
+        }
+        // pg_catalog.set_config('search_path', 'a, b', false)
+        let strs: Vec<String> = (0..t.len())
+            .filter(|&i| t.kind(i) == Some(Tok::Str))
+            .filter_map(|i| t.string(i))
+            .collect();
+        if strs.len() >= 2 && strs[0] == "search_path" {
+            ctx.search_path = parse_path_list(&strs[1]);
+        }
+    }
+}
+
+fn parse_path_list(s: &str) -> Vec<String> {
+    let t = tokenize(s, ALL, false);
+    (0..t.len()).filter_map(|i| t.ident(i)).collect()
+}
+
+/// The object a statement names, for messages: schema-qualified where it lives in a schema.
+pub fn object_name(ctx: &Ctx<'_>, t: &Tokens<'_>) -> Option<String> {
+    let global = (1..4).any(|i| {
+        [
+            "EVENT",
+            "PUBLICATION",
+            "SUBSCRIPTION",
+            "LANGUAGE",
+            "SERVER",
+            "WRAPPER",
+            "SCHEMA",
+            "EXTENSION",
+            "ROLE",
+            "DATABASE",
+            "TABLESPACE",
+        ]
+        .iter()
+        .any(|k| t.is(i, k))
+    });
+    let q = named_object(ctx, t)?;
+    Some(if global { q.name } else { q.to_string() })
+}
+
+/// The name after `CREATE [OR REPLACE] <kind words> [IF NOT EXISTS]` or `ALTER <kind> [IF EXISTS]`.
+pub fn named_object(ctx: &Ctx<'_>, t: &Tokens<'_>) -> Option<QName> {
+    let mut i = 1;
+    while i < t.len() && t.kind(i) == Some(Tok::Word) {
+        let w = t.raw(i).to_ascii_uppercase();
+        if w == "IF" {
+            i += if t.is(i + 1, "NOT") { 3 } else { 2 };
+            break;
+        }
+        if !is_kind_word(&w) {
+            break;
+        }
+        i += 1;
+    }
+    if t.is(i, "ONLY") {
+        i += 1;
+    }
+    let (parts, _) = t.name(i)?;
+    Some(ctx.qualify(&parts))
+}
+
+fn is_kind_word(w: &str) -> bool {
+    matches!(
+        w,
+        "OR" | "REPLACE"
+            | "TABLE"
+            | "VIEW"
+            | "MATERIALIZED"
+            | "INDEX"
+            | "UNIQUE"
+            | "SEQUENCE"
+            | "FUNCTION"
+            | "PROCEDURE"
+            | "AGGREGATE"
+            | "TRIGGER"
+            | "TYPE"
+            | "DOMAIN"
+            | "SCHEMA"
+            | "EXTENSION"
+            | "POLICY"
+            | "OPERATOR"
+            | "CLASS"
+            | "FAMILY"
+            | "TEXT"
+            | "SEARCH"
+            | "CONFIGURATION"
+            | "DICTIONARY"
+            | "PARSER"
+            | "TEMPLATE"
+            | "EVENT"
+            | "PUBLICATION"
+            | "SUBSCRIPTION"
+            | "COLLATION"
+            | "CONVERSION"
+            | "LANGUAGE"
+            | "PROCEDURAL"
+            | "FOREIGN"
+            | "DATA"
+            | "WRAPPER"
+            | "SERVER"
+            | "UNLOGGED"
+            | "CONSTRAINT"
+            | "RULE"
+            | "STATISTICS"
+            | "TRUSTED"
+            | "CONCURRENTLY"
+            | "RECURSIVE"
+            | "TEMP"
+            | "TEMPORARY"
+    )
+}
+
+/// `CREATE FOREIGN TABLE ... SERVER s OPTIONS (...)` as a plain `CREATE TABLE` (same columns).
+pub fn foreign_table_as_table(sql: &str) -> String {
+    let t = tokenize(sql, ALL, false);
+    let Some(f) = (0..t.len()).find(|&i| t.is(i, "FOREIGN")) else {
+        return sql.to_string();
+    };
+    let start = t.toks[f].start;
+    let after = t.toks[f].end;
+    let mut out = format!("{}{}", &sql[..start], &sql[after..]);
+    let t2 = tokenize(&out, ALL, false);
+    if let Some(s) = t2.find_word(0, "SERVER") {
+        out.truncate(t2.toks[s].start);
+    }
+    out
+}
+
+/// A PG18 `GENERATED ALWAYS AS (...) VIRTUAL` column rewritten to `STORED` for sqlparser.
+pub fn virtual_as_stored(sql: &str) -> Option<String> {
+    let t = tokenize(sql, ALL, false);
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for i in 0..t.len() {
+        if t.is(i, "VIRTUAL") && i > 0 && t.punct(i - 1, b')') {
+            out.push_str(&sql[last..t.toks[i].start]);
+            out.push_str("STORED");
+            last = t.toks[i].end;
+        }
+    }
+    if last == 0 {
+        return None;
+    }
+    out.push_str(&sql[last..]);
+    Some(out)
+}
+
+/// A materialized view's trailing `WITH [NO] DATA`, which sqlparser rejects after a `WITH` query.
+pub fn strip_with_data(sql: &str) -> Option<&str> {
+    let t = tokenize(sql, ALL, false);
+    let n = t.len();
+    if n >= 3 && t.are(n - 3, &["WITH", "NO", "DATA"]) {
+        return Some(&sql[..t.toks[n - 3].start]);
+    }
+    if n >= 2 && t.are(n - 2, &["WITH", "DATA"]) {
+        return Some(&sql[..t.toks[n - 2].start]);
+    }
+    None
+}
+
+/// `nextval('schema.seq'::regclass)` in a default expression: the sequence name's parts.
+pub fn nextval_target(default: &str) -> Option<Vec<String>> {
+    let lower = default.to_ascii_lowercase();
+    let p = lower.find("nextval(")?;
+    let t = tokenize(&default[p + 8..], 2, false);
+    let s = t.string(0)?;
+    let nt = tokenize(&s, ALL, false);
+    let (parts, _) = nt.name(0)?;
+    Some(parts)
+}
+
+fn attach(ctx: &mut Ctx<'_>, list: Which, object_kind: String, object: String, value: String) {
+    let a = Attached {
+        object_kind,
+        object,
+        value,
+        span: ctx.span,
+    };
+    match list {
+        Which::Comment => ctx.cat.comments.push(a),
+        Which::Grant => ctx.cat.grants.push(a),
+        Which::Owner => ctx.cat.owners.push(a),
+    }
+    ctx.cat.stats.parsed_recognizer += 1;
+}
+
+enum Which {
+    Comment,
+    Grant,
+    Owner,
+}
+
+/// Reads `kind name` at `i` (kind words, then a name, then optional `(args)`), returning
+/// (kind, object text, index after). Relations and columns are resolved.
+fn object_ref(ctx: &Ctx<'_>, t: &Tokens<'_>, mut i: usize) -> Option<(String, String, usize)> {
+    let k0 = i;
+    while i < t.len()
+        && t.kind(i) == Some(Tok::Word)
+        && is_kind_word(&t.raw(i).to_ascii_uppercase())
+        || t.is(i, "COLUMN")
+        || t.is(i, "LARGE")
+        || t.is(i, "OBJECT")
+        || t.is(i, "ROLE")
+        || t.is(i, "DATABASE")
+        || t.is(i, "ACCESS")
+        || t.is(i, "METHOD")
+    {
+        i += 1;
+    }
+    let kind = words_to_kind(t, k0, i);
+    if kind == "constraint" || kind == "trigger" || kind == "policy" || kind == "rule" {
+        // `CONSTRAINT name ON table`
+        let n = t.ident(i)?;
+        if t.is(i + 1, "ON") {
+            let (p, next) = t.name(i + 2)?;
+            let tbl = ctx.resolve_rel(&p);
+            return Some((kind, format!("{tbl}.{n}"), next));
+        }
+        return Some((kind, n, i + 1));
+    }
+    let (parts, mut next) = t.name(i)?;
+    let object = match kind.as_str() {
+        "table" | "view" | "materialized view" | "sequence" | "foreign table" => {
+            ctx.resolve_rel(&parts).to_string()
+        }
+        "column" if parts.len() >= 2 => {
+            let tbl = ctx.resolve_rel(&parts[..parts.len() - 1]);
+            format!("{tbl}.{}", parts[parts.len() - 1])
+        }
+        "schema" | "extension" | "language" | "role" | "database" => parts.join("."),
+        _ => ctx.qualify(&parts).to_string(),
+    };
+    let mut object = object;
+    if t.punct(next, b'(') {
+        if let Some(close) = t.close_paren(next) {
+            object.push_str(t.slice(next, close));
+            next = close + 1;
+        }
+    }
+    Some((kind, object, next))
+}
+
+/// `COMMENT ON <object> IS '...'`.
+pub fn comment(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, ALL, false);
+    if !t.is(1, "ON") {
+        return ctx.unparsed(head_words(&t), None, "not recognized".into());
+    }
+    match object_ref(ctx, &t, 2) {
+        Some((kind, object, next)) if t.is(next, "IS") => {
+            let text = t.string(next + 1).unwrap_or_default();
+            attach(ctx, Which::Comment, kind, object, text);
+        }
+        _ => ctx.unparsed("COMMENT ON".into(), None, "not recognized".into()),
+    }
+}
+
+/// `GRANT ... ON ... TO ...` / `REVOKE ... ON ... FROM ...` (kept as text on the object).
+pub fn grant(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, ALL, false);
+    let Some(on) = t.find_word(1, "ON") else {
+        // Role membership (`GRANT role TO role`): nothing in the schema.
+        ctx.cat.stats.ignored += 1;
+        return;
+    };
+    let revoke = t.is(0, "REVOKE");
+    let (kind, object, next) = match object_ref(ctx, &t, on + 1) {
+        Some(x) => x,
+        None => return ctx.unparsed(head_words(&t), None, "not recognized".into()),
+    };
+    let kind = if kind.is_empty() {
+        "table".to_string()
+    } else {
+        kind
+    };
+    let privileges = t.slice(1, on - 1).to_string();
+    let to = t.find_word(next, if revoke { "FROM" } else { "TO" });
+    let grantee = to
+        .map(|i| t.slice(i + 1, t.len() - 1).to_string())
+        .unwrap_or_default();
+    let value = format!(
+        "{} {} {}",
+        if revoke { "revoke" } else { "grant" },
+        privileges,
+        grantee
+    );
+    attach(ctx, Which::Grant, kind, object, value);
+}
+
+/// `CREATE SEQUENCE [IF NOT EXISTS] name ...`.
+pub fn create_sequence(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, 16, false);
+    let Some(name) = named_object(ctx, &t) else {
+        return ctx.unparsed("CREATE SEQUENCE".into(), None, "no name".into());
+    };
+    ctx.cat.stats.parsed_recognizer += 1;
+    ctx.define(name.clone());
+    if ctx.sequence_mut(&name).is_none() {
+        ctx.push_sequence(Sequence {
+            name,
+            owned_by: None,
+            used_by: Vec::new(),
+            identity: false,
+            span: ctx.span,
+        });
+    }
+}
+
+/// `CREATE [OR REPLACE] FUNCTION | PROCEDURE | AGGREGATE name(args) ...`: name, arguments,
+/// language, and the body's byte range (kept as text, never parsed).
+pub fn create_function(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, ALL, false);
+    let mut i = 1;
+    if t.are(i, &["OR", "REPLACE"]) {
+        i += 2;
+    }
+    let kind = match t.raw(i).to_ascii_uppercase().as_str() {
+        "FUNCTION" => RoutineKind::Function,
+        "PROCEDURE" => RoutineKind::Procedure,
+        _ => RoutineKind::Aggregate,
+    };
+    let Some((parts, next)) = t.name(i + 1) else {
+        return ctx.unparsed(head_words(&t), None, "no name".into());
+    };
+    let name = ctx.qualify(&parts);
+    let (args, mut j) = match t.close_paren(next) {
+        Some(close) if t.punct(next, b'(') => (
+            if close > next + 1 {
+                t.slice(next + 1, close - 1).to_string()
+            } else {
+                String::new()
+            },
+            close + 1,
+        ),
+        _ => (String::new(), next),
+    };
+    let mut language = None;
+    let mut returns_trigger = false;
+    let mut body = None;
+    while j < t.len() {
+        if t.is(j, "LANGUAGE") {
+            language = t.ident(j + 1).or_else(|| t.string(j + 1));
+        } else if t.is(j, "RETURNS") && t.is(j + 1, "trigger") {
+            returns_trigger = true;
+        } else if t.is(j, "AS") && matches!(t.kind(j + 1), Some(Tok::Dollar) | Some(Tok::Str)) {
+            let tok = t.toks[j + 1];
+            body = Some(((ctx.base + tok.start) as u32, (ctx.base + tok.end) as u32));
+        } else if t.are(j, &["BEGIN", "ATOMIC"]) {
+            let tok = t.toks[j];
+            body = Some(((ctx.base + tok.start) as u32, (ctx.base + sql.len()) as u32));
+            break;
+        }
+        j += 1;
+    }
+    ctx.cat.stats.parsed_recognizer += 1;
+    ctx.cat.functions.push(Function {
+        name,
+        kind,
+        args,
+        language,
+        returns_trigger,
+        body,
+        span: ctx.span,
+    });
+}
+
+/// `CREATE [OR REPLACE] [CONSTRAINT] TRIGGER name timing events ON table ... EXECUTE
+/// {FUNCTION | PROCEDURE} f(args)`.
+pub fn create_trigger(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, ALL, false);
+    let mut i = 1;
+    if t.are(i, &["OR", "REPLACE"]) {
+        i += 2;
+    }
+    let constraint = t.is(i, "CONSTRAINT");
+    if constraint {
+        i += 1;
+    }
+    if !t.is(i, "TRIGGER") {
+        return ctx.unparsed(head_words(&t), None, "not recognized".into());
+    }
+    let Some(name) = t.ident(i + 1) else {
+        return ctx.unparsed(head_words(&t), None, "no name".into());
+    };
+    i += 2;
+    let timing = if t.is(i, "BEFORE") {
+        TriggerTiming::Before
+    } else if t.is(i, "AFTER") {
+        TriggerTiming::After
+    } else if t.are(i, &["INSTEAD", "OF"]) {
+        i += 1;
+        TriggerTiming::InsteadOf
+    } else {
+        return ctx.unparsed(
+            "CREATE TRIGGER".into(),
+            None,
+            "no BEFORE/AFTER/INSTEAD OF".into(),
+        );
+    };
+    i += 1;
+    let mut events = Vec::new();
+    while i < t.len() && !t.is(i, "ON") {
+        for e in ["INSERT", "UPDATE", "DELETE", "TRUNCATE"] {
+            if t.is(i, e) {
+                events.push(e.to_lowercase());
+            }
+        }
+        i += 1;
+    }
+    let Some((tparts, next)) = t.name(i + 1) else {
+        return ctx.unparsed("CREATE TRIGGER".into(), None, "no table".into());
+    };
+    let table = ctx.resolve_rel(&tparts);
+    let for_each_row = (next..t.len())
+        .any(|k| t.is(k, "FOR") && (t.is(k + 1, "ROW") || t.are(k + 1, &["EACH", "ROW"])));
+    let Some(ex) = (next..t.len()).find(|&k| t.is(k, "EXECUTE")) else {
+        return ctx.unparsed(
+            "CREATE TRIGGER".into(),
+            Some(table.to_string()),
+            "no EXECUTE".into(),
+        );
+    };
+    let Some((fparts, _)) = t.name(ex + 2) else {
+        return ctx.unparsed(
+            "CREATE TRIGGER".into(),
+            Some(table.to_string()),
+            "no function".into(),
+        );
+    };
+    let function = ctx.qualify(&fparts);
+    ctx.cat.stats.parsed_recognizer += 1;
+    ctx.cat.triggers.push(Trigger {
+        name,
+        table,
+        timing,
+        events,
+        for_each_row,
+        function,
+        constraint,
+        span: ctx.span,
+    });
+}
+
+/// `CREATE TYPE name AS ENUM (...) | AS (...) | AS RANGE (...)` and `CREATE DOMAIN name AS base`.
+pub fn create_type(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, ALL, false);
+    let domain = t.is(1, "DOMAIN");
+    let Some((parts, next)) = t.name(2) else {
+        return ctx.unparsed(head_words(&t), None, "no name".into());
+    };
+    let name = ctx.qualify(&parts);
+    let kind = if domain {
+        let b = if t.is(next, "AS") { next + 1 } else { next };
+        // The base type runs until the first constraint keyword.
+        let mut e = b;
+        while e < t.len()
+            && !["NOT", "NULL", "CHECK", "DEFAULT", "CONSTRAINT", "COLLATE"]
+                .iter()
+                .any(|k| t.is(e, k))
+        {
+            e += 1;
+        }
+        TypeKind::Domain {
+            base: if e > b {
+                t.slice(b, e - 1).to_string()
+            } else {
+                String::new()
+            },
+        }
+    } else if t.are(next, &["AS", "ENUM"]) {
+        let labels = (next + 2..t.len())
+            .filter(|&k| t.kind(k) == Some(Tok::Str))
+            .filter_map(|k| t.string(k))
+            .collect();
+        TypeKind::Enum { labels }
+    } else if t.are(next, &["AS", "RANGE"]) {
+        TypeKind::Range
+    } else if t.is(next, "AS") {
+        TypeKind::Composite
+    } else {
+        TypeKind::Base
+    };
+    ctx.cat.stats.parsed_recognizer += 1;
+    ctx.cat.types.push(TypeDef {
+        name,
+        kind,
+        span: ctx.span,
+    });
+}
+
+/// `CREATE SCHEMA [IF NOT EXISTS] name` and `CREATE EXTENSION [IF NOT EXISTS] name [WITH] [SCHEMA s]`.
+pub fn create_schema_or_extension(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, 32, false);
+    let ext = t.is(1, "EXTENSION");
+    let mut i = 2;
+    if t.are(i, &["IF", "NOT", "EXISTS"]) {
+        i += 3;
+    }
+    let Some(name) = t.ident(i) else {
+        return ctx.unparsed(head_words(&t), None, "no name".into());
+    };
+    let schema = if ext {
+        (i..t.len())
+            .find(|&k| t.is(k, "SCHEMA"))
+            .and_then(|k| t.ident(k + 1))
+    } else {
+        None
+    };
+    let n = Named {
+        name,
+        schema,
+        span: ctx.span,
+    };
+    ctx.cat.stats.parsed_recognizer += 1;
+    if ext {
+        ctx.cat.extensions.push(n);
+    } else {
+        ctx.cat.schemas.push(n);
+    }
+}
+
+/// `CREATE POLICY name ON table ...`.
+pub fn create_policy(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, 16, false);
+    match (t.ident(2), t.is(3, "ON").then(|| t.name(4)).flatten()) {
+        (Some(name), Some((parts, _))) => {
+            let table = ctx.resolve_rel(&parts);
+            ctx.cat.stats.parsed_recognizer += 1;
+            ctx.cat.policies.push(Policy {
+                name,
+                table,
+                span: ctx.span,
+            });
+        }
+        _ => ctx.unparsed("CREATE POLICY".into(), None, "not recognized".into()),
+    }
+}
+
+/// `ALTER TABLE` actions read without sqlparser. Returns false to hand the statement on
+/// (`ADD CONSTRAINT` and anything unknown).
+pub fn alter_table(ctx: &mut Ctx<'_>, sql: &str) -> bool {
+    let t = tokenize(sql, 48, false);
+    let mut i = 2;
+    if t.is(1, "FOREIGN") {
+        i += 1;
+    }
+    if t.are(i, &["IF", "EXISTS"]) {
+        i += 2;
+    }
+    if t.is(i, "ONLY") {
+        i += 1;
+    }
+    let Some((parts, a)) = t.name(i) else {
+        return false;
+    };
+    if t.is(a, "ADD") && !t.is(a + 1, "COLUMN") {
+        return false;
+    }
+    let table = ctx.resolve_rel(&parts);
+    if t.are(a, &["OWNER", "TO"]) {
+        let owner = t.ident(a + 2).unwrap_or_default();
+        if let Some(tb) = ctx.cat.table_mut(&table) {
+            tb.owner = Some(owner.clone());
+        }
+        attach(ctx, Which::Owner, "table".into(), table.to_string(), owner);
+        return true;
+    }
+    if t.are(a, &["ATTACH", "PARTITION"]) {
+        let Some((cparts, _)) = t.name(a + 2) else {
+            return false;
+        };
+        let child = ctx.resolve_rel(&cparts);
+        match ctx.cat.table_mut(&child) {
+            Some(c) => c.partition_of = Some(table),
+            None => {
+                ctx.orphan(&child, "ATTACH PARTITION");
+                return true;
+            }
+        }
+        ctx.cat.stats.parsed_recognizer += 1;
+        return true;
+    }
+    if t.is(a, "INHERIT") {
+        if let Some((pparts, _)) = t.name(a + 1) {
+            let parent = ctx.resolve_rel(&pparts);
+            if let Some(tb) = ctx.cat.table_mut(&table) {
+                tb.inherits.push(parent);
+                ctx.cat.stats.parsed_recognizer += 1;
+                return true;
+            }
+        }
+        return false;
+    }
+    if t.is(a, "ALTER") {
+        let c = if t.is(a + 1, "COLUMN") { a + 2 } else { a + 1 };
+        let Some(col) = t.ident(c) else {
+            return false;
+        };
+        if t.are(c + 1, &["SET", "DEFAULT"]) {
+            let full = tokenize(sql, ALL, false);
+            let start = full.toks.get(c + 3).map_or(sql.len(), |x| x.start);
+            let expr = sql[start..].trim().to_string();
+            return set_column(ctx, &table, &col, |column| column.default = Some(expr));
+        }
+        if t.is(c + 1, "ADD") && t.is(c + 2, "GENERATED") {
+            let by_default = t.are(c + 3, &["BY", "DEFAULT"]);
+            let full = tokenize(sql, ALL, false);
+            let seq = (c..full.len())
+                .find(|&k| full.are(k, &["SEQUENCE", "NAME"]))
+                .and_then(|k| full.name(k + 2))
+                .map(|(p, _)| ctx.qualify(&p))
+                .unwrap_or_else(|| {
+                    QName::new(&table.schema, format!("{}_{}_seq", table.name, col))
+                });
+            let ok = set_column(ctx, &table, &col, |column| {
+                column.identity = Some(if by_default {
+                    Identity::ByDefault
+                } else {
+                    Identity::Always
+                });
+                column.not_null = true;
+            });
+            if ok {
+                let owner = ColumnRef {
+                    table: table.clone(),
+                    column: col,
+                };
+                ctx.add_owned_sequence(seq, owner, true);
+            }
+            return ok;
+        }
+        if t.is(c + 1, "SET")
+            && (t.is(c + 2, "STATISTICS")
+                || t.is(c + 2, "STORAGE")
+                || t.is(c + 2, "COMPRESSION")
+                || t.punct(c + 2, b'('))
+        {
+            ctx.cat.stats.ignored += 1;
+            return true;
+        }
+        if t.are(c + 1, &["DROP", "DEFAULT"]) {
+            return set_column(ctx, &table, &col, |column| column.default = None);
+        }
+        if t.are(c + 1, &["SET", "NOT", "NULL"]) {
+            return set_column(ctx, &table, &col, |column| column.not_null = true);
+        }
+        return false;
+    }
+    if t.is(a, "DROP") && t.is(a + 1, "CONSTRAINT") {
+        // `--clean` dumps drop every constraint before creating it; in a migration it removes one.
+        let n = if t.are(a + 2, &["IF", "EXISTS"]) {
+            a + 4
+        } else {
+            a + 2
+        };
+        if let Some(name) = t.ident(n) {
+            ctx.cat
+                .foreign_keys
+                .retain(|f| !(f.table == table && f.name == name));
+            if let Some(tb) = ctx.cat.table_mut(&table) {
+                if tb
+                    .primary_key
+                    .as_ref()
+                    .is_some_and(|k| k.name.as_deref() == Some(name.as_str()))
+                {
+                    tb.primary_key = None;
+                }
+                tb.unique
+                    .retain(|k| k.name.as_deref() != Some(name.as_str()));
+                tb.checks
+                    .retain(|k| k.name.as_deref() != Some(name.as_str()));
+            }
+            ctx.cat.stats.parsed_recognizer += 1;
+            return true;
+        }
+        return false;
+    }
+    // Physical and access settings that carry no facts this tool uses.
+    let ignorable = t.are(a, &["REPLICA", "IDENTITY"])
+        || t.are(a, &["CLUSTER", "ON"])
+        || t.is(a, "ENABLE")
+        || t.is(a, "DISABLE")
+        || t.is(a, "FORCE")
+        || t.are(a, &["NO", "FORCE"])
+        || t.are(a, &["SET", "WITHOUT"])
+        || (t.is(a, "SET") && t.punct(a + 1, b'('))
+        || t.are(a, &["SET", "LOGGED"])
+        || t.are(a, &["SET", "UNLOGGED"])
+        || t.are(a, &["SET", "TABLESPACE"])
+        || t.are(a, &["SET", "ACCESS"]);
+    if ignorable {
+        ctx.cat.stats.ignored += 1;
+        return true;
+    }
+    false
+}
+
+fn set_column(
+    ctx: &mut Ctx<'_>,
+    table: &QName,
+    col: &str,
+    f: impl FnOnce(&mut crate::catalog::Column),
+) -> bool {
+    let Some(tb) = ctx.cat.table_mut(table) else {
+        ctx.orphan(table, "ALTER COLUMN");
+        return true;
+    };
+    match tb.columns.iter_mut().find(|c| c.name == col) {
+        Some(c) => f(c),
+        None => {
+            ctx.unparsed(
+                "ALTER TABLE".into(),
+                Some(format!("{table}.{col}")),
+                format!("column {col} is not defined on {table}"),
+            );
+            return true;
+        }
+    }
+    ctx.cat.stats.parsed_recognizer += 1;
+    true
+}
+
+/// `ALTER SEQUENCE | INDEX | <kind> ...`: ownership, index attachment, owners, default privileges.
+pub fn alter_other(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, 48, false);
+    if t.is(1, "SEQUENCE") {
+        let mut i = 2;
+        if t.are(i, &["IF", "EXISTS"]) {
+            i += 2;
+        }
+        if let Some((parts, a)) = t.name(i) {
+            let seq = ctx.resolve_rel(&parts);
+            if t.are(a, &["OWNED", "BY"]) {
+                if t.is(a + 2, "NONE") {
+                    if let Some(s) = ctx.sequence_mut(&seq) {
+                        s.owned_by = None;
+                    }
+                    ctx.cat.stats.parsed_recognizer += 1;
+                    return;
+                }
+                if let Some((cparts, _)) = t.name(a + 2) {
+                    if cparts.len() >= 2 {
+                        let table = ctx.resolve_rel(&cparts[..cparts.len() - 1]);
+                        let column = cparts[cparts.len() - 1].clone();
+                        let identity = ctx.sequence_mut(&seq).is_some_and(|s| s.identity);
+                        ctx.add_owned_sequence(seq, ColumnRef { table, column }, identity);
+                        ctx.cat.stats.parsed_recognizer += 1;
+                        return;
+                    }
+                }
+            } else if t.are(a, &["OWNER", "TO"]) {
+                let owner = t.ident(a + 2).unwrap_or_default();
+                return attach(ctx, Which::Owner, "sequence".into(), seq.to_string(), owner);
+            } else {
+                // RESTART, INCREMENT, ...: sequence options carry no facts used here.
+                ctx.cat.stats.ignored += 1;
+                return;
+            }
+        }
+    }
+    if t.is(1, "INDEX") {
+        let mut i = 2;
+        if t.are(i, &["IF", "EXISTS"]) {
+            i += 2;
+        }
+        if let Some((parts, a)) = t.name(i) {
+            let parent = ctx.qualify(&parts);
+            if t.are(a, &["ATTACH", "PARTITION"]) {
+                if let Some((cparts, _)) = t.name(a + 2) {
+                    let child = ctx.qualify(&cparts);
+                    let found = ctx.cat.indexes.iter_mut().rev().find(|x| x.name == child);
+                    match found {
+                        Some(ix) => {
+                            ix.attached_to = Some(parent);
+                            ctx.cat.stats.parsed_recognizer += 1;
+                        }
+                        // A constraint's index (`..._pkey`) is implicit: keep the fact as text.
+                        None => ctx.cat.stats.parsed_recognizer += 1,
+                    }
+                    return;
+                }
+            }
+            ctx.cat.stats.ignored += 1;
+            return;
+        }
+    }
+    if t.are(1, &["DEFAULT", "PRIVILEGES"]) {
+        let value = t.slice(3, t.len().saturating_sub(1)).to_string();
+        return attach(
+            ctx,
+            Which::Grant,
+            "default privileges".into(),
+            String::new(),
+            value,
+        );
+    }
+    if let Some(o) = (2..t.len()).find(|&k| t.are(k, &["OWNER", "TO"])) {
+        if let Some((kind, object, _)) = object_ref(ctx, &t, 1) {
+            let owner = t.ident(o + 2).unwrap_or_default();
+            return attach(ctx, Which::Owner, kind, object, owner);
+        }
+    }
+    let object = object_name(ctx, &t);
+    ctx.unparsed(head_words(&t), object, "not recognized".into());
+}

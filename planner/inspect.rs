@@ -1,0 +1,48 @@
+//! The `inspect` report: what was read from a dump, as text or JSON.
+
+use std::fmt::Write;
+
+use crate::catalog::Catalog;
+
+/// Text report: per-file statement counts, objects per kind, then every unparsed statement
+/// as a warning with its `file:line`.
+pub fn text(cat: &Catalog) -> String {
+    let mut out = String::new();
+    let s = &cat.stats;
+    let files = cat.files.join(", ");
+    let _ = writeln!(out, "read {files}");
+    let _ = writeln!(
+        out,
+        "  {} statements: {} by sqlparser, {} by recognizers, {} without schema facts, {} unparsed; {} psql lines",
+        s.statements, s.parsed_sqlparser, s.parsed_recognizer, s.ignored, s.unparsed, s.psql_lines
+    );
+    let _ = writeln!(out);
+    for (kind, n) in cat.counts() {
+        let _ = writeln!(out, "  {kind:<14} {n:>6}");
+    }
+    if !cat.unparsed.is_empty() {
+        let _ = writeln!(out);
+    }
+    for u in &cat.unparsed {
+        let file = cat
+            .files
+            .get(u.span.file as usize)
+            .map_or("?", |f| f.as_str());
+        let object = u
+            .object
+            .as_deref()
+            .map(|o| format!(" ({o})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "warning[unparsed]: {}{object}: {}", u.head, u.reason);
+        let _ = writeln!(out, "  --> {file}:{}", u.span.line);
+    }
+    out
+}
+
+/// The whole catalog as pretty JSON (shape: `schemas/catalog.schema.json`).
+pub fn json(cat: &Catalog) -> String {
+    let mut s =
+        serde_json::to_string_pretty(cat).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

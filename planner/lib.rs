@@ -1,0 +1,16 @@
+//! silo-plan: plans the split of one relational database into silos.
+//!
+//! Data flows one way, each stage a plain function over plain data:
+//!
+//! ```text
+//! dump text ──read──▶ Catalog ──assign(config)──▶ Assignment ──analyze──▶ Graph + Findings ──plan──▶ Plan ──render──▶ files
+//! ```
+//!
+//! The library never prints and never exits; only the `silo-plan` binary touches the world.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod dump;
+pub mod inspect;
+pub mod source;

@@ -1,0 +1,1 @@
+//! Integration tests: one binary, the real program and real PostgreSQL clusters.
