@@ -167,8 +167,8 @@ mod tests {
         assert_eq!(f.line_of(0), 1);
         assert_eq!(f.line_of(2), 1);
         assert_eq!(f.line_of(3), 2);
-        assert_eq!(f.line_of(9), 3);
-        assert_eq!(f.line_of(10), 4);
+        assert_eq!(f.line_of(8), 3);
+        assert_eq!(f.line_of(9), 4);
         assert_eq!(f.column_of(5), 3);
         assert_eq!(f.line_text(2), "cdé");
         assert_eq!(f.line_text(4), "x");

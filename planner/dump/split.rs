@@ -429,3 +429,124 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn stmts(text: &str) -> Vec<&str> {
+        split(text, Dialect::Postgres)
+            .iter()
+            .filter(|p| p.kind == PieceKind::Statement)
+            .map(|p| p.sql(text))
+            .collect()
+    }
+
+    fn rejoin(text: &str, d: Dialect) -> String {
+        split(text, d).iter().map(|p| &text[p.start..p.end]).collect()
+    }
+
+    #[test]
+    fn quotes_comments_and_dollar_bodies() {
+        let text = "SELECT 'a;''b'; /* x; /* nested; */ y; */ SELECT E'c\\';d';\n\
+                    CREATE FUNCTION f() RETURNS int AS $fn$ select 1; $$ $fn$ LANGUAGE sql;\n\
+                    SELECT \"we;ird\" -- c;\n FROM t;";
+        assert_eq!(
+            stmts(text),
+            vec![
+                "SELECT 'a;''b'",
+                "SELECT E'c\\';d'",
+                "CREATE FUNCTION f() RETURNS int AS $fn$ select 1; $$ $fn$ LANGUAGE sql",
+                "SELECT \"we;ird\" -- c;\n FROM t",
+            ]
+        );
+    }
+
+    #[test]
+    fn psql_lines_copy_data_and_atomic_bodies() {
+        let text = "\\restrict abc\nSET x = 1;\nCOPY t (a) FROM stdin;\n1;2\n\\.\n\
+                    CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END;\n\
+                    \\unrestrict abc\n";
+        let pieces = split(text, Dialect::Postgres);
+        let kinds: Vec<PieceKind> = pieces.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                PieceKind::Meta,
+                PieceKind::Statement,
+                PieceKind::Statement,
+                PieceKind::CopyData,
+                PieceKind::Statement,
+                PieceKind::Meta,
+            ]
+        );
+        assert!(pieces[4].sql(text).ends_with("SELECT 2; END"));
+        assert_eq!(rejoin(text, Dialect::Postgres), text);
+    }
+
+    #[test]
+    fn old_dumps_escape_backslashes_in_plain_strings() {
+        let text = "SET standard_conforming_strings = off;\nSELECT 'a\\';b';\nSELECT 1;";
+        assert_eq!(stmts(text)[1], "SELECT 'a\\';b'");
+        assert_eq!(stmts(text).len(), 3);
+    }
+
+    #[test]
+    fn mysql_delimiter() {
+        let text = "DELIMITER ;;\nCREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET a = 1; END ;;\nDELIMITER ;\nSELECT 1;";
+        let pieces = split(text, Dialect::MySql);
+        let st: Vec<&str> = pieces
+            .iter()
+            .filter(|p| p.kind == PieceKind::Statement)
+            .map(|p| p.sql(text))
+            .collect();
+        assert_eq!(st.len(), 2);
+        assert!(st[0].ends_with("END "));
+        assert_eq!(rejoin(text, Dialect::MySql), text);
+    }
+
+    #[test]
+    fn unterminated_input_is_one_piece() {
+        for text in ["SELECT 'abc", "SELECT $a$ body", "/* never closed", "SELECT 1"] {
+            let pieces = split(text, Dialect::Postgres);
+            assert_eq!(rejoin(text, Dialect::Postgres), text);
+            assert!(pieces.len() == 1);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        #[test]
+        fn spans_cover_any_input_exactly(text in ".{0,200}") {
+            for d in [Dialect::Postgres, Dialect::MySql] {
+                let pieces = split(&text, d);
+                let mut at = 0;
+                for p in &pieces {
+                    prop_assert_eq!(p.start, at);
+                    prop_assert!(p.end > p.start);
+                    prop_assert!(p.start <= p.body && p.body <= p.body_end && p.body_end <= p.end);
+                    at = p.end;
+                }
+                prop_assert_eq!(at, text.len());
+            }
+        }
+
+        #[test]
+        fn spans_cover_sql_like_input_exactly(parts in proptest::collection::vec(
+            prop_oneof![
+                Just("'"), Just("''"), Just("E'"), Just("\\"), Just("\""), Just("$$"), Just("$a$"),
+                Just("/*"), Just("*/"), Just("--"), Just("\n"), Just(";"), Just("COPY t FROM stdin"),
+                Just("\\."), Just("BEGIN ATOMIC"), Just("CREATE"), Just("END"), Just("CASE"), Just(" "),
+                Just("x"), Just("DELIMITER ;;"), Just(";;"), Just("`"), Just("#"), Just("é"),
+            ],
+            0..60,
+        )) {
+            let text: String = parts.concat();
+            for d in [Dialect::Postgres, Dialect::MySql] {
+                let joined = rejoin(&text, d);
+                prop_assert_eq!(&joined, &text);
+            }
+        }
+    }
+}
