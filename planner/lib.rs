@@ -10,7 +10,14 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 #![warn(missing_docs)]
 
+pub mod assign;
 pub mod catalog;
+pub mod check;
+pub mod config;
 pub mod dump;
+pub mod explain;
+pub mod findings;
+pub mod graph;
 pub mod inspect;
+pub mod report;
 pub mod source;

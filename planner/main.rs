@@ -3,14 +3,21 @@
 
 mod cli;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, Format};
+use cli::{Cli, Command, FindingsFormat, Format, Input};
+use silo_plan::assign::{self, Assignment, RuleMatches};
+use silo_plan::catalog::{Catalog, QName};
+use silo_plan::config::{self, Config};
 use silo_plan::dump::{self, ReadOptions};
+use silo_plan::findings::Severity;
+use silo_plan::report::{self, ReportFormat, Sources};
 use silo_plan::source::SourceFile;
+use silo_plan::{check, explain, graph};
 
 /// An error that ends the run with exit code 2 (bad input).
 struct Fatal(String);
@@ -36,6 +43,133 @@ fn emit(text: &str) -> Result<(), Fatal> {
     }
 }
 
+fn load_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Fatal> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| Fatal(format!("cannot read directory {}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+                .collect();
+            entries.sort();
+            if entries.is_empty() {
+                return Err(Fatal(format!(
+                    "{}: no .sql files in this directory",
+                    p.display()
+                )));
+            }
+            files.extend(entries);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files
+        .iter()
+        .map(|p| SourceFile::load(p).map_err(|e| Fatal(e.to_string())))
+        .collect()
+}
+
+/// Everything a config-driven command needs.
+struct Loaded {
+    cfg: Config,
+    config_text: String,
+    sources: Vec<SourceFile>,
+    cat: Catalog,
+    asg: Assignment,
+    rules: RuleMatches,
+}
+
+fn load(input: &Input) -> Result<Loaded, Fatal> {
+    let at = input
+        .config
+        .clone()
+        .or_else(|| input.config_pos.clone())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let cfg = config::load(&at).map_err(|e| Fatal(e.to_string()))?;
+    let config_text = std::fs::read_to_string(&cfg.path).unwrap_or_default();
+    let paths: Vec<PathBuf> = if input.schema.is_empty() {
+        cfg.schema.iter().map(|s| cfg.dir.join(s)).collect()
+    } else {
+        input.schema.clone()
+    };
+    if paths.is_empty() {
+        return Err(Fatal(format!(
+            "{}: no schema dump: set `schema = [\"db/structure.sql\"]` or pass --schema FILE",
+            cfg.path
+        )));
+    }
+    let sources = load_sources(&paths)?;
+    let cat = dump::read(
+        &sources,
+        &ReadOptions {
+            dialect: cfg.dialect,
+        },
+    );
+    if input.strict && !cat.unparsed.is_empty() {
+        let u = &cat.unparsed[0];
+        let file = cat
+            .files
+            .get(u.span.file as usize)
+            .cloned()
+            .unwrap_or_default();
+        return Err(Fatal(format!(
+            "{file}:{}: {} unparsed statements (--strict); first: {} ({})",
+            u.span.line,
+            cat.unparsed.len(),
+            u.head,
+            u.reason
+        )));
+    }
+    let asg = assign::assign(&cat, &cfg).map_err(|e| Fatal(e.to_string()))?;
+    let rules = assign::match_rules(&cat, &cfg).map_err(|e| Fatal(e.to_string()))?;
+    Ok(Loaded {
+        cfg,
+        config_text,
+        sources,
+        cat,
+        asg,
+        rules,
+    })
+}
+
+fn resolve_table(l: &Loaded, name: &str) -> Result<QName, Fatal> {
+    let q = match name.split_once('.') {
+        Some((s, t)) => QName::new(s, t),
+        None => QName::new(&l.cfg.default_schema, name),
+    };
+    if l.cat.table(&q).is_some() {
+        return Ok(q);
+    }
+    let mut near: Vec<(usize, String)> = l
+        .cat
+        .tables
+        .iter()
+        .map(|t| (edit_distance(&t.name, &q.name), t.qname().to_string()))
+        .collect();
+    near.sort();
+    let names: Vec<String> = near.into_iter().take(3).map(|(_, n)| n).collect();
+    Err(Fatal(format!(
+        "no table {q} in the dump; nearest: {}",
+        names.join(", ")
+    )))
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
         Command::Inspect {
@@ -43,10 +177,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             format,
             strict,
         } => {
-            let mut sources = Vec::with_capacity(schema.len());
-            for p in &schema {
-                sources.push(SourceFile::load(p).map_err(|e| Fatal(e.to_string()))?);
-            }
+            let sources = load_sources(&schema)?;
             let cat = dump::read(&sources, &ReadOptions::default());
             match format {
                 Format::Text => emit(&silo_plan::inspect::text(&cat))?,
@@ -58,6 +189,45 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     cat.unparsed.len()
                 )));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { input, format } => {
+            let l = load(&input)?;
+            let g = graph::build(&l.cat, |i| {
+                l.sources.get(i as usize).map(|s| s.text.as_str())
+            });
+            let findings = check::check(
+                &l.cat,
+                &l.cfg,
+                &l.asg,
+                &l.rules,
+                &g,
+                check::CheckOptions {
+                    strict: input.strict,
+                },
+            );
+            let sources = Sources::new(&l.sources).with_extra(&l.cfg.path, &l.config_text);
+            let (fmt, color) = match format {
+                FindingsFormat::Text => (ReportFormat::Text, std::io::stdout().is_terminal()),
+                FindingsFormat::Json => (ReportFormat::Json, false),
+                FindingsFormat::Sarif => (ReportFormat::Sarif, false),
+                FindingsFormat::Github => (ReportFormat::Github, false),
+            };
+            emit(&report::render(&findings, &sources, fmt, color))?;
+            let failed = findings.iter().any(|f| f.severity == Severity::Error);
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Explain { table, input } => {
+            let l = load(&input)?;
+            let q = resolve_table(&l, &table)?;
+            let g = graph::build(&l.cat, |i| {
+                l.sources.get(i as usize).map(|s| s.text.as_str())
+            });
+            emit(&explain::text(&l.cat, &l.cfg, &l.asg, &l.rules, &g, &q))?;
             Ok(ExitCode::SUCCESS)
         }
     }

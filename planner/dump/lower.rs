@@ -427,7 +427,7 @@ pub fn create_view(ctx: &mut Ctx<'_>, cv: &CreateView) {
         .into_iter()
         .filter(|r| *r != name)
         .collect();
-    ctx.cat.views.push(View {
+    ctx.add_view(View {
         name,
         materialized: cv.materialized,
         reads,

@@ -33,10 +33,14 @@ pub struct Ctx<'s> {
     relations: BTreeSet<QName>,
     /// Index of each sequence in `cat.sequences`.
     seqs: HashMap<QName, usize>,
+    /// Index of each view in `cat.views`.
+    views: HashMap<QName, usize>,
     /// Text of the current file.
     pub text: &'s str,
     /// Offset of the current statement's body in the file.
     pub base: usize,
+    /// `standard_conforming_strings = off` is in effect: backslash escapes in plain strings.
+    pub backslash: bool,
 }
 
 impl Ctx<'_> {
@@ -112,6 +116,19 @@ impl Ctx<'_> {
         self.cat.sequences.get_mut(i)
     }
 
+    /// Adds a view; a later definition of the same name (`CREATE OR REPLACE VIEW` after a
+    /// `--clean` dump's placeholder) replaces the earlier one, as in Postgres.
+    pub fn add_view(&mut self, v: crate::catalog::View) {
+        self.define(v.name.clone());
+        match self.views.get(&v.name) {
+            Some(&i) => self.cat.views[i] = v,
+            None => {
+                self.views.insert(v.name.clone(), self.cat.views.len());
+                self.cat.views.push(v);
+            }
+        }
+    }
+
     /// Adds a new sequence.
     pub fn push_sequence(&mut self, s: Sequence) {
         self.define(s.name.clone());
@@ -142,8 +159,10 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
         search_path: vec!["public".to_string()],
         relations: BTreeSet::new(),
         seqs: HashMap::new(),
+        views: HashMap::new(),
         text: "",
         base: 0,
+        backslash: false,
     };
     for (fi, src) in sources.iter().enumerate() {
         ctx.text = &src.text;
@@ -183,7 +202,7 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
 /// The first keywords of a statement, uppercased, for messages.
 pub fn head_words(t: &Tokens<'_>) -> String {
     let mut out = Vec::new();
-    for i in 0..t.len().min(4) {
+    for i in 0..t.len().min(6) {
         if t.kind(i) != Some(crate::dump::lex::Tok::Word) {
             break;
         }
@@ -270,6 +289,15 @@ fn parse_one(sql: &str) -> Result<sqlparser::ast::Statement, String> {
 }
 
 fn statement(ctx: &mut Ctx<'_>, sql: &str) {
+    let owned;
+    let sql = if ctx.backslash && sql.contains('\\') {
+        // Old dumps (`standard_conforming_strings = off`): spell backslash escapes as E'' so
+        // sqlparser and the recognizers read the same string values Postgres would.
+        owned = recognize::escape_strings(sql);
+        owned.as_str()
+    } else {
+        sql
+    };
     let t = tokenize(sql, 12, false);
     if t.is_empty() {
         ctx.cat.stats.ignored += 1;
@@ -284,6 +312,7 @@ fn statement(ctx: &mut Ctx<'_>, sql: &str) {
         | "ROLLBACK" | "DO" | "LOCK" | "NOTIFY" | "LISTEN" | "DELETE" | "UPDATE" | "TRUNCATE" => {
             if w0 == "SET" || w0 == "SELECT" {
                 recognize::search_path(ctx, sql);
+                recognize::string_mode(ctx, sql);
             }
             if w0 == "DO" || w0 == "INSERT" || w0 == "UPDATE" || w0 == "DELETE" {
                 // Data or code that runs at load time: no schema facts, but worth a look.
@@ -322,6 +351,8 @@ fn create(ctx: &mut Ctx<'_>, sql: &str, t: &Tokens<'_>) {
         "TRIGGER" | "CONSTRAINT" => recognize::create_trigger(ctx, sql),
         "TYPE" | "DOMAIN" => recognize::create_type(ctx, sql),
         "SCHEMA" | "EXTENSION" => recognize::create_schema_or_extension(ctx, sql),
+        // Old dumps create plpgsql explicitly; a language carries no coupling.
+        "LANGUAGE" | "PROCEDURAL" | "TRUSTED" => ctx.cat.stats.ignored += 1,
         "POLICY" => recognize::create_policy(ctx, sql),
         _ => {
             let head = head_words(t);
@@ -460,6 +491,29 @@ fn finish(ctx: &mut Ctx<'_>) {
                 .map(|k| k.columns.clone());
             if let Some(cols) = pk {
                 cat.foreign_keys[i].referenced_columns = cols;
+            }
+        }
+    }
+    // A partition without a key of its own gets its partitioned parent's (Postgres creates it
+    // when the key is added to the parent or the partition is attached).
+    for i in 0..cat.tables.len() {
+        if cat.tables[i].primary_key.is_some() {
+            continue;
+        }
+        let mut parent = cat.tables[i].partition_of.clone();
+        let mut hops = 0;
+        while let Some(p) = parent {
+            let Some(pt) = cat.table(&p) else { break };
+            if let Some(k) = &pt.primary_key {
+                let name = Some(format!("{}_pkey", cat.tables[i].name));
+                let columns = k.columns.clone();
+                cat.tables[i].primary_key = Some(crate::catalog::Key { name, columns });
+                break;
+            }
+            parent = pt.partition_of.clone();
+            hops += 1;
+            if hops > 64 {
+                break;
             }
         }
     }

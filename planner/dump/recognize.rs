@@ -65,6 +65,36 @@ pub fn search_path(ctx: &mut Ctx<'_>, sql: &str) {
     }
 }
 
+/// Tracks `SET standard_conforming_strings = on | off`.
+pub fn string_mode(ctx: &mut Ctx<'_>, sql: &str) {
+    let t = tokenize(sql, 8, false);
+    if t.is(0, "SET") && t.is(1, "standard_conforming_strings") {
+        let v = t.raw(3).trim_matches('\'').to_ascii_lowercase();
+        ctx.backslash = v == "off" || v == "false";
+    }
+}
+
+/// Rewrites plain string constants that contain backslashes as `E'...'` constants, which mean
+/// the same under `standard_conforming_strings = off` and are read correctly by every parser.
+/// Only used on statements read in that mode; the byte length grows by one per rewritten string.
+pub fn escape_strings(sql: &str) -> String {
+    let t = tokenize(sql, ALL, true);
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut last = 0;
+    for tok in &t.toks {
+        if tok.kind == Tok::Str
+            && sql.as_bytes()[tok.start] == b'\''
+            && sql[tok.start..tok.end].contains('\\')
+        {
+            out.push_str(&sql[last..tok.start]);
+            out.push('E');
+            last = tok.start;
+        }
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
 fn parse_path_list(s: &str) -> Vec<String> {
     let t = tokenize(s, ALL, false);
     (0..t.len()).filter_map(|i| t.ident(i)).collect()
@@ -72,7 +102,7 @@ fn parse_path_list(s: &str) -> Vec<String> {
 
 /// The object a statement names, for messages: schema-qualified where it lives in a schema.
 pub fn object_name(ctx: &Ctx<'_>, t: &Tokens<'_>) -> Option<String> {
-    let global = (1..4).any(|i| {
+    let global = (1..6).any(|i| {
         [
             "EVENT",
             "PUBLICATION",

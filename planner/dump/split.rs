@@ -444,7 +444,10 @@ mod tests {
     }
 
     fn rejoin(text: &str, d: Dialect) -> String {
-        split(text, d).iter().map(|p| &text[p.start..p.end]).collect()
+        split(text, d)
+            .iter()
+            .map(|p| &text[p.start..p.end])
+            .collect()
     }
 
     #[test]
@@ -508,7 +511,12 @@ mod tests {
 
     #[test]
     fn unterminated_input_is_one_piece() {
-        for text in ["SELECT 'abc", "SELECT $a$ body", "/* never closed", "SELECT 1"] {
+        for text in [
+            "SELECT 'abc",
+            "SELECT $a$ body",
+            "/* never closed",
+            "SELECT 1",
+        ] {
             let pieces = split(text, Dialect::Postgres);
             assert_eq!(rejoin(text, Dialect::Postgres), text);
             assert!(pieces.len() == 1);

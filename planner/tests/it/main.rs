@@ -1,1 +1,12 @@
 //! Integration tests: one binary, the real program and real PostgreSQL clusters.
+//!
+//! Tests that need PostgreSQL start their own throwaway clusters (`pg.rs`) and fail with an
+//! install hint when the server binaries are missing; they never skip.
+
+mod check_saas;
+mod config_errors;
+mod corpus;
+mod inspect;
+mod pg;
+mod report;
+mod schemas;

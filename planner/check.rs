@@ -1,0 +1,566 @@
+//! The `check` analyzers: one function per concern, each returning findings with stable codes.
+//!
+//! Inputs are the catalog, the config and its assignment; output is a sorted `Vec<Finding>`.
+//! Nothing here formats output (see [`crate::report`]) or touches files.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::assign::{Assignment, Placement, RuleMatches};
+use crate::catalog::{Catalog, FkAction, ForeignKey, QName, Span};
+use crate::config::{Config, EdgeAction, Pos, Unassigned};
+use crate::findings::{sort, Code, Finding, Location, Related, Severity};
+use crate::graph::Graph;
+
+/// Where an effective `ON DELETE` action came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionSource {
+    /// The dump declares it.
+    Declared,
+    /// An `[[edges]]` entry overrides it (its position in the config).
+    Override(Pos),
+    /// The dump says NO ACTION; `defaults.on_delete` applies.
+    Default,
+}
+
+/// The action to replicate for foreign key `k`'s `ON DELETE`, and why: an `[[edges]]`
+/// override, else the declared action, else `defaults.on_delete` where the dump says NO ACTION.
+pub fn effective_action(
+    cat: &Catalog,
+    cfg: &Config,
+    rules: &RuleMatches,
+    k: usize,
+) -> (EdgeAction, ActionSource) {
+    if let Some(rule) = rules
+        .edge_of_fk
+        .get(k)
+        .copied()
+        .flatten()
+        .map(|i| &cfg.edges[i])
+    {
+        return (rule.on_delete, ActionSource::Override(rule.pos));
+    }
+    match cat.foreign_keys[k].on_delete {
+        FkAction::NoAction => (cfg.defaults.on_delete, ActionSource::Default),
+        FkAction::Restrict => (EdgeAction::Restrict, ActionSource::Declared),
+        FkAction::Cascade => (EdgeAction::Cascade, ActionSource::Declared),
+        FkAction::SetNull => (EdgeAction::SetNull, ActionSource::Declared),
+        FkAction::SetDefault => (EdgeAction::SetDefault, ActionSource::Declared),
+    }
+}
+
+/// A foreign key whose ends are placed in different silos (or shared vs silo).
+#[derive(Debug, Clone)]
+pub struct Crossing {
+    /// Index into [`Catalog::foreign_keys`].
+    pub fk: usize,
+    /// Child's silo name (or `shared`).
+    pub child_silo: String,
+    /// Parent's silo name (or `shared`).
+    pub parent_silo: String,
+    /// Index of the `[[allow]]` entry that accepts it.
+    pub allowed_by: Option<usize>,
+}
+
+fn placement_name(p: &Placement) -> Option<String> {
+    match p {
+        Placement::Silo(s) => Some(s.clone()),
+        Placement::Shared => Some("shared".to_string()),
+        Placement::Unassigned => None,
+    }
+}
+
+/// Every foreign key whose two ends are in different silos, or between shared and a silo.
+pub fn crossings(cat: &Catalog, asg: &Assignment, rules: &RuleMatches) -> Vec<Crossing> {
+    let mut out = Vec::new();
+    for (k, fk) in cat.foreign_keys.iter().enumerate() {
+        let (Some(a), Some(b)) = (asg.silo_of(&fk.table), asg.silo_of(&fk.references)) else {
+            continue;
+        };
+        let (Some(ca), Some(cb)) = (placement_name(a), placement_name(b)) else {
+            continue;
+        };
+        if ca == cb {
+            continue;
+        }
+        let allowed_by = rules.allow_of_fk.get(k).copied().flatten();
+        out.push(Crossing {
+            fk: k,
+            child_silo: ca,
+            parent_silo: cb,
+            allowed_by,
+        });
+    }
+    out
+}
+
+struct Ctx<'a> {
+    cat: &'a Catalog,
+    cfg: &'a Config,
+    asg: &'a Assignment,
+    rules: &'a RuleMatches,
+    graph: &'a Graph,
+    out: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    fn loc(&self, span: &Span) -> Location {
+        Location {
+            file: self
+                .cat
+                .files
+                .get(span.file as usize)
+                .cloned()
+                .unwrap_or_default(),
+            line: span.line,
+            column: None,
+        }
+    }
+
+    fn config_loc(&self, pos: Pos, message: String) -> Related {
+        Related {
+            location: Location {
+                file: self.cfg.path.clone(),
+                line: pos.line,
+                column: Some(pos.column),
+            },
+            message,
+        }
+    }
+
+    fn silo(&self, q: &QName) -> Option<String> {
+        self.asg.silo_of(q).and_then(placement_name)
+    }
+
+    fn push(&mut self, f: Finding) {
+        self.out.push(f);
+    }
+}
+
+/// Options for [`check`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckOptions {
+    /// Unparsed dump statements are errors, not warnings.
+    pub strict: bool,
+}
+
+/// Runs every analyzer and returns the findings in their stable order.
+pub fn check(
+    cat: &Catalog,
+    cfg: &Config,
+    asg: &Assignment,
+    rules: &RuleMatches,
+    graph: &Graph,
+    opts: CheckOptions,
+) -> Vec<Finding> {
+    let mut cx = Ctx {
+        cat,
+        cfg,
+        asg,
+        rules,
+        graph,
+        out: Vec::new(),
+    };
+    unassigned(&mut cx);
+    foreign_keys(&mut cx);
+    views(&mut cx);
+    sequences(&mut cx);
+    routines(&mut cx);
+    inheritance(&mut cx);
+    unparsed(&mut cx, opts.strict);
+    let mut out = cx.out;
+    sort(&mut out);
+    out
+}
+
+fn unassigned(cx: &mut Ctx<'_>) {
+    let severity = match cx.cfg.defaults.unassigned {
+        Unassigned::Error => Severity::Error,
+        Unassigned::Warn => Severity::Warning,
+    };
+    for t in &cx.cat.tables {
+        let q = t.qname();
+        // A partition follows its parent: only the parent is reported.
+        let follows = cx.asg.tables.get(&q).is_some_and(|d| d.via.is_some());
+        if !follows && matches!(cx.asg.silo_of(&q), Some(Placement::Unassigned) | None) {
+            let loc = cx.loc(&t.span);
+            cx.push(Finding {
+                code: Code::UnassignedTable,
+                severity,
+                message: format!("table {q} is not assigned to a silo"),
+                location: Some(loc),
+                related: Vec::new(),
+                help: Some(format!(
+                    "add \"{}\" (or a glob matching it) to a `[silos.<name>] tables` list or to `[shared]`; `silo-plan suggest` proposes a silo",
+                    if q.schema == cx.cfg.default_schema { q.name.clone() } else { q.to_string() }
+                )),
+                object: q.to_string(),
+            });
+        }
+    }
+}
+
+fn fk_text(fk: &ForeignKey) -> String {
+    format!(
+        "{}({}) → {}({})",
+        fk.table,
+        fk.columns.join(", "),
+        fk.references,
+        fk.referenced_columns.join(", ")
+    )
+}
+
+fn foreign_keys(cx: &mut Ctx<'_>) {
+    let crossings = crossings(cx.cat, cx.asg, cx.rules);
+    let mut allow_used = vec![false; cx.cfg.allow.len()];
+    for c in &crossings {
+        let fk = &cx.cat.foreign_keys[c.fk];
+        let loc = cx.loc(&fk.span);
+        let object = format!("{}.{}", fk.table, fk.name);
+        let (action, source) = effective_action(cx.cat, cx.cfg, cx.rules, c.fk);
+        let mut related = Vec::new();
+        if let ActionSource::Override(pos) = source {
+            related
+                .push(cx.config_loc(pos, format!("[[edges]] sets ON DELETE {}", action.as_str())));
+        }
+        let shared = c.child_silo == "shared" || c.parent_silo == "shared";
+        if shared {
+            // A shared table exists in every silo, with data that is not split.
+            let severity = if c.child_silo == "shared" {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let help = if c.child_silo == "shared" {
+                "a shared table is copied into every silo, but its parent lives in one: move the child into that silo, or the parent into [shared]"
+            } else {
+                "each silo's copy of the shared table must hold every row its tables reference: keep the shared data identical in every silo, or assign the parent to a silo"
+            };
+            cx.push(Finding {
+                code: Code::SharedForeignKey,
+                severity,
+                message: format!(
+                    "foreign key {} links shared and silo tables: {} ({} → {})",
+                    fk.name,
+                    fk_text(fk),
+                    c.child_silo,
+                    c.parent_silo
+                ),
+                location: Some(loc),
+                related,
+                help: Some(help.to_string()),
+                object,
+            });
+            continue;
+        }
+        if let Some(i) = c.allowed_by {
+            allow_used[i] = true;
+            let rule = &cx.cfg.allow[i];
+            related.push(cx.config_loc(rule.pos, format!("allowed: {}", rule.reason)));
+            cx.push(Finding {
+                code: Code::AllowedCrossing,
+                severity: Severity::Note,
+                message: format!(
+                    "foreign key {} crosses silos ({} → {}), allowed: {}",
+                    fk.name,
+                    c.child_silo,
+                    c.parent_silo,
+                    fk_text(fk)
+                ),
+                location: Some(loc),
+                related,
+                help: None,
+                object,
+            });
+            continue;
+        }
+        let how = match action {
+            EdgeAction::Cascade => "its ON DELETE CASCADE must be replicated with tombstones".to_string(),
+            EdgeAction::SetNull => "its ON DELETE SET NULL must be replicated with tombstones".to_string(),
+            EdgeAction::SetDefault => "its ON DELETE SET DEFAULT must be replicated with tombstones".to_string(),
+            EdgeAction::Restrict => "RESTRICT cannot be enforced across databases: the application must check before deleting".to_string(),
+            EdgeAction::Ignore => "the edge is ignored: nothing is replicated".to_string(),
+        };
+        let source_text = match source {
+            ActionSource::Declared => "declared",
+            ActionSource::Override(_) => "[[edges]] override",
+            ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
+        };
+        cx.push(Finding {
+            code: Code::CrossSiloForeignKey,
+            severity: Severity::Error,
+            message: format!(
+                "foreign key {} crosses from silo {} to silo {}: {}",
+                fk.name,
+                c.child_silo,
+                c.parent_silo,
+                fk_text(fk)
+            ),
+            location: Some(loc),
+            related,
+            help: Some(format!(
+                "on delete: {} ({source_text}); {how}. Break it with `silo-plan plan`, move both tables into one silo, or accept it for now with an [[allow]] entry",
+                action.as_str()
+            )),
+            object,
+        });
+    }
+    for (i, rule) in cx.cfg.allow.iter().enumerate() {
+        if allow_used[i] {
+            continue;
+        }
+        let matched: Vec<&ForeignKey> = cx.rules.fks_of_allow[i]
+            .iter()
+            .map(|&k| &cx.cat.foreign_keys[k])
+            .collect();
+        let what = matched
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let related = vec![cx.config_loc(rule.pos, "this [[allow]] entry".to_string())];
+        let object = format!("allow[{i}]");
+        cx.push(Finding {
+            code: Code::StaleAllow,
+            severity: Severity::Error,
+            message: if matched.is_empty() {
+                "[[allow]] entry matches no foreign key".to_string()
+            } else {
+                format!(
+                    "[[allow]] entry no longer matches a crossing: {what} stays inside one silo"
+                )
+            },
+            location: Some(Location {
+                file: cx.cfg.path.clone(),
+                line: rule.pos.line,
+                column: Some(rule.pos.column),
+            }),
+            related,
+            help: Some("remove the entry: the crossing it accepted is gone".to_string()),
+            object,
+        });
+    }
+}
+
+/// Silos of the base tables a relation reads, following views through views.
+fn view_silos(
+    cx: &Ctx<'_>,
+    name: &QName,
+    seen: &mut BTreeSet<QName>,
+    out: &mut BTreeMap<String, BTreeSet<QName>>,
+) {
+    if !seen.insert(name.clone()) {
+        return;
+    }
+    if let Some(v) = cx.cat.views.iter().find(|v| v.name == *name) {
+        for r in &v.reads {
+            view_silos(cx, r, seen, out);
+        }
+        return;
+    }
+    if let Some(s) = cx.silo(name) {
+        if s != "shared" {
+            out.entry(s).or_default().insert(name.clone());
+        }
+    }
+}
+
+fn views(cx: &mut Ctx<'_>) {
+    for v in &cx.cat.views {
+        let mut silos = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for r in &v.reads {
+            view_silos(cx, r, &mut seen, &mut silos);
+        }
+        if silos.len() < 2 {
+            continue;
+        }
+        let parts: Vec<String> = silos
+            .iter()
+            .map(|(s, ts)| {
+                format!(
+                    "{s} ({})",
+                    ts.iter()
+                        .map(|t| t.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect();
+        let loc = cx.loc(&v.span);
+        cx.push(Finding {
+            code: Code::CrossSiloView,
+            severity: Severity::Error,
+            message: format!(
+                "{} {} reads tables of {} silos: {}",
+                if v.materialized { "materialized view" } else { "view" },
+                v.name,
+                silos.len(),
+                parts.join("; ")
+            ),
+            location: Some(loc),
+            related: Vec::new(),
+            help: Some("a view cannot join across databases: split it per silo, or replace it with an application-side lookup".to_string()),
+            object: v.name.to_string(),
+        });
+    }
+}
+
+fn sequences(cx: &mut Ctx<'_>) {
+    for s in &cx.cat.sequences {
+        let mut tables: BTreeSet<&QName> = s.used_by.iter().map(|c| &c.table).collect();
+        if let Some(o) = &s.owned_by {
+            tables.insert(&o.table);
+        }
+        let mut silos: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for t in tables {
+            if let Some(silo) = cx.silo(t) {
+                silos.entry(silo).or_default().push(t.to_string());
+            }
+        }
+        if silos.len() < 2 {
+            continue;
+        }
+        let parts: Vec<String> = silos
+            .iter()
+            .map(|(s, ts)| format!("{s} ({})", ts.join(", ")))
+            .collect();
+        let loc = cx.loc(&s.span);
+        cx.push(Finding {
+            code: Code::CrossSiloSequence,
+            severity: Severity::Error,
+            message: format!("sequence {} feeds tables of {} silos: {}", s.name, silos.len(), parts.join("; ")),
+            location: Some(loc),
+            related: Vec::new(),
+            help: Some("after the split each database has its own copy of the sequence and they will hand out the same ids: give each silo its own sequence (or an id range per silo)".to_string()),
+            object: s.name.to_string(),
+        });
+    }
+}
+
+fn routines(cx: &mut Ctx<'_>) {
+    // Which tables each function is triggered from.
+    let mut triggered_from: BTreeMap<&QName, Vec<(&QName, &str)>> = BTreeMap::new();
+    for tr in &cx.cat.triggers {
+        triggered_from
+            .entry(&tr.function)
+            .or_default()
+            .push((&tr.table, tr.name.as_str()));
+    }
+    let mut found = Vec::new();
+    let mut seen = BTreeSet::new();
+    for f in &cx.cat.functions {
+        // Overloads share a node (and their mentions) in the graph: report the name once.
+        if !seen.insert(&f.name) {
+            continue;
+        }
+        let mentions = cx.graph.mentions(&f.name);
+        let mut silos: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for m in &mentions {
+            if let Some(silo) = cx.silo(m) {
+                if silo != "shared" {
+                    silos.entry(silo).or_default().push(m.to_string());
+                }
+            }
+        }
+        let triggers = triggered_from.get(&f.name).cloned().unwrap_or_default();
+        for (table, trig) in &triggers {
+            let Some(own) = cx.silo(table) else { continue };
+            let other: Vec<String> = silos
+                .iter()
+                .filter(|(s, _)| **s != own)
+                .map(|(s, ts)| format!("{s} ({})", ts.join(", ")))
+                .collect();
+            if other.is_empty() {
+                continue;
+            }
+            found.push((
+                f.span,
+                format!(
+                    "trigger {trig} on {table} (silo {own}) runs {}, whose body names tables of another silo: {}",
+                    f.name,
+                    other.join("; ")
+                ),
+                format!("{table}.{trig}"),
+            ));
+        }
+        if triggers.is_empty() && silos.len() >= 2 {
+            let parts: Vec<String> = silos
+                .iter()
+                .map(|(s, ts)| format!("{s} ({})", ts.join(", ")))
+                .collect();
+            found.push((
+                f.span,
+                format!(
+                    "function {} names tables of {} silos: {}",
+                    f.name,
+                    silos.len(),
+                    parts.join("; ")
+                ),
+                f.name.to_string(),
+            ));
+        }
+    }
+    for (span, message, object) in found {
+        let loc = cx.loc(&span);
+        cx.push(Finding {
+            code: Code::CrossSiloRoutine,
+            severity: Severity::Warning,
+            message,
+            location: Some(loc),
+            related: Vec::new(),
+            help: Some("found by a text scan of the body (a heuristic): after the split this code runs in one database and cannot see the other silo's tables; move the logic to the application or an RPC".to_string()),
+            object,
+        });
+    }
+}
+
+fn inheritance(cx: &mut Ctx<'_>) {
+    for t in &cx.cat.tables {
+        let q = t.qname();
+        let Some(own) = cx.silo(&q) else { continue };
+        for p in &t.inherits {
+            let Some(ps) = cx.silo(p) else { continue };
+            if ps != own {
+                let loc = cx.loc(&t.span);
+                cx.push(Finding {
+                    code: Code::CrossSiloInheritance,
+                    severity: Severity::Error,
+                    message: format!("table {q} (silo {own}) inherits from {p} (silo {ps})"),
+                    location: Some(loc),
+                    related: Vec::new(),
+                    help: Some("queries on the parent read the children's rows: assign parent and children to one silo".to_string()),
+                    object: q.to_string(),
+                });
+            }
+        }
+    }
+}
+
+fn unparsed(cx: &mut Ctx<'_>, strict: bool) {
+    for u in &cx.cat.unparsed {
+        let loc = cx.loc(&u.span);
+        let object = u.object.clone().unwrap_or_default();
+        cx.push(Finding {
+            code: Code::Unparsed,
+            severity: if strict {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            message: format!(
+                "statement not read: {}{}: {}",
+                u.head,
+                if object.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({object})")
+                },
+                u.reason
+            ),
+            location: Some(loc),
+            related: Vec::new(),
+            help: Some("its couplings are not analyzed; report it if it matters".to_string()),
+            object,
+        });
+    }
+}

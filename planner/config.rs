@@ -1,0 +1,1185 @@
+//! The silo map, `silo-plan.toml`: its format, parsing and validation.
+//!
+//! [`parse`] turns the file's text into a [`Config`]; [`load`] reads it from a file or from a
+//! directory holding `silo-plan.toml`. Everything that can be checked without a catalog is
+//! checked here (version, unknown keys, action names, origin, empty silos, pattern syntax,
+//! duplicate patterns, edge and allow selectors); matching patterns against tables is
+//! [`crate::assign`]'s job. Every error is a [`ConfigError`] with the file, the 1-based line and
+//! column of the offending key or value, and a help line that names the fix.
+//!
+//! The file format is described by private `serde` types that also derive `JsonSchema`;
+//! [`json_schema`] returns the schema editors use to complete the file.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+pub use toml::Spanned;
+
+use crate::dump::Dialect;
+use crate::source::SourceFile;
+
+/// The file name looked for when the config is given as a directory.
+pub const FILE_NAME: &str = "silo-plan.toml";
+
+/// The only `version` this build reads.
+pub const VERSION: u32 = 1;
+
+// ---------------------------------------------------------------------------------------------
+// The resolved model.
+
+/// A 1-based position in the config file.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, JsonSchema,
+)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// A table pattern as written in the config (`auth_user`, `sentry_*`, `auth.*`), with the
+/// position of its string.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+pub struct Pattern {
+    /// The pattern text, as written.
+    pub text: String,
+    /// Where the string is in the config.
+    pub pos: Pos,
+}
+
+/// What to replicate when a parent row of a broken foreign key is deleted.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum EdgeAction {
+    /// Delete the child rows.
+    #[default]
+    Cascade,
+    /// Set the child's foreign-key columns to NULL.
+    SetNull,
+    /// Set the child's foreign-key columns to their defaults.
+    SetDefault,
+    /// Refuse the delete while child rows exist (an application check across databases).
+    Restrict,
+    /// Do nothing: child rows keep a dangling id.
+    Ignore,
+}
+
+impl EdgeAction {
+    /// Every action, in documentation order.
+    pub const ALL: [EdgeAction; 5] = [
+        EdgeAction::Cascade,
+        EdgeAction::SetNull,
+        EdgeAction::SetDefault,
+        EdgeAction::Restrict,
+        EdgeAction::Ignore,
+    ];
+
+    /// The name as written in the config: `set-null`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeAction::Cascade => "cascade",
+            EdgeAction::SetNull => "set-null",
+            EdgeAction::SetDefault => "set-default",
+            EdgeAction::Restrict => "restrict",
+            EdgeAction::Ignore => "ignore",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<EdgeAction> {
+        EdgeAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl fmt::Display for EdgeAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What `check` does with a table that no pattern matches.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Unassigned {
+    /// An error: `check` fails.
+    #[default]
+    Error,
+    /// A warning.
+    Warn,
+}
+
+impl Unassigned {
+    /// The name as written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unassigned::Error => "error",
+            Unassigned::Warn => "warn",
+        }
+    }
+}
+
+/// The `[defaults]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+pub struct Defaults {
+    /// Action replicated where the dump says `NO ACTION` (default `cascade`).
+    pub on_delete: EdgeAction,
+    /// Severity of an unassigned table (default `error`).
+    pub unassigned: Unassigned,
+}
+
+/// One `[silos.NAME]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Silo {
+    /// The silo's name (a TOML key; letters, digits, `_`, `-`).
+    pub name: String,
+    /// Where the name is (the key in `[silos.NAME]`).
+    pub name_pos: Pos,
+    /// Its table patterns, in file order (never empty).
+    pub tables: Vec<Pattern>,
+    /// Instances (regions) this silo runs as; empty for a single instance.
+    pub instances: Vec<String>,
+}
+
+/// How an `[[edges]]` or `[[allow]]` entry names foreign keys.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Selector {
+    /// `from = "table.column"` or `"schema.table.column"`: every foreign key of that child table
+    /// whose columns include that column.
+    Column {
+        /// The table as written: `orders` (in `default_schema`) or `sales.orders`.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// `constraint = "name"`: every foreign key with that constraint name.
+    Constraint(String),
+}
+
+impl fmt::Display for Selector {
+    /// As written in the config: `from = "t.c"` or `constraint = "name"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selector::Column { table, column } => write!(f, "from = \"{table}.{column}\""),
+            Selector::Constraint(c) => write!(f, "constraint = \"{c}\""),
+        }
+    }
+}
+
+/// An `[[edges]]` entry: the action to replicate for some foreign keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct EdgeRule {
+    /// Which foreign keys.
+    pub selector: Selector,
+    /// The action replicated for them.
+    pub on_delete: EdgeAction,
+    /// Position of the `from` or `constraint` value.
+    pub pos: Pos,
+}
+
+/// An `[[allow]]` entry: a crossing accepted for now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct AllowRule {
+    /// Which foreign keys.
+    pub selector: Selector,
+    /// Why (never empty).
+    pub reason: String,
+    /// Position of the `from` or `constraint` value.
+    pub pos: Pos,
+}
+
+/// A parsed and validated `silo-plan.toml`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The config file's path, as given.
+    pub path: String,
+    /// The directory holding the config (`.` when the path has none); `schema` paths are
+    /// relative to it.
+    pub dir: PathBuf,
+    /// Format version (always [`VERSION`] once parsed).
+    pub version: u32,
+    /// Dump files, as written (relative to [`Config::dir`]); may be empty when the command line
+    /// gives `--schema`. See [`Config::schema_paths`].
+    pub schema: Vec<String>,
+    /// The dumps' dialect.
+    pub dialect: Dialect,
+    /// The silo whose tables stay in today's database, when given; always names a silo.
+    pub origin: Option<Spanned<String>>,
+    /// Schema of patterns and `from` tables written without one (default `public`).
+    pub default_schema: String,
+    /// The `[defaults]` table.
+    pub defaults: Defaults,
+    /// Silos in file order (at least one).
+    pub silos: Vec<Silo>,
+    /// Patterns of `[shared]`: tables copied into every silo.
+    pub shared: Vec<Pattern>,
+    /// `[[edges]]` entries in file order.
+    pub edges: Vec<EdgeRule>,
+    /// `[[allow]]` entries in file order.
+    pub allow: Vec<AllowRule>,
+}
+
+impl Config {
+    /// The silo named `name`.
+    pub fn silo(&self, name: &str) -> Option<&Silo> {
+        self.silos.iter().find(|s| s.name == name)
+    }
+
+    /// The `schema` files joined to the config's directory.
+    pub fn schema_paths(&self) -> Vec<PathBuf> {
+        self.schema.iter().map(|s| self.dir.join(s)).collect()
+    }
+
+    /// An error positioned in this config file.
+    pub fn error(&self, pos: Pos, message: impl Into<String>) -> ConfigError {
+        ConfigError::at(&self.path, pos, message)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors.
+
+/// A config that cannot be used: where, what, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The config file's path, as given.
+    pub file: String,
+    /// 1-based line; 0 when the error is about the file as a whole (missing, unreadable).
+    pub line: u32,
+    /// 1-based column; 0 with `line`.
+    pub column: u32,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl ConfigError {
+    /// An error at a position of `file`.
+    pub fn at(file: &str, pos: Pos, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: file.to_string(),
+            line: pos.line,
+            column: pos.column,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// Adds the help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> ConfigError {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for ConfigError {
+    /// `file:line:column: message`, then `  help: ...` on its own line when there is help.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)?;
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )?;
+        }
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Up to `n` candidates nearest to `target` by edit distance, nearest first (ties by name).
+pub(crate) fn nearest<'a>(
+    target: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    n: usize,
+) -> Vec<&'a str> {
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(target, c), c))
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(n).map(|(_, c)| c).collect()
+}
+
+/// `` `a`, `b`, `c` ``.
+pub(crate) fn backticked<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    items
+        .into_iter()
+        .map(|s| format!("`{}`", s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `did you mean `x`? ` when one candidate is within a small edit distance of `target`.
+fn did_you_mean<'a>(target: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    match nearest(target, candidates, 1).first() {
+        Some(c) if strsim::levenshtein(target, c) <= (target.chars().count() / 3).max(2) => {
+            format!("did you mean `{c}`? ")
+        }
+        _ => String::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file format (what serde reads and what the JSON Schema describes).
+
+/// `silo-plan.toml`: which tables go to which silo, and how broken foreign keys behave.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "silo-plan.toml")]
+struct ConfigFile {
+    /// Format version; must be 1.
+    #[schemars(schema_with = "version_schema")]
+    version: Spanned<toml::Value>,
+    /// Dump files to read, relative to this file (`--schema` overrides).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    schema: Vec<Spanned<String>>,
+    /// The dumps' SQL dialect (default `postgres`).
+    #[schemars(with = "Option<Dialect>")]
+    dialect: Option<Spanned<String>>,
+    /// The silo whose tables stay in today's database.
+    #[schemars(with = "Option<String>")]
+    origin: Option<Spanned<String>>,
+    /// Schema of table patterns written without a dot (default `public`).
+    #[schemars(with = "Option<String>")]
+    default_schema: Option<Spanned<String>>,
+    /// Defaults for every foreign key and table.
+    defaults: Option<DefaultsFile>,
+    /// The silos: `[silos.NAME]` with the patterns of the tables each holds.
+    #[serde(default)]
+    silos: SiloMap,
+    /// Tables whose schema is copied into every silo and whose data is not split.
+    shared: Option<SharedFile>,
+    /// Per-foreign-key overrides of the replicated `ON DELETE` action.
+    #[serde(default)]
+    #[schemars(with = "Vec<EdgeFile>")]
+    edges: Vec<Spanned<EdgeFile>>,
+    /// Crossings accepted for now: `check` does not fail on them.
+    #[serde(default)]
+    #[schemars(with = "Vec<AllowFile>")]
+    allow: Vec<Spanned<AllowFile>>,
+}
+
+fn version_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+    let mut s = schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::Integer.into()),
+        const_value: Some(serde_json::json!(VERSION)),
+        ..Default::default()
+    };
+    s.metadata().description = Some("Format version; must be 1.".into());
+    s.into()
+}
+
+/// `[defaults]`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct DefaultsFile {
+    /// What to replicate where the dump says `NO ACTION` (ORMs such as Django emulate
+    /// `ON DELETE` in the application, so their dumps never say it). Default `cascade`.
+    #[schemars(with = "Option<EdgeAction>")]
+    on_delete: Option<Spanned<String>>,
+    /// What a table that no pattern matches is: `error` (default) or `warn`.
+    #[schemars(with = "Option<Unassigned>")]
+    unassigned: Option<Spanned<String>>,
+}
+
+/// `[silos.NAME]`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SiloFile {
+    /// Table patterns: `name` (in `default_schema`), `schema.name`, `schema.*`; `*` and `?`
+    /// glob. An exact name beats a glob; between globs, more literal characters win.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    tables: Vec<Spanned<String>>,
+    /// Instances (regions) this silo runs as, e.g. `["us", "de"]`; omit for one instance.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    instances: Vec<Spanned<String>>,
+}
+
+/// `[shared]`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct SharedFile {
+    /// Table patterns, as in a silo.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    tables: Vec<Spanned<String>>,
+}
+
+/// `[[edges]]`: exactly one of `from` and `constraint`, and `on_delete`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct EdgeFile {
+    /// The child column, `table.column` or `schema.table.column`: every foreign key of that
+    /// table whose columns include it.
+    #[schemars(with = "Option<String>")]
+    from: Option<Spanned<String>>,
+    /// A foreign-key constraint name.
+    #[schemars(with = "Option<String>")]
+    constraint: Option<Spanned<String>>,
+    /// The action to replicate for these foreign keys.
+    #[schemars(with = "EdgeAction")]
+    on_delete: Option<Spanned<String>>,
+}
+
+/// `[[allow]]`: exactly one of `from` and `constraint`, and a `reason`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AllowFile {
+    /// The child column, `table.column` or `schema.table.column`.
+    #[schemars(with = "Option<String>")]
+    from: Option<Spanned<String>>,
+    /// A foreign-key constraint name.
+    #[schemars(with = "Option<String>")]
+    constraint: Option<Spanned<String>>,
+    /// Why the crossing is accepted, and when it goes (required, not empty).
+    #[schemars(with = "String")]
+    reason: Option<Spanned<String>>,
+}
+
+/// `[silos]`, keeping file order (a map would sort it).
+#[derive(Default)]
+struct SiloMap(Vec<(Spanned<String>, SiloFile)>);
+
+impl<'de> Deserialize<'de> for SiloMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SiloMap;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of silos, `[silos.NAME]`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<SiloMap, A::Error> {
+                let mut v = Vec::new();
+                while let Some(entry) = m.next_entry::<Spanned<String>, SiloFile>()? {
+                    v.push(entry);
+                }
+                Ok(SiloMap(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl JsonSchema for SiloMap {
+    fn schema_name() -> String {
+        "Silos".into()
+    }
+    fn json_schema(g: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        <BTreeMap<String, SiloFile>>::json_schema(g)
+    }
+}
+
+/// The JSON Schema of `silo-plan.toml` (what `schemas/silo-plan.schema.json` holds).
+pub fn json_schema() -> schemars::schema::RootSchema {
+    // TOML has no null: an optional key is absent, never `null`.
+    schemars::gen::SchemaSettings::draft07()
+        .with(|s| s.option_add_null_type = false)
+        .into_generator()
+        .into_root_schema_for::<ConfigFile>()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing.
+
+/// Byte spans to positions, and errors at them.
+struct Ctx<'a> {
+    path: &'a str,
+    src: SourceFile,
+}
+
+impl Ctx<'_> {
+    fn pos(&self, offset: usize) -> Pos {
+        Pos {
+            line: self.src.line_of(offset),
+            column: self.src.column_of(offset),
+        }
+    }
+
+    fn pos_of<T>(&self, s: &Spanned<T>) -> Pos {
+        self.pos(s.span().start)
+    }
+
+    fn err(&self, pos: Pos, message: impl Into<String>) -> ConfigError {
+        ConfigError::at(self.path, pos, message)
+    }
+
+    fn err_at<T>(&self, s: &Spanned<T>, message: impl Into<String>) -> ConfigError {
+        self.err(self.pos_of(s), message)
+    }
+
+    /// A TOML syntax or shape error, rewritten to name the fix.
+    fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
+        let pos = e
+            .span()
+            .map_or(Pos { line: 1, column: 1 }, |s| self.pos(s.start));
+        let msg = e.message().trim();
+        let tick = |s: &str| -> Vec<String> {
+            s.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect()
+        };
+        if let Some(rest) = msg.strip_prefix("unknown field ") {
+            let names = tick(rest);
+            let (key, valid) = names.split_first().map_or(("", &[][..]), |(k, v)| (k, v));
+            let valid_list = if valid.is_empty() {
+                "none".to_string()
+            } else {
+                backticked(valid)
+            };
+            let mean = did_you_mean(key, valid.iter().map(String::as_str));
+            return self
+                .err(pos, format!("unknown key `{key}`"))
+                .with_help(format!("{mean}valid keys here: {valid_list}"));
+        }
+        if let Some(rest) = msg.strip_prefix("missing field ") {
+            let key = tick(rest).into_iter().next().unwrap_or_default();
+            let help = match key.as_str() {
+                "version" => "add `version = 1` at the top of the file".to_string(),
+                _ => format!("add `{key} = ...`"),
+            };
+            return self
+                .err(pos, format!("missing key `{key}`"))
+                .with_help(help);
+        }
+        if let Some(rest) = msg.strip_prefix("invalid type: ") {
+            let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+            let (expected, help) = match expected {
+                "a sequence" => (
+                    "a list",
+                    "write it as a list, `[\"...\"]`, even for one item".to_string(),
+                ),
+                "a string" => ("a string", "quote it: `\"...\"`".to_string()),
+                e if e.starts_with("struct ") || e.contains("table") || e.contains("map") => (
+                    "a table",
+                    "write it as a table, `[name]` with `key = value` lines".to_string(),
+                ),
+                e => (e, format!("write {e} here")),
+            };
+            return self
+                .err(
+                    pos,
+                    format!("wrong type: found {found}, expected {expected}"),
+                )
+                .with_help(help);
+        }
+        // A syntax error: toml's message is "what\nexpected ..." or "what\nwhy".
+        let lines: Vec<&str> = msg
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        if let Some(dup) = lines.iter().find(|l| l.starts_with("duplicate key")) {
+            return self
+                .err(pos, format!("TOML error: {dup}"))
+                .with_help("a key or table may appear only once: merge the two or remove one");
+        }
+        let what = lines.first().copied().unwrap_or("invalid TOML");
+        let help = match what {
+            "invalid basic string" => {
+                "close the string with `\"` on the same line (`\"\"\"` starts a multi-line string)"
+                    .to_string()
+            }
+            "invalid literal string" => "close the string with `'` on the same line".to_string(),
+            _ if lines.len() > 1 => {
+                format!("{} (TOML syntax, https://toml.io)", lines[1..].join("; "))
+            }
+            _ => "fix the TOML syntax here (https://toml.io)".to_string(),
+        };
+        self.err(pos, format!("TOML syntax error: {what}"))
+            .with_help(help)
+    }
+
+    fn action(&self, s: &Spanned<String>, key: &str) -> Result<EdgeAction, ConfigError> {
+        EdgeAction::from_name(s.get_ref()).ok_or_else(|| {
+            let names = EdgeAction::ALL.map(EdgeAction::as_str);
+            self.err_at(s, format!("invalid {key} action `{}`", s.get_ref()))
+                .with_help(format!(
+                    "{}use one of: {}",
+                    did_you_mean(s.get_ref(), names),
+                    backticked(names)
+                ))
+        })
+    }
+
+    /// `from` / `constraint` of an `[[edges]]` or `[[allow]]` entry.
+    fn selector(
+        &self,
+        kind: &str,
+        entry: &Spanned<impl Sized>,
+        from: &Option<Spanned<String>>,
+        constraint: &Option<Spanned<String>>,
+    ) -> Result<(Selector, Pos), ConfigError> {
+        match (from, constraint) {
+            (Some(_), Some(c)) => Err(self
+                .err_at(
+                    c,
+                    format!("`{kind}` entry has both `from` and `constraint`"),
+                )
+                .with_help(
+                    "keep one: `from = \"table.column\"` selects the foreign keys of a child \
+                     column, `constraint = \"name\"` one constraint",
+                )),
+            (None, None) => Err(self
+                .err_at(
+                    entry,
+                    format!("`{kind}` entry has neither `from` nor `constraint`"),
+                )
+                .with_help(
+                    "add `from = \"table.column\"` (the child's foreign-key column) or \
+                     `constraint = \"name\"`",
+                )),
+            (Some(f), None) => {
+                let text = f.get_ref();
+                let parts: Vec<&str> = text.split('.').collect();
+                let ok = (parts.len() == 2 || parts.len() == 3)
+                    && parts
+                        .iter()
+                        .all(|p| !p.is_empty() && !p.contains(['*', '?']) && p.trim() == *p);
+                if !ok {
+                    return Err(self
+                        .err_at(
+                            f,
+                            format!(
+                                "`from = \"{text}\"` is not `table.column` or \
+                                 `schema.table.column`"
+                            ),
+                        )
+                        .with_help(
+                            "name the child table and its foreign-key column, e.g. \
+                             `from = \"orders.customer_id\"` (no globs)",
+                        ));
+                }
+                let (table, column) = text.rsplit_once('.').expect("checked: has a dot");
+                Ok((
+                    Selector::Column {
+                        table: table.to_string(),
+                        column: column.to_string(),
+                    },
+                    self.pos_of(f),
+                ))
+            }
+            (None, Some(c)) => {
+                if c.get_ref().trim().is_empty() {
+                    return Err(self
+                        .err_at(c, "empty `constraint`")
+                        .with_help("write the foreign key's constraint name, as in the dump"));
+                }
+                Ok((Selector::Constraint(c.get_ref().clone()), self.pos_of(c)))
+            }
+        }
+    }
+
+    /// A pattern's syntax: not empty, at most one dot, no empty part.
+    fn pattern(&self, s: &Spanned<String>) -> Result<Pattern, ConfigError> {
+        let text = s.get_ref();
+        let bad = if text.trim().is_empty() {
+            Some("empty table pattern")
+        } else if text.trim() != text {
+            Some("table pattern with leading or trailing spaces")
+        } else if text.matches('.').count() > 1 {
+            Some("table pattern with more than one dot")
+        } else if text.starts_with('.') || text.ends_with('.') {
+            Some("table pattern with an empty schema or table part")
+        } else {
+            None
+        };
+        match bad {
+            Some(m) => Err(self.err_at(s, format!("{m}: `{text}`")).with_help(
+                "write `name`, `schema.name` or `schema.*`; `*` matches any characters and `?` one",
+            )),
+            None => Ok(Pattern {
+                text: text.clone(),
+                pos: self.pos_of(s),
+            }),
+        }
+    }
+}
+
+/// The `(schema, name)` a pattern stands for, with `default_schema` applied.
+pub(crate) fn split_pattern<'p>(text: &'p str, default_schema: &'p str) -> (&'p str, &'p str) {
+    text.split_once('.').unwrap_or((default_schema, text))
+}
+
+fn valid_silo_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Parses and validates a config's text. `path` is used in errors and to find `schema` files.
+pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+    let cx = Ctx {
+        path,
+        src: SourceFile::new(path, text.to_string()),
+    };
+    let file: ConfigFile = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
+
+    // version
+    if file.version.get_ref().as_integer() != Some(i64::from(VERSION)) {
+        return Err(cx
+            .err_at(
+                &file.version,
+                format!("unsupported version {}", file.version.get_ref()),
+            )
+            .with_help(format!(
+                "this silo-plan reads `version = {VERSION}`; write that"
+            )));
+    }
+
+    // schema, dialect, default_schema
+    let mut schema = Vec::new();
+    for s in &file.schema {
+        if s.get_ref().trim().is_empty() {
+            return Err(cx
+                .err_at(s, "empty path in `schema`")
+                .with_help("give the dump's path relative to this file, or remove the entry"));
+        }
+        schema.push(s.get_ref().clone());
+    }
+    let dialect = match &file.dialect {
+        None => Dialect::default(),
+        Some(d) => match d.get_ref().as_str() {
+            "postgres" => Dialect::Postgres,
+            "mysql" => Dialect::MySql,
+            other => {
+                return Err(cx
+                    .err_at(d, format!("unknown dialect `{other}`"))
+                    .with_help("use `\"postgres\"` or `\"mysql\"`"))
+            }
+        },
+    };
+    let default_schema = match &file.default_schema {
+        None => "public".to_string(),
+        Some(s) if s.get_ref().trim().is_empty() || s.get_ref().contains('.') => {
+            return Err(cx
+                .err_at(s, format!("invalid default_schema `{}`", s.get_ref()))
+                .with_help("give one schema name, e.g. `default_schema = \"public\"`"))
+        }
+        Some(s) => s.get_ref().clone(),
+    };
+
+    // defaults
+    let mut defaults = Defaults::default();
+    if let Some(d) = &file.defaults {
+        if let Some(a) = &d.on_delete {
+            defaults.on_delete = cx.action(a, "on_delete")?;
+        }
+        if let Some(u) = &d.unassigned {
+            defaults.unassigned = match u.get_ref().as_str() {
+                "error" => Unassigned::Error,
+                "warn" => Unassigned::Warn,
+                other => {
+                    return Err(cx
+                        .err_at(u, format!("invalid unassigned value `{other}`"))
+                        .with_help(format!(
+                            "{}use `\"error\"` or `\"warn\"`",
+                            did_you_mean(other, ["error", "warn"])
+                        )))
+                }
+            }
+        }
+    }
+
+    // silos
+    let mut silos: Vec<Silo> = Vec::new();
+    for (name, s) in &file.silos.0 {
+        let n = name.get_ref();
+        if n == "shared" || n == "unassigned" {
+            let help = if n == "shared" {
+                "tables copied into every silo go in the top-level `[shared]` table; \
+                 give this silo another name"
+            } else {
+                "`unassigned` is how tables no pattern matches are reported; give this silo \
+                 another name"
+            };
+            return Err(cx
+                .err_at(name, format!("a silo cannot be named `{n}`"))
+                .with_help(help));
+        }
+        if !valid_silo_name(n) {
+            return Err(cx
+                .err_at(name, format!("invalid silo name `{n}`"))
+                .with_help(
+                    "silo names become file and role names: start with a letter, then letters, \
+                     digits, `_` or `-`",
+                ));
+        }
+        if s.tables.is_empty() {
+            return Err(cx
+                .err_at(name, format!("silo `{n}` has no tables"))
+                .with_help(format!(
+                    "list its table patterns, e.g. `tables = [\"{n}_*\"]`, or remove \
+                     `[silos.{n}]`"
+                )));
+        }
+        let tables = s
+            .tables
+            .iter()
+            .map(|p| cx.pattern(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut instances: Vec<String> = Vec::new();
+        for i in &s.instances {
+            let v = i.get_ref();
+            if !valid_silo_name(v) {
+                return Err(cx
+                    .err_at(i, format!("invalid instance name `{v}`"))
+                    .with_help(
+                        "instance names become file and role names: start with a letter, then \
+                         letters, digits, `_` or `-`",
+                    ));
+            }
+            if instances.contains(v) {
+                return Err(cx
+                    .err_at(i, format!("duplicate instance `{v}` in silo `{n}`"))
+                    .with_help("list each instance once"));
+            }
+            instances.push(v.clone());
+        }
+        silos.push(Silo {
+            name: n.clone(),
+            name_pos: cx.pos_of(name),
+            tables,
+            instances,
+        });
+    }
+    if silos.is_empty() {
+        return Err(cx
+            .err(Pos { line: 1, column: 1 }, "no silos defined")
+            .with_help(
+                "add a `[silos.NAME]` table per silo with `tables = [...]` patterns \
+                 (examples/saas/silo-plan.toml is a complete example)",
+            ));
+    }
+    let shared = match &file.shared {
+        None => Vec::new(),
+        Some(s) => s
+            .tables
+            .iter()
+            .map(|p| cx.pattern(p))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+
+    // duplicate patterns: the same (schema, name) listed twice anywhere
+    let mut seen: BTreeMap<(String, String), (&str, &Pattern)> = BTreeMap::new();
+    let owners = silos
+        .iter()
+        .map(|s| (s.name.as_str(), &s.tables))
+        .chain(std::iter::once(("shared", &shared)));
+    for (owner, patterns) in owners {
+        for p in patterns {
+            let (sch, name) = split_pattern(&p.text, &default_schema);
+            let key = (sch.to_string(), name.to_string());
+            if let Some((o, first)) = seen.get(&key) {
+                let where_ = |o: &str| {
+                    if o == "shared" {
+                        "[shared]".to_string()
+                    } else {
+                        format!("silo `{o}`")
+                    }
+                };
+                let help = if *o == owner {
+                    "remove one of the two".to_string()
+                } else {
+                    format!(
+                        "a table lives in one place: keep it in {} or in {}, not both",
+                        where_(o),
+                        where_(owner)
+                    )
+                };
+                return Err(cx
+                    .err(
+                        p.pos,
+                        format!(
+                            "duplicate pattern `{}` in {}: already listed as `{}` at {} in {}",
+                            p.text,
+                            where_(owner),
+                            first.text,
+                            first.pos,
+                            where_(o)
+                        ),
+                    )
+                    .with_help(help));
+            }
+            seen.insert(key, (owner, p));
+        }
+    }
+
+    // origin
+    if let Some(o) = &file.origin {
+        let n = o.get_ref();
+        if silos.iter().all(|s| &s.name != n) {
+            let names: Vec<&str> = silos.iter().map(|s| s.name.as_str()).collect();
+            let help = if n == "shared" {
+                format!(
+                    "the origin is a silo (shared tables are in every database); silos: {}",
+                    backticked(&names)
+                )
+            } else {
+                format!(
+                    "{}silos in this file: {}",
+                    did_you_mean(n, names.iter().copied()),
+                    backticked(&names)
+                )
+            };
+            return Err(cx
+                .err_at(o, format!("origin `{n}` names no silo"))
+                .with_help(help));
+        }
+    }
+
+    // edges and allow
+    let mut edges = Vec::new();
+    for e in &file.edges {
+        let (selector, pos) =
+            cx.selector("[[edges]]", e, &e.get_ref().from, &e.get_ref().constraint)?;
+        let on_delete = match &e.get_ref().on_delete {
+            Some(a) => cx.action(a, "on_delete")?,
+            None => {
+                return Err(cx
+                    .err(pos, "`[[edges]]` entry without `on_delete`")
+                    .with_help(format!(
+                        "add `on_delete = \"...\"`, one of: {}",
+                        backticked(EdgeAction::ALL.map(EdgeAction::as_str))
+                    )))
+            }
+        };
+        edges.push(EdgeRule {
+            selector,
+            on_delete,
+            pos,
+        });
+    }
+    let mut allow = Vec::new();
+    for a in &file.allow {
+        let (selector, pos) =
+            cx.selector("[[allow]]", a, &a.get_ref().from, &a.get_ref().constraint)?;
+        let reason = match &a.get_ref().reason {
+            Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_string(),
+            r => {
+                let at = r.as_ref().map_or(pos, |r| cx.pos_of(r));
+                return Err(cx.err(at, "`[[allow]]` entry without a reason").with_help(
+                    "add `reason = \"...\"`: why this crossing is accepted and when it goes \
+                         (e.g. a tracking issue)",
+                ));
+            }
+        };
+        allow.push(AllowRule {
+            selector,
+            reason,
+            pos,
+        });
+    }
+
+    let dir = match Path::new(path).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok(Config {
+        path: path.to_string(),
+        dir,
+        version: VERSION,
+        schema,
+        dialect,
+        origin: file.origin,
+        default_schema,
+        defaults,
+        silos,
+        shared,
+        edges,
+        allow,
+    })
+}
+
+/// Reads and parses the config: `path_or_dir` is the file, or a directory holding
+/// `silo-plan.toml`.
+pub fn load(path_or_dir: &Path) -> Result<Config, ConfigError> {
+    let is_dir = path_or_dir.is_dir();
+    let file = if is_dir {
+        path_or_dir.join(FILE_NAME)
+    } else {
+        path_or_dir.to_path_buf()
+    };
+    let shown = file.display().to_string();
+    let whole = |message: String, help: Option<String>| ConfigError {
+        file: shown.clone(),
+        line: 0,
+        column: 0,
+        message,
+        help,
+    };
+    match std::fs::read(&file) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => parse(&shown, &text),
+            Err(_) => Err(whole(
+                "not valid UTF-8".into(),
+                Some("save the file as UTF-8".into()),
+            )),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let message = if is_dir {
+                format!("no {FILE_NAME} in `{}`", path_or_dir.display())
+            } else {
+                "no such file".to_string()
+            };
+            Err(whole(
+                message,
+                Some(format!(
+                    "create `{shown}` with `version = 1`, `schema = [\"<dump>.sql\"]` and one \
+                     `[silos.NAME]` table per silo listing its `tables` patterns \
+                     (examples/saas/silo-plan.toml is a complete example), or pass \
+                     `--config FILE`"
+                )),
+            ))
+        }
+        Err(e) => Err(whole(format!("cannot read: {e}"), None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(text: &str) -> Config {
+        parse("t.toml", text).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn err(text: &str) -> String {
+        parse("t.toml", text).unwrap_err().to_string()
+    }
+
+    const MIN: &str = "version = 1\n[silos.a]\ntables = [\"a_*\"]\n";
+
+    #[test]
+    fn minimal_and_defaults() {
+        let c = ok(MIN);
+        assert_eq!(c.dir, PathBuf::from("."));
+        assert_eq!(c.default_schema, "public");
+        assert_eq!(c.defaults, Defaults::default());
+        assert_eq!(c.dialect, Dialect::Postgres);
+        assert_eq!(c.silos.len(), 1);
+        assert_eq!(c.silos[0].name_pos, Pos { line: 2, column: 8 });
+        assert_eq!(
+            c.silos[0].tables[0].pos,
+            Pos {
+                line: 3,
+                column: 11
+            }
+        );
+    }
+
+    #[test]
+    fn silos_keep_file_order() {
+        let c = ok(
+            "version = 1\n[silos.zeta]\ntables = [\"z\"]\n[silos.alpha]\ntables = [\"a\"]\n\
+             [silos.mid]\ntables = [\"m\"]\n",
+        );
+        let names: Vec<&str> = c.silos.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["zeta", "alpha", "mid"]);
+    }
+
+    #[test]
+    fn rules() {
+        let c = ok(&format!(
+            "{MIN}[[edges]]\nfrom = \"s.t.c\"\non_delete = \"set-null\"\n[[allow]]\n\
+             constraint = \"fk\"\nreason = \" why \"\n"
+        ));
+        assert_eq!(
+            c.edges[0].selector,
+            Selector::Column {
+                table: "s.t".into(),
+                column: "c".into()
+            }
+        );
+        assert_eq!(c.edges[0].on_delete, EdgeAction::SetNull);
+        assert_eq!(c.edges[0].pos, Pos { line: 5, column: 8 });
+        assert_eq!(c.allow[0].selector, Selector::Constraint("fk".into()));
+        assert_eq!(c.allow[0].reason, "why");
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        assert!(err("version = 2\n").starts_with("t.toml:1:11: unsupported version 2"));
+        assert!(err(&format!("{MIN}bogus = 1\n")).starts_with("t.toml:4:1: unknown key `bogus`"));
+        assert!(
+            err("version = 1\n[silos.a]\ntables = [\"a\"]\ninstance = []\n")
+                .contains("did you mean `instances`?")
+        );
+        assert!(err("[silos.a]\ntables = [\"a\"]\n").contains("missing key `version`"));
+    }
+
+    #[test]
+    fn schema_lists_every_key() {
+        let s = serde_json::to_string(&json_schema()).unwrap();
+        for key in [
+            "version",
+            "silos",
+            "shared",
+            "edges",
+            "allow",
+            "on_delete",
+            "instances",
+        ] {
+            assert!(s.contains(&format!("\"{key}\"")), "{key} missing from {s}");
+        }
+        assert!(s.contains("set-null"));
+    }
+
+    #[test]
+    fn nearest_is_stable() {
+        assert_eq!(
+            nearest("auth_usr", ["auth_user", "auth_users", "x"], 2),
+            ["auth_user", "auth_users"]
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Findings: what `check` reports, as data with a stable code and positions.
+//!
+//! How a finding looks (text, JSON, SARIF, GitHub annotations) is decided in [`crate::report`];
+//! what each code means is documented on [`Code`] and in `docs/codes.md`.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// A stable finding code. Codes never change meaning; retired codes are not reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+pub enum Code {
+    /// SP001: a table that no pattern of the silo map assigns.
+    #[serde(rename = "SP001")]
+    UnassignedTable,
+    /// SP002: a foreign key whose child and parent are in different silos.
+    #[serde(rename = "SP002")]
+    CrossSiloForeignKey,
+    /// SP003: a foreign key between a shared table and a silo table.
+    #[serde(rename = "SP003")]
+    SharedForeignKey,
+    /// SP004: a view that reads tables of more than one silo.
+    #[serde(rename = "SP004")]
+    CrossSiloView,
+    /// SP005: a sequence that feeds tables of more than one silo.
+    #[serde(rename = "SP005")]
+    CrossSiloSequence,
+    /// SP006: a trigger or function whose body names a table of another silo (text scan).
+    #[serde(rename = "SP006")]
+    CrossSiloRoutine,
+    /// SP007: table inheritance across silos.
+    #[serde(rename = "SP007")]
+    CrossSiloInheritance,
+    /// SP008: an `[[allow]]` entry whose foreign key no longer crosses a boundary.
+    #[serde(rename = "SP008")]
+    StaleAllow,
+    /// SP009: a cross-silo foreign key accepted by an `[[allow]]` entry (a note).
+    #[serde(rename = "SP009")]
+    AllowedCrossing,
+    /// SP010: a dump statement that was not read (a warning; an error under `--strict`).
+    #[serde(rename = "SP010")]
+    Unparsed,
+}
+
+impl Code {
+    /// The code as printed: `SP002`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::UnassignedTable => "SP001",
+            Code::CrossSiloForeignKey => "SP002",
+            Code::SharedForeignKey => "SP003",
+            Code::CrossSiloView => "SP004",
+            Code::CrossSiloSequence => "SP005",
+            Code::CrossSiloRoutine => "SP006",
+            Code::CrossSiloInheritance => "SP007",
+            Code::StaleAllow => "SP008",
+            Code::AllowedCrossing => "SP009",
+            Code::Unparsed => "SP010",
+        }
+    }
+
+    /// A short kebab-case name: `cross-silo-fk`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Code::UnassignedTable => "unassigned-table",
+            Code::CrossSiloForeignKey => "cross-silo-fk",
+            Code::SharedForeignKey => "shared-fk",
+            Code::CrossSiloView => "cross-silo-view",
+            Code::CrossSiloSequence => "cross-silo-sequence",
+            Code::CrossSiloRoutine => "cross-silo-routine",
+            Code::CrossSiloInheritance => "cross-silo-inheritance",
+            Code::StaleAllow => "stale-allow",
+            Code::AllowedCrossing => "allowed-crossing",
+            Code::Unparsed => "unparsed-statement",
+        }
+    }
+
+    /// Every code, in order.
+    pub const ALL: [Code; 10] = [
+        Code::UnassignedTable,
+        Code::CrossSiloForeignKey,
+        Code::SharedForeignKey,
+        Code::CrossSiloView,
+        Code::CrossSiloSequence,
+        Code::CrossSiloRoutine,
+        Code::CrossSiloInheritance,
+        Code::StaleAllow,
+        Code::AllowedCrossing,
+        Code::Unparsed,
+    ];
+}
+
+/// How serious a finding is. `check` exits 1 when any finding is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Fails `check`.
+    Error,
+    /// Reported, does not fail `check` (unless `--strict`).
+    Warning,
+    /// Information (an accepted crossing).
+    Note,
+}
+
+/// A position in an input file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+pub struct Location {
+    /// File path as given.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+/// A secondary position with what it says (e.g. the config entry involved).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+pub struct Related {
+    /// Where.
+    pub location: Location,
+    /// What it is.
+    pub message: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Finding {
+    /// Stable code.
+    pub code: Code,
+    /// Severity.
+    pub severity: Severity,
+    /// One sentence naming the objects and silos involved.
+    pub message: String,
+    /// The dump line it comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Other positions involved (config entries, the other end of a crossing).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Related>,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    /// The main object (`public.orders` or a constraint `public.orders.orders_user_id_fkey`),
+    /// for sorting and machine use.
+    pub object: String,
+}
+
+/// Sorts findings into their stable order: by file, line, code, object.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        let ka = (
+            a.location.as_ref().map(|l| (l.file.clone(), l.line)),
+            a.code,
+            &a.object,
+        );
+        let kb = (
+            b.location.as_ref().map(|l| (l.file.clone(), l.line)),
+            b.code,
+            &b.object,
+        );
+        ka.cmp(&kb)
+    });
+}

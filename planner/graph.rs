@@ -1,0 +1,241 @@
+//! The object graph over the catalog (petgraph): tables, views and functions as nodes; edges
+//! for foreign keys, view reads, triggers, function bodies that name tables (a text scan),
+//! sequences, partitions and inheritance. Crossings and the cascade closure are computed here.
+//!
+//! Node and edge insertion follows catalog order, so every traversal is deterministic.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use petgraph::Direction;
+
+use crate::catalog::{Catalog, QName};
+use crate::dump::lex::{tokenize, Tok};
+
+/// A node: a relation or a routine.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Node {
+    /// A table (any kind).
+    Table(QName),
+    /// A view or materialized view.
+    View(QName),
+    /// A function, procedure or aggregate (overloads share a node).
+    Function(QName),
+}
+
+impl Node {
+    /// The node's name.
+    pub fn name(&self) -> &QName {
+        match self {
+            Node::Table(q) | Node::View(q) | Node::Function(q) => q,
+        }
+    }
+}
+
+/// An edge, pointing from the dependent object to what it depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edge {
+    /// Child table → parent table; index into [`Catalog::foreign_keys`].
+    ForeignKey(usize),
+    /// View → relation it reads.
+    Reads,
+    /// Table → function its trigger runs; index into [`Catalog::triggers`].
+    Trigger(usize),
+    /// Function → table its body names (text scan: a heuristic).
+    Mentions,
+    /// Table → table whose sequence feeds one of its column defaults.
+    SharesSequence(QName),
+    /// Partition → partitioned parent.
+    PartitionOf,
+    /// Child → parent of `INHERITS`.
+    Inherits,
+}
+
+/// The graph and a name index.
+#[derive(Debug, Default)]
+pub struct Graph {
+    /// The petgraph graph.
+    pub g: DiGraph<Node, Edge>,
+    index: BTreeMap<Node, NodeIndex>,
+}
+
+impl Graph {
+    fn node(&mut self, n: Node) -> NodeIndex {
+        if let Some(&i) = self.index.get(&n) {
+            return i;
+        }
+        let i = self.g.add_node(n.clone());
+        self.index.insert(n, i);
+        i
+    }
+
+    /// The index of a node, if present.
+    pub fn find(&self, n: &Node) -> Option<NodeIndex> {
+        self.index.get(n).copied()
+    }
+
+    /// Nodes an edge kind reaches from `n`, in insertion order.
+    pub fn out_edges(&self, n: NodeIndex) -> Vec<(NodeIndex, &Edge)> {
+        let mut v: Vec<_> = self
+            .g
+            .edges_directed(n, Direction::Outgoing)
+            .map(|e| (e.target(), e.weight()))
+            .collect();
+        v.reverse(); // petgraph lists newest first
+        v
+    }
+
+    /// Tables the body of function `f` names (all overloads together), in name order.
+    pub fn mentions(&self, f: &QName) -> Vec<QName> {
+        let Some(i) = self.find(&Node::Function(f.clone())) else {
+            return Vec::new();
+        };
+        let mut v: Vec<QName> = self
+            .g
+            .edges_directed(i, Direction::Outgoing)
+            .filter(|e| matches!(e.weight(), Edge::Mentions))
+            .map(|e| self.g[e.target()].name().clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Foreign keys pointing at table `t` (its children), in catalog order.
+    pub fn children(&self, t: &QName) -> Vec<usize> {
+        let Some(i) = self.find(&Node::Table(t.clone())) else {
+            return Vec::new();
+        };
+        let mut v: Vec<usize> = self
+            .g
+            .edges_directed(i, Direction::Incoming)
+            .filter_map(|e| match e.weight() {
+                Edge::ForeignKey(k) => Some(*k),
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// Table names a routine body mentions: every identifier (or `schema.name` pair) that is the
+/// name of a table in the catalog. A heuristic: dynamic SQL and shadowing are not seen.
+pub fn body_mentions(
+    cat: &Catalog,
+    body: &str,
+    by_name: &BTreeMap<&str, Vec<QName>>,
+) -> Vec<QName> {
+    let t = tokenize(body, usize::MAX, false);
+    let mut out = BTreeSet::new();
+    let mut i = 0;
+    while i < t.len() {
+        if matches!(t.kind(i), Some(Tok::Word) | Some(Tok::Quoted)) {
+            if let Some((parts, next)) = t.name(i) {
+                if parts.len() >= 2 {
+                    let q = QName::new(
+                        parts[parts.len() - 2].clone(),
+                        parts[parts.len() - 1].clone(),
+                    );
+                    if cat.table(&q).is_some() {
+                        out.insert(q);
+                    }
+                } else if let Some(qs) = by_name.get(parts[0].as_str()) {
+                    out.extend(qs.iter().cloned());
+                }
+                i = next;
+                continue;
+            }
+        }
+        // Dynamic SQL and nested strings: scan string bodies as well.
+        if matches!(t.kind(i), Some(Tok::Str) | Some(Tok::Dollar)) {
+            if let Some(s) = t.string(i) {
+                out.extend(body_mentions(cat, &s, by_name));
+            }
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
+/// Builds the graph. `text_of` gives a file's text by index, for function bodies.
+pub fn build<'a>(cat: &Catalog, text_of: impl Fn(u32) -> Option<&'a str>) -> Graph {
+    let mut g = Graph::default();
+    for t in &cat.tables {
+        g.node(Node::Table(t.qname()));
+    }
+    for v in &cat.views {
+        g.node(Node::View(v.name.clone()));
+    }
+    for f in &cat.functions {
+        g.node(Node::Function(f.name.clone()));
+    }
+    for (k, fk) in cat.foreign_keys.iter().enumerate() {
+        let a = g.node(Node::Table(fk.table.clone()));
+        let b = g.node(Node::Table(fk.references.clone()));
+        g.g.add_edge(a, b, Edge::ForeignKey(k));
+    }
+    let views: BTreeSet<&QName> = cat.views.iter().map(|v| &v.name).collect();
+    for v in &cat.views {
+        let a = g.node(Node::View(v.name.clone()));
+        for r in &v.reads {
+            let n = if views.contains(r) {
+                Node::View(r.clone())
+            } else {
+                Node::Table(r.clone())
+            };
+            if cat.table(r).is_some() || views.contains(r) {
+                let b = g.node(n);
+                g.g.add_edge(a, b, Edge::Reads);
+            }
+        }
+    }
+    for (k, tr) in cat.triggers.iter().enumerate() {
+        let a = g.node(Node::Table(tr.table.clone()));
+        let b = g.node(Node::Function(tr.function.clone()));
+        g.g.add_edge(a, b, Edge::Trigger(k));
+    }
+    let mut by_name: BTreeMap<&str, Vec<QName>> = BTreeMap::new();
+    for t in &cat.tables {
+        by_name.entry(t.name.as_str()).or_default().push(t.qname());
+    }
+    for f in &cat.functions {
+        let Some((s, e)) = f.body else { continue };
+        let Some(text) = text_of(f.span.file) else {
+            continue;
+        };
+        let Some(body) = text.get(s as usize..e as usize) else {
+            continue;
+        };
+        let a = g.node(Node::Function(f.name.clone()));
+        for q in body_mentions(cat, body, &by_name) {
+            let b = g.node(Node::Table(q));
+            g.g.add_edge(a, b, Edge::Mentions);
+        }
+    }
+    for s in &cat.sequences {
+        let mut users: BTreeSet<&QName> = s.used_by.iter().map(|c| &c.table).collect();
+        if let Some(o) = &s.owned_by {
+            users.insert(&o.table);
+        }
+        let users: Vec<&QName> = users.into_iter().collect();
+        for w in users.windows(2) {
+            let a = g.node(Node::Table(w[0].clone()));
+            let b = g.node(Node::Table(w[1].clone()));
+            g.g.add_edge(a, b, Edge::SharesSequence(s.name.clone()));
+        }
+    }
+    for t in &cat.tables {
+        let a = g.node(Node::Table(t.qname()));
+        if let Some(p) = &t.partition_of {
+            let b = g.node(Node::Table(p.clone()));
+            g.g.add_edge(a, b, Edge::PartitionOf);
+        }
+        for p in &t.inherits {
+            let b = g.node(Node::Table(p.clone()));
+            g.g.add_edge(a, b, Edge::Inherits);
+        }
+    }
+    g
+}
