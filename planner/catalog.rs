@@ -440,6 +440,10 @@ pub struct Attached {
     pub object: String,
     /// The comment text, grantee or owner.
     pub value: String,
+    /// The relation, routine or type it is about, resolved (not serialized: `object` says it).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub subject: Option<QName>,
     /// Where it was defined.
     #[serde(flatten)]
     pub span: Span,
@@ -458,6 +462,62 @@ pub struct Unparsed {
     /// Where it is.
     #[serde(flatten)]
     pub span: Span,
+}
+
+/// What a dump statement does, for rebuilding per-silo DDL from the dump's own text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StmtKind {
+    /// `SET`, `set_config`, `RESET`: session settings at the top of a dump.
+    Session,
+    /// `CREATE SCHEMA`.
+    Schema,
+    /// `CREATE EXTENSION`.
+    Extension,
+    /// `CREATE TYPE` / `CREATE DOMAIN`.
+    Type,
+    /// `CREATE FUNCTION | PROCEDURE | AGGREGATE`.
+    Function,
+    /// `CREATE SEQUENCE`, `ALTER SEQUENCE`.
+    Sequence,
+    /// `CREATE TABLE`.
+    Table,
+    /// `ALTER TABLE` other than adding a foreign key (defaults, keys, identity, partitions).
+    AlterTable,
+    /// `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`.
+    ForeignKey,
+    /// `CREATE VIEW` / `CREATE MATERIALIZED VIEW`.
+    View,
+    /// `CREATE INDEX`, `ALTER INDEX`.
+    Index,
+    /// `CREATE TRIGGER`.
+    Trigger,
+    /// `CREATE POLICY`.
+    Policy,
+    /// `COMMENT ON`.
+    Comment,
+    /// `GRANT`, `REVOKE`, `ALTER DEFAULT PRIVILEGES`.
+    Grant,
+    /// `ALTER ... OWNER TO`.
+    Owner,
+    /// Data: `INSERT`, `COPY`, `setval`.
+    Data,
+    /// `DROP` (from `--clean` dumps).
+    Drop,
+    /// psql meta-commands and anything else.
+    Other,
+}
+
+/// One statement of the dump, classified, with the object it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stmt {
+    /// Where it is (the statement without its terminator).
+    pub span: Span,
+    /// What it does.
+    pub kind: StmtKind,
+    /// The relation, sequence, function or type it defines or changes.
+    pub subject: Option<QName>,
+    /// The foreign key it adds (index into [`Catalog::foreign_keys`]).
+    pub fk: Option<usize>,
 }
 
 /// Counts of statements by how they were read.
@@ -514,6 +574,10 @@ pub struct Catalog {
     pub unparsed: Vec<Unparsed>,
     /// How statements were read.
     pub stats: ReadStats,
+    /// Every statement in dump order, classified (not serialized: it points into the files).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub statements: Vec<Stmt>,
     #[serde(skip)]
     #[schemars(skip)]
     table_index: BTreeMap<QName, usize>,

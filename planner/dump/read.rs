@@ -179,6 +179,7 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
                 PieceKind::Statement => {
                     ctx.cat.stats.statements += 1;
                     let sql = p.sql(&src.text);
+                    let before = Counts::of(&ctx.cat);
                     if opts.dialect == Dialect::MySql {
                         let toks = tokenize(sql, 4, true);
                         ctx.unparsed(
@@ -189,6 +190,8 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
                     } else {
                         statement(&mut ctx, sql);
                     }
+                    let st = classify(&ctx, sql, &before);
+                    ctx.cat.statements.push(st);
                 }
                 PieceKind::Meta => ctx.cat.stats.psql_lines += 1,
                 PieceKind::CopyData | PieceKind::Delimiter | PieceKind::Trivia => {}
@@ -197,6 +200,167 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
     }
     finish(&mut ctx);
     ctx.cat
+}
+
+/// Object counts before a statement, to see what it added.
+struct Counts {
+    tables: usize,
+    fks: usize,
+    views: usize,
+    functions: usize,
+    types: usize,
+    sequences: usize,
+    indexes: usize,
+    triggers: usize,
+    policies: usize,
+}
+
+impl Counts {
+    fn of(c: &Catalog) -> Counts {
+        Counts {
+            tables: c.tables.len(),
+            fks: c.foreign_keys.len(),
+            views: c.views.len(),
+            functions: c.functions.len(),
+            types: c.types.len(),
+            sequences: c.sequences.len(),
+            indexes: c.indexes.len(),
+            triggers: c.triggers.len(),
+            policies: c.policies.len(),
+        }
+    }
+}
+
+/// Classifies a statement that was just read: its kind, the object it belongs to, the FK it added.
+fn classify(ctx: &Ctx<'_>, sql: &str, before: &Counts) -> crate::catalog::Stmt {
+    use crate::catalog::{Stmt, StmtKind as K};
+    let c = &ctx.cat;
+    let t = tokenize(sql, 16, ctx.backslash);
+    let mut kind = K::Other;
+    let mut subject = None;
+    let mut fk = None;
+    if c.foreign_keys.len() > before.fks {
+        kind = K::ForeignKey;
+        fk = Some(c.foreign_keys.len() - 1);
+        subject = Some(c.foreign_keys[c.foreign_keys.len() - 1].table.clone());
+        if c.tables.len() > before.tables {
+            // Inline REFERENCES in CREATE TABLE: the statement is the table's.
+            kind = K::Table;
+            subject = Some(c.tables[c.tables.len() - 1].qname());
+        }
+    } else if c.tables.len() > before.tables {
+        kind = K::Table;
+        subject = Some(c.tables[c.tables.len() - 1].qname());
+    } else if c.views.len() > before.views {
+        kind = K::View;
+        subject = Some(c.views[c.views.len() - 1].name.clone());
+    } else if c.functions.len() > before.functions {
+        kind = K::Function;
+        subject = Some(c.functions[c.functions.len() - 1].name.clone());
+    } else if c.types.len() > before.types {
+        kind = K::Type;
+        subject = Some(c.types[c.types.len() - 1].name.clone());
+    } else if c.indexes.len() > before.indexes {
+        kind = K::Index;
+        subject = Some(c.indexes[c.indexes.len() - 1].table.clone());
+    } else if c.triggers.len() > before.triggers {
+        kind = K::Trigger;
+        subject = Some(c.triggers[c.triggers.len() - 1].table.clone());
+    } else if c.policies.len() > before.policies {
+        kind = K::Policy;
+        subject = Some(c.policies[c.policies.len() - 1].table.clone());
+    } else if c.sequences.len() > before.sequences {
+        kind = K::Sequence;
+        subject = Some(c.sequences[c.sequences.len() - 1].name.clone());
+    } else {
+        let w0 = t.raw(0).to_ascii_uppercase();
+        let w1 = t.raw(1).to_ascii_uppercase();
+        match (w0.as_str(), w1.as_str()) {
+            ("SET" | "RESET", _) => kind = K::Session,
+            ("SELECT", _) => {
+                let lower = sql.to_ascii_lowercase();
+                kind = if lower.contains("setval") {
+                    K::Data
+                } else {
+                    K::Session
+                };
+            }
+            ("INSERT" | "COPY", _) => kind = K::Data,
+            ("DROP", _) => kind = K::Drop,
+            ("CREATE", "SCHEMA") => kind = K::Schema,
+            ("CREATE", "EXTENSION") => kind = K::Extension,
+            ("COMMENT", _) => {
+                kind = K::Comment;
+                subject = c.comments.last().and_then(|a| a.subject.clone());
+            }
+            ("GRANT" | "REVOKE", _) | ("ALTER", "DEFAULT") => {
+                kind = K::Grant;
+                subject = c.grants.last().and_then(|a| a.subject.clone());
+            }
+            ("ALTER", _) if (2..t.len()).any(|k| t.are(k, &["OWNER", "TO"])) => {
+                kind = K::Owner;
+                subject = c.owners.last().and_then(|a| a.subject.clone());
+            }
+            ("ALTER", "TABLE" | "FOREIGN") => {
+                kind = K::AlterTable;
+                let mut i = if w1 == "FOREIGN" { 3 } else { 2 };
+                if t.are(i, &["IF", "EXISTS"]) {
+                    i += 2;
+                }
+                if t.is(i, "ONLY") {
+                    i += 1;
+                }
+                subject = t.name(i).map(|(p, _)| ctx.resolve_rel(&p));
+            }
+            ("ALTER", "SEQUENCE") => {
+                kind = K::Sequence;
+                let i = if t.are(2, &["IF", "EXISTS"]) { 4 } else { 2 };
+                subject = t.name(i).map(|(p, _)| ctx.resolve_rel(&p));
+            }
+            ("ALTER", "INDEX") => {
+                kind = K::Index;
+                let i = if t.are(2, &["IF", "EXISTS"]) { 4 } else { 2 };
+                subject = t.name(i).and_then(|(p, _)| {
+                    let q = ctx.qualify(&p);
+                    c.indexes
+                        .iter()
+                        .find(|x| x.name == q)
+                        .map(|x| x.table.clone())
+                        .or_else(|| constraint_index_table(c, &q))
+                });
+            }
+            ("ALTER", "VIEW" | "MATERIALIZED") => {
+                kind = K::View;
+                subject = recognize::named_object(ctx, &t);
+            }
+            ("ALTER", "FUNCTION" | "PROCEDURE" | "AGGREGATE") => {
+                kind = K::Function;
+                subject = recognize::named_object(ctx, &t);
+            }
+            ("ALTER", "TYPE" | "DOMAIN") => {
+                kind = K::Type;
+                subject = recognize::named_object(ctx, &t);
+            }
+            _ => {}
+        }
+    }
+    Stmt {
+        span: ctx.span,
+        kind,
+        subject,
+        fk,
+    }
+}
+
+/// The table whose primary key or unique constraint owns the index `q` (constraint indexes
+/// share the constraint's name and are not in [`Catalog::indexes`]).
+fn constraint_index_table(c: &Catalog, q: &QName) -> Option<QName> {
+    let named = |k: &crate::catalog::Key| k.name.as_deref() == Some(q.name.as_str());
+    c.tables
+        .iter()
+        .filter(|t| t.schema == q.schema)
+        .find(|t| t.primary_key.as_ref().is_some_and(named) || t.unique.iter().any(named))
+        .map(|t| t.qname())
 }
 
 /// The first keywords of a statement, uppercased, for messages.

@@ -254,11 +254,19 @@ pub fn nextval_target(default: &str) -> Option<Vec<String>> {
     Some(parts)
 }
 
-fn attach(ctx: &mut Ctx<'_>, list: Which, object_kind: String, object: String, value: String) {
+fn attach(
+    ctx: &mut Ctx<'_>,
+    list: Which,
+    object_kind: String,
+    object: String,
+    value: String,
+    subject: Option<QName>,
+) {
     let a = Attached {
         object_kind,
         object,
         value,
+        subject,
         span: ctx.span,
     };
     match list {
@@ -276,8 +284,13 @@ enum Which {
 }
 
 /// Reads `kind name` at `i` (kind words, then a name, then optional `(args)`), returning
-/// (kind, object text, index after). Relations and columns are resolved.
-fn object_ref(ctx: &Ctx<'_>, t: &Tokens<'_>, mut i: usize) -> Option<(String, String, usize)> {
+/// (kind, object text, index after, the relation/routine/type it is about). Relations and
+/// columns are resolved.
+fn object_ref(
+    ctx: &Ctx<'_>,
+    t: &Tokens<'_>,
+    mut i: usize,
+) -> Option<(String, String, usize, Option<QName>)> {
     let k0 = i;
     while i < t.len()
         && t.kind(i) == Some(Tok::Word)
@@ -299,21 +312,25 @@ fn object_ref(ctx: &Ctx<'_>, t: &Tokens<'_>, mut i: usize) -> Option<(String, St
         if t.is(i + 1, "ON") {
             let (p, next) = t.name(i + 2)?;
             let tbl = ctx.resolve_rel(&p);
-            return Some((kind, format!("{tbl}.{n}"), next));
+            return Some((kind, format!("{tbl}.{n}"), next, Some(tbl)));
         }
-        return Some((kind, n, i + 1));
+        return Some((kind, n, i + 1, None));
     }
     let (parts, mut next) = t.name(i)?;
-    let object = match kind.as_str() {
-        "table" | "view" | "materialized view" | "sequence" | "foreign table" => {
-            ctx.resolve_rel(&parts).to_string()
+    let (object, subject) = match kind.as_str() {
+        "table" | "view" | "materialized view" | "sequence" | "foreign table" | "" => {
+            let q = ctx.resolve_rel(&parts);
+            (q.to_string(), Some(q))
         }
         "column" if parts.len() >= 2 => {
             let tbl = ctx.resolve_rel(&parts[..parts.len() - 1]);
-            format!("{tbl}.{}", parts[parts.len() - 1])
+            (format!("{tbl}.{}", parts[parts.len() - 1]), Some(tbl))
         }
-        "schema" | "extension" | "language" | "role" | "database" => parts.join("."),
-        _ => ctx.qualify(&parts).to_string(),
+        "schema" | "extension" | "language" | "role" | "database" => (parts.join("."), None),
+        _ => {
+            let q = ctx.qualify(&parts);
+            (q.to_string(), Some(q))
+        }
     };
     let mut object = object;
     if t.punct(next, b'(') {
@@ -322,7 +339,7 @@ fn object_ref(ctx: &Ctx<'_>, t: &Tokens<'_>, mut i: usize) -> Option<(String, St
             next = close + 1;
         }
     }
-    Some((kind, object, next))
+    Some((kind, object, next, subject))
 }
 
 /// `COMMENT ON <object> IS '...'`.
@@ -332,9 +349,9 @@ pub fn comment(ctx: &mut Ctx<'_>, sql: &str) {
         return ctx.unparsed(head_words(&t), None, "not recognized".into());
     }
     match object_ref(ctx, &t, 2) {
-        Some((kind, object, next)) if t.is(next, "IS") => {
+        Some((kind, object, next, subject)) if t.is(next, "IS") => {
             let text = t.string(next + 1).unwrap_or_default();
-            attach(ctx, Which::Comment, kind, object, text);
+            attach(ctx, Which::Comment, kind, object, text, subject);
         }
         _ => ctx.unparsed("COMMENT ON".into(), None, "not recognized".into()),
     }
@@ -349,7 +366,7 @@ pub fn grant(ctx: &mut Ctx<'_>, sql: &str) {
         return;
     };
     let revoke = t.is(0, "REVOKE");
-    let (kind, object, next) = match object_ref(ctx, &t, on + 1) {
+    let (kind, object, next, subject) = match object_ref(ctx, &t, on + 1) {
         Some(x) => x,
         None => return ctx.unparsed(head_words(&t), None, "not recognized".into()),
     };
@@ -369,7 +386,7 @@ pub fn grant(ctx: &mut Ctx<'_>, sql: &str) {
         privileges,
         grantee
     );
-    attach(ctx, Which::Grant, kind, object, value);
+    attach(ctx, Which::Grant, kind, object, value, subject);
 }
 
 /// `CREATE SEQUENCE [IF NOT EXISTS] name ...`.
@@ -647,7 +664,15 @@ pub fn alter_table(ctx: &mut Ctx<'_>, sql: &str) -> bool {
         if let Some(tb) = ctx.cat.table_mut(&table) {
             tb.owner = Some(owner.clone());
         }
-        attach(ctx, Which::Owner, "table".into(), table.to_string(), owner);
+        let subject = Some(table.clone());
+        attach(
+            ctx,
+            Which::Owner,
+            "table".into(),
+            table.to_string(),
+            owner,
+            subject,
+        );
         return true;
     }
     if t.are(a, &["ATTACH", "PARTITION"]) {
@@ -835,7 +860,15 @@ pub fn alter_other(ctx: &mut Ctx<'_>, sql: &str) {
                 }
             } else if t.are(a, &["OWNER", "TO"]) {
                 let owner = t.ident(a + 2).unwrap_or_default();
-                return attach(ctx, Which::Owner, "sequence".into(), seq.to_string(), owner);
+                let subject = Some(seq.clone());
+                return attach(
+                    ctx,
+                    Which::Owner,
+                    "sequence".into(),
+                    seq.to_string(),
+                    owner,
+                    subject,
+                );
             } else {
                 // RESTART, INCREMENT, ...: sequence options carry no facts used here.
                 ctx.cat.stats.ignored += 1;
@@ -877,12 +910,13 @@ pub fn alter_other(ctx: &mut Ctx<'_>, sql: &str) {
             "default privileges".into(),
             String::new(),
             value,
+            None,
         );
     }
     if let Some(o) = (2..t.len()).find(|&k| t.are(k, &["OWNER", "TO"])) {
-        if let Some((kind, object, _)) = object_ref(ctx, &t, 1) {
+        if let Some((kind, object, _, subject)) = object_ref(ctx, &t, 1) {
             let owner = t.ident(o + 2).unwrap_or_default();
-            return attach(ctx, Which::Owner, kind, object, owner);
+            return attach(ctx, Which::Owner, kind, object, owner, subject);
         }
     }
     let object = object_name(ctx, &t);

@@ -10,3 +10,4 @@ mod inspect;
 mod pg;
 mod report;
 mod schemas;
+mod statements;

@@ -1,0 +1,231 @@
+//! The one place quoting rules live: identifiers and literals in generated SQL.
+//!
+//! Every name that reaches generated SQL goes through [`ident`] or [`qualified`], so a name from
+//! a dump can never break out of a statement: it is double-quoted unless it is a plain
+//! lowercase identifier that is not a keyword, and embedded quotes are doubled.
+
+use crate::catalog::QName;
+
+/// Keywords that cannot be used as bare identifiers (Postgres's reserved and type/func-name
+/// keywords), so they are always quoted.
+const RESERVED: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "json",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
+
+/// True when `name` can be written without quotes and means the same.
+pub fn is_bare(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    first_ok
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && !RESERVED.contains(&name)
+}
+
+/// An identifier as SQL: bare when safe, else double-quoted with `"` doubled.
+pub fn ident(name: &str) -> String {
+    if is_bare(name) {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// A schema-qualified name as SQL: `schema.name`, each part quoted as needed.
+pub fn qualified(q: &QName) -> String {
+    format!("{}.{}", ident(&q.schema), ident(&q.name))
+}
+
+/// A comma-separated identifier list: `a, "B", c`.
+pub fn ident_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A string literal: `'...'` with `'` doubled (standard-conforming strings).
+pub fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Text safe inside an SQL `--` comment: line breaks become spaces.
+pub fn comment_text(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(ident("orders"), "orders");
+        assert_eq!(ident("Orders"), "\"Orders\"");
+        assert_eq!(ident("order"), "\"order\"");
+        assert_eq!(ident("a b"), "\"a b\"");
+        assert_eq!(ident("x\"y"), "\"x\"\"y\"");
+        assert_eq!(ident("1abc"), "\"1abc\"");
+        assert_eq!(ident("café"), "\"café\"");
+        assert_eq!(ident(""), "\"\"");
+        assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(qualified(&QName::new("public", "User")), "public.\"User\"");
+        assert_eq!(comment_text("a\nb"), "a b");
+    }
+}

@@ -1,0 +1,1 @@
+//! Scripts that break and restore the cross-silo foreign keys (being written).

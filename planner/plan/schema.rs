@@ -1,0 +1,1 @@
+//! The per-silo DDL (being written).

@@ -1,0 +1,1 @@
+//! Rendering `fks/drop.sql` and `fks/restore.sql` (being written).

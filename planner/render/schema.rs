@@ -1,0 +1,1 @@
+//! Rendering `silos/<silo>/schema.sql` (being written).
