@@ -74,6 +74,19 @@ pub enum FkAction {
     SetDefault,
 }
 
+impl FkAction {
+    /// The action as written in JSON and plans: `no-action`, `set-null`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "no-action",
+            FkAction::Restrict => "restrict",
+            FkAction::Cascade => "cascade",
+            FkAction::SetNull => "set-null",
+            FkAction::SetDefault => "set-default",
+        }
+    }
+}
+
 /// `MATCH` kind of a foreign key.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, JsonSchema,

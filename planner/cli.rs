@@ -77,6 +77,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
         format: FindingsFormat,
     },
+    /// Writes the whole plan: plan.md, plan.json, graphs, per-silo schemas, FK scripts.
+    Plan {
+        #[command(flatten)]
+        input: Input,
+        /// Output directory (written through a temporary directory, renamed at the end).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace a non-empty output directory.
+        #[arg(long)]
+        force: bool,
+        /// Also print the plan's statements with their locks and hazards as JSON on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// A table's silo and why, its edges, and what deleting one of its rows cascades to.
     Explain {
         /// The table (`orders` or `schema.orders`).

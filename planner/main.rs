@@ -133,6 +133,76 @@ fn load(input: &Input) -> Result<Loaded, Fatal> {
     })
 }
 
+/// Writes `files` under `out` through a sibling temporary directory renamed at the end, so a
+/// failure leaves no partial output. Refuses a non-empty `out` without `force`.
+fn write_dir(
+    out: &std::path::Path,
+    files: &[silo_plan::render::OutFile],
+    force: bool,
+) -> Result<(), Fatal> {
+    let occupied = match std::fs::read_dir(out) {
+        Ok(mut it) => it.next().is_some(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(_) => true, // a file, or unreadable
+    };
+    if occupied && !force {
+        return Err(Fatal(format!(
+            "{} is not empty: pass --force to replace it",
+            out.display()
+        )));
+    }
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .ok_or_else(|| Fatal(format!("{}: not a directory name", out.display())))?;
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.silo-plan-tmp-{pid}"));
+    let fail_after: Option<usize> = std::env::var("SILO_PLAN_TEST_FAIL_WRITE_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let result = (|| -> std::io::Result<()> {
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp)?;
+        }
+        std::fs::create_dir_all(&tmp)?;
+        for (i, f) in files.iter().enumerate() {
+            if fail_after == Some(i) {
+                // Test hook: simulate a write failure midway (a full disk, say).
+                return Err(std::io::Error::other("simulated write failure"));
+            }
+            let path = tmp.join(&f.path);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&path, &f.contents)?;
+        }
+        if out.exists() {
+            let old = parent.join(format!(".{name}.silo-plan-old-{pid}"));
+            std::fs::rename(out, &old)?;
+            std::fs::rename(&tmp, out)?;
+            if old.is_dir() {
+                std::fs::remove_dir_all(&old)?;
+            } else {
+                std::fs::remove_file(&old)?;
+            }
+        } else {
+            std::fs::rename(&tmp, out)?;
+        }
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        Fatal(format!(
+            "cannot write {}: {e} (nothing was written)",
+            out.display()
+        ))
+    })
+}
+
 fn resolve_table(l: &Loaded, name: &str) -> Result<QName, Fatal> {
     let q = match name.split_once('.') {
         Some((s, t)) => QName::new(s, t),
@@ -220,6 +290,68 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Plan {
+            input,
+            out,
+            force,
+            format,
+        } => {
+            let l = load(&input)?;
+            let g = graph::build(&l.cat, |i| {
+                l.sources.get(i as usize).map(|s| s.text.as_str())
+            });
+            let findings = check::check(
+                &l.cat,
+                &l.cfg,
+                &l.asg,
+                &l.rules,
+                &g,
+                check::CheckOptions {
+                    strict: input.strict,
+                },
+            );
+            let pin = silo_plan::plan::Input {
+                cat: &l.cat,
+                sources: &l.sources,
+                cfg: &l.cfg,
+                asg: &l.asg,
+                rules: &l.rules,
+                graph: &g,
+            };
+            let plan = silo_plan::plan::build(&pin, &findings);
+            let files = silo_plan::render::render(&plan, &pin).map_err(|e| Fatal(e.to_string()))?;
+            write_dir(&out, &files, force)?;
+            match format {
+                Format::Text => {
+                    let mut summary = format!(
+                        "wrote {} files to {}: {} crossings, {} other findings\n",
+                        files.len(),
+                        out.display(),
+                        plan.crossings.len(),
+                        plan.findings.len()
+                    );
+                    for f in &files {
+                        summary.push_str(&format!("  {}\n", f.path));
+                    }
+                    emit(&summary)?;
+                }
+                Format::Json => {
+                    #[derive(serde::Serialize)]
+                    struct Hazards<'a> {
+                        drop_fks: &'a [silo_plan::plan::Step],
+                        restore_fks: &'a [silo_plan::plan::Step],
+                    }
+                    let h = Hazards {
+                        drop_fks: &plan.drop_fks,
+                        restore_fks: &plan.restore_fks,
+                    };
+                    let text = serde_json::to_string_pretty(&h)
+                        .map_err(|e| Fatal(format!("cannot print hazards: {e}")))?;
+                    emit(&format!("{text}\n"))?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Explain { table, input } => {
             let l = load(&input)?;

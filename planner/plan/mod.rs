@@ -83,3 +83,318 @@ pub struct Step {
     /// The SQL, without a trailing semicolon.
     pub sql: String,
 }
+
+/// A silo and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SiloSummary {
+    /// Silo name (`shared` for the `[shared]` tables).
+    pub name: String,
+    /// True for the `origin` silo, whose tables stay in today's database.
+    pub stays: bool,
+    /// Regions it runs in (`instances`), empty for a single instance.
+    pub instances: Vec<String>,
+    /// Its tables, sorted.
+    pub tables: Vec<QName>,
+    /// Its views, sorted.
+    pub views: Vec<QName>,
+}
+
+/// A cross-silo foreign key and what the plan does about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PlannedCrossing {
+    /// Constraint name.
+    pub constraint: String,
+    /// Child table.
+    pub child: QName,
+    /// Child columns.
+    pub child_columns: Vec<String>,
+    /// Child's silo.
+    pub child_silo: String,
+    /// Parent table.
+    pub parent: QName,
+    /// Parent columns.
+    pub parent_columns: Vec<String>,
+    /// Parent's silo.
+    pub parent_silo: String,
+    /// `ON DELETE` as the dump declares it.
+    pub declared_on_delete: crate::catalog::FkAction,
+    /// The action the plan replicates.
+    pub on_delete: crate::config::EdgeAction,
+    /// Where that action comes from: `declared`, `override` or `default`.
+    pub decided_by: String,
+    /// How it is replicated after the split, in one sentence.
+    pub replication: String,
+    /// The `[[allow]]` reason, when the crossing is accepted for now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<String>,
+    /// Dump file.
+    pub file: String,
+    /// Dump line.
+    pub line: u32,
+}
+
+/// One step of a cascade closure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ClosureStep {
+    /// Depth below the deleted table (1 = a direct child).
+    pub depth: usize,
+    /// The foreign key followed.
+    pub constraint: String,
+    /// The child table reached.
+    pub child: QName,
+    /// Its silo.
+    pub child_silo: String,
+    /// What happens to its rows.
+    pub action: crate::config::EdgeAction,
+    /// This hop crosses a silo boundary.
+    pub crosses: bool,
+}
+
+/// What deleting one row of a parent of a broken edge does, across silos.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Closure {
+    /// The parent table.
+    pub parent: QName,
+    /// Its silo.
+    pub silo: String,
+    /// Every step, depth first.
+    pub steps: Vec<ClosureStep>,
+}
+
+/// The whole plan: data only. `plan.json` is this, serialized.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Plan {
+    /// Format version of plan.json.
+    pub version: u32,
+    /// The config file.
+    pub config: String,
+    /// The dumps read.
+    pub dumps: Vec<String>,
+    /// The silo whose tables stay in today's database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Silos, in config order, then `shared`.
+    pub silos: Vec<SiloSummary>,
+    /// Cross-silo foreign keys, in dump order.
+    pub crossings: Vec<PlannedCrossing>,
+    /// Every other finding of `check` (couplings, unassigned tables, shared keys).
+    pub findings: Vec<crate::findings::Finding>,
+    /// Cascade closures of every parent of a broken edge.
+    pub closures: Vec<Closure>,
+    /// `fks/drop.sql`, step by step.
+    pub drop_fks: Vec<Step>,
+    /// `fks/restore.sql`, step by step.
+    pub restore_fks: Vec<Step>,
+    /// What a person must decide before running anything.
+    pub decisions: Vec<String>,
+}
+
+fn replication(action: crate::config::EdgeAction, child_silo: &str, parent_silo: &str) -> String {
+    use crate::config::EdgeAction as A;
+    match action {
+        A::Cascade => format!("tombstones from {parent_silo}; {child_silo} deletes the child rows in batches"),
+        A::SetNull => format!("tombstones from {parent_silo}; {child_silo} sets the columns to NULL in batches"),
+        A::SetDefault => format!("tombstones from {parent_silo}; {child_silo} sets the columns to their default in batches"),
+        A::Restrict => "not enforceable across databases: the application checks for children before deleting the parent".to_string(),
+        A::Ignore => "nothing: the edge is ignored by configuration".to_string(),
+    }
+}
+
+/// Builds the plan from the analysis of the dump and the config.
+pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
+    use crate::assign::Placement;
+    use crate::check::{crossings, effective_action, ActionSource};
+    let cat = input.cat;
+    let cfg = input.cfg;
+    let origin = cfg.origin.as_ref().map(|o| o.get_ref().clone());
+    let mut silos: Vec<SiloSummary> = cfg
+        .silos
+        .iter()
+        .map(|s| SiloSummary {
+            name: s.name.clone(),
+            stays: origin.as_deref() == Some(s.name.as_str()),
+            instances: s.instances.clone(),
+            tables: Vec::new(),
+            views: Vec::new(),
+        })
+        .collect();
+    silos.push(SiloSummary {
+        name: "shared".into(),
+        stays: false,
+        instances: Vec::new(),
+        tables: Vec::new(),
+        views: Vec::new(),
+    });
+    let index_of = |p: &Placement| -> Option<usize> {
+        match p {
+            Placement::Silo(n) => cfg.silos.iter().position(|s| &s.name == n),
+            Placement::Shared => Some(cfg.silos.len()),
+            Placement::Unassigned => None,
+        }
+    };
+    for (q, d) in &input.asg.tables {
+        if let Some(i) = index_of(&d.placement) {
+            silos[i].tables.push(q.clone());
+        }
+    }
+    for (q, d) in &input.asg.views {
+        if let Some(i) = index_of(&d.placement) {
+            silos[i].views.push(q.clone());
+        }
+    }
+    let mut planned = Vec::new();
+    let mut parents = std::collections::BTreeSet::new();
+    for c in crossings(cat, input.asg, input.rules) {
+        if c.child_silo == "shared" || c.parent_silo == "shared" {
+            continue;
+        }
+        let fk = &cat.foreign_keys[c.fk];
+        let (action, source) = effective_action(cat, cfg, input.rules, c.fk);
+        if !matches!(
+            action,
+            crate::config::EdgeAction::Restrict | crate::config::EdgeAction::Ignore
+        ) {
+            parents.insert(fk.references.clone());
+        }
+        planned.push(PlannedCrossing {
+            constraint: fk.name.clone(),
+            child: fk.table.clone(),
+            child_columns: fk.columns.clone(),
+            child_silo: c.child_silo.clone(),
+            parent: fk.references.clone(),
+            parent_columns: fk.referenced_columns.clone(),
+            parent_silo: c.parent_silo.clone(),
+            declared_on_delete: fk.on_delete,
+            on_delete: action,
+            decided_by: match source {
+                ActionSource::Declared => "declared".into(),
+                ActionSource::Override(_) => "override".into(),
+                ActionSource::Default => "default".into(),
+            },
+            replication: replication(action, &c.child_silo, &c.parent_silo),
+            allowed: c.allowed_by.map(|i| cfg.allow[i].reason.clone()),
+            file: cat
+                .files
+                .get(fk.span.file as usize)
+                .cloned()
+                .unwrap_or_default(),
+            line: fk.span.line,
+        });
+    }
+    let closures = parents
+        .iter()
+        .map(|p| {
+            let hops = crate::explain::closure(cat, cfg, input.asg, input.rules, input.graph, p);
+            Closure {
+                parent: p.clone(),
+                silo: input.asg.silo_name(p).to_string(),
+                steps: hops
+                    .iter()
+                    .map(|h| {
+                        let fk = &cat.foreign_keys[h.fk];
+                        ClosureStep {
+                            depth: h.depth,
+                            constraint: fk.name.clone(),
+                            child: fk.table.clone(),
+                            child_silo: input.asg.silo_name(&fk.table).to_string(),
+                            action: h.action,
+                            crosses: h.crosses,
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let others: Vec<crate::findings::Finding> = findings
+        .iter()
+        .filter(|f| {
+            !matches!(
+                f.code,
+                crate::findings::Code::CrossSiloForeignKey | crate::findings::Code::AllowedCrossing
+            )
+        })
+        .cloned()
+        .collect();
+    let fk_scripts = fks::build(input);
+    let decisions = decisions(&planned, &others, origin.as_deref(), cfg);
+    Plan {
+        version: 1,
+        config: cfg.path.clone(),
+        dumps: cat.files.clone(),
+        origin,
+        silos,
+        crossings: planned,
+        findings: others,
+        closures,
+        drop_fks: fk_scripts.drop.clone(),
+        restore_fks: fk_scripts.restore.clone(),
+        decisions,
+    }
+}
+
+fn decisions(
+    crossings: &[PlannedCrossing],
+    others: &[crate::findings::Finding],
+    origin: Option<&str>,
+    cfg: &Config,
+) -> Vec<String> {
+    use crate::findings::Code;
+    let mut out = Vec::new();
+    let defaulted: Vec<&PlannedCrossing> = crossings
+        .iter()
+        .filter(|c| c.decided_by == "default")
+        .collect();
+    if !defaulted.is_empty() {
+        out.push(format!(
+            "{} crossing(s) say NO ACTION in the dump and get `defaults.on_delete = \"{}\"`: confirm each (an ORM such as Django emulates ON DELETE in code), or set it with an [[edges]] entry",
+            defaulted.len(),
+            cfg.defaults.on_delete.as_str()
+        ));
+    }
+    for c in crossings
+        .iter()
+        .filter(|c| c.on_delete == crate::config::EdgeAction::Restrict)
+    {
+        out.push(format!(
+            "{} ({} → {}) is RESTRICT: after the split the application must check for children in {} before deleting from {}",
+            c.constraint, c.child, c.parent, c.child_silo, c.parent
+        ));
+    }
+    for c in crossings.iter().filter(|c| c.allowed.is_some()) {
+        out.push(format!(
+            "{} is allowed for now ({}); it is still broken by fks/drop.sql and its cascade still has to be replicated",
+            c.constraint,
+            c.allowed.as_deref().unwrap_or("")
+        ));
+    }
+    for f in others {
+        let what = match f.code {
+            Code::UnassignedTable => "assign it to a silo",
+            Code::CrossSiloView => "split or replace the view",
+            Code::CrossSiloSequence => "give each silo its own sequence",
+            Code::CrossSiloRoutine => "review the routine (found by a text scan)",
+            Code::CrossSiloInheritance => "move parent and children together",
+            Code::SharedForeignKey => "decide how the shared data stays identical in every silo",
+            _ => continue,
+        };
+        out.push(format!("{}: {what}", f.message));
+    }
+    if let Some(o) = origin {
+        if let Some(s) = cfg
+            .silos
+            .iter()
+            .find(|s| s.name == o && !s.instances.is_empty())
+        {
+            out.push(format!(
+                "origin silo {o} runs as {} instances ({}): name the instance today's database becomes",
+                s.instances.len(),
+                s.instances.join(", ")
+            ));
+        }
+    } else {
+        out.push(
+            "no `origin` in the config: name the silo whose tables stay in today's database".into(),
+        );
+    }
+    out
+}

@@ -4,3 +4,400 @@
 
 pub mod fks;
 pub mod schema;
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+
+use crate::catalog::QName;
+use crate::config::EdgeAction;
+use crate::plan::{Input, Lock, Plan, Step};
+
+/// One output file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutFile {
+    /// Path relative to the output directory, `/`-separated.
+    pub path: String,
+    /// Contents.
+    pub contents: String,
+}
+
+/// A template failed to render (a bug, reported with the template's name).
+#[derive(Debug)]
+pub struct RenderError(pub String);
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rendering failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+fn run<T: Template>(name: &str, t: &T) -> Result<String, RenderError> {
+    t.render().map_err(|e| RenderError(format!("{name}: {e}")))
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+struct SiloRow {
+    name: String,
+    role: String,
+    tables: usize,
+    views: usize,
+}
+
+struct CrossingRow {
+    constraint: String,
+    edge: String,
+    silos: String,
+    declared: String,
+    action: String,
+    decided_by: String,
+    how: String,
+    at: String,
+}
+
+struct FindingRow {
+    code: String,
+    message: String,
+    at: String,
+}
+
+struct ClosureView {
+    parent: String,
+    silo: String,
+    tree: String,
+}
+
+struct ScriptSummary {
+    count: usize,
+    locks: String,
+    hazards: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan.md", escape = "none")]
+struct PlanMd<'a> {
+    plan: &'a Plan,
+    version: &'a str,
+    dumps: String,
+    silos: Vec<SiloRow>,
+    crossing_line: String,
+    decisions: Vec<String>,
+    crossings: Vec<CrossingRow>,
+    couplings: Vec<FindingRow>,
+    closures: Vec<ClosureView>,
+    drop: ScriptSummary,
+    restore: ScriptSummary,
+}
+
+fn action_name(a: EdgeAction) -> &'static str {
+    a.as_str()
+}
+
+fn lock_name(l: Lock) -> &'static str {
+    match l {
+        Lock::AccessExclusive => "ACCESS EXCLUSIVE",
+        Lock::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+        Lock::Share => "SHARE",
+        Lock::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+        Lock::None => "none",
+    }
+}
+
+fn summarize(steps: &[Step]) -> ScriptSummary {
+    let mut locks: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut hazards: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in steps {
+        for (_, l) in &s.locks {
+            *locks.entry(lock_name(*l)).or_default() += 1;
+        }
+        for h in &s.hazards {
+            *hazards.entry(h.kind.as_str()).or_default() += 1;
+        }
+    }
+    let join = |m: BTreeMap<&str, usize>| {
+        if m.is_empty() {
+            "none".to_string()
+        } else {
+            m.iter()
+                .map(|(k, n)| format!("{k} ×{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    ScriptSummary {
+        count: steps.len(),
+        locks: join(locks),
+        hazards: join(hazards),
+    }
+}
+
+fn plan_md(plan: &Plan) -> Result<String, RenderError> {
+    let silos = plan
+        .silos
+        .iter()
+        .map(|s| SiloRow {
+            name: cell(&s.name),
+            role: if s.name == "shared" {
+                "schema in every silo, data not split".to_string()
+            } else if s.stays {
+                "stays in today's database (origin)".to_string()
+            } else if s.instances.is_empty() {
+                "moves to a new database".to_string()
+            } else {
+                format!(
+                    "moves; one database per instance: {}",
+                    s.instances.join(", ")
+                )
+            },
+            tables: s.tables.len(),
+            views: s.views.len(),
+        })
+        .collect();
+    let allowed = plan
+        .crossings
+        .iter()
+        .filter(|c| c.allowed.is_some())
+        .count();
+    let crossing_line = format!(
+        "{} foreign keys cross a silo boundary ({} of them allowed for now); {} other findings; {} parent tables need tombstones.",
+        plan.crossings.len(),
+        allowed,
+        plan.findings.len(),
+        plan.closures.len()
+    );
+    let crossings = plan
+        .crossings
+        .iter()
+        .map(|c| CrossingRow {
+            constraint: c.constraint.replace('`', "'"),
+            edge: cell(&format!(
+                "{}({}) → {}({})",
+                c.child,
+                c.child_columns.join(", "),
+                c.parent,
+                c.parent_columns.join(", ")
+            )),
+            silos: cell(&format!("{} → {}", c.child_silo, c.parent_silo)),
+            declared: c.declared_on_delete.as_str().to_string(),
+            action: format!(
+                "{}{}",
+                action_name(c.on_delete),
+                if c.allowed.is_some() {
+                    " (allowed)"
+                } else {
+                    ""
+                }
+            ),
+            decided_by: c.decided_by.clone(),
+            how: cell(&c.replication),
+            at: cell(&format!("{}:{}", c.file, c.line)),
+        })
+        .collect();
+    let couplings = plan
+        .findings
+        .iter()
+        .map(|f| FindingRow {
+            code: f.code.as_str().to_string(),
+            message: cell(&f.message),
+            at: f
+                .location
+                .as_ref()
+                .map(|l| cell(&format!("{}:{}", l.file, l.line)))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let closures = plan
+        .closures
+        .iter()
+        .map(|c| {
+            let mut tree = format!("{} [{}]", c.parent, c.silo);
+            for s in &c.steps {
+                let verb = match s.action {
+                    EdgeAction::Cascade => "delete",
+                    EdgeAction::SetNull => "set null",
+                    EdgeAction::SetDefault => "set default",
+                    EdgeAction::Restrict => "restrict",
+                    EdgeAction::Ignore => "ignore",
+                };
+                tree.push_str(&format!(
+                    "\n{}└ {verb} {} [{}] via {}{}",
+                    "  ".repeat(s.depth),
+                    s.child,
+                    s.child_silo,
+                    s.constraint,
+                    if s.crosses { "  ✗" } else { "" }
+                ));
+            }
+            ClosureView {
+                parent: c.parent.to_string().replace('`', "'"),
+                silo: cell(&c.silo),
+                tree: tree.replace("```", "'''"),
+            }
+        })
+        .collect();
+    let t = PlanMd {
+        plan,
+        version: env!("CARGO_PKG_VERSION"),
+        dumps: plan
+            .dumps
+            .iter()
+            .map(|d| format!("`{}`", d.replace('`', "'")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        silos,
+        crossing_line,
+        decisions: plan.decisions.iter().map(|d| cell(d)).collect(),
+        crossings,
+        couplings,
+        closures,
+        drop: summarize(&plan.drop_fks),
+        restore: summarize(&plan.restore_fks),
+    };
+    run("plan.md", &t)
+}
+
+struct Cluster {
+    id: String,
+    label: String,
+    nodes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "graph.dot", escape = "none")]
+struct GraphDot {
+    config: String,
+    clusters: Vec<Cluster>,
+    edges: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "graph.mmd", escape = "none")]
+struct GraphMmd {
+    config: String,
+    clusters: Vec<Cluster>,
+    edges: Vec<String>,
+}
+
+fn dot_str(s: &str) -> String {
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', " ")
+    )
+}
+
+fn mmd_label(s: &str) -> String {
+    s.replace('"', "#quot;").replace(['\n', '\r'], " ")
+}
+
+fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
+    let mut ids: BTreeMap<QName, String> = BTreeMap::new();
+    let mut dot_clusters = Vec::new();
+    let mut mmd_clusters = Vec::new();
+    for (ci, s) in plan.silos.iter().enumerate() {
+        let mut dn = Vec::new();
+        let mut mn = Vec::new();
+        for t in &s.tables {
+            let id = format!("t{}", ids.len());
+            ids.insert(t.clone(), id.clone());
+            dn.push(dot_str(&t.to_string()));
+            mn.push(format!("{id}[\"{}\"]", mmd_label(&t.to_string())));
+        }
+        dot_clusters.push(Cluster {
+            id: ci.to_string(),
+            label: dot_str(&s.name),
+            nodes: dn,
+        });
+        mmd_clusters.push(Cluster {
+            id: format!("silo{ci}"),
+            label: mmd_label(&s.name),
+            nodes: mn,
+        });
+    }
+    let crossing: std::collections::BTreeSet<&str> = plan
+        .crossings
+        .iter()
+        .map(|c| c.constraint.as_str())
+        .collect();
+    let mut dot_edges = Vec::new();
+    let mut mmd_edges = Vec::new();
+    for fk in &input.cat.foreign_keys {
+        let (Some(a), Some(b)) = (ids.get(&fk.table), ids.get(&fk.references)) else {
+            continue;
+        };
+        let crosses = crossing.contains(fk.name.as_str());
+        let style = if crosses {
+            ", color=red, style=dashed, fontcolor=red"
+        } else {
+            ""
+        };
+        dot_edges.push(format!(
+            "{} -> {} [label={}{style}]",
+            dot_str(&fk.table.to_string()),
+            dot_str(&fk.references.to_string()),
+            dot_str(&fk.columns.join(", "))
+        ));
+        mmd_edges.push(if crosses {
+            format!("{a} -. crosses .-> {b}")
+        } else {
+            format!("{a} --> {b}")
+        });
+    }
+    let config = plan.config.replace(['\n', '\r'], " ");
+    let dot = run(
+        "graph.dot",
+        &GraphDot {
+            config: config.clone(),
+            clusters: dot_clusters,
+            edges: dot_edges,
+        },
+    )?;
+    let mmd = run(
+        "graph.mmd",
+        &GraphMmd {
+            config,
+            clusters: mmd_clusters,
+            edges: mmd_edges,
+        },
+    )?;
+    Ok((dot, mmd))
+}
+
+fn with_newline(mut s: String) -> String {
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+/// Every file of the plan directory, in path order.
+pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
+    let mut files = Vec::new();
+    files.push(OutFile {
+        path: "plan.md".into(),
+        contents: with_newline(plan_md(plan)?),
+    });
+    let json = serde_json::to_string_pretty(plan).map_err(|e| RenderError(e.to_string()))?;
+    files.push(OutFile {
+        path: "plan.json".into(),
+        contents: with_newline(json),
+    });
+    let (dot, mmd) = graphs(plan, input)?;
+    files.push(OutFile {
+        path: "graph.dot".into(),
+        contents: with_newline(dot),
+    });
+    files.push(OutFile {
+        path: "graph.mmd".into(),
+        contents: with_newline(mmd),
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}

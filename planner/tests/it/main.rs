@@ -11,3 +11,4 @@ mod pg;
 mod report;
 mod schemas;
 mod statements;
+mod plan_files;

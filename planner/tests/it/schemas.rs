@@ -42,3 +42,16 @@ fn catalog_schema_is_current() {
     }
     check("catalog.schema.json", schema);
 }
+
+#[test]
+fn plan_schema_is_current() {
+    check(
+        "plan.schema.json",
+        schemars::schema_for!(silo_plan::plan::Plan),
+    );
+}
+
+#[test]
+fn config_schema_is_current() {
+    check("silo-plan.schema.json", silo_plan::config::json_schema());
+}

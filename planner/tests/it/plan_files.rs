@@ -1,0 +1,136 @@
+//! `silo-plan plan`: the files for examples/saas (snapshots), byte-identical reruns, and no
+//! partial output directory on failure.
+
+use std::path::{Path, PathBuf};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn plan(out: &Path, extra: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .current_dir(root())
+        .args(["plan", "examples/saas", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("runs")
+}
+
+fn files(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
+            let p: PathBuf = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .expect("inside")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((rel, std::fs::read_to_string(&p).expect("utf-8")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn saas_plan_files_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("plan");
+    let o = plan(&out, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let fs = files(&out);
+    assert!(fs.iter().any(|(p, _)| p == "plan.md"));
+    for (path, text) in &fs {
+        assert!(!text.is_empty(), "{path} is empty");
+        let name = format!("plan_saas__{}", path.replace(['/', '.'], "_"));
+        insta::assert_snapshot!(name, text);
+    }
+}
+
+#[test]
+fn two_runs_are_byte_identical() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    assert_eq!(plan(&a, &[]).status.code(), Some(0));
+    assert_eq!(plan(&b, &[]).status.code(), Some(0));
+    let (fa, fb) = (files(&a), files(&b));
+    assert!(fa.len() >= 4);
+    assert_eq!(fa, fb);
+}
+
+#[test]
+fn refuses_a_non_empty_directory_without_force() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("plan");
+    std::fs::create_dir(&out).expect("mkdir");
+    std::fs::write(out.join("keep.txt"), "mine").expect("write");
+    let o = plan(&out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("keep.txt")).expect("kept"),
+        "mine"
+    );
+    let o = plan(&out, &["--force"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        !out.join("keep.txt").exists(),
+        "--force replaces the directory"
+    );
+    assert!(out.join("plan.md").exists());
+}
+
+#[test]
+fn a_failure_midway_leaves_no_output_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("plan");
+    let o = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .current_dir(root())
+        .env("SILO_PLAN_TEST_FAIL_WRITE_AFTER", "2")
+        .args(["plan", "examples/saas", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nothing was written"));
+    assert!(!out.exists(), "no output directory after a failed write");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert!(leftovers.is_empty(), "no temporary directory left behind");
+}
+
+#[test]
+fn bad_input_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("silo-plan.toml"),
+        "version = 1\nschema = [\"missing.sql\"]\n[silos.a]\ntables = [\"x\"]\n",
+    )
+    .expect("write");
+    let out = dir.path().join("plan");
+    let o = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .args(["plan"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.sql"));
+    assert!(!out.exists());
+}
