@@ -146,3 +146,40 @@ fn explain_follows_the_chain_that_crosses_twice() {
     assert!(text.contains("org_membermapping_organizationmember_i_be1a3b28_fk_org_membe"));
     insta::assert_snapshot!("explain_auth_user", text);
 }
+
+/// `check examples/saas --format sarif` is valid SARIF 2.1.0: checked against the OASIS schema
+/// vendored in `fixtures/sarif-schema-2.1.0.json` (see report.rs for its provenance), with the
+/// same validator settings as report.rs (draft 4, formats checked).
+#[test]
+fn sarif_passes_schema_validation() {
+    let (code, sarif) = run("sarif");
+    assert_eq!(code, 1, "crossings fail the gate");
+    let s: serde_json::Value = serde_json::from_str(&sarif).expect("sarif json");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/sarif-schema-2.1.0.json")).expect("schema");
+    let validator = jsonschema::draft4::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&s)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not valid SARIF 2.1.0:\n{}",
+        errors.join("\n")
+    );
+    // Not vacuous: the run carries the crossings, and the validator rejects a broken copy.
+    let results = s["runs"][0]["results"].as_array().expect("results");
+    assert!(
+        results.iter().filter(|r| r["ruleId"] == "SP002").count() >= 20,
+        "{sarif}"
+    );
+    let mut broken = s.clone();
+    broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    assert!(
+        !validator.is_valid(&broken),
+        "a bad level must fail validation"
+    );
+}

@@ -432,6 +432,7 @@ fn check_dump(name: &str, known: &Known) {
     compare("table", &pg.tables, &silo.tables, &mut report);
     compare("sequence", &pg.sequences, &silo.sequences, &mut report);
     compare("view", &pg.views, &silo.views, &mut report);
+    check_crossings(name, &path, &cat, &mut client, &excluded, &mut report);
 
     eprintln!(
         "{name}: compared {} foreign keys, {} tables, {} owned sequences, {} views; \
@@ -858,5 +859,272 @@ impl PgFacts {
             sequences,
             views,
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `check` on the loaded dump: the crossings silo-plan reports equal those Postgres implies.
+//
+// The rule that splits the tables is written twice, independently: [`silo_of_root`] in Rust
+// writes the config, [`SILO_OF_ROOT_SQL`] in SQL computes the expected crossings from
+// `pg_constraint`. Both apply it to a table's partition root (`pg_partition_root`), so a
+// partition lands with its parent; the config lists root tables only (partitions follow their
+// parent in silo-plan's assignment; listing one apart from its parent is a config error).
+
+/// The fixed rule, in Rust: silo `a` for a root table whose name's UTF-8 bytes have an even
+/// sum, `b` otherwise. (A first-letter rule puts prefix families such as `sentry_*` wholly in
+/// one silo, with few crossings; name-length parity gives none on supabase-postgres-15, whose
+/// three foreign keys join names of odd length.)
+fn silo_of_root(table: &str) -> &'static str {
+    if table.bytes().map(u32::from).sum::<u32>() % 2 == 0 {
+        "a"
+    } else {
+        "b"
+    }
+}
+
+/// The same rule, in SQL, over the root's `pg_class` row `r`.
+const SILO_OF_ROOT_SQL: &str =
+    "CASE WHEN (SELECT COALESCE(sum(get_byte(convert_to(r.relname::text, 'UTF8'), i)), 0) \
+     FROM generate_series(0, octet_length(convert_to(r.relname::text, 'UTF8')) - 1) AS i) % 2 = 0 \
+     THEN 'a' ELSE 'b' END";
+
+/// A name a config pattern cannot state exactly: a dot (patterns split `schema.table` at the
+/// first dot and allow one), `*` or `?` (always glob characters, with no escape), leading or
+/// trailing whitespace, or empty (rejected by the config's pattern syntax). Tables with such a
+/// name (or schema) are left unassigned, so `check` runs with `unassigned = "warn"`; their
+/// foreign keys cannot cross, and leave the expected set.
+fn unexpressible(part: &str) -> bool {
+    part.is_empty() || part.contains(['.', '*', '?']) || part.trim() != part
+}
+
+/// The same test, in SQL, over a text expression.
+fn unexpressible_sql(expr: &str) -> String {
+    format!("({expr} = '' OR {expr} ~ '[.*?]' OR {expr} ~ '^\\s|\\s$')")
+}
+
+/// A TOML string holding `s` exactly (every name is data: quotes, backslashes and control
+/// characters are escaped by the `toml` crate's own serializer).
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// Writes `silo-plan.toml` into `dir`: the dump by absolute path, silo `a` and `b` with each
+/// listed root table as an exact `schema.table` pattern, and `unassigned = "warn"` when some
+/// table of the dump is left out.
+fn write_split_config(dir: &std::path::Path, dump: &std::path::Path, roots: &[Name], warn: bool) {
+    let mut by_silo: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for r in roots {
+        assert!(!unexpressible(&r.0) && !unexpressible(&r.1), "{r}");
+        by_silo
+            .entry(silo_of_root(&r.1))
+            .or_default()
+            .push(toml_string(&r.to_string()));
+    }
+    let mut toml = format!(
+        "# Written by planner/tests/it/corpus.rs: root tables split by the parity of their name's byte sum.\n\
+         version = 1\nschema = [{}]\n\n[defaults]\nunassigned = \"{}\"\n",
+        toml_string(dump.to_str().expect("the corpus path is UTF-8")),
+        if warn { "warn" } else { "error" }
+    );
+    for (silo, tables) in &by_silo {
+        toml.push_str(&format!("\n[silos.{silo}]\ntables = [\n"));
+        for t in tables {
+            toml.push_str(&format!("    {t},\n"));
+        }
+        toml.push_str("]\n");
+    }
+    std::fs::write(dir.join("silo-plan.toml"), toml).expect("writing silo-plan.toml");
+}
+
+/// A crossing: `schema.table.constraint` of the child, and the (child, parent) silos.
+type CrossingSet = BTreeSet<(String, String, String)>;
+
+/// Runs `silo-plan check --format json` on the dump with a config that splits its tables by
+/// [`silo_of_root`], and compares the `SP002` findings with the crossings Postgres implies.
+fn check_crossings(
+    name: &str,
+    path: &std::path::Path,
+    cat: &Catalog,
+    client: &mut postgres::Client,
+    excluded: &dyn Fn(&str) -> bool,
+    report: &mut Vec<String>,
+) {
+    // Every user table with its partition root (a table outside any partition tree is its own).
+    let tables_sql = format!(
+        "SELECT n.nspname::text, c.relname::text, rn.nspname::text, r.relname::text \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_class r ON r.oid = COALESCE(pg_partition_root(c.oid), c.oid) \
+         JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'f') AND {USER_REL}"
+    );
+    let mut roots = BTreeSet::new();
+    let mut left_out = BTreeSet::new();
+    for row in client
+        .query(tables_sql.as_str(), &[])
+        .expect("querying tables")
+    {
+        let table = Name(row.get(0), row.get(1));
+        let root = Name(row.get(2), row.get(3));
+        if excluded(&table.to_string()) || excluded(&root.to_string()) {
+            continue;
+        }
+        if unexpressible(&root.0) || unexpressible(&root.1) {
+            left_out.insert(table);
+        } else if table == root {
+            roots.insert(root);
+        }
+    }
+    // Left out and seen by silo-plan: reported as unassigned (a partition only through its root).
+    let in_catalog: BTreeSet<String> = cat
+        .tables
+        .iter()
+        .filter(|t| t.partition_of.is_none())
+        .map(|t| format!("{}.{}", t.schema, t.name))
+        .collect();
+    let want_unassigned: BTreeSet<String> = left_out
+        .iter()
+        .map(|t| t.to_string())
+        .filter(|t| in_catalog.contains(t))
+        .collect();
+    for t in &left_out {
+        eprintln!(
+            "{name}: table {t} left unassigned: its name cannot be written as an exact pattern"
+        );
+    }
+
+    // Expected: every declared foreign key whose two roots land in different silos.
+    let root_silo = format!(
+        "CASE WHEN {} OR {} THEN NULL ELSE {SILO_OF_ROOT_SQL} END",
+        unexpressible_sql("r.relname::text"),
+        unexpressible_sql("rn.nspname::text")
+    );
+    let fk_sql = format!(
+        "WITH placed AS ( \
+           SELECT c.oid, r.oid AS root, n.nspname::text AS schema, c.relname::text AS name, {root_silo} AS silo \
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+           JOIN pg_class r ON r.oid = COALESCE(pg_partition_root(c.oid), c.oid) \
+           JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+           WHERE c.relkind IN ('r', 'p', 'f') AND {USER_REL}) \
+         SELECT ch.schema, ch.name, con.conname::text, pa.schema, pa.name, ch.silo, pa.silo, \
+                ch.root <> pa.root \
+         FROM pg_constraint con \
+         JOIN placed ch ON ch.oid = con.conrelid JOIN placed pa ON pa.oid = con.confrelid \
+         WHERE con.contype = 'f' AND con.conparentid = 0"
+    );
+    let mut expected = CrossingSet::new();
+    let (mut fks, mut between_roots) = (0, 0);
+    for row in client
+        .query(fk_sql.as_str(), &[])
+        .expect("querying crossings")
+    {
+        let (cs, ct, con, ps, pt): (String, String, String, String, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
+        let (child, parent) = (format!("{cs}.{ct}"), format!("{ps}.{pt}"));
+        let key = format!("{child}.{con}");
+        if excluded(&child) || excluded(&parent) || excluded(&key) {
+            continue;
+        }
+        fks += 1;
+        if row.get::<_, bool>(7) {
+            between_roots += 1;
+        }
+        let (a, b): (Option<String>, Option<String>) = (row.get(5), row.get(6));
+        if let (Some(a), Some(b)) = (a, b) {
+            if a != b {
+                expected.insert((key, a, b));
+            }
+        }
+    }
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let roots: Vec<Name> = roots.into_iter().collect();
+    write_split_config(dir.path(), path, &roots, !want_unassigned.is_empty());
+    let out = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("runs silo-plan");
+    let code = out.status.code().unwrap_or(-1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let config = std::fs::read_to_string(dir.path().join("silo-plan.toml")).unwrap_or_default();
+    assert!(
+        code == 0 || code == 1,
+        "{name}: `silo-plan check` exited {code} on the written config:\n{stderr}\n--- silo-plan.toml:\n{config}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{name}: check --format json is not JSON ({e}):\n{stdout}"));
+    let findings = v["findings"].as_array().expect("findings array");
+    let mut got = CrossingSet::new();
+    let mut unassigned = BTreeSet::new();
+    for f in findings {
+        let object = f["object"].as_str().unwrap_or("").to_string();
+        match f["code"].as_str().unwrap_or("") {
+            "SP002" => {
+                // "foreign key NAME crosses from silo X to silo Y: ..."
+                let msg = f["message"].as_str().unwrap_or("");
+                let silos = msg
+                    .split_once(" crosses from silo ")
+                    .and_then(|(_, rest)| rest.split_once(':'))
+                    .and_then(|(s, _)| s.split_once(" to silo "));
+                let Some((a, b)) = silos else {
+                    report.push(format!("crossing {object}: unexpected message {msg:?}"));
+                    continue;
+                };
+                got.insert((object, a.to_string(), b.to_string()));
+            }
+            "SP001" => {
+                unassigned.insert(object);
+            }
+            "SP003" | "SP009" => report.push(format!(
+                "crossing check: unexpected finding (no shared tables, no [[allow]]): {f}"
+            )),
+            _ => {}
+        }
+    }
+
+    for c in expected.difference(&got) {
+        report.push(format!(
+            "crossing {} ({} → {}): expected from pg_constraint, not reported by check",
+            c.0, c.1, c.2
+        ));
+    }
+    for c in got.difference(&expected) {
+        report.push(format!(
+            "crossing {} ({} → {}): reported by check, not expected from pg_constraint",
+            c.0, c.1, c.2
+        ));
+    }
+    if unassigned != want_unassigned {
+        report.push(format!(
+            "crossing check: unassigned tables {unassigned:?}, expected {want_unassigned:?}"
+        ));
+    }
+    if !expected.is_empty() && code != 1 {
+        report.push(format!(
+            "crossing check: exit code {code} with {} crossings (expected 1)",
+            expected.len()
+        ));
+    }
+    eprintln!(
+        "{name}: crossings: {} root tables split {} / {} (a / b), {} foreign keys ({} between \
+         different roots), {} expected crossings, {} reported by check, exit {code}",
+        roots.len(),
+        roots.iter().filter(|r| silo_of_root(&r.1) == "a").count(),
+        roots.iter().filter(|r| silo_of_root(&r.1) == "b").count(),
+        fks,
+        between_roots,
+        expected.len(),
+        got.len(),
+    );
+    // Never vacuous: a dump with foreign keys between different root tables has crossings.
+    if between_roots > 0 {
+        assert!(
+            !expected.is_empty(),
+            "{name}: {between_roots} foreign keys between different tables, but none crosses \
+             the byte-sum parity rule: change the rule"
+        );
     }
 }
