@@ -164,94 +164,144 @@ fn is_serial(t: &DataType) -> Option<&'static str> {
     }
 }
 
+/// Constraints written inside a column definition, with the column they belong to.
+type Inline = Vec<(TableConstraint, String)>;
+/// Sequences a column creates (serial, identity): name, column, identity.
+type Owned = Vec<(QName, String, bool)>;
+
+/// One column definition of `name`: the column, plus its inline constraints and the sequences
+/// it implies (serial types, identity).
+fn column(
+    name: &QName,
+    c: &sqlparser::ast::ColumnDef,
+    inline: &mut Inline,
+    owned_seqs: &mut Owned,
+) -> Column {
+    let cname = ident(&c.name);
+    let mut data_type = c.data_type.to_string().to_lowercase();
+    let mut col = Column {
+        name: cname.clone(),
+        data_type: String::new(),
+        not_null: false,
+        default: None,
+        identity: None,
+        generated: None,
+    };
+    if let Some(base) = is_serial(&c.data_type) {
+        data_type = base.to_string();
+        let seq = QName::new(&name.schema, format!("{}_{}_seq", name.name, cname));
+        col.default = Some(format!(
+            "nextval({}::regclass)",
+            crate::ident::literal(&crate::ident::qualified(&seq))
+        ));
+        col.not_null = true;
+        owned_seqs.push((seq, cname.clone(), false));
+    }
+    col.data_type = data_type;
+    for opt in &c.options {
+        let cons_name = opt.name.clone();
+        match &opt.option {
+            ColumnOption::NotNull => col.not_null = true,
+            ColumnOption::Default(e) => col.default = Some(e.to_string()),
+            ColumnOption::Generated {
+                generated_as,
+                generation_expr,
+                ..
+            } => match generation_expr {
+                Some(e) => col.generated = Some(e.to_string()),
+                None => {
+                    col.identity = Some(match generated_as {
+                        GeneratedAs::ByDefault => Identity::ByDefault,
+                        _ => Identity::Always,
+                    });
+                    col.not_null = true;
+                    let seq = QName::new(&name.schema, format!("{}_{}_seq", name.name, cname));
+                    owned_seqs.push((seq, cname.clone(), true));
+                }
+            },
+            ColumnOption::PrimaryKey(pk) => {
+                let mut pk = pk.clone();
+                pk.name = pk.name.or(cons_name);
+                pk.columns = vec![sqlparser::ast::IndexColumn {
+                    column: sqlparser::ast::OrderByExpr {
+                        expr: Expr::Identifier(c.name.clone()),
+                        options: Default::default(),
+                        with_fill: None,
+                    },
+                    operator_class: None,
+                }];
+                col.not_null = true;
+                inline.push((TableConstraint::PrimaryKey(pk), cname.clone()));
+            }
+            ColumnOption::Unique(u) => {
+                let mut u = u.clone();
+                u.name = u.name.or(cons_name);
+                u.columns = vec![sqlparser::ast::IndexColumn {
+                    column: sqlparser::ast::OrderByExpr {
+                        expr: Expr::Identifier(c.name.clone()),
+                        options: Default::default(),
+                        with_fill: None,
+                    },
+                    operator_class: None,
+                }];
+                inline.push((TableConstraint::Unique(u), cname.clone()));
+            }
+            ColumnOption::ForeignKey(fk) => {
+                let mut fk = fk.clone();
+                fk.name = fk.name.or(cons_name);
+                fk.columns = vec![c.name.clone()];
+                inline.push((TableConstraint::ForeignKey(fk), cname.clone()));
+            }
+            ColumnOption::Check(ch) => {
+                let mut ch = ch.clone();
+                ch.name = ch.name.or(cons_name);
+                inline.push((TableConstraint::Check(ch), cname.clone()));
+            }
+            _ => {}
+        }
+    }
+    col
+}
+
+/// Adds the sequences and inline constraints gathered from column definitions of `name`.
+fn finish_columns(ctx: &mut Ctx<'_>, name: &QName, owned_seqs: Owned, inline: Inline) {
+    for (seq, col, identity) in owned_seqs {
+        ctx.add_owned_sequence(
+            seq,
+            ColumnRef {
+                table: name.clone(),
+                column: col,
+            },
+            identity,
+        );
+    }
+    for (c, col) in &inline {
+        let mut c = c.clone();
+        if let TableConstraint::ForeignKey(fk) = &mut c {
+            if fk.name.is_none() {
+                fk.name = Some(Ident::with_quote(
+                    '"',
+                    default_name(&name.name, std::slice::from_ref(col), "fkey"),
+                ));
+            }
+        }
+        if let TableConstraint::PrimaryKey(pk) = &mut c {
+            if pk.name.is_none() {
+                pk.name = Some(Ident::with_quote('"', format!("{}_pkey", name.name)));
+            }
+        }
+        constraint(ctx, name, &c, false);
+    }
+}
+
 /// `CREATE [UNLOGGED | FOREIGN] TABLE`.
 pub fn create_table(ctx: &mut Ctx<'_>, ct: &CreateTable, kind: TableKind) {
     let name = ctx.qualify(&parts(&ct.name));
     let mut columns = Vec::with_capacity(ct.columns.len());
-    let mut inline: Vec<(TableConstraint, String)> = Vec::new();
-    let mut owned_seqs = Vec::new();
+    let mut inline: Inline = Vec::new();
+    let mut owned_seqs: Owned = Vec::new();
     for c in &ct.columns {
-        let cname = ident(&c.name);
-        let mut data_type = c.data_type.to_string().to_lowercase();
-        let mut col = Column {
-            name: cname.clone(),
-            data_type: String::new(),
-            not_null: false,
-            default: None,
-            identity: None,
-            generated: None,
-        };
-        if let Some(base) = is_serial(&c.data_type) {
-            data_type = base.to_string();
-            let seq = QName::new(&name.schema, format!("{}_{}_seq", name.name, cname));
-            col.default = Some(format!("nextval('{}'::regclass)", seq));
-            col.not_null = true;
-            owned_seqs.push((seq, cname.clone(), false));
-        }
-        col.data_type = data_type;
-        for opt in &c.options {
-            let cons_name = opt.name.clone();
-            match &opt.option {
-                ColumnOption::NotNull => col.not_null = true,
-                ColumnOption::Default(e) => col.default = Some(e.to_string()),
-                ColumnOption::Generated {
-                    generated_as,
-                    generation_expr,
-                    ..
-                } => match generation_expr {
-                    Some(e) => col.generated = Some(e.to_string()),
-                    None => {
-                        col.identity = Some(match generated_as {
-                            GeneratedAs::ByDefault => Identity::ByDefault,
-                            _ => Identity::Always,
-                        });
-                        col.not_null = true;
-                        let seq = QName::new(&name.schema, format!("{}_{}_seq", name.name, cname));
-                        owned_seqs.push((seq, cname.clone(), true));
-                    }
-                },
-                ColumnOption::PrimaryKey(pk) => {
-                    let mut pk = pk.clone();
-                    pk.name = pk.name.or(cons_name);
-                    pk.columns = vec![sqlparser::ast::IndexColumn {
-                        column: sqlparser::ast::OrderByExpr {
-                            expr: Expr::Identifier(c.name.clone()),
-                            options: Default::default(),
-                            with_fill: None,
-                        },
-                        operator_class: None,
-                    }];
-                    col.not_null = true;
-                    inline.push((TableConstraint::PrimaryKey(pk), cname.clone()));
-                }
-                ColumnOption::Unique(u) => {
-                    let mut u = u.clone();
-                    u.name = u.name.or(cons_name);
-                    u.columns = vec![sqlparser::ast::IndexColumn {
-                        column: sqlparser::ast::OrderByExpr {
-                            expr: Expr::Identifier(c.name.clone()),
-                            options: Default::default(),
-                            with_fill: None,
-                        },
-                        operator_class: None,
-                    }];
-                    inline.push((TableConstraint::Unique(u), cname.clone()));
-                }
-                ColumnOption::ForeignKey(fk) => {
-                    let mut fk = fk.clone();
-                    fk.name = fk.name.or(cons_name);
-                    fk.columns = vec![c.name.clone()];
-                    inline.push((TableConstraint::ForeignKey(fk), cname.clone()));
-                }
-                ColumnOption::Check(ch) => {
-                    let mut ch = ch.clone();
-                    ch.name = ch.name.or(cons_name);
-                    inline.push((TableConstraint::Check(ch), cname.clone()));
-                }
-                _ => {}
-            }
-        }
-        columns.push(col);
+        columns.push(column(&name, c, &mut inline, &mut owned_seqs));
     }
     let partitioned = ct.partition_by.is_some();
     let table = Table {
@@ -278,36 +328,10 @@ pub fn create_table(ctx: &mut Ctx<'_>, ct: &CreateTable, kind: TableKind) {
         span: ctx.span,
     };
     ctx.cat.add_table(table);
-    for (seq, col, identity) in owned_seqs {
-        ctx.add_owned_sequence(
-            seq,
-            ColumnRef {
-                table: name.clone(),
-                column: col,
-            },
-            identity,
-        );
-    }
     for c in &ct.constraints {
         constraint(ctx, &name, c, false);
     }
-    for (c, col) in &inline {
-        let mut c = c.clone();
-        if let TableConstraint::ForeignKey(fk) = &mut c {
-            if fk.name.is_none() {
-                fk.name = Some(Ident::with_quote(
-                    '"',
-                    default_name(&name.name, std::slice::from_ref(col), "fkey"),
-                ));
-            }
-        }
-        if let TableConstraint::PrimaryKey(pk) = &mut c {
-            if pk.name.is_none() {
-                pk.name = Some(Ident::with_quote('"', format!("{}_pkey", name.name)));
-            }
-        }
-        constraint(ctx, &name, &c, false);
-    }
+    finish_columns(ctx, &name, owned_seqs, inline);
 }
 
 /// `ALTER TABLE ... ADD CONSTRAINT ...` (the other actions go through the recognizers).
@@ -328,6 +352,19 @@ pub fn alter_table(ctx: &mut Ctx<'_>, name: &ObjectName, ops: &[AlterTableOperat
                     }
                 }
                 constraint(ctx, &table, &c, *not_valid);
+            }
+            AlterTableOperation::AddColumn { column_def, .. } => {
+                let mut inline = Vec::new();
+                let mut owned = Vec::new();
+                let col = column(&table, column_def, &mut inline, &mut owned);
+                match ctx.cat.table_mut(&table) {
+                    Some(t) => {
+                        t.columns.retain(|c| c.name != col.name);
+                        t.columns.push(col);
+                    }
+                    None => ctx.orphan(&table, "ADD COLUMN"),
+                }
+                finish_columns(ctx, &table, owned, inline);
             }
             _ => all = false,
         }
