@@ -343,8 +343,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                         restore_fks: &'a [silo_plan::plan::Step],
                     }
                     let h = Hazards {
-                        drop_fks: &plan.drop_fks,
-                        restore_fks: &plan.restore_fks,
+                        drop_fks: &plan.fks.drop,
+                        restore_fks: &plan.fks.restore,
                     };
                     let text = serde_json::to_string_pretty(&h)
                         .map_err(|e| Fatal(format!("cannot print hazards: {e}")))?;

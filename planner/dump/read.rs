@@ -341,6 +341,16 @@ fn classify(ctx: &Ctx<'_>, sql: &str, before: &Counts) -> crate::catalog::Stmt {
                 kind = K::Type;
                 subject = recognize::named_object(ctx, &t);
             }
+            // A view defined again (`CREATE OR REPLACE VIEW` over a `--clean` dump's
+            // placeholder) adds no new view, but is still that view's statement.
+            ("CREATE", _)
+                if ["VIEW", "MATERIALIZED", "RECURSIVE"]
+                    .iter()
+                    .any(|w| t.is(if t.are(1, &["OR", "REPLACE"]) { 3 } else { 1 }, w)) =>
+            {
+                kind = K::View;
+                subject = recognize::named_object(ctx, &t);
+            }
             _ => {}
         }
     }

@@ -1,17 +1,962 @@
-//! Scripts that break and restore the cross-silo foreign keys (being written).
+//! `fks/drop.sql` and `fks/restore.sql`: the scripts that break the cross-silo foreign keys in
+//! today's database, and put them back.
+//!
+//! **Which keys.** Every foreign key [`check::crossings`] reports whose two ends are in two
+//! different silos, in dump order. Crossings accepted by an `[[allow]]` entry are broken too:
+//! `allow` only stops `check` from failing; the two tables still end up in two databases, where
+//! no constraint can hold. Keys between a `[shared]` table and a silo table are *not* touched:
+//! a shared table is copied into every silo, so a key from a silo table to a shared one holds
+//! as is in every database, and a key from a shared table to a silo table is a `check` error
+//! (SP003 `shared-fk`) that needs a decision in `silo-plan.toml` (move the child into the
+//! parent's silo, or the parent into `[shared]`), not a guess here.
+//!
+//! **drop.sql**, per key: where no index of the child (a plain btree index, primary key or
+//! unique constraint, not partial) has the key's columns as its leading columns, one is built
+//! with `CREATE INDEX CONCURRENTLY IF NOT EXISTS` (after the split the application and the
+//! replicated cascades look child rows up by those columns). A concurrent build that fails
+//! leaves an INVALID index of that name, which `IF NOT EXISTS` would then keep forever, so a
+//! psql `\gexec` query before the build drops an index of that name only when
+//! `pg_index.indisvalid` is false: the script is safe to re-run. Then the key is dropped in its
+//! own short transaction under `SET LOCAL lock_timeout`.
+//!
+//! **Partitioned children.** `CREATE INDEX CONCURRENTLY` is refused on a partitioned table, and
+//! a plain `CREATE INDEX` on it holds SHARE (writes blocked) on every partition for the whole
+//! build, which is what this script must avoid on the tables that are usually the largest. So
+//! the index is built as Postgres documents for this case: `CREATE INDEX ... ON ONLY` the
+//! parent (no build, a brief SHARE lock), one `CREATE INDEX CONCURRENTLY` per leaf partition,
+//! then `ALTER INDEX ... ATTACH PARTITION` for each (deepest level first), after which the
+//! parent's index becomes valid by itself. The partitions are listed at run time from
+//! `pg_partition_tree` (psql `\gexec`), not from the dump, so partitions created after the dump
+//! (pg_partman, ...) are covered too. Each partition's index is named `<parent index>_<8 hex
+//! digits>` (the md5 of the partition's quoted `schema.name`), stable across re-runs.
+//!
+//! **restore.sql** re-adds each key with its original definition (columns, referenced columns,
+//! `MATCH FULL`, `ON UPDATE`, `ON DELETE`, `DEFERRABLE`, `INITIALLY DEFERRED`) as `NOT VALID`,
+//! inside a `DO` block that does nothing when the table already has a constraint of that name
+//! (Postgres has no `ADD CONSTRAINT IF NOT EXISTS`), then validates them all in a second part.
+//! PostgreSQL 17 and older cannot add a `NOT VALID` foreign key to a partitioned table: there
+//! the block adds it valid at once, which checks every row while holding SHARE ROW EXCLUSIVE
+//! (writes blocked); the step's hazard says so. A key the dump itself declares `NOT VALID` is
+//! restored `NOT VALID` and not validated, as it was. The indexes drop.sql built are kept.
 
-use super::{Input, Step};
+use std::collections::BTreeSet;
 
-/// The two scripts, step by step.
-#[derive(Debug, Clone, Default)]
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::{Hazard, Input, Lock, Step};
+use crate::catalog::{Catalog, FkAction, FkMatch, ForeignKey, QName, TableKind};
+use crate::check::{self, ActionSource};
+use crate::config::EdgeAction;
+use crate::ident::{comment_text, ident, ident_list, literal, qualified};
+
+/// `lock_timeout` of every step that takes a lock that blocks reads or writes.
+pub const LOCK_TIMEOUT: &str = "5s";
+
+/// Postgres's identifier length limit in bytes (`NAMEDATALEN - 1`).
+const MAX_IDENT: usize = 63;
+
+/// Both scripts, as data.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct FkScripts {
-    /// `fks/drop.sql`.
+    /// The `lock_timeout` the steps use.
+    pub lock_timeout: String,
+    /// The keys broken, in dump order.
+    pub broken: Vec<BrokenFk>,
+    /// Keys between a `[shared]` table and a silo table: crossings left in place (see the
+    /// module docs).
+    pub kept: Vec<KeptFk>,
+    /// `fks/drop.sql`, step by step.
     pub drop: Vec<Step>,
-    /// `fks/restore.sql`.
+    /// `fks/restore.sql`, step by step: first every `ADD ... NOT VALID`, then every `VALIDATE`.
     pub restore: Vec<Step>,
+    /// Where the `VALIDATE` steps start in `restore`.
+    pub validate_from: usize,
 }
 
-/// Builds both scripts (placeholder until the builder lands).
-pub fn build(_input: &Input) -> FkScripts {
-    FkScripts::default()
+/// A foreign key the scripts break and restore.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct BrokenFk {
+    /// `schema.table.constraint` (the `object` of its steps).
+    pub object: String,
+    /// Constraint name.
+    pub name: String,
+    /// Child table.
+    pub child: QName,
+    /// Child columns.
+    pub columns: Vec<String>,
+    /// Child's silo.
+    pub child_silo: String,
+    /// Parent table.
+    pub parent: QName,
+    /// Parent's silo.
+    pub parent_silo: String,
+    /// The `[[allow]]` reason, when the crossing is accepted for now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<String>,
+    /// How the child columns are indexed.
+    pub index: IndexPlan,
+}
+
+/// How a broken key's child columns are indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "name")]
+pub enum IndexPlan {
+    /// An index or key of the dump already leads with the columns (its description).
+    Existing(String),
+    /// drop.sql builds this index (`CREATE INDEX CONCURRENTLY`).
+    Create(String),
+    /// drop.sql builds this index on a partitioned table: `ON ONLY` the parent, concurrently
+    /// per partition, attached.
+    CreatePartitioned(String),
+}
+
+/// A crossing between a shared table and a silo table, left in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct KeptFk {
+    /// `schema.table.constraint`.
+    pub object: String,
+    /// Child table.
+    pub child: QName,
+    /// Constraint name.
+    pub name: String,
+    /// Child's silo (or `shared`).
+    pub child_silo: String,
+    /// Parent's silo (or `shared`).
+    pub parent_silo: String,
+}
+
+/// Builds both scripts.
+pub fn build(input: &Input) -> FkScripts {
+    let cat = input.cat;
+    let mut out = FkScripts {
+        lock_timeout: LOCK_TIMEOUT.to_string(),
+        ..FkScripts::default()
+    };
+    let mut taken = relation_names(cat);
+    // Indexes planned so far: (table, columns), so two keys on the same columns share one.
+    let mut planned: Vec<(QName, Vec<String>, String)> = Vec::new();
+    let mut validate = Vec::new();
+    for c in check::crossings(cat, input.asg, input.rules) {
+        let fk = &cat.foreign_keys[c.fk];
+        let object = format!("{}.{}", fk.table, fk.name);
+        if c.child_silo == "shared" || c.parent_silo == "shared" {
+            out.kept.push(KeptFk {
+                object,
+                child: fk.table.clone(),
+                name: fk.name.clone(),
+                child_silo: c.child_silo,
+                parent_silo: c.parent_silo,
+            });
+            continue;
+        }
+        let partitioned = is_partitioned(cat, &fk.table);
+        let index = match covering(cat, fk, &planned) {
+            Some(what) => IndexPlan::Existing(what),
+            None => {
+                let name = index_name(&fk.table, &fk.columns, &taken);
+                taken.insert(QName::new(&fk.table.schema, &name));
+                planned.push((fk.table.clone(), fk.columns.clone(), name.clone()));
+                if partitioned {
+                    // The partitions' indexes take names derived from the parent's.
+                    IndexPlan::CreatePartitioned(name)
+                } else {
+                    IndexPlan::Create(name)
+                }
+            }
+        };
+        let b = BrokenFk {
+            object,
+            name: fk.name.clone(),
+            child: fk.table.clone(),
+            columns: fk.columns.clone(),
+            child_silo: c.child_silo.clone(),
+            parent: fk.references.clone(),
+            parent_silo: c.parent_silo.clone(),
+            allowed: c.allowed_by.map(|i| input.cfg.allow[i].reason.clone()),
+            index,
+        };
+        let action = check::effective_action(cat, input.cfg, input.rules, c.fk);
+        match &b.index {
+            IndexPlan::Existing(_) => {}
+            IndexPlan::Create(name) => out.drop.extend(index_steps(&b, name)),
+            IndexPlan::CreatePartitioned(name) => {
+                out.drop.extend(partitioned_index_steps(&b, name))
+            }
+        }
+        out.drop.push(drop_step(cat, &b, fk, action));
+        out.restore.push(add_step(&b, fk, partitioned));
+        if !fk.not_valid {
+            validate.push(validate_step(&b, fk));
+        }
+        out.broken.push(b);
+    }
+    out.validate_from = out.restore.len();
+    out.restore.extend(validate);
+    out
+}
+
+/// Whether a table is partitioned (`PARTITION BY`).
+fn is_partitioned(cat: &Catalog, t: &QName) -> bool {
+    cat.table(t)
+        .is_some_and(|t| t.kind == TableKind::Partitioned)
+}
+
+/// Whether `cols` starts with exactly the columns of `want`, in any order.
+fn leads_with(cols: &[String], want: &[String]) -> bool {
+    let n = want.len();
+    n > 0
+        && cols.len() >= n
+        && cols[..n].iter().collect::<BTreeSet<_>>() == want.iter().collect::<BTreeSet<_>>()
+}
+
+/// An index or key of the child whose leading columns are the key's columns (any order: an
+/// equality lookup on all of them uses it), described for the reader; `None` when none.
+/// Only indexes that serve an equality lookup count: btree, or hash on the one column; not
+/// partial. Expression indexes never match (their text is not a column name).
+fn covering(
+    cat: &Catalog,
+    fk: &ForeignKey,
+    planned: &[(QName, Vec<String>, String)],
+) -> Option<String> {
+    let cols = &fk.columns;
+    if let Some(t) = cat.table(&fk.table) {
+        if let Some(pk) = &t.primary_key {
+            if leads_with(&pk.columns, cols) {
+                return Some(match &pk.name {
+                    Some(n) => format!("primary key {n}"),
+                    None => "the primary key".to_string(),
+                });
+            }
+        }
+        for u in &t.unique {
+            if leads_with(&u.columns, cols) {
+                return Some(match &u.name {
+                    Some(n) => format!("unique constraint {n}"),
+                    None => format!("unique ({})", u.columns.join(", ")),
+                });
+            }
+        }
+    }
+    for i in cat.indexes.iter().filter(|i| i.table == fk.table) {
+        let method_ok = i.method.eq_ignore_ascii_case("btree")
+            || (i.method.eq_ignore_ascii_case("hash") && cols.len() == 1 && i.columns.len() == 1);
+        if method_ok && i.predicate.is_none() && leads_with(&i.columns, cols) {
+            return Some(format!("index {}", i.name.name));
+        }
+    }
+    planned
+        .iter()
+        .find(|(t, c, _)| *t == fk.table && leads_with(c, cols))
+        .map(|(_, _, n)| format!("index {n} (built for an earlier key above)"))
+}
+
+/// Every relation name of the catalog (tables, indexes, sequences, views, key indexes): an
+/// index must not take one of them, or `IF NOT EXISTS` would skip its build.
+fn relation_names(cat: &Catalog) -> BTreeSet<QName> {
+    let mut s = BTreeSet::new();
+    for t in &cat.tables {
+        s.insert(t.qname());
+        for k in t.primary_key.iter().chain(&t.unique) {
+            if let Some(n) = &k.name {
+                s.insert(QName::new(&t.schema, n));
+            }
+        }
+    }
+    s.extend(cat.indexes.iter().map(|i| i.name.clone()));
+    s.extend(cat.sequences.iter().map(|q| q.name.clone()));
+    s.extend(cat.views.iter().map(|v| v.name.clone()));
+    s
+}
+
+/// FNV-1a, 64 bits: a hash that never changes between Rust versions or runs.
+fn fnv1a(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// `s` reduced to lowercase ASCII letters, digits and single underscores, so a generated name
+/// needs no quoting (the names it is made of may need it).
+fn plain(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        };
+        if !(c == '_' && out.ends_with('_')) {
+            out.push(c);
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// The name of the index built for `cols` of `table`: `silo_plan_<table>_<cols>_idx` (names
+/// reduced by [`plain`]) when it fits in 63 bytes and is free in the table's schema, else that
+/// cut short and ended by 8 hex digits of a stable hash of the exact names
+/// (`..._1a2b3c4d_idx`).
+fn index_name(table: &QName, cols: &[String], taken: &BTreeSet<QName>) -> String {
+    let cols_part: Vec<String> = cols.iter().map(|c| plain(c)).collect();
+    let stem = format!("silo_plan_{}_{}", plain(&table.name), cols_part.join("_"));
+    let plain_name = format!("{stem}_idx");
+    let free = |n: &str| !taken.contains(&QName::new(&table.schema, n));
+    if plain_name.len() <= MAX_IDENT && free(&plain_name) {
+        return plain_name;
+    }
+    (0u32..)
+        .map(|i| {
+            let h = fnv1a(&format!("{table}\u{0}{}\u{0}{i}", cols.join("\u{0}")));
+            let suffix = format!("_{:08x}_idx", h as u32);
+            format!("{}{suffix}", truncate(&stem, MAX_IDENT - suffix.len()))
+        })
+        .find(|n| free(n))
+        .expect("some hash suffix is free")
+}
+
+/// `$tag$body$tag$` with a tag that does not occur in `body` (names from the dump are inside).
+/// `body` starts and ends with a line break, so the tag cannot be formed across its edges.
+fn dollar_quoted(body: &str) -> String {
+    let tag = std::iter::once("$silo_plan$".to_string())
+        .chain((1u32..).map(|i| format!("$silo_plan_{i}$")))
+        .find(|t| !body.contains(t.as_str()))
+        .expect("some tag is free");
+    format!("{tag}{body}{tag}")
+}
+
+fn hazard(kind: &str, message: String) -> Hazard {
+    Hazard {
+        kind: kind.to_string(),
+        message,
+    }
+}
+
+fn cols_text(cols: &[String]) -> String {
+    format!("({})", ident_list(cols))
+}
+
+fn action_text(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "NO ACTION",
+        FkAction::Restrict => "RESTRICT",
+        FkAction::Cascade => "CASCADE",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+/// The constraint's definition after `ADD CONSTRAINT name`, as pg_dump writes it.
+fn definition(fk: &ForeignKey) -> String {
+    let mut s = format!(
+        "FOREIGN KEY {} REFERENCES {} {}",
+        cols_text(&fk.columns),
+        qualified(&fk.references),
+        cols_text(&fk.referenced_columns)
+    );
+    match fk.match_kind {
+        FkMatch::Simple => {}
+        FkMatch::Full => s.push_str(" MATCH FULL"),
+        FkMatch::Partial => s.push_str(" MATCH PARTIAL"),
+    }
+    if fk.on_update != FkAction::NoAction {
+        s.push_str(" ON UPDATE ");
+        s.push_str(action_text(fk.on_update));
+    }
+    if fk.on_delete != FkAction::NoAction {
+        s.push_str(" ON DELETE ");
+        s.push_str(action_text(fk.on_delete));
+    }
+    if fk.deferrable || fk.initially_deferred {
+        s.push_str(" DEFERRABLE");
+    }
+    if fk.initially_deferred {
+        s.push_str(" INITIALLY DEFERRED");
+    }
+    s
+}
+
+/// How a step runs: (may run in a transaction block, own transaction with lock_timeout, through
+/// psql's `\gexec`).
+#[derive(Clone, Copy)]
+struct Run(bool, bool, bool);
+
+/// One statement in autocommit.
+const PLAIN: Run = Run(true, false, false);
+/// One statement in its own transaction with `lock_timeout`.
+const TIMED: Run = Run(true, true, false);
+/// `CONCURRENTLY`: outside any transaction.
+const CONCURRENT: Run = Run(false, false, false);
+/// A `\gexec` query generating `CONCURRENTLY` statements, each in autocommit.
+const GEXEC_CONCURRENT: Run = Run(false, false, true);
+/// A `\gexec` query whose statements run in one transaction with `lock_timeout`.
+const GEXEC_TIMED: Run = Run(true, true, true);
+
+fn step(
+    b: &BrokenFk,
+    why: String,
+    locks: Vec<(QName, Lock)>,
+    hazards: Vec<Hazard>,
+    run: Run,
+    sql: String,
+) -> Step {
+    Step {
+        why,
+        locks,
+        hazards,
+        transactional: run.0,
+        object: b.object.clone(),
+        lock_timeout: run.1.then(|| LOCK_TIMEOUT.to_string()),
+        gexec: run.2,
+        sql,
+    }
+}
+
+const INVALID_INDEX_WHY: &str = "Re-run safety: a concurrent build that failed (lock timeout, \
+     cancel, deadlock) leaves an INVALID index of this name, which IF NOT EXISTS would keep; \
+     this drops it, and only when pg_index says it is invalid. On a first run it does nothing.";
+
+fn not_transactional(what: &str) -> Hazard {
+    hazard(
+        "not-transactional",
+        format!(
+            "{what} cannot run inside a transaction block (do not run this script with psql -1); \
+             if it fails it leaves an INVALID index, which the step before it drops on the next run."
+        ),
+    )
+}
+
+/// Building the index on an ordinary child: drop a failed build's leftover, build concurrently.
+fn index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
+    let child = qualified(&b.child);
+    let index = QName::new(&b.child.schema, name);
+    let cols = cols_text(&b.columns);
+    let drop_invalid = format!(
+        "SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %s', i.indexrelid::regclass)\n  \
+         FROM pg_index AS i\n \
+         WHERE i.indexrelid = to_regclass({})\n   \
+         AND NOT i.indisvalid",
+        literal(&qualified(&index))
+    );
+    let build = format!(
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {child} USING btree {cols}",
+        ident(name)
+    );
+    vec![
+        step(
+            b,
+            INVALID_INDEX_WHY.to_string(),
+            vec![(b.child.clone(), Lock::ShareUpdateExclusive)],
+            vec![not_transactional("DROP INDEX CONCURRENTLY")],
+            GEXEC_CONCURRENT,
+            drop_invalid,
+        ),
+        step(
+            b,
+            format!(
+                "After the split {} rows are looked up by {cols} (the replicated cascade deletes \
+                 or updates by them); no index of {} leads with these columns.",
+                qualified(&b.child),
+                qualified(&b.child)
+            ),
+            vec![(b.child.clone(), Lock::ShareUpdateExclusive)],
+            vec![
+                hazard(
+                    "long-running",
+                    format!(
+                        "scans {} twice and first waits for every transaction older than itself: \
+                         seconds to hours with the table's size; reads and writes go on \
+                         throughout, VACUUM and other schema changes of the table wait.",
+                        qualified(&b.child)
+                    ),
+                ),
+                not_transactional("CREATE INDEX CONCURRENTLY"),
+            ],
+            CONCURRENT,
+            build,
+        ),
+    ]
+}
+
+/// Building the index on a partitioned child: `ON ONLY` the parent, concurrently per leaf
+/// partition (listed at run time), `ON ONLY` on sub-partitioned partitions, then attach.
+fn partitioned_index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
+    let child = qualified(&b.child);
+    let root = format!("{}::regclass", literal(&child));
+    let cols = cols_text(&b.columns);
+    let cols_lit = literal(&ident_list(&b.columns));
+    // Each partition's index: the parent index's name (cut to leave room) + `_` + 8 hex digits.
+    let prefix = literal(truncate(name, MAX_IDENT - 9));
+    let part_name = |n: &str, c: &str| {
+        format!("{prefix} || '_' || left(md5(format('%I.%I', {n}.nspname, {c}.relname)), 8)")
+    };
+    let tree = format!(
+        "  FROM pg_partition_tree({root}) AS t\n  \
+         JOIN pg_class AS c ON c.oid = t.relid\n  \
+         JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+    );
+    let parent_index = format!(
+        "CREATE INDEX IF NOT EXISTS {} ON ONLY {child} USING btree {cols}",
+        ident(name)
+    );
+    let drop_invalid = format!(
+        "SELECT format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I', n.nspname, ci.relname)\n{tree}\n  \
+         JOIN pg_class AS ci ON ci.relnamespace = c.relnamespace AND ci.relname = {}\n  \
+         JOIN pg_index AS i ON i.indexrelid = ci.oid AND NOT i.indisvalid\n \
+         WHERE t.level > 0 AND c.relkind = 'r'",
+        part_name("n", "c")
+    );
+    let leaves = format!(
+        "SELECT format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON %I.%I USING btree (%s)',\n              \
+         {}, n.nspname, c.relname, {cols_lit})\n{tree}\n \
+         WHERE t.level > 0 AND c.relkind = 'r'\n \
+         ORDER BY t.level, n.nspname, c.relname",
+        part_name("n", "c")
+    );
+    let middles = format!(
+        "SELECT format('CREATE INDEX IF NOT EXISTS %I ON ONLY %I.%I USING btree (%s)',\n              \
+         {}, n.nspname, c.relname, {cols_lit})\n{tree}\n \
+         WHERE t.level > 0 AND c.relkind = 'p'\n \
+         ORDER BY t.level, n.nspname, c.relname",
+        part_name("n", "c")
+    );
+    let attach = format!(
+        "SELECT format('ALTER INDEX %I.%I ATTACH PARTITION %I.%I',\n              \
+         pn.nspname, CASE WHEN t.parentrelid = {root} THEN {} ELSE {} END,\n              \
+         n.nspname, {})\n{tree}\n  \
+         JOIN pg_class AS p ON p.oid = t.parentrelid\n  \
+         JOIN pg_namespace AS pn ON pn.oid = p.relnamespace\n \
+         WHERE t.level > 0 AND c.relkind IN ('r', 'p')\n   \
+         AND NOT EXISTS (SELECT 1 FROM pg_class AS ci JOIN pg_inherits AS ih ON ih.inhrelid = ci.oid\n                    \
+         WHERE ci.relnamespace = c.relnamespace AND ci.relname = {})\n \
+         ORDER BY t.level DESC, n.nspname, c.relname",
+        literal(name),
+        part_name("pn", "p"),
+        part_name("n", "c"),
+        part_name("n", "c"),
+    );
+    let parent = b.child.clone();
+    vec![
+        step(
+            b,
+            format!(
+                "After the split {} rows are looked up by {cols}; no index of it leads with these \
+                 columns, and {} is partitioned, where CREATE INDEX CONCURRENTLY is refused: \
+                 this creates the parent's index ON ONLY the parent (no build, left invalid \
+                 until every partition's index is attached below).",
+                qualified(&b.child),
+                qualified(&b.child)
+            ),
+            vec![(parent.clone(), Lock::Share)],
+            vec![hazard(
+                "blocks-writes",
+                format!(
+                    "SHARE on {} (the parent only) blocks writes through it while held: \
+                     milliseconds, since nothing is built; lock_timeout bounds the wait.",
+                    qualified(&b.child)
+                ),
+            )],
+            TIMED,
+            parent_index,
+        ),
+        step(
+            b,
+            format!(
+                "{INVALID_INDEX_WHY} (For each partition of {}, as Postgres lists them now; \
+                 SHARE UPDATE EXCLUSIVE on that partition only.)",
+                qualified(&b.child)
+            ),
+            vec![(parent.clone(), Lock::None)],
+            vec![not_transactional("DROP INDEX CONCURRENTLY")],
+            GEXEC_CONCURRENT,
+            drop_invalid,
+        ),
+        step(
+            b,
+            format!(
+                "Builds the index of each leaf partition of {} concurrently; the partitions are \
+                 listed at run time, so ones created after the dump are included.",
+                qualified(&b.child)
+            ),
+            vec![(parent.clone(), Lock::None)],
+            vec![
+                hazard(
+                    "long-running",
+                    "scans each partition twice and waits for older transactions: seconds to \
+                     hours with the data's size; reads and writes go on throughout (SHARE UPDATE \
+                     EXCLUSIVE is taken on one partition at a time)."
+                        .to_string(),
+                ),
+                not_transactional("CREATE INDEX CONCURRENTLY"),
+            ],
+            GEXEC_CONCURRENT,
+            leaves,
+        ),
+        step(
+            b,
+            format!(
+                "Sub-partitioned partitions of {} get their own index ON ONLY (no build); a \
+                 table without sub-partitions generates nothing here.",
+                qualified(&b.child)
+            ),
+            vec![(parent.clone(), Lock::None)],
+            vec![hazard(
+                "blocks-writes",
+                "SHARE on each sub-partitioned partition while held: milliseconds, nothing is \
+                 built; lock_timeout bounds the wait."
+                    .to_string(),
+            )],
+            GEXEC_TIMED,
+            middles,
+        ),
+        step(
+            b,
+            format!(
+                "Attaches each partition's index to its parent's, deepest level first; once all \
+                 are attached the index of {} is valid. A partition created while this script \
+                 ran is picked up by running the script again.",
+                qualified(&b.child)
+            ),
+            vec![(parent, Lock::None)],
+            vec![hazard(
+                "blocks-reads",
+                "ACCESS EXCLUSIVE on each partition's new index (ACCESS SHARE on the tables): \
+                 queries on that partition wait while it is held, milliseconds; lock_timeout \
+                 bounds the wait."
+                    .to_string(),
+            )],
+            GEXEC_TIMED,
+            attach,
+        ),
+    ]
+}
+
+/// What dropping the key stops the database from doing, and who does it instead.
+fn integrity_message(
+    b: &BrokenFk,
+    fk: &ForeignKey,
+    action: EdgeAction,
+    source: &ActionSource,
+) -> String {
+    let stops = match fk.on_delete {
+        FkAction::NoAction | FkAction::Restrict => format!(
+            "and deleting a {} row that {} rows still reference is no longer refused",
+            qualified(&b.parent),
+            qualified(&b.child)
+        ),
+        other => format!("and ON DELETE {} no longer runs", action_text(other)),
+    };
+    let source = match source {
+        ActionSource::Declared => "as declared",
+        ActionSource::Override(_) => "set by [[edges]]",
+        ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
+    };
+    let instead = match action {
+        EdgeAction::Cascade | EdgeAction::SetNull | EdgeAction::SetDefault => format!(
+            "it is replicated as {} ({source}) with tombstones, recorded by \
+             cascades/{}.sql and applied by cascades/{}.sql, which must be live before this step",
+            action.as_str(),
+            b.parent_silo,
+            b.child_silo
+        ),
+        EdgeAction::Restrict => format!(
+            "restrict ({source}) cannot be replicated across databases: the application must \
+             check for {} rows before deleting from {}",
+            qualified(&b.child),
+            qualified(&b.parent)
+        ),
+        EdgeAction::Ignore => "silo-plan.toml ignores this edge: nothing replaces it".to_string(),
+    };
+    let mut m = format!(
+        "from here on the database no longer checks that {} rows point at existing {} rows, \
+         {stops}; {instead}.",
+        qualified(&b.child),
+        qualified(&b.parent)
+    );
+    if fk.on_update != FkAction::NoAction && fk.on_update != FkAction::Restrict {
+        m.push_str(&format!(
+            " ON UPDATE {} no longer runs either, and is not replicated: a changed key in {} \
+             leaves {} rows pointing at the old value.",
+            action_text(fk.on_update),
+            qualified(&b.parent),
+            qualified(&b.child)
+        ));
+    }
+    m
+}
+
+fn drop_step(
+    cat: &Catalog,
+    b: &BrokenFk,
+    fk: &ForeignKey,
+    (action, source): (EdgeAction, ActionSource),
+) -> Step {
+    let mut why = format!(
+        "{} ({}) references {} ({}): after the split they live in two databases, where no \
+         constraint can hold.",
+        qualified(&b.child),
+        b.child_silo,
+        qualified(&b.parent),
+        b.parent_silo
+    );
+    if let Some(reason) = &b.allowed {
+        why.push_str(&format!(
+            " Allowed for now in silo-plan.toml ({reason}), but it still crosses, so it is broken too."
+        ));
+    }
+    let mut blocks = format!(
+        "ACCESS EXCLUSIVE on {} and {} blocks their reads and writes while held: only for the \
+         catalog change (milliseconds), but a query arriving while it waits queues behind it, \
+         so lock_timeout gives up after {LOCK_TIMEOUT}; then run the script again.",
+        qualified(&b.child),
+        qualified(&b.parent)
+    );
+    if is_partitioned(cat, &b.parent) {
+        blocks.push_str(&format!(
+            " {} is partitioned: each of its partitions is locked too (the key's triggers live there).",
+            qualified(&b.parent)
+        ));
+    }
+    if is_partitioned(cat, &b.child) {
+        blocks.push_str(&format!(
+            " {} is partitioned: the key is dropped from each of its partitions too.",
+            qualified(&b.child)
+        ));
+    }
+    step(
+        b,
+        why,
+        vec![
+            (b.child.clone(), Lock::AccessExclusive),
+            (b.parent.clone(), Lock::AccessExclusive),
+        ],
+        vec![
+            hazard("blocks-reads", blocks),
+            hazard(
+                "integrity-unchecked",
+                integrity_message(b, fk, action, &source),
+            ),
+        ],
+        TIMED,
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            qualified(&b.child),
+            ident(&b.name)
+        ),
+    )
+}
+
+fn add_step(b: &BrokenFk, fk: &ForeignKey, partitioned: bool) -> Step {
+    let child = qualified(&b.child);
+    let alter = |not_valid: bool, indent: &str| {
+        format!(
+            "{indent}ALTER TABLE {child}\n{indent}    ADD CONSTRAINT {}\n{indent}    {}{};",
+            ident(&b.name),
+            definition(fk),
+            if not_valid { " NOT VALID" } else { "" }
+        )
+    };
+    let add = if partitioned && !fk.not_valid {
+        format!(
+            "        IF current_setting('server_version_num')::int >= 180000 THEN\n{}\n        \
+             ELSE\n            -- PostgreSQL 17 and older refuse NOT VALID on a partitioned table.\n{}\n        \
+             END IF;",
+            alter(true, "            "),
+            alter(false, "            ")
+        )
+    } else {
+        alter(true, "        ")
+    };
+    let body = format!(
+        "\nBEGIN\n    IF NOT EXISTS (SELECT 1 FROM pg_constraint\n                   \
+         WHERE conname = {}\n                     AND conrelid = {}::regclass) THEN\n{add}\n    \
+         END IF;\nEND\n",
+        literal(&b.name),
+        literal(&child)
+    );
+    let mut hazards = vec![hazard(
+        "blocks-writes",
+        format!(
+            "SHARE ROW EXCLUSIVE on {} and {} blocks their writes (not reads) while held: \
+             milliseconds, since NOT VALID skips checking existing rows; lock_timeout bounds the \
+             wait. From then on every write is checked.",
+            qualified(&b.child),
+            qualified(&b.parent)
+        ),
+    )];
+    if partitioned && !fk.not_valid {
+        hazards.push(hazard(
+            "long-running",
+            format!(
+                "on PostgreSQL 17 and older, {} is partitioned and cannot take the key NOT VALID: \
+                 it is added valid at once, which checks every row of every partition while \
+                 holding SHARE ROW EXCLUSIVE: writes to {} and {} wait for the whole check \
+                 (lock_timeout only bounds the wait for the lock). Run it at a quiet time.",
+                qualified(&b.child),
+                qualified(&b.child),
+                qualified(&b.parent)
+            ),
+        ));
+    }
+    let mut why = format!(
+        "Re-adds {} with its original definition, unless {} already has a constraint of that \
+         name (Postgres has no ADD CONSTRAINT IF NOT EXISTS).",
+        ident(&b.name),
+        qualified(&b.child)
+    );
+    if fk.not_valid {
+        why.push_str(" The dump declares it NOT VALID, so it stays so and is not validated below.");
+    }
+    step(
+        b,
+        why,
+        vec![
+            (b.child.clone(), Lock::ShareRowExclusive),
+            (b.parent.clone(), Lock::ShareRowExclusive),
+        ],
+        hazards,
+        TIMED,
+        format!("DO {}", dollar_quoted(&body)),
+    )
+}
+
+/// A query that lists the rows that make `VALIDATE` fail.
+fn orphans_query(fk: &ForeignKey) -> String {
+    let pairs: Vec<String> = fk
+        .columns
+        .iter()
+        .zip(&fk.referenced_columns)
+        .map(|(c, p)| format!("p.{} = c.{}", ident(p), ident(c)))
+        .collect();
+    let not_null: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("c.{} IS NOT NULL", ident(c)))
+        .collect();
+    // MATCH SIMPLE exempts a row with any NULL column; MATCH FULL only one with all NULL.
+    let exempt = match fk.match_kind {
+        FkMatch::Full => format!(
+            "NOT ({})",
+            fk.columns
+                .iter()
+                .map(|c| format!("c.{} IS NULL", ident(c)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        ),
+        _ => not_null.join(" AND "),
+    };
+    format!(
+        "SELECT c.* FROM {} AS c WHERE {exempt} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})",
+        qualified(&fk.table),
+        qualified(&fk.references),
+        pairs.join(" AND ")
+    )
+}
+
+fn validate_step(b: &BrokenFk, fk: &ForeignKey) -> Step {
+    step(
+        b,
+        format!(
+            "Checks the rows written while {} was dropped; validating a valid key does nothing, \
+             so a re-run is cheap. The ROW SHARE lock on {} blocks only ALTER/DROP of it.",
+            ident(&b.name),
+            qualified(&b.parent)
+        ),
+        vec![
+            (b.child.clone(), Lock::ShareUpdateExclusive),
+            (b.parent.clone(), Lock::RowShare),
+        ],
+        vec![
+            hazard(
+                "long-running",
+                format!(
+                    "scans all of {} and looks each key up in {}: seconds to hours with their \
+                     size; reads and writes of both go on throughout.",
+                    qualified(&b.child),
+                    qualified(&b.parent)
+                ),
+            ),
+            hazard(
+                "integrity-unchecked",
+                format!(
+                    "fails, changing nothing, if a row of {} points at a missing {} row; the \
+                     query in the comment above the statement lists them.",
+                    qualified(&b.child),
+                    qualified(&b.parent)
+                ),
+            ),
+        ],
+        PLAIN,
+        format!(
+            "-- Rows that make it fail, if any:\n-- {}\nALTER TABLE {} VALIDATE CONSTRAINT {}",
+            comment_text(&orphans_query(fk)),
+            qualified(&b.child),
+            ident(&b.name)
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_names_fit_and_are_stable() {
+        let t = QName::new("public", "orders");
+        let taken = BTreeSet::new();
+        assert_eq!(
+            index_name(&t, &["user_id".into()], &taken),
+            "silo_plan_orders_user_id_idx"
+        );
+        assert_eq!(
+            index_name(
+                &QName::new("S", "Line \"Items\""),
+                &["Order Id".into()],
+                &taken
+            ),
+            "silo_plan_line_items_order_id_idx"
+        );
+        let long = QName::new("public", "é".repeat(40));
+        let n = index_name(&long, &["a".into(), "b".into()], &taken);
+        assert!(n.len() <= MAX_IDENT, "{n}");
+        assert!(n.ends_with("_idx"));
+        assert_eq!(n, index_name(&long, &["a".into(), "b".into()], &taken));
+        let mut taken = BTreeSet::new();
+        taken.insert(QName::new("public", "silo_plan_orders_user_id_idx"));
+        let other = index_name(&t, &["user_id".into()], &taken);
+        assert_ne!(other, "silo_plan_orders_user_id_idx");
+        assert!(other.starts_with("silo_plan_orders_user_id_"));
+    }
+
+    #[test]
+    fn dollar_tag_avoids_the_body() {
+        assert_eq!(dollar_quoted("\nx\n"), "$silo_plan$\nx\n$silo_plan$");
+        assert_eq!(
+            dollar_quoted("\n\"a$silo_plan$b\"\n"),
+            "$silo_plan_1$\n\"a$silo_plan$b\"\n$silo_plan_1$"
+        );
+    }
+
+    #[test]
+    fn leading_columns_in_any_order() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(leads_with(&s(&["b", "a", "c"]), &s(&["a", "b"])));
+        assert!(!leads_with(&s(&["c", "a", "b"]), &s(&["a", "b"])));
+        assert!(!leads_with(&s(&["a"]), &s(&["a", "b"])));
+    }
 }

@@ -55,8 +55,25 @@ pub enum Lock {
     /// Blocks schema changes and VACUUM, not reads or writes (`CREATE INDEX CONCURRENTLY`,
     /// `VALIDATE CONSTRAINT`).
     ShareUpdateExclusive,
-    /// Takes no table lock worth naming.
+    /// Blocks only exclusive locks (`VALIDATE CONSTRAINT` on the referenced table).
+    RowShare,
+    /// Takes no table lock worth naming, or locks that depend on run-time state (per-partition
+    /// steps generated when the script runs).
     None,
+}
+
+impl Lock {
+    /// The lock mode as Postgres's documentation names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lock::AccessExclusive => "ACCESS EXCLUSIVE",
+            Lock::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            Lock::Share => "SHARE",
+            Lock::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            Lock::RowShare => "ROW SHARE",
+            Lock::None => "none that blocks reads or writes",
+        }
+    }
 }
 
 /// A hazard of running a statement, as pg-schema-diff reports them.
@@ -80,7 +97,19 @@ pub struct Step {
     pub hazards: Vec<Hazard>,
     /// Whether it may run inside a transaction block (`CREATE INDEX CONCURRENTLY` may not).
     pub transactional: bool,
-    /// The SQL, without a trailing semicolon.
+    /// The object the step is for (`schema.table.constraint` for a foreign key), so steps can be
+    /// grouped by it.
+    pub object: String,
+    /// When set, the script runs the step in its own transaction with
+    /// `SET LOCAL lock_timeout` to this value: a wait for a lock gives up instead of queueing
+    /// every later query on the table behind it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_timeout: Option<String>,
+    /// `sql` is a query whose result rows are statements that psql's `\gexec` runs one by one
+    /// (each in autocommit unless `lock_timeout` wraps them in a transaction).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gexec: bool,
+    /// The SQL, without a trailing semicolon (nor `\gexec`).
     pub sql: String,
 }
 
@@ -181,12 +210,14 @@ pub struct Plan {
     pub findings: Vec<crate::findings::Finding>,
     /// Cascade closures of every parent of a broken edge.
     pub closures: Vec<Closure>,
-    /// `fks/drop.sql`, step by step.
-    pub drop_fks: Vec<Step>,
-    /// `fks/restore.sql`, step by step.
-    pub restore_fks: Vec<Step>,
+    /// `fks/drop.sql` and `fks/restore.sql`: every step with its locks and hazards.
+    pub fks: fks::FkScripts,
     /// What a person must decide before running anything.
     pub decisions: Vec<String>,
+    /// `silos/<silo>/schema.sql`: the dump's statements each silo's database needs.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub schemas: Vec<schema::SiloSchema>,
 }
 
 fn replication(action: crate::config::EdgeAction, child_silo: &str, parent_silo: &str) -> String {
@@ -326,8 +357,8 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         crossings: planned,
         findings: others,
         closures,
-        drop_fks: fk_scripts.drop.clone(),
-        restore_fks: fk_scripts.restore.clone(),
+        fks: fk_scripts,
+        schemas: schema::build(input),
         decisions,
     }
 }

@@ -1,1 +1,1166 @@
-//! The per-silo DDL (being written).
+//! The per-silo DDL, `silos/<silo>/schema.sql`: the dump's own statements that the silo's
+//! database needs, in the dump's own order, with a comment where something was left out.
+//!
+//! # Order
+//!
+//! The statements keep the dump's relative order. pg_dump (and Rails / Ecto `structure.sql`,
+//! which are pg_dump output) writes a dependency-valid order: schemas, extensions, types and
+//! functions, then tables and sequences, then (post-data) keys, indexes, foreign keys, triggers,
+//! policies, and privileges last, with foreign keys after every table, so foreign-key cycles are
+//! already resolved as pg_dump resolves them. A subset of a valid order is valid whenever the
+//! subset contains everything its statements depend on, which is what the rules below ensure.
+//! Keeping the order also keeps every `SET search_path` (and `standard_conforming_strings`)
+//! in effect for exactly the statements it was in effect for in the dump; sorting by section
+//! would move statements across those settings.
+//!
+//! # What a silo gets
+//!
+//! * every session statement (`SET`, `set_config`), schema, extension, type, language, operator,
+//!   event trigger and other statement that is not about one table, in every silo;
+//! * the silo's tables and the `[shared]` tables (partitions follow their parent), with every
+//!   statement about them: defaults, keys, identity, partition attachment, indexes, triggers,
+//!   policies, comments, grants, owners;
+//! * sequences owned by or feeding a default of an included table; a sequence no table owns or
+//!   uses (the application's) goes to every silo. `OWNED BY` a table of another silo is left out
+//!   with a comment;
+//! * functions whose text (signature and body) names no table of another silo, in every silo,
+//!   except trigger functions, which go where one of their triggers is. A function that names
+//!   another silo's table is kept only where something kept names it (a trigger, a default, a
+//!   view, another kept function: a scan of bare names, to a fixed point), with a `coupling`
+//!   note, and else is left out with a comment;
+//! * views whose relations are all kept here (and that the config does not place in another
+//!   silo); the others are left out with a comment naming what they read;
+//! * foreign keys whose two ends have the same placement; each crossing one is replaced by a
+//!   comment naming it and where its `ON DELETE` is replicated. A crossing foreign key written
+//!   inline in `CREATE TABLE` is cut out of the statement (token-exact; tested on Postgres);
+//! * policies and unrecognized statements that read a table of another silo (`FROM`, `JOIN`,
+//!   `TABLE`, `ON`, `TO` followed by its name) are left out with a comment;
+//! * data (`INSERT`, `setval`) only for shared tables (migration bookkeeping such as
+//!   `schema_migrations`); rows of the silo's own tables arrive by replication, and a copy here
+//!   would make the initial sync fail on duplicate keys. `COPY` blocks are never kept;
+//! * `DROP` statements and the whole `--clean` prelude (`DROP ... IF EXISTS`, `ALTER TABLE IF
+//!   EXISTS ... DROP`, placeholder views) are left out: the file is for an empty database.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+
+use super::Input;
+use crate::assign::Placement;
+use crate::catalog::{Attached, ForeignKey, QName, Span, Stmt, StmtKind};
+use crate::check::{crossings, effective_action, ActionSource, Crossing};
+use crate::config::EdgeAction;
+use crate::dump::lex::{tokenize, Tok, Tokens};
+use crate::ident::{comment_text, ident, ident_list, qualified};
+
+/// The database of one silo, statement by statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiloSchema {
+    /// The silo's name.
+    pub silo: String,
+    /// The dump files the statements come from.
+    pub files: Vec<String>,
+    /// The silo's own tables (partitions included), sorted.
+    pub tables: Vec<QName>,
+    /// The `[shared]` tables, also in this database, sorted.
+    pub shared: Vec<QName>,
+    /// One line per kind of statement left out, with counts and why (for the header).
+    pub left_out: Vec<String>,
+    /// The statements and comments, in order.
+    pub items: Vec<Item>,
+}
+
+/// Where in the dump a statement is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At {
+    /// Dump file, as given.
+    pub file: String,
+    /// 1-based line of the statement's first byte.
+    pub line: u32,
+}
+
+impl fmt::Display for At {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One entry of a silo's schema file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A statement of the dump, as written (or cut where `notes` say so), without terminator.
+    Statement {
+        /// Where it comes from.
+        at: At,
+        /// The SQL.
+        sql: String,
+        /// Remarks for the reviewer, one line each (couplings, rewrites).
+        notes: Vec<String>,
+    },
+    /// A statement left out, and why (one line).
+    Comment {
+        /// Where the left-out statement is.
+        at: At,
+        /// Why it was left out.
+        text: String,
+    },
+}
+
+/// What a relation name is in the catalog.
+#[derive(Debug, Clone, Copy)]
+enum Rel<'a> {
+    Table,
+    View(usize),
+    Sequence(usize),
+    /// An index, on this table or materialized view.
+    Index(&'a QName),
+}
+
+/// Facts shared by every silo.
+struct Shared<'a> {
+    input: &'a Input<'a>,
+    rels: HashMap<&'a QName, Rel<'a>>,
+    /// Tables by bare name, for unqualified references.
+    by_name: BTreeMap<&'a str, Vec<QName>>,
+    /// Sequences by bare name, for `setval('name')`.
+    seqs_by_name: BTreeMap<&'a str, Vec<usize>>,
+    /// Tables each function's text names (all overloads together).
+    fn_mentions: BTreeMap<&'a QName, BTreeSet<QName>>,
+    /// Relations whose triggers run each function.
+    trigger_on: BTreeMap<&'a QName, Vec<&'a QName>>,
+    /// Comment / grant / owner records by statement start.
+    attached: HashMap<(u32, u32), &'a Attached>,
+    /// Foreign keys defined by each statement (inline ones share a `CREATE TABLE`).
+    fks_of_stmt: HashMap<(u32, u32), Vec<usize>>,
+    /// Crossings by foreign key.
+    crossing: HashMap<usize, Crossing>,
+    /// Statements of `--clean` preludes.
+    prelude: HashSet<usize>,
+    /// Per statement, the functions (by bare name) it names; computed on first need.
+    fn_refs: Option<Vec<Vec<&'a str>>>,
+}
+
+fn key(s: &Span) -> (u32, u32) {
+    (s.file, s.start)
+}
+
+/// Builds the schema of every silo, in config order.
+pub fn build(input: &Input) -> Vec<SiloSchema> {
+    let mut shared = Shared::new(input);
+    input
+        .cfg
+        .silos
+        .iter()
+        .map(|s| silo_schema(&mut shared, &s.name))
+        .collect()
+}
+
+impl<'a> Shared<'a> {
+    fn new(input: &'a Input<'a>) -> Self {
+        let cat = input.cat;
+        let mut rels: HashMap<&QName, Rel> = HashMap::new();
+        let mut by_name: BTreeMap<&str, Vec<QName>> = BTreeMap::new();
+        let names: Vec<QName> = cat.tables.iter().map(|t| t.qname()).collect();
+        for (t, q) in cat.tables.iter().zip(names.iter()) {
+            by_name.entry(t.name.as_str()).or_default().push(q.clone());
+        }
+        for t in &cat.tables {
+            if let Some(q) = input.asg.tables.get_key_value(&t.qname()).map(|(k, _)| k) {
+                rels.insert(q, Rel::Table);
+            }
+        }
+        for (i, v) in cat.views.iter().enumerate() {
+            rels.entry(&v.name).or_insert(Rel::View(i));
+        }
+        for (i, s) in cat.sequences.iter().enumerate() {
+            rels.entry(&s.name).or_insert(Rel::Sequence(i));
+        }
+        for ix in &cat.indexes {
+            rels.entry(&ix.name).or_insert(Rel::Index(&ix.table));
+        }
+        let mut seqs_by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, s) in cat.sequences.iter().enumerate() {
+            seqs_by_name
+                .entry(s.name.name.as_str())
+                .or_default()
+                .push(i);
+        }
+        let mut fn_mentions: BTreeMap<&QName, BTreeSet<QName>> = BTreeMap::new();
+        for f in &cat.functions {
+            let m = fn_mentions.entry(&f.name).or_default();
+            m.extend(input.graph.mentions(&f.name));
+            // The signature can name a table's row type (`RETURNS SETOF public.t`).
+            let text = input.text(&f.span);
+            let sig_end = f.body.map_or(text.len(), |(s, _)| {
+                (s.saturating_sub(f.span.start)) as usize
+            });
+            if let Some(sig) = text.get(..sig_end) {
+                m.extend(crate::graph::body_mentions(cat, sig, &by_name));
+            }
+            m.remove(&f.name);
+        }
+        let mut trigger_on: BTreeMap<&QName, Vec<&QName>> = BTreeMap::new();
+        for tr in &cat.triggers {
+            trigger_on.entry(&tr.function).or_default().push(&tr.table);
+        }
+        let mut attached = HashMap::new();
+        for a in cat.comments.iter().chain(&cat.grants).chain(&cat.owners) {
+            attached.insert(key(&a.span), a);
+        }
+        let mut fks_of_stmt: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
+        for (k, fk) in cat.foreign_keys.iter().enumerate() {
+            fks_of_stmt.entry(key(&fk.span)).or_default().push(k);
+        }
+        // A key from a silo table to a shared table holds in every silo (each has the shared
+        // table), so fks/drop.sql keeps it and so does this file; the other crossings go.
+        let crossing = crossings(cat, input.asg, input.rules)
+            .into_iter()
+            .filter(|c| c.parent_silo != "shared" || c.child_silo == "shared")
+            .map(|c| (c.fk, c))
+            .collect();
+        Shared {
+            input,
+            rels,
+            by_name,
+            seqs_by_name,
+            fn_mentions,
+            trigger_on,
+            attached,
+            fks_of_stmt,
+            crossing,
+            prelude: clean_prelude(input),
+            fn_refs: None,
+        }
+    }
+
+    fn text(&self, st: &Stmt) -> &'a str {
+        self.input.text(&st.span)
+    }
+
+    fn at(&self, span: &Span) -> At {
+        At {
+            file: self
+                .input
+                .cat
+                .files
+                .get(span.file as usize)
+                .cloned()
+                .unwrap_or_default(),
+            line: span.line,
+        }
+    }
+
+    /// Per statement, the bare names of catalog functions it names (word tokens only).
+    fn fn_refs(&mut self) -> &Vec<Vec<&'a str>> {
+        if self.fn_refs.is_none() {
+            let names: HashSet<&str> = self
+                .input
+                .cat
+                .functions
+                .iter()
+                .map(|f| f.name.name.as_str())
+                .collect();
+            let input = self.input;
+            let refs = input
+                .cat
+                .statements
+                .iter()
+                .map(|st| {
+                    // Only statements that can call a function (at load or at run time).
+                    let calls = matches!(
+                        st.kind,
+                        StmtKind::Table
+                            | StmtKind::AlterTable
+                            | StmtKind::View
+                            | StmtKind::Index
+                            | StmtKind::Trigger
+                            | StmtKind::Policy
+                            | StmtKind::Type
+                            | StmtKind::Function
+                            | StmtKind::Other
+                    );
+                    if !calls {
+                        return Vec::new();
+                    }
+                    let t = tokenize(input.text(&st.span), usize::MAX, false);
+                    let mut v: Vec<&str> = (0..t.len())
+                        .filter_map(|i| t.ident(i))
+                        .filter_map(|w| names.get(w.as_str()).copied())
+                        .collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                })
+                .collect();
+            self.fn_refs = Some(refs);
+        }
+        self.fn_refs.as_ref().expect("just computed")
+    }
+}
+
+/// Statements of each file's `--clean` prelude: from the top, the run of `DROP`s,
+/// `ALTER TABLE IF EXISTS` and placeholder views, up to its last `DROP`.
+fn clean_prelude(input: &Input) -> HashSet<usize> {
+    let sts = &input.cat.statements;
+    let mut out = HashSet::new();
+    let mut i = 0;
+    while i < sts.len() {
+        let file = sts[i].span.file;
+        let mut last_drop = None;
+        let mut j = i;
+        while j < sts.len() && sts[j].span.file == file {
+            let st = &sts[j];
+            let t = tokenize(input.text(&st.span), 4, false);
+            let fits = match st.kind {
+                StmtKind::Drop => {
+                    last_drop = Some(j);
+                    true
+                }
+                StmtKind::Session | StmtKind::View => true,
+                StmtKind::AlterTable | StmtKind::ForeignKey => t.are(1, &["TABLE", "IF"]),
+                _ => false,
+            };
+            if !fits {
+                break;
+            }
+            j += 1;
+        }
+        if let Some(end) = last_drop {
+            out.extend((i..=end).filter(|&k| sts[k].kind != StmtKind::Session));
+        }
+        // Skip to the next file.
+        while j < sts.len() && sts[j].span.file == file {
+            j += 1;
+        }
+        i = j;
+    }
+    out
+}
+
+/// Why a statement is left out.
+enum Out {
+    /// About another silo's object: silent, counted.
+    Elsewhere,
+    /// Silent, counted under a heading.
+    Counted(&'static str),
+    /// With a comment in place.
+    Comment(String),
+}
+
+/// Per-silo state.
+struct Silo<'s, 'a> {
+    sh: &'s Shared<'a>,
+    name: &'s str,
+    views: Vec<Option<Result<(), String>>>,
+    functions: HashSet<&'a QName>,
+}
+
+impl<'a> Silo<'_, 'a> {
+    fn placement(&self, q: &QName) -> Option<&'a Placement> {
+        self.sh.input.asg.silo_of(q)
+    }
+
+    fn where_is(&self, q: &QName) -> String {
+        match self.placement(q) {
+            Some(Placement::Silo(s)) => format!("silo {s}"),
+            Some(Placement::Shared) => "shared".into(),
+            Some(Placement::Unassigned) => "no silo".into(),
+            None => "not a table".into(),
+        }
+    }
+
+    fn table_here(&self, q: &QName) -> bool {
+        match self.placement(q) {
+            Some(Placement::Silo(s)) => s == self.name,
+            Some(Placement::Shared) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether a table the catalog knows is absent here (tables outside the catalog, such as an
+    /// extension's, are assumed present).
+    fn table_elsewhere(&self, q: &QName) -> bool {
+        self.placement(q).is_some() && !self.table_here(q)
+    }
+
+    fn sequence_here(&self, i: usize) -> bool {
+        let s = &self.sh.input.cat.sequences[i];
+        if s.owned_by.is_none() && s.used_by.is_empty() {
+            return true;
+        }
+        s.owned_by.iter().any(|o| self.table_here(&o.table))
+            || s.used_by.iter().any(|u| self.table_here(&u.table))
+    }
+
+    fn view_here(&mut self, i: usize) -> Result<(), String> {
+        if let Some(r) = &self.views[i] {
+            return r.clone();
+        }
+        // A cycle cannot happen in a loadable dump; assume success while visiting.
+        self.views[i] = Some(Ok(()));
+        let cat = self.sh.input.cat;
+        let v = &cat.views[i];
+        let mut outside = Vec::new();
+        for r in &v.reads {
+            match self.sh.rels.get(r).copied() {
+                Some(Rel::Table) if !self.table_here(r) => {
+                    outside.push(format!("{} ({})", qualified(r), self.where_is(r)))
+                }
+                Some(Rel::View(j)) if self.view_here(j).is_err() => {
+                    outside.push(format!("{} (a view left out here)", qualified(r)))
+                }
+                _ => {}
+            }
+        }
+        let placed_elsewhere = match self.sh.input.asg.views.get(&v.name).map(|d| &d.placement) {
+            Some(Placement::Silo(x)) if x != self.name => Some(x.clone()),
+            _ => None,
+        };
+        let r = if !outside.is_empty() {
+            Err(format!(
+                "view {} reads {}: a view cannot read across databases",
+                qualified(&v.name),
+                outside.join(", ")
+            ))
+        } else if let Some(s) = placed_elsewhere {
+            Err(format!(
+                "view {} is placed in silo {s} by the config",
+                qualified(&v.name)
+            ))
+        } else {
+            Ok(())
+        };
+        self.views[i] = Some(r.clone());
+        r
+    }
+
+    /// Whether the relation `q` (of any kind) is in this silo; unknown names count as present.
+    fn rel_here(&mut self, q: &QName) -> bool {
+        match self.sh.rels.get(q).copied() {
+            Some(Rel::Table) => self.table_here(q),
+            Some(Rel::View(i)) => self.view_here(i).is_ok(),
+            Some(Rel::Sequence(i)) => self.sequence_here(i),
+            Some(Rel::Index(on)) => self.rel_here(on),
+            None => true,
+        }
+    }
+
+    fn function_here(&self, q: &QName) -> bool {
+        !self.sh.fn_mentions.contains_key(q) || self.functions.contains(q)
+    }
+
+    /// Tables of other silos the function's text names.
+    fn fn_outside(&self, q: &QName) -> Vec<&QName> {
+        self.sh
+            .fn_mentions
+            .get(q)
+            .map(|m| m.iter().filter(|t| self.table_elsewhere(t)).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
+    let input = sh.input;
+    let cat = input.cat;
+    let mut tables = Vec::new();
+    let mut shared_tables = Vec::new();
+    let mut unassigned = 0;
+    for (q, d) in &input.asg.tables {
+        match &d.placement {
+            Placement::Silo(s) if s == name => tables.push(q.clone()),
+            Placement::Shared => shared_tables.push(q.clone()),
+            Placement::Unassigned => unassigned += 1,
+            Placement::Silo(_) => {}
+        }
+    }
+
+    // Functions: those naming no table of another silo and run by no trigger, or by a trigger
+    // here; then, to a fixed point, those that a kept statement names.
+    let tied: HashSet<&QName> = {
+        let mut probe = Silo {
+            sh,
+            name,
+            views: vec![None; cat.views.len()],
+            functions: HashSet::new(),
+        };
+        sh.fn_mentions
+            .keys()
+            .copied()
+            .filter(|q| {
+                let triggers_elsewhere = sh
+                    .trigger_on
+                    .get(q)
+                    .is_some_and(|ts| !ts.iter().any(|t| probe.rel_here(t)));
+                triggers_elsewhere || !probe.fn_outside(q).is_empty()
+            })
+            .collect()
+    };
+    let mut functions: HashSet<&QName> = sh
+        .fn_mentions
+        .keys()
+        .copied()
+        .filter(|q| !tied.contains(q))
+        .collect();
+    if !tied.is_empty() {
+        sh.fn_refs();
+        let sh: &Shared = sh;
+        let refs = sh.fn_refs.as_ref().expect("computed above");
+        loop {
+            let mut s = Silo {
+                sh,
+                name,
+                views: vec![None; cat.views.len()],
+                functions: functions.clone(),
+            };
+            let mut named: HashSet<&str> = HashSet::new();
+            for (i, st) in cat.statements.iter().enumerate() {
+                if !refs[i].is_empty() && matches!(decide(&mut s, i, st), Decision::Keep(..)) {
+                    // A function does not need itself.
+                    let own = match st.kind {
+                        StmtKind::Function => st.subject.as_ref().map(|q| q.name.as_str()),
+                        _ => None,
+                    };
+                    named.extend(refs[i].iter().copied().filter(|n| Some(*n) != own));
+                }
+            }
+            let before = functions.len();
+            functions.extend(
+                tied.iter()
+                    .copied()
+                    .filter(|q| named.contains(q.name.as_str())),
+            );
+            if functions.len() == before {
+                break;
+            }
+        }
+    }
+
+    let sh: &Shared = sh;
+    let mut s = Silo {
+        sh,
+        name,
+        views: vec![None; cat.views.len()],
+        functions,
+    };
+    let mut items = Vec::new();
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut commented: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut said: HashSet<String> = HashSet::new();
+    for (i, st) in cat.statements.iter().enumerate() {
+        match decide(&mut s, i, st) {
+            Decision::Keep(sql, notes) => {
+                let cut = notes.iter().filter(|n| n.starts_with(CUT)).count();
+                if cut > 0 {
+                    *commented.entry(CUT_HEADING).or_default() += cut;
+                }
+                items.push(Item::Statement {
+                    at: sh.at(&st.span),
+                    sql,
+                    notes: notes.into_iter().map(|n| comment_text(&n)).collect(),
+                })
+            }
+            Decision::Out(Out::Elsewhere) => *counts.entry(ELSEWHERE).or_default() += 1,
+            Decision::Out(Out::Counted(what)) => *counts.entry(what).or_default() += 1,
+            Decision::Out(Out::Comment(text)) => {
+                *commented.entry(heading(st)).or_default() += 1;
+                // One comment per object (a view's placeholder and its definition, overloads).
+                if said.insert(text.clone()) {
+                    items.push(Item::Comment {
+                        at: sh.at(&st.span),
+                        text: comment_text(&text),
+                    });
+                }
+            }
+        }
+    }
+
+    let mut left_out = Vec::new();
+    for (what, n) in &commented {
+        let mark = if *what == CUT_HEADING {
+            CUT
+        } else {
+            "left out:"
+        };
+        left_out.push(format!("{n} {what} (each marked below with `-- {mark}`)"));
+    }
+    for (what, n) in &counts {
+        left_out.push(format!("{n} {what}"));
+    }
+    if unassigned > 0 {
+        left_out.push(format!(
+            "{unassigned} tables no pattern assigns (`silo-plan check` reports them)"
+        ));
+    }
+    tables.sort();
+    shared_tables.sort();
+    SiloSchema {
+        silo: name.to_string(),
+        files: cat.files.clone(),
+        tables,
+        shared: shared_tables,
+        left_out,
+        items,
+    }
+}
+
+const CUT: &str = "cut from this CREATE TABLE:";
+const CUT_HEADING: &str = "cross-silo foreign keys written inside CREATE TABLE, cut out of it";
+
+const ELSEWHERE: &str = "statements about other silos' tables, views, sequences and functions";
+
+fn heading(st: &Stmt) -> &'static str {
+    match st.kind {
+        StmtKind::ForeignKey => "foreign keys that cross silos",
+        StmtKind::View => "views that read other silos",
+        StmtKind::Function => "functions that use other silos' tables and nothing here calls",
+        StmtKind::Sequence => "sequence ownerships by other silos' tables",
+        StmtKind::Policy => "policies that read other silos' tables",
+        _ => "other statements that name other silos' tables",
+    }
+}
+
+enum Decision {
+    /// The SQL to write and notes for the reviewer.
+    Keep(String, Vec<String>),
+    Out(Out),
+}
+
+fn keep(sql: &str) -> Decision {
+    Decision::Keep(sql.to_string(), Vec::new())
+}
+
+/// Decides one statement for one silo.
+fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
+    let sh = s.sh;
+    let text = sh.text(st);
+    if sh.prelude.contains(&i) {
+        return Decision::Out(Out::Counted(
+            "statements of the dump's `--clean` prelude (DROP ... IF EXISTS; the database is empty)",
+        ));
+    }
+    match st.kind {
+        StmtKind::Session | StmtKind::Schema | StmtKind::Extension | StmtKind::Type => keep(text),
+        StmtKind::Drop => Decision::Out(Out::Counted(
+            "DROP statements (the file is for an empty database)",
+        )),
+        StmtKind::Data => data(s, text),
+        StmtKind::Function => function(s, st, text),
+        StmtKind::Table => table(s, st, text),
+        StmtKind::ForeignKey => match st.fk {
+            Some(k) => foreign_key(s, st, k, text),
+            None => subject_rel(s, st, text),
+        },
+        StmtKind::Sequence => {
+            let Some(q) = &st.subject else {
+                return keep(text);
+            };
+            if !s.rel_here(q) {
+                return Decision::Out(Out::Elsewhere);
+            }
+            let seq = match sh.rels.get(q) {
+                Some(Rel::Sequence(i)) => sh.input.cat.sequences.get(*i),
+                _ => None,
+            };
+            let t = tokenize(text, 64, false);
+            let owns = (0..t.len()).any(|k| t.are(k, &["OWNED", "BY"]));
+            match seq.and_then(|x| x.owned_by.as_ref()) {
+                Some(o) if owns && !s.table_here(&o.table) => Decision::Out(Out::Comment(format!(
+                    "left out: sequence {} OWNED BY {}.{} ({}); here the sequence only feeds defaults",
+                    qualified(q),
+                    qualified(&o.table),
+                    ident(&o.column),
+                    s.where_is(&o.table)
+                ))),
+                _ => keep(text),
+            }
+        }
+        StmtKind::View => {
+            let Some(q) = &st.subject else {
+                return keep(text);
+            };
+            match sh.rels.get(q).copied() {
+                Some(Rel::View(v)) => match s.view_here(v) {
+                    Ok(()) => keep(text),
+                    Err(why) => Decision::Out(Out::Comment(format!("left out: {why}"))),
+                },
+                _ => subject_rel(s, st, text),
+            }
+        }
+        StmtKind::Policy => {
+            if let Some(q) = &st.subject {
+                if !s.rel_here(q) {
+                    return Decision::Out(Out::Elsewhere);
+                }
+            }
+            reads_elsewhere(s, text, "policy")
+        }
+        StmtKind::Other => reads_elsewhere(s, text, "statement"),
+        StmtKind::Comment | StmtKind::Grant | StmtKind::Owner => {
+            let Some(q) = &st.subject else {
+                return keep(text);
+            };
+            let kind = sh
+                .attached
+                .get(&key(&st.span))
+                .map(|a| a.object_kind.as_str())
+                .unwrap_or("");
+            let here = if matches!(kind, "function" | "procedure" | "aggregate" | "routine") {
+                s.function_here(q)
+            } else if matches!(kind, "type" | "domain") {
+                true
+            } else {
+                s.rel_here(q)
+            };
+            if here {
+                keep(text)
+            } else {
+                Decision::Out(Out::Elsewhere)
+            }
+        }
+        StmtKind::AlterTable | StmtKind::Index | StmtKind::Trigger => subject_rel(s, st, text),
+    }
+}
+
+/// Kept when its subject relation is here (or it has none).
+fn subject_rel(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
+    match &st.subject {
+        Some(q) if !s.rel_here(q) => Decision::Out(Out::Elsewhere),
+        _ => keep(text),
+    }
+}
+
+fn function(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
+    let Some(q) = &st.subject else {
+        return keep(text);
+    };
+    let outside = s.fn_outside(q);
+    if outside.is_empty() {
+        return if s.function_here(q) {
+            keep(text)
+        } else {
+            // Its triggers are all on other silos' tables.
+            Decision::Out(Out::Elsewhere)
+        };
+    }
+    let list = |v: &[&QName]| {
+        v.iter()
+            .map(|t| format!("{} ({})", qualified(t), s.where_is(t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if s.function_here(q) {
+        Decision::Keep(
+            text.to_string(),
+            vec![format!(
+                "coupling: function {} is used here but names {}: those statements fail in this \
+                 database until they go through the other silo",
+                qualified(q),
+                list(&outside)
+            )],
+        )
+    } else {
+        Decision::Out(Out::Comment(format!(
+            "left out: function {} names {}, and nothing in this silo calls it",
+            qualified(q),
+            list(&outside)
+        )))
+    }
+}
+
+fn table(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
+    let Some(q) = &st.subject else {
+        return keep(text);
+    };
+    if !s.rel_here(q) {
+        return Decision::Out(Out::Elsewhere);
+    }
+    let sh = s.sh;
+    let cat = sh.input.cat;
+    let mut cut: Vec<&ForeignKey> = Vec::new();
+    let mut notes = Vec::new();
+    for &k in sh.fks_of_stmt.get(&key(&st.span)).into_iter().flatten() {
+        if let Some(why) = fk_left_out(s, k) {
+            cut.push(&cat.foreign_keys[k]);
+            notes.push(format!("{CUT} {why}"));
+        }
+    }
+    if cut.is_empty() {
+        return keep(text);
+    }
+    match strip_inline_fks(text, &cut) {
+        Some(sql) => Decision::Keep(sql, notes),
+        None => {
+            // Not expected (the reader found these constraints in this text); keep the
+            // statement as written so that loading fails loudly rather than silently.
+            notes.push(
+                "WARNING: silo-plan could not cut the inline foreign keys above out of this \
+                 statement; it is kept as written and will fail on the missing parent"
+                    .into(),
+            );
+            Decision::Keep(text.to_string(), notes)
+        }
+    }
+}
+
+fn foreign_key(s: &mut Silo, st: &Stmt, k: usize, text: &str) -> Decision {
+    let fk = &s.sh.input.cat.foreign_keys[k];
+    if !s.rel_here(&fk.table) {
+        return Decision::Out(Out::Elsewhere);
+    }
+    match fk_left_out(s, k) {
+        Some(why) => Decision::Out(Out::Comment(format!("left out: {why}"))),
+        None => subject_rel(s, st, text),
+    }
+}
+
+/// Why foreign key `k` (whose child is here) is left out of this silo, or `None` to keep it.
+fn fk_left_out(s: &Silo, k: usize) -> Option<String> {
+    let sh = s.sh;
+    let input = sh.input;
+    let fk = &input.cat.foreign_keys[k];
+    let edge = format!(
+        "FK {} {}({}) → {}({})",
+        ident(&fk.name),
+        qualified(&fk.table),
+        ident_list(&fk.columns),
+        qualified(&fk.references),
+        ident_list(&fk.referenced_columns)
+    );
+    if let Some(c) = sh.crossing.get(&k) {
+        let (action, source) = effective_action(input.cat, input.cfg, input.rules, k);
+        let why = match source {
+            ActionSource::Declared => "declared".to_string(),
+            ActionSource::Default => "NO ACTION in the dump, defaults.on_delete".to_string(),
+            ActionSource::Override(p) => {
+                format!("[[edges]] at {}:{}", input.cfg.path, p.line)
+            }
+        };
+        let child_silo = if c.child_silo == "shared" {
+            s.name
+        } else {
+            c.child_silo.as_str()
+        };
+        let how = match action {
+            EdgeAction::Restrict => "cannot be enforced across databases: the application \
+                                     checks before deleting"
+                .to_string(),
+            EdgeAction::Ignore => "is not replicated ([[edges]] says ignore)".to_string(),
+            _ => format!("is replicated by cascades/{child_silo}.sql"),
+        };
+        let allowed = c
+            .allowed_by
+            .and_then(|a| input.cfg.allow.get(a))
+            .map(|a| format!(" (crossing allowed for now: {})", a.reason))
+            .unwrap_or_default();
+        let to = if c.parent_silo == "shared" {
+            "the shared tables".to_string()
+        } else {
+            format!("silo {}", c.parent_silo)
+        };
+        return Some(format!(
+            "{edge} crosses to {to}; its ON DELETE {} ({why}) {how}{allowed}",
+            action_sql(action)
+        ));
+    }
+    match s.placement(&fk.references) {
+        Some(Placement::Unassigned) => Some(format!(
+            "{edge}: the parent is in no silo (`silo-plan check` reports it)"
+        )),
+        _ => None,
+    }
+}
+
+fn action_sql(a: EdgeAction) -> &'static str {
+    match a {
+        EdgeAction::Cascade => "CASCADE",
+        EdgeAction::SetNull => "SET NULL",
+        EdgeAction::SetDefault => "SET DEFAULT",
+        EdgeAction::Restrict => "RESTRICT",
+        EdgeAction::Ignore => "(ignore)",
+    }
+}
+
+/// Data statements: kept for shared tables (and sequences no table of a silo owns or uses).
+fn data(s: &mut Silo, text: &str) -> Decision {
+    const ROWS: &str =
+        "data statements (INSERT, setval) for this silo's tables: rows arrive by replication";
+    let t = tokenize(text, 16, false);
+    if t.is(0, "INSERT") && t.is(1, "INTO") {
+        if let Some((parts, _)) = t.name(2) {
+            if let Some(q) = resolve_table(s.sh, &parts) {
+                if matches!(s.placement(&q), Some(Placement::Shared)) {
+                    return keep(text);
+                }
+                if !s.table_here(&q) {
+                    return Decision::Out(Out::Elsewhere);
+                }
+            }
+        }
+        return Decision::Out(Out::Counted(ROWS));
+    }
+    if t.is(0, "SELECT") {
+        let seq = (0..t.len())
+            .find(|&k| t.kind(k) == Some(Tok::Str))
+            .and_then(|k| t.string(k))
+            .and_then(|name| {
+                let nt = tokenize(&name, 8, false);
+                nt.name(0).map(|(p, _)| p)
+            });
+        if let Some(parts) = seq {
+            let cat = s.sh.input.cat;
+            let found = s
+                .sh
+                .seqs_by_name
+                .get(parts[parts.len() - 1].as_str())
+                .and_then(|v| {
+                    let mut m = v.iter().copied().filter(|&i| {
+                        parts.len() < 2 || cat.sequences[i].name.schema == parts[parts.len() - 2]
+                    });
+                    match (m.next(), m.next()) {
+                        (Some(i), None) => Some(i),
+                        _ => None,
+                    }
+                });
+            if let Some(i) = found {
+                let sq = &s.sh.input.cat.sequences[i];
+                if !s.sequence_here(i) {
+                    return Decision::Out(Out::Elsewhere);
+                }
+                let shared_only = sq
+                    .owned_by
+                    .iter()
+                    .map(|o| &o.table)
+                    .chain(sq.used_by.iter().map(|u| &u.table))
+                    .all(|t| matches!(s.placement(t), Some(Placement::Shared)));
+                if shared_only {
+                    return keep(text);
+                }
+            }
+        }
+        return Decision::Out(Out::Counted(ROWS));
+    }
+    Decision::Out(Out::Counted(
+        "COPY blocks (data; rows arrive by replication)",
+    ))
+}
+
+fn resolve_table(sh: &Shared, parts: &[String]) -> Option<QName> {
+    match parts {
+        [.., sc, n] => Some(QName::new(sc.clone(), n.clone())),
+        [n] => match sh.by_name.get(n.as_str()).map(Vec::as_slice) {
+            Some([q]) => Some(q.clone()),
+            _ => None,
+        },
+        [] => None,
+    }
+}
+
+/// Left out (with a comment) when the statement reads a table of another silo: a name after
+/// `FROM`, `JOIN`, `TABLE`, `ON` or `TO` (and after commas following it) that is a catalog table.
+fn reads_elsewhere(s: &mut Silo, text: &str, what: &str) -> Decision {
+    let t = tokenize(text, usize::MAX, false);
+    let mut outside = BTreeSet::new();
+    for k in 0..t.len() {
+        if !["FROM", "JOIN", "TABLE", "ON", "TO"]
+            .iter()
+            .any(|w| t.is(k, w))
+        {
+            continue;
+        }
+        let mut j = k + 1;
+        if t.is(j, "ONLY") {
+            j += 1;
+        }
+        while let Some((parts, next)) = t.name(j) {
+            if let Some(q) = resolve_table(s.sh, &parts) {
+                if s.table_elsewhere(&q) {
+                    outside.insert(q);
+                }
+            }
+            if !t.punct(next, b',') {
+                break;
+            }
+            j = next + 1;
+        }
+    }
+    if outside.is_empty() {
+        return keep(text);
+    }
+    let list = outside
+        .iter()
+        .map(|q| format!("{} ({})", qualified(q), s.where_is(q)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let head = t.slice(0, 2.min(t.len().saturating_sub(1)));
+    Decision::Out(Out::Comment(format!(
+        "left out: {what} `{head} ...` reads {list}"
+    )))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cutting inline foreign keys out of CREATE TABLE.
+
+/// Words that start a column constraint (where an inline `REFERENCES` clause ends).
+const COLUMN_CONSTRAINT: &[&str] = &[
+    "CONSTRAINT",
+    "NULL",
+    "DEFAULT",
+    "CHECK",
+    "UNIQUE",
+    "PRIMARY",
+    "GENERATED",
+    "COLLATE",
+    "REFERENCES",
+];
+
+/// `CREATE TABLE` text without the inline foreign keys `cut` (column `REFERENCES` clauses and
+/// table `FOREIGN KEY` constraints), each matched by its columns and referenced table. `None`
+/// when one of them is not found.
+pub fn strip_inline_fks(sql: &str, cut: &[&ForeignKey]) -> Option<String> {
+    let t = tokenize(sql, usize::MAX, false);
+    let open = (0..t.len()).find(|&k| t.punct(k, b'('))?;
+    let close = t.close_paren(open)?;
+    let groups = t.comma_groups(open, close);
+    // Byte ranges to remove.
+    let mut remove: Vec<(usize, usize)> = Vec::new();
+    let mut found = vec![false; cut.len()];
+    for (g, &(a, b)) in groups.iter().enumerate() {
+        let mut c = a;
+        if t.is(c, "CONSTRAINT") {
+            c += 2;
+        }
+        if t.are(c, &["FOREIGN", "KEY"]) {
+            let cols = paren_idents(&t, c + 2)?;
+            let r = t.find_word(c + 2, "REFERENCES")?;
+            let (parts, _) = t.name(r + 1)?;
+            if let Some(i) = matching(cut, &cols, &parts, &found) {
+                found[i] = true;
+                let range = if g > 0 {
+                    (t.toks[groups[g - 1].1].end, t.toks[b].end)
+                } else if let Some(next) = groups.get(1) {
+                    (t.toks[a].start, t.toks[next.0].start)
+                } else {
+                    (t.toks[a].start, t.toks[b].end)
+                };
+                remove.push(range);
+            }
+            continue;
+        }
+        // A column: `name type ... [CONSTRAINT n] REFERENCES parent [(cols)] [options]`.
+        let Some(col) = t.ident(a) else { continue };
+        let mut depth = 0usize;
+        let mut k = a + 1;
+        while k <= b {
+            match t.kind(k) {
+                Some(Tok::Punct(b'(')) => depth += 1,
+                Some(Tok::Punct(b')')) => depth = depth.saturating_sub(1),
+                _ if depth == 0 && t.is(k, "REFERENCES") => {
+                    let start = if k >= a + 2 && t.is(k - 2, "CONSTRAINT") {
+                        k - 2
+                    } else {
+                        k
+                    };
+                    let mut end = k + 1;
+                    let mut d = 0usize;
+                    while end <= b {
+                        match t.kind(end) {
+                            Some(Tok::Punct(b'(')) => d += 1,
+                            Some(Tok::Punct(b')')) => d = d.saturating_sub(1),
+                            _ if d == 0 && end > k + 1 => {
+                                let starts = COLUMN_CONSTRAINT.iter().any(|w| t.is(end, w))
+                                    || (t.is(end, "NOT") && t.is(end + 1, "NULL"));
+                                if starts {
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        end += 1;
+                    }
+                    let (parts, _) = t.name(k + 1)?;
+                    if let Some(i) = matching(cut, std::slice::from_ref(&col), &parts, &found) {
+                        found[i] = true;
+                        remove.push((t.toks[start].start, t.toks[end - 1].end));
+                    }
+                    k = end;
+                    continue;
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+    }
+    if found.iter().any(|f| !f) {
+        return None;
+    }
+    remove.sort_unstable();
+    let mut out = String::with_capacity(sql.len());
+    let mut at = 0;
+    for (x, y) in remove {
+        out.push_str(sql.get(at..x)?);
+        at = y;
+    }
+    out.push_str(sql.get(at..)?);
+    Some(out)
+}
+
+fn paren_idents(t: &Tokens<'_>, open: usize) -> Option<Vec<String>> {
+    if !t.punct(open, b'(') {
+        return None;
+    }
+    let close = t.close_paren(open)?;
+    Some((open + 1..close).filter_map(|k| t.ident(k)).collect())
+}
+
+fn matching(
+    cut: &[&ForeignKey],
+    cols: &[String],
+    parent: &[String],
+    found: &[bool],
+) -> Option<usize> {
+    let name = parent.last()?;
+    cut.iter().enumerate().position(|(i, fk)| {
+        !found[i]
+            && fk.columns == cols
+            && &fk.references.name == name
+            && (parent.len() < 2 || fk.references.schema == parent[parent.len() - 2])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fk(cols: &[&str], parent: &str) -> ForeignKey {
+        ForeignKey {
+            name: "x".into(),
+            table: QName::new("public", "child"),
+            columns: cols.iter().map(|c| c.to_string()).collect(),
+            references: QName::new("public", parent),
+            referenced_columns: vec!["id".into()],
+            on_delete: Default::default(),
+            on_update: Default::default(),
+            deferrable: false,
+            initially_deferred: false,
+            match_kind: Default::default(),
+            not_valid: false,
+            span: Span::default(),
+        }
+    }
+
+    #[test]
+    fn cuts_column_and_table_foreign_keys() {
+        let sql = "CREATE TABLE child (\n    id int PRIMARY KEY,\n    a int NOT NULL CONSTRAINT a_fk REFERENCES public.pa(id) ON DELETE CASCADE DEFERRABLE,\n    b int REFERENCES pb NOT NULL,\n    c int,\n    CONSTRAINT c_fk FOREIGN KEY (c) REFERENCES pc (id) MATCH FULL\n)";
+        let (a, b, c) = (fk(&["a"], "pa"), fk(&["b"], "pb"), fk(&["c"], "pc"));
+        let out = strip_inline_fks(sql, &[&a, &b, &c]).unwrap();
+        assert_eq!(
+            out,
+            "CREATE TABLE child (\n    id int PRIMARY KEY,\n    a int NOT NULL ,\n    b int  NOT NULL,\n    c int\n)"
+        );
+        let first = "CREATE TABLE child (FOREIGN KEY (c) REFERENCES pc, c int)";
+        assert_eq!(
+            strip_inline_fks(first, &[&c]).unwrap(),
+            "CREATE TABLE child (c int)"
+        );
+        assert!(strip_inline_fks(first, &[&a]).is_none());
+    }
+}

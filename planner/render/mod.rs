@@ -11,7 +11,7 @@ use askama::Template;
 
 use crate::catalog::QName;
 use crate::config::EdgeAction;
-use crate::plan::{Input, Lock, Plan, Step};
+use crate::plan::{Input, Plan, Step};
 
 /// One output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,22 +99,12 @@ fn action_name(a: EdgeAction) -> &'static str {
     a.as_str()
 }
 
-fn lock_name(l: Lock) -> &'static str {
-    match l {
-        Lock::AccessExclusive => "ACCESS EXCLUSIVE",
-        Lock::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
-        Lock::Share => "SHARE",
-        Lock::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
-        Lock::None => "none",
-    }
-}
-
 fn summarize(steps: &[Step]) -> ScriptSummary {
     let mut locks: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut hazards: BTreeMap<&str, usize> = BTreeMap::new();
     for s in steps {
         for (_, l) in &s.locks {
-            *locks.entry(lock_name(*l)).or_default() += 1;
+            *locks.entry(l.as_str()).or_default() += 1;
         }
         for h in &s.hazards {
             *hazards.entry(h.kind.as_str()).or_default() += 1;
@@ -256,8 +246,8 @@ fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         crossings,
         couplings,
         closures,
-        drop: summarize(&plan.drop_fks),
-        restore: summarize(&plan.restore_fks),
+        drop: summarize(&plan.fks.drop),
+        restore: summarize(&plan.fks.restore),
     };
     run("plan.md", &t)
 }
@@ -389,6 +379,20 @@ pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
         path: "plan.json".into(),
         contents: with_newline(json),
     });
+    files.push(OutFile {
+        path: "fks/drop.sql".into(),
+        contents: with_newline(fks::drop_sql(&plan.fks)),
+    });
+    files.push(OutFile {
+        path: "fks/restore.sql".into(),
+        contents: with_newline(fks::restore_sql(&plan.fks)),
+    });
+    for s in &plan.schemas {
+        files.push(OutFile {
+            path: format!("silos/{}/schema.sql", s.silo),
+            contents: with_newline(schema::try_schema_sql(s, input)?),
+        });
+    }
     let (dot, mmd) = graphs(plan, input)?;
     files.push(OutFile {
         path: "graph.dot".into(),

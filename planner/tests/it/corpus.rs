@@ -27,7 +27,7 @@ use crate::pg::{self, Cluster};
 /// An edit to the copy of the dump that is loaded into Postgres. Statements added by an edit
 /// stay on the line they are added to, so psql's line numbers still match the dump's.
 #[derive(Clone, Copy)]
-struct Edit {
+pub(crate) struct Edit {
     /// Text to find (`""`: the start of the file). Every occurrence is replaced; the test fails
     /// if there is none, so a stale edit is noticed.
     find: &'static str,
@@ -39,23 +39,23 @@ struct Edit {
 
 /// An error psql is expected to report while loading (matched as a substring of the message).
 #[derive(Clone, Copy)]
-struct LoadError {
+pub(crate) struct LoadError {
     message: &'static str,
     reason: &'static str,
 }
 
 /// An object left out of the comparison on both sides: a table (with its FKs, its sequences'
 /// ownership and view reads of it), a view, or a foreign key (`table.constraint`).
-struct Exclude {
-    object: &'static str,
+pub(crate) struct Exclude {
+    pub(crate) object: &'static str,
     reason: &'static str,
 }
 
 #[derive(Default)]
-struct Known {
+pub(crate) struct Known {
     edits: &'static [Edit],
     load_errors: &'static [LoadError],
-    exclude: &'static [Exclude],
+    pub(crate) exclude: &'static [Exclude],
 }
 
 const TRANSACTION_TIMEOUT: LoadError = LoadError {
@@ -135,155 +135,196 @@ const VECTOR_DOMAIN: Edit = Edit {
 
 #[test]
 fn corpus_pagila() {
-    static EDITS: [Edit; 4] = [
-        VECTOR_DOMAIN,
-        Edit {
-            find: "",
-            with: "CREATE FUNCTION pg_catalog.uuidv7() RETURNS uuid LANGUAGE sql AS 'SELECT gen_random_uuid()';",
-            reason: "`uuidv7()` is a PostgreSQL 18 built-in (pg_catalog), used in column defaults of \
-                     dozens of tables; stand-in returning gen_random_uuid()",
-        },
-        vector_stand_in("public.vector(20)"),
-        Edit {
-            find: "(round(length / 60.0, 2)) VIRTUAL",
-            with: "(round(length / 60.0, 2)) STORED",
-            reason: "`GENERATED ... VIRTUAL` (film.length_hours) is PostgreSQL 18; STORED is the PG15 form",
-        },
-    ];
-    check_dump(
-        "pagila.sql",
-        &Known {
-            edits: &EDITS,
-            load_errors: &VECTOR_ERRORS,
-            exclude: &[],
-        },
-    );
+    check_dump("pagila.sql", &known("pagila.sql"));
 }
 
 #[test]
 fn corpus_sentry_onpremise() {
-    check_dump("sentry-onpremise.sql", &Known::default());
+    check_dump("sentry-onpremise.sql", &known("sentry-onpremise.sql"));
 }
 
 #[test]
 fn corpus_openstreetmap_website() {
-    // Needs postgresql-15-postgis-3 (postgis); its spatial_ref_sys table and views are
-    // extension members, which the comparison leaves out.
-    check_dump("openstreetmap-website.sql", &Known::default());
+    check_dump(
+        "openstreetmap-website.sql",
+        &known("openstreetmap-website.sql"),
+    );
 }
 
 #[test]
 fn corpus_danbooru() {
-    check_dump("danbooru.sql", &Known::default());
+    check_dump("danbooru.sql", &known("danbooru.sql"));
 }
 
 #[test]
 fn corpus_lago_api() {
-    // Needs postgresql-15-partman (schema `partman`); partman's own tables are extension members.
-    check_dump("lago-api.sql", &Known::default());
+    check_dump("lago-api.sql", &known("lago-api.sql"));
 }
 
 #[test]
 fn corpus_gisia_gitlab_like() {
-    check_dump("gisia-gitlab-like.sql", &Known::default());
+    check_dump("gisia-gitlab-like.sql", &known("gisia-gitlab-like.sql"));
 }
 
 #[test]
 fn corpus_synapse_full72() {
-    check_dump("synapse-full72.sql", &Known::default());
+    check_dump("synapse-full72.sql", &known("synapse-full72.sql"));
 }
 
 #[test]
 fn corpus_sanbase2() {
-    static EDITS: [Edit; 2] = [VECTOR_DOMAIN, vector_stand_in("public.vector(1536)")];
-    static ERRORS: [LoadError; 4] = [
-        TRANSACTION_TIMEOUT,
-        VECTOR_ERRORS[0],
-        VECTOR_ERRORS[1],
-        VECTOR_ERRORS[2],
-    ];
-    check_dump(
-        "sanbase2.sql",
-        &Known {
-            edits: &EDITS,
-            load_errors: &ERRORS,
-            exclude: &[],
-        },
-    );
+    check_dump("sanbase2.sql", &known("sanbase2.sql"));
 }
 
 #[test]
 fn corpus_philomena() {
-    check_dump(
-        "philomena.sql",
-        &Known {
-            load_errors: &[TRANSACTION_TIMEOUT],
-            ..Known::default()
-        },
-    );
+    check_dump("philomena.sql", &known("philomena.sql"));
 }
 
 #[test]
 fn corpus_supabase_postgres_15() {
-    static EDITS: [Edit; 2] = [
-        Edit {
-            find: "CREATE SCHEMA vault;",
-            with: "CREATE SCHEMA vault; CREATE TABLE vault.secrets (id uuid PRIMARY KEY, name text, \
-                   description text, secret text, key_id uuid, nonce bytea, \
-                   created_at timestamptz, updated_at timestamptz);",
-            reason: "stand-in for the table the supabase_vault extension creates, which the view \
-                     vault.decrypted_secrets reads",
-        },
-        Edit {
-            find: "CREATE SCHEMA pgsodium;",
-            with: "CREATE SCHEMA pgsodium; CREATE FUNCTION pgsodium.crypto_aead_det_decrypt(bytea, bytea, uuid, bytea) \
-                   RETURNS bytea LANGUAGE sql AS 'SELECT $1';",
-            reason: "stand-in for the pgsodium function the view vault.decrypted_secrets calls",
-        },
-    ];
     check_dump(
         "supabase-postgres-15.sql",
-        &Known {
-            edits: &EDITS,
-            load_errors: &SUPABASE_EXTENSIONS,
-            exclude: &[Exclude {
-                object: "vault.secrets",
-                reason:
-                    "the stand-in table added above; in Supabase it belongs to the supabase_vault \
-                         extension, and the dump does not define it",
-            }],
-        },
+        &known("supabase-postgres-15.sql"),
     );
 }
 
 #[test]
 fn corpus_supabase_cli_starter() {
-    static EDITS: [Edit; 1] = [Edit {
-        find: "",
-        with: "CREATE SCHEMA extensions; CREATE PUBLICATION supabase_realtime;",
-        reason:
-            "the dump assumes Supabase's `extensions` schema and `supabase_realtime` publication, \
-                 which it never creates",
-    }];
-    static ERRORS: [LoadError; 4] = [
-        SUPABASE_EXTENSIONS[0],
-        SUPABASE_EXTENSIONS[2],
-        SUPABASE_EXTENSIONS[4],
-        SUPABASE_EXTENSIONS[6],
-    ];
     check_dump(
         "supabase-cli-starter.sql",
-        &Known {
-            edits: &EDITS,
-            load_errors: &ERRORS,
-            exclude: &[],
-        },
+        &known("supabase-cli-starter.sql"),
     );
 }
 
 #[test]
 fn corpus_sakila_pg_imor() {
-    check_dump("sakila-pg-imor.sql", &Known::default());
+    check_dump("sakila-pg-imor.sql", &known("sakila-pg-imor.sql"));
+}
+
+/// The PostgreSQL dumps of the corpus, each loaded by [`load`] with its [`known`] edits.
+pub(crate) const POSTGRES_DUMPS: [&str; 12] = [
+    "pagila.sql",
+    "sentry-onpremise.sql",
+    "openstreetmap-website.sql",
+    "danbooru.sql",
+    "lago-api.sql",
+    "gisia-gitlab-like.sql",
+    "synapse-full72.sql",
+    "sanbase2.sql",
+    "philomena.sql",
+    "supabase-postgres-15.sql",
+    "supabase-cli-starter.sql",
+    "sakila-pg-imor.sql",
+];
+
+/// What loading `name` on PostgreSQL 15 needs (edits, expected load errors, exclusions).
+pub(crate) fn known(name: &str) -> Known {
+    match name {
+        "pagila.sql" => {
+            static EDITS: [Edit; 4] = [
+                VECTOR_DOMAIN,
+                Edit {
+                    find: "",
+                    with: "CREATE FUNCTION pg_catalog.uuidv7() RETURNS uuid LANGUAGE sql AS 'SELECT gen_random_uuid()';",
+                    reason: "`uuidv7()` is a PostgreSQL 18 built-in (pg_catalog), used in column defaults of \
+                             dozens of tables; stand-in returning gen_random_uuid()",
+                },
+                vector_stand_in("public.vector(20)"),
+                Edit {
+                    find: "(round(length / 60.0, 2)) VIRTUAL",
+                    with: "(round(length / 60.0, 2)) STORED",
+                    reason: "`GENERATED ... VIRTUAL` (film.length_hours) is PostgreSQL 18; STORED is the PG15 form",
+                },
+            ];
+            Known {
+                edits: &EDITS,
+                load_errors: &VECTOR_ERRORS,
+                exclude: &[],
+            }
+        }
+        "sentry-onpremise.sql" => Known::default(),
+        "openstreetmap-website.sql" => {
+            // Needs postgresql-15-postgis-3 (postgis); its spatial_ref_sys table and views are
+            // extension members, which the comparison leaves out.
+            Known::default()
+        }
+        "danbooru.sql" => Known::default(),
+        "lago-api.sql" => {
+            // Needs postgresql-15-partman (schema `partman`); partman's own tables are extension members.
+            Known::default()
+        }
+        "gisia-gitlab-like.sql" => Known::default(),
+        "synapse-full72.sql" => Known::default(),
+        "sanbase2.sql" => {
+            static EDITS: [Edit; 2] = [VECTOR_DOMAIN, vector_stand_in("public.vector(1536)")];
+            static ERRORS: [LoadError; 4] = [
+                TRANSACTION_TIMEOUT,
+                VECTOR_ERRORS[0],
+                VECTOR_ERRORS[1],
+                VECTOR_ERRORS[2],
+            ];
+            Known {
+                edits: &EDITS,
+                load_errors: &ERRORS,
+                exclude: &[],
+            }
+        }
+        "philomena.sql" => Known {
+            load_errors: &[TRANSACTION_TIMEOUT],
+            ..Known::default()
+        },
+        "supabase-postgres-15.sql" => {
+            static EDITS: [Edit; 2] = [
+                Edit {
+                    find: "CREATE SCHEMA vault;",
+                    with: "CREATE SCHEMA vault; CREATE TABLE vault.secrets (id uuid PRIMARY KEY, name text, \
+                           description text, secret text, key_id uuid, nonce bytea, \
+                           created_at timestamptz, updated_at timestamptz);",
+                    reason: "stand-in for the table the supabase_vault extension creates, which the view \
+                             vault.decrypted_secrets reads",
+                },
+                Edit {
+                    find: "CREATE SCHEMA pgsodium;",
+                    with: "CREATE SCHEMA pgsodium; CREATE FUNCTION pgsodium.crypto_aead_det_decrypt(bytea, bytea, uuid, bytea) \
+                           RETURNS bytea LANGUAGE sql AS 'SELECT $1';",
+                    reason: "stand-in for the pgsodium function the view vault.decrypted_secrets calls",
+                },
+            ];
+            Known {
+                    edits: &EDITS,
+                    load_errors: &SUPABASE_EXTENSIONS,
+                    exclude: &[Exclude {
+                        object: "vault.secrets",
+                        reason:
+                            "the stand-in table added above; in Supabase it belongs to the supabase_vault \
+                                 extension, and the dump does not define it",
+                    }],
+                }
+        }
+        "supabase-cli-starter.sql" => {
+            static EDITS: [Edit; 1] = [Edit {
+                find: "",
+                with: "CREATE SCHEMA extensions; CREATE PUBLICATION supabase_realtime;",
+                reason:
+                    "the dump assumes Supabase's `extensions` schema and `supabase_realtime` publication, \
+                         which it never creates",
+            }];
+            static ERRORS: [LoadError; 4] = [
+                SUPABASE_EXTENSIONS[0],
+                SUPABASE_EXTENSIONS[2],
+                SUPABASE_EXTENSIONS[4],
+                SUPABASE_EXTENSIONS[6],
+            ];
+            Known {
+                edits: &EDITS,
+                load_errors: &ERRORS,
+                exclude: &[],
+            }
+        }
+        "sakila-pg-imor.sql" => Known::default(),
+        other => panic!("{other}: not a PostgreSQL dump of the corpus"),
+    }
 }
 
 /// The MySQL dumps are not loaded anywhere (no MySQL server here): they must read with no panic.
@@ -324,7 +365,27 @@ fn corpus_path(name: &str) -> PathBuf {
     corpus_dir().join(name)
 }
 
-fn check_dump(name: &str, known: &Known) {
+/// A corpus dump loaded into a fresh cluster.
+pub(crate) struct Loaded {
+    /// The running cluster (stopped on drop).
+    pub(crate) cluster: Cluster,
+    /// The database the dump was loaded into.
+    pub(crate) db: &'static str,
+    /// The dump's path (unmodified: silo-plan reads this).
+    pub(crate) path: PathBuf,
+    /// The dump's text.
+    pub(crate) original: String,
+    /// What silo-plan read from it.
+    pub(crate) cat: Catalog,
+    /// psql's stderr while loading.
+    pub(crate) stderr: String,
+    /// `ERROR:` lines of `stderr` that the [`Known`] list does not expect.
+    pub(crate) unexpected: Vec<String>,
+}
+
+/// Reads corpus dump `name` with silo-plan and loads its prepared copy (roles created first,
+/// psql lines stripped, `known.edits` applied) into a new cluster's database `corpus`.
+pub(crate) fn load(name: &str, known: &Known) -> Loaded {
     for e in known.edits {
         eprintln!(
             "{name}: KNOWN edit `{}` -> `{}`: {}",
@@ -374,19 +435,41 @@ fn check_dump(name: &str, known: &Known) {
     let file = cluster.dir().join(name);
     std::fs::write(&file, &text).expect("writing the prepared dump");
     let out = cluster.psql_file(db, &file);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         out.status.success(),
         "{name}: psql failed ({}):\n{stderr}",
         out.status
     );
-
-    let mut report = Vec::new();
-    let unexpected: Vec<&str> = stderr
+    let unexpected: Vec<String> = stderr
         .lines()
         .filter(|l| l.contains("ERROR:"))
         .filter(|l| !known.load_errors.iter().any(|k| l.contains(k.message)))
+        .map(str::to_string)
         .collect();
+    Loaded {
+        cluster,
+        db,
+        path,
+        original,
+        cat,
+        stderr,
+        unexpected,
+    }
+}
+
+fn check_dump(name: &str, known: &Known) {
+    let Loaded {
+        cluster,
+        db,
+        path,
+        original,
+        cat,
+        stderr,
+        unexpected,
+    } = load(name, known);
+
+    let mut report = Vec::new();
     for l in &unexpected {
         report.push(format!("load error not in the KNOWN list: {l}"));
     }
@@ -516,7 +599,7 @@ fn compare<K: Ord + Display, V: PartialEq + Debug>(
 
 /// `schema.name`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Name(String, String);
+pub(crate) struct Name(pub(crate) String, pub(crate) String);
 
 impl Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -723,7 +806,7 @@ impl From<&Catalog> for Facts {
 }
 
 /// Relations that belong to the dump: not in a system schema, not a member of an extension.
-const USER_REL: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
+pub(crate) const USER_REL: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
      AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' \
      AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass \
                      AND e.objid = c.oid AND e.deptype = 'e')";
@@ -875,7 +958,7 @@ impl PgFacts {
 /// sum, `b` otherwise. (A first-letter rule puts prefix families such as `sentry_*` wholly in
 /// one silo, with few crossings; name-length parity gives none on supabase-postgres-15, whose
 /// three foreign keys join names of odd length.)
-fn silo_of_root(table: &str) -> &'static str {
+pub(crate) fn silo_of_root(table: &str) -> &'static str {
     if table.bytes().map(u32::from).sum::<u32>() % 2 == 0 {
         "a"
     } else {
@@ -894,7 +977,7 @@ const SILO_OF_ROOT_SQL: &str =
 /// trailing whitespace, or empty (rejected by the config's pattern syntax). Tables with such a
 /// name (or schema) are left unassigned, so `check` runs with `unassigned = "warn"`; their
 /// foreign keys cannot cross, and leave the expected set.
-fn unexpressible(part: &str) -> bool {
+pub(crate) fn unexpressible(part: &str) -> bool {
     part.is_empty() || part.contains(['.', '*', '?']) || part.trim() != part
 }
 
@@ -912,7 +995,12 @@ fn toml_string(s: &str) -> String {
 /// Writes `silo-plan.toml` into `dir`: the dump by absolute path, silo `a` and `b` with each
 /// listed root table as an exact `schema.table` pattern, and `unassigned = "warn"` when some
 /// table of the dump is left out.
-fn write_split_config(dir: &std::path::Path, dump: &std::path::Path, roots: &[Name], warn: bool) {
+pub(crate) fn write_split_config(
+    dir: &std::path::Path,
+    dump: &std::path::Path,
+    roots: &[Name],
+    warn: bool,
+) {
     let mut by_silo: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for r in roots {
         assert!(!unexpressible(&r.0) && !unexpressible(&r.1), "{r}");
@@ -937,20 +1025,15 @@ fn write_split_config(dir: &std::path::Path, dump: &std::path::Path, roots: &[Na
     std::fs::write(dir.join("silo-plan.toml"), toml).expect("writing silo-plan.toml");
 }
 
-/// A crossing: `schema.table.constraint` of the child, and the (child, parent) silos.
-type CrossingSet = BTreeSet<(String, String, String)>;
-
-/// Runs `silo-plan check --format json` on the dump with a config that splits its tables by
-/// [`silo_of_root`], and compares the `SP002` findings with the crossings Postgres implies.
-fn check_crossings(
-    name: &str,
-    path: &std::path::Path,
-    cat: &Catalog,
+/// The user tables Postgres holds, split into the partition roots a config can name exactly
+/// (a table outside any partition tree is its own root) and the tables left out because their
+/// root's name cannot be written as an exact pattern (see [`unexpressible`]); objects
+/// `excluded` are in neither.
+pub(crate) fn split_roots(
     client: &mut postgres::Client,
     excluded: &dyn Fn(&str) -> bool,
-    report: &mut Vec<String>,
-) {
-    // Every user table with its partition root (a table outside any partition tree is its own).
+) -> (BTreeSet<Name>, BTreeSet<Name>) {
+    // Every user table with its partition root.
     let tables_sql = format!(
         "SELECT n.nspname::text, c.relname::text, rn.nspname::text, r.relname::text \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -975,6 +1058,23 @@ fn check_crossings(
             roots.insert(root);
         }
     }
+    (roots, left_out)
+}
+
+/// A crossing: `schema.table.constraint` of the child, and the (child, parent) silos.
+type CrossingSet = BTreeSet<(String, String, String)>;
+
+/// Runs `silo-plan check --format json` on the dump with a config that splits its tables by
+/// [`silo_of_root`], and compares the `SP002` findings with the crossings Postgres implies.
+fn check_crossings(
+    name: &str,
+    path: &std::path::Path,
+    cat: &Catalog,
+    client: &mut postgres::Client,
+    excluded: &dyn Fn(&str) -> bool,
+    report: &mut Vec<String>,
+) {
+    let (roots, left_out) = split_roots(client, excluded);
     // Left out and seen by silo-plan: reported as unassigned (a partition only through its root).
     let in_catalog: BTreeSet<String> = cat
         .tables
@@ -1127,4 +1227,32 @@ fn check_crossings(
              the byte-sum parity rule: change the rule"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// For files generated from a dump (plan_schema.rs): the same KNOWN list, applied to a part.
+
+/// `text` (generated from a corpus dump, holding only part of it) with `known.edits` applied
+/// where they apply: an edit at the start of the file always, a replacement wherever its text
+/// occurs (a silo's schema may not contain it).
+pub(crate) fn apply_edits_where_found(text: &str, known: &Known) -> String {
+    let mut text = text.to_string();
+    for e in known.edits {
+        if e.find.is_empty() {
+            text.insert_str(0, &format!("{} ", e.with));
+        } else {
+            text = text.replace(e.find, e.with);
+        }
+    }
+    text
+}
+
+/// The `ERROR:` lines of psql's `stderr` that `known.load_errors` does not expect.
+pub(crate) fn unexpected_errors(stderr: &str, known: &Known) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| l.contains("ERROR:"))
+        .filter(|l| !known.load_errors.iter().any(|k| l.contains(k.message)))
+        .map(str::to_string)
+        .collect()
 }

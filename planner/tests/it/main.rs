@@ -12,3 +12,5 @@ mod report;
 mod schemas;
 mod statements;
 mod plan_files;
+mod plan_fks;
+mod plan_schema;
