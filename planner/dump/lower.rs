@@ -14,7 +14,7 @@ use sqlparser::ast::{
 };
 
 use crate::catalog::{
-    Check, Column, ColumnRef, FkAction, FkMatch, ForeignKey, Identity, Index, Key, QName, Table,
+    Check, Column, ColumnRef, FkAction, FkMatch, ForeignKey, Identity, Index, QName, Table,
     TableKind, View,
 };
 use crate::dump::read::Ctx;
@@ -82,17 +82,7 @@ fn constraint(ctx: &mut Ctx<'_>, table: &QName, c: &TableConstraint, not_valid: 
                 .iter()
                 .map(|c| index_col_text(&c.column.expr))
                 .collect();
-            let name = pk.name.as_ref().map(ident);
-            if let Some(t) = ctx.cat.table_mut(table) {
-                for col in &mut t.columns {
-                    if columns.contains(&col.name) {
-                        col.not_null = true;
-                    }
-                }
-                t.primary_key = Some(Key { name, columns });
-            } else {
-                ctx.orphan(table, "PRIMARY KEY");
-            }
+            ctx.set_primary_key(table, pk.name.as_ref().map(ident), columns);
         }
         TableConstraint::Unique(u) => {
             let columns = u
@@ -100,11 +90,7 @@ fn constraint(ctx: &mut Ctx<'_>, table: &QName, c: &TableConstraint, not_valid: 
                 .iter()
                 .map(|c| index_col_text(&c.column.expr))
                 .collect();
-            let name = u.name.as_ref().map(ident);
-            match ctx.cat.table_mut(table) {
-                Some(t) => t.unique.push(Key { name, columns }),
-                None => ctx.orphan(table, "UNIQUE"),
-            }
+            ctx.add_unique(table, u.name.as_ref().map(ident), columns);
         }
         TableConstraint::Check(ch) => {
             let name = ch.name.as_ref().map(ident);

@@ -92,6 +92,29 @@ impl Ctx<'_> {
         });
     }
 
+    /// Sets a table's primary key (its columns become NOT NULL, as Postgres makes them).
+    pub fn set_primary_key(&mut self, table: &QName, name: Option<String>, columns: Vec<String>) {
+        match self.cat.table_mut(table) {
+            Some(t) => {
+                for col in &mut t.columns {
+                    if columns.contains(&col.name) {
+                        col.not_null = true;
+                    }
+                }
+                t.primary_key = Some(crate::catalog::Key { name, columns });
+            }
+            None => self.orphan(table, "PRIMARY KEY"),
+        }
+    }
+
+    /// Adds a unique constraint to a table.
+    pub fn add_unique(&mut self, table: &QName, name: Option<String>, columns: Vec<String>) {
+        match self.cat.table_mut(table) {
+            Some(t) => t.unique.push(crate::catalog::Key { name, columns }),
+            None => self.orphan(table, "UNIQUE"),
+        }
+    }
+
     /// Adds or updates a sequence owned by a column.
     pub fn add_owned_sequence(&mut self, seq: QName, owner: ColumnRef, identity: bool) {
         self.define(seq.clone());
@@ -571,6 +594,9 @@ fn table(ctx: &mut Ctx<'_>, sql: &str, kind: TableKind) {
 }
 
 fn index(ctx: &mut Ctx<'_>, sql: &str, t: &Tokens<'_>) {
+    if recognize::create_index(ctx, sql) {
+        return;
+    }
     // `ON ONLY parent`: sqlparser rejects ONLY here; parse without it and remember.
     let on = t.find_word(0, "ON");
     let only = on.is_some_and(|i| t.is(i + 1, "ONLY"));

@@ -655,10 +655,15 @@ pub fn alter_table(ctx: &mut Ctx<'_>, sql: &str) -> bool {
     let Some((parts, a)) = t.name(i) else {
         return false;
     };
+    let table = ctx.resolve_rel(&parts);
+    if t.are(a, &["ADD", "CONSTRAINT"]) {
+        // pg_dump's own forms of PRIMARY KEY / UNIQUE / FOREIGN KEY are read here, without an
+        // AST (they are most of a dump's statements); anything else goes to sqlparser.
+        return add_constraint(ctx, sql, &table, a + 2);
+    }
     if t.is(a, "ADD") && !t.is(a + 1, "COLUMN") {
         return false;
     }
-    let table = ctx.resolve_rel(&parts);
     if t.are(a, &["OWNER", "TO"]) {
         let owner = t.ident(a + 2).unwrap_or_default();
         if let Some(tb) = ctx.cat.table_mut(&table) {
@@ -803,6 +808,231 @@ pub fn alter_table(ctx: &mut Ctx<'_>, sql: &str) -> bool {
         return true;
     }
     false
+}
+
+/// The identifiers of a parenthesized list at `open`: `(a, "B", c)`. None unless every element
+/// is one identifier.
+fn ident_list(t: &Tokens<'_>, open: usize) -> Option<(Vec<String>, usize)> {
+    if !t.punct(open, b'(') {
+        return None;
+    }
+    let close = t.close_paren(open)?;
+    let mut out = Vec::new();
+    for (a, b) in t.comma_groups(open, close) {
+        if a != b {
+            return None;
+        }
+        out.push(t.ident(a)?);
+    }
+    (!out.is_empty()).then_some((out, close + 1))
+}
+
+fn fk_action(t: &Tokens<'_>, i: usize) -> Option<(crate::catalog::FkAction, usize)> {
+    use crate::catalog::FkAction as A;
+    if t.are(i, &["NO", "ACTION"]) {
+        Some((A::NoAction, i + 2))
+    } else if t.is(i, "RESTRICT") {
+        Some((A::Restrict, i + 1))
+    } else if t.is(i, "CASCADE") {
+        Some((A::Cascade, i + 1))
+    } else if t.are(i, &["SET", "NULL"]) && !t.punct(i + 2, b'(') {
+        Some((A::SetNull, i + 2))
+    } else if t.are(i, &["SET", "DEFAULT"]) && !t.punct(i + 2, b'(') {
+        Some((A::SetDefault, i + 2))
+    } else {
+        None
+    }
+}
+
+/// `ADD CONSTRAINT name {PRIMARY KEY | UNIQUE | FOREIGN KEY} ...` from `c` (the name). Returns
+/// false, adding nothing, for any form it does not know completely.
+fn add_constraint(ctx: &mut Ctx<'_>, sql: &str, table: &QName, c: usize) -> bool {
+    use crate::catalog::{FkAction, FkMatch, ForeignKey};
+    let t = tokenize(sql, ALL, ctx.backslash);
+    let Some(name) = t.ident(c) else {
+        return false;
+    };
+    let k = c + 1;
+    let end = t.len();
+    if t.are(k, &["PRIMARY", "KEY"]) || t.is(k, "UNIQUE") {
+        let open = if t.is(k, "UNIQUE") { k + 1 } else { k + 2 };
+        let Some((cols, next)) = ident_list(&t, open) else {
+            return false;
+        };
+        if next != end {
+            return false; // INCLUDE, WITH (...), USING INDEX TABLESPACE, DEFERRABLE: sqlparser
+        }
+        if t.is(k, "UNIQUE") {
+            ctx.add_unique(table, Some(name), cols);
+        } else {
+            ctx.set_primary_key(table, Some(name), cols);
+        }
+        ctx.cat.stats.parsed_recognizer += 1;
+        return true;
+    }
+    if !t.are(k, &["FOREIGN", "KEY"]) {
+        return false;
+    }
+    let Some((columns, mut i)) = ident_list(&t, k + 2) else {
+        return false;
+    };
+    if !t.is(i, "REFERENCES") {
+        return false;
+    }
+    let Some((rparts, next)) = t.name(i + 1) else {
+        return false;
+    };
+    i = next;
+    let mut referenced_columns = Vec::new();
+    if t.punct(i, b'(') {
+        let Some((cols, next)) = ident_list(&t, i) else {
+            return false;
+        };
+        referenced_columns = cols;
+        i = next;
+    }
+    let (mut on_delete, mut on_update) = (FkAction::NoAction, FkAction::NoAction);
+    let (mut deferrable, mut deferred, mut not_valid) = (false, false, false);
+    let mut match_kind = FkMatch::Simple;
+    while i < end {
+        if t.is(i, "MATCH") {
+            match_kind = if t.is(i + 1, "FULL") {
+                FkMatch::Full
+            } else if t.is(i + 1, "PARTIAL") {
+                FkMatch::Partial
+            } else if t.is(i + 1, "SIMPLE") {
+                FkMatch::Simple
+            } else {
+                return false;
+            };
+            i += 2;
+        } else if t.are(i, &["ON", "DELETE"]) || t.are(i, &["ON", "UPDATE"]) {
+            let Some((a, next)) = fk_action(&t, i + 2) else {
+                return false;
+            };
+            if t.is(i + 1, "DELETE") {
+                on_delete = a;
+            } else {
+                on_update = a;
+            }
+            i = next;
+        } else if t.are(i, &["NOT", "DEFERRABLE"]) {
+            i += 2;
+        } else if t.is(i, "DEFERRABLE") {
+            deferrable = true;
+            i += 1;
+        } else if t.are(i, &["INITIALLY", "DEFERRED"]) {
+            deferred = true;
+            i += 2;
+        } else if t.are(i, &["INITIALLY", "IMMEDIATE"]) {
+            i += 2;
+        } else if t.are(i, &["NOT", "VALID"]) {
+            not_valid = true;
+            i += 2;
+        } else {
+            return false;
+        }
+    }
+    let references = ctx.resolve_rel(&rparts);
+    ctx.cat.foreign_keys.push(ForeignKey {
+        name,
+        table: table.clone(),
+        columns,
+        references,
+        referenced_columns,
+        on_delete,
+        on_update,
+        deferrable: deferrable || deferred,
+        initially_deferred: deferred,
+        match_kind,
+        not_valid,
+        span: ctx.span,
+    });
+    ctx.cat.stats.parsed_recognizer += 1;
+    true
+}
+
+/// pg_dump's `CREATE [UNIQUE] INDEX name ON [ONLY] table USING method (elements) [WHERE pred]`,
+/// read without an AST. Columns keep their names; expressions keep their text as written.
+/// Returns false, adding nothing, for other forms (INCLUDE, WITH, TABLESPACE, ...).
+pub fn create_index(ctx: &mut Ctx<'_>, sql: &str) -> bool {
+    let t = tokenize(sql, ALL, ctx.backslash);
+    let mut i = 1;
+    let unique = t.is(i, "UNIQUE");
+    if unique {
+        i += 1;
+    }
+    if !t.is(i, "INDEX") || t.is(i + 1, "CONCURRENTLY") || t.are(i + 1, &["IF", "NOT"]) {
+        return false;
+    }
+    let Some(iname) = t.ident(i + 1) else {
+        return false;
+    };
+    if !t.is(i + 2, "ON") {
+        return false;
+    }
+    i += 3;
+    let only = t.is(i, "ONLY");
+    if only {
+        i += 1;
+    }
+    let Some((parts, next)) = t.name(i) else {
+        return false;
+    };
+    i = next;
+    let mut method = "btree".to_string();
+    if t.is(i, "USING") {
+        let Some(m) = t.ident(i + 1) else {
+            return false;
+        };
+        method = m;
+        i += 2;
+    }
+    if !t.punct(i, b'(') {
+        return false;
+    }
+    let Some(close) = t.close_paren(i) else {
+        return false;
+    };
+    let mut columns = Vec::new();
+    for (a, b) in t.comma_groups(i, close) {
+        // A bare column, optionally with an operator class, ordering or NULLS position.
+        let plain = matches!(t.kind(a), Some(Tok::Word) | Some(Tok::Quoted))
+            && !t.punct(a + 1, b'(')
+            && (a + 1..=b).all(|k| {
+                matches!(t.kind(k), Some(Tok::Word) | Some(Tok::Quoted)) || t.punct(k, b'.')
+            });
+        if plain {
+            columns.push(t.ident(a).unwrap_or_default());
+        } else {
+            columns.push(t.slice(a, b).to_string());
+        }
+    }
+    i = close + 1;
+    let predicate = if t.is(i, "WHERE") && i + 1 < t.len() {
+        let p = t.slice(i + 1, t.len() - 1).to_string();
+        i = t.len();
+        Some(p)
+    } else {
+        None
+    };
+    if i != t.len() {
+        return false;
+    }
+    let table = ctx.resolve_rel(&parts);
+    ctx.cat.indexes.push(crate::catalog::Index {
+        name: QName::new(table.schema.clone(), iname),
+        table,
+        unique,
+        method,
+        columns,
+        predicate,
+        only,
+        attached_to: None,
+        span: ctx.span,
+    });
+    ctx.cat.stats.parsed_recognizer += 1;
+    true
 }
 
 fn set_column(
