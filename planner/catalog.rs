@@ -527,8 +527,10 @@ pub struct Stmt {
     pub span: Span,
     /// What it does.
     pub kind: StmtKind,
-    /// The relation, sequence, function or type it defines or changes.
-    pub subject: Option<QName>,
+    /// The relation, sequence, function or type it defines or changes: an index into
+    /// [`Catalog::names`] (see [`Catalog::subject`]); names are interned because a dump has
+    /// several statements per object.
+    pub subject: Option<u32>,
     /// The foreign key it adds (index into [`Catalog::foreign_keys`]).
     pub fk: Option<usize>,
 }
@@ -591,6 +593,10 @@ pub struct Catalog {
     #[serde(skip)]
     #[schemars(skip)]
     pub statements: Vec<Stmt>,
+    /// Interned statement subjects ([`Stmt::subject`] indexes into it).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub names: Vec<QName>,
     #[serde(skip)]
     #[schemars(skip)]
     table_index: BTreeMap<QName, usize>,
@@ -617,6 +623,11 @@ impl Catalog {
                 self.tables.push(t);
             }
         }
+    }
+
+    /// The object a statement defines or changes.
+    pub fn subject(&self, st: &Stmt) -> Option<&QName> {
+        st.subject.and_then(|i| self.names.get(i as usize))
     }
 
     /// Counts of objects per kind, in a fixed order (for `inspect`).

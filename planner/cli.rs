@@ -98,4 +98,60 @@ pub enum Command {
         #[command(flatten)]
         input: Input,
     },
+    /// SQL that makes the monolith enforce the boundaries: a NOLOGIN role per silo, granted only
+    /// its own and the shared tables (run the tests with `SET ROLE silo_<name>`).
+    Simulate {
+        #[command(flatten)]
+        input: Input,
+        /// Write the SQL to FILE instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Role name prefix: silo `region` gets role `<prefix>region`.
+        #[arg(long, value_name = "PREFIX", default_value = "silo_")]
+        prefix: String,
+        /// Print the script that drops the roles and their grants instead.
+        #[arg(long)]
+        reset: bool,
+    },
+    /// Queries and transactions of a query log that cross silos: a pg_stat_statements CSV
+    /// export, a server log written with log_statement = 'all', or plain SQL.
+    /// Exit 0 clean, 1 findings, 2 bad input.
+    Queries {
+        /// `[CONFIG] LOG...`: the config (`silo-plan.toml` or its directory; default: the
+        /// current directory) when the first path is one, then the log files (format detected
+        /// per file).
+        #[arg(value_name = "PATH", required = true, num_args = 1..)]
+        paths: Vec<PathBuf>,
+        /// `silo-plan.toml`, or a directory holding one (then every PATH is a log).
+        #[arg(long = "config", value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Schema dump(s) to read instead of the config's `schema` (repeatable).
+        #[arg(long = "schema", value_name = "FILE")]
+        schema: Vec<PathBuf>,
+        /// Treat unparsed dump statements as errors.
+        #[arg(long)]
+        strict: bool,
+        /// The server's log_line_prefix (`%m [%p] %x `), when a server log's is not detected.
+        #[arg(long, value_name = "FORMAT")]
+        log_line_prefix: Option<String>,
+        /// Input format, instead of detecting it.
+        #[arg(long = "input-format", value_enum, default_value_t = LogInput::Auto)]
+        input_format: LogInput,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
+        format: FindingsFormat,
+    },
+}
+
+/// Input format of `queries`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogInput {
+    /// Detect per file.
+    Auto,
+    /// pg_stat_statements CSV export (header row naming `query`, `calls`).
+    Csv,
+    /// Postgres server log (stderr format).
+    Log,
+    /// Plain SQL: `;`-separated or one statement per line.
+    Sql,
 }

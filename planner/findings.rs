@@ -39,6 +39,18 @@ pub enum Code {
     /// SP010: a dump statement that was not read (a warning; an error under `--strict`).
     #[serde(rename = "SP010")]
     Unparsed,
+    /// SP011: a logged query that touches tables of more than one silo (`queries`).
+    #[serde(rename = "SP011")]
+    CrossSiloQuery,
+    /// SP012: a logged transaction that writes to more than one silo (`queries`).
+    #[serde(rename = "SP012")]
+    CrossSiloTransaction,
+    /// SP013: a logged statement that could not be parsed (`queries`; a warning).
+    #[serde(rename = "SP013")]
+    UnparsedQuery,
+    /// SP014: a logged statement names a relation the dump does not define (`queries`; a note).
+    #[serde(rename = "SP014")]
+    UnknownRelation,
 }
 
 impl Code {
@@ -55,6 +67,10 @@ impl Code {
             Code::StaleAllow => "SP008",
             Code::AllowedCrossing => "SP009",
             Code::Unparsed => "SP010",
+            Code::CrossSiloQuery => "SP011",
+            Code::CrossSiloTransaction => "SP012",
+            Code::UnparsedQuery => "SP013",
+            Code::UnknownRelation => "SP014",
         }
     }
 
@@ -71,11 +87,15 @@ impl Code {
             Code::StaleAllow => "stale-allow",
             Code::AllowedCrossing => "allowed-crossing",
             Code::Unparsed => "unparsed-statement",
+            Code::CrossSiloQuery => "cross-silo-query",
+            Code::CrossSiloTransaction => "cross-silo-transaction",
+            Code::UnparsedQuery => "unparsed-query",
+            Code::UnknownRelation => "unknown-relation",
         }
     }
 
     /// Every code, in order.
-    pub const ALL: [Code; 10] = [
+    pub const ALL: [Code; 14] = [
         Code::UnassignedTable,
         Code::CrossSiloForeignKey,
         Code::SharedForeignKey,
@@ -86,6 +106,10 @@ impl Code {
         Code::StaleAllow,
         Code::AllowedCrossing,
         Code::Unparsed,
+        Code::CrossSiloQuery,
+        Code::CrossSiloTransaction,
+        Code::UnparsedQuery,
+        Code::UnknownRelation,
     ];
 }
 

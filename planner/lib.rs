@@ -21,6 +21,8 @@ pub mod graph;
 pub mod ident;
 pub mod inspect;
 pub mod plan;
+pub mod queries;
 pub mod render;
 pub mod report;
+pub mod simulate;
 pub mod source;

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, FindingsFormat, Format, Input};
+use cli::{Cli, Command, FindingsFormat, Format, Input, LogInput};
 use silo_plan::assign::{self, Assignment, RuleMatches};
 use silo_plan::catalog::{Catalog, QName};
 use silo_plan::config::{self, Config};
@@ -361,6 +361,120 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             });
             emit(&explain::text(&l.cat, &l.cfg, &l.asg, &l.rules, &g, &q))?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Simulate {
+            input,
+            out,
+            prefix,
+            reset,
+        } => {
+            let l = load(&input)?;
+            let g = graph::build(&l.cat, |i| {
+                l.sources.get(i as usize).map(|s| s.text.as_str())
+            });
+            let sim = silo_plan::simulate::build(
+                &l.cat,
+                &l.cfg,
+                &l.asg,
+                &g,
+                &silo_plan::simulate::Options { prefix },
+            )
+            .map_err(|e| Fatal(e.to_string()))?;
+            let sql = if reset {
+                silo_plan::simulate::reset_sql(&sim)
+            } else {
+                silo_plan::simulate::roles_sql(&sim)
+            }
+            .map_err(|e| Fatal(e.to_string()))?;
+            match out {
+                Some(path) => std::fs::write(&path, sql)
+                    .map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?,
+                None => emit(&sql)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Queries {
+            paths,
+            config,
+            schema,
+            strict,
+            log_line_prefix,
+            input_format,
+            format,
+        } => {
+            // `[CONFIG] LOG...`: the first path is the config when it is a directory or a
+            // `.toml` file and logs follow it.
+            let is_config = |p: &PathBuf| p.is_dir() || p.extension().is_some_and(|x| x == "toml");
+            let (config, logs) = match config {
+                Some(c) => (c, paths),
+                None if paths.len() > 1 && is_config(&paths[0]) => {
+                    (paths[0].clone(), paths[1..].to_vec())
+                }
+                None => (PathBuf::from("."), paths),
+            };
+            let input = Input {
+                config_pos: None,
+                config: Some(config),
+                schema,
+                strict,
+            };
+            let l = load(&input)?;
+            let g = graph::build(&l.cat, |i| {
+                l.sources.get(i as usize).map(|s| s.text.as_str())
+            });
+            let log_files: Vec<SourceFile> = logs
+                .iter()
+                .map(|p| SourceFile::load(p).map_err(|e| Fatal(e.to_string())))
+                .collect::<Result<_, _>>()?;
+            let res = silo_plan::queries::Resolver::new(&l.cat, &l.cfg, &l.asg, &g, &l.sources);
+            let opts = silo_plan::queries::Options {
+                format: match input_format {
+                    LogInput::Auto => silo_plan::queries::LogFormat::Auto,
+                    LogInput::Csv => silo_plan::queries::LogFormat::Csv,
+                    LogInput::Log => silo_plan::queries::LogFormat::ServerLog,
+                    LogInput::Sql => silo_plan::queries::LogFormat::Sql,
+                },
+                log_line_prefix,
+            };
+            let outcome = silo_plan::queries::analyze(&res, &log_files, &opts)
+                .map_err(|e| Fatal(e.to_string()))?;
+            let sources = Sources::new(&log_files);
+            let (fmt, color) = match format {
+                FindingsFormat::Text => (ReportFormat::Text, std::io::stdout().is_terminal()),
+                FindingsFormat::Json => (ReportFormat::Json, false),
+                FindingsFormat::Sarif => (ReportFormat::Sarif, false),
+                FindingsFormat::Github => (ReportFormat::Github, false),
+            };
+            emit(&report::render(&outcome.findings, &sources, fmt, color))?;
+            let st = &outcome.stats;
+            for f in &st.files {
+                let mut line = format!(
+                    "{}: {}, {} statements",
+                    f.path,
+                    f.format.as_str(),
+                    f.statements
+                );
+                if let Some(p) = &f.prefix {
+                    line.push_str(&format!(", log_line_prefix {p:?}"));
+                }
+                if let Some(t) = f.transactions {
+                    line.push_str(&format!(", transactions {t}"));
+                }
+                eprintln!("{line}");
+            }
+            eprintln!(
+                "{} statements, {} distinct, {} crossing silos, {} unparsed; {} transactions, {} writing to several silos",
+                st.statements, st.distinct, st.crossing, st.unparsed, st.transactions, st.crossing_transactions
+            );
+            let failed = outcome
+                .findings
+                .iter()
+                .any(|f| f.severity == Severity::Error);
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }

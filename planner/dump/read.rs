@@ -35,6 +35,8 @@ pub struct Ctx<'s> {
     seqs: HashMap<QName, usize>,
     /// Index of each view in `cat.views`.
     views: HashMap<QName, usize>,
+    /// Index of each interned statement subject in `cat.names`.
+    names: HashMap<QName, u32>,
     /// Text of the current file.
     pub text: &'s str,
     /// Offset of the current statement's body in the file.
@@ -90,6 +92,17 @@ impl Ctx<'_> {
             reason: format!("{what} on {table}, a table this dump does not define"),
             span: self.span,
         });
+    }
+
+    /// The interned index of a statement subject.
+    fn intern(&mut self, q: QName) -> u32 {
+        if let Some(&i) = self.names.get(&q) {
+            return i;
+        }
+        let i = self.cat.names.len() as u32;
+        self.cat.names.push(q.clone());
+        self.names.insert(q, i);
+        i
     }
 
     /// Sets a table's primary key (its columns become NOT NULL, as Postgres makes them).
@@ -183,6 +196,7 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
         relations: BTreeSet::new(),
         seqs: HashMap::new(),
         views: HashMap::new(),
+        names: HashMap::new(),
         text: "",
         base: 0,
         backslash: false,
@@ -213,7 +227,8 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
                     } else {
                         statement(&mut ctx, sql);
                     }
-                    let st = classify(&ctx, sql, &before);
+                    let (mut st, subject) = classify(&ctx, sql, &before);
+                    st.subject = subject.map(|q| ctx.intern(q));
                     ctx.cat.statements.push(st);
                 }
                 PieceKind::Meta => ctx.cat.stats.psql_lines += 1,
@@ -255,7 +270,7 @@ impl Counts {
 }
 
 /// Classifies a statement that was just read: its kind, the object it belongs to, the FK it added.
-fn classify(ctx: &Ctx<'_>, sql: &str, before: &Counts) -> crate::catalog::Stmt {
+fn classify(ctx: &Ctx<'_>, sql: &str, before: &Counts) -> (crate::catalog::Stmt, Option<QName>) {
     use crate::catalog::{Stmt, StmtKind as K};
     let c = &ctx.cat;
     let t = tokenize(sql, 16, ctx.backslash);
@@ -377,12 +392,15 @@ fn classify(ctx: &Ctx<'_>, sql: &str, before: &Counts) -> crate::catalog::Stmt {
             _ => {}
         }
     }
-    Stmt {
-        span: ctx.span,
-        kind,
+    (
+        Stmt {
+            span: ctx.span,
+            kind,
+            subject: None,
+            fk,
+        },
         subject,
-        fk,
-    }
+    )
 }
 
 /// The table whose primary key or unique constraint owns the index `q` (constraint indexes

@@ -516,7 +516,7 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
                 if !refs[i].is_empty() && matches!(decide(&mut s, i, st), Decision::Keep(..)) {
                     // A function does not need itself.
                     let own = match st.kind {
-                        StmtKind::Function => st.subject.as_ref().map(|q| q.name.as_str()),
+                        StmtKind::Function => cat.subject(st).map(|q| q.name.as_str()),
                         _ => None,
                     };
                     named.extend(refs[i].iter().copied().filter(|n| Some(*n) != own));
@@ -650,7 +650,7 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
             None => subject_rel(s, st, text),
         },
         StmtKind::Sequence => {
-            let Some(q) = &st.subject else {
+            let Some(q) = s.sh.input.cat.subject(st) else {
                 return keep(text);
             };
             if !s.rel_here(q) {
@@ -674,7 +674,7 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
             }
         }
         StmtKind::View => {
-            let Some(q) = &st.subject else {
+            let Some(q) = s.sh.input.cat.subject(st) else {
                 return keep(text);
             };
             match sh.rels.get(q).copied() {
@@ -686,7 +686,7 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
             }
         }
         StmtKind::Policy => {
-            if let Some(q) = &st.subject {
+            if let Some(q) = s.sh.input.cat.subject(st) {
                 if !s.rel_here(q) {
                     return Decision::Out(Out::Elsewhere);
                 }
@@ -695,7 +695,7 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
         }
         StmtKind::Other => reads_elsewhere(s, text, "statement"),
         StmtKind::Comment | StmtKind::Grant | StmtKind::Owner => {
-            let Some(q) = &st.subject else {
+            let Some(q) = s.sh.input.cat.subject(st) else {
                 return keep(text);
             };
             let kind = sh
@@ -722,14 +722,14 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
 
 /// Kept when its subject relation is here (or it has none).
 fn subject_rel(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
-    match &st.subject {
+    match s.sh.input.cat.subject(st) {
         Some(q) if !s.rel_here(q) => Decision::Out(Out::Elsewhere),
         _ => keep(text),
     }
 }
 
 fn function(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
-    let Some(q) = &st.subject else {
+    let Some(q) = s.sh.input.cat.subject(st) else {
         return keep(text);
     };
     let outside = s.fn_outside(q);
@@ -767,7 +767,7 @@ fn function(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
 }
 
 fn table(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
-    let Some(q) = &st.subject else {
+    let Some(q) = s.sh.input.cat.subject(st) else {
         return keep(text);
     };
     if !s.rel_here(q) {

@@ -393,6 +393,25 @@ pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
             contents: with_newline(schema::try_schema_sql(s, input)?),
         });
     }
+    // The simulation roles of the default prefix (`silo-plan simulate --prefix` for another).
+    let sim = crate::simulate::build(
+        input.cat,
+        input.cfg,
+        input.asg,
+        input.graph,
+        &crate::simulate::Options {
+            prefix: "silo_".into(),
+        },
+    )
+    .map_err(|e| RenderError(e.to_string()))?;
+    files.push(OutFile {
+        path: "simulate/roles.sql".into(),
+        contents: with_newline(crate::simulate::roles_sql(&sim)?),
+    });
+    files.push(OutFile {
+        path: "simulate/reset.sql".into(),
+        contents: with_newline(crate::simulate::reset_sql(&sim)?),
+    });
     let (dot, mmd) = graphs(plan, input)?;
     files.push(OutFile {
         path: "graph.dot".into(),

@@ -11,6 +11,8 @@ mod pg;
 mod plan_files;
 mod plan_fks;
 mod plan_schema;
+mod queries;
 mod report;
 mod schemas;
+mod simulate;
 mod statements;
