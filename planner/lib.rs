@@ -10,6 +10,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod assign;
 pub mod catalog;
 pub mod check;

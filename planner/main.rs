@@ -10,14 +10,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, Command, FindingsFormat, Format, Input, LogInput};
-use silo_plan::assign::{self, Assignment, RuleMatches};
-use silo_plan::catalog::{Catalog, QName};
-use silo_plan::config::{self, Config};
+use silo_plan::analysis::Analysis;
+use silo_plan::catalog::QName;
+use silo_plan::config;
 use silo_plan::dump::{self, ReadOptions};
 use silo_plan::findings::Severity;
 use silo_plan::report::{self, ReportFormat, Sources};
 use silo_plan::source::SourceFile;
-use silo_plan::{check, explain, graph};
+use silo_plan::{check, explain};
 
 /// An error that ends the run with exit code 2 (bad input).
 struct Fatal(String);
@@ -72,12 +72,8 @@ fn load_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Fatal> {
 
 /// Everything a config-driven command needs.
 struct Loaded {
-    cfg: Config,
+    a: Analysis,
     config_text: String,
-    sources: Vec<SourceFile>,
-    cat: Catalog,
-    asg: Assignment,
-    rules: RuleMatches,
 }
 
 fn load(input: &Input) -> Result<Loaded, Fatal> {
@@ -100,15 +96,11 @@ fn load(input: &Input) -> Result<Loaded, Fatal> {
         )));
     }
     let sources = load_sources(&paths)?;
-    let cat = dump::read(
-        &sources,
-        &ReadOptions {
-            dialect: cfg.dialect,
-        },
-    );
-    if input.strict && !cat.unparsed.is_empty() {
-        let u = &cat.unparsed[0];
-        let file = cat
+    let a = Analysis::new(cfg, sources).map_err(|e| Fatal(e.to_string()))?;
+    if input.strict && !a.cat.unparsed.is_empty() {
+        let u = &a.cat.unparsed[0];
+        let file = a
+            .cat
             .files
             .get(u.span.file as usize)
             .cloned()
@@ -116,21 +108,12 @@ fn load(input: &Input) -> Result<Loaded, Fatal> {
         return Err(Fatal(format!(
             "{file}:{}: {} unparsed statements (--strict); first: {} ({})",
             u.span.line,
-            cat.unparsed.len(),
+            a.cat.unparsed.len(),
             u.head,
             u.reason
         )));
     }
-    let asg = assign::assign(&cat, &cfg).map_err(|e| Fatal(e.to_string()))?;
-    let rules = assign::match_rules(&cat, &cfg).map_err(|e| Fatal(e.to_string()))?;
-    Ok(Loaded {
-        cfg,
-        config_text,
-        sources,
-        cat,
-        asg,
-        rules,
-    })
+    Ok(Loaded { a, config_text })
 }
 
 /// Writes `files` under `out` through a sibling temporary directory renamed at the end, so a
@@ -206,38 +189,23 @@ fn write_dir(
 fn resolve_table(l: &Loaded, name: &str) -> Result<QName, Fatal> {
     let q = match name.split_once('.') {
         Some((s, t)) => QName::new(s, t),
-        None => QName::new(&l.cfg.default_schema, name),
+        None => QName::new(&l.a.cfg.default_schema, name),
     };
-    if l.cat.table(&q).is_some() {
+    if l.a.cat.table(&q).is_some() {
         return Ok(q);
     }
-    let mut near: Vec<(usize, String)> = l
-        .cat
-        .tables
-        .iter()
-        .map(|t| (edit_distance(&t.name, &q.name), t.qname().to_string()))
-        .collect();
+    let mut near: Vec<(usize, String)> =
+        l.a.cat
+            .tables
+            .iter()
+            .map(|t| (strsim::levenshtein(&t.name, &q.name), t.qname().to_string()))
+            .collect();
     near.sort();
     let names: Vec<String> = near.into_iter().take(3).map(|(_, n)| n).collect();
     Err(Fatal(format!(
         "no table {q} in the dump; nearest: {}",
         names.join(", ")
     )))
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
@@ -263,20 +231,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::Check { input, format } => {
             let l = load(&input)?;
-            let g = graph::build(&l.cat, |i| {
-                l.sources.get(i as usize).map(|s| s.text.as_str())
+            let findings = l.a.check(check::CheckOptions {
+                strict: input.strict,
             });
-            let findings = check::check(
-                &l.cat,
-                &l.cfg,
-                &l.asg,
-                &l.rules,
-                &g,
-                check::CheckOptions {
-                    strict: input.strict,
-                },
-            );
-            let sources = Sources::new(&l.sources).with_extra(&l.cfg.path, &l.config_text);
+            let sources = Sources::new(&l.a.sources).with_extra(&l.a.cfg.path, &l.config_text);
             let (fmt, color) = match format {
                 FindingsFormat::Text => (ReportFormat::Text, std::io::stdout().is_terminal()),
                 FindingsFormat::Json => (ReportFormat::Json, false),
@@ -298,27 +256,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             format,
         } => {
             let l = load(&input)?;
-            let g = graph::build(&l.cat, |i| {
-                l.sources.get(i as usize).map(|s| s.text.as_str())
+            let findings = l.a.check(check::CheckOptions {
+                strict: input.strict,
             });
-            let findings = check::check(
-                &l.cat,
-                &l.cfg,
-                &l.asg,
-                &l.rules,
-                &g,
-                check::CheckOptions {
-                    strict: input.strict,
-                },
-            );
-            let pin = silo_plan::plan::Input {
-                cat: &l.cat,
-                sources: &l.sources,
-                cfg: &l.cfg,
-                asg: &l.asg,
-                rules: &l.rules,
-                graph: &g,
-            };
+            let pin = l.a.input();
             let plan = silo_plan::plan::build(&pin, &findings);
             let files = silo_plan::render::render(&plan, &pin).map_err(|e| Fatal(e.to_string()))?;
             write_dir(&out, &files, force)?;
@@ -356,10 +297,9 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Explain { table, input } => {
             let l = load(&input)?;
             let q = resolve_table(&l, &table)?;
-            let g = graph::build(&l.cat, |i| {
-                l.sources.get(i as usize).map(|s| s.text.as_str())
-            });
-            emit(&explain::text(&l.cat, &l.cfg, &l.asg, &l.rules, &g, &q))?;
+            emit(&explain::text(
+                &l.a.cat, &l.a.cfg, &l.a.asg, &l.a.rules, &l.a.graph, &q,
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Simulate {
@@ -369,14 +309,11 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             reset,
         } => {
             let l = load(&input)?;
-            let g = graph::build(&l.cat, |i| {
-                l.sources.get(i as usize).map(|s| s.text.as_str())
-            });
             let sim = silo_plan::simulate::build(
-                &l.cat,
-                &l.cfg,
-                &l.asg,
-                &g,
+                &l.a.cat,
+                &l.a.cfg,
+                &l.a.asg,
+                &l.a.graph,
                 &silo_plan::simulate::Options { prefix },
             )
             .map_err(|e| Fatal(e.to_string()))?;
@@ -419,14 +356,17 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 strict,
             };
             let l = load(&input)?;
-            let g = graph::build(&l.cat, |i| {
-                l.sources.get(i as usize).map(|s| s.text.as_str())
-            });
             let log_files: Vec<SourceFile> = logs
                 .iter()
                 .map(|p| SourceFile::load(p).map_err(|e| Fatal(e.to_string())))
                 .collect::<Result<_, _>>()?;
-            let res = silo_plan::queries::Resolver::new(&l.cat, &l.cfg, &l.asg, &g, &l.sources);
+            let res = silo_plan::queries::Resolver::new(
+                &l.a.cat,
+                &l.a.cfg,
+                &l.a.asg,
+                &l.a.graph,
+                &l.a.sources,
+            );
             let opts = silo_plan::queries::Options {
                 format: match input_format {
                     LogInput::Auto => silo_plan::queries::LogFormat::Auto,

@@ -16,3 +16,4 @@ mod report;
 mod schemas;
 mod simulate;
 mod statements;
+mod util;

@@ -13,14 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use silo_plan::assign;
-use silo_plan::config;
-use silo_plan::dump::{self, ReadOptions};
-use silo_plan::graph;
 use silo_plan::plan::fks::{self, FkScripts, IndexPlan};
-use silo_plan::plan::Input;
 use silo_plan::render;
-use silo_plan::source::SourceFile;
 
 use crate::corpus::{self, Name};
 use crate::pg::{self, Cluster};
@@ -36,30 +30,8 @@ struct Scripts {
 }
 
 fn plan(config_path: &Path) -> Scripts {
-    let cfg =
-        config::load(config_path).unwrap_or_else(|e| panic!("{}: {e:?}", config_path.display()));
-    let sources: Vec<SourceFile> = cfg
-        .schema_paths()
-        .iter()
-        .map(|p| SourceFile::load(p).unwrap_or_else(|e| panic!("{}: {e:?}", p.display())))
-        .collect();
-    let cat = dump::read(
-        &sources,
-        &ReadOptions {
-            dialect: cfg.dialect,
-        },
-    );
-    let asg = assign::assign(&cat, &cfg).unwrap_or_else(|e| panic!("assign: {e:?}"));
-    let rules = assign::match_rules(&cat, &cfg).unwrap_or_else(|e| panic!("rules: {e:?}"));
-    let graph = graph::build(&cat, |i| sources.get(i as usize).map(|s| s.text.as_str()));
-    let input = Input {
-        cat: &cat,
-        sources: &sources,
-        cfg: &cfg,
-        asg: &asg,
-        rules: &rules,
-        graph: &graph,
-    };
+    let a = crate::util::analysis(config_path);
+    let input = a.input();
     let f = fks::build(&input);
     let again = fks::build(&input);
     let (drop, restore) = (render::fks::drop_sql(&f), render::fks::restore_sql(&f));

@@ -14,12 +14,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use silo_plan::assign::{self, Placement};
-use silo_plan::config;
+use silo_plan::assign::Placement;
 use silo_plan::dump::{self, ReadOptions};
-use silo_plan::graph;
 use silo_plan::plan::schema::{build, Item, SiloSchema};
-use silo_plan::plan::Input;
 use silo_plan::render::schema::schema_sql;
 use silo_plan::source::SourceFile;
 
@@ -40,33 +37,13 @@ struct Planned {
 }
 
 fn plan(config_path: &Path) -> Planned {
-    let cfg = config::load(config_path).unwrap_or_else(|e| panic!("config: {e:?}"));
-    let sources: Vec<SourceFile> = cfg
-        .schema_paths()
-        .iter()
-        .map(|p| SourceFile::load(p).unwrap_or_else(|e| panic!("{}: {e:?}", p.display())))
-        .collect();
-    let cat = dump::read(
-        &sources,
-        &ReadOptions {
-            dialect: cfg.dialect,
-        },
-    );
-    let asg = assign::assign(&cat, &cfg).unwrap_or_else(|e| panic!("assign: {e:?}"));
-    let rules = assign::match_rules(&cat, &cfg).unwrap_or_else(|e| panic!("rules: {e:?}"));
-    let graph = graph::build(&cat, |i| sources.get(i as usize).map(|s| s.text.as_str()));
-    let input = Input {
-        cat: &cat,
-        sources: &sources,
-        cfg: &cfg,
-        asg: &asg,
-        rules: &rules,
-        graph: &graph,
-    };
+    let a = crate::util::analysis(config_path);
+    let input = a.input();
     let schemas = build(&input);
     assert_eq!(
         schemas.iter().map(|s| s.silo.as_str()).collect::<Vec<_>>(),
-        cfg.silos
+        a.cfg
+            .silos
             .iter()
             .map(|s| s.name.as_str())
             .collect::<Vec<_>>(),
@@ -80,7 +57,8 @@ fn plan(config_path: &Path) -> Planned {
             (s, sql)
         })
         .collect();
-    let placement = asg
+    let placement = a
+        .asg
         .tables
         .iter()
         .map(|(q, d)| (q.to_string(), d.placement.clone()))
