@@ -91,6 +91,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// A silo for each unassigned table, from its foreign-key neighbourhood, with the crossings
+    /// each choice costs and a TOML snippet to paste.
+    Suggest {
+        #[command(flatten)]
+        input: Input,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// A table's silo and why, its edges, and what deleting one of its rows cascades to.
     Explain {
         /// The table (`orders` or `schema.orders`).

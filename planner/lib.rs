@@ -27,3 +27,4 @@ pub mod render;
 pub mod report;
 pub mod simulate;
 pub mod source;
+pub mod suggest;

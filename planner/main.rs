@@ -294,6 +294,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Suggest { input, format } => {
+            let l = load(&input)?;
+            let s = silo_plan::suggest::suggest(&l.a);
+            match format {
+                Format::Text => emit(&silo_plan::suggest::text(&l.a, &s))?,
+                Format::Json => {
+                    let text = serde_json::to_string_pretty(&s)
+                        .map_err(|e| Fatal(format!("cannot print suggestions: {e}")))?;
+                    emit(&format!("{text}\n"))?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain { table, input } => {
             let l = load(&input)?;
             let q = resolve_table(&l, &table)?;

@@ -16,4 +16,5 @@ mod report;
 mod schemas;
 mod simulate;
 mod statements;
+mod suggest;
 mod util;
