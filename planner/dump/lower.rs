@@ -140,6 +140,24 @@ fn constraint(ctx: &mut Ctx<'_>, table: &QName, c: &TableConstraint, not_valid: 
     }
 }
 
+/// sqlparser prints built-in type names in upper case; Postgres's own spelling is lower case.
+/// Quoted parts (`public."Mood"`) keep their case.
+fn lower_outside_quotes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut quoted = false;
+    for ch in s.chars() {
+        if ch == '"' {
+            quoted = !quoted;
+        }
+        if quoted {
+            out.push(ch);
+        } else {
+            out.extend(ch.to_lowercase());
+        }
+    }
+    out
+}
+
 fn is_serial(t: &DataType) -> Option<&'static str> {
     let s = t.to_string().to_lowercase();
     match s.as_str() {
@@ -164,7 +182,7 @@ fn column(
     owned_seqs: &mut Owned,
 ) -> Column {
     let cname = ident(&c.name);
-    let mut data_type = c.data_type.to_string().to_lowercase();
+    let mut data_type = lower_outside_quotes(&c.data_type.to_string());
     let mut col = Column {
         name: cname.clone(),
         data_type: String::new(),

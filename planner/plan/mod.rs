@@ -4,8 +4,10 @@
 //! cross-silo foreign keys. [`crate::render`] turns a `Plan` into files through the askama
 //! templates in `templates/`.
 
+pub mod cascades;
 pub mod fks;
 pub mod schema;
+pub mod stubs;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -218,6 +220,14 @@ pub struct Plan {
     #[serde(skip)]
     #[schemars(skip)]
     pub schemas: Vec<schema::SiloSchema>,
+    /// `cascades/<silo>.sql`: tombstone producers, consumers and restrict guards per silo.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub cascades: Vec<cascades::SiloCascades>,
+    /// `stubs/<lang>/`: records, lookups, cascade handlers, restrict guards and the pump.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub stubs: stubs::Stubs,
 }
 
 fn replication(action: crate::config::EdgeAction, child_silo: &str, parent_silo: &str) -> String {
@@ -348,6 +358,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         .collect();
     let fk_scripts = fks::build(input);
     let decisions = decisions(&planned, &others, origin.as_deref(), cfg);
+    let stubs = stubs::build(cat, cfg, &planned);
     Plan {
         version: 1,
         config: cfg.path.clone(),
@@ -359,6 +370,8 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         closures,
         fks: fk_scripts,
         schemas: schema::build(input),
+        cascades: cascades::build(input),
+        stubs,
         decisions,
     }
 }

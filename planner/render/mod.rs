@@ -2,8 +2,10 @@
 //! struct per output kind. Nothing here decides content; it only lays out what the plan holds.
 //! The result is an in-memory directory (paths and contents); only `main.rs` writes it.
 
+pub mod cascades;
 pub mod fks;
 pub mod schema;
+pub mod stubs;
 
 use std::collections::BTreeMap;
 
@@ -393,6 +395,18 @@ pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
             contents: with_newline(schema::try_schema_sql(s, input)?),
         });
     }
+    for c in plan.cascades.iter().filter(|c| !c.is_empty()) {
+        files.push(OutFile {
+            path: format!("cascades/{}.sql", c.silo),
+            contents: with_newline(cascades::silo_sql(c)?),
+        });
+        if !c.producers.is_empty() || !c.edges.is_empty() {
+            files.push(OutFile {
+                path: format!("cascades/{}.replication.sql", c.silo),
+                contents: with_newline(cascades::replication_sql(c)?),
+            });
+        }
+    }
     // The simulation roles of the default prefix (`silo-plan simulate --prefix` for another).
     let sim = crate::simulate::build(
         input.cat,
@@ -421,6 +435,7 @@ pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
         path: "graph.mmd".into(),
         contents: with_newline(mmd),
     });
+    files.extend(stubs::files(&plan.stubs, &plan.config)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -3,6 +3,7 @@
 //! Tests that need PostgreSQL start their own throwaway clusters (`pg.rs`) and fail with an
 //! install hint when the server binaries are missing; they never skip.
 
+mod cascades;
 mod check_saas;
 mod config_errors;
 mod corpus;
@@ -16,5 +17,6 @@ mod report;
 mod schemas;
 mod simulate;
 mod statements;
+mod stubs;
 mod suggest;
 mod util;

@@ -1,0 +1,338 @@
+//! `cascades/<silo>.sql` and `cascades/<silo>.replication.sql`: the replicated cascades, as data.
+//!
+//! Once a cross-silo foreign key is dropped, Postgres no longer deletes or nulls the child rows
+//! when a parent row goes. The plan puts that behaviour back with Sentry's tombstones and
+//! GitLab's loose foreign keys as models:
+//!
+//! * **Producers**, in the parent's silo: every table that is the parent of a broken `cascade`,
+//!   `set-null` or `set-default` edge gets a statement-level `AFTER DELETE` trigger with a
+//!   transition table that writes one row into `silo_plan.tombstones` per deleted row and per
+//!   distinct set of referenced columns (`{"id": 7}`; `{"provider": "github", "external_id":
+//!   "42"}` for a composite key; a uuid or text key as its JSON string).
+//! * **Consumers**, in the child's silo: `silo_plan.inbox` receives the tombstones (a transport
+//!   moves them), and `silo_plan.apply_<silo>(batch_size)` processes them edge by edge, in dump
+//!   order, with one watermark per (source, edge) in `silo_plan.watermarks`: `DELETE` for
+//!   cascade, `UPDATE ... SET col = NULL` / `DEFAULT` for set-null / set-default.
+//!   `silo_plan.apply(batch_size)` calls the `apply_<silo>` of every silo installed in that
+//!   database (before the physical split they all live in today's database).
+//! * **Chains**: an applied `DELETE` fires the child silo's own producer triggers when the child
+//!   is itself the parent of a broken edge, so `auth_user → org_member → org_membermapping`
+//!   (control → region → control) completes after two trips.
+//! * **restrict** edges get no tombstone: the application checks for children before deleting
+//!   the parent; [`Guard`] holds the query for the file header and the stubs.
+//!
+//! The SQL text is in `templates/cascades/`; [`crate::render::cascades`] lays it out.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::Input;
+use crate::catalog::{FkAction, QName};
+use crate::check::{self, ActionSource};
+use crate::config::EdgeAction;
+
+/// Postgres's identifier length limit in bytes (`NAMEDATALEN - 1`).
+const MAX_IDENT: usize = 63;
+
+/// The replicated cascades of one silo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SiloCascades {
+    /// Silo name.
+    pub silo: String,
+    /// Parent tables of broken edges that live in this silo: they record tombstones.
+    pub producers: Vec<Producer>,
+    /// Broken cascade / set-null / set-default edges whose child lives in this silo, in dump
+    /// order: `apply_<silo>` processes them in this order.
+    pub edges: Vec<CascadeEdge>,
+    /// Silos this one receives tombstones from, sorted.
+    pub sources: Vec<String>,
+    /// Silos that receive this one's tombstones, sorted.
+    pub consumers: Vec<String>,
+    /// Broken `restrict` edges with either end in this silo.
+    pub guards: Vec<Guard>,
+}
+
+impl SiloCascades {
+    /// Whether the silo needs a cascades file at all.
+    pub fn is_empty(&self) -> bool {
+        self.producers.is_empty() && self.edges.is_empty() && self.guards.is_empty()
+    }
+}
+
+/// A parent table that records tombstones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Producer {
+    /// The table.
+    pub table: QName,
+    /// `schema.table` as written into `tombstones.table_name` (unquoted).
+    pub table_name: String,
+    /// Name of its trigger function in schema `silo_plan` (at most 63 bytes).
+    pub function: String,
+    /// Distinct referenced column sets, one tombstone per deleted row and set, sorted.
+    pub keys: Vec<Vec<String>>,
+    /// The broken edges it feeds (constraint names), in dump order.
+    pub edges: Vec<String>,
+    /// The table is partitioned: its trigger sees deletes made through it, not directly on a
+    /// partition.
+    pub partitioned: bool,
+    /// Broken edges whose `ON UPDATE` action is not `NO ACTION`/`RESTRICT` (not replicated).
+    pub update_actions: Vec<(String, FkAction)>,
+}
+
+/// A broken edge the child's silo applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct CascadeEdge {
+    /// Watermark key (`silo_plan.watermarks.edge`): the constraint name, or
+    /// `schema.table.constraint` when two broken edges share a constraint name.
+    pub edge: String,
+    /// Constraint name.
+    pub constraint: String,
+    /// Child table (in this silo).
+    pub child: QName,
+    /// Child columns.
+    pub child_columns: Vec<String>,
+    /// Parent table.
+    pub parent: QName,
+    /// `schema.table` of the parent as tombstones name it.
+    pub parent_name: String,
+    /// Referenced columns, matching `child_columns` one to one.
+    pub parent_columns: Vec<String>,
+    /// The parent's silo (the tombstones' default `source`).
+    pub parent_silo: String,
+    /// What applying a tombstone does.
+    pub action: EdgeAction,
+    /// Where the action comes from: `declared`, `override` or `default`.
+    pub decided_by: String,
+    /// `ON UPDATE` as declared (not replicated unless `NO ACTION`/`RESTRICT`).
+    pub on_update: FkAction,
+    /// Foreign keys inside this silo, reached from the child through keys Postgres itself
+    /// cascades, that the dump declares `NO ACTION`/`RESTRICT` while the plan's action for them
+    /// is not restrict: Postgres refuses the applied `DELETE` while such rows exist.
+    pub blocked_by: Vec<String>,
+    /// The `[[allow]]` reason, when the crossing is accepted for now.
+    pub allowed: Option<String>,
+}
+
+/// A broken `restrict` edge: the application's check before deleting the parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Guard {
+    /// Constraint name.
+    pub constraint: String,
+    /// Child table.
+    pub child: QName,
+    /// Child columns.
+    pub child_columns: Vec<String>,
+    /// Child's silo (where the check runs).
+    pub child_silo: String,
+    /// Parent table.
+    pub parent: QName,
+    /// Referenced columns.
+    pub parent_columns: Vec<String>,
+    /// Parent's silo (where the delete runs).
+    pub parent_silo: String,
+    /// `ON UPDATE` as declared.
+    pub on_update: FkAction,
+}
+
+/// Builds the cascades of every silo, in config order; silos with nothing to do are kept (the
+/// renderer skips them).
+pub fn build(input: &Input) -> Vec<SiloCascades> {
+    let cat = input.cat;
+    let mut silos: Vec<SiloCascades> = input
+        .cfg
+        .silos
+        .iter()
+        .map(|s| SiloCascades {
+            silo: s.name.clone(),
+            producers: Vec::new(),
+            edges: Vec::new(),
+            sources: Vec::new(),
+            consumers: Vec::new(),
+            guards: Vec::new(),
+        })
+        .collect();
+    let index = |name: &str| silos_index(input, name);
+    let crossings: Vec<check::Crossing> = check::crossings(cat, input.asg, input.rules)
+        .into_iter()
+        .filter(|c| c.child_silo != "shared" && c.parent_silo != "shared")
+        .collect();
+    // Constraint names used by more than one broken edge get qualified watermark keys.
+    let mut name_count = std::collections::BTreeMap::<&str, usize>::new();
+    for c in &crossings {
+        *name_count
+            .entry(cat.foreign_keys[c.fk].name.as_str())
+            .or_default() += 1;
+    }
+    for c in &crossings {
+        let fk = &cat.foreign_keys[c.fk];
+        let (action, source) = check::effective_action(cat, input.cfg, input.rules, c.fk);
+        let (Some(ci), Some(pi)) = (index(&c.child_silo), index(&c.parent_silo)) else {
+            continue;
+        };
+        match action {
+            EdgeAction::Ignore => {}
+            EdgeAction::Restrict => {
+                let g = Guard {
+                    constraint: fk.name.clone(),
+                    child: fk.table.clone(),
+                    child_columns: fk.columns.clone(),
+                    child_silo: c.child_silo.clone(),
+                    parent: fk.references.clone(),
+                    parent_columns: fk.referenced_columns.clone(),
+                    parent_silo: c.parent_silo.clone(),
+                    on_update: fk.on_update,
+                };
+                silos[pi].guards.push(g.clone());
+                silos[ci].guards.push(g);
+            }
+            EdgeAction::Cascade | EdgeAction::SetNull | EdgeAction::SetDefault => {
+                let edge = if name_count[fk.name.as_str()] > 1 {
+                    format!("{}.{}", fk.table, fk.name)
+                } else {
+                    fk.name.clone()
+                };
+                let blocked_by = if action == EdgeAction::Cascade {
+                    blocked_by(input, &fk.table, &c.child_silo)
+                } else {
+                    Vec::new()
+                };
+                silos[ci].edges.push(CascadeEdge {
+                    edge,
+                    constraint: fk.name.clone(),
+                    child: fk.table.clone(),
+                    child_columns: fk.columns.clone(),
+                    parent: fk.references.clone(),
+                    parent_name: fk.references.to_string(),
+                    parent_columns: fk.referenced_columns.clone(),
+                    parent_silo: c.parent_silo.clone(),
+                    action,
+                    decided_by: match source {
+                        ActionSource::Declared => "declared".into(),
+                        ActionSource::Override(_) => "override".into(),
+                        ActionSource::Default => "default".into(),
+                    },
+                    on_update: fk.on_update,
+                    blocked_by,
+                    allowed: c.allowed_by.map(|i| input.cfg.allow[i].reason.clone()),
+                });
+                push_sorted(&mut silos[ci].sources, &c.parent_silo);
+                push_sorted(&mut silos[pi].consumers, &c.child_silo);
+                let p = match silos[pi]
+                    .producers
+                    .iter()
+                    .position(|p| p.table == fk.references)
+                {
+                    Some(i) => i,
+                    None => {
+                        silos[pi].producers.push(Producer {
+                            table: fk.references.clone(),
+                            table_name: fk.references.to_string(),
+                            function: function_name("record", &fk.references),
+                            keys: Vec::new(),
+                            edges: Vec::new(),
+                            partitioned: cat
+                                .table(&fk.references)
+                                .is_some_and(|t| t.kind == crate::catalog::TableKind::Partitioned),
+                            update_actions: Vec::new(),
+                        });
+                        silos[pi].producers.len() - 1
+                    }
+                };
+                let prod = &mut silos[pi].producers[p];
+                let mut key = fk.referenced_columns.clone();
+                key.sort();
+                if !prod.keys.contains(&key) {
+                    prod.keys.push(key);
+                    prod.keys.sort();
+                }
+                prod.edges.push(fk.name.clone());
+                if !matches!(fk.on_update, FkAction::NoAction | FkAction::Restrict) {
+                    prod.update_actions.push((fk.name.clone(), fk.on_update));
+                }
+            }
+        }
+    }
+    for s in &mut silos {
+        s.producers.sort_by(|a, b| a.table.cmp(&b.table));
+    }
+    silos
+}
+
+fn silos_index(input: &Input, name: &str) -> Option<usize> {
+    input.cfg.silos.iter().position(|s| s.name == name)
+}
+
+fn push_sorted(v: &mut Vec<String>, s: &str) {
+    if let Err(i) = v.binary_search_by(|x| x.as_str().cmp(s)) {
+        v.insert(i, s.to_string());
+    }
+}
+
+/// Foreign keys in `silo` that Postgres checks, not cascades, below `table` on paths it
+/// cascades itself, where the plan's action is not restrict: `schema.table.constraint (action)`.
+fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
+    let cat = input.cat;
+    let hops = crate::explain::closure(cat, input.cfg, input.asg, input.rules, input.graph, table);
+    let mut out = Vec::new();
+    // `reach[d]`: the hop at depth d+1 on the current path is one Postgres performs itself.
+    let mut reach: Vec<bool> = Vec::new();
+    for h in &hops {
+        reach.truncate(h.depth - 1);
+        let parent_reached = reach.iter().all(|r| *r);
+        let fk = &cat.foreign_keys[h.fk];
+        let same = !h.crosses && input.asg.silo_name(&fk.table) == silo;
+        let native = same && parent_reached && fk.on_delete == FkAction::Cascade;
+        if same
+            && parent_reached
+            && matches!(fk.on_delete, FkAction::NoAction | FkAction::Restrict)
+            && !matches!(h.action, EdgeAction::Restrict | EdgeAction::Ignore)
+        {
+            let s = format!("{}.{} ({})", fk.table, fk.name, h.action.as_str());
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        reach.push(native);
+    }
+    out
+}
+
+/// `silo_plan.<prefix>_<schema>_<table>`, cut to 63 bytes with a stable hash suffix when long.
+pub fn function_name(prefix: &str, t: &QName) -> String {
+    let full = format!("{prefix}_{}_{}", t.schema, t.name);
+    if full.len() <= MAX_IDENT {
+        return full;
+    }
+    let hash = format!("_{:08x}", fnv1a(t.to_string().as_bytes()));
+    let mut cut = MAX_IDENT - hash.len();
+    while !full.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{hash}", &full[..cut])
+}
+
+/// FNV-1a, 32 bits: a stable, dependency-free hash for name suffixes.
+fn fnv1a(b: &[u8]) -> u32 {
+    b.iter().fold(0x811c_9dc5u32, |h, &x| {
+        (h ^ u32::from(x)).wrapping_mul(0x0100_0193)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_names_fit() {
+        let t = QName::new("public", "auth_user");
+        assert_eq!(function_name("record", &t), "record_public_auth_user");
+        let long = QName::new("public", "é".repeat(40));
+        let n = function_name("record", &long);
+        assert!(n.len() <= MAX_IDENT, "{n}");
+        assert_eq!(n, function_name("record", &long));
+        assert_ne!(
+            n,
+            function_name("record", &QName::new("public", "é".repeat(41)))
+        );
+    }
+}

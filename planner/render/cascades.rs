@@ -1,0 +1,962 @@
+//! Rendering `cascades/<silo>.sql` and `cascades/<silo>.replication.sql` through
+//! `templates/cascades/*.sql`.
+//!
+//! The plan ([`crate::plan::cascades`]) decides which tables produce tombstones and which edges
+//! each silo applies; this lays them out: every name through [`crate::ident`], every comment
+//! line through [`crate::ident::comment_text`] (wrapped at 100 columns), and each function body
+//! dollar-quoted with a tag that no name in the file contains.
+
+use askama::Template;
+
+use super::RenderError;
+use crate::catalog::{FkAction, QName};
+use crate::config::EdgeAction;
+use crate::ident::{comment_text, ident, literal, qualified};
+use crate::plan::cascades::{CascadeEdge, Guard, Producer, SiloCascades};
+
+/// Width comment lines are wrapped at.
+const WIDTH: usize = 100;
+
+/// The dollar-quote tag the templates use; replaced when a name contains it.
+const TAG: &str = "$silo_plan$";
+
+struct KeyView {
+    build: String,
+    not_null: String,
+}
+
+struct ProducerView {
+    comments: Vec<String>,
+    function: String,
+    table: String,
+    table_lit: String,
+    keys: Vec<KeyView>,
+}
+
+struct EdgeView {
+    comments: Vec<String>,
+    edge_lit: String,
+    source_lit: String,
+    parent_lit: String,
+    child: String,
+    statement: String,
+    lhs: String,
+    select: String,
+    build: String,
+    key_names: String,
+}
+
+struct ArrivalView {
+    table_lit: String,
+    edges: String,
+}
+
+#[derive(Template)]
+#[template(path = "cascades/silo.sql", escape = "none")]
+struct SiloSql {
+    silo: String,
+    header: Vec<String>,
+    schema_comments: Vec<String>,
+    tombstones_comments: Vec<String>,
+    producers: Vec<ProducerView>,
+    inbox_comments: Vec<String>,
+    edges: Vec<EdgeView>,
+    arrived_comments: Vec<String>,
+    arrived: String,
+    arrived_trigger: String,
+    arrivals: Vec<ArrivalView>,
+    apply_comments: Vec<String>,
+    apply: String,
+    dispatch_comments: Vec<String>,
+    guards: Vec<Vec<String>>,
+}
+
+struct PublishView {
+    comments: Vec<String>,
+    table: String,
+    table_lit: String,
+    function: String,
+    trigger: String,
+    publication_comments: Vec<String>,
+    publication_lit: String,
+}
+
+struct SubscribeView {
+    comments: Vec<String>,
+    source: String,
+    var: String,
+    table: String,
+    function: String,
+    subscription_comments: Vec<String>,
+    subscription_lit: String,
+    publication_lit: String,
+}
+
+#[derive(Template)]
+#[template(path = "cascades/replication.sql", escape = "none")]
+struct ReplicationSql {
+    silo: String,
+    silo_lit: String,
+    header: Vec<String>,
+    publish: Option<PublishView>,
+    subscribe: Vec<SubscribeView>,
+}
+
+/// `--` comment lines for `text`, wrapped at [`WIDTH`]; continuation lines are indented by
+/// `indent` spaces after the `--`. An empty text is an empty comment line.
+fn comment(text: &str, indent: usize) -> Vec<String> {
+    comment_width(text, indent, WIDTH)
+}
+
+/// [`comment`] wrapped at `width` (for comments indented inside a function body).
+fn comment_width(text: &str, indent: usize, width: usize) -> Vec<String> {
+    let text = comment_text(text);
+    let lead = text.len() - text.trim_start_matches(' ').len();
+    let mut lines = Vec::new();
+    let mut line = format!("--{}", " ".repeat(lead));
+    let mut words = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if words > 0 && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+            line = format!("--{}", " ".repeat(indent));
+            words = 0;
+        }
+        line.push(' ');
+        line.push_str(word);
+        words += 1;
+    }
+    lines.push(line);
+    lines
+}
+
+/// Paragraphs as comment lines: `""` is an empty comment line, a paragraph starting with four
+/// spaces is shown as is (a command), one starting with `- ` is a list item.
+fn paragraphs(ps: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in ps {
+        if p.is_empty() {
+            out.push("--".to_string());
+        } else if p.starts_with("    ") {
+            out.push(format!("-- {}", comment_text(p)));
+        } else if p.starts_with("- ") || p.starts_with("  ") {
+            out.extend(comment(p, 4));
+        } else {
+            out.extend(comment(p, 0));
+        }
+    }
+    out
+}
+
+/// Why / locks / hazards above a statement, as in `fks/*.sql`.
+fn step_comments(why: &str, locks: &str, hazards: &[(&str, String)]) -> Vec<String> {
+    step_comments_width(why, locks, hazards, WIDTH)
+}
+
+fn step_comments_width(
+    why: &str,
+    locks: &str,
+    hazards: &[(&str, String)],
+    width: usize,
+) -> Vec<String> {
+    let mut out = comment_width(why, 0, width);
+    out.extend(comment_width(&format!("Locks: {locks}."), 4, width));
+    for (kind, msg) in hazards {
+        out.extend(comment_width(&format!("Hazard {kind}: {msg}"), 4, width));
+    }
+    out
+}
+
+/// A name safe for psql variables and replication slots: lowercase, `-` as `_`.
+fn slug(silo: &str) -> String {
+    silo.to_ascii_lowercase().replace('-', "_")
+}
+
+fn silo_fn(prefix: &str, silo: &str) -> String {
+    format!("silo_plan.{}", ident(&format!("{prefix}_{}", slug(silo))))
+}
+
+fn action_words(a: EdgeAction) -> &'static str {
+    match a {
+        EdgeAction::Cascade => "deletes the child rows",
+        EdgeAction::SetNull => "sets the child columns to NULL",
+        EdgeAction::SetDefault => "sets the child columns to their default",
+        EdgeAction::Restrict => "is a check in the application",
+        EdgeAction::Ignore => "does nothing",
+    }
+}
+
+fn fk_action_sql(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "NO ACTION",
+        FkAction::Restrict => "RESTRICT",
+        FkAction::Cascade => "CASCADE",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+fn edge_line(e: &CascadeEdge) -> String {
+    format!(
+        "{}({}) -> {}({}) [{} -> this silo], {} ({})",
+        qualified(&e.child),
+        e.child_columns
+            .iter()
+            .map(|c| ident(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        qualified(&e.parent),
+        e.parent_columns
+            .iter()
+            .map(|c| ident(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        e.parent_silo,
+        e.action.as_str(),
+        e.decided_by
+    )
+}
+
+fn cols(t: &str, cs: &[String]) -> String {
+    cs.iter()
+        .map(|c| format!("{t}.{}", ident(c)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn guard_lines(g: &Guard, silo: &str) -> Vec<String> {
+    let pairs: Vec<String> = g
+        .child_columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} = ${}", ident(c), i + 1))
+        .collect();
+    let query = format!(
+        "SELECT 1 FROM {} WHERE {} LIMIT 1",
+        qualified(&g.child),
+        pairs.join(" AND ")
+    );
+    let mut out = comment(
+        &format!(
+            "{}: {}({}) [{}] -> {}({}) [{}], restrict.",
+            ident(&g.constraint),
+            qualified(&g.child),
+            g.child_columns.join(", "),
+            g.child_silo,
+            qualified(&g.parent),
+            g.parent_columns.join(", "),
+            g.parent_silo
+        ),
+        4,
+    );
+    if g.parent_silo == silo {
+        out.extend(comment(
+            &format!(
+                "Before deleting a row of {} here, the application runs in {}'s database, with the \
+                 row's {} as parameters, and refuses the delete when it returns a row:",
+                qualified(&g.parent),
+                g.child_silo,
+                g.parent_columns.join(", ")
+            ),
+            4,
+        ));
+    } else {
+        out.extend(comment(
+            &format!(
+                "The application deleting a row of {} in {} runs this here first and refuses the \
+                 delete when it returns a row (the stubs' restrict guard):",
+                qualified(&g.parent),
+                g.parent_silo
+            ),
+            4,
+        ));
+    }
+    out.push(format!("--     {}", comment_text(&query)));
+    out.extend(comment(
+        "Hazard integrity-unchecked: the check and the delete run in two databases, so a child \
+         row inserted between them is left pointing at a missing parent; the stubs' guard \
+         narrows, not closes, that window.",
+        4,
+    ));
+    if !matches!(g.on_update, FkAction::NoAction | FkAction::Restrict) {
+        out.extend(comment(
+            &format!(
+                "Hazard integrity-unchecked: ON UPDATE {} is declared and not replicated: changing \
+                 a referenced value of {} leaves {} rows pointing at the old one; keep the key \
+                 immutable or update both databases in the application.",
+                fk_action_sql(g.on_update),
+                qualified(&g.parent),
+                qualified(&g.child)
+            ),
+            4,
+        ));
+    }
+    out
+}
+
+fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
+    let keys = p
+        .keys
+        .iter()
+        .map(|k| KeyView {
+            build: k
+                .iter()
+                .map(|c| format!("{}, o.{}", literal(c), ident(c)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            not_null: k
+                .iter()
+                .map(|c| format!("o.{} IS NOT NULL", ident(c)))
+                .collect::<Vec<_>>()
+                .join(" AND "),
+        })
+        .collect::<Vec<_>>();
+    let key_text = p
+        .keys
+        .iter()
+        .map(|k| format!("({})", k.join(", ")))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let mut hazards = vec![
+        (
+            "blocks-reads",
+            format!(
+                "DROP TRIGGER takes ACCESS EXCLUSIVE on {} (CREATE TRIGGER then SHARE ROW \
+                 EXCLUSIVE), both for the catalog change only, in one transaction so no delete \
+                 goes unrecorded in between; lock_timeout gives up after 5s rather than queue \
+                 queries behind it: run the file again.",
+                qualified(&p.table)
+            ),
+        ),
+        (
+            "long-running",
+            format!(
+                "from now on every DELETE on {} also inserts {} tombstone(s) per deleted row in \
+                 the same transaction: a bulk delete writes as many rows into \
+                 silo_plan.tombstones.",
+                qualified(&p.table),
+                p.keys.len()
+            ),
+        ),
+    ];
+    if p.partitioned {
+        hazards.push((
+            "integrity-unchecked",
+            format!(
+                "{} is partitioned: a statement-level trigger on it sees deletes made through \
+                 it, not DELETEs aimed directly at a partition nor DETACH/DROP PARTITION; \
+                 delete through the parent.",
+                qualified(&p.table)
+            ),
+        ));
+    }
+    for (c, a) in &p.update_actions {
+        hazards.push((
+            "integrity-unchecked",
+            format!(
+                "{} declares ON UPDATE {}, which is not replicated: changing a referenced value \
+                 of {} leaves the child rows in {} pointing at the old value; keep the key \
+                 immutable, or update both databases in the application.",
+                ident(c),
+                fk_action_sql(*a),
+                qualified(&p.table),
+                silo.consumers.join(", ")
+            ),
+        ));
+    }
+    let mut comments = comment(&format!("Tombstones for {}", qualified(&p.table)), 4);
+    comments.extend(step_comments(
+        &format!(
+            "After a DELETE on {}, records one tombstone per deleted row and key {} for the \
+             broken edge(s) {}: a statement-level trigger reading the transition table, so a \
+             delete of many rows costs one INSERT ... SELECT. Rows whose key has a NULL are \
+             skipped: no child can reference them. The trigger also fires for rows Postgres \
+             deletes by an in-silo ON DELETE CASCADE, which is how chains continue.",
+            qualified(&p.table),
+            key_text,
+            p.edges
+                .iter()
+                .map(|e| ident(e))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        &format!(
+            "{} ACCESS EXCLUSIVE, then SHARE ROW EXCLUSIVE (trigger replaced)",
+            qualified(&p.table)
+        ),
+        &hazards,
+    ));
+    ProducerView {
+        comments,
+        function: format!("silo_plan.{}", ident(&p.function)),
+        table: qualified(&p.table),
+        table_lit: literal(&p.table_name),
+        keys,
+    }
+}
+
+fn edge_view(i: usize, n: usize, e: &CascadeEdge) -> EdgeView {
+    let child_cols: Vec<String> = e.child_columns.clone();
+    let lhs = if child_cols.len() == 1 {
+        format!("c.{}", ident(&child_cols[0]))
+    } else {
+        format!("({})", cols("c", &child_cols))
+    };
+    let statement = match e.action {
+        EdgeAction::Cascade => format!("DELETE FROM {} AS c", qualified(&e.child)),
+        EdgeAction::SetNull | EdgeAction::SetDefault => {
+            let value = if e.action == EdgeAction::SetNull {
+                "NULL"
+            } else {
+                "DEFAULT"
+            };
+            format!(
+                "UPDATE {} AS c SET {}",
+                qualified(&e.child),
+                child_cols
+                    .iter()
+                    .map(|c| format!("{} = {value}", ident(c)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        EdgeAction::Restrict | EdgeAction::Ignore => unreachable!("only applied actions"),
+    };
+    let build = child_cols
+        .iter()
+        .zip(&e.parent_columns)
+        .map(|(c, p)| format!("{}, b.key -> {}", literal(c), literal(p)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut comments = vec![format!(
+        "-- {}/{n} {}",
+        i + 1,
+        comment_text(&ident(&e.edge))
+    )];
+    comments.extend(comment_width(&edge_line(e), 4, WIDTH - 4));
+    let mut hazards: Vec<(&str, String)> = Vec::new();
+    if e.action == EdgeAction::Cascade {
+        hazards.push((
+            "data-loss",
+            format!(
+                "deletes the rows of {} whose {} match a tombstone's key, as ON DELETE CASCADE \
+                 did; their own in-silo cascades and tombstone triggers fire.",
+                qualified(&e.child),
+                e.child_columns.join(", ")
+            ),
+        ));
+    } else {
+        hazards.push((
+            "data-loss",
+            format!(
+                "overwrites {} of the matching rows of {}; a key reused by a new parent row \
+                 before its tombstone is applied (or re-applied) loses its children's link too.",
+                e.child_columns.join(", "),
+                qualified(&e.child)
+            ),
+        ));
+    }
+    if !e.blocked_by.is_empty() {
+        hazards.push((
+            "integrity-unchecked",
+            format!(
+                "Postgres refuses this DELETE while rows exist for {}: the dump declares them NO \
+                 ACTION (the application emulated ON DELETE), which no trigger here does. Declare \
+                 them ON DELETE CASCADE / SET NULL in this silo, or have the application clear \
+                 them first; until then apply() fails on such a batch (the whole call rolls back) and fails again when retried.",
+                e.blocked_by.join(", ")
+            ),
+        ));
+    }
+    if !matches!(e.on_update, FkAction::NoAction | FkAction::Restrict) {
+        hazards.push((
+            "integrity-unchecked",
+            format!(
+                "ON UPDATE {} is declared and not replicated: a changed key in {} leaves these \
+                 rows pointing at the old value.",
+                fk_action_sql(e.on_update),
+                qualified(&e.parent)
+            ),
+        ));
+    }
+    if let Some(r) = &e.allowed {
+        hazards.push((
+            "integrity-unchecked",
+            format!("allowed for now in silo-plan.toml ({r}); replicated all the same."),
+        ));
+    }
+    comments.extend(step_comments_width(
+        &format!(
+            "Takes up to batch_size tombstones of {} above this edge's watermark, per source, and \
+             {action}; then advances the watermark. Replaying a tombstone matches no row (or \
+             rows already changed), so it changes nothing.",
+            qualified(&e.parent),
+            action = action_words(e.action)
+        ),
+        &format!(
+            "the watermark row (FOR UPDATE SKIP LOCKED: a concurrent apply skips this edge); \
+             {} ROW EXCLUSIVE and row locks on the matched rows",
+            qualified(&e.child)
+        ),
+        &hazards,
+        WIDTH - 4,
+    ));
+    EdgeView {
+        comments: comments.into_iter().map(|l| format!("    {l}")).collect(),
+        edge_lit: literal(&e.edge),
+        source_lit: literal(&e.parent_silo),
+        parent_lit: literal(&e.parent_name),
+        child: qualified(&e.child),
+        statement,
+        lhs,
+        select: cols("k", &child_cols),
+        build,
+        key_names: e
+            .parent_columns
+            .iter()
+            .map(|c| literal(c))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+fn header(s: &SiloCascades) -> Vec<String> {
+    let mut ps: Vec<String> = vec![
+        format!(
+            "The replicated cascades of silo {silo}: what Postgres did through the foreign keys \
+             that fks/drop.sql breaks, done again across databases with tombstones.",
+            silo = s.silo
+        ),
+        String::new(),
+        format!(
+            "Run it against {silo}'s database with psql, before fks/drop.sql (from then on the \
+             database no longer cascades these keys), and again after any change; before the \
+             physical split every silo lives in today's database: run every cascades/*.sql \
+             there.",
+            silo = s.silo
+        ),
+        format!(
+            "    psql -v ON_ERROR_STOP=1 -f cascades/{}.sql \"${}_URL\"",
+            s.silo,
+            slug(&s.silo).to_ascii_uppercase()
+        ),
+        String::new(),
+        "Safe to re-run: tables and indexes IF NOT EXISTS, functions CREATE OR REPLACE, each \
+         trigger dropped and created in one transaction. It moves no data and deletes nothing \
+         by itself."
+            .into(),
+        String::new(),
+    ];
+    if !s.producers.is_empty() {
+        ps.push(format!(
+            "Produces: {} parent table(s) record a tombstone per deleted row in \
+             silo_plan.tombstones, read by {}:",
+            s.producers.len(),
+            s.consumers.join(", ")
+        ));
+        for p in &s.producers {
+            ps.push(format!(
+                "- {} key {} for {}",
+                qualified(&p.table),
+                p.keys
+                    .iter()
+                    .map(|k| format!("({})", k.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                p.edges.join(", ")
+            ));
+        }
+        ps.push(String::new());
+    }
+    if !s.edges.is_empty() {
+        ps.push(format!(
+            "Applies: {} broken edge(s) whose child lives here, in this order, from the \
+             tombstones of {}:",
+            s.edges.len(),
+            s.sources.join(", ")
+        ));
+        for (i, e) in s.edges.iter().enumerate() {
+            ps.push(format!("- {}. {}: {}", i + 1, e.constraint, edge_line(e)));
+        }
+        ps.push(String::new());
+        ps.push(format!(
+            "Tombstones reach silo_plan.inbox by either transport: (a) the application's pump \
+             (stubs), which reads SELECT id, table_name, key, deleted_at FROM \
+             silo_plan.tombstones WHERE id > $1 ORDER BY id LIMIT $2 in the parent's database \
+             and inserts them here with their source (ON CONFLICT DO NOTHING; ids commit out \
+             of order, so a pump re-reads an overlap below its last id, say 10,000 ids: \
+             duplicates are ignored, a late one is applied); or (b) logical \
+             replication, cascades/{}.replication.sql. Then call, until it returns 0:",
+            s.silo
+        ));
+        ps.push("    SELECT silo_plan.apply(1000);".into());
+        ps.push(
+            "Concurrent callers are safe: each (source, edge) is processed under its watermark \
+             row's lock, skipped by the others. A tombstone that arrives after its watermark \
+             passed its id (ids commit out of order) rewinds the watermark, so it is never lost; \
+             the replay in between is idempotent. A tombstone's source is the parent silo's name, \
+             or silo/instance for a silo with instances (their ids overlap)."
+                .into(),
+        );
+        ps.push(String::new());
+    }
+    let updates: Vec<&CascadeEdge> = s
+        .edges
+        .iter()
+        .filter(|e| !matches!(e.on_update, FkAction::NoAction | FkAction::Restrict))
+        .collect();
+    let producer_updates: Vec<&(String, FkAction)> =
+        s.producers.iter().flat_map(|p| &p.update_actions).collect();
+    let guard_updates: Vec<&Guard> = s
+        .guards
+        .iter()
+        .filter(|g| !matches!(g.on_update, FkAction::NoAction | FkAction::Restrict))
+        .collect();
+    ps.push(
+        "Key updates are not replicated: tombstones record deletes only. A parent of a broken \
+         edge must not change its referenced columns (ids here), or the application updates \
+         both databases."
+            .into(),
+    );
+    for e in updates {
+        ps.push(format!(
+            "- {} declares ON UPDATE {}: not replicated.",
+            e.constraint,
+            fk_action_sql(e.on_update)
+        ));
+    }
+    for (c, a) in producer_updates {
+        ps.push(format!(
+            "- {c} declares ON UPDATE {}: not replicated.",
+            fk_action_sql(*a)
+        ));
+    }
+    for g in guard_updates {
+        ps.push(format!(
+            "- {} (restrict) declares ON UPDATE {}: not replicated.",
+            g.constraint,
+            fk_action_sql(g.on_update)
+        ));
+    }
+    if !s.guards.is_empty() {
+        ps.push(String::new());
+        ps.push(format!(
+            "Restrict: {} broken edge(s) cannot be enforced across databases and get no \
+             tombstone; the application checks for children before the delete (Part 3).",
+            s.guards.len()
+        ));
+    }
+    paragraphs(&ps)
+}
+
+/// Chooses a dollar-quote tag that no name of the file contains, and puts it in place of
+/// [`TAG`].
+fn retag(text: String, names: &[String]) -> String {
+    let mut tag = TAG.to_string();
+    let mut n = 0;
+    while names
+        .iter()
+        .any(|s| s.contains(&tag[..tag.len() - 1]) || s.contains(&tag[1..]))
+    {
+        n += 1;
+        tag = format!("$silo_plan_{n}$");
+    }
+    if n == 0 {
+        text
+    } else {
+        text.replace(TAG, &tag)
+    }
+}
+
+fn names(s: &SiloCascades) -> Vec<String> {
+    let mut v = vec![s.silo.clone()];
+    for p in &s.producers {
+        v.push(p.table.to_string());
+        v.extend(p.keys.iter().flatten().cloned());
+        v.extend(p.edges.iter().cloned());
+    }
+    for e in &s.edges {
+        v.push(e.child.to_string());
+        v.push(e.parent.to_string());
+        v.push(e.edge.clone());
+        v.extend(e.child_columns.iter().cloned());
+        v.extend(e.parent_columns.iter().cloned());
+        v.extend(e.blocked_by.iter().cloned());
+        v.extend(e.allowed.iter().cloned());
+    }
+    for g in &s.guards {
+        v.push(g.child.to_string());
+        v.push(g.parent.to_string());
+        v.push(g.constraint.clone());
+        v.extend(g.child_columns.iter().cloned());
+    }
+    v
+}
+
+/// `cascades/<silo>.sql`.
+pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
+    let n = s.edges.len();
+    let mut arrivals: Vec<ArrivalView> = Vec::new();
+    let mut by_parent: Vec<(String, Vec<String>)> = Vec::new();
+    for e in &s.edges {
+        match by_parent.iter_mut().find(|(p, _)| *p == e.parent_name) {
+            Some((_, v)) => v.push(e.edge.clone()),
+            None => by_parent.push((e.parent_name.clone(), vec![e.edge.clone()])),
+        }
+    }
+    by_parent.sort();
+    for (p, mut es) in by_parent {
+        es.sort();
+        arrivals.push(ArrivalView {
+            table_lit: literal(&p),
+            edges: es.iter().map(|e| literal(e)).collect::<Vec<_>>().join(", "),
+        });
+    }
+    let t = SiloSql {
+        silo: comment_text(&s.silo),
+        header: header(s),
+        schema_comments: step_comments(
+            "Holds the tombstones, the inbox, the watermarks and the functions below; nothing \
+             of the application's.",
+            "none",
+            &[],
+        ),
+        tombstones_comments: step_comments(
+            "One row per deleted parent row and referenced column set: table_name is \
+             schema.table unquoted, key the referenced columns as JSON ({\"id\": 7}; composite, \
+             uuid and text keys as their JSON values). Ids are an identity: a pump reads \
+             id > its last id. Nothing here deletes old rows: prune them once every consumer \
+             has them (for example older than a week).",
+            "none (a new table)",
+            &[],
+        ),
+        producers: s.producers.iter().map(|p| producer_view(p, s)).collect(),
+        inbox_comments: step_comments(
+            "silo_plan.inbox holds the tombstones that arrived from other silos' databases: \
+             (source, id) is the key, so a tombstone delivered twice is stored once (insert \
+             with ON CONFLICT DO NOTHING). silo_plan.watermarks holds, per (source, edge), the \
+             last tombstone id applied for that edge. The rows seeded here are for each parent \
+             silo's own name; other sources (silo/instance) get theirs on first arrival.",
+            "none (new tables)",
+            &[],
+        ),
+        edges: s
+            .edges
+            .iter()
+            .enumerate()
+            .map(|(i, e)| edge_view(i, n, e))
+            .collect(),
+        arrived_comments: step_comments(
+            &format!(
+                "Runs for every tombstone stored in the inbox, also when logical replication \
+                 stores it (ENABLE ALWAYS): creates the watermark rows of its edges, and if a \
+                 watermark already passed the tombstone's id (ids of concurrent transactions \
+                 commit out of order), moves it back below it so the next apply takes it. The \
+                 watermark row is locked FOR UPDATE until the insert commits, so an apply \
+                 running meanwhile skips that edge instead of stepping over the new row. Only \
+                 the edges of silo {} are listed; another silo's file adds its own trigger.",
+                s.silo
+            ),
+            "silo_plan.inbox ACCESS EXCLUSIVE (trigger replaced; no application table)",
+            &[],
+        ),
+        arrived: silo_fn("arrived", &s.silo),
+        arrived_trigger: ident(&format!("silo_plan_arrived_{}", slug(&s.silo))),
+        arrivals,
+        apply_comments: step_comments(
+            &format!(
+                "Applies the tombstones in the inbox to the {n} edge(s) above, edge by edge in \
+                 dump order and up to batch_size per edge and source, and returns how many \
+                 (tombstone, edge) pairs it processed: call it until it returns 0. Matching \
+                 goes through jsonb_populate_record of the child's row type, so each key \
+                 value is read as the child column's own type. A DELETE here fires this \
+                 silo's tombstone triggers: that is how a chain crossing silos twice goes on."
+            ),
+            "per edge: its watermark row, and ROW EXCLUSIVE plus row locks on the child table",
+            &[(
+                "long-running",
+                "a batch is one statement per edge; a large batch_size holds its row locks \
+                 longer. The function runs in the caller's transaction: call it in autocommit."
+                    .to_string(),
+            )],
+        ),
+        apply: silo_fn("apply", &s.silo),
+        dispatch_comments: step_comments(
+            "silo_plan.apply(batch_size) runs the apply_<silo>() of every silo installed in \
+             this database (one before the physical split, one after) and sums what they \
+             processed: the one function the application, a cron job or the stubs call.",
+            "those of each apply_<silo>()",
+            &[],
+        ),
+        guards: s.guards.iter().map(|g| guard_lines(g, &s.silo)).collect(),
+    };
+    let text = t
+        .render()
+        .map_err(|e| RenderError(format!("cascades/{}.sql: {e}", s.silo)))?;
+    Ok(retag(text, &names(s)))
+}
+
+fn replication_header(s: &SiloCascades) -> Vec<String> {
+    let mut ps = vec![
+        format!(
+            "Transport (b) for silo {silo}: the tombstones travel by Postgres logical \
+             replication, no application code. Run it in {silo}'s database after \
+             cascades/{silo}.sql, with wal_level = logical on every publishing server:",
+            silo = s.silo
+        ),
+        format!(
+            "    psql -v ON_ERROR_STOP=1{} [-v instance=us] -f cascades/{}.replication.sql \"${}_URL\"",
+            s.sources
+                .iter()
+                .map(|src| format!(" -v conninfo_{}='host=... dbname=...'", slug(src)))
+                .collect::<String>(),
+            s.silo,
+            slug(&s.silo).to_ascii_uppercase()
+        ),
+        String::new(),
+        "A database that is both a parent and a child already has a silo_plan.tombstones of its \
+         own, and a subscriber's table must have the publisher's name: so each silo publishes a \
+         copy, silo_plan.tombstones_<silo> (insert-only, with its source), filled by a trigger \
+         on silo_plan.tombstones, and its children subscribe to that. On the child a BEFORE \
+         INSERT trigger enabled ALWAYS (replication applies rows with \
+         session_replication_role = replica) moves each row into silo_plan.inbox and keeps \
+         nothing; the initial copy of the subscription delivers the tombstones recorded so far."
+            .into(),
+        String::new(),
+        "Run it in the database of every silo, then once more in each: a subscription \
+         created before its publisher's publication existed gets its table on the re-run \
+         (ALTER SUBSCRIPTION ... REFRESH PUBLICATION)."
+            .into(),
+        String::new(),
+        "Safe to re-run: the publication and subscriptions are created only when missing. It \
+         does not apply anything: call silo_plan.apply() as with the other transport. Drop the \
+         subscriptions (DROP SUBSCRIPTION frees the slot on the publisher) before dropping a \
+         publisher."
+            .into(),
+    ];
+    if s.sources.is_empty() {
+        ps.push(String::new());
+        ps.push("This silo applies no tombstones: it only publishes.".into());
+    }
+    if s.producers.is_empty() {
+        ps.push(String::new());
+        ps.push("This silo records no tombstones: it only subscribes.".into());
+    }
+    paragraphs(&ps)
+}
+
+/// `cascades/<silo>.replication.sql`.
+pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
+    let me = slug(&s.silo);
+    let publish = (!s.producers.is_empty()).then(|| {
+        let table = QName::new("silo_plan", format!("tombstones_{me}"));
+        PublishView {
+            comments: step_comments(
+                &format!(
+                    "The published copy of silo_plan.tombstones, filled by a statement-level \
+                     trigger in the deleting transaction; its source defaults to this \
+                     database's '{}' or '{}/<instance>'. Rows may be deleted once every \
+                     subscriber has them (only inserts are published).",
+                    s.silo, s.silo
+                ),
+                "none (a new table; silo_plan.tombstones SHARE ROW EXCLUSIVE for the trigger)",
+                &[(
+                    "long-running",
+                    "every tombstone is written twice (the table and its published copy)."
+                        .to_string(),
+                )],
+            ),
+            table_lit: literal(&qualified(&table)),
+            table: qualified(&table),
+            function: silo_fn("publish", &s.silo),
+            trigger: ident(&format!("silo_plan_publish_{me}")),
+            publication_comments: step_comments(
+                &format!(
+                    "Publication silo_plan_tombstones_{me}, inserts only, created when missing \
+                     (Postgres has no CREATE PUBLICATION IF NOT EXISTS: psql's \\gexec runs the \
+                     statement the query returns)."
+                ),
+                "none that blocks reads or writes",
+                &[],
+            ),
+            publication_lit: literal(&format!("silo_plan_tombstones_{me}")),
+        }
+    });
+    let subscribe = s
+        .sources
+        .iter()
+        .map(|src| {
+            let from = slug(src);
+            let table = QName::new("silo_plan", format!("tombstones_{from}"));
+            SubscribeView {
+                comments: step_comments(
+                    &format!(
+                        "Receives {src}'s tombstones: silo_plan.tombstones_{from} has the \
+                         published table's name and columns; its trigger stores each row in \
+                         silo_plan.inbox (a duplicate is ignored) and drops it."
+                    ),
+                    "none (a new table)",
+                    &[],
+                ),
+                source: comment_text(src),
+                var: format!("conninfo_{from}"),
+                table: qualified(&table),
+                function: silo_fn(&format!("receive_{from}"), &s.silo),
+                subscription_comments: step_comments(
+                    &format!(
+                        "Subscription silo_plan_{from}_to_{me}[_<instance>] to {src}'s \
+                         publication, with a replication slot of that name on {src}'s server: \
+                         created when missing, else refreshed, so that a re-run picks up a \
+                         publication created after the subscription (a subscription made \
+                         before its publication exists receives nothing until refreshed). \
+                         Neither statement can run in a transaction block: psql's \\gexec \
+                         runs it on its own."
+                    ),
+                    "none that blocks reads or writes",
+                    &[(
+                        "long-running",
+                        format!(
+                            "the slot keeps WAL on {src}'s server until this subscription \
+                             consumes it: a subscription left disabled fills its disk."
+                        ),
+                    )],
+                ),
+                subscription_lit: literal(&format!("silo_plan_{from}_to_{me}")),
+                publication_lit: literal(&format!("silo_plan_tombstones_{from}")),
+            }
+        })
+        .collect();
+    let t = ReplicationSql {
+        silo: comment_text(&s.silo),
+        silo_lit: literal(&s.silo),
+        header: replication_header(s),
+        publish,
+        subscribe,
+    };
+    let text = t
+        .render()
+        .map_err(|e| RenderError(format!("cascades/{}.replication.sql: {e}", s.silo)))?;
+    Ok(retag(text, &names(s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_avoid_names() {
+        let t = retag(
+            "x $silo_plan$ y $silo_plan$".into(),
+            &["a$silo_plan".into()],
+        );
+        assert_eq!(t, "x $silo_plan_1$ y $silo_plan_1$");
+        let t = retag("$silo_plan$".into(), &["plain".into()]);
+        assert_eq!(t, "$silo_plan$");
+    }
+
+    #[test]
+    fn comments_never_break_out() {
+        for l in comment("a\nDROP TABLE x; b", 2) {
+            assert!(l.starts_with("--") && !l.contains('\n'));
+        }
+    }
+}

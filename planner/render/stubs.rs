@@ -1,0 +1,996 @@
+//! Rendering `stubs/<lang>/` from [`Stubs`]: Python (typing + psycopg 3), TypeScript (`pg`),
+//! Go (`database/sql` only), Rust (the `postgres` crate) and Ruby (`pg`).
+//!
+//! Every language gets the same parts: a record per parent table, a lookup interface per silo
+//! that owns parents (the calls that used to be joins), a cascade handler per parent table whose
+//! `ON DELETE` is replicated, the restrict guards, and the tombstone pump. This module decides
+//! only how names and types are spelled in each language; the templates in `templates/stubs/`
+//! lay them out.
+//!
+//! Names from the dump become identifiers through [`words`]: ASCII letters and digits split into
+//! words (case changes and every other character separate words; a non-ASCII character becomes
+//! a word of its own, `u` and its code point in hex), then each language's case, a trailing `_`
+//! on a keyword or a name the file already uses, and `_2`, `_3` on a collision, in a fixed order.
+//! SQL keeps the real names, quoted by [`crate::ident`], inside string literals escaped for the
+//! language.
+
+use std::collections::BTreeSet;
+
+use askama::Template;
+
+use super::{OutFile, RenderError};
+use crate::config::EdgeAction;
+use crate::plan::stubs::{FieldType, Kind, StubParent, Stubs};
+
+/// The languages stubs are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Python 3.9+, typing and psycopg 3.
+    Python,
+    /// TypeScript with `pg`.
+    TypeScript,
+    /// Go, `database/sql`.
+    Go,
+    /// Rust, the `postgres` crate (sync).
+    Rust,
+    /// Ruby, `pg`.
+    Ruby,
+}
+
+const PYTHON_RESERVED: &str = "\
+    False None True and as assert async await break class continue def del elif else except \
+    finally for from global if import in is lambda nonlocal not or pass raise return try while \
+    with yield match case type _ self cls psycopg dataclasses datetime Any Dict List Mapping \
+    MutableMapping Optional Protocol Sequence Tuple Union int str float bool bytes object \
+    JsonValue PumpResult parent child children marks source since batch_size keys conn \
+    annotations
+";
+
+const TS_RESERVED: &str = "\
+    break case catch class const continue debugger default delete do else enum export extends \
+    false finally for function if import in instanceof new null return super switch this throw \
+    true try typeof var void while with as implements interface let package private protected \
+    public static yield any boolean constructor declare get module require number set string \
+    symbol type from of async await bigint unknown never object undefined arguments eval Promise \
+    Array ReadonlyArray Date Buffer Record Map Set Object String Number Boolean BigInt JSON \
+    Error Json ClientBase PumpResult parent child children marks source since batchSize keys \
+    conn
+";
+
+const GO_RESERVED: &str = "\
+    break case chan const continue default defer else fallthrough for func go goto if import \
+    interface map package range return select struct switch type var bool byte complex64 \
+    complex128 error float32 float64 int int8 int16 int32 int64 rune string uint uint8 uint16 \
+    uint32 uint64 uintptr true false iota nil append cap close complex copy delete imag len make \
+    new panic print println real recover any comparable context sql json time fmt ctx db tx err \
+    PumpResult Pump parent child children marks source since batchSize keys conn
+";
+
+const RUST_RESERVED: &str = "\
+    as break const continue crate else enum extern false fn for if impl in let loop match mod \
+    move mut pub ref return self Self static struct super trait true type unsafe use where while \
+    async await dyn abstract become box do final macro override priv typeof unsized virtual \
+    yield try gen union String Vec Option Result Box Ok Err Some None Client Error PumpResult \
+    postgres std core parent child children marks source since batch_size keys conn
+";
+
+const RUBY_RESERVED: &str = "\
+    BEGIN END alias and begin break case class def defined do else elsif end ensure false for if \
+    in module next nil not or redo rescue retry return self super then true undef unless until \
+    when while yield __FILE__ __LINE__ __ENCODING__ hash object_id send method methods to_a to_h \
+    to_s members values size length each select filter dig freeze inspect eql equal dup clone \
+    display tap then Struct Integer String Float Hash Array Object Kernel Time Data Comparable \
+    PG JSON NotImplementedError PumpResult parent child children marks source since batch_size \
+    keys conn p puts raise require
+";
+
+impl Lang {
+    /// Every language, in output order.
+    pub const ALL: [Lang; 5] = [
+        Lang::Python,
+        Lang::TypeScript,
+        Lang::Go,
+        Lang::Rust,
+        Lang::Ruby,
+    ];
+
+    /// The directory under `stubs/`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::Python => "python",
+            Lang::TypeScript => "typescript",
+            Lang::Go => "go",
+            Lang::Rust => "rust",
+            Lang::Ruby => "ruby",
+        }
+    }
+
+    /// Keywords, and names the file itself uses, separated by whitespace.
+    fn reserved(self) -> &'static str {
+        match self {
+            Lang::Python => PYTHON_RESERVED,
+            Lang::TypeScript => TS_RESERVED,
+            Lang::Go => GO_RESERVED,
+            Lang::Rust => RUST_RESERVED,
+            Lang::Ruby => RUBY_RESERVED,
+        }
+    }
+
+    /// A string literal holding `s`.
+    pub fn lit(self, s: &str) -> String {
+        match self {
+            // JSON string syntax is valid Python, JavaScript and Go string syntax (`\uXXXX`
+            // escapes for control characters; every other character as itself).
+            Lang::Python | Lang::TypeScript | Lang::Go => json_str(s),
+            // Ruby's double quotes interpolate `#{`: escape every `#`.
+            Lang::Ruby => json_str(s).replace('#', "\\#"),
+            Lang::Rust => format!("{s:?}"),
+        }
+    }
+
+    /// A value or function name (`snake_case`, or `camelCase` in TypeScript and Go).
+    fn value_case(self, w: &[String]) -> String {
+        match self {
+            Lang::Python | Lang::Rust | Lang::Ruby => snake(w),
+            Lang::TypeScript | Lang::Go => camel(w),
+        }
+    }
+
+    /// A public function or method name (Go exports with an upper-case first letter).
+    fn func_case(self, w: &[String]) -> String {
+        match self {
+            Lang::Go => pascal(w),
+            _ => self.value_case(w),
+        }
+    }
+
+    /// A record field name.
+    fn field_case(self, w: &[String]) -> String {
+        match self {
+            Lang::Go => pascal(w),
+            _ => self.value_case(w),
+        }
+    }
+
+    /// The language type of a column (or element type for `dims > 0`).
+    fn ty(self, t: &FieldType, nullable: bool) -> String {
+        let base = match (self, t.kind) {
+            (Lang::Python, Kind::Int16 | Kind::Int32 | Kind::Int64) => "int",
+            (Lang::Python, Kind::Float32 | Kind::Float64) => "float",
+            (Lang::Python, Kind::Bool) => "bool",
+            (Lang::Python, Kind::Timestamp | Kind::TimestampTz) => "datetime.datetime",
+            (Lang::Python, Kind::Date) => "datetime.date",
+            (Lang::Python, Kind::Time) => "datetime.time",
+            (Lang::Python, Kind::Interval) => "datetime.timedelta",
+            (Lang::Python, Kind::Bytes) => "bytes",
+            (Lang::Python, Kind::Json) => "JsonValue",
+            (Lang::Python, _) => "str",
+            // `pg` returns bigint as a string (a JavaScript number cannot hold every value).
+            (Lang::TypeScript, Kind::Int16 | Kind::Int32 | Kind::Float32 | Kind::Float64) => {
+                "number"
+            }
+            (Lang::TypeScript, Kind::Bool) => "boolean",
+            (Lang::TypeScript, Kind::Bytes) => "Buffer",
+            (Lang::TypeScript, Kind::Json) => "Json",
+            (Lang::TypeScript, _) => "string",
+            (Lang::Go, Kind::Int16) => "int16",
+            (Lang::Go, Kind::Int32) => "int32",
+            (Lang::Go, Kind::Int64) => "int64",
+            (Lang::Go, Kind::Float32) => "float32",
+            (Lang::Go, Kind::Float64) => "float64",
+            (Lang::Go, Kind::Bool) => "bool",
+            (Lang::Go, Kind::Timestamp | Kind::TimestampTz | Kind::Date) => "time.Time",
+            (Lang::Go, Kind::Bytes) => "[]byte",
+            (Lang::Go, Kind::Json) => "json.RawMessage",
+            (Lang::Go, _) => "string",
+            (Lang::Rust, Kind::Int16) => "i16",
+            (Lang::Rust, Kind::Int32) => "i32",
+            (Lang::Rust, Kind::Int64) => "i64",
+            (Lang::Rust, Kind::Float32) => "f32",
+            (Lang::Rust, Kind::Float64) => "f64",
+            (Lang::Rust, Kind::Bool) => "bool",
+            (Lang::Rust, Kind::TimestampTz) => "std::time::SystemTime",
+            (Lang::Rust, Kind::Bytes) => "Vec<u8>",
+            (Lang::Rust, _) => "String",
+            (Lang::Ruby, Kind::Int16 | Kind::Int32 | Kind::Int64) => "Integer",
+            (Lang::Ruby, Kind::Float32 | Kind::Float64) => "Float",
+            (Lang::Ruby, Kind::Bool) => "Boolean",
+            (Lang::Ruby, Kind::Timestamp | Kind::TimestampTz) => "Time",
+            (Lang::Ruby, Kind::Json) => "Object",
+            (Lang::Ruby, _) => "String",
+        };
+        let mut s = base.to_string();
+        for _ in 0..t.dims {
+            s = match self {
+                Lang::Python => format!("List[{s}]"),
+                Lang::TypeScript if s.contains(' ') => format!("({s})[]"),
+                Lang::TypeScript => format!("{s}[]"),
+                Lang::Go => format!("[]{s}"),
+                Lang::Rust => format!("Vec<{s}>"),
+                Lang::Ruby => format!("Array<{s}>"),
+            };
+        }
+        if nullable {
+            s = match self {
+                Lang::Python => format!("Optional[{s}]"),
+                Lang::TypeScript => format!("{s} | null"),
+                Lang::Go if s.starts_with("[]") || s == "json.RawMessage" => s,
+                Lang::Go => format!("*{s}"),
+                Lang::Rust => format!("Option<{s}>"),
+                Lang::Ruby => format!("{s}, nil"),
+            };
+        }
+        s
+    }
+
+    /// The type a key value is passed as: the record's type for numbers, booleans and text,
+    /// else a string (the query casts it from text).
+    fn key_ty(self, t: &FieldType) -> String {
+        if t.dims == 0 && (t.kind.is_native_param() || matches!(t.kind, Kind::Text)) {
+            // bigint keys in TypeScript are strings, as `pg` returns them.
+            self.ty(t, false)
+        } else {
+            self.ty(
+                &FieldType {
+                    kind: Kind::Text,
+                    dims: 0,
+                    cast: None,
+                    written: String::new(),
+                },
+                false,
+            )
+        }
+    }
+}
+
+fn json_str(s: &str) -> String {
+    // serde_json cannot fail on a string.
+    let mut out = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    // JSON leaves U+2028 and U+2029 as they are; escape them for older JavaScript engines.
+    out = out
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029");
+    out
+}
+
+/// Text safe inside a one-line comment in every language (and a Python docstring, a JSDoc
+/// block and a Rust doc comment): line breaks and other control characters become spaces,
+/// `*/` and `"""` are broken up, backslashes doubled.
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .replace('\\', "\\\\")
+        .replace("*/", "* /")
+        .replace("\"\"\"", "\" \" \"")
+}
+
+/// A name as words for identifiers: see the module documentation.
+pub fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut prev: Option<char> = None;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            let boundary = matches!(prev, Some(p) if (p.is_ascii_lowercase() || p.is_ascii_digit()) && c.is_ascii_uppercase());
+            if boundary && !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.push(c.to_ascii_lowercase());
+            prev = Some(c);
+        } else {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            if !c.is_ascii() {
+                out.push(format!("u{:x}", c as u32));
+            }
+            prev = None;
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    if out.is_empty() {
+        out.push("x".into());
+    }
+    if out[0].starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, "n".into());
+    }
+    out
+}
+
+fn snake(w: &[String]) -> String {
+    w.join("_")
+}
+
+fn pascal(w: &[String]) -> String {
+    w.iter()
+        .map(|s| {
+            let mut c = s.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn camel(w: &[String]) -> String {
+    let p = pascal(w);
+    let mut c = p.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
+        None => p,
+    }
+}
+
+/// Hands out unique identifiers in one scope.
+struct Namer {
+    lang: Lang,
+    taken: BTreeSet<String>,
+}
+
+impl Namer {
+    fn new(lang: Lang) -> Self {
+        Namer {
+            lang,
+            taken: BTreeSet::new(),
+        }
+    }
+
+    /// Marks names the file itself defines in this scope.
+    fn reserve(&mut self, names: &[&str]) {
+        self.taken.extend(names.iter().map(|s| s.to_string()));
+    }
+
+    /// `candidate` made unique: `_` after a keyword or a name the file defines; on a collision
+    /// a number, `_2` in snake case and `2` in camel or Pascal case, so the result keeps the
+    /// language's naming convention.
+    fn name(&mut self, candidate: String) -> String {
+        let reserved = |n: &str| self.lang.reserved().split_whitespace().any(|k| k == n);
+        let mut n = if reserved(&candidate) {
+            format!("{candidate}_")
+        } else {
+            candidate.clone()
+        };
+        let sep = if candidate.contains('_') || candidate.chars().all(|c| !c.is_ascii_uppercase()) {
+            "_"
+        } else {
+            ""
+        };
+        let mut i = 2;
+        while self.taken.contains(&n) || reserved(&n) {
+            n = format!("{candidate}{sep}{i}");
+            i += 1;
+        }
+        self.taken.insert(n.clone());
+        n
+    }
+}
+
+/// A field of a record or key struct.
+struct Field {
+    /// Identifier.
+    name: String,
+    /// Language type.
+    ty: String,
+    /// Go struct tag, or empty.
+    tag: String,
+    /// The column and its SQL type, comment-safe.
+    about: String,
+}
+
+struct Record {
+    name: String,
+    table: String,
+    silo: String,
+    fields: Vec<Field>,
+}
+
+/// One key parameter of a lookup or guard.
+struct KeyParam {
+    name: String,
+    ty: String,
+    about: String,
+}
+
+struct Lookup {
+    method: String,
+    /// Element type of the `keys` argument (a tuple, or a key struct in Go).
+    key_ty: String,
+    /// A Go key struct for a composite key, else `None`.
+    key_struct: Option<KeyStruct>,
+    record: String,
+    table: String,
+    columns: String,
+    used_by: Vec<String>,
+}
+
+struct KeyStruct {
+    name: String,
+    fields: Vec<KeyParam>,
+}
+
+struct Interface {
+    name: String,
+    silo: String,
+    lookups: Vec<Lookup>,
+}
+
+struct Handler {
+    name: String,
+    table: String,
+    silo: String,
+    silo_lit: String,
+    edges: Vec<String>,
+    child_silo_lits: Vec<String>,
+}
+
+struct Guard {
+    name: String,
+    sql_const: String,
+    sql_lit: String,
+    params: Vec<KeyParam>,
+    /// Parameter names as the query's argument list (`a, b`).
+    args: String,
+    about: String,
+    parent: String,
+    child: String,
+    child_silo: String,
+}
+
+struct PumpView {
+    lock_timeout: String,
+    lock: String,
+    read: String,
+    insert: String,
+    apply: String,
+}
+
+/// What every language's template reads.
+struct View {
+    version: &'static str,
+    config: String,
+    records: Vec<Record>,
+    interfaces: Vec<Interface>,
+    handlers: Vec<Handler>,
+    guards: Vec<Guard>,
+    pump: PumpView,
+    routes: Vec<String>,
+    multi_instance: String,
+    /// Go imports, sorted.
+    imports: Vec<&'static str>,
+}
+
+/// Rewrites `$n` placeholders outside quotes for the language's driver: psycopg wants `%s`
+/// (and every literal `%` doubled); the others take `$n` as written.
+fn driver_sql(lang: Lang, sql: &str) -> String {
+    if lang != Lang::Python {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '%') => out.push_str("%%"),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                out.push(c);
+            }
+            (Some(q), _) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            (None, '$') if chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
+                while chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                    chars.next();
+                }
+                out.push_str("%s");
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn action_text(a: EdgeAction) -> &'static str {
+    match a {
+        EdgeAction::Cascade => "deletes the child rows",
+        EdgeAction::SetNull => "sets the columns to NULL",
+        EdgeAction::SetDefault => "sets the columns to their defaults",
+        EdgeAction::Restrict => "restrict: checked by a guard before the delete",
+        EdgeAction::Ignore => "ignored: nothing happens",
+    }
+}
+
+fn view(stubs: &Stubs, lang: Lang, config: &str) -> View {
+    let mut module = Namer::new(lang);
+    // Names the file defines itself.
+    module.reserve(&[
+        "pump",
+        "apply_all",
+        "Pump",
+        "ApplyAll",
+        "applyAll",
+        "PumpResult",
+        "JsonValue",
+        "Json",
+        "SiloPlanStubs",
+        "BATCH_SIZE",
+        "DefaultBatchSize",
+        "DEFAULT_BATCH_SIZE",
+        "SQL_LOCK_TIMEOUT",
+        "SQL_LOCK",
+        "SQL_READ",
+        "SQL_INSERT",
+        "SQL_APPLY",
+        "sqlLockTimeout",
+        "sqlLock",
+        "sqlRead",
+        "sqlInsert",
+        "sqlApply",
+        "ROUTES",
+        "Routes",
+        "Route",
+        "readBatch",
+        "read_batch",
+        "inTransaction",
+        "in_transaction",
+        "Querier",
+        "PumpError",
+        "pump_to_silos",
+        "pumpToSilos",
+        "PumpToSilos",
+    ]);
+    let type_case = pascal;
+    let const_case = |w: &[String]| match lang {
+        Lang::Go => pascal(w),
+        Lang::TypeScript => camel(w),
+        _ => snake(w).to_ascii_uppercase(),
+    };
+
+    // Records first (they name the types everything else uses).
+    let mut record_names = Vec::new();
+    let mut records = Vec::new();
+    let mut uses_time = false;
+    let mut uses_json = false;
+    for p in &stubs.parents {
+        let name = module.name(type_case(&words(&p.table.name)));
+        record_names.push(name.clone());
+        let mut scope = Namer::new(lang);
+        let fields = p
+            .columns
+            .iter()
+            .map(|c| {
+                let ty = lang.ty(&c.ty, c.nullable);
+                uses_time |= ty.contains("time.Time");
+                uses_json |= ty.contains("json.RawMessage");
+                let safe_tag = c
+                    .name
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+                Field {
+                    name: scope.name(lang.field_case(&words(&c.name))),
+                    ty,
+                    tag: if lang == Lang::Go && safe_tag {
+                        format!(" `json:\"{}\"`", c.name)
+                    } else {
+                        String::new()
+                    },
+                    about: comment(&format!(
+                        "{} {}{}{}",
+                        crate::ident::ident(&c.name),
+                        c.ty.written,
+                        if c.nullable { "" } else { " NOT NULL" },
+                        if c.ty.kind == Kind::Other {
+                            " (type not known to silo-plan: carried as a string)"
+                        } else {
+                            ""
+                        }
+                    )),
+                }
+            })
+            .collect();
+        records.push(Record {
+            name: name.clone(),
+            table: comment(&crate::ident::qualified(&p.table)),
+            silo: comment(&p.silo),
+            fields,
+        });
+    }
+
+    let interfaces = stubs
+        .lookup_silos
+        .iter()
+        .map(|silo| {
+            let name = module.name(type_case(&[words(silo), vec!["lookups".into()]].concat()));
+            let mut methods = Namer::new(lang);
+            let lookups = stubs
+                .parents
+                .iter()
+                .zip(&record_names)
+                .filter(|(p, _)| &p.silo == silo)
+                .flat_map(|(p, rec)| {
+                    p.keys
+                        .iter()
+                        .map(|k| lookup(lang, p, rec, k, &mut methods, &mut module))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            Interface {
+                name,
+                silo: comment(silo),
+                lookups,
+            }
+        })
+        .collect();
+
+    let handlers = stubs
+        .parents
+        .iter()
+        .filter(|p| !p.cascade_to.is_empty())
+        .map(|p| {
+            let w = [vec!["after".into(), "delete".into()], words(&p.table.name)].concat();
+            Handler {
+                name: module.name(lang.func_case(&w)),
+                table: comment(&crate::ident::qualified(&p.table)),
+                silo: comment(&p.silo),
+                silo_lit: lang.lit(&p.silo),
+                edges: p
+                    .edges
+                    .iter()
+                    .map(|e| {
+                        comment(&format!(
+                            "{}({}) in {}, via {}: {}",
+                            crate::ident::qualified(&e.child),
+                            crate::ident::ident_list(&e.child_columns),
+                            e.child_silo,
+                            e.constraint,
+                            action_text(e.action)
+                        ))
+                    })
+                    .collect(),
+                child_silo_lits: p.cascade_to.iter().map(|s| lang.lit(s)).collect(),
+            }
+        })
+        .collect();
+
+    let guards = stubs
+        .guards
+        .iter()
+        .map(|g| {
+            let w = [
+                vec!["restrict".into()],
+                words(&g.parent.name),
+                vec!["by".into()],
+                words(&g.child.name),
+            ]
+            .concat();
+            let name = module.name(lang.func_case(&w));
+            let sql_const = module.name(const_case(
+                &[vec!["sql".into()], w.iter().skip(1).cloned().collect()].concat(),
+            ));
+            let mut scope = Namer::new(lang);
+            let params: Vec<KeyParam> = g
+                .columns
+                .iter()
+                .map(|(cc, pc, ty)| KeyParam {
+                    name: scope.name(lang.value_case(&words(pc))),
+                    ty: match lang.key_ty(ty) {
+                        t if lang == Lang::Rust && t == "String" => "&str".to_string(),
+                        t => t,
+                    },
+                    about: comment(&format!(
+                        "{} = {}.{} ({})",
+                        crate::ident::ident(cc),
+                        crate::ident::qualified(&g.parent),
+                        crate::ident::ident(pc),
+                        ty.written
+                    )),
+                })
+                .collect();
+            Guard {
+                name,
+                sql_const,
+                sql_lit: lang.lit(&driver_sql(lang, &g.sql)),
+                args: params
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                params,
+                about: comment(&g.constraint),
+                parent: comment(&crate::ident::qualified(&g.parent)),
+                child: comment(&crate::ident::qualified(&g.child)),
+                child_silo: comment(&g.child_silo),
+            }
+        })
+        .collect();
+
+    let pump = PumpView {
+        lock_timeout: lang.lit(&stubs.pump.lock_timeout),
+        lock: lang.lit(&stubs.pump.lock),
+        read: lang.lit(&driver_sql(lang, &stubs.pump.read)),
+        insert: lang.lit(&driver_sql(lang, &stubs.pump.insert)),
+        apply: lang.lit(&driver_sql(lang, &stubs.pump.apply)),
+    };
+    let mut imports = vec!["context", "database/sql", "fmt"];
+    if uses_json {
+        imports.push("encoding/json");
+    }
+    if uses_time {
+        imports.push("time");
+    }
+    imports.sort();
+    View {
+        version: env!("CARGO_PKG_VERSION"),
+        config: comment(config),
+        records,
+        interfaces,
+        handlers,
+        guards,
+        pump,
+        routes: stubs
+            .routes
+            .iter()
+            .map(|(a, b)| comment(&format!("{a} → {b}")))
+            .collect(),
+        multi_instance: if stubs.multi_instance.is_empty() {
+            "none".into()
+        } else {
+            comment(&stubs.multi_instance.join(", "))
+        },
+        imports,
+    }
+}
+
+fn lookup(
+    lang: Lang,
+    p: &StubParent,
+    record: &str,
+    key: &[String],
+    methods: &mut Namer,
+    module: &mut Namer,
+) -> Lookup {
+    let mut w = words(&p.table.name);
+    w.push("by".into());
+    for k in key {
+        w.extend(words(k));
+    }
+    let method = methods.name(lang.func_case(&w));
+    let types: Vec<FieldType> = key
+        .iter()
+        .map(|k| {
+            p.column(k)
+                .map(|c| c.ty.clone())
+                .unwrap_or_else(|| FieldType {
+                    kind: Kind::Other,
+                    dims: 0,
+                    cast: None,
+                    written: "unknown".into(),
+                })
+        })
+        .collect();
+    let (key_ty, key_struct) = if key.len() == 1 {
+        (lang.key_ty(&types[0]), None)
+    } else {
+        match lang {
+            Lang::Go => {
+                let name = module.name(pascal(&[w.clone(), vec!["key".into()]].concat()));
+                let mut scope = Namer::new(lang);
+                let fields = key
+                    .iter()
+                    .zip(&types)
+                    .map(|(k, t)| KeyParam {
+                        name: scope.name(pascal(&words(k))),
+                        ty: lang.key_ty(t),
+                        about: comment(&format!("{} ({})", crate::ident::ident(k), t.written)),
+                    })
+                    .collect();
+                (name.clone(), Some(KeyStruct { name, fields }))
+            }
+            Lang::Python => (
+                format!(
+                    "Tuple[{}]",
+                    types
+                        .iter()
+                        .map(|t| lang.key_ty(t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None,
+            ),
+            Lang::TypeScript => (
+                format!(
+                    "readonly [{}]",
+                    types
+                        .iter()
+                        .map(|t| lang.key_ty(t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None,
+            ),
+            Lang::Rust => (
+                format!(
+                    "({})",
+                    types
+                        .iter()
+                        .map(|t| lang.key_ty(t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None,
+            ),
+            Lang::Ruby => (
+                format!(
+                    "Array({})",
+                    types
+                        .iter()
+                        .map(|t| lang.key_ty(t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None,
+            ),
+        }
+    };
+    Lookup {
+        method,
+        key_ty,
+        key_struct,
+        record: record.to_string(),
+        table: comment(&crate::ident::qualified(&p.table)),
+        columns: comment(&crate::ident::ident_list(key)),
+        used_by: p
+            .edges
+            .iter()
+            .filter(|e| e.parent_columns == key)
+            .map(|e| {
+                comment(&format!(
+                    "{}({}) in {}",
+                    crate::ident::qualified(&e.child),
+                    crate::ident::ident_list(&e.child_columns),
+                    e.child_silo
+                ))
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "stubs/python/silo_plan_stubs.py", escape = "none")]
+struct PythonStubs {
+    v: View,
+}
+
+#[derive(Template)]
+#[template(path = "stubs/typescript/silo_plan_stubs.ts", escape = "none")]
+struct TypeScriptStubs {
+    v: View,
+}
+
+#[derive(Template)]
+#[template(path = "stubs/go/siloplan.go", escape = "none")]
+struct GoStubs {
+    v: View,
+}
+
+#[derive(Template)]
+#[template(path = "stubs/rust/lib.rs", escape = "none")]
+struct RustStubs {
+    v: View,
+}
+
+#[derive(Template)]
+#[template(path = "stubs/rust/Cargo.toml", escape = "none")]
+struct RustCargo {
+    version: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "stubs/ruby/silo_plan_stubs.rb", escape = "none")]
+struct RubyStubs {
+    v: View,
+}
+
+/// Every file under `stubs/`, for the plan's stubs.
+pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
+    let file = |path: &str, contents: String| OutFile {
+        path: format!("stubs/{path}"),
+        contents: super::with_newline(contents),
+    };
+    Ok(vec![
+        file(
+            "python/silo_plan_stubs.py",
+            super::run(
+                "stubs/python",
+                &PythonStubs {
+                    v: view(stubs, Lang::Python, config),
+                },
+            )?,
+        ),
+        file(
+            "typescript/silo_plan_stubs.ts",
+            super::run(
+                "stubs/typescript",
+                &TypeScriptStubs {
+                    v: view(stubs, Lang::TypeScript, config),
+                },
+            )?,
+        ),
+        file(
+            "go/siloplan/siloplan.go",
+            super::run(
+                "stubs/go",
+                &GoStubs {
+                    v: view(stubs, Lang::Go, config),
+                },
+            )?,
+        ),
+        file(
+            "rust/Cargo.toml",
+            super::run(
+                "stubs/rust/Cargo.toml",
+                &RustCargo {
+                    version: env!("CARGO_PKG_VERSION"),
+                },
+            )?,
+        ),
+        file(
+            "rust/src/lib.rs",
+            super::run(
+                "stubs/rust",
+                &RustStubs {
+                    v: view(stubs, Lang::Rust, config),
+                },
+            )?,
+        ),
+        file(
+            "ruby/silo_plan_stubs.rb",
+            super::run(
+                "stubs/ruby",
+                &RubyStubs {
+                    v: view(stubs, Lang::Ruby, config),
+                },
+            )?,
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_identifiers() {
+        assert_eq!(words("auth_user"), ["auth", "user"]);
+        assert_eq!(words("UserName"), ["user", "name"]);
+        assert_eq!(words("a b-c"), ["a", "b", "c"]);
+        assert_eq!(words("café"), ["caf", "ue9"]);
+        assert_eq!(words("2fa"), ["n", "2fa"]);
+        assert_eq!(words("***"), ["x"]);
+        let mut n = Namer::new(Lang::Rust);
+        assert_eq!(n.name("type".into()), "type_");
+        assert_eq!(n.name("type".into()), "type_2");
+        assert_eq!(n.name("FooBar".into()), "FooBar");
+        assert_eq!(n.name("FooBar".into()), "FooBar2");
+        assert_eq!(n.name("a".into()), "a");
+        assert_eq!(n.name("a".into()), "a_2");
+        assert_eq!(Lang::Ruby.lit("#{x}"), "\"\\#{x}\"");
+        assert_eq!(Lang::Rust.lit("a\"\n"), "\"a\\\"\\n\"");
+        assert_eq!(
+            driver_sql(Lang::Python, "SELECT \"a$1%\" = $1 AND '%$2' = $2"),
+            "SELECT \"a$1%%\" = %s AND '%%$2' = %s"
+        );
+        assert_eq!(comment("a\nb */ \"\"\" c\\"), "a b * / \" \" \" c\\\\");
+    }
+}

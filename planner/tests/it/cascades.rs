@@ -1,0 +1,973 @@
+//! `cascades/<silo>.sql` and `cascades/<silo>.replication.sql`: a differential test against
+//! Postgres's own cascades, and snapshots.
+//!
+//! World M is the monolith: examples/saas/schema.sql on one cluster, with every foreign key. World
+//! S is the split: each silo's `silos/<silo>/schema.sql` (from `silo-plan plan`) in its own
+//! database, control and region on two more clusters (`wal_level=logical`), the data copied from
+//! M per silo, the cascades installed. A seeded generator fills M with about 160k rows (keys of
+//! every kind: bigint ids, the composite text key of `integ_integration`, the uuid of
+//! `app_sentryapp`, the text slug of `org_slugreservation`), then the same seeded sequence of
+//! 1,000 deletes on parents runs in M and in S, where the tombstones are drained until quiet.
+//! Every table's rows must then be equal (row count and md5 of the rows in order).
+//!
+//! S is built twice, once per transport: (a) the test pumps tombstones from each parent database
+//! into the child's inbox with plain SQL (what the application's pump does), (b) logical
+//! replication installed by `cascades/<silo>.replication.sql`. After (a), every tombstone is
+//! pumped again and every watermark reset to 0 and applied again: nothing may change.
+//!
+//! Two adjustments keep the worlds comparable, both applied to M and S alike:
+//! * Django-style dumps declare most keys `NO ACTION` (the ORM emulates `ON DELETE`); the plan
+//!   replicates `defaults.on_delete` (or an `[[edges]]` override) for those. Postgres must do
+//!   the same inside each database, so every foreign key whose action the plan decides
+//!   differently from the dump is re-declared with the plan's action (in M all keys, in S the
+//!   keys inside each silo). The generated file lists such keys as hazards.
+//! * `org_organization.slug → org_slugreservation` is `restrict`: in M the delete fails; in S the
+//!   test runs the application's guard (the query in cascades/control.sql, Part 3) in region
+//!   first and skips the delete when it finds a child. The two worlds must refuse the same
+//!   deletes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use silo_plan::assign;
+use silo_plan::catalog::{Catalog, FkAction, QName, TableKind};
+use silo_plan::check::effective_action;
+use silo_plan::config::{self, Config, EdgeAction};
+use silo_plan::dump::{self, ReadOptions};
+use silo_plan::ident::{ident_list, qualified};
+use silo_plan::source::SourceFile;
+
+use crate::pg::{self, Cluster};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `silo-plan plan examples/saas --out DIR`: the files, by relative path.
+fn plan_files(dir: &Path) -> BTreeMap<String, String> {
+    let out = dir.join("plan");
+    let o = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .current_dir(root())
+        .args(["plan", "examples/saas", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut files = BTreeMap::new();
+    let mut stack = vec![out.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir") {
+            let p: PathBuf = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(&out).expect("inside").to_string_lossy();
+                files.insert(
+                    rel.replace('\\', "/"),
+                    std::fs::read_to_string(&p).expect("utf-8"),
+                );
+            }
+        }
+    }
+    files
+}
+
+/// The example's catalog, config and table placement.
+struct Saas {
+    cat: Catalog,
+    cfg: Config,
+    rules: assign::RuleMatches,
+    /// `schema.table` → silo name (`shared` for shared tables).
+    silo: BTreeMap<String, String>,
+}
+
+fn saas() -> Saas {
+    let path = root().join("examples/saas/silo-plan.toml");
+    let cfg = config::load(&path).unwrap_or_else(|e| panic!("{e:?}"));
+    let sources: Vec<SourceFile> = cfg
+        .schema_paths()
+        .iter()
+        .map(|p| SourceFile::load(p).unwrap_or_else(|e| panic!("{}: {e:?}", p.display())))
+        .collect();
+    let cat = dump::read(
+        &sources,
+        &ReadOptions {
+            dialect: cfg.dialect,
+        },
+    );
+    let asg = assign::assign(&cat, &cfg).unwrap_or_else(|e| panic!("assign: {e:?}"));
+    let rules = assign::match_rules(&cat, &cfg).unwrap_or_else(|e| panic!("rules: {e:?}"));
+    let silo = cat
+        .tables
+        .iter()
+        .map(|t| {
+            let q = QName::new(&t.schema, &t.name);
+            (q.to_string(), asg.silo_name(&q).to_string())
+        })
+        .collect();
+    Saas {
+        cat,
+        cfg,
+        rules,
+        silo,
+    }
+}
+
+fn action_sql(a: EdgeAction) -> &'static str {
+    match a {
+        EdgeAction::Cascade => "CASCADE",
+        EdgeAction::SetNull => "SET NULL",
+        EdgeAction::SetDefault => "SET DEFAULT",
+        EdgeAction::Restrict => "RESTRICT",
+        EdgeAction::Ignore => "NO ACTION",
+    }
+}
+
+fn fk_action_sql(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "NO ACTION",
+        FkAction::Restrict => "RESTRICT",
+        FkAction::Cascade => "CASCADE",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+    }
+}
+
+/// `ALTER TABLE` statements that re-declare, with the plan's action, every foreign key whose
+/// two ends satisfy `keep` and whose declared action differs from the plan's.
+fn effective_fks(s: &Saas, keep: impl Fn(&str, &str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, fk) in s.cat.foreign_keys.iter().enumerate() {
+        if !keep(&fk.table.to_string(), &fk.references.to_string()) {
+            continue;
+        }
+        let (action, _) = effective_action(&s.cat, &s.cfg, &s.rules, k);
+        let same = matches!(
+            (fk.on_delete, action),
+            (FkAction::Cascade, EdgeAction::Cascade)
+                | (FkAction::SetNull, EdgeAction::SetNull)
+                | (FkAction::SetDefault, EdgeAction::SetDefault)
+                | (FkAction::Restrict, EdgeAction::Restrict)
+                | (FkAction::NoAction, EdgeAction::Ignore)
+        );
+        if same {
+            continue;
+        }
+        out.push(format!(
+            "ALTER TABLE {t} DROP CONSTRAINT {n}, ADD CONSTRAINT {n} FOREIGN KEY ({c}) \
+             REFERENCES {p} ({pc}) ON UPDATE {u} ON DELETE {d}{def}",
+            t = qualified(&fk.table),
+            n = silo_plan::ident::ident(&fk.name),
+            c = ident_list(&fk.columns),
+            p = qualified(&fk.references),
+            pc = ident_list(&fk.referenced_columns),
+            u = fk_action_sql(fk.on_update),
+            d = action_sql(action),
+            def = match (fk.deferrable, fk.initially_deferred) {
+                (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+                (true, false) => " DEFERRABLE",
+                _ => "",
+            }
+        ));
+    }
+    out
+}
+
+/// Runs a SQL file with psql; panics on any error it reports.
+fn run_file(c: &Cluster, db: &str, dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name.replace('/', "_"));
+    std::fs::write(&path, text).expect("write sql");
+    let out = c.psql_file(db, &path);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("FATAL"))
+        .collect();
+    assert!(
+        out.status.success() && errors.is_empty(),
+        "{name} on {db}: {}\n{err}",
+        out.status
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data.
+
+/// The seeded generator: about 160k rows, every key derived from the row number and `SEED`.
+const SEED: i64 = 20_240_917;
+
+fn data_sql() -> String {
+    // h(x) is a deterministic pseudo-random non-negative int from x and the seed.
+    let h = |x: &str| format!("(abs(hashint8(({x})::bigint * 7919 + {SEED})) )");
+    format!(
+        "
+INSERT INTO auth_user (id, password, username, name, email, is_staff, is_active, is_superuser, date_joined)
+SELECT i, 'pw' || i, 'user' || i, 'User ' || i, 'u' || i || '@example.com', i % 50 = 0, true, false,
+       timestamptz '2024-01-01' + (i || ' minutes')::interval
+  FROM generate_series(1, 5000) AS i;
+INSERT INTO org_slugreservation (slug, organization_id, user_id, region_name, reservation_type, date_added)
+SELECT 'slug-' || i, i, {u}, 'us', 0, timestamptz '2024-01-01' FROM generate_series(1, 1000) AS i;
+INSERT INTO org_organization (id, name, slug, status, default_role, flags, date_added)
+SELECT i, 'Org ' || i, 'slug-' || i, 0, 'member', 0, timestamptz '2024-02-01' FROM generate_series(1, 800) AS i;
+INSERT INTO org_organizationmapping (id, organization_id, slug, name, status, region_name, date_created)
+SELECT i, i, 'slug-' || i, 'Org ' || i, 0, 'us', timestamptz '2024-02-01' FROM generate_series(1, 800) AS i;
+INSERT INTO org_member (id, organization_id, user_id, email, role, token, inviter_id, has_global_access, date_added)
+SELECT (o - 1) * 30 + k + 1, o, ((o * 131 + k * 167) % 5000) + 1, NULL, 'member', NULL,
+       CASE WHEN {hm} % 3 = 0 THEN NULL ELSE {hmu} % 5000 + 1 END, k % 2 = 0, timestamptz '2024-03-01'
+  FROM generate_series(1, 800) AS o, generate_series(0, 29) AS k;
+INSERT INTO org_membermapping (id, organization_id, organizationmember_id, email, role, inviter_id, date_added)
+SELECT m.id, m.organization_id, m.id, NULL, 'member', m.inviter_id, m.date_added FROM org_member AS m;
+INSERT INTO org_team (id, organization_id, slug, name, status, date_added)
+SELECT (o - 1) * 3 + k + 1, o, 'team-' || k, 'Team ' || k, 0, NULL
+  FROM generate_series(1, 800) AS o, generate_series(0, 2) AS k;
+INSERT INTO org_memberteam (id, team_id, organizationmember_id, is_active, role)
+SELECT m.id, (m.organization_id - 1) * 3 + (m.id % 3) + 1, m.id, true, NULL FROM org_member AS m;
+INSERT INTO proj_project (id, organization_id, slug, name, status, platform, first_event, date_added)
+SELECT (o - 1) * 4 + k + 1, o, 'p' || k, 'Project ' || k, 0, 'python', NULL, timestamptz '2024-03-01'
+  FROM generate_series(1, 800) AS o, generate_series(0, 3) AS k;
+INSERT INTO notif_settingoption (id, user_id, project_id, scope_type, scope_identifier, type, value, date_updated)
+SELECT i, {hu} % 5000 + 1, {hp} % 3200 + 1, 'project', i, 'alerts', 'always', timestamptz '2024-04-01'
+  FROM generate_series(1, 8000) AS i;
+INSERT INTO integ_integration (id, provider, external_id, name, metadata, status, date_added)
+SELECT i, 'prov' || (i % 5), 'ext-' || i, 'Integration ' || i, '{{}}', 0, NULL FROM generate_series(1, 600) AS i;
+INSERT INTO integ_organizationintegration (id, organization_id, integration_id, config, default_auth_id, status, date_added)
+SELECT i, (i - 1) % 800 + 1, (i - 1) / 800 * 7 + {hi} % 7 + 1, '{{}}', NULL, 0, NULL FROM generate_series(1, 1500) AS i;
+INSERT INTO integ_repository (id, organization_id, name, url, integration_provider, integration_external_id, status, date_added)
+SELECT i, {ho} % 800 + 1, 'repo' || i, NULL,
+       CASE WHEN i % 10 = 0 THEN NULL ELSE 'prov' || ((i % 600 + 1) % 5) END,
+       CASE WHEN i % 10 = 0 THEN NULL ELSE 'ext-' || (i % 600 + 1) END, 0, timestamptz '2024-04-01'
+  FROM generate_series(1, 3000) AS i;
+INSERT INTO auth_apiapplication (id, client_id, client_secret, owner_id, name, status, allowed_origins, date_added)
+SELECT i, 'client' || i, 'secret', {hu} % 5000 + 1, 'App ' || i, 0, NULL, timestamptz '2024-01-05'
+  FROM generate_series(1, 300) AS i;
+INSERT INTO app_sentryapp (id, application_id, proxy_user_id, owner_id, name, slug, uuid, status, scope_list, date_added)
+SELECT i, CASE WHEN i % 2 = 0 THEN i END, 4000 + i, {ho} % 800 + 1, 'Sentry app ' || i, 'app-' || i,
+       md5('app-' || i)::uuid, 0, '{{}}', timestamptz '2024-01-06'
+  FROM generate_series(1, 300) AS i;
+INSERT INTO app_sentryappinstallation (id, sentry_app_id, organization_id, uuid, status, date_added, date_deleted)
+SELECT i, {ha} % 300 + 1, {ho} % 800 + 1, md5('inst-' || i)::uuid, 0, timestamptz '2024-01-07', NULL
+  FROM generate_series(1, 1000) AS i;
+INSERT INTO auth_apitoken (id, user_id, application_id, scope_list, token, expires_at, date_added)
+SELECT i, {hu} % 5000 + 1, NULL, '{{}}', 'tok' || i, NULL, timestamptz '2024-01-08' FROM generate_series(1, 2000) AS i;
+INSERT INTO auth_identityprovider (id, type, organization_id, external_id, config, date_added)
+SELECT i, 'saml', (i - 1) % 800 + 1, 'idp-' || i, '{{}}', NULL FROM generate_series(1, 400) AS i;
+INSERT INTO auth_identity (id, idp_id, user_id, ident, data, status, date_verified)
+SELECT i, (i - 1) % 400 + 1, ((i - 1) / 400 * 1000 + {hu} % 1000) % 5000 + 1, 'ident' || i, '{{}}', 0,
+       timestamptz '2024-01-09'
+  FROM generate_series(1, 1000) AS i;
+INSERT INTO proj_servicehook (id, organization_id, project_id, sentry_app_uuid, url, secret, events, status, date_added)
+SELECT i, {ho} % 800 + 1, {hp} % 3200 + 1,
+       CASE WHEN i % 4 = 0 THEN NULL ELSE md5('app-' || ({ha} % 300 + 1))::uuid END,
+       'https://hook/' || i, 's', '{{}}', 0, timestamptz '2024-05-01'
+  FROM generate_series(1, 3000) AS i;
+INSERT INTO alert_rule (id, organization_id, name, status, threshold_period, owner_user_id, owner_team_id, date_added)
+SELECT i, {ho} % 800 + 1, 'rule' || i, 0, 1, CASE WHEN i % 5 = 0 THEN NULL ELSE {hu} % 5000 + 1 END, NULL,
+       timestamptz '2024-05-01'
+  FROM generate_series(1, 2000) AS i;
+INSERT INTO alert_ruletrigger (id, alert_rule_id, label, threshold_type, alert_threshold, resolve_threshold, date_added)
+SELECT i, i, 'critical', NULL, 1.5, NULL, timestamptz '2024-05-01' FROM generate_series(1, 2000) AS i;
+INSERT INTO alert_ruletriggeraction (id, alert_rule_trigger_id, type, target_type, target_identifier, integration_id, sentry_app_id, date_added)
+SELECT i, (i - 1) % 2000 + 1, 0, 0, NULL,
+       CASE WHEN i % 3 = 0 THEN {hi} % 600 + 1 END, CASE WHEN i % 3 = 1 THEN {ha} % 300 + 1 END,
+       timestamptz '2024-05-01'
+  FROM generate_series(1, 4000) AS i;
+INSERT INTO issue_group (id, project_id, short_id, message, culprit, status, times_seen, first_seen, last_seen, first_release_id)
+SELECT i, {hp} % 3200 + 1, i, 'error ' || i, NULL, 0, 1, timestamptz '2024-06-01', timestamptz '2024-06-02', NULL
+  FROM generate_series(1, 8000) AS i;
+INSERT INTO issue_groupassignee (id, project_id, group_id, user_id, team_id, date_added)
+SELECT i, g.project_id, g.id, {hu} % 5000 + 1, NULL, timestamptz '2024-06-03'
+  FROM generate_series(1, 3000) AS i JOIN issue_group AS g ON g.id = i * 2;
+INSERT INTO issue_groupbookmark (id, project_id, group_id, user_id, date_added)
+SELECT i, g.project_id, g.id, ((i - 1) / 8000 * 2500 + {hu} % 2500) % 5000 + 1, NULL
+  FROM generate_series(1, 6000) AS i JOIN issue_group AS g ON g.id = (i - 1) % 8000 + 1;
+INSERT INTO issue_event (id, project_id, group_id, event_id, platform, message, data, date_added)
+SELECT i, g.project_id, g.id, md5('ev' || i), NULL, 'event', NULL,
+       CASE WHEN i % 2 = 0 THEN timestamptz '2024-07-01' ELSE timestamptz '2025-07-01' END
+  FROM generate_series(1, 10000) AS i JOIN issue_group AS g ON g.id = (i - 1) % 8000 + 1;
+INSERT INTO org_auditlogentry (id, organization_id, actor_id, actor_label, target_object, target_user_id, event, ip_address, data, datetime)
+SELECT i, {ho} % 800 + 1, CASE WHEN i % 7 = 0 THEN NULL ELSE {hu} % 5000 + 1 END, 'actor',
+       NULL, CASE WHEN i % 3 = 0 THEN {ht} % 5000 + 1 END, 1, NULL, '{{}}', timestamptz '2024-08-01'
+  FROM generate_series(1, 10000) AS i;
+INSERT INTO rel_release (id, organization_id, version, ref, url, owner_id, data, date_added, date_released)
+SELECT i, {ho} % 800 + 1, 'v' || i, NULL, NULL, CASE WHEN i % 4 = 0 THEN NULL ELSE {hu} % 5000 + 1 END, '{{}}',
+       timestamptz '2024-08-01', NULL
+  FROM generate_series(1, 3000) AS i;
+INSERT INTO org_onboardingtask (id, organization_id, user_id, project_id, task, status, date_completed, data)
+SELECT i, {ho} % 800 + 1, {hu} % 5000 + 1, {hp} % 3200 + 1, 1, 0, timestamptz '2024-08-01', '{{}}'
+  FROM generate_series(1, 3000) AS i;
+",
+        u = h("i + 1"),
+        hm = h("o * 100 + k"),
+        hmu = h("o * 1000 + k + 7"),
+        hu = h("i + 11"),
+        hp = h("i + 13"),
+        hi = h("i + 17"),
+        ho = h("i + 19"),
+        ha = h("i + 23"),
+        ht = h("i + 29"),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deletes.
+
+/// A splitmix64 generator: the delete sequence depends only on its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// One delete: the silo whose database runs it, the statement, and for a restrict parent the
+/// guard query run in the child's silo first.
+struct Delete {
+    silo: &'static str,
+    sql: String,
+    guard: Option<(&'static str, String)>,
+    kind: &'static str,
+}
+
+fn deletes(n: usize) -> Vec<Delete> {
+    let mut rng = Rng(SEED as u64);
+    (0..n)
+        .map(|_| {
+            let r = rng.below(100);
+            let (silo, kind, sql, guard) = match r {
+                0..=34 => {
+                    let id = rng.below(5000) + 1;
+                    (
+                        "control",
+                        "auth_user",
+                        format!("DELETE FROM public.auth_user WHERE id = {id}"),
+                        None,
+                    )
+                }
+                35..=49 => {
+                    let id = rng.below(24_000) + 1;
+                    (
+                        "region",
+                        "org_member",
+                        format!("DELETE FROM public.org_member WHERE id = {id}"),
+                        None,
+                    )
+                }
+                50..=57 => {
+                    let id = rng.below(800) + 1;
+                    (
+                        "region",
+                        "org_organization",
+                        format!("DELETE FROM public.org_organization WHERE id = {id}"),
+                        None,
+                    )
+                }
+                58..=67 => {
+                    let id = rng.below(3200) + 1;
+                    (
+                        "region",
+                        "proj_project",
+                        format!("DELETE FROM public.proj_project WHERE id = {id}"),
+                        None,
+                    )
+                }
+                68..=77 => {
+                    let id = rng.below(600) + 1;
+                    (
+                        "control",
+                        "integ_integration (composite key)",
+                        format!(
+                            "DELETE FROM public.integ_integration \
+                             WHERE provider = 'prov{}' AND external_id = 'ext-{id}'",
+                            id % 5
+                        ),
+                        None,
+                    )
+                }
+                78..=87 => {
+                    let id = rng.below(300) + 1;
+                    (
+                        "control",
+                        "app_sentryapp (uuid key)",
+                        format!(
+                            "DELETE FROM public.app_sentryapp WHERE uuid = md5('app-{id}')::uuid"
+                        ),
+                        None,
+                    )
+                }
+                _ => {
+                    let id = rng.below(1000) + 1;
+                    (
+                        "control",
+                        "org_slugreservation (text key, restrict)",
+                        format!("DELETE FROM public.org_slugreservation WHERE slug = 'slug-{id}'"),
+                        Some((
+                            "region",
+                            format!(
+                                "SELECT 1 FROM public.org_organization WHERE slug = 'slug-{id}' \
+                                 LIMIT 1"
+                            ),
+                        )),
+                    )
+                }
+            };
+            Delete {
+                silo,
+                sql,
+                guard,
+                kind,
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// World S.
+
+/// One silo database of world S.
+struct SiloDb<'c> {
+    silo: &'static str,
+    cluster: &'c Cluster,
+    db: String,
+}
+
+impl SiloDb<'_> {
+    fn client(&self) -> postgres::Client {
+        self.cluster.client(&self.db)
+    }
+
+    fn conninfo(&self) -> String {
+        format!(
+            "host=127.0.0.1 port={} user=postgres dbname={}",
+            self.cluster.port(),
+            self.db
+        )
+    }
+}
+
+/// Creates a silo database: its schema, the in-silo keys with the plan's actions, M's rows of
+/// its tables, and the cascades.
+fn build_silo(s: &Saas, files: &BTreeMap<String, String>, m: &Cluster, db: &SiloDb, dir: &Path) {
+    db.cluster.createdb(&db.db);
+    let schema = &files[&format!("silos/{}/schema.sql", db.silo)];
+    run_file(
+        db.cluster,
+        &db.db,
+        dir,
+        &format!("{}-schema.sql", db.db),
+        &pg::prepare_dump(schema),
+    );
+    let here = |t: &str| s.silo.get(t).is_some_and(|x| x == db.silo || x == "shared");
+    let mut c = db.client();
+    for stmt in effective_fks(s, |child, parent| here(child) && here(parent)) {
+        c.batch_execute(&stmt)
+            .unwrap_or_else(|e| panic!("{stmt}: {e}"));
+    }
+    // Rows, leaf tables only (a partitioned table's rows are its partitions'), with the foreign
+    // keys' triggers off while loading (replica role), as pg_dump's data sections do.
+    let mut from = m.client("m");
+    c.batch_execute("SET session_replication_role = replica")
+        .expect("replica role");
+    for t in &s.cat.tables {
+        let name = QName::new(&t.schema, &t.name);
+        if !here(&name.to_string()) || t.kind == TableKind::Partitioned {
+            continue;
+        }
+        let q = qualified(&name);
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(
+            &mut from
+                .copy_out(format!("COPY {q} TO STDOUT").as_str())
+                .expect("copy out"),
+            &mut data,
+        )
+        .expect("read copy");
+        let mut w = c
+            .copy_in(format!("COPY {q} FROM STDIN").as_str())
+            .expect("copy in");
+        std::io::Write::write_all(&mut w, &data).expect("write copy");
+        w.finish().expect("finish copy");
+    }
+    c.batch_execute("SET session_replication_role = origin")
+        .expect("origin role");
+    let cascades = &files[&format!("cascades/{}.sql", db.silo)];
+    run_file(
+        db.cluster,
+        &db.db,
+        dir,
+        &format!("{}-cascades.sql", db.db),
+        cascades,
+    );
+}
+
+/// Calls `silo_plan.apply(batch)` until it returns 0; the total processed.
+fn apply_all(c: &mut postgres::Client, batch: i32) -> i64 {
+    let mut total = 0i64;
+    loop {
+        let n: i32 = c
+            .query_one("SELECT silo_plan.apply($1)", &[&batch])
+            .expect("apply")
+            .get(0);
+        if n == 0 {
+            return total;
+        }
+        total += i64::from(n);
+    }
+}
+
+/// Transport (a): moves tombstones above `last` from `from` into `to`'s inbox; returns the
+/// number moved and advances `last`.
+fn pump(
+    from: &mut postgres::Client,
+    to: &mut postgres::Client,
+    source: &str,
+    last: &mut i64,
+) -> i64 {
+    let mut moved = 0;
+    loop {
+        let rows = from
+            .query(
+                "SELECT id, table_name, key::text, deleted_at::text FROM silo_plan.tombstones \
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&*last, &2000i64],
+            )
+            .expect("read tombstones");
+        if rows.is_empty() {
+            return moved;
+        }
+        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+        let tables: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
+        let keys: Vec<String> = rows.iter().map(|r| r.get(2)).collect();
+        let times: Vec<String> = rows.iter().map(|r| r.get(3)).collect();
+        to.execute(
+            "INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at) \
+             SELECT $1, t.id, t.table_name, t.key::jsonb, t.deleted_at::timestamptz \
+               FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) \
+                    AS t(id, table_name, key, deleted_at) \
+             ON CONFLICT DO NOTHING",
+            &[&source, &ids, &tables, &keys, &times],
+        )
+        .expect("insert into inbox");
+        *last = *ids.last().expect("non-empty");
+        moved += ids.len() as i64;
+    }
+}
+
+/// Row count and md5 of the rows in order, per table.
+fn checksums(c: &mut postgres::Client, tables: &[String]) -> BTreeMap<String, (i64, String)> {
+    tables
+        .iter()
+        .map(|t| {
+            let r = c
+                .query_one(
+                    format!(
+                        "SELECT count(*), md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) \
+                         FROM {t} AS x"
+                    )
+                    .as_str(),
+                    &[],
+                )
+                .unwrap_or_else(|e| panic!("{t}: {e}"));
+            (t.clone(), (r.get(0), r.get(1)))
+        })
+        .collect()
+}
+
+/// Compares every table of S (in its silo's database, shared ones in each) with M.
+fn compare(s: &Saas, m: &BTreeMap<String, (i64, String)>, dbs: &[&SiloDb], world: &str) -> usize {
+    let mut compared = 0;
+    for db in dbs {
+        let tables: Vec<String> = s
+            .silo
+            .iter()
+            .filter(|(_, x)| *x == db.silo || *x == "shared")
+            .map(|(t, _)| t.clone())
+            .collect();
+        let got = checksums(&mut db.client(), &tables);
+        for (t, v) in &got {
+            assert_eq!(
+                Some(v),
+                m.get(t),
+                "world {world}: {t} in {} differs from the monolith (rows, md5)",
+                db.db
+            );
+            compared += 1;
+        }
+    }
+    compared
+}
+
+/// Runs the deletes in M, and in S with the restrict guard; `drain` is called every `every`
+/// deletes and at the end. Returns (deleted in M, refused in M).
+fn run_deletes(
+    list: &[Delete],
+    m: Option<&mut postgres::Client>,
+    s: &[&SiloDb],
+    every: usize,
+    mut drain: impl FnMut(),
+) -> (usize, usize) {
+    let mut clients: BTreeMap<&str, postgres::Client> =
+        s.iter().map(|d| (d.silo, d.client())).collect();
+    let mut refused_s = Vec::new();
+    for (i, d) in list.iter().enumerate() {
+        let refuse = match &d.guard {
+            Some((silo, q)) => !clients
+                .get_mut(silo)
+                .expect("guard silo")
+                .query(q.as_str(), &[])
+                .expect("guard")
+                .is_empty(),
+            None => false,
+        };
+        if refuse {
+            refused_s.push(i);
+        } else {
+            clients
+                .get_mut(d.silo)
+                .expect("silo")
+                .batch_execute(&d.sql)
+                .unwrap_or_else(|e| panic!("S: {}: {e}", d.sql));
+        }
+        if (i + 1) % every == 0 {
+            drain();
+        }
+    }
+    drain();
+    let Some(m) = m else {
+        return (0, refused_s.len());
+    };
+    let mut refused_m = Vec::new();
+    let mut deleted = 0;
+    for (i, d) in list.iter().enumerate() {
+        match m.execute(d.sql.as_str(), &[]) {
+            Ok(n) => deleted += n as usize,
+            Err(e) => {
+                let msg = e.as_db_error().map(|e| e.message().to_string());
+                assert!(
+                    d.guard.is_some()
+                        && msg
+                            .as_deref()
+                            .is_some_and(|m| m.contains("violates foreign key")),
+                    "M refused a delete that has no restrict guard: {}: {e}",
+                    d.sql
+                );
+                refused_m.push(i);
+            }
+        }
+    }
+    assert_eq!(
+        refused_m, refused_s,
+        "M refuses exactly the deletes S's restrict guard refuses"
+    );
+    (deleted, refused_m.len())
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn count(c: &mut postgres::Client, sql: &str) -> i64 {
+    c.query_one(sql, &[]).expect(sql).get(0)
+}
+
+#[test]
+fn saas_cascades_match_postgres_with_both_transports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = plan_files(dir.path());
+    let s = saas();
+    let tables: Vec<String> = s.silo.keys().cloned().collect();
+
+    // World M.
+    let m = Cluster::start();
+    m.createdb("m");
+    run_file(
+        &m,
+        "m",
+        dir.path(),
+        "m-schema.sql",
+        &pg::prepare_dump(
+            &std::fs::read_to_string(root().join("examples/saas/schema.sql")).expect("schema"),
+        ),
+    );
+    let mut mc = m.client("m");
+    let rewritten = effective_fks(&s, |_, _| true);
+    assert!(
+        rewritten.len() >= 40,
+        "the NO ACTION keys get the plan's action ({})",
+        rewritten.len()
+    );
+    for stmt in &rewritten {
+        mc.batch_execute(stmt)
+            .unwrap_or_else(|e| panic!("{stmt}: {e}"));
+    }
+    mc.batch_execute(&data_sql()).expect("generating data");
+    let before = checksums(&mut mc, &tables);
+    let total: i64 = before
+        .iter()
+        .filter(|(t, _)| {
+            // Partitions are counted through their parent.
+            !t.starts_with("public.issue_event_")
+        })
+        .map(|(_, (n, _))| n)
+        .sum();
+    assert!(total >= 100_000, "generated {total} rows");
+
+    // World S, two clusters (logical replication needs them apart: a subscription to a
+    // database of its own cluster cannot create its slot in one step).
+    let cc = Cluster::builder().wal_level_logical().start();
+    let rc = Cluster::builder().wal_level_logical().start();
+    let a = [
+        SiloDb {
+            silo: "control",
+            cluster: &cc,
+            db: "control_a".into(),
+        },
+        SiloDb {
+            silo: "region",
+            cluster: &rc,
+            db: "region_a".into(),
+        },
+    ];
+    let b = [
+        SiloDb {
+            silo: "control",
+            cluster: &cc,
+            db: "control_b".into(),
+        },
+        SiloDb {
+            silo: "region",
+            cluster: &rc,
+            db: "region_b".into(),
+        },
+    ];
+    for db in a.iter().chain(&b) {
+        build_silo(&s, &files, &m, db, dir.path());
+    }
+    for db in &b {
+        let mut text = String::new();
+        for other in b.iter().filter(|o| o.silo != db.silo) {
+            text.push_str(&format!(
+                "\\set conninfo_{} '{}'\n",
+                other.silo,
+                other.conninfo()
+            ));
+        }
+        text.push_str(&files[&format!("cascades/{}.replication.sql", db.silo)]);
+        std::fs::write(dir.path().join(format!("{}-repl.sql", db.db)), &text).expect("write");
+    }
+    // Publications first everywhere, then a second run refreshes the subscriptions.
+    for round in 0..2 {
+        for db in &b {
+            let text = std::fs::read_to_string(dir.path().join(format!("{}-repl.sql", db.db)))
+                .expect("read");
+            run_file(
+                db.cluster,
+                &db.db,
+                dir.path(),
+                &format!("{}-repl-{round}.sql", db.db),
+                &text,
+            );
+        }
+    }
+    for db in &b {
+        let mut c = db.client();
+        wait_until("the subscriptions' initial sync", || {
+            count(
+                &mut c,
+                "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'",
+            ) == 0
+                && count(&mut c, "SELECT count(*) FROM pg_subscription_rel") == 1
+        });
+    }
+
+    let list = deletes(1000);
+    let by_kind = list
+        .iter()
+        .fold(BTreeMap::<&str, usize>::new(), |mut m, d| {
+            *m.entry(d.kind).or_default() += 1;
+            m
+        });
+    assert!(list.len() >= 1000 && by_kind.len() == 7, "{by_kind:?}");
+
+    // Transport (a): the test is the pump.
+    let [ca, ra] = &a;
+    let (mut c_a, mut r_a) = (ca.client(), ra.client());
+    let (mut c_last, mut r_last) = (0i64, 0i64);
+    let mut rounds = 0;
+    let mut pumped = 0;
+    let mut applied = 0;
+    let (deleted_m, refused) = run_deletes(&list, Some(&mut mc), &[ca, ra], 100, || loop {
+        rounds += 1;
+        let moved = pump(&mut c_a, &mut r_a, "control", &mut c_last)
+            + pump(&mut r_a, &mut c_a, "region", &mut r_last);
+        let done = apply_all(&mut r_a, 500) + apply_all(&mut c_a, 500);
+        pumped += moved;
+        applied += done;
+        if moved == 0 && done == 0 {
+            break;
+        }
+    });
+    let after = checksums(&mut mc, &tables);
+    let changed: Vec<&String> = tables.iter().filter(|t| before[*t] != after[*t]).collect();
+    for t in [
+        "public.auth_user",
+        "public.org_member",
+        "public.org_membermapping",
+        "public.integ_repository",
+        "public.proj_servicehook",
+        "public.notif_settingoption",
+        "public.org_organizationmapping",
+        "public.alert_ruletriggeraction",
+        "public.org_slugreservation",
+    ] {
+        assert!(
+            changed.iter().any(|c| c.as_str() == t),
+            "the deletes change {t} in M"
+        );
+    }
+    assert!(refused > 0, "some slug deletes are refused (restrict)");
+    let compared_a = compare(&s, &after, &[ca, ra], "S (a)");
+
+    // The chain control → region → control: org_membermapping rows went only through region's
+    // org_member tombstones.
+    let chain = count(
+        &mut c_a,
+        "SELECT count(*) FROM silo_plan.inbox WHERE source = 'region' \
+         AND table_name = 'public.org_member'",
+    );
+    assert!(chain > 0, "org_member tombstones reached control");
+
+    // Applying the same tombstones twice changes nothing: pump everything again (the inbox
+    // ignores it), then rewind every watermark and apply everything again.
+    let (mut c0, mut r0) = (0i64, 0i64);
+    pump(&mut c_a, &mut r_a, "control", &mut c0);
+    pump(&mut r_a, &mut c_a, "region", &mut r0);
+    let inbox_before = count(&mut c_a, "SELECT count(*) FROM silo_plan.inbox")
+        + count(&mut r_a, "SELECT count(*) FROM silo_plan.inbox");
+    for c in [&mut c_a, &mut r_a] {
+        c.batch_execute("UPDATE silo_plan.watermarks SET last_id = 0")
+            .expect("rewind");
+    }
+    let replayed = apply_all(&mut r_a, 1000) + apply_all(&mut c_a, 1000);
+    assert!(replayed > 0, "the replay processed the tombstones again");
+    let new_tombstones = count(
+        &mut c_a,
+        "SELECT coalesce(max(id), 0) FROM silo_plan.tombstones",
+    ) > c_last
+        || count(
+            &mut r_a,
+            "SELECT coalesce(max(id), 0) FROM silo_plan.tombstones",
+        ) > r_last;
+    assert!(
+        !new_tombstones,
+        "a replay deletes nothing, so records nothing"
+    );
+    compare(&s, &after, &[ca, ra], "S (a) after the replay");
+
+    // A tombstone arriving below its watermark (ids commit out of order) rewinds the watermark
+    // of its edges, so the next apply takes it; the replay in between changes nothing.
+    r_a.batch_execute(
+        "INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at) \
+         VALUES ('control', -1, 'public.auth_user', '{\"id\": 999999}', now())",
+    )
+    .expect("late tombstone");
+    let rewound = count(
+        &mut r_a,
+        "SELECT count(*) FROM silo_plan.watermarks WHERE source = 'control' AND last_id = -2",
+    );
+    assert_eq!(
+        rewound, 9,
+        "the 9 edges from auth_user rewind below the late tombstone"
+    );
+    assert!(apply_all(&mut r_a, 1000) > 0);
+    assert_eq!(
+        count(
+            &mut r_a,
+            "SELECT count(*) FROM silo_plan.watermarks WHERE source = 'control' AND last_id < 0",
+        ),
+        0,
+        "every watermark passed the late tombstone again"
+    );
+    compare(&s, &after, &[ca, ra], "S (a) after a late tombstone");
+
+    // Transport (b): logical replication; the test only calls apply.
+    let [cb, rb] = &b;
+    let (mut c_b, mut r_b) = (cb.client(), rb.client());
+    let (mut cpub, mut rpub) = (cb.client(), rb.client());
+    let mut quiet_rounds = 0;
+    run_deletes(&list, None, &[cb, rb], 250, || {
+        wait_until("tombstones replicated and applied", || {
+            let sent_c = count(&mut cpub, "SELECT count(*) FROM silo_plan.tombstones");
+            let sent_r = count(&mut rpub, "SELECT count(*) FROM silo_plan.tombstones");
+            let got_r = count(
+                &mut r_b,
+                "SELECT count(*) FROM silo_plan.inbox WHERE source = 'control'",
+            );
+            let got_c = count(
+                &mut c_b,
+                "SELECT count(*) FROM silo_plan.inbox WHERE source = 'region'",
+            );
+            let done = apply_all(&mut r_b, 500) + apply_all(&mut c_b, 500);
+            quiet_rounds += 1;
+            sent_c == got_r && sent_r == got_c && done == 0
+        });
+    });
+    let compared_b = compare(&s, &after, &[cb, rb], "S (b)");
+    let replicated = count(&mut r_b, "SELECT count(*) FROM silo_plan.inbox")
+        + count(&mut c_b, "SELECT count(*) FROM silo_plan.inbox");
+    assert_eq!(
+        count(
+            &mut cpub,
+            "SELECT count(*) FROM silo_plan.tombstones_region"
+        ),
+        0,
+        "the receiving table keeps nothing"
+    );
+
+    eprintln!(
+        "cascades: {total} rows generated; {} deletes ({by_kind:?}); M deleted {deleted_m} parent \
+         rows, refused {refused} (restrict); {} tables changed in M; (a) {rounds} drain rounds, \
+         {pumped} tombstones pumped, {applied} (tombstone, edge) pairs applied, {compared_a} \
+         table checksums equal; replay: inbox {inbox_before} rows, {replayed} pairs re-applied, \
+         nothing changed; (b) {replicated} tombstones replicated, {compared_b} table checksums \
+         equal ({quiet_rounds} polls)",
+        list.len(),
+        changed.len()
+    );
+}
+
+#[test]
+fn saas_cascades_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = plan_files(dir.path());
+    let mut seen = 0;
+    for (path, text) in files.iter().filter(|(p, _)| p.starts_with("cascades/")) {
+        assert!(!text.trim().is_empty(), "{path} is empty");
+        let name = format!("saas__{}", path.replace(['/', '.'], "_"));
+        insta::assert_snapshot!(name, text);
+        seen += 1;
+    }
+    assert_eq!(
+        seen, 4,
+        "control and region: cascades and replication files"
+    );
+}

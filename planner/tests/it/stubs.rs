@@ -1,0 +1,409 @@
+//! `stubs/<lang>/`: rendered by `silo-plan plan` for examples/saas and for a dump of awkward
+//! names (`fixtures/stubs`: keywords of every language, mixed case, spaces, quotes, `$1` and `%`,
+//! `#{`, `*/`, unicode, names that collide once sanitized), each checked by its language's own
+//! tools: `py_compile` and `mypy --strict`, `tsc --strict`, `go vet`, `cargo check`, `ruby -c`.
+//! The Python pump, a cascade handler and a restrict guard also run against two real databases.
+//!
+//! The saas stubs' snapshots are those of `plan_files` (`plan_saas__stubs_*`). A missing tool
+//! fails its test with the command that installs it (`.ci/run` installs them all); tests never
+//! skip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::pg::Cluster;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where the checkers' caches live: `target/stub-tools` (npm packages, the generated crate's
+/// build directory), shared by every run.
+fn tools_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    target.join("stub-tools")
+}
+
+/// Runs `silo-plan plan` on `example` (a directory with `silo-plan.toml`) into a temp dir.
+fn plan(example: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .current_dir(root())
+        .args(["plan", example, "--out"])
+        .arg(dir.path().join("plan"))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "silo-plan plan {example}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+fn stubs(dir: &tempfile::TempDir, lang: &str) -> PathBuf {
+    let p = dir.path().join("plan/stubs").join(lang);
+    assert!(p.is_dir(), "{} is missing", p.display());
+    p
+}
+
+const EXAMPLES: [&str; 2] = ["examples/saas", "planner/tests/it/fixtures/stubs"];
+
+/// Runs a command, panicking with its output unless it succeeds. A program that cannot be
+/// started fails with `hint`.
+fn run(cmd: &mut Command, what: &str, hint: &str) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run {:?} ({e}); {hint}", cmd.get_program()));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Checks that `program args` starts and succeeds, else fails with `hint`.
+fn require(program: &str, args: &[&str], hint: &str) {
+    let ok = Command::new(program)
+        .args(args)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(ok, "`{program} {}` failed: {hint}", args.join(" "));
+}
+
+const PY_HINT: &str = "install Python 3 with mypy and psycopg 3: \
+    `apt-get install -y python3 python3-pip && pip install mypy 'psycopg[binary]'` \
+    (.ci/run does this); these tests never skip";
+
+fn python() -> &'static str {
+    static CHECKED: OnceLock<()> = OnceLock::new();
+    CHECKED.get_or_init(|| {
+        require("python3", &["-c", "import psycopg"], PY_HINT);
+        require("python3", &["-m", "mypy", "--version"], PY_HINT);
+    });
+    "python3"
+}
+
+#[test]
+fn python_stubs_compile_and_pass_mypy_strict() {
+    for ex in EXAMPLES {
+        let dir = plan(ex);
+        let py = stubs(&dir, "python");
+        run(
+            Command::new(python())
+                .args(["-m", "py_compile", "silo_plan_stubs.py"])
+                .current_dir(&py),
+            &format!("py_compile of {ex}'s Python stub"),
+            PY_HINT,
+        );
+        run(
+            Command::new(python())
+                .args(["-m", "mypy", "--strict", "--no-incremental"])
+                .arg("silo_plan_stubs.py")
+                .current_dir(&py),
+            &format!("mypy --strict on {ex}'s Python stub"),
+            PY_HINT,
+        );
+    }
+}
+
+const TS_HINT: &str = "install Node.js and npm (`apt-get install -y nodejs npm`); the test \
+    installs typescript, @types/pg, @types/node and pg into target/stub-tools with npm \
+    (.ci/run does this too); these tests never skip";
+
+/// `tsc` from `target/stub-tools/node_modules`, installed with npm when missing.
+fn tsc() -> PathBuf {
+    let dir = tools_dir();
+    let tsc = dir.join("node_modules/.bin/tsc");
+    let types = dir.join("node_modules/@types/pg/package.json");
+    if !tsc.exists() || !types.exists() {
+        std::fs::create_dir_all(&dir).expect("creating target/stub-tools");
+        run(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir)
+                .args(["typescript@5", "@types/pg", "@types/node", "pg"]),
+            "npm install of the TypeScript checker",
+            TS_HINT,
+        );
+    }
+    require("node", &["--version"], TS_HINT);
+    tsc
+}
+
+#[test]
+fn typescript_stubs_pass_tsc_strict() {
+    let tsc = tsc();
+    for ex in EXAMPLES {
+        let dir = plan(ex);
+        let ts = stubs(&dir, "typescript");
+        // The types resolve from a node_modules beside the file.
+        copy_dir_link(&tools_dir().join("node_modules"), &ts.join("node_modules"));
+        run(
+            Command::new(&tsc)
+                .args([
+                    "--noEmit",
+                    "--strict",
+                    "--target",
+                    "es2020",
+                    "--module",
+                    "nodenext",
+                    "--types",
+                    "node",
+                    "silo_plan_stubs.ts",
+                ])
+                .current_dir(&ts),
+            &format!("tsc --strict on {ex}'s TypeScript stub"),
+            TS_HINT,
+        );
+    }
+}
+
+/// A symlink to `from` at `to` (node resolves packages through it).
+fn copy_dir_link(from: &Path, to: &Path) {
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(from, to).expect("symlinking node_modules");
+    #[cfg(not(unix))]
+    panic!("the TypeScript check needs a Unix symlink for node_modules");
+}
+
+const GO_HINT: &str =
+    "install Go: `apt-get install -y golang-go` (.ci/run does this); these tests never skip";
+
+#[test]
+fn go_stubs_pass_go_vet() {
+    require("go", &["version"], GO_HINT);
+    for ex in EXAMPLES {
+        let dir = plan(ex);
+        let go = stubs(&dir, "go");
+        let cache = tools_dir().join("go-cache");
+        let go_cmd = |args: &[&str]| {
+            let mut c = Command::new("go");
+            c.args(args)
+                .current_dir(&go)
+                .env("GOCACHE", &cache)
+                .env("GO111MODULE", "on")
+                .env("GOTOOLCHAIN", "local");
+            c
+        };
+        run(
+            &mut go_cmd(&["mod", "init", "example.com/stubs"]),
+            "go mod init",
+            GO_HINT,
+        );
+        run(
+            &mut go_cmd(&["vet", "./..."]),
+            &format!("go vet on {ex}'s Go stub"),
+            GO_HINT,
+        );
+    }
+}
+
+const CARGO_HINT: &str = "cargo must be on PATH (it runs this test)";
+
+#[test]
+fn rust_stubs_pass_cargo_check() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for ex in EXAMPLES {
+        let dir = plan(ex);
+        let krate = stubs(&dir, "rust");
+        // The project's lock pins `postgres` and its dependencies to versions already fetched.
+        std::fs::copy(root().join("Cargo.lock"), krate.join("Cargo.lock")).expect("Cargo.lock");
+        let out = run(
+            Command::new(&cargo)
+                .args(["check", "--quiet", "--message-format", "short"])
+                .current_dir(&krate)
+                .env("CARGO_TARGET_DIR", tools_dir().join("cargo"))
+                .env_remove("RUSTFLAGS")
+                .env_remove("CARGO_BUILD_RUSTFLAGS"),
+            &format!("cargo check on {ex}'s Rust stub"),
+            CARGO_HINT,
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("warning"),
+            "cargo check on {ex}'s Rust stub warns:\n{stderr}"
+        );
+    }
+}
+
+const RUBY_HINT: &str =
+    "install Ruby: `apt-get install -y ruby` (.ci/run does this); these tests never skip";
+
+#[test]
+fn ruby_stubs_pass_ruby_c() {
+    require("ruby", &["--version"], RUBY_HINT);
+    for ex in EXAMPLES {
+        let dir = plan(ex);
+        let rb = stubs(&dir, "ruby");
+        let out = run(
+            Command::new("ruby")
+                .args(["-wc", "silo_plan_stubs.rb"])
+                .current_dir(&rb),
+            &format!("ruby -c on {ex}'s Ruby stub"),
+            RUBY_HINT,
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.trim().is_empty(), "ruby -wc warns:\n{stderr}");
+    }
+}
+
+#[test]
+fn every_language_is_rendered_for_every_example() {
+    for ex in EXAMPLES {
+        let dir = plan(ex);
+        for (lang, file) in [
+            ("python", "silo_plan_stubs.py"),
+            ("typescript", "silo_plan_stubs.ts"),
+            ("go", "siloplan/siloplan.go"),
+            ("rust", "src/lib.rs"),
+            ("rust", "Cargo.toml"),
+            ("ruby", "silo_plan_stubs.rb"),
+        ] {
+            let text = std::fs::read_to_string(stubs(&dir, lang).join(file)).expect(file);
+            assert!(text.len() > 200, "{ex}: {lang}/{file} is nearly empty");
+        }
+        // Queries are parameterized: no key value is ever formatted into SQL.
+        let py = std::fs::read_to_string(stubs(&dir, "python").join("silo_plan_stubs.py"))
+            .expect("python stub");
+        assert!(py.contains("SELECT EXISTS (SELECT 1 FROM"), "{ex}: a guard");
+        assert!(
+            !py.contains(".format(") && !py.contains("\" % ") && !py.contains(" f\""),
+            "{ex}: no formatting"
+        );
+    }
+}
+
+/// The parent's tombstones and the child's inbox as the contract with `cascades/<silo>.sql`
+/// defines them, with a stand-in `silo_plan.apply` that records what it processed (the real
+/// one comes from the cascades).
+const PARENT_SQL: &str = r#"
+CREATE SCHEMA silo_plan;
+CREATE TABLE silo_plan.tombstones (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    table_name text NOT NULL,
+    key jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO silo_plan.tombstones (table_name, key, deleted_at) VALUES
+    ('public.auth_user', '{"id": 1}', '2024-05-01 10:00:00.123456+00'),
+    ('public.auth_user', '{"id": 2}', '2024-05-01 10:00:01.000001+00'),
+    ('public.integ_integration', '{"provider": "github", "external_id": "x''1"}', '2024-05-01 10:00:02+00'),
+    ('public.app_sentryapp', '{"uuid": "7d3c1b6e-2a0f-4c55-9a51-1f2f7e0b9a10"}', '2024-05-01 10:00:03+00'),
+    ('public."Odd Table"', '{"Ü ber": "ça%s$1"}', '2024-05-01 10:00:04+00');
+"#;
+
+const CHILD_SQL: &str = r#"
+CREATE SCHEMA silo_plan;
+CREATE TABLE silo_plan.inbox (
+    source text NOT NULL,
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    key jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source, id)
+);
+CREATE TABLE silo_plan.applied (source text, id bigint, PRIMARY KEY (source, id));
+CREATE FUNCTION silo_plan.apply(batch_size integer) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE n integer;
+BEGIN
+    INSERT INTO silo_plan.applied
+    SELECT i.source, i.id FROM silo_plan.inbox i
+    WHERE NOT EXISTS (SELECT 1 FROM silo_plan.applied a WHERE a.source = i.source AND a.id = i.id)
+    ORDER BY i.source, i.id LIMIT batch_size;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+CREATE TABLE public.org_organization (id bigint PRIMARY KEY, slug character varying(50) NOT NULL);
+INSERT INTO public.org_organization VALUES (1, 'acme');
+"#;
+
+/// Drives the generated module: argv = parent URL, child URL; prints one JSON object.
+const DRIVER_PY: &str = r#"
+import json
+import sys
+
+import psycopg
+
+import silo_plan_stubs as s
+
+parent = psycopg.connect(sys.argv[1])
+child = psycopg.connect(sys.argv[2])
+out = {}
+first = s.pump(parent, child, "control", 0, batch_size=2)
+out["first"] = [first.high_water_mark, first.moved, first.applied]
+again = s.pump(parent, child, "control", first.high_water_mark, batch_size=2)
+out["again"] = [again.high_water_mark, again.moved, again.applied]
+replay = s.pump(parent, child, "control", 0, batch_size=2)
+out["replay"] = [replay.high_water_mark, replay.moved, replay.applied]
+with parent.transaction():
+    parent.execute(
+        "INSERT INTO silo_plan.tombstones (table_name, key) VALUES ('public.auth_user', '{\"id\": 3}')"
+    )
+marks = {"region": first.high_water_mark}
+results = s.after_delete_auth_user(parent, {"region": child}, marks)
+out["handler"] = [marks["region"], results["region"].moved, results["region"].applied]
+out["guard_acme"] = s.restrict_org_slugreservation_by_org_organization(child, "acme")
+out["guard_other"] = s.restrict_org_slugreservation_by_org_organization(child, "o'ther%s")
+print(json.dumps(out))
+"#;
+
+#[test]
+fn python_pump_moves_tombstones_once_and_guards_run() {
+    python();
+    let dir = plan("examples/saas");
+    let py = stubs(&dir, "python");
+    let cluster = Cluster::start();
+    cluster.createdb("parent");
+    cluster.createdb("child");
+    cluster.psql("parent", PARENT_SQL);
+    cluster.psql("child", CHILD_SQL);
+    std::fs::write(py.join("driver.py"), DRIVER_PY).expect("driver");
+    let out = run(
+        Command::new(python())
+            .arg("driver.py")
+            .arg(cluster.url("parent"))
+            .arg(cluster.url("child"))
+            .current_dir(&py),
+        "the Python pump against Postgres",
+        PY_HINT,
+    );
+    let got: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("the driver prints JSON");
+    assert_eq!(
+        got,
+        serde_json::json!({
+            "first": [5, 5, 5],
+            "again": [5, 0, 0],
+            "replay": [5, 5, 0],
+            "handler": [6, 1, 1],
+            "guard_acme": true,
+            "guard_other": false,
+        })
+    );
+    // Every tombstone arrived exactly, key and time included, once.
+    let rows = "SELECT id, table_name, key::text, deleted_at FROM silo_plan.%s ORDER BY id";
+    let parent_rows = cluster.psql("parent", &rows.replace("%s", "tombstones"));
+    let child_rows = cluster.psql(
+        "child",
+        &rows.replace("%s", "inbox WHERE source = 'control'"),
+    );
+    assert_eq!(parent_rows, child_rows);
+    assert_eq!(
+        cluster
+            .psql("child", "SELECT count(*) FROM silo_plan.applied")
+            .trim(),
+        "6"
+    );
+}

@@ -1,0 +1,115 @@
+-- silo-plan: cascades/{{ silo }}.replication.sql
+--
+{% for line in header -%}
+{{ line }}
+{% endfor -%}
+--
+-- Stop at the first error (also when run without -v ON_ERROR_STOP=1), and read string literals as
+-- standard SQL: the names below are quoted for that.
+\set ON_ERROR_STOP on
+SET standard_conforming_strings = on;
+
+-- The instance of {{ silo }} this database is (psql -v instance=us), empty for a single instance:
+-- the tombstones it publishes carry source '{{ silo }}' or '{{ silo }}/<instance>', and its subscriptions
+-- (one replication slot each on the publisher) end in _<instance>.
+\if :{?instance}
+\else
+\set instance ''
+\endif
+SELECT CASE WHEN :'instance' = '' THEN {{ silo_lit }} ELSE {{ silo_lit }} || '/' || :'instance' END AS source,
+       CASE WHEN :'instance' = '' THEN '' ELSE '_' || :'instance' END AS suffix
+\gset
+{% if let Some(p) = publish %}
+-- =================================================================================================
+-- Part 1: publish this silo's tombstones (this database is a parent of broken edges).
+-- =================================================================================================
+
+{% for line in p.comments -%}
+{{ line }}
+{% endfor -%}
+CREATE TABLE IF NOT EXISTS {{ p.table }} (
+    source text NOT NULL,
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    key jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL
+);
+ALTER TABLE {{ p.table }} ALTER COLUMN source SET DEFAULT :'source';
+CREATE OR REPLACE FUNCTION {{ p.function }}() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $silo_plan$
+BEGIN
+    INSERT INTO {{ p.table }} (id, table_name, key, deleted_at)
+    SELECT n.id, n.table_name, n.key, n.deleted_at
+      FROM new_rows AS n;
+    RETURN NULL;
+END
+$silo_plan$;
+DROP TRIGGER IF EXISTS {{ p.trigger }} ON silo_plan.tombstones;
+CREATE TRIGGER {{ p.trigger }}
+    AFTER INSERT ON silo_plan.tombstones
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ p.function }}();
+
+{% for line in p.publication_comments -%}
+{{ line }}
+{% endfor -%}
+SELECT format('CREATE PUBLICATION %I FOR TABLE %s WITH (publish = %L)',
+              {{ p.publication_lit }}, {{ p.table_lit }}, 'insert')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {{ p.publication_lit }})
+\gexec
+{% endif -%}
+{% if !subscribe.is_empty() %}
+-- =================================================================================================
+-- Part 2: subscribe to the tombstones of {{ subscribe.len() }} parent silo(s); they land in silo_plan.inbox.
+-- =================================================================================================
+{% for s in subscribe %}
+-- -------------------------------------------------------------------------------------------------
+{% for line in s.comments -%}
+{{ line }}
+{% endfor -%}
+\if :{?{{ s.var }}}
+\else
+DO $silo_plan$ BEGIN RAISE EXCEPTION 'psql variable {{ s.var }} is not set: run with -v {{ s.var }}=''host=... dbname=...'' (the {{ s.source }} database)'; END $silo_plan$;
+\endif
+CREATE TABLE IF NOT EXISTS {{ s.table }} (
+    source text NOT NULL,
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    key jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL
+);
+CREATE OR REPLACE FUNCTION {{ s.function }}() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $silo_plan$
+BEGIN
+    INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at)
+    VALUES (NEW.source, NEW.id, NEW.table_name, NEW.key, NEW.deleted_at)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$silo_plan$;
+DROP TRIGGER IF EXISTS silo_plan_receive ON {{ s.table }};
+CREATE TRIGGER silo_plan_receive
+    BEFORE INSERT ON {{ s.table }}
+    FOR EACH ROW EXECUTE FUNCTION {{ s.function }}();
+ALTER TABLE {{ s.table }} ENABLE ALWAYS TRIGGER silo_plan_receive;
+
+{% for line in s.subscription_comments -%}
+{{ line }}
+{% endfor -%}
+SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_subscription AS s
+                          JOIN pg_catalog.pg_database AS d ON d.oid = s.subdbid
+                         WHERE d.datname = current_database()
+                           AND s.subname = {{ s.subscription_lit }} || :'suffix')
+            THEN format('ALTER SUBSCRIPTION %I REFRESH PUBLICATION',
+                        {{ s.subscription_lit }} || :'suffix')
+            ELSE format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I',
+                        {{ s.subscription_lit }} || :'suffix', :'{{ s.var }}', {{ s.publication_lit }})
+       END
+\gexec
+{% endfor -%}
+{% endif %}
+-- End of cascades/{{ silo }}.replication.sql.

@@ -1,0 +1,225 @@
+-- silo-plan: cascades/{{ silo }}.sql
+--
+{% for line in header -%}
+{{ line }}
+{% endfor -%}
+--
+-- Stop at the first error (also when run without -v ON_ERROR_STOP=1), and read string literals as
+-- standard SQL: the names below are quoted for that.
+\set ON_ERROR_STOP on
+SET standard_conforming_strings = on;
+
+-- =================================================================================================
+-- Schema silo_plan: shared by every silo's cascades installed in this database.
+-- =================================================================================================
+
+{% for line in schema_comments -%}
+{{ line }}
+{% endfor -%}
+CREATE SCHEMA IF NOT EXISTS silo_plan;
+{% if !producers.is_empty() %}
+-- =================================================================================================
+-- Part 1: tombstones. {{ producers.len() }} parent table(s) of this silo record their deletes.
+-- =================================================================================================
+
+{% for line in tombstones_comments -%}
+{{ line }}
+{% endfor -%}
+CREATE TABLE IF NOT EXISTS silo_plan.tombstones (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    table_name text NOT NULL,
+    key jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE silo_plan.tombstones IS 'silo-plan: one row per deleted row of a parent of a broken foreign key and per referenced column set; read by a pump (id > last id read) or published by cascades/<silo>.replication.sql';
+{% for p in producers %}
+-- -------------------------------------------------------------------------------------------------
+{% for line in p.comments -%}
+{{ line }}
+{% endfor -%}
+CREATE OR REPLACE FUNCTION {{ p.function }}() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $silo_plan$
+BEGIN
+{%- for k in p.keys %}
+    INSERT INTO silo_plan.tombstones (table_name, key)
+    SELECT {{ p.table_lit }}, jsonb_build_object({{ k.build }})
+      FROM old_rows AS o
+     WHERE {{ k.not_null }};
+{%- endfor %}
+    RETURN NULL;
+END
+$silo_plan$;
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+DROP TRIGGER IF EXISTS silo_plan_tombstones ON {{ p.table }};
+CREATE TRIGGER silo_plan_tombstones
+    AFTER DELETE ON {{ p.table }}
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ p.function }}();
+COMMIT;
+{% endfor -%}
+{% endif -%}
+{% if !edges.is_empty() %}
+-- =================================================================================================
+-- Part 2: inbox and apply. {{ edges.len() }} broken edge(s) whose child lives in this silo.
+-- =================================================================================================
+
+{% for line in inbox_comments -%}
+{{ line }}
+{% endfor -%}
+CREATE TABLE IF NOT EXISTS silo_plan.inbox (
+    source text NOT NULL,
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    key jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (source, id)
+);
+CREATE INDEX IF NOT EXISTS inbox_source_table_name_id_idx
+    ON silo_plan.inbox (source, table_name, id);
+CREATE TABLE IF NOT EXISTS silo_plan.watermarks (
+    source text NOT NULL,
+    edge text NOT NULL,
+    last_id bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (source, edge)
+);
+INSERT INTO silo_plan.watermarks (source, edge) VALUES
+{%- for e in edges %}
+    ({{ e.source_lit }}, {{ e.edge_lit }}){% if loop.last %}{% else %},{% endif %}
+{%- endfor %}
+ON CONFLICT DO NOTHING;
+
+{% for line in arrived_comments -%}
+{{ line }}
+{% endfor -%}
+CREATE OR REPLACE FUNCTION {{ arrived }}() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $silo_plan$
+DECLARE
+    _sp_edge text;
+    _sp_last bigint;
+BEGIN
+    FOREACH _sp_edge IN ARRAY CASE NEW.table_name
+{%- for t in arrivals %}
+        WHEN {{ t.table_lit }} THEN ARRAY[{{ t.edges }}]::text[]
+{%- endfor %}
+        ELSE ARRAY[]::text[]
+    END LOOP
+        INSERT INTO silo_plan.watermarks (source, edge)
+        VALUES (NEW.source, _sp_edge)
+        ON CONFLICT DO NOTHING;
+        SELECT w.last_id INTO _sp_last
+          FROM silo_plan.watermarks AS w
+         WHERE w.source = NEW.source AND w.edge = _sp_edge
+           FOR UPDATE;
+        IF _sp_last >= NEW.id THEN
+            UPDATE silo_plan.watermarks AS w
+               SET last_id = NEW.id - 1
+             WHERE w.source = NEW.source AND w.edge = _sp_edge;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$silo_plan$;
+DROP TRIGGER IF EXISTS {{ arrived_trigger }} ON silo_plan.inbox;
+CREATE TRIGGER {{ arrived_trigger }}
+    AFTER INSERT ON silo_plan.inbox
+    FOR EACH ROW EXECUTE FUNCTION {{ arrived }}();
+ALTER TABLE silo_plan.inbox ENABLE ALWAYS TRIGGER {{ arrived_trigger }};
+
+{% for line in apply_comments -%}
+{{ line }}
+{% endfor -%}
+CREATE OR REPLACE FUNCTION {{ apply }}(batch_size integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $silo_plan$
+DECLARE
+    _sp_limit integer := batch_size;
+    _sp_total integer := 0;
+    _sp_w record;
+    _sp_n integer;
+    _sp_upto bigint;
+BEGIN
+{%- for e in edges %}
+
+{% for line in e.comments -%}
+{{ line }}
+{% endfor -%}
+{{"    "}}FOR _sp_w IN SELECT w.source, w.last_id
+                      FROM silo_plan.watermarks AS w
+                     WHERE w.edge = {{ e.edge_lit }}
+                     ORDER BY w.source
+                       FOR UPDATE SKIP LOCKED
+    LOOP
+        WITH batch AS MATERIALIZED (
+            SELECT i.id, i.key
+              FROM silo_plan.inbox AS i
+             WHERE i.source = _sp_w.source
+               AND i.table_name = {{ e.parent_lit }}
+               AND i.id > _sp_w.last_id
+               AND i.key ?& ARRAY[{{ e.key_names }}]
+             ORDER BY i.id
+             LIMIT _sp_limit
+        ), applied AS (
+            {{ e.statement }}
+             WHERE {{ e.lhs }} IN (
+                   SELECT {{ e.select }}
+                     FROM batch AS b,
+                          jsonb_populate_record(NULL::{{ e.child }},
+                                                jsonb_build_object({{ e.build }})) AS k)
+        )
+        SELECT count(*), max(batch.id) INTO _sp_n, _sp_upto FROM batch;
+        IF _sp_n > 0 THEN
+            UPDATE silo_plan.watermarks AS w
+               SET last_id = _sp_upto
+             WHERE w.source = _sp_w.source AND w.edge = {{ e.edge_lit }};
+            _sp_total := _sp_total + _sp_n;
+        END IF;
+    END LOOP;
+{%- endfor %}
+    RETURN _sp_total;
+END
+$silo_plan$;
+
+{% for line in dispatch_comments -%}
+{{ line }}
+{% endfor -%}
+CREATE OR REPLACE FUNCTION silo_plan.apply(batch_size integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $silo_plan$
+DECLARE
+    _sp_fn name;
+    _sp_n integer;
+    _sp_total integer := 0;
+BEGIN
+    FOR _sp_fn IN SELECT p.proname
+                    FROM pg_catalog.pg_proc AS p
+                   WHERE p.pronamespace = 'silo_plan'::regnamespace
+                     AND p.proname LIKE 'apply\_%'
+                     AND p.pronargs = 1
+                   ORDER BY p.proname
+    LOOP
+        EXECUTE format('SELECT silo_plan.%I($1)', _sp_fn) INTO _sp_n USING batch_size;
+        _sp_total := _sp_total + _sp_n;
+    END LOOP;
+    RETURN _sp_total;
+END
+$silo_plan$;
+{% endif -%}
+{% if !guards.is_empty() %}
+-- =================================================================================================
+-- Part 3: restrict edges. Not enforceable across databases: the application checks first.
+-- =================================================================================================
+{% for g in guards %}
+{% for line in g -%}
+{{ line }}
+{% endfor -%}
+{% endfor -%}
+{% endif %}
+-- End of cascades/{{ silo }}.sql.
