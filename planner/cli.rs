@@ -91,6 +91,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Compares the moved tables between today's database and a new one, read-only: row counts
+    /// and checksums, sequence values (target at or above source), in-silo foreign keys left
+    /// dangling on the target. Exit 0 equal, 1 differences, 2 bad input or a failed query.
+    Verify {
+        #[command(flatten)]
+        input: Input,
+        /// Today's database (ORIGIN), a libpq URL or conninfo string.
+        #[arg(long, value_name = "URL")]
+        source: String,
+        /// The new database of the moving silo.
+        #[arg(long, value_name = "URL")]
+        target: String,
+    },
     /// A silo for each unassigned table, from its foreign-key neighbourhood, with the crossings
     /// each choice costs and a TOML snippet to paste.
     Suggest {

@@ -1,10 +1,10 @@
 //! `explain TABLE`: a table's silo and why, its edges, and the transitive cascade closure of
 //! deleting one of its rows, across in-silo and cross-silo edges.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 use std::fmt::Write;
 
-use crate::assign::{Assignment, Placement, RuleMatches};
+use crate::assign::{Assignment, RuleMatches};
 use crate::catalog::{Catalog, QName};
 use crate::check::{effective_action, ActionSource};
 use crate::config::{Config, EdgeAction};
@@ -23,19 +23,14 @@ pub struct Hop {
     pub crosses: bool,
     /// Nesting depth (1 = a direct child).
     pub depth: usize,
-    /// The child was already reached on this path (a cycle); not followed further.
+    /// The child was already reached in this closure (another path, or a cycle): listed, not
+    /// followed again.
     pub cycle: bool,
 }
 
-fn silo_name(asg: &Assignment, q: &QName) -> String {
-    match asg.silo_of(q) {
-        Some(Placement::Silo(s)) => s.clone(),
-        Some(Placement::Shared) => "shared".into(),
-        _ => "unassigned".into(),
-    }
-}
-
-/// The cascade closure of deleting one row of `table`, depth first, in catalog order.
+/// The cascade closure of deleting one row of `table`, depth first, in catalog order. Each
+/// table's children are expanded once: a table reached again (by another path, or a cycle) is
+/// listed with `cycle` set and not followed, so the closure is linear in the edges it reaches.
 pub fn closure(
     cat: &Catalog,
     cfg: &Config,
@@ -44,42 +39,72 @@ pub fn closure(
     graph: &Graph,
     table: &QName,
 ) -> Vec<Hop> {
-    let mut out = Vec::new();
-    let mut path = BTreeSet::new();
-    path.insert(table.clone());
-    walk(cat, cfg, asg, rules, graph, table, 1, &mut path, &mut out);
-    out
+    closure_limited(cat, cfg, asg, rules, graph, table, usize::MAX).0
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk(
+/// [`closure`] stopped after `limit` steps; also returns how many steps were left out.
+pub fn closure_limited(
     cat: &Catalog,
     cfg: &Config,
     asg: &Assignment,
     rules: &RuleMatches,
     graph: &Graph,
-    parent: &QName,
-    depth: usize,
-    path: &mut BTreeSet<QName>,
-    out: &mut Vec<Hop>,
-) {
-    for k in graph.children(parent) {
-        let fk = &cat.foreign_keys[k];
-        let (action, source) = effective_action(cat, cfg, rules, k);
-        let crosses = silo_name(asg, &fk.table) != silo_name(asg, parent);
-        let cycle = path.contains(&fk.table);
-        out.push(Hop {
-            fk: k,
-            action,
-            source,
-            crosses,
-            depth,
-            cycle,
-        });
-        if action == EdgeAction::Cascade && !cycle {
-            path.insert(fk.table.clone());
-            walk(cat, cfg, asg, rules, graph, &fk.table, depth + 1, path, out);
-            path.remove(&fk.table);
+    table: &QName,
+    limit: usize,
+) -> (Vec<Hop>, usize) {
+    let mut w = Walk {
+        cat,
+        cfg,
+        asg,
+        rules,
+        graph,
+        seen: HashSet::new(),
+        out: Vec::new(),
+        limit,
+        omitted: 0,
+    };
+    w.seen.insert(table.clone());
+    w.walk(table, 1);
+    (w.out, w.omitted)
+}
+
+struct Walk<'a> {
+    cat: &'a Catalog,
+    cfg: &'a Config,
+    asg: &'a Assignment,
+    rules: &'a RuleMatches,
+    graph: &'a Graph,
+    /// Tables whose children are (being) listed.
+    seen: HashSet<QName>,
+    out: Vec<Hop>,
+    limit: usize,
+    omitted: usize,
+}
+
+impl Walk<'_> {
+    fn walk(&mut self, parent: &QName, depth: usize) {
+        let parent_silo = self.asg.silo_name(parent);
+        for k in self.graph.children(parent) {
+            if self.out.len() >= self.limit {
+                self.omitted += 1;
+                continue;
+            }
+            let fk = &self.cat.foreign_keys[k];
+            let (action, source) = effective_action(self.cat, self.cfg, self.rules, k);
+            let crosses = self.asg.silo_name(&fk.table) != parent_silo;
+            let cycle = self.seen.contains(&fk.table);
+            self.out.push(Hop {
+                fk: k,
+                action,
+                source,
+                crosses,
+                depth,
+                cycle,
+            });
+            if action == EdgeAction::Cascade && !cycle {
+                self.seen.insert(fk.table.clone());
+                self.walk(&fk.table, depth + 1);
+            }
         }
     }
 }
@@ -94,7 +119,7 @@ pub fn text(
     table: &QName,
 ) -> String {
     let mut o = String::new();
-    let silo = silo_name(asg, table);
+    let silo = asg.silo_name(table);
     let why = match asg.tables.get(table) {
         Some(d) => match (&d.pattern, &d.via) {
             (_, Some(parent)) => format!("follows its partitioned parent {parent}"),
@@ -124,7 +149,7 @@ pub fn text(
         .filter(|(_, f)| f.table == *table)
     {
         any = true;
-        let ps = silo_name(asg, &fk.references);
+        let ps = asg.silo_name(&fk.references);
         let mark = if ps != silo {
             "  ✗ crosses silos"
         } else {
@@ -151,7 +176,7 @@ pub fn text(
     }
     for k in &children {
         let fk = &cat.foreign_keys[*k];
-        let cs = silo_name(asg, &fk.table);
+        let cs = asg.silo_name(&fk.table);
         let mark = if cs != silo {
             "  ✗ crosses silos"
         } else {
@@ -193,14 +218,14 @@ pub fn text(
             crossings += 1;
             format!(
                 "  ✗ crosses {} → {}",
-                silo_name(asg, &fk.references),
-                silo_name(asg, &fk.table)
+                asg.silo_name(&fk.references),
+                asg.silo_name(&fk.table)
             )
         } else {
             String::new()
         };
-        let cycle = if h.cycle {
-            " (cycle: not followed)"
+        let cycle = if h.cycle && h.action == EdgeAction::Cascade {
+            " (already reached above: not followed again)"
         } else {
             ""
         };
@@ -209,7 +234,7 @@ pub fn text(
             "{indent}└ {verb} {}({}) [{}] via {} ({src}){cross}{cycle}",
             fk.table,
             fk.columns.join(", "),
-            silo_name(asg, &fk.table),
+            asg.silo_name(&fk.table),
             fk.name
         );
     }

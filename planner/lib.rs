@@ -28,3 +28,4 @@ pub mod report;
 pub mod simulate;
 pub mod source;
 pub mod suggest;
+pub mod verify;

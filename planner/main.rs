@@ -294,6 +294,35 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Verify {
+            input,
+            source,
+            target,
+        } => {
+            let l = load(&input)?;
+            let pin = l.a.input();
+            let phases = silo_plan::plan::phases::build(&pin);
+            if phases.targets.is_empty() {
+                return Err(Fatal(
+                    "nothing moves: the config names no `origin`, or every silo is the origin"
+                        .into(),
+                ));
+            }
+            let connect = |url: &str, side: &str| {
+                postgres::Client::connect(url, postgres::NoTls)
+                    .map(PgConn)
+                    .map_err(|e| Fatal(format!("cannot connect to the {side} ({url}): {e}")))
+            };
+            let mut src = connect(&source, "source")?;
+            let mut dst = connect(&target, "target")?;
+            let report = silo_plan::verify::run(&phases, &mut src, &mut dst).map_err(Fatal)?;
+            emit(&report.table())?;
+            Ok(if report.differences() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Suggest { input, format } => {
             let l = load(&input)?;
             let s = silo_plan::suggest::suggest(&l.a);
@@ -429,5 +458,29 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 ExitCode::SUCCESS
             })
         }
+    }
+}
+
+/// A `postgres` client answering [`silo_plan::verify::Conn`] queries with text values.
+struct PgConn(postgres::Client);
+
+impl silo_plan::verify::Conn for PgConn {
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
+        let msgs = self.0.simple_query(sql).map_err(|e| {
+            let detail = e
+                .as_db_error()
+                .map(|d| d.message().to_string())
+                .unwrap_or_else(|| e.to_string());
+            format!("{detail} (in: {sql})")
+        })?;
+        Ok(msgs
+            .into_iter()
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => {
+                    Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                }
+                _ => None,
+            })
+            .collect())
     }
 }

@@ -22,13 +22,17 @@
 //! the memory children; `--kinds` also times read and bare per statement kind (where the time
 //! goes). Numbers are recorded in BENCHMARKS.md.
 
+#[path = "common.rs"]
+mod common;
+#[path = "synth.rs"]
 mod synth;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::{ms, ratio, vm_hwm_kb, wall_ms, wall_ratio, Stopwatch, T};
 use silo_plan::catalog::Catalog;
 use silo_plan::dump::split::{split, PieceKind};
 use silo_plan::dump::{self, Dialect, ReadOptions};
@@ -231,96 +235,6 @@ impl Row {
             self.runs
         );
     }
-}
-
-/// One measured time: on-CPU time of this thread (the figure reported, since it does not
-/// count time the thread spent waiting for a core that other processes held) and wall time.
-#[derive(Debug, Clone, Copy)]
-struct T {
-    cpu: Duration,
-    wall: Duration,
-}
-
-impl T {
-    fn min(self, o: T) -> T {
-        T {
-            cpu: self.cpu.min(o.cpu),
-            wall: self.wall.min(o.wall),
-        }
-    }
-}
-
-/// Starts both clocks.
-struct Stopwatch {
-    wall: Instant,
-    cpu: Duration,
-}
-
-impl Stopwatch {
-    fn start() -> Self {
-        Stopwatch {
-            cpu: thread_cpu(),
-            wall: Instant::now(),
-        }
-    }
-    fn stop(&self) -> T {
-        let wall = self.wall.elapsed();
-        T {
-            cpu: thread_cpu().saturating_sub(self.cpu),
-            wall,
-        }
-    }
-}
-
-/// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`, nanosecond resolution).
-#[cfg(target_os = "linux")]
-fn thread_cpu() -> Duration {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec (two 64-bit fields on 64-bit Linux) to a valid
-    // pointer.
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// Elsewhere, wall time stands in for CPU time.
-#[cfg(not(target_os = "linux"))]
-fn thread_cpu() -> Duration {
-    use std::sync::OnceLock;
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed()
-}
-
-/// Milliseconds of CPU time.
-fn ms(t: T) -> f64 {
-    t.cpu.as_secs_f64() * 1e3
-}
-
-/// Milliseconds of wall time.
-fn wall_ms(t: T) -> f64 {
-    t.wall.as_secs_f64() * 1e3
-}
-
-/// Ratio of CPU times.
-fn ratio(a: T, b: T) -> f64 {
-    a.cpu.as_secs_f64() / b.cpu.as_secs_f64()
-}
-
-/// Ratio of wall times.
-fn wall_ratio(a: T, b: T) -> f64 {
-    a.wall.as_secs_f64() / b.wall.as_secs_f64()
 }
 
 /// Runs `f` once, then again until about [`BUDGET`] has passed (at least twice in all); returns
@@ -776,17 +690,4 @@ fn child(spec: &str) {
         ms(t),
         wall_ms(t)
     );
-}
-
-/// The process's peak resident set size, in KiB.
-fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -39,13 +39,13 @@
 //! (writes blocked); the step's hazard says so. A key the dump itself declares `NOT VALID` is
 //! restored `NOT VALID` and not validated, as it was. The indexes drop.sql built are kept.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Hazard, Input, Lock, Step};
-use crate::catalog::{Catalog, FkAction, FkMatch, ForeignKey, QName, TableKind};
+use crate::catalog::{Catalog, FkAction, FkMatch, ForeignKey, Index, QName, TableKind};
 use crate::check::{self, ActionSource};
 use crate::config::EdgeAction;
 use crate::ident::{comment_text, ident, ident_list, literal, qualified};
@@ -126,6 +126,10 @@ pub struct KeptFk {
     pub parent_silo: String,
 }
 
+/// Indexes this script builds, by table: (columns, index name), so two keys on the same
+/// columns share one.
+type Planned = HashMap<QName, Vec<(Vec<String>, String)>>;
+
 /// Builds both scripts.
 pub fn build(input: &Input) -> FkScripts {
     let cat = input.cat;
@@ -135,8 +139,13 @@ pub fn build(input: &Input) -> FkScripts {
     };
     let mut taken = relation_names(cat);
     // Indexes planned so far: (table, columns), so two keys on the same columns share one.
-    let mut planned: Vec<(QName, Vec<String>, String)> = Vec::new();
+    let mut planned: Planned = HashMap::new();
     let mut validate = Vec::new();
+    // The catalog's indexes by table, looked up once per crossing (not scanned).
+    let mut indexes_of: HashMap<&QName, Vec<&Index>> = HashMap::new();
+    for i in &cat.indexes {
+        indexes_of.entry(&i.table).or_default().push(i);
+    }
     for c in check::crossings(cat, input.asg, input.rules) {
         let fk = &cat.foreign_keys[c.fk];
         let object = format!("{}.{}", fk.table, fk.name);
@@ -151,12 +160,15 @@ pub fn build(input: &Input) -> FkScripts {
             continue;
         }
         let partitioned = is_partitioned(cat, &fk.table);
-        let index = match covering(cat, fk, &planned) {
+        let index = match covering(cat, fk, &indexes_of, &planned) {
             Some(what) => IndexPlan::Existing(what),
             None => {
                 let name = index_name(&fk.table, &fk.columns, &taken);
                 taken.insert(QName::new(&fk.table.schema, &name));
-                planned.push((fk.table.clone(), fk.columns.clone(), name.clone()));
+                planned
+                    .entry(fk.table.clone())
+                    .or_default()
+                    .push((fk.columns.clone(), name.clone()));
                 if partitioned {
                     // The partitions' indexes take names derived from the parent's.
                     IndexPlan::CreatePartitioned(name)
@@ -217,7 +229,8 @@ fn leads_with(cols: &[String], want: &[String]) -> bool {
 fn covering(
     cat: &Catalog,
     fk: &ForeignKey,
-    planned: &[(QName, Vec<String>, String)],
+    indexes_of: &HashMap<&QName, Vec<&Index>>,
+    planned: &Planned,
 ) -> Option<String> {
     let cols = &fk.columns;
     if let Some(t) = cat.table(&fk.table) {
@@ -238,7 +251,7 @@ fn covering(
             }
         }
     }
-    for i in cat.indexes.iter().filter(|i| i.table == fk.table) {
+    for i in indexes_of.get(&fk.table).into_iter().flatten() {
         let method_ok = i.method.eq_ignore_ascii_case("btree")
             || (i.method.eq_ignore_ascii_case("hash") && cols.len() == 1 && i.columns.len() == 1);
         if method_ok && i.predicate.is_none() && leads_with(&i.columns, cols) {
@@ -246,9 +259,11 @@ fn covering(
         }
     }
     planned
-        .iter()
-        .find(|(t, c, _)| *t == fk.table && leads_with(c, cols))
-        .map(|(_, _, n)| format!("index {n} (built for an earlier key above)"))
+        .get(&fk.table)
+        .into_iter()
+        .flatten()
+        .find(|(c, _)| leads_with(c, cols))
+        .map(|(_, n)| format!("index {n} (built for an earlier key above)"))
 }
 
 /// Every relation name of the catalog (tables, indexes, sequences, views, key indexes): an

@@ -6,6 +6,7 @@
 
 pub mod cascades;
 pub mod fks;
+pub mod phases;
 pub mod schema;
 pub mod stubs;
 
@@ -179,6 +180,9 @@ pub struct ClosureStep {
     pub action: crate::config::EdgeAction,
     /// This hop crosses a silo boundary.
     pub crosses: bool,
+    /// The child was reached earlier in this closure: listed, not followed again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub again: bool,
 }
 
 /// What deleting one row of a parent of a broken edge does, across silos.
@@ -188,9 +192,14 @@ pub struct Closure {
     pub parent: QName,
     /// Its silo.
     pub silo: String,
-    /// Every step, depth first.
+    /// Every step, depth first (each table's children listed once).
     pub steps: Vec<ClosureStep>,
+    /// Steps left out after the first [`CLOSURE_STEPS`] (`silo-plan explain` lists them all).
+    pub omitted: usize,
 }
+
+/// Most steps of a closure that plan.md and plan.json list; `explain` shows the rest.
+pub const CLOSURE_STEPS: usize = 200;
 
 /// The whole plan: data only. `plan.json` is this, serialized.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -228,6 +237,10 @@ pub struct Plan {
     #[serde(skip)]
     #[schemars(skip)]
     pub stubs: stubs::Stubs,
+    /// `phases/`: the physical split, phase by phase, and the replication-readiness findings.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub phases: phases::Phases,
 }
 
 fn replication(action: crate::config::EdgeAction, child_silo: &str, parent_silo: &str) -> String {
@@ -325,10 +338,19 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
     let closures = parents
         .iter()
         .map(|p| {
-            let hops = crate::explain::closure(cat, cfg, input.asg, input.rules, input.graph, p);
+            let (hops, omitted) = crate::explain::closure_limited(
+                cat,
+                cfg,
+                input.asg,
+                input.rules,
+                input.graph,
+                p,
+                CLOSURE_STEPS,
+            );
             Closure {
                 parent: p.clone(),
                 silo: input.asg.silo_name(p).to_string(),
+                omitted,
                 steps: hops
                     .iter()
                     .map(|h| {
@@ -340,6 +362,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
                             child_silo: input.asg.silo_name(&fk.table).to_string(),
                             action: h.action,
                             crosses: h.crosses,
+                            again: h.cycle && h.action == crate::config::EdgeAction::Cascade,
                         }
                     })
                     .collect(),
@@ -373,6 +396,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         cascades: cascades::build(input),
         stubs,
         decisions,
+        phases: phases::build(input),
     }
 }
 

@@ -144,14 +144,17 @@ fn fk_lines(i: usize, b: &BrokenFk) -> Vec<String> {
 /// One section per broken key, holding its steps (they are grouped by `object`, in order).
 fn sections(s: &FkScripts, steps: &[Step], what: &str) -> Vec<Section> {
     let n = s.broken.len();
+    let by_object: std::collections::HashMap<&str, (usize, &BrokenFk)> = s
+        .broken
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.object.as_str(), (i, b)))
+        .collect();
     let mut out: Vec<(String, Section)> = Vec::new();
     for st in steps {
         if out.last().map(|(o, _)| o.as_str()) != Some(st.object.as_str()) {
-            let (i, b) = s
-                .broken
-                .iter()
-                .enumerate()
-                .find(|(_, b)| b.object == st.object)
+            let (i, b) = *by_object
+                .get(st.object.as_str())
                 .expect("every step is for a broken key");
             let mut heading = vec!["-- ".to_string() + &"-".repeat(WIDTH - 3)];
             heading.push(format!("-- {what} {}/{n}", i + 1));

@@ -4,6 +4,7 @@
 
 pub mod cascades;
 pub mod fks;
+pub mod phases;
 pub mod schema;
 pub mod stubs;
 
@@ -95,6 +96,7 @@ struct PlanMd<'a> {
     closures: Vec<ClosureView>,
     drop: ScriptSummary,
     restore: ScriptSummary,
+    readiness: String,
 }
 
 fn action_name(a: EdgeAction) -> &'static str {
@@ -225,6 +227,15 @@ fn plan_md(plan: &Plan) -> Result<String, RenderError> {
                     s.constraint,
                     if s.crosses { "  ✗" } else { "" }
                 ));
+                if s.again {
+                    tree.push_str(" (reached above)");
+                }
+            }
+            if c.omitted > 0 {
+                tree.push_str(&format!(
+                    "\n  … and {} more steps: `silo-plan explain {}` lists them all",
+                    c.omitted, c.parent
+                ));
             }
             ClosureView {
                 parent: c.parent.to_string().replace('`', "'"),
@@ -250,6 +261,7 @@ fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         closures,
         drop: summarize(&plan.fks.drop),
         restore: summarize(&plan.fks.restore),
+        readiness: phases::readiness_md(&plan.phases),
     };
     run("plan.md", &t)
 }
@@ -436,6 +448,7 @@ pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
         contents: with_newline(mmd),
     });
     files.extend(stubs::files(&plan.stubs, &plan.config)?);
+    files.extend(phases::files(&plan.phases, &plan.config)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

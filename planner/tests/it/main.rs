@@ -9,6 +9,7 @@ mod config_errors;
 mod corpus;
 mod inspect;
 mod pg;
+mod phases;
 mod plan_files;
 mod plan_fks;
 mod plan_schema;

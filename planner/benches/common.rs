@@ -1,0 +1,110 @@
+//! Timing helpers shared by the bench binaries (`read.rs`, `pipeline.rs`): a stopwatch of the
+//! measuring thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) with wall time beside it, and the
+//! peak resident set size of the process.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+/// One measured time: on-CPU time of this thread (the figure reported, since it does not
+/// count time the thread spent waiting for a core that other processes held) and wall time.
+#[derive(Debug, Clone, Copy)]
+pub struct T {
+    pub cpu: Duration,
+    pub wall: Duration,
+}
+
+impl T {
+    pub fn min(self, o: T) -> T {
+        T {
+            cpu: self.cpu.min(o.cpu),
+            wall: self.wall.min(o.wall),
+        }
+    }
+}
+
+/// Starts both clocks.
+pub struct Stopwatch {
+    wall: Instant,
+    cpu: Duration,
+}
+
+impl Stopwatch {
+    pub fn start() -> Self {
+        Stopwatch {
+            cpu: thread_cpu(),
+            wall: Instant::now(),
+        }
+    }
+    pub fn stop(&self) -> T {
+        let wall = self.wall.elapsed();
+        T {
+            cpu: thread_cpu().saturating_sub(self.cpu),
+            wall,
+        }
+    }
+}
+
+/// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`, nanosecond resolution).
+#[cfg(target_os = "linux")]
+pub fn thread_cpu() -> Duration {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec (two 64-bit fields on 64-bit Linux) to a valid
+    // pointer.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Elsewhere, wall time stands in for CPU time.
+#[cfg(not(target_os = "linux"))]
+pub fn thread_cpu() -> Duration {
+    use std::sync::OnceLock;
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
+
+/// Milliseconds of CPU time.
+pub fn ms(t: T) -> f64 {
+    t.cpu.as_secs_f64() * 1e3
+}
+
+/// Milliseconds of wall time.
+pub fn wall_ms(t: T) -> f64 {
+    t.wall.as_secs_f64() * 1e3
+}
+
+/// Ratio of CPU times.
+pub fn ratio(a: T, b: T) -> f64 {
+    a.cpu.as_secs_f64() / b.cpu.as_secs_f64()
+}
+
+/// Ratio of wall times.
+pub fn wall_ratio(a: T, b: T) -> f64 {
+    a.wall.as_secs_f64() / b.wall.as_secs_f64()
+}
+
+/// The process's peak resident set size, in KiB.
+pub fn vm_hwm_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,1206 @@
+//! `phases/`: the physical split, phase by phase, as data.
+//!
+//! Every silo other than `origin` moves out of today's database (ORIGIN) into a database of its
+//! own (the *target*, `<SILO>_URL`) by Postgres logical replication, in seven phases:
+//!
+//! 1. **preflight** refuses to start (one `RAISE EXCEPTION` naming every problem and its fix)
+//!    when `wal_level` is not `logical`, a moving table has no primary key nor replica identity,
+//!    is unlogged, holds large-object ids while the database has large objects, when an
+//!    extension is not available on the target or the target already holds rows;
+//! 2. **prepare** installs the replicated cascades (`cascades/<silo>.sql`) in ORIGIN;
+//! 3. **break** drops the cross-silo foreign keys (`fks/drop.sql`);
+//! 4. **provision** loads `silos/<silo>/schema.sql` and the silo's cascades into the target;
+//! 5. **replicate** publishes the moving tables (partitioned tables through their root), creates
+//!    the subscription on the target and waits until `pg_subscription_rel` says every table is
+//!    `r`/`s`;
+//! 6. **cut over** fences writes to the moving tables in ORIGIN (a statement trigger that
+//!    refuses them), waits until the target has received ORIGIN's WAL up to the fence,
+//!    `setval`s every sequence of the moved tables on the target, drops the forward subscription
+//!    and creates the reverse one (target → ORIGIN) that keeps ORIGIN current for a rollback;
+//! 7. **clean up** drops the reverse subscription, the publications and the moved tables in
+//!    ORIGIN: the point of no return.
+//!
+//! A phase that runs in one place is one file (`02-prepare.sql`); a phase that runs in several is
+//! one file per step, numbered in the order `run.sh` runs them and named after where they run
+//! (`05-replicate.1.origin.sql`, `05-replicate.2.control.sql`). [`crate::render::phases`] lays
+//! the files, `run.sh` and `runbook.md` out.
+
+use std::collections::BTreeSet;
+
+use super::{Hazard, Input, Lock, Step};
+use crate::assign::Placement;
+use crate::catalog::{QName, TableKind};
+use crate::ident::{ident, literal, qualified};
+
+/// Postgres's identifier length limit in bytes.
+const MAX_IDENT: usize = 63;
+
+/// The `lock_timeout` of steps that take strong locks on live tables.
+const LOCK_TIMEOUT: &str = "5s";
+
+/// Where a file runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// Today's database (`ORIGIN_URL`).
+    Origin,
+    /// The new database of a moving silo (`<SILO>_URL`).
+    Target(String),
+}
+
+impl Place {
+    /// `origin` or the silo's name, as file names carry it.
+    pub fn slug(&self) -> &str {
+        match self {
+            Place::Origin => "origin",
+            Place::Target(s) => s,
+        }
+    }
+}
+
+/// One piece of a phase file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// An SQL statement with its locks and hazards.
+    Step(Step),
+    /// An SQL query ended by a psql command instead of `;` (`\g (...) FILE`).
+    Piped(Step, String),
+    /// psql meta-commands (`\ir`, `\set`, `\if`), with why they are there.
+    Meta {
+        /// One line for the comment above.
+        why: String,
+        /// The lines, as psql reads them.
+        lines: Vec<String>,
+    },
+}
+
+/// One file of a phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhaseFile {
+    /// Path in the plan directory (`phases/05-replicate.1.origin.sql`).
+    pub path: String,
+    /// Where it runs.
+    pub place: Place,
+    /// The environment variable holding that database's URL (`ORIGIN_URL`, `CONTROL_URL`).
+    pub env: String,
+    /// What the file does, one paragraph.
+    pub what: String,
+    /// The statements.
+    pub items: Vec<Item>,
+}
+
+/// One phase of the split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phase {
+    /// `01-preflight`: the name `run.sh` takes.
+    pub id: String,
+    /// `Preflight`.
+    pub title: String,
+    /// What it does and why, for the runbook.
+    pub what: String,
+    /// Locks it takes, for the runbook.
+    pub locks: String,
+    /// How to check it worked: the query or command.
+    pub verify: String,
+    /// What the check must show.
+    pub expect: String,
+    /// How to undo it.
+    pub rollback: String,
+    /// After this phase there is no way back.
+    pub point_of_no_return: bool,
+    /// Its files, in the order `run.sh` runs them.
+    pub files: Vec<PhaseFile>,
+}
+
+/// A silo that moves to a new database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Silo name.
+    pub silo: String,
+    /// `CONTROL_URL`.
+    pub env: String,
+    /// psql variable holding its conninfo (`control_conninfo`).
+    pub var: String,
+    /// Every moving table, partitions included, sorted.
+    pub tables: Vec<QName>,
+    /// Moving tables that are not partitions (partitioned roots included): what the
+    /// publication lists, what is dropped at clean-up, what `verify` compares.
+    pub roots: Vec<QName>,
+    /// Sequences owned by or feeding a default of a moving table, sorted.
+    pub sequences: Vec<QName>,
+    /// Foreign keys with both ends in the silo: `(constraint, child, columns, parent, columns)`.
+    pub in_silo_fks: Vec<InSiloFk>,
+    /// Extensions the silo's schema creates.
+    pub extensions: Vec<String>,
+    /// Forward publication (ORIGIN) and subscription (target) name.
+    pub forward: String,
+    /// Reverse publication (target) and subscription (ORIGIN) name.
+    pub reverse: String,
+    /// `cascades/<silo>.sql` exists.
+    pub cascades: bool,
+    /// The silo runs as several instances (the phases move it into one database).
+    pub instances: Vec<String>,
+}
+
+/// A foreign key inside a moving silo (checked for dangling rows on the target).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InSiloFk {
+    /// Constraint name.
+    pub name: String,
+    /// Child table.
+    pub child: QName,
+    /// Child columns.
+    pub columns: Vec<String>,
+    /// Parent table.
+    pub parent: QName,
+    /// Parent columns.
+    pub parent_columns: Vec<String>,
+}
+
+/// A replication-readiness finding read from the dump (plan.md lists them before anything runs;
+/// preflight checks the live database again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    /// The table.
+    pub table: QName,
+    /// Its silo.
+    pub silo: String,
+    /// `no-primary-key`, `unlogged`, `generated-column`, `large-object`.
+    pub kind: String,
+    /// What is wrong and why it matters.
+    pub message: String,
+    /// The fix.
+    pub fix: String,
+    /// Whether preflight refuses to go on because of it.
+    pub blocks: bool,
+}
+
+/// The physical split.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Phases {
+    /// The origin silo, when the config names one.
+    pub origin: Option<String>,
+    /// The moving silos.
+    pub targets: Vec<Target>,
+    /// Readiness findings from the dump.
+    pub readiness: Vec<Readiness>,
+    /// The seven phases (empty without an origin or without a moving silo).
+    pub phases: Vec<Phase>,
+    /// The silos with a `cascades/<silo>.sql`, in config order.
+    pub cascade_silos: Vec<String>,
+    /// Cross-silo foreign keys `fks/drop.sql` drops: `(child, constraint)`.
+    pub broken: Vec<(QName, String)>,
+}
+
+/// `CONTROL_URL` for silo `control`.
+pub fn env_name(silo: &str) -> String {
+    let mut s: String = silo
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    s.push_str("_URL");
+    s
+}
+
+/// `control_conninfo` for silo `control` (a psql variable name).
+fn var_name(silo: &str) -> String {
+    let mut s: String = silo
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    s.push_str("_conninfo");
+    s
+}
+
+/// A publication or subscription name, at most 63 bytes.
+fn object_name(prefix: &str, silo: &str) -> String {
+    let mut s = format!("{prefix}{silo}");
+    while s.len() > MAX_IDENT {
+        s.pop();
+    }
+    s
+}
+
+fn step(why: &str, locks: Vec<(QName, Lock)>, hazards: Vec<Hazard>, sql: String) -> Item {
+    Item::Step(Step {
+        why: why.to_string(),
+        locks,
+        hazards,
+        transactional: true,
+        object: String::new(),
+        lock_timeout: None,
+        gexec: false,
+        sql,
+    })
+}
+
+fn gexec(why: &str, hazards: Vec<Hazard>, sql: String) -> Item {
+    Item::Step(Step {
+        why: why.to_string(),
+        locks: Vec::new(),
+        hazards,
+        transactional: false,
+        object: String::new(),
+        lock_timeout: None,
+        gexec: true,
+        sql,
+    })
+}
+
+fn meta(why: &str, lines: &[String]) -> Item {
+    Item::Meta {
+        why: why.to_string(),
+        lines: lines.to_vec(),
+    }
+}
+
+fn hazard(kind: &str, message: &str) -> Hazard {
+    Hazard {
+        kind: kind.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// `VALUES ('public.a'), ('public."B"')`: regclass texts as literals.
+fn regclass_values(tables: &[QName]) -> String {
+    tables
+        .iter()
+        .map(|t| format!("({})", literal(&qualified(t))))
+        .collect::<Vec<_>>()
+        .join(",\n           ")
+}
+
+fn table_list(tables: &[QName]) -> String {
+    tables
+        .iter()
+        .map(qualified)
+        .collect::<Vec<_>>()
+        .join(",\n    ")
+}
+
+/// Builds the phases of the split.
+pub fn build(input: &Input) -> Phases {
+    let cat = input.cat;
+    let cfg = input.cfg;
+    let origin = cfg.origin.as_ref().map(|o| o.get_ref().clone());
+    let mut out = Phases {
+        origin: origin.clone(),
+        ..Phases::default()
+    };
+    out.readiness = readiness(input);
+    let Some(origin) = origin else {
+        return out;
+    };
+    let silo_of = |t: &QName| match input.asg.silo_of(t) {
+        Some(Placement::Silo(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let extensions: Vec<String> = {
+        let set: BTreeSet<String> = cat.extensions.iter().map(|e| e.name.clone()).collect();
+        set.into_iter().collect()
+    };
+    let cascade_silos: Vec<String> = input
+        .cfg
+        .silos
+        .iter()
+        .map(|s| s.name.clone())
+        .filter(|s| {
+            super::cascades::build(input)
+                .iter()
+                .any(|c| &c.silo == s && !c.is_empty())
+        })
+        .collect();
+    out.cascade_silos = cascade_silos.clone();
+    for s in cfg.silos.iter().filter(|s| s.name != origin) {
+        let mut tables: Vec<QName> = cat
+            .tables
+            .iter()
+            .map(|t| t.qname())
+            .filter(|q| silo_of(q).as_deref() == Some(s.name.as_str()))
+            .collect();
+        tables.sort();
+        let roots: Vec<QName> = tables
+            .iter()
+            .filter(|q| cat.table(q).is_some_and(|t| t.partition_of.is_none()))
+            .cloned()
+            .collect();
+        let set: BTreeSet<&QName> = tables.iter().collect();
+        let mut sequences: Vec<QName> = cat
+            .sequences
+            .iter()
+            .filter(|q| {
+                q.owned_by.as_ref().is_some_and(|c| set.contains(&c.table))
+                    || q.used_by.iter().any(|c| set.contains(&c.table))
+            })
+            .map(|q| q.name.clone())
+            .collect();
+        sequences.sort();
+        sequences.dedup();
+        let in_silo_fks = cat
+            .foreign_keys
+            .iter()
+            .filter(|f| set.contains(&f.table) && set.contains(&f.references))
+            .map(|f| InSiloFk {
+                name: f.name.clone(),
+                child: f.table.clone(),
+                columns: f.columns.clone(),
+                parent: f.references.clone(),
+                parent_columns: f.referenced_columns.clone(),
+            })
+            .collect();
+        out.targets.push(Target {
+            silo: s.name.clone(),
+            env: env_name(&s.name),
+            var: var_name(&s.name),
+            tables,
+            roots,
+            sequences,
+            in_silo_fks,
+            extensions: extensions.clone(),
+            forward: object_name("silo_plan_move_", &s.name),
+            reverse: object_name("silo_plan_back_", &s.name),
+            cascades: cascade_silos.contains(&s.name),
+            instances: s.instances.clone(),
+        });
+    }
+    out.broken = crate::check::crossings(cat, input.asg, input.rules)
+        .into_iter()
+        .filter(|c| c.child_silo != "shared" && c.parent_silo != "shared")
+        .map(|c| {
+            let fk = &cat.foreign_keys[c.fk];
+            (fk.table.clone(), fk.name.clone())
+        })
+        .collect();
+    if out.targets.iter().all(|t| t.tables.is_empty()) {
+        return out;
+    }
+    out.phases = vec![
+        preflight(&out),
+        prepare(&out),
+        break_phase(&out),
+        provision(&out),
+        replicate(&out),
+        cutover(&out),
+        cleanup(&out),
+    ];
+    out
+}
+
+fn readiness(input: &Input) -> Vec<Readiness> {
+    let cat = input.cat;
+    let origin = input.cfg.origin.as_ref().map(|o| o.get_ref().as_str());
+    let mut out = Vec::new();
+    for t in &cat.tables {
+        let q = t.qname();
+        let silo = match input.asg.silo_of(&q) {
+            Some(Placement::Silo(s)) if Some(s.as_str()) != origin => s.clone(),
+            _ => continue,
+        };
+        let name = qualified(&q);
+        if t.kind == TableKind::Ordinary
+            && t.primary_key.is_none()
+            && !has_replica_identity(input, &q)
+        {
+            out.push(Readiness {
+                table: q.clone(),
+                silo: silo.clone(),
+                kind: "no-primary-key".into(),
+                message: format!("{name} has no primary key and no replica identity: logical replication cannot carry its UPDATEs and DELETEs"),
+                fix: format!("ALTER TABLE {name} ADD PRIMARY KEY (...); or ALTER TABLE {name} REPLICA IDENTITY FULL (the subscriber then compares whole rows: slower)"),
+                blocks: true,
+            });
+        }
+        if t.unlogged {
+            out.push(Readiness {
+                table: q.clone(),
+                silo: silo.clone(),
+                kind: "unlogged".into(),
+                message: format!("{name} is UNLOGGED: it writes no WAL, so logical replication never sees its rows"),
+                fix: format!("ALTER TABLE {name} SET LOGGED (rewrites the table under an ACCESS EXCLUSIVE lock)"),
+                blocks: true,
+            });
+        }
+        for c in &t.columns {
+            if c.generated.is_some() {
+                out.push(Readiness {
+                    table: q.clone(),
+                    silo: silo.clone(),
+                    kind: "generated-column".into(),
+                    message: format!("{name}.{} is a generated column: Postgres 15 does not replicate it; the target computes it again from its own definition", ident(&c.name)),
+                    fix: "nothing, as long as silos/<silo>/schema.sql keeps the same expression (it does: it is the dump's own statement)".into(),
+                    blocks: false,
+                });
+            }
+            let ty = c.data_type.to_ascii_lowercase();
+            if ty == "oid" || ty == "lo" || ty.ends_with(".lo") {
+                out.push(Readiness {
+                    table: q.clone(),
+                    silo: silo.clone(),
+                    kind: "large-object".into(),
+                    message: format!("{name}.{} ({}) looks like a large-object reference: logical replication does not copy pg_largeobject", ident(&c.name), c.data_type),
+                    fix: "move the contents into a bytea column (or object storage) before the split; preflight refuses while the database holds large objects".into(),
+                    blocks: true,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Whether the dump sets a replica identity other than DEFAULT/NOTHING on `t`.
+fn has_replica_identity(input: &Input, t: &QName) -> bool {
+    input.cat.statements.iter().any(|st| {
+        input.cat.subject(st) == Some(t) && {
+            let text = input.text(&st.span).to_ascii_uppercase();
+            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            text.contains("REPLICA IDENTITY FULL") || text.contains("REPLICA IDENTITY USING INDEX")
+        }
+    })
+}
+
+fn header_guard(vars: &[(&str, &str)]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (var, what) in vars {
+        lines.push(format!("\\if :{{?{var}}}"));
+        lines.push("\\else".into());
+        lines.push(format!(
+            "DO $silo_plan$ BEGIN RAISE EXCEPTION 'psql variable {var} is not set: run this file through phases/run.sh, or with -v {var}=... ({what})'; END $silo_plan$;"
+        ));
+        lines.push("\\endif".into());
+    }
+    lines
+}
+
+fn all_roots(p: &Phases) -> Vec<QName> {
+    p.targets.iter().flat_map(|t| t.roots.clone()).collect()
+}
+
+fn all_tables(p: &Phases) -> Vec<QName> {
+    p.targets.iter().flat_map(|t| t.tables.clone()).collect()
+}
+
+fn file(id: &str, place: Place, multi: Option<usize>, what: &str, items: Vec<Item>) -> PhaseFile {
+    let env = match &place {
+        Place::Origin => "ORIGIN_URL".to_string(),
+        Place::Target(s) => env_name(s),
+    };
+    let path = match multi {
+        None => format!("phases/{id}.sql"),
+        Some(n) => format!("phases/{id}.{n}.{}.sql", place.slug()),
+    };
+    PhaseFile {
+        path,
+        place,
+        env,
+        what: what.to_string(),
+        items,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Preflight.
+
+fn preflight(p: &Phases) -> Phase {
+    let id = "01-preflight";
+    let tables = all_tables(p);
+    let origin_check = format!(
+        r#"DO $silo_plan$
+DECLARE
+    problems text[] := '{{}}';
+    r record;
+BEGIN
+    IF current_setting('wal_level') <> 'logical' THEN
+        problems := problems || format('wal_level is %s, not logical: ALTER SYSTEM SET wal_level = logical; then restart the origin server', current_setting('wal_level'));
+    END IF;
+    IF (SELECT count(*) FROM pg_catalog.pg_replication_slots) + {slots} > current_setting('max_replication_slots')::int THEN
+        problems := problems || format('max_replication_slots is %s and %s slot(s) are in use: the split needs {slots} more; raise it and restart', current_setting('max_replication_slots'), (SELECT count(*) FROM pg_catalog.pg_replication_slots));
+    END IF;
+    FOR r IN
+        SELECT v.name, c.oid, c.relkind, c.relpersistence, c.relreplident,
+               EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_pk,
+               EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisreplident) AS has_ri_index
+          FROM (VALUES {values}) AS v(name)
+          LEFT JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(v.name)
+    LOOP
+        IF r.oid IS NULL THEN
+            problems := problems || format('table %s is not in the origin database: the dump and the database differ; plan again from a fresh dump', r.name);
+            CONTINUE;
+        END IF;
+        IF r.relpersistence = 'u' THEN
+            problems := problems || format('table %s is UNLOGGED: logical replication never sees its rows. Fix: ALTER TABLE %s SET LOGGED;', r.name, r.name);
+        END IF;
+        IF r.relkind = 'r' AND NOT (r.relreplident = 'f' OR (r.relreplident = 'd' AND r.has_pk) OR (r.relreplident = 'i' AND r.has_ri_index)) THEN
+            problems := problems || format('table %s has no primary key and no replica identity: its UPDATEs and DELETEs cannot be replicated. Fix: ALTER TABLE %s ADD PRIMARY KEY (...); or ALTER TABLE %s REPLICA IDENTITY FULL;', r.name, r.name, r.name);
+        END IF;
+    END LOOP;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_largeobject_metadata) THEN
+        FOR r IN
+            SELECT a.attrelid::regclass::text AS tab, pg_catalog.quote_ident(a.attname) AS col
+              FROM (VALUES {values}) AS v(name)
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = pg_catalog.to_regclass(v.name)
+              JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+             WHERE a.attnum > 0 AND NOT a.attisdropped AND ty.typname IN ('oid', 'lo')
+        LOOP
+            problems := problems || format('column %s.%s refers to large objects and the database has some: logical replication does not copy pg_largeobject. Fix: move the contents into a bytea column before the split', r.tab, r.col);
+        END LOOP;
+    END IF;
+    IF cardinality(problems) > 0 THEN
+        RAISE EXCEPTION E'silo-plan preflight refused the split on ORIGIN (% problem(s)); nothing was changed:\n  * %',
+            cardinality(problems), array_to_string(problems, E'\n  * ');
+    END IF;
+    RAISE NOTICE 'silo-plan preflight on ORIGIN: ok, {n} moving table(s) checked';
+END
+$silo_plan$"#,
+        slots = p.targets.len(),
+        values = regclass_values(&tables),
+        n = tables.len(),
+    );
+    let mut files = vec![file(
+        id,
+        Place::Origin,
+        Some(1),
+        "Checks ORIGIN: wal_level, free replication slots, and every moving table (exists, logged, has a primary key or replica identity, no large objects). Reads catalogs only.",
+        vec![step(
+            "Refuse to start while anything would make the replication lose rows; one message lists every problem and its fix.",
+            Vec::new(),
+            Vec::new(),
+            origin_check,
+        )],
+    )];
+    for (i, t) in p.targets.iter().enumerate() {
+        let exts = if t.extensions.is_empty() {
+            "(NULL::text)".to_string()
+        } else {
+            t.extensions
+                .iter()
+                .map(|e| format!("({})", literal(e)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = format!(
+            r#"DO $silo_plan$
+DECLARE
+    problems text[] := '{{}}';
+    r record;
+    has_rows boolean;
+BEGIN
+    IF current_setting('server_version_num')::int < 130000 THEN
+        problems := problems || format('the {silo} server runs Postgres %s: publish_via_partition_root and the checks here need 13 or later', current_setting('server_version'));
+    END IF;
+    IF current_setting('wal_level') <> 'logical' THEN
+        problems := problems || format('wal_level is %s on the {silo} server, not logical: the reverse subscription that keeps ORIGIN current for a rollback needs it. ALTER SYSTEM SET wal_level = logical; then restart', current_setting('wal_level'));
+    END IF;
+    IF NOT (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+        problems := problems || format('role %s is not a superuser on the {silo} server: CREATE SUBSCRIPTION needs one (or pg_create_subscription on Postgres 16+)', current_user);
+    END IF;
+    FOR r IN
+        SELECT v.name FROM (VALUES {exts}) AS v(name)
+         WHERE v.name IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_available_extensions a WHERE a.name = v.name)
+    LOOP
+        problems := problems || format('extension %s is not available on the {silo} server: silos/{silo}/schema.sql creates it. Fix: install its package on that server', r.name);
+    END LOOP;
+    FOR r IN SELECT v.name, pg_catalog.to_regclass(v.name) AS rel FROM (VALUES {values}) AS v(name) LOOP
+        IF r.rel IS NOT NULL THEN
+            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s)', r.rel) INTO has_rows;
+            IF has_rows THEN
+                problems := problems || format('table %s already holds rows in the {silo} database: the initial copy would fail on duplicate keys. Fix: provision an empty database', r.name);
+            END IF;
+        END IF;
+    END LOOP;
+    IF cardinality(problems) > 0 THEN
+        RAISE EXCEPTION E'silo-plan preflight refused the split on {silo} (% problem(s)); nothing was changed:\n  * %',
+            cardinality(problems), array_to_string(problems, E'\n  * ');
+    END IF;
+    RAISE NOTICE 'silo-plan preflight on {silo}: ok';
+END
+$silo_plan$"#,
+            silo = t.silo.replace(['\'', '$', '\\'], "_"),
+            values = regclass_values(&t.roots),
+        );
+        files.push(file(
+            id,
+            Place::Target(t.silo.clone()),
+            Some(i + 2),
+            &format!(
+                "Checks the new {} database: Postgres 13+, wal_level, a superuser, the extensions its schema needs, and no rows in its tables yet. Reads catalogs only.",
+                t.silo
+            ),
+            vec![step(
+                "Refuse to start when the target cannot take the schema, the subscription or the initial copy.",
+                Vec::new(),
+                Vec::new(),
+                sql,
+            )],
+        ));
+    }
+    Phase {
+        id: id.into(),
+        title: "Preflight".into(),
+        what: "Checks both sides before anything changes. Every problem is reported at once, each naming the table and the fix; the phase changes nothing, so it can be rerun until it passes.".into(),
+        locks: "none (catalog reads; the target check reads one row of each existing table)".into(),
+        verify: "`phases/run.sh 01-preflight` exits 0 and prints `silo-plan preflight on ORIGIN: ok` and one `ok` per target.".into(),
+        expect: "exit status 0".into(),
+        rollback: "nothing to undo: the phase only reads.".into(),
+        point_of_no_return: false,
+        files,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Prepare.
+
+fn prepare(p: &Phases) -> Phase {
+    let id = "02-prepare";
+    let mut items = Vec::new();
+    for s in &p.cascade_silos {
+        items.push(meta(
+            &format!("Install the replicated cascades of silo {s} in ORIGIN: tombstone triggers on its parents of broken edges (AFTER DELETE, statement level: CREATE TRIGGER takes SHARE ROW EXCLUSIVE on each parent, briefly), inbox, watermarks and apply functions. Idempotent."),
+            &[format!("\\ir ../cascades/{s}.sql")],
+        ));
+    }
+    if items.is_empty() {
+        items.push(meta(
+            "No broken edge needs a replicated cascade: nothing to install.",
+            &["\\echo 'silo-plan: no cascades to install'".to_string()],
+        ));
+    }
+    let triggers =
+        "SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname = 'silo_plan_tombstones';";
+    Phase {
+        id: id.into(),
+        title: "Prepare".into(),
+        what: format!("Installs the replicated cascades ({}) in ORIGIN while every foreign key still holds, so the tombstones flow before any key is dropped. Deploy the application's cascade handlers (stubs/) and start the tombstone pump (`SELECT silo_plan.apply(1000)` on a schedule) in the same change.", p.cascade_silos.iter().map(|s| format!("cascades/{s}.sql")).collect::<Vec<_>>().join(", ")),
+        locks: "SHARE ROW EXCLUSIVE on each parent of a broken edge while its trigger is created (milliseconds; waits behind long transactions on that table)".into(),
+        verify: format!("on ORIGIN: `{triggers}`"),
+        expect: "one row per parent table listed in the cascades files' headers".into(),
+        rollback: "on ORIGIN: `DROP SCHEMA silo_plan CASCADE;` (drops the tombstone tables, the functions and, through them, the triggers). Nothing else depends on it yet.".into(),
+        point_of_no_return: false,
+        files: vec![file(id, Place::Origin, None, "Installs the replicated cascades of every silo in ORIGIN.", items)],
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Break.
+
+fn break_phase(p: &Phases) -> Phase {
+    let id = "03-break";
+    let items = vec![meta(
+        "Drop every cross-silo foreign key (each in its own transaction with a lock_timeout and retries; the column and its index stay). See the comments in fks/drop.sql for each key's locks.",
+        &["\\ir ../fks/drop.sql".to_string()],
+    )];
+    let verify = if p.broken.is_empty() {
+        "nothing to check: no key crosses a silo".to_string()
+    } else {
+        format!(
+            "on ORIGIN: `SELECT count(*) FROM pg_catalog.pg_constraint WHERE contype = 'f' AND (conrelid, conname) IN (VALUES {});`",
+            p.broken
+                .iter()
+                .map(|(t, n)| format!(
+                    "({}::regclass, {})",
+                    literal(&qualified(t)),
+                    literal(n)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Phase {
+        id: id.into(),
+        title: "Break".into(),
+        what: format!("Drops the {} cross-silo foreign keys with fks/drop.sql. From now on the cascades installed by prepare are the only thing that keeps the silos consistent.", p.broken.len()),
+        locks: "SHARE ROW EXCLUSIVE on each child and parent table, one key at a time, with lock_timeout and retries".into(),
+        verify,
+        expect: "0".into(),
+        rollback: "on ORIGIN: `psql -v ON_ERROR_STOP=1 -f fks/restore.sql \"$ORIGIN_URL\"` (re-adds each key NOT VALID, then VALIDATE; run the tombstone pump to quiet first so no orphan blocks VALIDATE).".into(),
+        point_of_no_return: false,
+        files: vec![file(id, Place::Origin, None, "Drops every cross-silo foreign key in ORIGIN.", items)],
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Provision.
+
+fn provision(p: &Phases) -> Phase {
+    let id = "04-provision";
+    let multi = p.targets.len() > 1;
+    let mut files = Vec::new();
+    for (i, t) in p.targets.iter().enumerate() {
+        let mut items = vec![meta(
+            &format!("Create silo {}'s schema: the dump's own statements for its tables and the shared tables (no rows: they arrive by replication).", t.silo),
+            &[format!("\\ir ../silos/{}/schema.sql", t.silo)],
+        )];
+        if t.cascades {
+            items.push(meta(
+                &format!("Install silo {}'s replicated cascades now: the subscription's apply workers do not fire ordinary triggers, so the tombstone triggers stay quiet until the application writes here after the cut-over.", t.silo),
+                &[format!("\\ir ../cascades/{}.sql", t.silo)],
+            ));
+        }
+        files.push(file(
+            id,
+            Place::Target(t.silo.clone()),
+            multi.then_some(i + 1),
+            &format!(
+                "Creates the {} database's schema from silos/{}/schema.sql.",
+                t.silo, t.silo
+            ),
+            items,
+        ));
+    }
+    let t0 = &p.targets[0];
+    Phase {
+        id: id.into(),
+        title: "Provision".into(),
+        what: "Creates the schema of each moving silo in its new, empty database (roles named in the schema must exist on that server first: they are cluster-wide).".into(),
+        locks: "none on ORIGIN; the target is not in use yet".into(),
+        verify: format!("on {}: `SELECT count(*) FROM pg_catalog.pg_class WHERE oid IN ({});`", t0.env.trim_end_matches("_URL"), t0.roots.iter().map(|q| format!("{}::regclass", literal(&qualified(q)))).collect::<Vec<_>>().join(", ")),
+        expect: format!("{} (every moving table of {} exists; the query fails if one is missing)", t0.roots.len(), t0.silo),
+        rollback: "drop the new database (`DROP DATABASE ...` on its server): nothing reads it yet.".into(),
+        point_of_no_return: false,
+        files,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Replicate.
+
+fn replicate(p: &Phases) -> Phase {
+    let id = "05-replicate";
+    let mut files = Vec::new();
+    let mut origin_items = Vec::new();
+    for t in &p.targets {
+        let locks = t
+            .roots
+            .iter()
+            .map(|q| (q.clone(), Lock::ShareUpdateExclusive))
+            .collect();
+        origin_items.push(step(
+            &format!("Publish silo {}'s tables (partitioned tables through their root, so the target may partition them differently). CREATE PUBLICATION has no IF NOT EXISTS: the query returns the statement only when the publication is missing, and psql's \\gexec runs it.", t.silo),
+            locks,
+            Vec::new(),
+            format!(
+                "SELECT 'CREATE PUBLICATION {pubi} FOR TABLE\n    {tables}\n    WITH (publish_via_partition_root = true)'\n WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {publ})",
+                pubi = ident(&t.forward),
+                tables = table_list(&t.roots).replace('\'', "''"),
+                publ = literal(&t.forward),
+            ),
+        ));
+        if let Some(Item::Step(s)) = origin_items.last_mut() {
+            s.gexec = true;
+            s.transactional = true;
+        }
+    }
+    files.push(file(
+        id,
+        Place::Origin,
+        Some(1),
+        "Publishes the moving tables in ORIGIN.",
+        origin_items,
+    ));
+    for (i, t) in p.targets.iter().enumerate() {
+        let items = vec![
+            meta("The origin's conninfo (run.sh passes ORIGIN_CONNINFO, else ORIGIN_URL): the target's server connects to it.", &header_guard(&[("origin_conninfo", "the ORIGIN database as the target's server reaches it")])),
+            meta("How long to wait for the initial copy, in seconds (run.sh passes SYNC_TIMEOUT, default 3600).", &[
+                "\\if :{?sync_timeout}".into(),
+                "\\else".into(),
+                "\\set sync_timeout 3600".into(),
+                "\\endif".into(),
+                "SELECT pg_catalog.set_config('silo_plan.sync_timeout', :'sync_timeout', false) AS sync_timeout \\gset".into(),
+            ]),
+            gexec(
+                &format!("Subscribe to silo {}'s tables: creates a replication slot on ORIGIN and copies every table, then streams changes. Runs outside a transaction block (it creates a remote slot).", t.silo),
+                vec![hazard("long-running", "the initial copy reads every moving table on ORIGIN (one COPY per table, max_sync_workers_per_subscription at a time)"), hazard("disk", "the slot holds WAL on ORIGIN until the subscription is dropped at cut-over")],
+                format!(
+                    "SELECT pg_catalog.format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (copy_data = true)',\n              {sub}, :'origin_conninfo', {sub})\n WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subname = {sub})",
+                    sub = literal(&t.forward),
+                ),
+            ),
+            step(
+                "Wait until every table of the subscription is synchronized (pg_subscription_rel state r or s), at most silo_plan.sync_timeout seconds; a timeout is an error and the copy goes on: run the phase again to keep waiting.",
+                Vec::new(),
+                Vec::new(),
+                format!(
+                    r#"DO $silo_plan$
+DECLARE
+    waited int := 0;
+    pending text;
+    total int;
+BEGIN
+    LOOP
+        SELECT count(*), string_agg(r.srrelid::regclass::text || ' (' || r.srsubstate::text || ')', ', ' ORDER BY r.srrelid::regclass::text) FILTER (WHERE r.srsubstate NOT IN ('r', 's'))
+          INTO total, pending
+          FROM pg_catalog.pg_subscription_rel r
+          JOIN pg_catalog.pg_subscription s ON s.oid = r.srsubid
+         WHERE s.subname = {sub};
+        EXIT WHEN total = {n} AND pending IS NULL;
+        IF waited >= current_setting('silo_plan.sync_timeout')::int THEN
+            RAISE EXCEPTION 'silo-plan: after % s, % of {n} table(s) of subscription %s are known and these are not synchronized yet: %', waited, total, {sub}, coalesce(pending, '(none)');
+        END IF;
+        PERFORM pg_catalog.pg_sleep(1);
+        waited := waited + 1;
+    END LOOP;
+    RAISE NOTICE 'silo-plan: subscription % synchronized ({n} table(s)) after % s', {sub}, waited;
+END
+$silo_plan$"#,
+                    sub = literal(&t.forward),
+                    n = t.roots.len(),
+                ),
+            ),
+        ];
+        files.push(file(
+            id,
+            Place::Target(t.silo.clone()),
+            Some(i + 2),
+            &format!("Subscribes the {} database to ORIGIN's publication and waits for the initial copy.", t.silo),
+            items,
+        ));
+    }
+    let t0 = &p.targets[0];
+    Phase {
+        id: id.into(),
+        title: "Replicate".into(),
+        what: "Publishes the moving tables in ORIGIN, subscribes each target (initial copy, then a continuous stream of changes) and waits until every table is synchronized. The application keeps reading and writing ORIGIN throughout.".into(),
+        locks: "SHARE UPDATE EXCLUSIVE on each published table while the publication is created (does not block reads or writes); the initial copy takes ACCESS SHARE".into(),
+        verify: format!("on {}: `SELECT count(*) FILTER (WHERE srsubstate IN ('r', 's')) FROM pg_catalog.pg_subscription_rel r JOIN pg_catalog.pg_subscription s ON s.oid = r.srsubid WHERE s.subname = {};` then `silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG` (counts may differ by the writes in flight until the cut-over's fence)", t0.env.trim_end_matches("_URL"), literal(&t0.forward), t0.env),
+        expect: format!("{} (every table of {} synchronized)", t0.roots.len(), t0.silo),
+        rollback: format!("on each target: `DROP SUBSCRIPTION IF EXISTS {};` (drops its slot on ORIGIN) and `TRUNCATE` its tables; on ORIGIN: `DROP PUBLICATION IF EXISTS {};`. ORIGIN never stopped being authoritative.", ident(&t0.forward), ident(&t0.forward)),
+        point_of_no_return: false,
+        files,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Cut over.
+
+fn cutover(p: &Phases) -> Phase {
+    let id = "06-cutover";
+    let mut files = Vec::new();
+    let roots = all_roots(p);
+    let locks: Vec<(QName, Lock)> = roots
+        .iter()
+        .map(|q| (q.clone(), Lock::ShareRowExclusive))
+        .collect();
+    let mut fence = String::from(
+        "BEGIN;\nSET LOCAL lock_timeout = '5s';\nCREATE SCHEMA IF NOT EXISTS silo_plan;\nCREATE OR REPLACE FUNCTION silo_plan.refuse_write() RETURNS trigger\n    LANGUAGE plpgsql\n    SET search_path = pg_catalog, pg_temp\nAS $silo_plan$\nBEGIN\n    RAISE EXCEPTION 'silo-plan: %.% has moved to another database: write to it there', TG_TABLE_SCHEMA, TG_TABLE_NAME\n        USING ERRCODE = 'read_only_sql_transaction';\nEND\n$silo_plan$;\n",
+    );
+    for q in &roots {
+        let t = qualified(q);
+        fence.push_str(&format!(
+            "DROP TRIGGER IF EXISTS silo_plan_fence ON {t};\nCREATE TRIGGER silo_plan_fence BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {t}\n    FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.refuse_write();\n"
+        ));
+    }
+    fence.push_str("COMMIT");
+    let mut origin_items = vec![
+        meta(
+            "Where the statements for the targets go (run.sh passes state_dir).",
+            &header_guard(&[("state_dir", "a directory for the files this phase hands from ORIGIN to the targets")]),
+        ),
+        step(
+            &format!("Fence: from this commit on, every INSERT, UPDATE, DELETE and TRUNCATE on a moving table fails with `... has moved to another database` (owners and superusers included), while reads go on. Chosen over REVOKE (the application often connects as the owner or a superuser, and grants would have to be restored exactly) and over LOCK TABLE (it must be held in an open session for the whole cut-over and would also block the reverse subscription). The subscription's apply workers do not fire ordinary triggers, so the reverse subscription can still write here. All {} tables in one transaction with lock_timeout 5s: all fenced or none; rerun when it times out.", roots.len()),
+            locks,
+            vec![hazard("blocks-writes", "the application's writes to the moving tables fail from here until it is switched to the new database: this is the write downtime of the split")],
+            fence,
+        ),
+    ];
+    for t in &p.targets {
+        let seqs = if t.sequences.is_empty() {
+            "(NULL::text)".to_string()
+        } else {
+            regclass_values(&t.sequences)
+        };
+        origin_items.push(meta(
+            &format!("Hand the fence's WAL position and every sequence value of silo {} to its target: the query's rows are statements that phase file of {} runs (\\g writes them to a file in state_dir).", t.silo, t.silo),
+            &[
+                format!("\\set state_file :state_dir '/06-cutover.{}.state.sql'", t.silo),
+            ],
+        ));
+        origin_items.push(Item::Piped(
+            match step(
+                &format!("After the fence, ORIGIN's current WAL position covers every committed write to silo {}'s tables; logical replication does not copy sequences, so their values travel too (setval to ORIGIN's value: the next value on the target is above every value ORIGIN handed out). psql's \\g writes the rows, unaligned and without headers, to the state file.", t.silo),
+                Vec::new(),
+                Vec::new(),
+                format!(
+                    "SELECT stmt FROM (\n    SELECT 0 AS ord, pg_catalog.format('SELECT pg_catalog.set_config(%L, %L, false) AS fence_lsn;', 'silo_plan.fence_lsn', pg_catalog.pg_current_wal_lsn()::text) AS stmt\n    UNION ALL\n    SELECT 1, pg_catalog.format('SELECT pg_catalog.setval(%L, %s, %L);', v.name, coalesce(s.last_value, s.start_value), s.last_value IS NOT NULL)\n      FROM (VALUES {seqs}) AS v(name)\n      JOIN pg_catalog.pg_sequences s ON pg_catalog.to_regclass(v.name) = pg_catalog.format('%I.%I', s.schemaname, s.sequencename)::regclass\n) AS x ORDER BY ord, stmt"
+                ),
+            ) {
+                Item::Step(s) => s,
+                _ => unreachable!(),
+            },
+            "\\g (format=unaligned tuples_only=on) :state_file".to_string(),
+        ));
+    }
+    let fixed = origin_items;
+    files.push(file(
+        id,
+        Place::Origin,
+        Some(1),
+        "Fences writes to the moving tables in ORIGIN and hands the fence's WAL position and the sequence values to the targets.",
+        fixed,
+    ));
+    let n = p.targets.len();
+    for (i, t) in p.targets.iter().enumerate() {
+        let mut items = vec![
+            meta("The state file written by step 1 on ORIGIN, and the catch-up timeout (run.sh passes CATCHUP_TIMEOUT, default 600 s).", &{
+                let mut l = header_guard(&[("state_dir", "the directory step 1 wrote to")]);
+                l.push(format!("\\set state_file :state_dir '/06-cutover.{}.state.sql'", t.silo));
+                l.extend([
+                    "\\if :{?catchup_timeout}".to_string(),
+                    "\\else".into(),
+                    "\\set catchup_timeout 600".into(),
+                    "\\endif".into(),
+                    "SELECT pg_catalog.set_config('silo_plan.catchup_timeout', :'catchup_timeout', false) AS catchup_timeout \\gset".into(),
+                ]);
+                l
+            }),
+            meta(
+                "Set silo_plan.fence_lsn and every sequence to ORIGIN's value (sequences are not replicated; setting them does not wait for the data).",
+                &["\\i :state_file".to_string()],
+            ),
+            step(
+                "Wait until the subscription has received ORIGIN's WAL up to the fence (pg_stat_subscription.latest_end_lsn), so every write ORIGIN acknowledged is here.",
+                Vec::new(),
+                Vec::new(),
+                format!(
+                    r#"DO $silo_plan$
+DECLARE
+    waited int := 0;
+    fence pg_lsn := current_setting('silo_plan.fence_lsn')::pg_lsn;
+    got pg_lsn;
+BEGIN
+    LOOP
+        SELECT latest_end_lsn INTO got
+          FROM pg_catalog.pg_stat_subscription
+         WHERE subname = {sub} AND relid IS NULL;
+        EXIT WHEN got >= fence;
+        IF waited >= current_setting('silo_plan.catchup_timeout')::int * 10 THEN
+            RAISE EXCEPTION 'silo-plan: subscription % reached % after % s, not the fence at %: is it running (pg_stat_subscription)?', {sub}, coalesce(got::text, 'nothing'), waited / 10, fence;
+        END IF;
+        PERFORM pg_catalog.pg_sleep(0.1);
+        waited := waited + 1;
+    END LOOP;
+    RAISE NOTICE 'silo-plan: subscription % caught up to the fence at %', {sub}, fence;
+END
+$silo_plan$"#,
+                    sub = literal(&t.forward),
+                ),
+            ),
+            step(
+                "The forward subscription has nothing left to carry: drop it (and its slot on ORIGIN) before the reverse one starts, so no change can travel in a loop (Postgres 15 has no origin filter).",
+                Vec::new(),
+                vec![hazard("not-transactional", "DROP SUBSCRIPTION connects to ORIGIN to drop the slot; it cannot run in a transaction block")],
+                format!("DROP SUBSCRIPTION IF EXISTS {}", ident(&t.forward)),
+            ),
+            step(
+                "Publish the moved tables here for the reverse subscription that keeps ORIGIN current until clean-up (the rollback path).",
+                Vec::new(),
+                Vec::new(),
+                format!(
+                    "SELECT 'CREATE PUBLICATION {pubi} FOR TABLE\n    {tables}\n    WITH (publish_via_partition_root = true)'\n WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {publ})",
+                    pubi = ident(&t.reverse),
+                    tables = table_list(&t.roots).replace('\'', "''"),
+                    publ = literal(&t.reverse),
+                ),
+            ),
+        ];
+        if let Some(Item::Step(s)) = items.last_mut() {
+            s.gexec = true;
+        }
+        files.push(file(
+            id,
+            Place::Target(t.silo.clone()),
+            Some(i + 2),
+            &format!("Sets the sequences of {}, waits until it has every write ORIGIN acknowledged, drops the forward subscription and publishes the tables back for the rollback path.", t.silo),
+            items,
+        ));
+    }
+    let mut back = vec![meta(
+        "Each target's conninfo as ORIGIN's server reaches it (run.sh passes <SILO>_CONNINFO, else <SILO>_URL).",
+        &header_guard(
+            &p.targets
+                .iter()
+                .map(|t| (t.var.as_str(), "the target database"))
+                .collect::<Vec<_>>(),
+        ),
+    )];
+    back.push(meta(
+        "Postgres 16+ can filter replicated changes by origin: use it when available.",
+        &[
+            "SELECT pg_catalog.current_setting('server_version_num')::int >= 160000 AS pg16 \\gset"
+                .to_string(),
+        ],
+    ));
+    for t in &p.targets {
+        let fmt = |origin_none: bool| {
+            format!(
+                "SELECT pg_catalog.format('CREATE SUBSCRIPTION %I CONNECTION %L PUBLICATION %I WITH (copy_data = false{})',\n              {sub}, :'{var}', {sub})\n WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subname = {sub})",
+                if origin_none { ", origin = none" } else { "" },
+                sub = literal(&t.reverse),
+                var = t.var,
+            )
+        };
+        back.push(meta("On Postgres 16+:", &["\\if :pg16".to_string()]));
+        back.push(gexec(
+            &format!("Reverse subscription: every write the application makes on {} after the switch is applied to ORIGIN too (copy_data = false: both sides are equal now; origin = none: only the application's own changes travel).", t.silo),
+            vec![hazard("disk", "the reverse slot holds WAL on the target until clean-up drops this subscription")],
+            fmt(true),
+        ));
+        back.push(meta("On Postgres 13 to 15 (no origin filter: safe because the forward subscription is gone):", &["\\else".to_string()]));
+        back.push(gexec(
+            &format!("Reverse subscription from {} (Postgres 15: without the origin filter; safe because the forward subscription was dropped in step {}).", t.silo, 2),
+            vec![hazard("disk", "the reverse slot holds WAL on the target until clean-up drops this subscription")],
+            fmt(false),
+        ));
+        back.push(meta("", &["\\endif".to_string()]));
+    }
+    files.push(file(
+        id,
+        Place::Origin,
+        Some(n + 2),
+        "Subscribes ORIGIN to the moved tables on each target: the rollback path until clean-up.",
+        back,
+    ));
+    let t0 = &p.targets[0];
+    Phase {
+        id: id.into(),
+        title: "Cut over".into(),
+        what: ("Stops writes to the moving tables in ORIGIN (a fence trigger), waits until each target has ORIGIN's WAL up to the fence, sets every sequence of the moved tables on the target to ORIGIN's value, drops the forward subscription and starts the reverse one (target → ORIGIN). Then verify, and switch the application's connections for these tables to the new database(s). Writes to the moving tables fail between the fence and the switch: keep that window short (run the phase, verify, deploy the switch). The tombstone transport between the databases is set up after the switch: `cascades/<silo>.replication.sql` on each side (see their headers), once `SELECT silo_plan.apply(1000)` in ORIGIN returns 0.".to_string()),
+        locks: "SHARE ROW EXCLUSIVE on every moving table while the fence triggers are created (one transaction, lock_timeout 5s); then none".into(),
+        verify: format!("`silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG` (row counts and checksums equal, every sequence on the target at or above ORIGIN's, no dangling in-silo foreign key)", t0.env),
+        expect: "exit status 0, `0 differences`".into(),
+        rollback: format!("before the switch: on ORIGIN `DROP TRIGGER silo_plan_fence ON <table>` for each moving table (ORIGIN is authoritative again; nothing was written on the target), then redo from replicate. After the switch: stop the application's writes to the moved tables, create the same fence on the target (function silo_plan.refuse_write, trigger silo_plan_fence), wait until ORIGIN's subscription {rev} has the target's `pg_current_wal_lsn()` (`latest_end_lsn` in ORIGIN's pg_stat_subscription), `setval` ORIGIN's sequences to the target's values, drop the fence triggers on ORIGIN, `DROP SUBSCRIPTION {rev}` on ORIGIN, and switch the application back.", rev = ident(&t0.reverse)),
+        point_of_no_return: false,
+        files,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Clean up.
+
+fn cleanup(p: &Phases) -> Phase {
+    let id = "07-cleanup";
+    let roots = all_roots(p);
+    let guard = format!(
+        r#"DO $silo_plan$
+DECLARE
+    missing text;
+BEGIN
+    SELECT string_agg(v.name, ', ') INTO missing
+      FROM (VALUES {values}) AS v(name)
+     WHERE pg_catalog.to_regclass(v.name) IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                        WHERE t.tgrelid = pg_catalog.to_regclass(v.name) AND t.tgname = 'silo_plan_fence');
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'silo-plan: cut-over has not fenced %: run phases/run.sh 06-cutover first; nothing was dropped', missing;
+    END IF;
+    WITH moved AS (
+        SELECT pg_catalog.to_regclass(v.name) AS oid FROM (VALUES {values}) AS v(name)
+    )
+    SELECT string_agg(DISTINCT x.what, '; ') INTO missing FROM (
+        SELECT format('view %s reads %s', r.ev_class::regclass, d.refobjid::regclass) AS what
+          FROM pg_catalog.pg_depend d
+          JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
+         WHERE d.refobjid IN (SELECT oid FROM moved) AND r.ev_class NOT IN (SELECT oid FROM moved)
+        UNION ALL
+        SELECT format('foreign key %s on %s references %s', c.conname, c.conrelid::regclass, c.confrelid::regclass)
+          FROM pg_catalog.pg_constraint c
+         WHERE c.contype = 'f' AND c.confrelid IN (SELECT oid FROM moved) AND c.conrelid NOT IN (SELECT oid FROM moved)
+    ) AS x;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'silo-plan: objects that stay in ORIGIN still depend on the moved tables: %. Replace or drop them first (plan.md lists them as couplings); nothing was dropped', missing;
+    END IF;
+END
+$silo_plan$"#,
+        values = regclass_values(&roots)
+    );
+    let mut items = vec![
+        meta(
+            "Clean-up deletes data: run.sh passes confirm only when CONFIRM=drop-moved-tables is set.",
+            &[
+                "\\if :{?confirm}".to_string(),
+                "\\else".into(),
+                "DO $silo_plan$ BEGIN RAISE EXCEPTION 'silo-plan: clean-up is the point of no return: set CONFIRM=drop-moved-tables to run it'; END $silo_plan$;".into(),
+                "\\endif".into(),
+            ],
+        ),
+        step(
+            "Refuse unless the cut-over fenced every moving table (so no write is lost with the tables) and nothing that stays (a view, a foreign key) still depends on a moved table: checked before anything is dropped.",
+            Vec::new(),
+            Vec::new(),
+            guard,
+        ),
+    ];
+    for t in &p.targets {
+        items.push(step(
+            &format!("Drop the reverse subscription from {} (and its slot on the target): from here ORIGIN no longer follows the moved tables.", t.silo),
+            Vec::new(),
+            vec![hazard("not-transactional", "connects to the target to drop the slot; cannot run in a transaction block")],
+            format!("DROP SUBSCRIPTION IF EXISTS {}", ident(&t.reverse)),
+        ));
+        items.push(step(
+            &format!("Drop the forward publication of silo {}.", t.silo),
+            Vec::new(),
+            Vec::new(),
+            format!("DROP PUBLICATION IF EXISTS {}", ident(&t.forward)),
+        ));
+    }
+    let mut drop = Item::Step(Step {
+        why: "POINT OF NO RETURN: drop the moved tables (with their partitions, indexes, triggers and owned sequences) from ORIGIN. No CASCADE: a view or key of another silo that still depends on them stops the drop with Postgres's own message.".into(),
+        locks: roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
+        hazards: vec![hazard("data-loss", "the moved tables' rows in ORIGIN are deleted; the target databases hold the only copy")],
+        transactional: true,
+        object: String::new(),
+        lock_timeout: Some(LOCK_TIMEOUT.into()),
+        gexec: false,
+        sql: format!("DROP TABLE IF EXISTS\n    {}", table_list(&roots)),
+    });
+    if let Item::Step(s) = &mut drop {
+        s.object = "moved tables".into();
+    }
+    items.push(drop);
+    let mut files = vec![file(
+        id,
+        Place::Origin,
+        Some(1),
+        "Drops the reverse subscription, the publication and the moved tables in ORIGIN: the point of no return.",
+        items,
+    )];
+    for (i, t) in p.targets.iter().enumerate() {
+        files.push(file(
+            id,
+            Place::Target(t.silo.clone()),
+            Some(i + 2),
+            &format!("Drops the reverse publication on the {} database.", t.silo),
+            vec![step(
+                "The reverse subscription is gone: its publication has no reader.",
+                Vec::new(),
+                Vec::new(),
+                format!("DROP PUBLICATION IF EXISTS {}", ident(&t.reverse)),
+            )],
+        ));
+    }
+    Phase {
+        id: id.into(),
+        title: "Clean up".into(),
+        what: "Drops the reverse subscription and the publications, then the moved tables in ORIGIN. Run it only after the application has run on the new database(s) long enough to trust them: after it, the rollback path is gone.".into(),
+        locks: "ACCESS EXCLUSIVE on every moved table in ORIGIN while they are dropped (lock_timeout 5s; nothing should touch them any more)".into(),
+        verify: format!("on ORIGIN: `SELECT count(*) FROM (VALUES {}) AS v(name) WHERE pg_catalog.to_regclass(v.name) IS NOT NULL;`", regclass_values(&roots).replace("\n           ", " ")),
+        expect: "0 (every moved table is gone from ORIGIN)".into(),
+        rollback: "none. This is the point of no return: restore ORIGIN's moved tables from a backup taken before this phase, or copy them back from the targets.".into(),
+        point_of_no_return: true,
+        files,
+    }
+}

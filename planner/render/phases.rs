@@ -1,0 +1,427 @@
+//! Rendering `phases/*.sql`, `phases/run.sh` and `phases/runbook.md` through
+//! `templates/phases/`.
+//!
+//! [`crate::plan::phases`] decides every statement and comment; this lays them out: a header per
+//! file saying where it runs, and above each statement its why, locks and hazards as `--`
+//! comments (through [`crate::ident::comment_text`], wrapped at 100 columns).
+
+use askama::Template;
+
+use super::{cell, run, OutFile, RenderError};
+use crate::ident::{comment_text, literal, qualified};
+use crate::plan::phases::{Item, PhaseFile, Phases, Place};
+use crate::plan::Step;
+
+/// Width comment lines are wrapped at.
+const WIDTH: usize = 100;
+
+struct ItemView {
+    comments: Vec<String>,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "phases/phase.sql", escape = "none")]
+struct PhaseSql {
+    path: String,
+    header: Vec<String>,
+    items: Vec<ItemView>,
+}
+
+struct RunPhase {
+    id: String,
+    point_of_no_return: bool,
+    files: Vec<RunFile>,
+}
+
+struct RunFile {
+    env: String,
+    name: String,
+}
+
+struct RunTarget {
+    silo: String,
+    env: String,
+    pad: String,
+    var: String,
+    conninfo_env: String,
+}
+
+#[derive(Template)]
+#[template(path = "phases/run.sh", escape = "none")]
+struct RunSh {
+    origin: String,
+    phases: Vec<RunPhase>,
+    targets: Vec<RunTarget>,
+}
+
+struct BookFile {
+    name: String,
+    where_: String,
+    what: String,
+}
+
+struct BookPhase {
+    number: usize,
+    id: String,
+    title: String,
+    places: String,
+    locks_cell: String,
+    back: String,
+    what: String,
+    locks: String,
+    verify: String,
+    expect: String,
+    rollback: String,
+    point_of_no_return: bool,
+    files: Vec<BookFile>,
+}
+
+struct BookTarget {
+    silo: String,
+    env: String,
+    tables: usize,
+    roots: usize,
+    sequences: usize,
+}
+
+struct BookReadiness {
+    kind: String,
+    table: String,
+    silo: String,
+    blocks: bool,
+    message: String,
+    fix: String,
+}
+
+#[derive(Template)]
+#[template(path = "phases/runbook.md", escape = "none")]
+struct Runbook {
+    version: &'static str,
+    config: String,
+    origin: String,
+    targets: Vec<BookTarget>,
+    notes: Vec<String>,
+    readiness: Vec<BookReadiness>,
+    phases: Vec<BookPhase>,
+}
+
+/// `--` comment lines for `text`, wrapped at [`WIDTH`]; continuation lines indented by `indent`.
+fn comment(text: &str, indent: usize) -> Vec<String> {
+    let text = comment_text(text);
+    let mut lines = Vec::new();
+    let mut line = "--".to_string();
+    let mut words = 0;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if words > 0 && line.len() + 1 + word.len() > WIDTH {
+            lines.push(std::mem::take(&mut line));
+            line = format!("--{}", " ".repeat(indent));
+            words = 0;
+        }
+        line.push(' ');
+        line.push_str(word);
+        words += 1;
+    }
+    if words > 0 {
+        lines.push(line);
+    }
+    lines
+}
+
+fn step_comments(s: &Step) -> Vec<String> {
+    let mut c = comment(&s.why, 0);
+    let locks = if s.locks.is_empty() {
+        "none that block reads or writes".to_string()
+    } else {
+        let mut by_mode: Vec<(&str, Vec<String>)> = Vec::new();
+        for (t, l) in &s.locks {
+            match by_mode.iter_mut().find(|(m, _)| *m == l.as_str()) {
+                Some((_, v)) => v.push(qualified(t)),
+                None => by_mode.push((l.as_str(), vec![qualified(t)])),
+            }
+        }
+        by_mode
+            .iter()
+            .map(|(m, ts)| format!("{m} on {}", ts.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    c.extend(comment(&format!("Locks: {locks}."), 4));
+    for h in &s.hazards {
+        c.extend(comment(&format!("Hazard {}: {}", h.kind, h.message), 4));
+    }
+    c
+}
+
+fn item_view(it: &Item) -> ItemView {
+    match it {
+        Item::Step(s) => {
+            let mut body = String::new();
+            if let Some(t) = &s.lock_timeout {
+                body.push_str(&format!(
+                    "BEGIN;\nSET LOCAL lock_timeout = {};\n",
+                    literal(t)
+                ));
+            }
+            body.push_str(&s.sql);
+            body.push_str(if s.gexec { "\n\\gexec" } else { ";" });
+            if s.lock_timeout.is_some() {
+                body.push_str("\nCOMMIT;");
+            }
+            ItemView {
+                comments: step_comments(s),
+                body,
+            }
+        }
+        Item::Piped(s, end) => ItemView {
+            comments: step_comments(s),
+            body: format!("{}\n{end}", s.sql),
+        },
+        Item::Meta { why, lines } => ItemView {
+            comments: comment(why, 0),
+            body: lines.join("\n"),
+        },
+    }
+}
+
+fn where_(f: &PhaseFile) -> String {
+    match &f.place {
+        Place::Origin => "ORIGIN (`$ORIGIN_URL`)".to_string(),
+        Place::Target(s) => format!("the {s} database (`${}`)", f.env),
+    }
+}
+
+fn file_name(f: &PhaseFile) -> String {
+    f.path.trim_start_matches("phases/").to_string()
+}
+
+fn phase_sql(
+    p: &crate::plan::phases::Phase,
+    number: usize,
+    f: &PhaseFile,
+    total: usize,
+) -> Result<String, RenderError> {
+    let place = match &f.place {
+        Place::Origin => "ORIGIN, today's database".to_string(),
+        Place::Target(s) => format!("the new database of silo {s}"),
+    };
+    let mut header = comment(
+        &format!(
+            "Phase {number} of {total}, {}: runs on {place} (psql \"${}\").",
+            p.title.to_lowercase(),
+            f.env
+        ),
+        4,
+    );
+    header.extend(comment(
+        &format!(
+            "Run it with `phases/run.sh {}`, which runs the phase's {} file(s) in order; phases/runbook.md has the verify query and the rollback.",
+            p.id,
+            p.files.len()
+        ),
+        4,
+    ));
+    header.push("--".into());
+    header.extend(comment(&f.what, 0));
+    header.push("--".into());
+    header.extend(comment(&format!("Locks: {}.", p.locks), 4));
+    header.extend(comment(
+        &format!("Verify: {}", p.verify.replace('`', "")),
+        4,
+    ));
+    header.extend(comment(&format!("Expected: {}.", p.expect), 4));
+    header.extend(comment(
+        &format!("Rollback: {}", p.rollback.replace('`', "")),
+        4,
+    ));
+    if p.point_of_no_return {
+        header.push("--".into());
+        header.push(
+            "-- !!! POINT OF NO RETURN: this phase deletes the moved tables from ORIGIN. !!!"
+                .into(),
+        );
+    }
+    run(
+        &f.path,
+        &PhaseSql {
+            path: f.path.clone(),
+            header,
+            items: f.items.iter().map(item_view).collect(),
+        },
+    )
+}
+
+fn run_sh(ph: &Phases) -> Result<String, RenderError> {
+    let width = ph
+        .targets
+        .iter()
+        .map(|t| t.env.len())
+        .max()
+        .unwrap_or(0)
+        .max(16);
+    let t = RunSh {
+        origin: ph.origin.clone().unwrap_or_default(),
+        phases: ph
+            .phases
+            .iter()
+            .map(|p| RunPhase {
+                id: p.id.clone(),
+                point_of_no_return: p.point_of_no_return,
+                files: p
+                    .files
+                    .iter()
+                    .map(|f| RunFile {
+                        env: f.env.clone(),
+                        name: file_name(f),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        targets: ph
+            .targets
+            .iter()
+            .map(|t| RunTarget {
+                silo: t.silo.clone(),
+                env: t.env.clone(),
+                pad: " ".repeat(width + 1 - t.env.len()),
+                var: t.var.clone(),
+                conninfo_env: format!("{}_CONNINFO", t.env.trim_end_matches("_URL")),
+            })
+            .collect(),
+    };
+    run("phases/run.sh", &t)
+}
+
+fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
+    let mut notes = Vec::new();
+    for t in ph.targets.iter().filter(|t| !t.instances.is_empty()) {
+        notes.push(format!(
+            "Silo {} runs as {} instances ({}): these phases move all its rows into one database; splitting them by instance is not planned here.",
+            t.silo,
+            t.instances.len(),
+            t.instances.join(", ")
+        ));
+    }
+    notes.push("Shared tables are not replicated: `silos/<silo>/schema.sql` creates them (with the rows the dump holds, such as migration bookkeeping) and each database keeps its own copy from then on.".into());
+    let phases = ph
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut places: Vec<String> = Vec::new();
+            for f in &p.files {
+                let w = match &f.place {
+                    Place::Origin => "ORIGIN".to_string(),
+                    Place::Target(s) => s.clone(),
+                };
+                if places.last() != Some(&w) {
+                    places.push(w);
+                }
+            }
+            BookPhase {
+                number: i + 1,
+                id: p.id.clone(),
+                title: p.title.clone(),
+                places: places.join(" → "),
+                locks_cell: cell(&p.locks),
+                back: if p.point_of_no_return {
+                    "**none: POINT OF NO RETURN**".into()
+                } else {
+                    "yes (see Rollback)".into()
+                },
+                what: p.what.clone(),
+                locks: p.locks.clone(),
+                verify: p.verify.clone(),
+                expect: p.expect.clone(),
+                rollback: p.rollback.clone(),
+                point_of_no_return: p.point_of_no_return,
+                files: p
+                    .files
+                    .iter()
+                    .map(|f| BookFile {
+                        name: file_name(f),
+                        where_: where_(f),
+                        what: f.what.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let t = Runbook {
+        version: env!("CARGO_PKG_VERSION"),
+        config: config.replace('`', "'"),
+        origin: ph.origin.clone().unwrap_or_default(),
+        targets: ph
+            .targets
+            .iter()
+            .map(|t| BookTarget {
+                silo: t.silo.clone(),
+                env: t.env.clone(),
+                tables: t.tables.len(),
+                roots: t.roots.len(),
+                sequences: t.sequences.len(),
+            })
+            .collect(),
+        notes,
+        readiness: ph
+            .readiness
+            .iter()
+            .map(|r| BookReadiness {
+                kind: r.kind.clone(),
+                table: r.table.to_string().replace('`', "'"),
+                silo: r.silo.clone(),
+                blocks: r.blocks,
+                message: r.message.replace('`', "'"),
+                fix: r.fix.replace('`', "'"),
+            })
+            .collect(),
+        phases,
+    };
+    run("phases/runbook.md", &t)
+}
+
+/// The readiness section of plan.md (Markdown, no heading), from the plan's phases.
+pub fn readiness_md(ph: &Phases) -> String {
+    if ph.readiness.is_empty() {
+        return "None: every moving table has a primary key or replica identity, is logged, and holds no large-object reference.".into();
+    }
+    let mut s = String::from("| table | silo | finding | blocks | fix |\n|---|---|---|---|---|");
+    for r in &ph.readiness {
+        s.push_str(&format!(
+            "\n| `{}` | {} | {}: {} | {} | `{}` |",
+            r.table.to_string().replace('`', "'"),
+            cell(&r.silo),
+            r.kind,
+            cell(&r.message.replace('`', "'")),
+            if r.blocks { "yes" } else { "no" },
+            cell(&r.fix.replace('`', "'"))
+        ));
+    }
+    s
+}
+
+/// Every file under `phases/`: one SQL file per phase and place, `run.sh`, `runbook.md`.
+pub fn files(ph: &Phases, config: &str) -> Result<Vec<OutFile>, RenderError> {
+    let mut out = Vec::new();
+    if ph.phases.is_empty() {
+        return Ok(out);
+    }
+    let total = ph.phases.len();
+    for (i, p) in ph.phases.iter().enumerate() {
+        for f in &p.files {
+            out.push(OutFile {
+                path: f.path.clone(),
+                contents: phase_sql(p, i + 1, f, total)?,
+            });
+        }
+    }
+    out.push(OutFile {
+        path: "phases/run.sh".into(),
+        contents: run_sh(ph)?,
+    });
+    out.push(OutFile {
+        path: "phases/runbook.md".into(),
+        contents: runbook(ph, config)?,
+    });
+    Ok(out)
+}
