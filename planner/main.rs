@@ -162,6 +162,12 @@ fn write_dir(
                 std::fs::create_dir_all(dir)?;
             }
             std::fs::write(&path, &f.contents)?;
+            // Generated scripts (phases/run.sh) are run directly, as the runbook says.
+            #[cfg(unix)]
+            if f.path.ends_with(".sh") {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+            }
         }
         if out.exists() {
             let old = parent.join(format!(".{name}.silo-plan-old-{pid}"));

@@ -53,6 +53,14 @@ fn saas_plan_files_snapshot() {
     );
     let fs = files(&out);
     assert!(fs.iter().any(|(p, _)| p == "plan.md"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join("phases/run.sh"))
+            .expect("run.sh")
+            .permissions();
+        assert_eq!(mode.mode() & 0o111, 0o111, "phases/run.sh is executable");
+    }
     for (path, text) in &fs {
         assert!(!text.is_empty(), "{path} is empty");
         let name = format!("plan_saas__{}", path.replace(['/', '.'], "_"));
