@@ -84,7 +84,7 @@ struct Walk<'a> {
 impl Walk<'_> {
     fn walk(&mut self, parent: &QName, depth: usize) {
         let parent_silo = self.asg.silo_name(parent);
-        for k in self.graph.children(parent) {
+        for &k in self.graph.children(parent) {
             if self.out.len() >= self.limit {
                 self.omitted += 1;
                 continue;
@@ -174,7 +174,7 @@ pub fn text(
     if children.is_empty() {
         let _ = writeln!(o, "  (none)");
     }
-    for k in &children {
+    for k in children {
         let fk = &cat.foreign_keys[*k];
         let cs = asg.silo_name(&fk.table);
         let mark = if cs != silo {

@@ -4,7 +4,7 @@
 //!
 //! Node and edge insertion follows catalog order, so every traversal is deterministic.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -58,6 +58,8 @@ pub struct Graph {
     /// The petgraph graph.
     pub g: DiGraph<Node, Edge>,
     index: BTreeMap<Node, NodeIndex>,
+    /// Foreign keys pointing at each table, ascending (the cascade walks ask for them often).
+    children: HashMap<QName, Vec<usize>>,
 }
 
 impl Graph {
@@ -103,20 +105,8 @@ impl Graph {
     }
 
     /// Foreign keys pointing at table `t` (its children), in catalog order.
-    pub fn children(&self, t: &QName) -> Vec<usize> {
-        let Some(i) = self.find(&Node::Table(t.clone())) else {
-            return Vec::new();
-        };
-        let mut v: Vec<usize> = self
-            .g
-            .edges_directed(i, Direction::Incoming)
-            .filter_map(|e| match e.weight() {
-                Edge::ForeignKey(k) => Some(*k),
-                _ => None,
-            })
-            .collect();
-        v.sort_unstable();
-        v
+    pub fn children(&self, t: &QName) -> &[usize] {
+        self.children.get(t).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -175,6 +165,7 @@ pub fn build<'a>(cat: &Catalog, text_of: impl Fn(u32) -> Option<&'a str>) -> Gra
         let a = g.node(Node::Table(fk.table.clone()));
         let b = g.node(Node::Table(fk.references.clone()));
         g.g.add_edge(a, b, Edge::ForeignKey(k));
+        g.children.entry(fk.references.clone()).or_default().push(k);
     }
     let views: BTreeSet<&QName> = cat.views.iter().map(|v| &v.name).collect();
     for v in &cat.views {

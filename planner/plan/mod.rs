@@ -199,7 +199,7 @@ pub struct Closure {
 }
 
 /// Most steps of a closure that plan.md and plan.json list; `explain` shows the rest.
-pub const CLOSURE_STEPS: usize = 200;
+pub const CLOSURE_STEPS: usize = 100;
 
 /// The whole plan: data only. `plan.json` is this, serialized.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
