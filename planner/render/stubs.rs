@@ -333,14 +333,15 @@ fn camel(w: &[String]) -> String {
 
 /// Hands out unique identifiers in one scope.
 struct Namer {
-    lang: Lang,
+    /// The language's reserved words, split once.
+    reserved: std::collections::HashSet<&'static str>,
     taken: BTreeSet<String>,
 }
 
 impl Namer {
     fn new(lang: Lang) -> Self {
         Namer {
-            lang,
+            reserved: lang.reserved().split_whitespace().collect(),
             taken: BTreeSet::new(),
         }
     }
@@ -354,7 +355,7 @@ impl Namer {
     /// a number, `_2` in snake case and `2` in camel or Pascal case, so the result keeps the
     /// language's naming convention.
     fn name(&mut self, candidate: String) -> String {
-        let reserved = |n: &str| self.lang.reserved().split_whitespace().any(|k| k == n);
+        let reserved = |n: &str| self.reserved.contains(n);
         let mut n = if reserved(&candidate) {
             format!("{candidate}_")
         } else {
