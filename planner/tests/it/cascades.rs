@@ -27,7 +27,7 @@
 //!   deletes.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use silo_plan::assign;
@@ -42,41 +42,6 @@ use crate::pg::{self, Cluster};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `silo-plan plan examples/saas --out DIR`: the files, by relative path.
-fn plan_files(dir: &Path) -> BTreeMap<String, String> {
-    let out = dir.join("plan");
-    let o = assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .current_dir(root())
-        .args(["plan", "examples/saas", "--out"])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let mut files = BTreeMap::new();
-    let mut stack = vec![out.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir") {
-            let p: PathBuf = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(&out).expect("inside").to_string_lossy();
-                files.insert(
-                    rel.replace('\\', "/"),
-                    std::fs::read_to_string(&p).expect("utf-8"),
-                );
-            }
-        }
-    }
-    files
 }
 
 /// The example's catalog, config and table placement.
@@ -692,7 +657,7 @@ fn count(c: &mut postgres::Client, sql: &str) -> i64 {
 #[test]
 fn saas_cascades_match_postgres_with_both_transports() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let files = plan_files(dir.path());
+    let files = crate::util::plan_example(dir.path()).1;
     let s = saas();
     let tables: Vec<String> = s.silo.keys().cloned().collect();
 
@@ -958,7 +923,7 @@ fn saas_cascades_match_postgres_with_both_transports() {
 #[test]
 fn saas_cascades_snapshot() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let files = plan_files(dir.path());
+    let files = crate::util::plan_example(dir.path()).1;
     let mut seen = 0;
     for (path, text) in files.iter().filter(|(p, _)| p.starts_with("cascades/")) {
         assert!(!text.trim().is_empty(), "{path} is empty");

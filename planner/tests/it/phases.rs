@@ -1,49 +1,13 @@
 //! `phases/`: snapshots for examples/saas, the preflight refusing a table without a primary key,
 //! and a rehearsal of the whole split on two real clusters through `phases/run.sh`.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use crate::pg::{self, Cluster};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `silo-plan plan examples/saas --out DIR/plan`: the plan directory and its files.
-fn plan(dir: &Path) -> (PathBuf, BTreeMap<String, String>) {
-    let out = dir.join("plan");
-    let o = assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .current_dir(root())
-        .args(["plan", "examples/saas", "--out"])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let mut files = BTreeMap::new();
-    let mut stack = vec![out.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(&out).expect("inside").to_string_lossy();
-                files.insert(
-                    rel.replace('\\', "/"),
-                    std::fs::read_to_string(&p).expect("utf-8"),
-                );
-            }
-        }
-    }
-    (out, files)
 }
 
 /// `bash phases/run.sh PHASE` with the given environment.
@@ -97,7 +61,7 @@ fn load_saas(c: &Cluster, db: &str, dir: &Path) {
 #[test]
 fn saas_phases_snapshots() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (_, files) = plan(dir.path());
+    let (_, files) = crate::util::plan_example(dir.path());
     let phases: Vec<(&String, &String)> = files
         .iter()
         .filter(|(p, _)| p.starts_with("phases/"))
@@ -135,7 +99,7 @@ fn saas_phases_snapshots() {
 #[test]
 fn run_sh_refuses_unknown_phases() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (out, _) = plan(dir.path());
+    let (out, _) = crate::util::plan_example(dir.path());
     let o = run_phase(&out, "08-celebrate", &[]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -148,7 +112,7 @@ fn run_sh_refuses_unknown_phases() {
 #[test]
 fn preflight_refuses_a_moving_table_without_primary_key() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (out, _) = plan(dir.path());
+    let (out, _) = crate::util::plan_example(dir.path());
     let c = Cluster::builder().wal_level_logical().start();
     load_saas(&c, "origin", dir.path());
     c.createdb("control");
@@ -223,7 +187,7 @@ SELECT i, 'Org ' || i, 'slug-' || i, 0, 'member', 0, timestamptz '2024-02-01' FR
 #[test]
 fn rehearsal_of_the_split_through_run_sh() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (out, _) = plan(dir.path());
+    let (out, _) = crate::util::plan_example(dir.path());
     let o = Cluster::builder().wal_level_logical().start();
     let t = Cluster::builder().wal_level_logical().start();
     load_saas(&o, "origin", dir.path());

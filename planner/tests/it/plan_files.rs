@@ -1,7 +1,7 @@
 //! `silo-plan plan`: the files for examples/saas (snapshots), byte-identical reruns, and no
 //! partial output directory on failure.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,28 +18,6 @@ fn plan(out: &Path, extra: &[&str]) -> std::process::Output {
         .expect("runs")
 }
 
-fn files(dir: &Path) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir") {
-            let p: PathBuf = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p
-                    .strip_prefix(dir)
-                    .expect("inside")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push((rel, std::fs::read_to_string(&p).expect("utf-8")));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn saas_plan_files_snapshot() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -51,7 +29,7 @@ fn saas_plan_files_snapshot() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let fs = files(&out);
+    let fs = crate::util::read_tree(&out).into_iter().collect::<Vec<_>>();
     assert!(fs.iter().any(|(p, _)| p == "plan.md"));
     #[cfg(unix)]
     {
@@ -75,7 +53,7 @@ fn two_runs_are_byte_identical() {
     let b = dir.path().join("b");
     assert_eq!(plan(&a, &[]).status.code(), Some(0));
     assert_eq!(plan(&b, &[]).status.code(), Some(0));
-    let (fa, fb) = (files(&a), files(&b));
+    let (fa, fb) = (crate::util::read_tree(&a), crate::util::read_tree(&b));
     assert!(fa.len() >= 4);
     assert_eq!(fa, fb);
 }
