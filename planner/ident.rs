@@ -164,17 +164,44 @@ const RESERVED: &[&str] = &[
     "xmltable",
 ];
 
+/// Longest word in [`RESERVED`], plus one.
+const MAX_RESERVED: usize = 18;
+
+/// Bit `len` of entry `c - b'a'` is set when a word of [`RESERVED`] starts with `c` and has
+/// `len` bytes: most names are told apart from every reserved word by these two facts alone,
+/// before any string comparison.
+const RESERVED_SHAPES: [u32; 26] = {
+    let mut t = [0u32; 26];
+    let mut i = 0;
+    while i < RESERVED.len() {
+        let w = RESERVED[i].as_bytes();
+        assert!(w.len() < MAX_RESERVED && w[0].is_ascii_lowercase());
+        t[(w[0] - b'a') as usize] |= 1 << w.len();
+        i += 1;
+    }
+    t
+};
+
+/// True when `name` is a word of [`RESERVED`].
+fn is_reserved(name: &str) -> bool {
+    let b = name.as_bytes();
+    match b.first() {
+        Some(c @ b'a'..=b'z') if b.len() < MAX_RESERVED => {
+            RESERVED_SHAPES[(c - b'a') as usize] & (1 << b.len()) != 0
+                && RESERVED.binary_search(&name).is_ok()
+        }
+        _ => false,
+    }
+}
+
 /// True when `name` can be written without quotes and means the same.
 pub fn is_bare(name: &str) -> bool {
-    let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
-    first_ok
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
-        && RESERVED.binary_search(&name).is_err()
+    let b = name.as_bytes();
+    b.first()
+        .is_some_and(|&c| c.is_ascii_lowercase() || c == b'_')
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'$')
+        && !is_reserved(name)
 }
 
 /// An identifier as SQL: bare when safe, else double-quoted with `"` doubled.
@@ -207,7 +234,11 @@ pub fn literal(s: &str) -> String {
 
 /// Text safe inside an SQL `--` comment: line breaks become spaces.
 pub fn comment_text(s: &str) -> String {
-    s.replace(['\n', '\r'], " ")
+    if s.contains(['\n', '\r']) {
+        s.replace(['\n', '\r'], " ")
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -217,6 +248,19 @@ mod tests {
     #[test]
     fn reserved_words_are_sorted() {
         assert!(RESERVED.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn reserved_lookup_agrees_with_the_list() {
+        for w in RESERVED {
+            assert!(is_reserved(w), "{w}");
+            assert!(!is_bare(w), "{w}");
+        }
+        for w in [
+            "users", "a", "ordering", "table_", "all1", "", "Order", "zzz",
+        ] {
+            assert!(!is_reserved(w), "{w}");
+        }
     }
 
     #[test]

@@ -260,6 +260,20 @@ impl<'a> Shared<'a> {
                 .map(|f| f.name.name.as_str())
                 .collect();
             let input = self.input;
+            // Most statements name no function of the dump: find the ones that might with one
+            // pass of a case-insensitive automaton over their text, and tokenize only those.
+            // A name that needs quotes inside (`""`) or a `U&"..."` identifier anywhere makes
+            // the filter step aside (every statement is tokenized).
+            let mut patterns: Vec<&str> = names.iter().copied().collect();
+            patterns.push("u&\"");
+            let prefilter = if names.iter().any(|n| n.is_empty() || n.contains('"')) {
+                None
+            } else {
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&patterns)
+                    .ok()
+            };
             let refs = input
                 .cat
                 .statements
@@ -278,10 +292,14 @@ impl<'a> Shared<'a> {
                             | StmtKind::Function
                             | StmtKind::Other
                     );
-                    if !calls {
+                    if !calls || names.is_empty() {
                         return Vec::new();
                     }
-                    let t = tokenize(input.text(&st.span), usize::MAX, false);
+                    let text = input.text(&st.span);
+                    if prefilter.as_ref().is_some_and(|ac| !ac.is_match(text)) {
+                        return Vec::new();
+                    }
+                    let t = tokenize(text, usize::MAX, false);
                     let mut v: Vec<&str> = (0..t.len())
                         .filter_map(|i| t.ident(i))
                         .filter_map(|w| names.get(w.as_str()).copied())

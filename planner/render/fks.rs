@@ -7,6 +7,7 @@
 
 use askama::Template;
 
+use super::wrap;
 use crate::ident::{comment_text, ident, literal, qualified};
 use crate::plan::fks::{BrokenFk, FkScripts, IndexPlan};
 use crate::plan::Step;
@@ -16,7 +17,8 @@ const WIDTH: usize = 100;
 
 /// A step laid out: comment lines and the statement text.
 struct StepView {
-    comments: Vec<String>,
+    /// Comment lines, each ending in `\n`.
+    comments: String,
     /// `BEGIN; SET LOCAL lock_timeout = ...;` when the step runs in its own transaction.
     begin: Option<String>,
     sql: String,
@@ -26,7 +28,8 @@ struct StepView {
 }
 
 struct Section {
-    heading: Vec<String>,
+    /// Comment lines, each ending in `\n`.
+    heading: String,
     steps: Vec<StepView>,
 }
 
@@ -48,49 +51,46 @@ struct RestoreSql {
 /// `--` comment lines for `text`, wrapped at [`WIDTH`]; continuation lines are indented by
 /// `indent` spaces after the `--`.
 fn comment(text: &str, indent: usize) -> Vec<String> {
-    let text = comment_text(text);
-    let lead = text.len() - text.trim_start_matches(' ').len();
-    let mut lines = Vec::new();
-    let mut line = format!("--{}", " ".repeat(lead));
-    let mut words = 0;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        // Never leave a lone short word (a list number, a label) on a line of its own.
-        let lone_label = words == 1 && line.trim_start_matches('-').trim().len() <= 4;
-        if words > 0 && !lone_label && line.len() + 1 + word.len() > WIDTH {
-            lines.push(std::mem::take(&mut line));
-            line = format!("--{}", " ".repeat(indent));
-            words = 0;
-        }
-        line.push(' ');
-        line.push_str(word);
-        words += 1;
-    }
-    lines.push(line);
-    lines
+    wrap::comment_lines(text, indent, WIDTH, true)
+}
+
+/// [`comment`] appended to a block of lines.
+fn push_comment(out: &mut String, text: &str, indent: usize) {
+    wrap::push_comment(out, text, indent, WIDTH, true);
 }
 
 fn step_view(s: &Step) -> StepView {
-    let mut comments = comment(&s.why, 0);
-    let locks: Vec<String> = s
-        .locks
-        .iter()
-        .map(|(t, l)| format!("{} {}", qualified(t), l.as_str()))
-        .collect();
-    comments.extend(comment(&format!("Locks: {}.", locks.join("; ")), 4));
+    let mut comments = String::with_capacity(512);
+    push_comment(&mut comments, &s.why, 0);
+    let mut locks = String::from("Locks: ");
+    for (i, (t, l)) in s.locks.iter().enumerate() {
+        if i > 0 {
+            locks.push_str("; ");
+        }
+        locks.push_str(&qualified(t));
+        locks.push(' ');
+        locks.push_str(l.as_str());
+    }
+    locks.push('.');
+    push_comment(&mut comments, &locks, 4);
     for h in &s.hazards {
-        comments.extend(comment(&format!("Hazard {}: {}", h.kind, h.message), 4));
+        push_comment(
+            &mut comments,
+            &format!("Hazard {}: {}", h.kind, h.message),
+            4,
+        );
     }
     let has = |kind: &str| s.hazards.iter().any(|h| h.kind == kind);
-    comments.push(format!(
-        "-- Rewrites a table: {}. Deletes data: {}.{}",
-        if has("table-rewrite") { "yes" } else { "no" },
-        if has("data-loss") { "yes" } else { "no" },
-        if s.gexec {
-            " Generates statements that psql's \\gexec runs."
-        } else {
-            ""
-        }
-    ));
+    comments.push_str(if has("table-rewrite") {
+        "-- Rewrites a table: yes. Deletes data: "
+    } else {
+        "-- Rewrites a table: no. Deletes data: "
+    });
+    comments.push_str(if has("data-loss") { "yes." } else { "no." });
+    if s.gexec {
+        comments.push_str(" Generates statements that psql's \\gexec runs.");
+    }
+    comments.push('\n');
     StepView {
         comments,
         begin: s
@@ -156,10 +156,14 @@ fn sections(s: &FkScripts, steps: &[Step], what: &str) -> Vec<Section> {
             let (i, b) = *by_object
                 .get(st.object.as_str())
                 .expect("every step is for a broken key");
-            let mut heading = vec!["-- ".to_string() + &"-".repeat(WIDTH - 3)];
-            heading.push(format!("-- {what} {}/{n}", i + 1));
-            heading.extend(comment(&shown(b), 4));
-            heading.extend(comment(
+            let mut heading = String::with_capacity(256);
+            heading.push_str("-- ");
+            heading.push_str(&"-".repeat(WIDTH - 3));
+            heading.push('\n');
+            heading.push_str(&format!("-- {what} {}/{n}\n", i + 1));
+            push_comment(&mut heading, &shown(b), 4);
+            push_comment(
+                &mut heading,
                 &format!(
                     "{} ({}) -> {} ({})",
                     qualified(&b.child),
@@ -168,7 +172,7 @@ fn sections(s: &FkScripts, steps: &[Step], what: &str) -> Vec<Section> {
                     b.parent_silo
                 ),
                 4,
-            ));
+            );
             out.push((
                 st.object.clone(),
                 Section {

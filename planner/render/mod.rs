@@ -7,6 +7,7 @@ pub mod fks;
 pub mod phases;
 pub mod schema;
 pub mod stubs;
+pub mod wrap;
 
 use std::collections::BTreeMap;
 

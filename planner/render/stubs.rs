@@ -14,7 +14,7 @@
 //! SQL keeps the real names, quoted by [`crate::ident`], inside string literals escaped for the
 //! language.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use askama::Template;
 
@@ -257,6 +257,14 @@ fn json_str(s: &str) -> String {
 /// block and a Rust doc comment): line breaks and other control characters become spaces,
 /// `*/` and `"""` are broken up, backslashes doubled.
 fn comment(s: &str) -> String {
+    // Printable ASCII with nothing to escape (almost every name) is copied as it is.
+    let b = s.as_bytes();
+    if b.iter().all(|&c| (b' '..=b'~').contains(&c) && c != b'\\')
+        && !s.contains("*/")
+        && !s.contains("\"\"\"")
+    {
+        return s.to_string();
+    }
     s.chars()
         .map(|c| {
             if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
@@ -333,15 +341,26 @@ fn camel(w: &[String]) -> String {
 
 /// Hands out unique identifiers in one scope.
 struct Namer {
-    /// The language's reserved words, split once.
-    reserved: std::collections::HashSet<&'static str>,
+    /// The language's reserved words, split once per process.
+    reserved: &'static HashSet<&'static str>,
     taken: BTreeSet<String>,
 }
 
 impl Namer {
     fn new(lang: Lang) -> Self {
+        static SETS: std::sync::OnceLock<Vec<HashSet<&'static str>>> = std::sync::OnceLock::new();
+        let sets = SETS.get_or_init(|| {
+            Lang::ALL
+                .iter()
+                .map(|l| l.reserved().split_whitespace().collect())
+                .collect()
+        });
+        let i = Lang::ALL
+            .iter()
+            .position(|&l| l == lang)
+            .expect("every language is in Lang::ALL");
         Namer {
-            reserved: lang.reserved().split_whitespace().collect(),
+            reserved: &sets[i],
             taken: BTreeSet::new(),
         }
     }

@@ -1,12 +1,8 @@
 
-{% for line in sec.heading -%}
-{{ line }}
-{% endfor -%}
-{% for st in sec.steps %}
-{% for line in st.comments -%}
-{{ line }}
-{% endfor -%}
-{% if let Some(b) = st.begin -%}
+{{ sec.heading }}
+{%- for st in sec.steps %}
+{{ st.comments }}
+{%- if let Some(b) = st.begin -%}
 {{ b }}
 {% endif -%}
 {{ st.sql }}{{ st.end }}

@@ -1,0 +1,94 @@
+//! SQL `--` comments wrapped to a width: the one place generated scripts lay out prose.
+//!
+//! Comment text passes through [`crate::ident::comment_text`] rules (a line break in a name
+//! cannot end the comment), words are never split, and continuation lines are indented. The
+//! functions append to one `String` (the scripts hold thousands of comment lines; one buffer
+//! per block instead of one per line is what keeps `plan` within its time budget).
+
+/// Appends `text` as `--` comment lines to `out`, each ending in `\n`, wrapped at `width`
+/// columns; continuation lines are indented by `indent` spaces after the `--`; leading spaces of
+/// `text` are kept on the first line. With `keep_labels`, a short first word (a list number, a
+/// label: at most 4 characters) is never left alone on its line.
+pub fn push_comment(out: &mut String, text: &str, indent: usize, width: usize, keep_labels: bool) {
+    let lead = text.len() - text.trim_start_matches([' ', '\n', '\r']).len();
+    let mut start = out.len();
+    out.push_str("--");
+    push_spaces(out, lead);
+    let mut words = 0;
+    let mut first_len = 0;
+    for word in text.split([' ', '\n', '\r']).filter(|w| !w.is_empty()) {
+        let line_len = out.len() - start;
+        let lone_label = keep_labels && words == 1 && first_len <= 4;
+        if words > 0 && !lone_label && line_len + 1 + word.len() > width {
+            out.push('\n');
+            start = out.len();
+            out.push_str("--");
+            push_spaces(out, indent);
+            words = 0;
+        }
+        out.push(' ');
+        out.push_str(word);
+        if words == 0 {
+            first_len = word.len();
+        }
+        words += 1;
+    }
+    out.push('\n');
+}
+
+/// [`push_comment`] as a block of its own.
+pub fn comment_block(text: &str, indent: usize, width: usize, keep_labels: bool) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8 + 16);
+    push_comment(&mut out, text, indent, width, keep_labels);
+    out
+}
+
+/// [`push_comment`] as one `String` per line (no `\n`), for templates that list lines.
+pub fn comment_lines(text: &str, indent: usize, width: usize, keep_labels: bool) -> Vec<String> {
+    comment_block(text, indent, width, keep_labels)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn push_spaces(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_the_width_and_indents_continuations() {
+        let got = comment_block("alpha beta gamma delta", 4, 16, false);
+        assert_eq!(got, "-- alpha beta\n--     gamma\n--     delta\n");
+    }
+
+    #[test]
+    fn line_breaks_in_text_cannot_end_the_comment() {
+        assert_eq!(
+            comment_block("a\nDROP TABLE x;\r\nb", 0, 100, false),
+            "-- a DROP TABLE x; b\n"
+        );
+    }
+
+    #[test]
+    fn a_short_label_keeps_its_first_word() {
+        // Without the rule, " 12." would stand alone on the first line.
+        let long = "x".repeat(30);
+        assert_eq!(
+            comment_lines(&format!(" 12. {long}"), 5, 20, true),
+            vec![format!("--  12. {long}")]
+        );
+        assert_eq!(
+            comment_lines(&format!(" 12. {long}"), 5, 20, false),
+            vec!["--  12.".to_string(), format!("--      {long}")]
+        );
+    }
+
+    #[test]
+    fn empty_text_is_one_empty_comment_line() {
+        assert_eq!(comment_block("", 0, 100, false), "--\n");
+    }
+}
