@@ -981,7 +981,7 @@ fn cutover(p: &Phases) -> Phase {
     ));
     let n = p.targets.len();
     for (i, t) in p.targets.iter().enumerate() {
-        let mut items = vec![
+        let items = vec![
             meta("The state file written by step 1 on ORIGIN, and the catch-up timeout (run.sh passes CATCHUP_TIMEOUT, default 600 s).", &{
                 let mut l = header_guard(&[("state_dir", "the directory step 1 wrote to")]);
                 l.push(format!("\\set state_file :state_dir '/06-cutover.{}.state.sql'", t.silo));
@@ -999,7 +999,7 @@ fn cutover(p: &Phases) -> Phase {
                 &["\\i :state_file".to_string()],
             ),
             step(
-                "Wait until the subscription has received ORIGIN's WAL up to the fence (pg_stat_subscription.latest_end_lsn), so every write ORIGIN acknowledged is here.",
+                "Wait until the subscription has received ORIGIN's WAL up to the fence (pg_stat_subscription.latest_end_lsn), so every write ORIGIN acknowledged is here. A run of this file after one that got past this wait finds the subscription gone and the reverse publication there (created after the wait, before the drop): nothing left to wait for.",
                 Vec::new(),
                 Vec::new(),
                 format!(
@@ -1009,6 +1009,13 @@ DECLARE
     fence pg_lsn := current_setting('silo_plan.fence_lsn')::pg_lsn;
     got pg_lsn;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subname = {sub}) THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {rev}) THEN
+            RAISE NOTICE 'silo-plan: subscription % is gone and publication % exists: a previous run caught up to the fence and dropped it', {sub}, {rev};
+            RETURN;
+        END IF;
+        RAISE EXCEPTION 'silo-plan: subscription % does not exist on this database: run phases/run.sh 05-replicate first', {sub};
+    END IF;
     LOOP
         SELECT latest_end_lsn INTO got
           FROM pg_catalog.pg_stat_subscription
@@ -1024,17 +1031,11 @@ BEGIN
 END
 $silo_plan$"#,
                     sub = literal(&t.forward),
+                    rev = literal(&t.reverse),
                 ),
             ),
-            step(
-                "The forward subscription has nothing left to carry: drop it (and its slot on ORIGIN) before the reverse one starts, so no change can travel in a loop (Postgres 15 has no origin filter).",
-                Vec::new(),
-                vec![hazard("not-transactional", "DROP SUBSCRIPTION connects to ORIGIN to drop the slot; it cannot run in a transaction block")],
-                format!("DROP SUBSCRIPTION IF EXISTS {}", ident(&t.forward)),
-            ),
-            step(
-                "Publish the moved tables here for the reverse subscription that keeps ORIGIN current until clean-up (the rollback path).",
-                Vec::new(),
+            gexec(
+                "Publish the moved tables here for the reverse subscription that keeps ORIGIN current until clean-up (the rollback path). Created before the forward subscription is dropped: it marks that this file got past the wait (no slot reads it until step 3 subscribes).",
                 Vec::new(),
                 format!(
                     "SELECT 'CREATE PUBLICATION {pubi} FOR TABLE\n    {tables}\n    WITH (publish_via_partition_root = true)'\n WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {publ})",
@@ -1043,15 +1044,18 @@ $silo_plan$"#,
                     publ = literal(&t.reverse),
                 ),
             ),
+            step(
+                "The forward subscription has nothing left to carry: drop it (and its slot on ORIGIN) before the reverse one starts, so no change can travel in a loop (Postgres 15 has no origin filter).",
+                Vec::new(),
+                vec![hazard("not-transactional", "DROP SUBSCRIPTION connects to ORIGIN to drop the slot; it cannot run in a transaction block")],
+                format!("DROP SUBSCRIPTION IF EXISTS {}", ident(&t.forward)),
+            ),
         ];
-        if let Some(Item::Step(s)) = items.last_mut() {
-            s.gexec = true;
-        }
         files.push(file(
             id,
             Place::Target(t.silo.clone()),
             Some(i + 2),
-            &format!("Sets the sequences of {}, waits until it has every write ORIGIN acknowledged, drops the forward subscription and publishes the tables back for the rollback path.", t.silo),
+            &format!("Sets the sequences of {}, waits until it has every write ORIGIN acknowledged, publishes the tables back for the rollback path and drops the forward subscription.", t.silo),
             items,
         ));
     }
