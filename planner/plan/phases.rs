@@ -909,6 +909,19 @@ fn fence_sql(tables: &[QName]) -> String {
     fence
 }
 
+/// Drops the fence triggers of [`fence_sql`] from `tables`, in one transaction (lock_timeout 5s).
+fn unfence_sql(tables: &[QName]) -> String {
+    let mut unfence = String::from("BEGIN;\nSET LOCAL lock_timeout = '5s';\n");
+    for q in tables {
+        unfence.push_str(&format!(
+            "DROP TRIGGER IF EXISTS silo_plan_fence ON {};\n",
+            qualified(q)
+        ));
+    }
+    unfence.push_str("COMMIT");
+    unfence
+}
+
 /// The query whose rows a phase file hands to the other side through a state file: a
 /// `set_config(setting, <this server's current WAL position>)` and one `setval` per sequence
 /// with this side's value (logical replication does not copy sequences). The `setval` runs only
@@ -1050,12 +1063,18 @@ $silo_plan$"#,
                 vec![hazard("not-transactional", "DROP SUBSCRIPTION connects to ORIGIN to drop the slot; it cannot run in a transaction block")],
                 format!("DROP SUBSCRIPTION IF EXISTS {}", ident(&t.forward)),
             ),
+            step(
+                "Lift the fence a rollback of an earlier cut-over (rollback-06-cutover) may have left here, so the application can write after the switch. Nothing else uses these tables yet: the application has not switched and the forward subscription is gone. All in one transaction with lock_timeout 5s; does nothing on a database that was never fenced.",
+                t.roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
+                Vec::new(),
+                unfence_sql(&t.roots),
+            ),
         ];
         files.push(file(
             id,
             Place::Target(t.silo.clone()),
             Some(i + 2),
-            &format!("Sets the sequences of {}, waits until it has every write ORIGIN acknowledged, publishes the tables back for the rollback path and drops the forward subscription.", t.silo),
+            &format!("Sets the sequences of {}, waits until it has every write ORIGIN acknowledged, publishes the tables back for the rollback path, drops the forward subscription and lifts a fence an earlier rollback left.", t.silo),
             items,
         ));
     }
@@ -1110,7 +1129,7 @@ $silo_plan$"#,
         id: id.into(),
         title: "Cut over".into(),
         what: ("Stops writes to the moving tables in ORIGIN (a fence trigger), waits until each target has ORIGIN's WAL up to the fence, sets every sequence of the moved tables on the target to ORIGIN's value, drops the forward subscription and starts the reverse one (target → ORIGIN). Then verify, and switch the application's connections for these tables to the new database(s). Writes to the moving tables fail between the fence and the switch: keep that window short (run the phase, verify, deploy the switch). The tombstone transport between the databases is set up after the switch: `cascades/<silo>.replication.sql` on each side (see their headers), once `SELECT silo_plan.apply(1000)` in ORIGIN returns 0.".to_string()),
-        locks: "SHARE ROW EXCLUSIVE on every moving table while the fence triggers are created (one transaction, lock_timeout 5s); then none".into(),
+        locks: "SHARE ROW EXCLUSIVE on every moving table in ORIGIN while the fence triggers are created (one transaction, lock_timeout 5s); on each target, ACCESS EXCLUSIVE on its tables for a moment while a fence an earlier rollback left is lifted (nothing uses them yet); then none".into(),
         verify: format!("`silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG` (row counts and checksums equal, every sequence on the target at or above ORIGIN's, no dangling in-silo foreign key)", t0.env),
         expect: "exit status 0, `0 differences`".into(),
         rollback: format!("`phases/run.sh rollback-06-cutover`, before or after the switch, until clean-up: it fences the moved tables on the target, waits until ORIGIN's reverse subscription {rev} has every write the target acknowledged, moves ORIGIN's sequences up to the target's values, drops {rev} and lifts ORIGIN's fence; then switch the application back to ORIGIN. Its section below has the locks, the verify query and the expected result.", rev = ident(&t0.reverse)),
@@ -1234,14 +1253,7 @@ $silo_plan$"#,
             format!("DROP SUBSCRIPTION IF EXISTS {}", ident(&t.reverse)),
         ));
     }
-    let mut unfence = String::from("BEGIN;\nSET LOCAL lock_timeout = '5s';\n");
-    for q in &roots {
-        unfence.push_str(&format!(
-            "DROP TRIGGER IF EXISTS silo_plan_fence ON {};\n",
-            qualified(q)
-        ));
-    }
-    unfence.push_str("COMMIT");
+    let unfence = unfence_sql(&roots);
     origin_items.push(step(
         &format!("Lift ORIGIN's fence: from this commit on ORIGIN takes writes to the {} tables again. All in one transaction with lock_timeout 5s; rerun when it times out. Then switch the application back to ORIGIN.", roots.len()),
         roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
@@ -1273,11 +1285,11 @@ $silo_plan$"#,
     Phase {
         id: id.into(),
         title: "Rollback of the cut-over".into(),
-        what: "Makes ORIGIN authoritative again after `06-cutover`, before or after the application was switched to the new database(s), as long as clean-up has not run: fences the moved tables on each target, waits until ORIGIN's reverse subscription has every write the target acknowledged, moves ORIGIN's sequences up to the target's values (never down), drops the reverse subscription and lifts ORIGIN's fence. Then switch the application back to ORIGIN. Writes to the moved tables fail from the target's fence until the switch back. The targets stay fenced and fall behind: to try the split again, drop them and start from `04-provision` in new, empty databases (on ORIGIN, `DROP PUBLICATION` the forward publication first, as replicate's rollback says). If the tombstone transport (`cascades/<silo>.replication.sql`) was set up after the switch, undo it as its header says.".into(),
+        what: "Makes ORIGIN authoritative again after `06-cutover`, before or after the application was switched to the new database(s), as long as clean-up has not run: fences the moved tables on each target, waits until ORIGIN's reverse subscription has every write the target acknowledged, moves ORIGIN's sequences up to the target's values (never down), drops the reverse subscription and lifts ORIGIN's fence. Then switch the application back to ORIGIN. Writes to the moved tables fail from the target's fence until the switch back. The targets stay fenced (the forward subscription's apply worker does not fire the fence, so a target whose subscription the cut-over had not dropped yet keeps following ORIGIN). If the tombstone transport (`cascades/<silo>.replication.sql`) was set up after the switch, undo it as its header says.".into(),
         locks: "SHARE ROW EXCLUSIVE on every moved table on the target while its fence is created; ACCESS EXCLUSIVE on every moved table in ORIGIN while the fence triggers are dropped (milliseconds; both in one transaction with lock_timeout 5s)".into(),
         verify: format!("on ORIGIN: `SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname = 'silo_plan_fence') AS fenced, (SELECT count(*) FROM pg_catalog.pg_subscription WHERE subname = {}) AS subscribed;` then `silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG`", literal(&t0.reverse), t0.env),
         expect: "`0 | 0` (no fence, no reverse subscription left on ORIGIN), and verify exits 0 with `0 differences` (ORIGIN holds every row the target holds)".into(),
-        rollback: "to cut over again: start from `04-provision` in a new, empty database (the target is fenced and out of date).".into(),
+        rollback: format!("to cut over again: while the forward subscription {fwd} still exists on the target (the rollback ran before the cut-over reached it), fix what stopped the cut-over and run `06-cutover` again (it lifts the target's fence); otherwise the target is out of date: start from `04-provision` in a new, empty database.", fwd = ident(&t0.forward)),
         point_of_no_return: false,
         files,
     }
