@@ -1071,3 +1071,86 @@ fn rollback_of_the_cutover_through_run_sh() {
         started,
     );
 }
+
+/// A cut-over that stops before it reaches the target (its subscription is not running), rolled
+/// back as the runbook says, then fixed and run again: ORIGIN takes writes in between, the
+/// target gets them, and after the second cut-over the target takes writes (the rollback's fence
+/// is lifted).
+#[test]
+fn cutover_again_after_a_rollback_before_the_switch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, _) = crate::util::plan_example(dir.path());
+    let o = Cluster::builder().wal_level_logical().start();
+    let t = Cluster::builder().wal_level_logical().start();
+    load_saas(&o, "origin", dir.path());
+    t.createdb("control");
+    o.client("origin")
+        .batch_execute(&saas_data(2_000, 200))
+        .expect("data");
+    let env = vec![
+        ("ORIGIN_URL", o.url("origin")),
+        ("CONTROL_URL", t.url("control")),
+        (
+            "SILO_PLAN_STATE",
+            dir.path().join("state").display().to_string(),
+        ),
+        ("SYNC_TIMEOUT", "300".to_string()),
+        ("CATCHUP_TIMEOUT", "120".to_string()),
+    ];
+    for phase in [
+        "01-preflight",
+        "02-prepare",
+        "03-break",
+        "04-provision",
+        "05-replicate",
+    ] {
+        ok(&run_phase(&out, phase, &env), phase);
+    }
+    let insert = |name: &str| {
+        format!("INSERT INTO auth_user (password, username, name, email, is_staff, is_active, is_superuser) VALUES ('pw', '{name}', '{name}', '{name}@example.com', false, true, false) RETURNING id")
+    };
+    // The cause: the subscription stops applying; ORIGIN keeps taking writes.
+    t.psql(
+        "control",
+        "ALTER SUBSCRIPTION silo_plan_move_control DISABLE",
+    );
+    o.psql("origin", &insert("during"));
+    let mut short = env.clone();
+    short.retain(|(k, _)| *k != "CATCHUP_TIMEOUT");
+    short.push(("CATCHUP_TIMEOUT", "2".to_string()));
+    let failed = run_phase(&out, "06-cutover", &short);
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success(), "{err}");
+    assert!(
+        err.contains("is it running (pg_stat_subscription)?"),
+        "{err}"
+    );
+
+    // The runbook's rollback: ORIGIN is authoritative and takes writes to the moved tables.
+    ok(
+        &run_phase(&out, "rollback-06-cutover", &env),
+        "rollback-06-cutover",
+    );
+    o.psql("origin", &insert("rolled-back"));
+
+    // Fix the cause and cut over again: the target catches up with both writes and, once
+    // switched, takes writes of its own.
+    t.psql(
+        "control",
+        "ALTER SUBSCRIPTION silo_plan_move_control ENABLE",
+    );
+    ok(&run_phase(&out, "06-cutover", &env), "06-cutover, again");
+    assert_verified(&o, &t, "after the second 06-cutover");
+    let max: i64 = o
+        .psql("origin", "SELECT max(id) FROM auth_user")
+        .trim()
+        .parse()
+        .expect("max");
+    assert_eq!(max, 2_002, "ORIGIN's two writes");
+    let id: i64 = t
+        .psql("control", &insert("switched"))
+        .trim()
+        .parse()
+        .expect("the target takes writes after the second cut-over");
+    assert!(id > max, "target handed out {id}, ORIGIN had {max}");
+}
