@@ -20,6 +20,11 @@
 //! 7. **clean up** drops the reverse subscription, the publications and the moved tables in
 //!    ORIGIN: the point of no return.
 //!
+//! The cut-over has a scripted rollback, `rollback-06-cutover` (fence the targets, wait until
+//! ORIGIN's reverse subscription has their writes, move ORIGIN's sequences up, drop the reverse
+//! subscription, lift ORIGIN's fence); the other phases' rollbacks are a statement or two that
+//! the runbook spells out.
+//!
 //! A phase that runs in one place is one file (`02-prepare.sql`); a phase that runs in several is
 //! one file per step, numbered in the order `run.sh` runs them and named after where they run
 //! (`05-replicate.1.origin.sql`, `05-replicate.2.control.sql`). [`crate::render::phases`] lays
@@ -185,6 +190,9 @@ pub struct Phases {
     pub readiness: Vec<Readiness>,
     /// The seven phases (empty without an origin or without a moving silo).
     pub phases: Vec<Phase>,
+    /// Phases that undo one of [`Phases::phases`] with scripts (`rollback-06-cutover`); the
+    /// other phases' rollbacks are a statement or two, in their `rollback` text.
+    pub rollbacks: Vec<Phase>,
     /// The silos with a `cascades/<silo>.sql`, in config order.
     pub cascade_silos: Vec<String>,
     /// Cross-silo foreign keys `fks/drop.sql` drops: `(child, constraint)`.
@@ -397,6 +405,7 @@ pub fn build(input: &Input) -> Phases {
         cutover(&out),
         cleanup(&out),
     ];
+    out.rollbacks = vec![rollback_cutover(&out)];
     out
 }
 
@@ -883,6 +892,54 @@ $silo_plan$"#,
     }
 }
 
+/// The fence: one transaction (lock_timeout 5s) that creates `silo_plan.refuse_write()` and a
+/// statement trigger `silo_plan_fence` calling it on each of `tables`. Cut-over fences ORIGIN
+/// with it; the rollback of the cut-over fences the targets with the same SQL.
+fn fence_sql(tables: &[QName]) -> String {
+    let mut fence = String::from(
+        "BEGIN;\nSET LOCAL lock_timeout = '5s';\nCREATE SCHEMA IF NOT EXISTS silo_plan;\nCREATE OR REPLACE FUNCTION silo_plan.refuse_write() RETURNS trigger\n    LANGUAGE plpgsql\n    SET search_path = pg_catalog, pg_temp\nAS $silo_plan$\nBEGIN\n    RAISE EXCEPTION 'silo-plan: %.% has moved to another database: write to it there', TG_TABLE_SCHEMA, TG_TABLE_NAME\n        USING ERRCODE = 'read_only_sql_transaction';\nEND\n$silo_plan$;\n",
+    );
+    for q in tables {
+        let t = qualified(q);
+        fence.push_str(&format!(
+            "DROP TRIGGER IF EXISTS silo_plan_fence ON {t};\nCREATE TRIGGER silo_plan_fence BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {t}\n    FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.refuse_write();\n"
+        ));
+    }
+    fence.push_str("COMMIT");
+    fence
+}
+
+/// Drops the fence triggers of [`fence_sql`] from `tables`, in one transaction (lock_timeout 5s).
+fn unfence_sql(tables: &[QName]) -> String {
+    let mut unfence = String::from("BEGIN;\nSET LOCAL lock_timeout = '5s';\n");
+    for q in tables {
+        unfence.push_str(&format!(
+            "DROP TRIGGER IF EXISTS silo_plan_fence ON {};\n",
+            qualified(q)
+        ));
+    }
+    unfence.push_str("COMMIT");
+    unfence
+}
+
+/// The query whose rows a phase file hands to the other side through a state file: a
+/// `set_config(setting, <this server's current WAL position>)` and one `setval` per sequence
+/// with this side's value (logical replication does not copy sequences). The `setval` runs only
+/// when it moves the other side's sequence forward: a sequence never goes back below a value it
+/// handed out, whichever order the phases run in.
+fn handover_sql(setting: &str, sequences: &[QName]) -> String {
+    let seqs = if sequences.is_empty() {
+        "(NULL::text)".to_string()
+    } else {
+        regclass_values(sequences)
+    };
+    let column = setting.rsplit('.').next().unwrap_or(setting);
+    format!(
+        "SELECT stmt FROM (\n    SELECT 0 AS ord, pg_catalog.format('SELECT pg_catalog.set_config(%L, %L, false) AS {column};', {setting}, pg_catalog.pg_current_wal_lsn()::text) AS stmt\n    UNION ALL\n    SELECT 1, pg_catalog.format('SELECT pg_catalog.setval(%L, %s, %L) WHERE %s > coalesce((SELECT last_value FROM pg_catalog.pg_sequences WHERE pg_catalog.format(''%%I.%%I'', schemaname, sequencename)::regclass = %L::regclass), 0);', v.name, coalesce(s.last_value, s.start_value), s.last_value IS NOT NULL, coalesce(s.last_value, s.start_value), v.name)\n      FROM (VALUES {seqs}) AS v(name)\n      JOIN pg_catalog.pg_sequences s ON pg_catalog.to_regclass(v.name) = pg_catalog.format('%I.%I', s.schemaname, s.sequencename)::regclass\n) AS x ORDER BY ord, stmt",
+        setting = literal(setting),
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // 6. Cut over.
 
@@ -894,16 +951,7 @@ fn cutover(p: &Phases) -> Phase {
         .iter()
         .map(|q| (q.clone(), Lock::ShareRowExclusive))
         .collect();
-    let mut fence = String::from(
-        "BEGIN;\nSET LOCAL lock_timeout = '5s';\nCREATE SCHEMA IF NOT EXISTS silo_plan;\nCREATE OR REPLACE FUNCTION silo_plan.refuse_write() RETURNS trigger\n    LANGUAGE plpgsql\n    SET search_path = pg_catalog, pg_temp\nAS $silo_plan$\nBEGIN\n    RAISE EXCEPTION 'silo-plan: %.% has moved to another database: write to it there', TG_TABLE_SCHEMA, TG_TABLE_NAME\n        USING ERRCODE = 'read_only_sql_transaction';\nEND\n$silo_plan$;\n",
-    );
-    for q in &roots {
-        let t = qualified(q);
-        fence.push_str(&format!(
-            "DROP TRIGGER IF EXISTS silo_plan_fence ON {t};\nCREATE TRIGGER silo_plan_fence BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {t}\n    FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.refuse_write();\n"
-        ));
-    }
-    fence.push_str("COMMIT");
+    let fence = fence_sql(&roots);
     let mut origin_items = vec![
         meta(
             "Where the statements for the targets go (run.sh passes state_dir).",
@@ -917,11 +965,6 @@ fn cutover(p: &Phases) -> Phase {
         ),
     ];
     for t in &p.targets {
-        let seqs = if t.sequences.is_empty() {
-            "(NULL::text)".to_string()
-        } else {
-            regclass_values(&t.sequences)
-        };
         origin_items.push(meta(
             &format!("Hand the fence's WAL position and every sequence value of silo {} to its target: the query's rows are statements that phase file of {} runs (\\g writes them to a file in state_dir).", t.silo, t.silo),
             &[
@@ -933,9 +976,7 @@ fn cutover(p: &Phases) -> Phase {
                 &format!("After the fence, ORIGIN's current WAL position covers every committed write to silo {}'s tables; logical replication does not copy sequences, so their values travel too (setval to ORIGIN's value: the next value on the target is above every value ORIGIN handed out). psql's \\g writes the rows, unaligned and without headers, to the state file.", t.silo),
                 Vec::new(),
                 Vec::new(),
-                format!(
-                    "SELECT stmt FROM (\n    SELECT 0 AS ord, pg_catalog.format('SELECT pg_catalog.set_config(%L, %L, false) AS fence_lsn;', 'silo_plan.fence_lsn', pg_catalog.pg_current_wal_lsn()::text) AS stmt\n    UNION ALL\n    SELECT 1, pg_catalog.format('SELECT pg_catalog.setval(%L, %s, %L);', v.name, coalesce(s.last_value, s.start_value), s.last_value IS NOT NULL)\n      FROM (VALUES {seqs}) AS v(name)\n      JOIN pg_catalog.pg_sequences s ON pg_catalog.to_regclass(v.name) = pg_catalog.format('%I.%I', s.schemaname, s.sequencename)::regclass\n) AS x ORDER BY ord, stmt"
-                ),
+                handover_sql("silo_plan.fence_lsn", &t.sequences),
             ) {
                 Item::Step(s) => s,
                 _ => unreachable!(),
@@ -953,7 +994,7 @@ fn cutover(p: &Phases) -> Phase {
     ));
     let n = p.targets.len();
     for (i, t) in p.targets.iter().enumerate() {
-        let mut items = vec![
+        let items = vec![
             meta("The state file written by step 1 on ORIGIN, and the catch-up timeout (run.sh passes CATCHUP_TIMEOUT, default 600 s).", &{
                 let mut l = header_guard(&[("state_dir", "the directory step 1 wrote to")]);
                 l.push(format!("\\set state_file :state_dir '/06-cutover.{}.state.sql'", t.silo));
@@ -971,7 +1012,7 @@ fn cutover(p: &Phases) -> Phase {
                 &["\\i :state_file".to_string()],
             ),
             step(
-                "Wait until the subscription has received ORIGIN's WAL up to the fence (pg_stat_subscription.latest_end_lsn), so every write ORIGIN acknowledged is here.",
+                "Wait until the subscription has received ORIGIN's WAL up to the fence (pg_stat_subscription.latest_end_lsn), so every write ORIGIN acknowledged is here. A run of this file after one that got past this wait finds the subscription gone and the reverse publication there (created after the wait, before the drop): nothing left to wait for.",
                 Vec::new(),
                 Vec::new(),
                 format!(
@@ -981,6 +1022,13 @@ DECLARE
     fence pg_lsn := current_setting('silo_plan.fence_lsn')::pg_lsn;
     got pg_lsn;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subname = {sub}) THEN
+        IF EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {rev}) THEN
+            RAISE NOTICE 'silo-plan: subscription % is gone and publication % exists: a previous run caught up to the fence and dropped it', {sub}, {rev};
+            RETURN;
+        END IF;
+        RAISE EXCEPTION 'silo-plan: subscription % does not exist on this database: run phases/run.sh 05-replicate first', {sub};
+    END IF;
     LOOP
         SELECT latest_end_lsn INTO got
           FROM pg_catalog.pg_stat_subscription
@@ -996,6 +1044,17 @@ BEGIN
 END
 $silo_plan$"#,
                     sub = literal(&t.forward),
+                    rev = literal(&t.reverse),
+                ),
+            ),
+            gexec(
+                "Publish the moved tables here for the reverse subscription that keeps ORIGIN current until clean-up (the rollback path). Created before the forward subscription is dropped: it marks that this file got past the wait (no slot reads it until step 3 subscribes).",
+                Vec::new(),
+                format!(
+                    "SELECT 'CREATE PUBLICATION {pubi} FOR TABLE\n    {tables}\n    WITH (publish_via_partition_root = true)'\n WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {publ})",
+                    pubi = ident(&t.reverse),
+                    tables = table_list(&t.roots).replace('\'', "''"),
+                    publ = literal(&t.reverse),
                 ),
             ),
             step(
@@ -1005,25 +1064,17 @@ $silo_plan$"#,
                 format!("DROP SUBSCRIPTION IF EXISTS {}", ident(&t.forward)),
             ),
             step(
-                "Publish the moved tables here for the reverse subscription that keeps ORIGIN current until clean-up (the rollback path).",
+                "Lift the fence a rollback of an earlier cut-over (rollback-06-cutover) may have left here, so the application can write after the switch. Nothing else uses these tables yet: the application has not switched and the forward subscription is gone. All in one transaction with lock_timeout 5s; does nothing on a database that was never fenced.",
+                t.roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
                 Vec::new(),
-                Vec::new(),
-                format!(
-                    "SELECT 'CREATE PUBLICATION {pubi} FOR TABLE\n    {tables}\n    WITH (publish_via_partition_root = true)'\n WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {publ})",
-                    pubi = ident(&t.reverse),
-                    tables = table_list(&t.roots).replace('\'', "''"),
-                    publ = literal(&t.reverse),
-                ),
+                unfence_sql(&t.roots),
             ),
         ];
-        if let Some(Item::Step(s)) = items.last_mut() {
-            s.gexec = true;
-        }
         files.push(file(
             id,
             Place::Target(t.silo.clone()),
             Some(i + 2),
-            &format!("Sets the sequences of {}, waits until it has every write ORIGIN acknowledged, drops the forward subscription and publishes the tables back for the rollback path.", t.silo),
+            &format!("Sets the sequences of {}, waits until it has every write ORIGIN acknowledged, publishes the tables back for the rollback path, drops the forward subscription and lifts a fence an earlier rollback left.", t.silo),
             items,
         ));
     }
@@ -1078,10 +1129,167 @@ $silo_plan$"#,
         id: id.into(),
         title: "Cut over".into(),
         what: ("Stops writes to the moving tables in ORIGIN (a fence trigger), waits until each target has ORIGIN's WAL up to the fence, sets every sequence of the moved tables on the target to ORIGIN's value, drops the forward subscription and starts the reverse one (target → ORIGIN). Then verify, and switch the application's connections for these tables to the new database(s). Writes to the moving tables fail between the fence and the switch: keep that window short (run the phase, verify, deploy the switch). The tombstone transport between the databases is set up after the switch: `cascades/<silo>.replication.sql` on each side (see their headers), once `SELECT silo_plan.apply(1000)` in ORIGIN returns 0.".to_string()),
-        locks: "SHARE ROW EXCLUSIVE on every moving table while the fence triggers are created (one transaction, lock_timeout 5s); then none".into(),
+        locks: "SHARE ROW EXCLUSIVE on every moving table in ORIGIN while the fence triggers are created (one transaction, lock_timeout 5s); on each target, ACCESS EXCLUSIVE on its tables for a moment while a fence an earlier rollback left is lifted (nothing uses them yet); then none".into(),
         verify: format!("`silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG` (row counts and checksums equal, every sequence on the target at or above ORIGIN's, no dangling in-silo foreign key)", t0.env),
         expect: "exit status 0, `0 differences`".into(),
-        rollback: format!("before the switch: on ORIGIN `DROP TRIGGER silo_plan_fence ON <table>` for each moving table (ORIGIN is authoritative again; nothing was written on the target), then redo from replicate. After the switch: stop the application's writes to the moved tables, create the same fence on the target (function silo_plan.refuse_write, trigger silo_plan_fence), wait until ORIGIN's subscription {rev} has the target's `pg_current_wal_lsn()` (`latest_end_lsn` in ORIGIN's pg_stat_subscription), `setval` ORIGIN's sequences to the target's values, drop the fence triggers on ORIGIN, `DROP SUBSCRIPTION {rev}` on ORIGIN, and switch the application back.", rev = ident(&t0.reverse)),
+        rollback: format!("`phases/run.sh rollback-06-cutover`, before or after the switch, until clean-up: it fences the moved tables on the target, waits until ORIGIN's reverse subscription {rev} has every write the target acknowledged, moves ORIGIN's sequences up to the target's values, drops {rev} and lifts ORIGIN's fence; then switch the application back to ORIGIN. Its section below has the locks, the verify query and the expected result.", rev = ident(&t0.reverse)),
+        point_of_no_return: false,
+        files,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollback of 6. Cut over.
+
+/// `rollback-06-cutover`: makes ORIGIN authoritative again after the cut-over (before or after
+/// the application switched): fences the targets, waits until ORIGIN's reverse subscriptions
+/// have every write the targets acknowledged, moves ORIGIN's sequences up to the targets' values,
+/// drops the reverse subscriptions and lifts ORIGIN's fence.
+fn rollback_cutover(p: &Phases) -> Phase {
+    let id = "rollback-06-cutover";
+    let roots = all_roots(p);
+    let mut files = Vec::new();
+    for (i, t) in p.targets.iter().enumerate() {
+        let locks = t
+            .roots
+            .iter()
+            .map(|q| (q.clone(), Lock::ShareRowExclusive))
+            .collect();
+        let mut items = vec![
+            meta(
+                "Where the statements for ORIGIN go (run.sh passes state_dir).",
+                &{
+                    let mut l = header_guard(&[("state_dir", "a directory for the files this rollback hands from the targets to ORIGIN")]);
+                    l.push(format!("\\set state_file :state_dir '/rollback-06-cutover.{}.state.sql'", t.silo));
+                    l
+                },
+            ),
+            step(
+                &format!("Fence {}'s moved tables here: from this commit on the application's writes to them fail on this database (reads go on), so the position taken next covers every write it acknowledged. Same fence as the cut-over's on ORIGIN; the database stays fenced after the rollback, so an application instance that was not switched back cannot write where nobody reads. All {} tables in one transaction with lock_timeout 5s: all fenced or none; rerun when it times out.", t.silo, t.roots.len()),
+                locks,
+                vec![hazard("blocks-writes", "the application's writes to the moved tables fail from here until it is switched back to ORIGIN: the write downtime of the rollback")],
+                fence_sql(&t.roots),
+            ),
+        ];
+        items.push(Item::Piped(
+            match step(
+                &format!("After the fence, this database's current WAL position covers every committed write to silo {}'s tables; ORIGIN waits for it. The sequences travel too: ORIGIN's setval only moves a sequence forward, so ORIGIN's next ids are above every id handed out here. psql's \\g writes the rows, unaligned and without headers, to the state file.", t.silo),
+                Vec::new(),
+                Vec::new(),
+                handover_sql("silo_plan.back_lsn", &t.sequences),
+            ) {
+                Item::Step(s) => s,
+                _ => unreachable!(),
+            },
+            "\\g (format=unaligned tuples_only=on) :state_file".to_string(),
+        ));
+        files.push(file(
+            id,
+            Place::Target(t.silo.clone()),
+            Some(i + 1),
+            &format!("Fences the moved tables on the {} database and hands its WAL position and sequence values to ORIGIN.", t.silo),
+            items,
+        ));
+    }
+    let n = p.targets.len();
+    let mut origin_items = vec![meta(
+        "The state files written by the target steps, and the catch-up timeout (run.sh passes CATCHUP_TIMEOUT, default 600 s).",
+        &{
+            let mut l = header_guard(&[("state_dir", "the directory the target steps wrote to")]);
+            l.extend([
+                "\\if :{?catchup_timeout}".to_string(),
+                "\\else".into(),
+                "\\set catchup_timeout 600".into(),
+                "\\endif".into(),
+                "SELECT pg_catalog.set_config('silo_plan.catchup_timeout', :'catchup_timeout', false) AS catchup_timeout \\gset".into(),
+            ]);
+            l
+        },
+    )];
+    for t in &p.targets {
+        origin_items.push(meta(
+            &format!("Set silo_plan.back_lsn to {}'s position after its fence and move ORIGIN's sequences of the silo up to its values.", t.silo),
+            &[
+                format!("\\set state_file :state_dir '/rollback-06-cutover.{}.state.sql'", t.silo),
+                "\\i :state_file".to_string(),
+            ],
+        ));
+        origin_items.push(step(
+            &format!("Wait until the reverse subscription has received {}'s WAL up to its fence (pg_stat_subscription.latest_end_lsn), so every write the application made there is here too. When the subscription is gone, a previous run of this file dropped it after this wait, or the cut-over stopped before creating it (then the application never wrote there): nothing to wait for.", t.silo),
+            Vec::new(),
+            Vec::new(),
+            format!(
+                r#"DO $silo_plan$
+DECLARE
+    waited int := 0;
+    fence pg_lsn := current_setting('silo_plan.back_lsn')::pg_lsn;
+    got pg_lsn;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subname = {sub}) THEN
+        RAISE NOTICE 'silo-plan: subscription % does not exist: nothing to wait for', {sub};
+        RETURN;
+    END IF;
+    LOOP
+        SELECT latest_end_lsn INTO got
+          FROM pg_catalog.pg_stat_subscription
+         WHERE subname = {sub} AND relid IS NULL;
+        EXIT WHEN got >= fence;
+        IF waited >= current_setting('silo_plan.catchup_timeout')::int * 10 THEN
+            RAISE EXCEPTION 'silo-plan: subscription % reached % after % s, not the fence at %: is it running (pg_stat_subscription)? ORIGIN is still fenced', {sub}, coalesce(got::text, 'nothing'), waited / 10, fence;
+        END IF;
+        PERFORM pg_catalog.pg_sleep(0.1);
+        waited := waited + 1;
+    END LOOP;
+    RAISE NOTICE 'silo-plan: subscription % caught up to the fence at %', {sub}, fence;
+END
+$silo_plan$"#,
+                sub = literal(&t.reverse),
+            ),
+        ));
+        origin_items.push(step(
+            &format!("ORIGIN has every write made on {}: drop the reverse subscription (and its slot on that server) so nothing else writes ORIGIN's tables.", t.silo),
+            Vec::new(),
+            vec![hazard("not-transactional", "DROP SUBSCRIPTION connects to the target to drop the slot; it cannot run in a transaction block")],
+            format!("DROP SUBSCRIPTION IF EXISTS {}", ident(&t.reverse)),
+        ));
+    }
+    let unfence = unfence_sql(&roots);
+    origin_items.push(step(
+        &format!("Lift ORIGIN's fence: from this commit on ORIGIN takes writes to the {} tables again. All in one transaction with lock_timeout 5s; rerun when it times out. Then switch the application back to ORIGIN.", roots.len()),
+        roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
+        Vec::new(),
+        unfence,
+    ));
+    files.push(file(
+        id,
+        Place::Origin,
+        Some(n + 1),
+        "Waits until ORIGIN has every write made on the targets, moves its sequences up, drops the reverse subscriptions and lifts the fence: ORIGIN is authoritative again.",
+        origin_items,
+    ));
+    for (i, t) in p.targets.iter().enumerate() {
+        files.push(file(
+            id,
+            Place::Target(t.silo.clone()),
+            Some(n + 2 + i),
+            &format!("Drops the reverse publication on the {} database.", t.silo),
+            vec![step(
+                "The reverse subscription is gone: its publication has no reader.",
+                Vec::new(),
+                Vec::new(),
+                format!("DROP PUBLICATION IF EXISTS {}", ident(&t.reverse)),
+            )],
+        ));
+    }
+    let t0 = &p.targets[0];
+    Phase {
+        id: id.into(),
+        title: "Rollback of the cut-over".into(),
+        what: "Makes ORIGIN authoritative again after `06-cutover`, before or after the application was switched to the new database(s), as long as clean-up has not run: fences the moved tables on each target, waits until ORIGIN's reverse subscription has every write the target acknowledged, moves ORIGIN's sequences up to the target's values (never down), drops the reverse subscription and lifts ORIGIN's fence. Then switch the application back to ORIGIN. Writes to the moved tables fail from the target's fence until the switch back. The targets stay fenced (the forward subscription's apply worker does not fire the fence, so a target whose subscription the cut-over had not dropped yet keeps following ORIGIN). If the tombstone transport (`cascades/<silo>.replication.sql`) was set up after the switch, undo it as its header says.".into(),
+        locks: "SHARE ROW EXCLUSIVE on every moved table on the target while its fence is created; ACCESS EXCLUSIVE on every moved table in ORIGIN while the fence triggers are dropped (milliseconds; both in one transaction with lock_timeout 5s)".into(),
+        verify: format!("on ORIGIN: `SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname = 'silo_plan_fence') AS fenced, (SELECT count(*) FROM pg_catalog.pg_subscription WHERE subname = {}) AS subscribed;` then `silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG`", literal(&t0.reverse), t0.env),
+        expect: "`0 | 0` (no fence, no reverse subscription left on ORIGIN), and verify exits 0 with `0 differences` (ORIGIN holds every row the target holds)".into(),
+        rollback: format!("to cut over again: while the forward subscription {fwd} still exists on the target (the rollback ran before the cut-over reached it), fix what stopped the cut-over and run `06-cutover` again (it lifts the target's fence); otherwise the target is out of date: start from `04-provision` in a new, empty database.", fwd = ident(&t0.forward)),
         point_of_no_return: false,
         files,
     }

@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::{cell, run, OutFile, RenderError};
 use crate::ident::{comment_text, literal, qualified};
-use crate::plan::phases::{Item, PhaseFile, Phases, Place};
+use crate::plan::phases::{Item, Phase, PhaseFile, Phases, Place};
 use crate::plan::Step;
 
 /// Width comment lines are wrapped at.
@@ -52,6 +52,7 @@ struct RunTarget {
 struct RunSh {
     origin: String,
     phases: Vec<RunPhase>,
+    rollbacks: Vec<RunPhase>,
     targets: Vec<RunTarget>,
 }
 
@@ -75,6 +76,8 @@ struct BookPhase {
     rollback: String,
     point_of_no_return: bool,
     files: Vec<BookFile>,
+    /// Scripted rollbacks of this phase (`rollback-06-cutover`), shown right after it.
+    rollbacks: Vec<BookPhase>,
 }
 
 struct BookTarget {
@@ -195,22 +198,18 @@ fn file_name(f: &PhaseFile) -> String {
     f.path.trim_start_matches("phases/").to_string()
 }
 
+/// `label`: "Phase 6 of 7, cut over" or "Rollback of phase 6 of 7 (cut over)".
 fn phase_sql(
     p: &crate::plan::phases::Phase,
-    number: usize,
+    label: &str,
     f: &PhaseFile,
-    total: usize,
 ) -> Result<String, RenderError> {
     let place = match &f.place {
         Place::Origin => "ORIGIN, today's database".to_string(),
         Place::Target(s) => format!("the new database of silo {s}"),
     };
     let mut header = comment(
-        &format!(
-            "Phase {number} of {total}, {}: runs on {place} (psql \"${}\").",
-            p.title.to_lowercase(),
-            f.env
-        ),
+        &format!("{label}: runs on {place} (psql \"${}\").", f.env),
         4,
     );
     header.extend(comment(
@@ -230,8 +229,14 @@ fn phase_sql(
         4,
     ));
     header.extend(comment(&format!("Expected: {}.", p.expect), 4));
+    // A rollback's own `rollback` text says what comes after it, not how to undo it.
+    let back = if p.id.starts_with("rollback-") {
+        "Afterwards"
+    } else {
+        "Rollback"
+    };
     header.extend(comment(
-        &format!("Rollback: {}", p.rollback.replace('`', "")),
+        &format!("{back}: {}", p.rollback.replace('`', "")),
         4,
     ));
     if p.point_of_no_return {
@@ -261,22 +266,8 @@ fn run_sh(ph: &Phases) -> Result<String, RenderError> {
         .max(16);
     let t = RunSh {
         origin: ph.origin.clone().unwrap_or_default(),
-        phases: ph
-            .phases
-            .iter()
-            .map(|p| RunPhase {
-                id: p.id.clone(),
-                point_of_no_return: p.point_of_no_return,
-                files: p
-                    .files
-                    .iter()
-                    .map(|f| RunFile {
-                        env: f.env.clone(),
-                        name: file_name(f),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        phases: ph.phases.iter().map(run_phase).collect(),
+        rollbacks: ph.rollbacks.iter().map(run_phase).collect(),
         targets: ph
             .targets
             .iter()
@@ -290,6 +281,47 @@ fn run_sh(ph: &Phases) -> Result<String, RenderError> {
             .collect(),
     };
     run("phases/run.sh", &t)
+}
+
+fn book_phase(number: usize, p: &Phase) -> BookPhase {
+    let mut places: Vec<String> = Vec::new();
+    for f in &p.files {
+        let w = match &f.place {
+            Place::Origin => "ORIGIN".to_string(),
+            Place::Target(s) => s.clone(),
+        };
+        if places.last() != Some(&w) {
+            places.push(w);
+        }
+    }
+    BookPhase {
+        number,
+        id: p.id.clone(),
+        title: p.title.clone(),
+        places: places.join(" → "),
+        locks_cell: cell(&p.locks),
+        back: if p.point_of_no_return {
+            "**none: POINT OF NO RETURN**".into()
+        } else {
+            "yes (see Rollback)".into()
+        },
+        what: p.what.clone(),
+        locks: p.locks.clone(),
+        verify: p.verify.clone(),
+        expect: p.expect.clone(),
+        rollback: p.rollback.clone(),
+        point_of_no_return: p.point_of_no_return,
+        files: p
+            .files
+            .iter()
+            .map(|f| BookFile {
+                name: file_name(f),
+                where_: where_(f),
+                what: f.what.clone(),
+            })
+            .collect(),
+        rollbacks: Vec::new(),
+    }
 }
 
 fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
@@ -308,43 +340,19 @@ fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let mut places: Vec<String> = Vec::new();
-            for f in &p.files {
-                let w = match &f.place {
-                    Place::Origin => "ORIGIN".to_string(),
-                    Place::Target(s) => s.clone(),
-                };
-                if places.last() != Some(&w) {
-                    places.push(w);
-                }
+            let mut b = book_phase(i + 1, p);
+            b.rollbacks = rollbacks_of(ph, p).map(|r| book_phase(i + 1, r)).collect();
+            if !b.rollbacks.is_empty() {
+                b.back = format!(
+                    "yes: {}",
+                    b.rollbacks
+                        .iter()
+                        .map(|r| format!("`phases/run.sh {}`", r.id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
             }
-            BookPhase {
-                number: i + 1,
-                id: p.id.clone(),
-                title: p.title.clone(),
-                places: places.join(" → "),
-                locks_cell: cell(&p.locks),
-                back: if p.point_of_no_return {
-                    "**none: POINT OF NO RETURN**".into()
-                } else {
-                    "yes (see Rollback)".into()
-                },
-                what: p.what.clone(),
-                locks: p.locks.clone(),
-                verify: p.verify.clone(),
-                expect: p.expect.clone(),
-                rollback: p.rollback.clone(),
-                point_of_no_return: p.point_of_no_return,
-                files: p
-                    .files
-                    .iter()
-                    .map(|f| BookFile {
-                        name: file_name(f),
-                        where_: where_(f),
-                        what: f.what.clone(),
-                    })
-                    .collect(),
-            }
+            b
         })
         .collect();
     let t = Runbook {
@@ -380,6 +388,28 @@ fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
     run("phases/runbook.md", &t)
 }
 
+/// The scripted rollbacks of `p` (`rollback-06-cutover` for `06-cutover`).
+fn rollbacks_of<'a>(ph: &'a Phases, p: &'a Phase) -> impl Iterator<Item = &'a Phase> {
+    ph.rollbacks
+        .iter()
+        .filter(move |r| r.id.strip_prefix("rollback-") == Some(p.id.as_str()))
+}
+
+fn run_phase(p: &Phase) -> RunPhase {
+    RunPhase {
+        id: p.id.clone(),
+        point_of_no_return: p.point_of_no_return,
+        files: p
+            .files
+            .iter()
+            .map(|f| RunFile {
+                env: f.env.clone(),
+                name: file_name(f),
+            })
+            .collect(),
+    }
+}
+
 /// The readiness section of plan.md (Markdown, no heading), from the plan's phases.
 pub fn readiness_md(ph: &Phases) -> String {
     if ph.readiness.is_empty() {
@@ -408,11 +438,25 @@ pub fn files(ph: &Phases, config: &str) -> Result<Vec<OutFile>, RenderError> {
     }
     let total = ph.phases.len();
     for (i, p) in ph.phases.iter().enumerate() {
+        let label = format!("Phase {} of {total}, {}", i + 1, p.title.to_lowercase());
         for f in &p.files {
             out.push(OutFile {
                 path: f.path.clone(),
-                contents: phase_sql(p, i + 1, f, total)?,
+                contents: phase_sql(p, &label, f)?,
             });
+        }
+        for r in rollbacks_of(ph, p) {
+            let label = format!(
+                "Rollback of phase {} of {total} ({})",
+                i + 1,
+                p.title.to_lowercase()
+            );
+            for f in &r.files {
+                out.push(OutFile {
+                    path: f.path.clone(),
+                    contents: phase_sql(r, &label, f)?,
+                });
+            }
         }
     }
     out.push(OutFile {

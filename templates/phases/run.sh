@@ -11,6 +11,11 @@
 #   {{ p.id }}{% if p.point_of_no_return %}   (POINT OF NO RETURN){% endif %}
 {% endfor -%}
 #
+# Scripted rollbacks (phases/runbook.md, in the section of the phase they undo):
+{% for p in rollbacks -%}
+#   {{ p.id }}
+{% endfor -%}
+#
 # Environment:
 #   ORIGIN_URL        today's database (silo {{ origin }}), as psql reaches it
 {% for t in targets -%}
@@ -20,8 +25,10 @@
 #                     how the database *servers* reach each other for replication (default: the
 #                     URLs above)
 #   SYNC_TIMEOUT      seconds 05-replicate waits for the initial copy (default 3600)
-#   CATCHUP_TIMEOUT   seconds 06-cutover waits for the subscriber to reach the fence (default 600)
-#   SILO_PLAN_STATE   directory for the files 06-cutover hands from ORIGIN to the targets
+#   CATCHUP_TIMEOUT   seconds 06-cutover (and its rollback) waits for the subscriber to reach the
+#                     fence (default 600)
+#   SILO_PLAN_STATE   directory for the files 06-cutover (and its rollback) hands from one
+#                     database to the other
 #                     (default: phases/state next to this script)
 #   CONFIRM=drop-moved-tables   required by 07-cleanup, the point of no return
 #   PSQL              the psql binary (default: psql on PATH)
@@ -35,6 +42,7 @@ phase="${1:-}"
 usage() {
     echo "usage: phases/run.sh PHASE" >&2
     echo "phases:{% for p in phases %} {{ p.id }}{% endfor %}" >&2
+    echo "rollbacks:{% for p in rollbacks %} {{ p.id }}{% endfor %}" >&2
 }
 
 # run URL_VAR FILE: runs FILE with psql against the database in $URL_VAR.
@@ -64,6 +72,13 @@ run() {
 mkdir -p "$state"
 case "$phase" in
 {%- for p in phases %}
+    {{ p.id }})
+{%- for f in p.files %}
+        run {{ f.env }} {{ f.name }}
+{%- endfor %}
+        ;;
+{%- endfor %}
+{%- for p in rollbacks %}
     {{ p.id }})
 {%- for f in p.files %}
         run {{ f.env }} {{ f.name }}
