@@ -110,23 +110,7 @@ fn comment(text: &str, indent: usize) -> Vec<String> {
 
 /// [`comment`] wrapped at `width` (for comments indented inside a function body).
 fn comment_width(text: &str, indent: usize, width: usize) -> Vec<String> {
-    let text = comment_text(text);
-    let lead = text.len() - text.trim_start_matches(' ').len();
-    let mut lines = Vec::new();
-    let mut line = format!("--{}", " ".repeat(lead));
-    let mut words = 0;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        if words > 0 && line.len() + 1 + word.len() > width {
-            lines.push(std::mem::take(&mut line));
-            line = format!("--{}", " ".repeat(indent));
-            words = 0;
-        }
-        line.push(' ');
-        line.push_str(word);
-        words += 1;
-    }
-    lines.push(line);
-    lines
+    super::wrap::comment_lines(text, indent, width, false)
 }
 
 /// Paragraphs as comment lines: `""` is an empty comment line, a paragraph starting with four

@@ -395,8 +395,8 @@ impl Namer {
     }
 }
 
-/// A field of a record or key struct.
-struct Field {
+/// A field of a record.
+struct Field<'a> {
     /// Identifier.
     name: String,
     /// Language type.
@@ -404,14 +404,71 @@ struct Field {
     /// Go struct tag, or empty.
     tag: String,
     /// The column and its SQL type, comment-safe.
-    about: String,
+    about: &'a str,
 }
 
-struct Record {
+struct Record<'a> {
     name: String,
+    table: &'a str,
+    silo: &'a str,
+    fields: Vec<Field<'a>>,
+}
+
+/// What the five languages' views share, computed once per plan: the words of each name and
+/// the comment-safe texts about each parent table and column.
+struct Prepared {
+    parents: Vec<PreparedParent>,
+}
+
+struct PreparedParent {
+    /// `schema.table`, comment-safe.
     table: String,
     silo: String,
-    fields: Vec<Field>,
+    columns: Vec<PreparedColumn>,
+}
+
+struct PreparedColumn {
+    words: Vec<String>,
+    /// The column and its SQL type, comment-safe.
+    about: String,
+    /// Whether the column's name can be a Go struct tag as it is.
+    safe_tag: bool,
+}
+
+impl Prepared {
+    fn new(stubs: &Stubs) -> Self {
+        let parents = stubs
+            .parents
+            .iter()
+            .map(|p| PreparedParent {
+                table: comment(&crate::ident::qualified(&p.table)),
+                silo: comment(&p.silo),
+                columns: p
+                    .columns
+                    .iter()
+                    .map(|c| PreparedColumn {
+                        words: words(&c.name),
+                        about: comment(&format!(
+                            "{} {}{}{}",
+                            crate::ident::ident(&c.name),
+                            c.ty.written,
+                            if c.nullable { "" } else { " NOT NULL" },
+                            if c.ty.kind == Kind::Other {
+                                " (type not known to silo-plan: carried as a string)"
+                            } else {
+                                ""
+                            }
+                        )),
+                        safe_tag: c
+                            .name
+                            .chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Prepared { parents }
+    }
 }
 
 /// One key parameter of a lookup or guard.
@@ -475,10 +532,10 @@ struct PumpView {
 }
 
 /// What every language's template reads.
-struct View {
+struct View<'a> {
     version: &'static str,
     config: String,
-    records: Vec<Record>,
+    records: Vec<Record<'a>>,
     interfaces: Vec<Interface>,
     handlers: Vec<Handler>,
     guards: Vec<Guard>,
@@ -531,7 +588,7 @@ fn action_text(a: EdgeAction) -> &'static str {
     }
 }
 
-fn view(stubs: &Stubs, lang: Lang, config: &str) -> View {
+fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<'a> {
     let mut module = Namer::new(lang);
     // Names the file defines itself.
     module.reserve(&[
@@ -582,47 +639,34 @@ fn view(stubs: &Stubs, lang: Lang, config: &str) -> View {
     let mut records = Vec::new();
     let mut uses_time = false;
     let mut uses_json = false;
-    for p in &stubs.parents {
+    for (p, pp) in stubs.parents.iter().zip(&pre.parents) {
         let name = module.name(type_case(&words(&p.table.name)));
         record_names.push(name.clone());
         let mut scope = Namer::new(lang);
         let fields = p
             .columns
             .iter()
-            .map(|c| {
+            .zip(&pp.columns)
+            .map(|(c, pc)| {
                 let ty = lang.ty(&c.ty, c.nullable);
                 uses_time |= ty.contains("time.Time");
                 uses_json |= ty.contains("json.RawMessage");
-                let safe_tag = c
-                    .name
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
                 Field {
-                    name: scope.name(lang.field_case(&words(&c.name))),
+                    name: scope.name(lang.field_case(&pc.words)),
                     ty,
-                    tag: if lang == Lang::Go && safe_tag {
+                    tag: if lang == Lang::Go && pc.safe_tag {
                         format!(" `json:\"{}\"`", c.name)
                     } else {
                         String::new()
                     },
-                    about: comment(&format!(
-                        "{} {}{}{}",
-                        crate::ident::ident(&c.name),
-                        c.ty.written,
-                        if c.nullable { "" } else { " NOT NULL" },
-                        if c.ty.kind == Kind::Other {
-                            " (type not known to silo-plan: carried as a string)"
-                        } else {
-                            ""
-                        }
-                    )),
+                    about: &pc.about,
                 }
             })
             .collect();
         records.push(Record {
-            name: name.clone(),
-            table: comment(&crate::ident::qualified(&p.table)),
-            silo: comment(&p.silo),
+            name,
+            table: &pp.table,
+            silo: &pp.silo,
             fields,
         });
     }
@@ -888,26 +932,26 @@ fn lookup(
 
 #[derive(Template)]
 #[template(path = "stubs/python/silo_plan_stubs.py", escape = "none")]
-struct PythonStubs {
-    v: View,
+struct PythonStubs<'a> {
+    v: View<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "stubs/typescript/silo_plan_stubs.ts", escape = "none")]
-struct TypeScriptStubs {
-    v: View,
+struct TypeScriptStubs<'a> {
+    v: View<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "stubs/go/siloplan.go", escape = "none")]
-struct GoStubs {
-    v: View,
+struct GoStubs<'a> {
+    v: View<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "stubs/rust/lib.rs", escape = "none")]
-struct RustStubs {
-    v: View,
+struct RustStubs<'a> {
+    v: View<'a>,
 }
 
 #[derive(Template)]
@@ -918,12 +962,13 @@ struct RustCargo {
 
 #[derive(Template)]
 #[template(path = "stubs/ruby/silo_plan_stubs.rb", escape = "none")]
-struct RubyStubs {
-    v: View,
+struct RubyStubs<'a> {
+    v: View<'a>,
 }
 
 /// Every file under `stubs/`, for the plan's stubs.
 pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
+    let pre = Prepared::new(stubs);
     let file = |path: &str, contents: String| OutFile {
         path: format!("stubs/{path}"),
         contents: super::with_newline(contents),
@@ -934,7 +979,7 @@ pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
             super::run(
                 "stubs/python",
                 &PythonStubs {
-                    v: view(stubs, Lang::Python, config),
+                    v: view(stubs, &pre, Lang::Python, config),
                 },
             )?,
         ),
@@ -943,7 +988,7 @@ pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
             super::run(
                 "stubs/typescript",
                 &TypeScriptStubs {
-                    v: view(stubs, Lang::TypeScript, config),
+                    v: view(stubs, &pre, Lang::TypeScript, config),
                 },
             )?,
         ),
@@ -952,7 +997,7 @@ pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
             super::run(
                 "stubs/go",
                 &GoStubs {
-                    v: view(stubs, Lang::Go, config),
+                    v: view(stubs, &pre, Lang::Go, config),
                 },
             )?,
         ),
@@ -970,7 +1015,7 @@ pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
             super::run(
                 "stubs/rust",
                 &RustStubs {
-                    v: view(stubs, Lang::Rust, config),
+                    v: view(stubs, &pre, Lang::Rust, config),
                 },
             )?,
         ),
@@ -979,7 +1024,7 @@ pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
             super::run(
                 "stubs/ruby",
                 &RubyStubs {
-                    v: view(stubs, Lang::Ruby, config),
+                    v: view(stubs, &pre, Lang::Ruby, config),
                 },
             )?,
         ),
