@@ -39,6 +39,7 @@ use sqlparser::parser::Parser;
 use crate::assign::{Assignment, Placement};
 use crate::catalog::{Catalog, QName};
 use crate::config::Config;
+use crate::dump::lex::{tokenize, Tok};
 use crate::dump::lower::parts;
 use crate::dump::split::{split, PieceKind};
 use crate::dump::Dialect;
@@ -430,156 +431,70 @@ impl<'a> Resolver<'a> {
 // ---------------------------------------------------------------------------------------------
 // Normalizing.
 
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
-}
-
 /// Statement text with literals and parameters as `?`, comments dropped and whitespace collapsed
 /// to single spaces: the grouping key of [`analyze`].
+///
+/// Built on the dump reader's tokenizer ([`crate::dump::lex`]), which already knows Postgres's
+/// quoting (`''` doubling, `E'...'`, dollar quotes, quoted identifiers) and comments (nested
+/// `/* */`, `--`): tokens are copied, string, dollar-quoted and numeric constants and `$n`
+/// parameters become `?`, and a space stands wherever the text had whitespace or a comment
+/// between two tokens.
 pub fn normalize(sql: &str) -> String {
-    let b = sql.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let t = tokenize(sql, usize::MAX, false);
+    let toks = &t.toks;
+    let mut out = String::with_capacity(sql.len());
+    let mut prev_end: Option<usize> = None;
     let mut i = 0;
-    let mut space = false;
-    let push_space = |out: &mut Vec<u8>, space: &mut bool| {
-        if *space && !out.is_empty() {
-            out.push(b' ');
+    while i < toks.len() {
+        let tk = toks[i];
+        let raw = &sql[tk.start..tk.end];
+        let mut end = tk.end;
+        let constant = match tk.kind {
+            Tok::Str | Tok::Dollar => true,
+            Tok::Number => {
+                // The tokenizer reads `1.5e-3` as `1.5e`, `-`, `3`: one constant.
+                if raw.ends_with(['e', 'E']) {
+                    if let (Some(sign), Some(exp)) = (toks.get(i + 1), toks.get(i + 2)) {
+                        if matches!(sign.kind, Tok::Punct(b'-' | b'+'))
+                            && sign.start == tk.end
+                            && exp.kind == Tok::Number
+                            && exp.start == sign.end
+                        {
+                            end = exp.end;
+                            i += 2;
+                        }
+                    }
+                }
+                true
+            }
+            // `$1`: a parameter (the tokenizer reads it as a word).
+            Tok::Word => {
+                raw.len() > 1
+                    && raw.starts_with('$')
+                    && raw[1..].bytes().all(|b| b.is_ascii_digit())
+            }
+            Tok::Quoted | Tok::Punct(_) => false,
+        };
+        if prev_end.is_some_and(|p| tk.start > p) {
+            out.push(' ');
         }
-        *space = false;
-    };
-    while i < b.len() {
-        let c = b[i];
-        let prev_ident = out.last().is_some_and(|&p| is_ident_byte(p)) && !space;
-        if c.is_ascii_whitespace() {
-            space = true;
-            i += 1;
-        } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            space = true;
-        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            let mut depth = 0usize;
-            while i < b.len() {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            space = true;
-        } else if c == b'\'' {
-            // `E'..'`: drop the prefix letter.
-            let escapes = out.last().is_some_and(|&p| p == b'E' || p == b'e')
-                && !space
-                && (out.len() < 2 || !is_ident_byte(out[out.len() - 2]));
-            if escapes {
-                out.pop();
-            }
-            i += 1;
-            while i < b.len() {
-                if escapes && b[i] == b'\\' {
-                    i += 2;
-                } else if b[i] == b'\'' {
-                    if b.get(i + 1) == Some(&b'\'') {
-                        i += 2;
-                    } else {
-                        i += 1;
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            push_space(&mut out, &mut space);
-            out.push(b'?');
-        } else if c == b'"' {
-            push_space(&mut out, &mut space);
-            let start = i;
-            i += 1;
-            while i < b.len() {
-                if b[i] == b'"' {
-                    if b.get(i + 1) == Some(&b'"') {
-                        i += 2;
-                    } else {
-                        i += 1;
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            out.extend_from_slice(&b[start..i.min(b.len())]);
-        } else if c == b'$' && !prev_ident {
-            // `$1` parameter or `$tag$ ... $tag$` string.
-            let mut j = i + 1;
-            while j < b.len() && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            if j > i + 1 {
-                push_space(&mut out, &mut space);
-                out.push(b'?');
-                i = j;
-                continue;
-            }
-            let mut k = i + 1;
-            while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'_' || b[k] >= 0x80) {
-                k += 1;
-            }
-            if b.get(k) == Some(&b'$') {
-                let tag = &sql[i..=k];
-                let end = sql[k + 1..]
-                    .find(tag)
-                    .map_or(b.len(), |e| k + 1 + e + tag.len());
-                push_space(&mut out, &mut space);
-                out.push(b'?');
-                i = end;
-            } else {
-                push_space(&mut out, &mut space);
-                out.push(c);
-                i += 1;
-            }
-        } else if c.is_ascii_digit() && !prev_ident {
-            let mut j = i;
-            while j < b.len()
-                && (b[j].is_ascii_digit()
-                    || b[j] == b'.'
-                    || ((b[j] == b'e' || b[j] == b'E')
-                        && b.get(j + 1)
-                            .is_some_and(|d| d.is_ascii_digit() || *d == b'-' || *d == b'+'))
-                    || ((b[j] == b'-' || b[j] == b'+')
-                        && j > i
-                        && (b[j - 1] == b'e' || b[j - 1] == b'E')))
-            {
-                j += 1;
-            }
-            push_space(&mut out, &mut space);
-            out.push(b'?');
-            i = j;
+        if constant {
+            out.push('?');
         } else {
-            push_space(&mut out, &mut space);
-            let len = match c {
-                0..=0x7f => 1,
-                0x80..=0xdf => 2,
-                0xe0..=0xef => 3,
-                _ => 4,
-            };
-            let end = (i + len).min(b.len());
-            out.extend_from_slice(&b[i..end]);
-            i = end;
+            out.push_str(raw);
         }
+        prev_end = Some(end);
+        i += 1;
     }
-    while out.last() == Some(&b';') || out.last() == Some(&b' ') {
+    while out.ends_with([';', ' ']) {
         out.pop();
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
+}
+
+/// Only whitespace and comments.
+fn is_trivia(sql: &str) -> bool {
+    tokenize(sql, 1, false).toks.is_empty()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1060,12 +975,12 @@ pub fn read_logs(
                         let lines: Vec<&str> = sql.lines().collect();
                         if lines
                             .iter()
-                            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+                            .filter(|l| !is_trivia(l))
                             .all(|l| parse(l).is_ok())
                         {
                             for (k, l) in lines.iter().enumerate() {
                                 let t = l.trim();
-                                if t.is_empty() || t.starts_with("--") {
+                                if is_trivia(t) {
                                     continue;
                                 }
                                 out.push(logged(t, fi, line + k as u32, 1));
@@ -1546,6 +1461,12 @@ mod tests {
         );
         assert_eq!(normalize("SELECT $x$ a $x$, 1.5e-3"), "SELECT ?, ?");
         assert_eq!(normalize("/* a /* b */ */ SELECT 1"), "SELECT ?");
+        assert_eq!(
+            normalize("SELECT -1.5E+10, 2e3, a$1, x::int[]\n-- c\nFROM t; ;"),
+            "SELECT -?, ?, a$1, x::int[] FROM t"
+        );
+        assert_eq!(normalize("SELECT 'a'/*x*/||E'b'"), "SELECT ? ||?");
+        assert_eq!(normalize("  -- only a comment\n"), "");
     }
 
     #[test]
