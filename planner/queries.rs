@@ -1160,23 +1160,9 @@ fn short(s: &str) -> String {
     }
 }
 
-/// Reads the logs and reports cross-silo queries and transactions.
-pub fn analyze(
-    res: &Resolver<'_>,
-    logs: &[SourceFile],
-    opts: &Options,
-) -> Result<Outcome, QueryError> {
-    let (stmts, files) = read_logs(logs, opts)?;
-    Ok(analyze_statements(res, logs, &stmts, files))
-}
-
-/// Reports cross-silo queries and transactions of statements already read.
-pub fn analyze_statements(
-    res: &Resolver<'_>,
-    logs: &[SourceFile],
-    stmts: &[Logged],
-    files: Vec<FileStats>,
-) -> Outcome {
+/// Groups the statements by normalized text, parsing and resolving each distinct text once.
+/// Returns the shapes and, for every statement, its shape.
+fn shapes(res: &Resolver<'_>, stmts: &[Logged]) -> (Vec<Shape>, Vec<usize>) {
     let mut shapes: Vec<Shape> = Vec::new();
     let mut by_norm: HashMap<String, usize> = HashMap::new();
     let mut shape_of: Vec<usize> = Vec::with_capacity(stmts.len());
@@ -1211,6 +1197,89 @@ pub fn analyze_statements(
         };
         shape_of.push(k);
     }
+    (shapes, shape_of)
+}
+
+/// The transactions of server-log statements: by `%v` or `%x` when the prefix has them, else
+/// by session and its `BEGIN` / `COMMIT` / `ROLLBACK`.
+fn transactions(stmts: &[Logged], shapes: &[Shape], shape_of: &[usize]) -> Vec<Txn> {
+    let mut txns: Vec<Txn> = Vec::new();
+    let mut open: HashMap<String, usize> = HashMap::new();
+    let mut keyed: HashMap<String, usize> = HashMap::new();
+    for (i, l) in stmts.iter().enumerate() {
+        let shape = &shapes[shape_of[i]];
+        if let Some(v) = l.txn.as_ref().or(l.xid.as_ref()) {
+            let key = format!("{}:{v}", l.file);
+            let t = *keyed.entry(key.clone()).or_insert_with(|| {
+                let what = if l.txn.is_some() {
+                    "transaction"
+                } else {
+                    "xid"
+                };
+                txns.push(Txn {
+                    key: format!("{what} {v}"),
+                    statements: Vec::new(),
+                    end: "as logged",
+                });
+                txns.len() - 1
+            });
+            txns[t].statements.push(i);
+        } else if let Some(sess) = &l.session {
+            let skey = format!("{}:{sess}", l.file);
+            match shape.boundary {
+                Some(Boundary::Begin) => {
+                    txns.push(Txn {
+                        key: format!("session {sess}"),
+                        statements: vec![i],
+                        end: "unfinished in the log",
+                    });
+                    open.insert(skey, txns.len() - 1);
+                }
+                Some(Boundary::End) => {
+                    if let Some(t) = open.remove(&skey) {
+                        txns[t].statements.push(i);
+                        let w = shape.norm.to_ascii_uppercase();
+                        txns[t].end = if w.starts_with("ROLLBACK") || w.starts_with("ABORT") {
+                            "rolled back"
+                        } else if w.starts_with("PREPARE") {
+                            "prepared"
+                        } else {
+                            "committed"
+                        };
+                    }
+                }
+                None => match open.get(&skey) {
+                    Some(&t) => txns[t].statements.push(i),
+                    None => txns.push(Txn {
+                        key: format!("session {sess}"),
+                        statements: vec![i],
+                        end: "autocommit",
+                    }),
+                },
+            }
+        }
+    }
+    txns
+}
+
+/// Reads the logs and reports cross-silo queries and transactions.
+pub fn analyze(
+    res: &Resolver<'_>,
+    logs: &[SourceFile],
+    opts: &Options,
+) -> Result<Outcome, QueryError> {
+    let (stmts, files) = read_logs(logs, opts)?;
+    Ok(analyze_statements(res, logs, &stmts, files))
+}
+
+/// Reports cross-silo queries and transactions of statements already read.
+pub fn analyze_statements(
+    res: &Resolver<'_>,
+    logs: &[SourceFile],
+    stmts: &[Logged],
+    files: Vec<FileStats>,
+) -> Outcome {
+    let (shapes, shape_of) = shapes(res, stmts);
 
     let mut findings = Vec::new();
     let mut stats = Stats {
@@ -1307,63 +1376,7 @@ pub fn analyze_statements(
         });
     }
 
-    // Transactions.
-    let mut txns: Vec<Txn> = Vec::new();
-    let mut open: HashMap<String, usize> = HashMap::new();
-    let mut keyed: HashMap<String, usize> = HashMap::new();
-    for (i, l) in stmts.iter().enumerate() {
-        let shape = &shapes[shape_of[i]];
-        if let Some(v) = l.txn.as_ref().or(l.xid.as_ref()) {
-            let key = format!("{}:{v}", l.file);
-            let t = *keyed.entry(key.clone()).or_insert_with(|| {
-                let what = if l.txn.is_some() {
-                    "transaction"
-                } else {
-                    "xid"
-                };
-                txns.push(Txn {
-                    key: format!("{what} {v}"),
-                    statements: Vec::new(),
-                    end: "as logged",
-                });
-                txns.len() - 1
-            });
-            txns[t].statements.push(i);
-        } else if let Some(sess) = &l.session {
-            let skey = format!("{}:{sess}", l.file);
-            match shape.boundary {
-                Some(Boundary::Begin) => {
-                    txns.push(Txn {
-                        key: format!("session {sess}"),
-                        statements: vec![i],
-                        end: "unfinished in the log",
-                    });
-                    open.insert(skey, txns.len() - 1);
-                }
-                Some(Boundary::End) => {
-                    if let Some(t) = open.remove(&skey) {
-                        txns[t].statements.push(i);
-                        let w = shape.norm.to_ascii_uppercase();
-                        txns[t].end = if w.starts_with("ROLLBACK") || w.starts_with("ABORT") {
-                            "rolled back"
-                        } else if w.starts_with("PREPARE") {
-                            "prepared"
-                        } else {
-                            "committed"
-                        };
-                    }
-                }
-                None => match open.get(&skey) {
-                    Some(&t) => txns[t].statements.push(i),
-                    None => txns.push(Txn {
-                        key: format!("session {sess}"),
-                        statements: vec![i],
-                        end: "autocommit",
-                    }),
-                },
-            }
-        }
-    }
+    let txns = transactions(stmts, &shapes, &shape_of);
     stats.transactions = txns.len();
     // Group crossing transactions by the texts of their writing statements.
     let mut groups: BTreeMap<Vec<usize>, (usize, u64)> = BTreeMap::new();
@@ -1443,6 +1456,109 @@ pub fn analyze_statements(
     }
     crate::findings::sort(&mut findings);
     Outcome { findings, stats }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workload, as `suggest` weighs it.
+
+/// A distinct statement of a workload that parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedStatement {
+    /// Its normalized text.
+    pub text: String,
+    /// The tables it touches (views expanded, trigger targets included).
+    pub tables: BTreeSet<QName>,
+    /// How many times it ran.
+    pub calls: u64,
+}
+
+/// Transactions of more than one statement that wrote the same set of tables. (A single
+/// statement writing several tables, through a trigger say, is weighed as a statement.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedTransaction {
+    /// The tables their statements write.
+    pub written: BTreeSet<QName>,
+    /// How many such transactions the logs hold.
+    pub count: u64,
+    /// The normalized texts of the first one's writing statements, `; `-separated.
+    pub text: String,
+}
+
+/// What a workload does, independent of the silo map: the input of `suggest --log`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    /// Distinct statements that parsed, in order of first appearance.
+    pub statements: Vec<UsedStatement>,
+    /// Transactions grouped by the tables they write, in order of first appearance.
+    pub transactions: Vec<UsedTransaction>,
+    /// Per input file.
+    pub files: Vec<FileStats>,
+    /// Statements read (counting `calls`).
+    pub calls: u64,
+    /// Statements that could not be parsed (counting `calls`); they weigh nothing.
+    pub unparsed: u64,
+}
+
+/// Reads the logs into a [`Workload`]: each distinct text parsed once, its tables resolved,
+/// transactions recovered as [`analyze`] does.
+pub fn workload(
+    res: &Resolver<'_>,
+    logs: &[SourceFile],
+    opts: &Options,
+) -> Result<Workload, QueryError> {
+    let (stmts, files) = read_logs(logs, opts)?;
+    let (shapes, shape_of) = shapes(res, &stmts);
+    let txns = transactions(&stmts, &shapes, &shape_of);
+    let mut w = Workload {
+        statements: Vec::new(),
+        transactions: Vec::new(),
+        files,
+        calls: stmts.iter().map(|l| l.calls).sum(),
+        unparsed: 0,
+    };
+    for s in &shapes {
+        match &s.touch {
+            Ok(t) if !t.tables.is_empty() => w.statements.push(UsedStatement {
+                text: s.norm.clone(),
+                tables: t.tables.clone(),
+                calls: s.calls,
+            }),
+            Ok(_) => {}
+            Err(_) => w.unparsed += s.calls,
+        }
+    }
+    let mut by_written: HashMap<BTreeSet<QName>, usize> = HashMap::new();
+    for t in &txns {
+        let mut written = BTreeSet::new();
+        let mut writers = Vec::new();
+        for &i in &t.statements {
+            if let Ok(touch) = &shapes[shape_of[i]].touch {
+                if !touch.written.is_empty() {
+                    written.extend(touch.written.iter().cloned());
+                    writers.push(shape_of[i]);
+                }
+            }
+        }
+        if writers.len() < 2 {
+            continue;
+        }
+        match by_written.get(&written) {
+            Some(&g) => w.transactions[g].count += 1,
+            None => {
+                by_written.insert(written.clone(), w.transactions.len());
+                w.transactions.push(UsedTransaction {
+                    written,
+                    count: 1,
+                    text: writers
+                        .iter()
+                        .map(|&k| shapes[k].norm.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                });
+            }
+        }
+    }
+    Ok(w)
 }
 
 #[cfg(test)]
