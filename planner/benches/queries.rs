@@ -31,7 +31,7 @@
 //!
 //! Loading examples/saas (config and dump) is done once, outside every timing: it is `check`'s
 //! cost, the same for any log. Rounds repeat until they have taken about [`BUDGET`] together (at
-//! least twice) and the best time of each measure is reported; times are the measuring thread's
+//! least three times) and the best time of each measure is reported; times are the measuring thread's
 //! CPU time (`common.rs`), wall time beside them. The target (issue 8): analysis at most 1.5x
 //! bare parsing.
 //!
@@ -112,7 +112,7 @@ fn main() {
         if quick {
             "one round (--quick)"
         } else {
-            "best of N rounds (N adaptive to ~4 s per input, at least 2)"
+            "best of N rounds (N adaptive to ~4 s per input, at least 3)"
         }
     );
     println!();
@@ -313,7 +313,7 @@ fn bench_one(a: &Analysis, name: &'static str, text: String, quick: bool) -> Row
         let total = (first.0.wall + first.1.wall + first.2.wall + first.3.wall)
             .as_secs_f64()
             .max(1e-9);
-        let want = ((BUDGET.as_secs_f64() / total).ceil() as usize).clamp(2, MAX_RUNS);
+        let want = ((BUDGET.as_secs_f64() / total).ceil() as usize).clamp(3, MAX_RUNS);
         for _ in 1..want {
             let r = round();
             best.0 = best.0.min(r.0);
