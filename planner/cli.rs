@@ -104,11 +104,22 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         target: String,
     },
-    /// A silo for each unassigned table, from its foreign-key neighbourhood, with the crossings
-    /// each choice costs and a TOML snippet to paste.
+    /// A silo for each unassigned table, from its foreign-key neighbourhood (and the statements
+    /// and transactions of query logs, with --log), with the crossings each choice costs and a
+    /// TOML snippet to paste.
     Suggest {
         #[command(flatten)]
         input: Input,
+        /// A query log weighing the choice (repeatable): a pg_stat_statements CSV export, a
+        /// server log written with log_statement = 'all', or plain SQL, as `queries` reads them.
+        #[arg(long = "log", value_name = "FILE")]
+        log: Vec<PathBuf>,
+        /// The server's log_line_prefix (`%m [%p] %x `), when a server log's is not detected.
+        #[arg(long, value_name = "FORMAT", requires = "log")]
+        log_line_prefix: Option<String>,
+        /// Input format of the logs, instead of detecting it.
+        #[arg(long = "input-format", value_enum, default_value_t = LogInput::Auto)]
+        input_format: LogInput,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

@@ -329,9 +329,47 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Suggest { input, format } => {
+        Command::Suggest {
+            input,
+            log,
+            log_line_prefix,
+            input_format,
+            format,
+        } => {
             let l = load(&input)?;
-            let s = silo_plan::suggest::suggest(&l.a);
+            let workload = if log.is_empty() {
+                None
+            } else {
+                let log_files = load_logs(&log)?;
+                let res = silo_plan::queries::Resolver::new(
+                    &l.a.cat,
+                    &l.a.cfg,
+                    &l.a.asg,
+                    &l.a.graph,
+                    &l.a.sources,
+                );
+                let opts = log_options(input_format, log_line_prefix);
+                let w = silo_plan::queries::workload(&res, &log_files, &opts)
+                    .map_err(|e| Fatal(e.to_string()))?;
+                for f in &w.files {
+                    eprintln!("{}", file_line(f));
+                }
+                let mut line = format!(
+                    "query log: {} statements, {} distinct texts weighed, {} transactions of several writes",
+                    w.calls,
+                    w.statements.len(),
+                    w.transactions.iter().map(|t| t.count).sum::<u64>()
+                );
+                if w.unparsed > 0 {
+                    line.push_str(&format!(
+                        "; {} unparsed statements weigh nothing (`silo-plan queries` lists them)",
+                        w.unparsed
+                    ));
+                }
+                eprintln!("{line}");
+                Some(w)
+            };
+            let s = silo_plan::suggest::suggest_weighted(&l.a, workload.as_ref());
             match format {
                 Format::Text => emit(&silo_plan::suggest::text(&l.a, &s))?,
                 Format::Json => {
@@ -404,10 +442,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 strict,
             };
             let l = load(&input)?;
-            let log_files: Vec<SourceFile> = logs
-                .iter()
-                .map(|p| SourceFile::load(p).map_err(|e| Fatal(e.to_string())))
-                .collect::<Result<_, _>>()?;
+            let log_files = load_logs(&logs)?;
             let res = silo_plan::queries::Resolver::new(
                 &l.a.cat,
                 &l.a.cfg,
@@ -415,15 +450,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 &l.a.graph,
                 &l.a.sources,
             );
-            let opts = silo_plan::queries::Options {
-                format: match input_format {
-                    LogInput::Auto => silo_plan::queries::LogFormat::Auto,
-                    LogInput::Csv => silo_plan::queries::LogFormat::Csv,
-                    LogInput::Log => silo_plan::queries::LogFormat::ServerLog,
-                    LogInput::Sql => silo_plan::queries::LogFormat::Sql,
-                },
-                log_line_prefix,
-            };
+            let opts = log_options(input_format, log_line_prefix);
             let outcome = silo_plan::queries::analyze(&res, &log_files, &opts)
                 .map_err(|e| Fatal(e.to_string()))?;
             let sources = Sources::new(&log_files);
@@ -436,19 +463,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             emit(&report::render(&outcome.findings, &sources, fmt, color))?;
             let st = &outcome.stats;
             for f in &st.files {
-                let mut line = format!(
-                    "{}: {}, {} statements",
-                    f.path,
-                    f.format.as_str(),
-                    f.statements
-                );
-                if let Some(p) = &f.prefix {
-                    line.push_str(&format!(", log_line_prefix {p:?}"));
-                }
-                if let Some(t) = f.transactions {
-                    line.push_str(&format!(", transactions {t}"));
-                }
-                eprintln!("{line}");
+                eprintln!("{}", file_line(f));
             }
             eprintln!(
                 "{} statements, {} distinct, {} crossing silos, {} unparsed; {} transactions, {} writing to several silos",
@@ -465,6 +480,42 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             })
         }
     }
+}
+
+fn load_logs(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Fatal> {
+    paths
+        .iter()
+        .map(|p| SourceFile::load(p).map_err(|e| Fatal(e.to_string())))
+        .collect()
+}
+
+fn log_options(format: LogInput, log_line_prefix: Option<String>) -> silo_plan::queries::Options {
+    silo_plan::queries::Options {
+        format: match format {
+            LogInput::Auto => silo_plan::queries::LogFormat::Auto,
+            LogInput::Csv => silo_plan::queries::LogFormat::Csv,
+            LogInput::Log => silo_plan::queries::LogFormat::ServerLog,
+            LogInput::Sql => silo_plan::queries::LogFormat::Sql,
+        },
+        log_line_prefix,
+    }
+}
+
+/// How one log file was read, for stderr.
+fn file_line(f: &silo_plan::queries::FileStats) -> String {
+    let mut line = format!(
+        "{}: {}, {} statements",
+        f.path,
+        f.format.as_str(),
+        f.statements
+    );
+    if let Some(p) = &f.prefix {
+        line.push_str(&format!(", log_line_prefix {p:?}"));
+    }
+    if let Some(t) = f.transactions {
+        line.push_str(&format!(", transactions {t}"));
+    }
+    line
 }
 
 /// A `postgres` client answering [`silo_plan::verify::Conn`] queries with text values.

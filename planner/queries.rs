@@ -39,6 +39,7 @@ use sqlparser::parser::Parser;
 use crate::assign::{Assignment, Placement};
 use crate::catalog::{Catalog, QName};
 use crate::config::Config;
+use crate::dump::lex::{tokenize, Tok};
 use crate::dump::lower::parts;
 use crate::dump::split::{split, PieceKind};
 use crate::dump::Dialect;
@@ -430,156 +431,70 @@ impl<'a> Resolver<'a> {
 // ---------------------------------------------------------------------------------------------
 // Normalizing.
 
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
-}
-
 /// Statement text with literals and parameters as `?`, comments dropped and whitespace collapsed
 /// to single spaces: the grouping key of [`analyze`].
+///
+/// Built on the dump reader's tokenizer ([`crate::dump::lex`]), which already knows Postgres's
+/// quoting (`''` doubling, `E'...'`, dollar quotes, quoted identifiers) and comments (nested
+/// `/* */`, `--`): tokens are copied, string, dollar-quoted and numeric constants and `$n`
+/// parameters become `?`, and a space stands wherever the text had whitespace or a comment
+/// between two tokens.
 pub fn normalize(sql: &str) -> String {
-    let b = sql.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let t = tokenize(sql, usize::MAX, false);
+    let toks = &t.toks;
+    let mut out = String::with_capacity(sql.len());
+    let mut prev_end: Option<usize> = None;
     let mut i = 0;
-    let mut space = false;
-    let push_space = |out: &mut Vec<u8>, space: &mut bool| {
-        if *space && !out.is_empty() {
-            out.push(b' ');
+    while i < toks.len() {
+        let tk = toks[i];
+        let raw = &sql[tk.start..tk.end];
+        let mut end = tk.end;
+        let constant = match tk.kind {
+            Tok::Str | Tok::Dollar => true,
+            Tok::Number => {
+                // The tokenizer reads `1.5e-3` as `1.5e`, `-`, `3`: one constant.
+                if raw.ends_with(['e', 'E']) {
+                    if let (Some(sign), Some(exp)) = (toks.get(i + 1), toks.get(i + 2)) {
+                        if matches!(sign.kind, Tok::Punct(b'-' | b'+'))
+                            && sign.start == tk.end
+                            && exp.kind == Tok::Number
+                            && exp.start == sign.end
+                        {
+                            end = exp.end;
+                            i += 2;
+                        }
+                    }
+                }
+                true
+            }
+            // `$1`: a parameter (the tokenizer reads it as a word).
+            Tok::Word => {
+                raw.len() > 1
+                    && raw.starts_with('$')
+                    && raw[1..].bytes().all(|b| b.is_ascii_digit())
+            }
+            Tok::Quoted | Tok::Punct(_) => false,
+        };
+        if prev_end.is_some_and(|p| tk.start > p) {
+            out.push(' ');
         }
-        *space = false;
-    };
-    while i < b.len() {
-        let c = b[i];
-        let prev_ident = out.last().is_some_and(|&p| is_ident_byte(p)) && !space;
-        if c.is_ascii_whitespace() {
-            space = true;
-            i += 1;
-        } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            space = true;
-        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            let mut depth = 0usize;
-            while i < b.len() {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            space = true;
-        } else if c == b'\'' {
-            // `E'..'`: drop the prefix letter.
-            let escapes = out.last().is_some_and(|&p| p == b'E' || p == b'e')
-                && !space
-                && (out.len() < 2 || !is_ident_byte(out[out.len() - 2]));
-            if escapes {
-                out.pop();
-            }
-            i += 1;
-            while i < b.len() {
-                if escapes && b[i] == b'\\' {
-                    i += 2;
-                } else if b[i] == b'\'' {
-                    if b.get(i + 1) == Some(&b'\'') {
-                        i += 2;
-                    } else {
-                        i += 1;
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            push_space(&mut out, &mut space);
-            out.push(b'?');
-        } else if c == b'"' {
-            push_space(&mut out, &mut space);
-            let start = i;
-            i += 1;
-            while i < b.len() {
-                if b[i] == b'"' {
-                    if b.get(i + 1) == Some(&b'"') {
-                        i += 2;
-                    } else {
-                        i += 1;
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            out.extend_from_slice(&b[start..i.min(b.len())]);
-        } else if c == b'$' && !prev_ident {
-            // `$1` parameter or `$tag$ ... $tag$` string.
-            let mut j = i + 1;
-            while j < b.len() && b[j].is_ascii_digit() {
-                j += 1;
-            }
-            if j > i + 1 {
-                push_space(&mut out, &mut space);
-                out.push(b'?');
-                i = j;
-                continue;
-            }
-            let mut k = i + 1;
-            while k < b.len() && (b[k].is_ascii_alphanumeric() || b[k] == b'_' || b[k] >= 0x80) {
-                k += 1;
-            }
-            if b.get(k) == Some(&b'$') {
-                let tag = &sql[i..=k];
-                let end = sql[k + 1..]
-                    .find(tag)
-                    .map_or(b.len(), |e| k + 1 + e + tag.len());
-                push_space(&mut out, &mut space);
-                out.push(b'?');
-                i = end;
-            } else {
-                push_space(&mut out, &mut space);
-                out.push(c);
-                i += 1;
-            }
-        } else if c.is_ascii_digit() && !prev_ident {
-            let mut j = i;
-            while j < b.len()
-                && (b[j].is_ascii_digit()
-                    || b[j] == b'.'
-                    || ((b[j] == b'e' || b[j] == b'E')
-                        && b.get(j + 1)
-                            .is_some_and(|d| d.is_ascii_digit() || *d == b'-' || *d == b'+'))
-                    || ((b[j] == b'-' || b[j] == b'+')
-                        && j > i
-                        && (b[j - 1] == b'e' || b[j - 1] == b'E')))
-            {
-                j += 1;
-            }
-            push_space(&mut out, &mut space);
-            out.push(b'?');
-            i = j;
+        if constant {
+            out.push('?');
         } else {
-            push_space(&mut out, &mut space);
-            let len = match c {
-                0..=0x7f => 1,
-                0x80..=0xdf => 2,
-                0xe0..=0xef => 3,
-                _ => 4,
-            };
-            let end = (i + len).min(b.len());
-            out.extend_from_slice(&b[i..end]);
-            i = end;
+            out.push_str(raw);
         }
+        prev_end = Some(end);
+        i += 1;
     }
-    while out.last() == Some(&b';') || out.last() == Some(&b' ') {
+    while out.ends_with([';', ' ']) {
         out.pop();
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
+}
+
+/// Only whitespace and comments.
+fn is_trivia(sql: &str) -> bool {
+    tokenize(sql, 1, false).toks.is_empty()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1060,12 +975,12 @@ pub fn read_logs(
                         let lines: Vec<&str> = sql.lines().collect();
                         if lines
                             .iter()
-                            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+                            .filter(|l| !is_trivia(l))
                             .all(|l| parse(l).is_ok())
                         {
                             for (k, l) in lines.iter().enumerate() {
                                 let t = l.trim();
-                                if t.is_empty() || t.starts_with("--") {
+                                if is_trivia(t) {
                                     continue;
                                 }
                                 out.push(logged(t, fi, line + k as u32, 1));
@@ -1245,23 +1160,9 @@ fn short(s: &str) -> String {
     }
 }
 
-/// Reads the logs and reports cross-silo queries and transactions.
-pub fn analyze(
-    res: &Resolver<'_>,
-    logs: &[SourceFile],
-    opts: &Options,
-) -> Result<Outcome, QueryError> {
-    let (stmts, files) = read_logs(logs, opts)?;
-    Ok(analyze_statements(res, logs, &stmts, files))
-}
-
-/// Reports cross-silo queries and transactions of statements already read.
-pub fn analyze_statements(
-    res: &Resolver<'_>,
-    logs: &[SourceFile],
-    stmts: &[Logged],
-    files: Vec<FileStats>,
-) -> Outcome {
+/// Groups the statements by normalized text, parsing and resolving each distinct text once.
+/// Returns the shapes and, for every statement, its shape.
+fn shapes(res: &Resolver<'_>, stmts: &[Logged]) -> (Vec<Shape>, Vec<usize>) {
     let mut shapes: Vec<Shape> = Vec::new();
     let mut by_norm: HashMap<String, usize> = HashMap::new();
     let mut shape_of: Vec<usize> = Vec::with_capacity(stmts.len());
@@ -1296,6 +1197,89 @@ pub fn analyze_statements(
         };
         shape_of.push(k);
     }
+    (shapes, shape_of)
+}
+
+/// The transactions of server-log statements: by `%v` or `%x` when the prefix has them, else
+/// by session and its `BEGIN` / `COMMIT` / `ROLLBACK`.
+fn transactions(stmts: &[Logged], shapes: &[Shape], shape_of: &[usize]) -> Vec<Txn> {
+    let mut txns: Vec<Txn> = Vec::new();
+    let mut open: HashMap<String, usize> = HashMap::new();
+    let mut keyed: HashMap<String, usize> = HashMap::new();
+    for (i, l) in stmts.iter().enumerate() {
+        let shape = &shapes[shape_of[i]];
+        if let Some(v) = l.txn.as_ref().or(l.xid.as_ref()) {
+            let key = format!("{}:{v}", l.file);
+            let t = *keyed.entry(key.clone()).or_insert_with(|| {
+                let what = if l.txn.is_some() {
+                    "transaction"
+                } else {
+                    "xid"
+                };
+                txns.push(Txn {
+                    key: format!("{what} {v}"),
+                    statements: Vec::new(),
+                    end: "as logged",
+                });
+                txns.len() - 1
+            });
+            txns[t].statements.push(i);
+        } else if let Some(sess) = &l.session {
+            let skey = format!("{}:{sess}", l.file);
+            match shape.boundary {
+                Some(Boundary::Begin) => {
+                    txns.push(Txn {
+                        key: format!("session {sess}"),
+                        statements: vec![i],
+                        end: "unfinished in the log",
+                    });
+                    open.insert(skey, txns.len() - 1);
+                }
+                Some(Boundary::End) => {
+                    if let Some(t) = open.remove(&skey) {
+                        txns[t].statements.push(i);
+                        let w = shape.norm.to_ascii_uppercase();
+                        txns[t].end = if w.starts_with("ROLLBACK") || w.starts_with("ABORT") {
+                            "rolled back"
+                        } else if w.starts_with("PREPARE") {
+                            "prepared"
+                        } else {
+                            "committed"
+                        };
+                    }
+                }
+                None => match open.get(&skey) {
+                    Some(&t) => txns[t].statements.push(i),
+                    None => txns.push(Txn {
+                        key: format!("session {sess}"),
+                        statements: vec![i],
+                        end: "autocommit",
+                    }),
+                },
+            }
+        }
+    }
+    txns
+}
+
+/// Reads the logs and reports cross-silo queries and transactions.
+pub fn analyze(
+    res: &Resolver<'_>,
+    logs: &[SourceFile],
+    opts: &Options,
+) -> Result<Outcome, QueryError> {
+    let (stmts, files) = read_logs(logs, opts)?;
+    Ok(analyze_statements(res, logs, &stmts, files))
+}
+
+/// Reports cross-silo queries and transactions of statements already read.
+pub fn analyze_statements(
+    res: &Resolver<'_>,
+    logs: &[SourceFile],
+    stmts: &[Logged],
+    files: Vec<FileStats>,
+) -> Outcome {
+    let (shapes, shape_of) = shapes(res, stmts);
 
     let mut findings = Vec::new();
     let mut stats = Stats {
@@ -1392,63 +1376,7 @@ pub fn analyze_statements(
         });
     }
 
-    // Transactions.
-    let mut txns: Vec<Txn> = Vec::new();
-    let mut open: HashMap<String, usize> = HashMap::new();
-    let mut keyed: HashMap<String, usize> = HashMap::new();
-    for (i, l) in stmts.iter().enumerate() {
-        let shape = &shapes[shape_of[i]];
-        if let Some(v) = l.txn.as_ref().or(l.xid.as_ref()) {
-            let key = format!("{}:{v}", l.file);
-            let t = *keyed.entry(key.clone()).or_insert_with(|| {
-                let what = if l.txn.is_some() {
-                    "transaction"
-                } else {
-                    "xid"
-                };
-                txns.push(Txn {
-                    key: format!("{what} {v}"),
-                    statements: Vec::new(),
-                    end: "as logged",
-                });
-                txns.len() - 1
-            });
-            txns[t].statements.push(i);
-        } else if let Some(sess) = &l.session {
-            let skey = format!("{}:{sess}", l.file);
-            match shape.boundary {
-                Some(Boundary::Begin) => {
-                    txns.push(Txn {
-                        key: format!("session {sess}"),
-                        statements: vec![i],
-                        end: "unfinished in the log",
-                    });
-                    open.insert(skey, txns.len() - 1);
-                }
-                Some(Boundary::End) => {
-                    if let Some(t) = open.remove(&skey) {
-                        txns[t].statements.push(i);
-                        let w = shape.norm.to_ascii_uppercase();
-                        txns[t].end = if w.starts_with("ROLLBACK") || w.starts_with("ABORT") {
-                            "rolled back"
-                        } else if w.starts_with("PREPARE") {
-                            "prepared"
-                        } else {
-                            "committed"
-                        };
-                    }
-                }
-                None => match open.get(&skey) {
-                    Some(&t) => txns[t].statements.push(i),
-                    None => txns.push(Txn {
-                        key: format!("session {sess}"),
-                        statements: vec![i],
-                        end: "autocommit",
-                    }),
-                },
-            }
-        }
-    }
+    let txns = transactions(stmts, &shapes, &shape_of);
     stats.transactions = txns.len();
     // Group crossing transactions by the texts of their writing statements.
     let mut groups: BTreeMap<Vec<usize>, (usize, u64)> = BTreeMap::new();
@@ -1530,6 +1458,109 @@ pub fn analyze_statements(
     Outcome { findings, stats }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The workload, as `suggest` weighs it.
+
+/// A distinct statement of a workload that parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedStatement {
+    /// Its normalized text.
+    pub text: String,
+    /// The tables it touches (views expanded, trigger targets included).
+    pub tables: BTreeSet<QName>,
+    /// How many times it ran.
+    pub calls: u64,
+}
+
+/// Transactions of more than one statement that wrote the same set of tables. (A single
+/// statement writing several tables, through a trigger say, is weighed as a statement.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsedTransaction {
+    /// The tables their statements write.
+    pub written: BTreeSet<QName>,
+    /// How many such transactions the logs hold.
+    pub count: u64,
+    /// The normalized texts of the first one's writing statements, `; `-separated.
+    pub text: String,
+}
+
+/// What a workload does, independent of the silo map: the input of `suggest --log`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    /// Distinct statements that parsed, in order of first appearance.
+    pub statements: Vec<UsedStatement>,
+    /// Transactions grouped by the tables they write, in order of first appearance.
+    pub transactions: Vec<UsedTransaction>,
+    /// Per input file.
+    pub files: Vec<FileStats>,
+    /// Statements read (counting `calls`).
+    pub calls: u64,
+    /// Statements that could not be parsed (counting `calls`); they weigh nothing.
+    pub unparsed: u64,
+}
+
+/// Reads the logs into a [`Workload`]: each distinct text parsed once, its tables resolved,
+/// transactions recovered as [`analyze`] does.
+pub fn workload(
+    res: &Resolver<'_>,
+    logs: &[SourceFile],
+    opts: &Options,
+) -> Result<Workload, QueryError> {
+    let (stmts, files) = read_logs(logs, opts)?;
+    let (shapes, shape_of) = shapes(res, &stmts);
+    let txns = transactions(&stmts, &shapes, &shape_of);
+    let mut w = Workload {
+        statements: Vec::new(),
+        transactions: Vec::new(),
+        files,
+        calls: stmts.iter().map(|l| l.calls).sum(),
+        unparsed: 0,
+    };
+    for s in &shapes {
+        match &s.touch {
+            Ok(t) if !t.tables.is_empty() => w.statements.push(UsedStatement {
+                text: s.norm.clone(),
+                tables: t.tables.clone(),
+                calls: s.calls,
+            }),
+            Ok(_) => {}
+            Err(_) => w.unparsed += s.calls,
+        }
+    }
+    let mut by_written: HashMap<BTreeSet<QName>, usize> = HashMap::new();
+    for t in &txns {
+        let mut written = BTreeSet::new();
+        let mut writers = Vec::new();
+        for &i in &t.statements {
+            if let Ok(touch) = &shapes[shape_of[i]].touch {
+                if !touch.written.is_empty() {
+                    written.extend(touch.written.iter().cloned());
+                    writers.push(shape_of[i]);
+                }
+            }
+        }
+        if writers.len() < 2 {
+            continue;
+        }
+        match by_written.get(&written) {
+            Some(&g) => w.transactions[g].count += 1,
+            None => {
+                by_written.insert(written.clone(), w.transactions.len());
+                w.transactions.push(UsedTransaction {
+                    written,
+                    count: 1,
+                    text: writers
+                        .iter()
+                        .map(|&k| shapes[k].norm.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                });
+            }
+        }
+    }
+    Ok(w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1546,6 +1577,12 @@ mod tests {
         );
         assert_eq!(normalize("SELECT $x$ a $x$, 1.5e-3"), "SELECT ?, ?");
         assert_eq!(normalize("/* a /* b */ */ SELECT 1"), "SELECT ?");
+        assert_eq!(
+            normalize("SELECT -1.5E+10, 2e3, a$1, x::int[]\n-- c\nFROM t; ;"),
+            "SELECT -?, ?, a$1, x::int[] FROM t"
+        );
+        assert_eq!(normalize("SELECT 'a'/*x*/||E'b'"), "SELECT ? ||?");
+        assert_eq!(normalize("  -- only a comment\n"), "");
     }
 
     #[test]

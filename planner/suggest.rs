@@ -1,13 +1,28 @@
-//! `suggest`: a silo for each unassigned table, chosen from its foreign-key neighbourhood to
-//! minimise crossings, with what every alternative would cost, and a TOML snippet.
+//! `suggest`: a silo for each unassigned table, chosen from its foreign-key neighbourhood and,
+//! when query logs are given, from the statements and transactions that involve it, to
+//! minimise crossings; with what every alternative would cost, and a TOML snippet.
 //!
 //! Greedy and deterministic: in each round, every unassigned table is scored against the silos
-//! of its already placed neighbours (foreign keys in both directions, each key counting once);
-//! the tables whose best silo is strictly better than the others are placed, and the round
-//! repeats so placements propagate along chains. A table whose best silos tie, or that has no
-//! placed neighbour, is left for a person, and the output says which.
+//! of the tables already placed; the tables whose best silo is strictly better than the others
+//! are placed, and the round repeats so placements propagate along chains. A table whose best
+//! silos tie, or that has no evidence (no placed foreign-key neighbour, no logged statement or
+//! transaction shared with a placed table), is left for a person, and the output says which.
+//!
+//! The cost of placing table `T` in silo `S` is the sum of:
+//!
+//! * the foreign keys between `T` and placed tables of other silos (both directions, each key
+//!   once, self-references left out);
+//! * with a log ([`crate::queries::Workload`]), the calls of every distinct statement touching
+//!   `T` that would touch more than one silo with `T` in `S` (joins, subqueries, `INSERT ...
+//!   SELECT`, views and triggers expanded; shared and unplaced tables do not count);
+//! * with a server log, every transaction of several statements writing `T` whose writes would
+//!   then span more than one silo (they lose atomicity after the split).
+//!
+//! One crossing foreign key weighs as much as one call or one transaction. With a log of real
+//! traffic the log's counts dominate and the keys only decide what the log does not tell apart;
+//! with a sparse log both count. The output says which of the two decided ([`DecidedBy`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use serde::Serialize;
@@ -15,24 +30,169 @@ use serde::Serialize;
 use crate::analysis::Analysis;
 use crate::assign::Placement;
 use crate::catalog::QName;
+use crate::queries::Workload;
+
+/// What the query log would cost in one silo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogCost {
+    /// The silo.
+    pub silo: String,
+    /// Calls of statements involving the table that would cross silos.
+    pub calls: u64,
+    /// Transactions writing the table whose writes would span several silos.
+    pub transactions: u64,
+    /// The heaviest of those (at most three): calls or transactions, and the normalized text.
+    pub heaviest: Vec<(u64, String)>,
+}
+
+/// Which weights decided a suggestion made with a query log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum DecidedBy {
+    /// The log costs the same in every silo (or names no statement with the table): the
+    /// foreign keys decided.
+    ForeignKeys,
+    /// The foreign keys cost the same in every silo: the log decided.
+    QueryLog,
+    /// Both prefer the chosen silo.
+    Agree,
+    /// The foreign keys tie between several silos; the log picked one of them.
+    LogBreaksTie,
+    /// The foreign keys alone would choose another silo; the log outweighs them.
+    LogOutweighs {
+        /// The silo (or silos, tied) the foreign keys alone would choose.
+        foreign_keys_choose: Vec<String>,
+    },
+}
 
 /// One unassigned table and what placing it in each silo would cost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suggestion {
     /// The table.
     pub table: QName,
-    /// The chosen silo; `None` when the neighbourhood does not decide.
+    /// The chosen silo; `None` when the evidence does not decide.
     pub silo: Option<String>,
     /// For every silo: the foreign keys that would cross if the table went there.
     pub costs: Vec<(String, usize)>,
-    /// The silos tied for the lowest cost, when more than one.
+    /// With a query log, for every silo: what of the log would cross if the table went there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub log_costs: Vec<LogCost>,
+    /// The silos tied for the lowest total cost, when more than one.
     pub tie: Vec<String>,
-    /// The round in which it was decided (1 = by assigned neighbours only).
+    /// The round in which it was decided (1 = by assigned tables only).
     pub round: usize,
+    /// With a query log, for a decided table: which weights decided it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<DecidedBy>,
 }
 
-/// Suggestions for every unassigned table, in table order.
+impl Suggestion {
+    /// The total cost of each silo: foreign keys + calls + transactions.
+    pub fn totals(&self) -> Vec<(String, u64)> {
+        self.costs
+            .iter()
+            .map(|(silo, fks)| {
+                let log = self
+                    .log_costs
+                    .iter()
+                    .find(|l| &l.silo == silo)
+                    .map_or(0, |l| l.calls + l.transactions);
+                (silo.clone(), *fks as u64 + log)
+            })
+            .collect()
+    }
+}
+
+/// The log's statements and transactions, indexed by the unassigned tables they involve.
+struct LogIndex<'w> {
+    w: &'w Workload,
+    statements: BTreeMap<&'w QName, Vec<usize>>,
+    transactions: BTreeMap<&'w QName, Vec<usize>>,
+}
+
+impl<'w> LogIndex<'w> {
+    fn new(w: &'w Workload, open: &BTreeSet<&QName>) -> Self {
+        let mut statements: BTreeMap<&QName, Vec<usize>> = BTreeMap::new();
+        for (i, s) in w.statements.iter().enumerate() {
+            for q in s.tables.iter().filter(|q| open.contains(q)) {
+                statements.entry(q).or_default().push(i);
+            }
+        }
+        let mut transactions: BTreeMap<&QName, Vec<usize>> = BTreeMap::new();
+        for (i, t) in w.transactions.iter().enumerate() {
+            for q in t.written.iter().filter(|q| open.contains(q)) {
+                transactions.entry(q).or_default().push(i);
+            }
+        }
+        LogIndex {
+            w,
+            statements,
+            transactions,
+        }
+    }
+
+    /// Whether a statement or transaction involves `t` and a placed table.
+    fn has_evidence(&self, t: &QName, placed: &BTreeMap<QName, String>) -> bool {
+        let placed_other =
+            |tables: &BTreeSet<QName>| tables.iter().any(|q| q != t && placed.contains_key(q));
+        self.statements.get(t).is_some_and(|v| {
+            v.iter()
+                .any(|&i| placed_other(&self.w.statements[i].tables))
+        }) || self.transactions.get(t).is_some_and(|v| {
+            v.iter()
+                .any(|&i| placed_other(&self.w.transactions[i].written))
+        })
+    }
+
+    /// What placing `t` in `silo` costs in the log, given the placed tables.
+    fn cost(&self, t: &QName, silo: &str, placed: &BTreeMap<QName, String>) -> LogCost {
+        // Another placed table of another silo makes it cross.
+        let crosses = |tables: &BTreeSet<QName>| {
+            tables
+                .iter()
+                .filter(|q| *q != t)
+                .any(|q| placed.get(q).is_some_and(|s| s != silo))
+        };
+        let mut c = LogCost {
+            silo: silo.to_string(),
+            calls: 0,
+            transactions: 0,
+            heaviest: Vec::new(),
+        };
+        let mut heavy: Vec<(u64, &str)> = Vec::new();
+        for &i in self.statements.get(t).into_iter().flatten() {
+            let s = &self.w.statements[i];
+            if crosses(&s.tables) {
+                c.calls += s.calls;
+                heavy.push((s.calls, &s.text));
+            }
+        }
+        for &i in self.transactions.get(t).into_iter().flatten() {
+            let x = &self.w.transactions[i];
+            if crosses(&x.written) {
+                c.transactions += x.count;
+                heavy.push((x.count, &x.text));
+            }
+        }
+        // Heaviest first; equal weights in the log's order.
+        heavy.sort_by_key(|h| std::cmp::Reverse(h.0));
+        c.heaviest = heavy
+            .into_iter()
+            .take(3)
+            .map(|(n, text)| (n, text.to_string()))
+            .collect();
+        c
+    }
+}
+
+/// Suggestions for every unassigned table, in table order, from the foreign keys alone.
 pub fn suggest(a: &Analysis) -> Vec<Suggestion> {
+    suggest_weighted(a, None)
+}
+
+/// Suggestions for every unassigned table, in table order, weighing the foreign keys and,
+/// when given, a query log's statements and transactions (see the module documentation).
+pub fn suggest_weighted(a: &Analysis, log: Option<&Workload>) -> Vec<Suggestion> {
     let silos: Vec<String> = a.cfg.silos.iter().map(|s| s.name.clone()).collect();
     let mut placed: BTreeMap<QName, String> = BTreeMap::new();
     let mut open: Vec<QName> = Vec::new();
@@ -45,6 +205,8 @@ pub fn suggest(a: &Analysis) -> Vec<Suggestion> {
             Placement::Unassigned => open.push(q.clone()),
         }
     }
+    let open_set: BTreeSet<&QName> = open.iter().collect();
+    let index = log.map(|w| LogIndex::new(w, &open_set));
     // Neighbours through foreign keys, both directions, self-references left out.
     let mut neighbours: BTreeMap<&QName, Vec<&QName>> = BTreeMap::new();
     for fk in &a.cat.foreign_keys {
@@ -59,7 +221,7 @@ pub fn suggest(a: &Analysis) -> Vec<Suggestion> {
                 .push(&fk.table);
         }
     }
-    let costs_of = |t: &QName, placed: &BTreeMap<QName, String>| -> Vec<(String, usize)> {
+    let fk_costs = |t: &QName, placed: &BTreeMap<QName, String>| -> Vec<(String, usize)> {
         let near: Vec<&String> = neighbours
             .get(t)
             .map(|v| v.iter().filter_map(|n| placed.get(*n)).collect())
@@ -69,71 +231,144 @@ pub fn suggest(a: &Analysis) -> Vec<Suggestion> {
             .map(|s| (s.clone(), near.iter().filter(|n| **n != s).count()))
             .collect()
     };
+    let log_costs = |t: &QName, placed: &BTreeMap<QName, String>| -> Vec<LogCost> {
+        match &index {
+            Some(ix) => silos.iter().map(|s| ix.cost(t, s, placed)).collect(),
+            None => Vec::new(),
+        }
+    };
+    let has_evidence = |t: &QName, placed: &BTreeMap<QName, String>| -> bool {
+        neighbours
+            .get(t)
+            .is_some_and(|v| v.iter().any(|n| placed.contains_key(*n)))
+            || index.as_ref().is_some_and(|ix| ix.has_evidence(t, placed))
+    };
+    let suggestion = |t: &QName, placed: &BTreeMap<QName, String>| -> Suggestion {
+        Suggestion {
+            table: t.clone(),
+            silo: None,
+            costs: fk_costs(t, placed),
+            log_costs: log_costs(t, placed),
+            tie: Vec::new(),
+            round: 0,
+            decided_by: None,
+        }
+    };
+    // A table's own placement never enters its costs (its keys to itself are left out, and
+    // the log's costs skip it), so they can be computed against `placed` as it stands.
     let mut decided: BTreeMap<QName, (String, usize)> = BTreeMap::new();
     let mut round = 0;
-    loop {
-        round += 1;
-        let mut now = Vec::new();
+    // Bounded for safety; each pass either places, moves a table to a strictly cheaper silo
+    // (lowering the total cost) or takes a decision back, so it ends long before.
+    for _ in 0..=open.len() + 1 {
+        // Greedy rounds: place every table whose cheapest silo is unique.
+        loop {
+            round += 1;
+            let mut now = Vec::new();
+            for t in &open {
+                if decided.contains_key(t) || !has_evidence(t, &placed) {
+                    continue;
+                }
+                let winners = cheapest(&suggestion(t, &placed).totals());
+                if winners.len() == 1 {
+                    now.push((t.clone(), winners[0].clone()));
+                }
+            }
+            if now.is_empty() {
+                round -= 1;
+                break;
+            }
+            for (t, s) in now {
+                placed.insert(t.clone(), s.clone());
+                decided.insert(t, (s, round));
+            }
+        }
+        // Tables placed in the same round, or before their neighbours, were judged without
+        // each other: check every decision against the final placement of all others. A
+        // table whose cheapest silo changed moves there; one whose cheapest silos now tie is
+        // left for a person.
+        let mut changed = false;
         for t in &open {
-            if decided.contains_key(t) {
+            let Some((silo, _)) = decided.get(t) else {
+                continue;
+            };
+            let winners = cheapest(&suggestion(t, &placed).totals());
+            if winners.len() == 1 && &winners[0] == silo {
                 continue;
             }
-            let has_neighbour = neighbours
-                .get(t)
-                .is_some_and(|v| v.iter().any(|n| placed.contains_key(*n)));
-            if !has_neighbour {
-                continue;
-            }
-            let costs = costs_of(t, &placed);
-            let best = costs.iter().map(|c| c.1).min().unwrap_or(0);
-            let winners: Vec<&String> =
-                costs.iter().filter(|c| c.1 == best).map(|c| &c.0).collect();
+            changed = true;
             if winners.len() == 1 {
-                now.push((t.clone(), winners[0].clone()));
+                placed.insert(t.clone(), winners[0].clone());
+                if let Some(d) = decided.get_mut(t) {
+                    d.0 = winners[0].clone();
+                }
+            } else {
+                placed.remove(t);
+                decided.remove(t);
             }
         }
-        if now.is_empty() {
+        if !changed {
             break;
-        }
-        for (t, s) in now {
-            placed.insert(t.clone(), s.clone());
-            decided.insert(t, (s, round));
         }
     }
     open.iter()
         .map(|t| {
             // Costs against the final placement of everything else.
-            let mut others = placed.clone();
-            others.remove(t);
-            let costs = costs_of(t, &others);
-            let best = costs.iter().map(|c| c.1).min().unwrap_or(0);
-            let winners: Vec<String> = costs
-                .iter()
-                .filter(|c| c.1 == best)
-                .map(|c| c.0.clone())
-                .collect();
+            let mut x = suggestion(t, &placed);
+            let winners = cheapest(&x.totals());
             match decided.get(t) {
-                Some((s, r)) => Suggestion {
-                    table: t.clone(),
-                    silo: Some(s.clone()),
-                    costs,
-                    tie: Vec::new(),
-                    round: *r,
-                },
-                None => Suggestion {
-                    table: t.clone(),
-                    silo: None,
-                    costs,
-                    tie: if winners.len() > 1 {
-                        winners
-                    } else {
-                        Vec::new()
-                    },
-                    round: 0,
-                },
+                Some((s, r)) => {
+                    x.silo = Some(s.clone());
+                    x.round = *r;
+                    if log.is_some() {
+                        x.decided_by = Some(decided_by(&x, s));
+                    }
+                }
+                None => {
+                    if winners.len() > 1 {
+                        x.tie = winners;
+                    }
+                }
             }
+            x
         })
         .collect()
+}
+
+/// The silos of lowest cost.
+fn cheapest<N: Ord + Copy>(costs: &[(String, N)]) -> Vec<String> {
+    let Some(best) = costs.iter().map(|c| c.1).min() else {
+        return Vec::new();
+    };
+    costs
+        .iter()
+        .filter(|c| c.1 == best)
+        .map(|c| c.0.clone())
+        .collect()
+}
+
+fn decided_by(x: &Suggestion, chosen: &str) -> DecidedBy {
+    let fk_all_equal = x.costs.windows(2).all(|w| w[0].1 == w[1].1);
+    let log: Vec<(String, u64)> = x
+        .log_costs
+        .iter()
+        .map(|l| (l.silo.clone(), l.calls + l.transactions))
+        .collect();
+    let log_all_equal = log.windows(2).all(|w| w[0].1 == w[1].1);
+    let by_fks = cheapest(&x.costs);
+    if log_all_equal {
+        DecidedBy::ForeignKeys
+    } else if fk_all_equal {
+        DecidedBy::QueryLog
+    } else if by_fks.len() == 1 && by_fks[0] == chosen {
+        DecidedBy::Agree
+    } else if by_fks.iter().any(|s| s == chosen) {
+        DecidedBy::LogBreaksTie
+    } else {
+        DecidedBy::LogOutweighs {
+            foreign_keys_choose: by_fks,
+        }
+    }
 }
 
 /// The name as a pattern of the config: bare in the default schema, else `schema.name`.
@@ -145,7 +380,27 @@ fn pattern(q: &QName, default_schema: &str) -> String {
     }
 }
 
-/// The text report: one line per table, then a TOML snippet for the decided ones.
+fn count(n: u64, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+fn short(s: &str) -> String {
+    const MAX: usize = 100;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(MAX).collect();
+        format!("{cut}...")
+    }
+}
+
+/// The text report: one line per table (with a query log, the heaviest statements and
+/// transactions that would cross in each silo not chosen), then a TOML snippet for the decided
+/// ones.
 pub fn text(a: &Analysis, s: &[Suggestion]) -> String {
     let mut o = String::new();
     if s.is_empty() {
@@ -153,21 +408,79 @@ pub fn text(a: &Analysis, s: &[Suggestion]) -> String {
         return o;
     }
     for x in s {
-        let costs = x
-            .costs
-            .iter()
-            .map(|(silo, n)| format!("{silo} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let logged = !x.log_costs.is_empty();
+        let costs = if logged {
+            x.totals()
+                .iter()
+                .zip(&x.costs)
+                .zip(&x.log_costs)
+                .map(|(((silo, total), (_, fks)), l)| {
+                    format!(
+                        "{silo} {total} ({}, {}, {})",
+                        count(*fks as u64, "FK"),
+                        count(l.calls, "call"),
+                        count(l.transactions, "transaction")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            x.costs
+                .iter()
+                .map(|(silo, n)| format!("{silo} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let why = match &x.decided_by {
+            None => String::new(),
+            Some(DecidedBy::ForeignKeys) => {
+                "foreign keys; the log does not tell the silos apart".into()
+            }
+            Some(DecidedBy::QueryLog) => {
+                "query log; the foreign keys do not tell the silos apart".into()
+            }
+            Some(DecidedBy::Agree) => "foreign keys and query log agree".into(),
+            Some(DecidedBy::LogBreaksTie) => "the query log breaks the foreign keys' tie".into(),
+            Some(DecidedBy::LogOutweighs {
+                foreign_keys_choose,
+            }) => format!(
+                "the query log outweighs the foreign keys, which alone would choose {}",
+                foreign_keys_choose.join(" or ")
+            ),
+        };
         let verdict = match (&x.silo, x.tie.is_empty()) {
-            (Some(silo), _) if x.round > 1 => {
+            (Some(silo), _) if x.round > 1 && why.is_empty() => {
                 format!("{silo} (follows tables placed in round {})", x.round - 1)
             }
-            (Some(silo), _) => silo.clone(),
+            (Some(silo), _) if x.round > 1 => {
+                format!(
+                    "{silo} (follows tables placed in round {}; {why})",
+                    x.round - 1
+                )
+            }
+            (Some(silo), _) if why.is_empty() => silo.clone(),
+            (Some(silo), _) => format!("{silo} ({why})"),
             (None, false) => format!("tie between {}: decide by hand", x.tie.join(" and ")),
+            (None, true) if logged => {
+                "undecided: no foreign key, logged statement or transaction shared with a placed table"
+                    .to_string()
+            }
             (None, true) => "undecided: no foreign key to a placed table".to_string(),
         };
         let _ = writeln!(o, "{}: {verdict}; crossings if placed in: {costs}", x.table);
+        // What the log would cost in the silos not chosen.
+        for l in &x.log_costs {
+            if l.heaviest.is_empty() || x.silo.as_deref() == Some(l.silo.as_str()) {
+                continue;
+            }
+            let items = l
+                .heaviest
+                .iter()
+                .map(|(n, text)| format!("{n}x `{}`", short(text)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let _ = writeln!(o, "    would cross in {}: {items}", l.silo);
+        }
     }
     let mut by_silo: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for x in s {

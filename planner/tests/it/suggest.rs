@@ -22,11 +22,11 @@ const REMOVED: [&str; 12] = [
     "rel_deploy",
 ];
 
-#[test]
-fn suggest_restores_removed_assignments() {
+/// examples/saas's map written out table by table (partitions follow their parent), minus
+/// [`REMOVED`], as `DIR/silo-plan.toml`. Returns every table's silo in the example.
+fn write_map_without_removed(dir: &Path) -> BTreeMap<String, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let original = crate::util::analysis(&root.join("examples/saas"));
-    // The map written out table by table (partitions follow their parent), minus REMOVED.
     let mut silos: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut truth: BTreeMap<String, String> = BTreeMap::new();
     for (q, d) in &original.asg.tables {
@@ -43,7 +43,6 @@ fn suggest_restores_removed_assignments() {
             Placement::Shared | Placement::Unassigned => {}
         }
     }
-    let dir = tempfile::tempdir().expect("tempdir");
     let mut toml = format!(
         "version = 1\nschema = [{}]\norigin = \"region\"\n[defaults]\nunassigned = \"warn\"\n",
         toml::Value::String(root.join("examples/saas/schema.sql").display().to_string())
@@ -53,7 +52,14 @@ fn suggest_restores_removed_assignments() {
         toml.push_str(&format!("[silos.{s}]\ntables = [{}]\n", list.join(", ")));
     }
     toml.push_str("[shared]\ntables = [\"django_migrations\", \"django_content_type\"]\n");
-    std::fs::write(dir.path().join("silo-plan.toml"), toml).expect("write config");
+    std::fs::write(dir.join("silo-plan.toml"), toml).expect("write config");
+    truth
+}
+
+#[test]
+fn suggest_restores_removed_assignments() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let truth = write_map_without_removed(dir.path());
 
     let a = crate::util::analysis(dir.path());
     let s = silo_plan::suggest::suggest(&a);
@@ -108,4 +114,185 @@ fn suggest_restores_removed_assignments() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     insta::assert_snapshot!("suggest_saas_twelve_removed", text);
+}
+
+/// `suggest --log` on the same map, with a small hand-written workload: a pg_stat_statements
+/// export (`fixtures/suggest/weights.csv`, calls per statement) and a server log of three
+/// transactions (`fixtures/suggest/txns.log`). The expected answers, worked out from the
+/// example's keys and the logs before running anything:
+///
+/// * `org_membermapping` (control in the example): one key to `auth_user` (control), one to
+///   `org_member` (removed too). The log joins it with `auth_user` on its inviter (60 calls),
+///   which would cross in region: control 1 + 0, region 1 + 60 once `org_member` is in region
+///   (control 0 + 0 before): **control**.
+/// * `org_member` (region in the example). Its keys: two to `auth_user` (control), one to
+///   `org_organization` (region), and it is referenced by `org_memberteam` (region) and
+///   `org_membermapping` (control, above). Foreign keys alone: control 2, region 3, so control
+///   (the snapshot of the test above). The log: its member pages join it with `org_memberteam`
+///   and `org_team` (1200 calls) and `org_organization` (900 calls), all region, while 150 calls
+///   join it with `auth_user` (control). In control 2,100 calls would cross, in region 150:
+///   control 2 + 2100 = 2102, region 3 + 150 = 153, so **region**, the log outweighing the
+///   keys, which alone would choose control.
+/// * `integ_organizationintegration` (control in the example). Keys: one to `integ_integration`
+///   (control), one to `org_organization` (region): a tie without a log. The server log holds
+///   three transactions that insert an `integ_integration` and then its
+///   `integ_organizationintegration`: in region each would write to both silos. Control 1 + 0,
+///   region 1 + 3 transactions: **control**, the log breaking the keys' tie. (The statements
+///   themselves touch one table each and weigh nothing; the one read of it touches no other
+///   table.)
+/// * `auth_useremail`: keys control 0, region 1; 300 calls join it with `auth_user` (control),
+///   which would cross in region: **control**, keys and log agree.
+/// * `rel_deploy`: 40 calls of a statement reading it alone (no crossing anywhere); the keys
+///   decide as without a log: **region**.
+/// * The tables the log does not name keep the verdicts of the foreign keys.
+#[test]
+fn suggest_weighted_by_query_logs_changes_a_decision() {
+    use silo_plan::suggest::DecidedBy;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let truth = write_map_without_removed(dir.path());
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("planner/tests/it/fixtures/suggest");
+    let logs: Vec<silo_plan::source::SourceFile> = ["weights.csv", "txns.log"]
+        .iter()
+        .map(|f| silo_plan::source::SourceFile::load(&fixtures.join(f)).expect("fixture"))
+        .collect();
+
+    let a = crate::util::analysis(dir.path());
+    let res = silo_plan::queries::Resolver::new(&a.cat, &a.cfg, &a.asg, &a.graph, &a.sources);
+    let w = silo_plan::queries::workload(&res, &logs, &silo_plan::queries::Options::default())
+        .expect("logs read");
+    assert_eq!(w.unparsed, 0);
+    assert_eq!(w.transactions.len(), 1, "{:#?}", w.transactions);
+    assert_eq!(w.transactions[0].count, 3);
+
+    let plain = silo_plan::suggest::suggest(&a);
+    let weighted = silo_plan::suggest::suggest_weighted(&a, Some(&w));
+    let find = |s: &[silo_plan::suggest::Suggestion], t: &str| {
+        s.iter()
+            .find(|x| x.table.name == t)
+            .cloned()
+            .unwrap_or_else(|| panic!("no suggestion for {t}"))
+    };
+
+    // org_member: the keys alone say control; the log says region (the example's silo).
+    let fk_only = find(&plain, "org_member");
+    assert_eq!(fk_only.silo.as_deref(), Some("control"));
+    let m = find(&weighted, "org_member");
+    assert_eq!(m.silo.as_deref(), Some("region"));
+    assert_eq!(
+        m.silo.as_deref(),
+        truth.get("org_member").map(String::as_str)
+    );
+    assert_eq!(
+        m.totals(),
+        vec![("control".to_string(), 2102), ("region".to_string(), 153)]
+    );
+    assert_eq!(
+        m.decided_by,
+        Some(DecidedBy::LogOutweighs {
+            foreign_keys_choose: vec!["control".to_string()]
+        })
+    );
+
+    let mm = find(&weighted, "org_membermapping");
+    assert_eq!(mm.silo.as_deref(), Some("control"));
+    assert_eq!(mm.decided_by, Some(DecidedBy::QueryLog));
+
+    // integ_organizationintegration: a tie on keys, broken by the transactions.
+    assert!(find(&plain, "integ_organizationintegration").silo.is_none());
+    let oi = find(&weighted, "integ_organizationintegration");
+    assert_eq!(oi.silo.as_deref(), Some("control"));
+    assert_eq!(
+        oi.totals(),
+        vec![("control".to_string(), 1), ("region".to_string(), 4)]
+    );
+    // With two silos a tie on keys is a tie everywhere: the log alone decided.
+    assert_eq!(oi.decided_by, Some(DecidedBy::QueryLog));
+
+    let e = find(&weighted, "auth_useremail");
+    assert_eq!(e.silo.as_deref(), Some("control"));
+    assert_eq!(e.decided_by, Some(DecidedBy::Agree));
+    let d = find(&weighted, "rel_deploy");
+    assert_eq!(d.silo.as_deref(), Some("region"));
+    assert_eq!(d.decided_by, Some(DecidedBy::ForeignKeys));
+
+    // With the log, all twelve get the example's silo.
+    for x in &weighted {
+        assert_eq!(
+            x.silo.as_ref(),
+            truth.get(&x.table.name),
+            "{}: not the example's silo",
+            x.table
+        );
+    }
+
+    // Every other table: the same verdict as the keys alone.
+    for x in &weighted {
+        if [
+            "org_member",
+            "org_membermapping",
+            "integ_organizationintegration",
+            "auth_useremail",
+            "rel_deploy",
+        ]
+        .contains(&x.table.name.as_str())
+        {
+            continue;
+        }
+        let p = find(&plain, &x.table.name);
+        assert_eq!(x.silo, p.silo, "{}", x.table);
+        assert_eq!(
+            x.decided_by,
+            Some(DecidedBy::ForeignKeys).filter(|_| x.silo.is_some()),
+            "{}",
+            x.table
+        );
+    }
+
+    // Without the statement naming org_membermapping, round 1 still places it in control
+    // (only auth_user is placed then) while the log places org_member in region; against that
+    // placement org_membermapping has one key each way, so the decision is taken back: a tie,
+    // and org_member's keys tie too (2 and 2), so the log alone decided it.
+    let mut w2 = w.clone();
+    w2.statements
+        .retain(|s| !s.tables.iter().any(|q| q.name == "org_membermapping"));
+    let weighted2 = silo_plan::suggest::suggest_weighted(&a, Some(&w2));
+    let mm = find(&weighted2, "org_membermapping");
+    assert_eq!((mm.silo.clone(), mm.round), (None, 0));
+    assert_eq!(mm.tie, vec!["control".to_string(), "region".to_string()]);
+    let m = find(&weighted2, "org_member");
+    assert_eq!(m.silo.as_deref(), Some("region"));
+    assert_eq!(m.decided_by, Some(DecidedBy::QueryLog));
+    // Every decision is the unique cheapest against the final placement of all others.
+    for x in weighted.iter().chain(&weighted2) {
+        if let Some(silo) = &x.silo {
+            let totals = x.totals();
+            let best = totals.iter().map(|t| t.1).min();
+            let cheapest: Vec<&String> = totals
+                .iter()
+                .filter(|t| Some(t.1) == best)
+                .map(|t| &t.0)
+                .collect();
+            assert_eq!(cheapest, vec![silo], "{}: {totals:?}", x.table);
+        }
+    }
+
+    let out = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .args(["suggest"])
+        .arg(dir.path())
+        .arg("--log")
+        .arg(fixtures.join("weights.csv"))
+        .arg("--log")
+        .arg(fixtures.join("txns.log"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("query log: 2663 statements, 9 distinct texts weighed, 3 transactions of several writes"),
+        "{err}"
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    insta::assert_snapshot!("suggest_saas_twelve_removed_with_log", text);
 }
