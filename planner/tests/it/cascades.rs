@@ -10,10 +10,11 @@
 //! 1,000 deletes on parents runs in M and in S, where the tombstones are drained until quiet.
 //! Every table's rows must then be equal (row count and md5 of the rows in order).
 //!
-//! S is built twice, once per transport: (a) the test pumps tombstones from each parent database
-//! into the child's inbox with plain SQL (what the application's pump does), (b) logical
-//! replication installed by `cascades/<silo>.replication.sql`. After (a), every tombstone is
-//! pumped again and every watermark reset to 0 and applied again: nothing may change.
+//! S is built twice, once per transport: (a) the generated Python stub (`stubs/python`, run by
+//! `python3` with psycopg) pumps tombstones from each parent database into the child's inbox and
+//! applies them, through its cascade handlers, (b) logical replication installed by
+//! `cascades/<silo>.replication.sql`. After (a), the stub pumps every tombstone again and every
+//! watermark is reset to 0 and applied again by the stub: nothing may change.
 //!
 //! Two adjustments keep the worlds comparable, both applied to M and S alike:
 //! * Django-style dumps declare most keys `NO ACTION` (the ORM emulates `ON DELETE`); the plan
@@ -27,9 +28,11 @@
 //!   deletes.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use serde_json::{json, Value};
 use silo_plan::assign;
 use silo_plan::catalog::{Catalog, FkAction, QName, TableKind};
 use silo_plan::check::effective_action;
@@ -495,42 +498,82 @@ fn apply_all(c: &mut postgres::Client, batch: i32) -> i64 {
     }
 }
 
-/// Transport (a): moves tombstones above `last` from `from` into `to`'s inbox; returns the
-/// number moved and advances `last`.
-fn pump(
-    from: &mut postgres::Client,
-    to: &mut postgres::Client,
-    source: &str,
-    last: &mut i64,
-) -> i64 {
-    let mut moved = 0;
-    loop {
-        let rows = from
-            .query(
-                "SELECT id, table_name, key::text, deleted_at::text FROM silo_plan.tombstones \
-                 WHERE id > $1 ORDER BY id LIMIT $2",
-                &[&*last, &2000i64],
-            )
-            .expect("read tombstones");
-        if rows.is_empty() {
-            return moved;
-        }
-        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-        let tables: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
-        let keys: Vec<String> = rows.iter().map(|r| r.get(2)).collect();
-        let times: Vec<String> = rows.iter().map(|r| r.get(3)).collect();
-        to.execute(
-            "INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at) \
-             SELECT $1, t.id, t.table_name, t.key::jsonb, t.deleted_at::timestamptz \
-               FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) \
-                    AS t(id, table_name, key, deleted_at) \
-             ON CONFLICT DO NOTHING",
-            &[&source, &ids, &tables, &keys, &times],
-        )
-        .expect("insert into inbox");
-        *last = *ids.last().expect("non-empty");
-        moved += ids.len() as i64;
+/// Drives the generated Python stub (`stubs/python/silo_plan_stubs.py`): argv = mode, control
+/// URL, region URL, JSON state; prints one JSON object. Transport (a) is this: the stub's cascade
+/// handlers (`after_delete_auth_user` in control, `after_delete_org_member` in region; each
+/// pumps all of its silo's tombstones, the table only names the entry point) move tombstones
+/// to the other silo's inbox and apply them there with `apply_all`, until a round does nothing.
+const DRIVER_PY: &str = r#"
+import json
+import sys
+
+import psycopg
+
+import silo_plan_stubs as s
+
+mode, state = sys.argv[1], json.loads(sys.argv[4])
+control = psycopg.connect(sys.argv[2], autocommit=True)
+region = psycopg.connect(sys.argv[3], autocommit=True)
+batch = int(state["batch"])
+if mode == "drain":
+    to_region = {"region": int(state["control"])}
+    to_control = {"control": int(state["region"])}
+    rounds = moved = applied = 0
+    while True:
+        rounds += 1
+        a = s.after_delete_auth_user(control, {"region": region}, to_region, batch_size=batch)["region"]
+        b = s.after_delete_org_member(region, {"control": control}, to_control, batch_size=batch)["control"]
+        moved += a.moved + b.moved
+        applied += a.applied + b.applied
+        if a.moved + b.moved + a.applied + b.applied == 0:
+            break
+    out = {"control": to_region["region"], "region": to_control["control"],
+           "rounds": rounds, "moved": moved, "applied": applied}
+elif mode == "replay":
+    a = s.pump(control, region, "control", 0, batch)
+    b = s.pump(region, control, "region", 0, batch)
+    out = {"moved": a.moved + b.moved, "applied": a.applied + b.applied}
+elif mode == "apply":
+    out = {"applied": s.apply_all(region, batch) + s.apply_all(control, batch)}
+else:
+    raise SystemExit("unknown mode " + mode)
+print(json.dumps(out))
+"#;
+
+/// The generated Python stub of the plan, with [`DRIVER_PY`] beside it.
+struct PythonStub {
+    dir: PathBuf,
+}
+
+impl PythonStub {
+    fn new(plan: &Path) -> PythonStub {
+        crate::stubs::python();
+        let dir = plan.join("stubs/python");
+        assert!(dir.join("silo_plan_stubs.py").is_file(), "no Python stub");
+        std::fs::write(dir.join("cascade_driver.py"), DRIVER_PY).expect("driver");
+        PythonStub { dir }
     }
+
+    /// Runs the driver in `mode` against world S's control and region databases.
+    fn run(&self, mode: &str, control: &SiloDb, region: &SiloDb, state: Value) -> Value {
+        let out = crate::stubs::run(
+            Command::new(crate::stubs::python())
+                .arg("cascade_driver.py")
+                .arg(mode)
+                .arg(control.cluster.url(&control.db))
+                .arg(region.cluster.url(&region.db))
+                .arg(state.to_string())
+                .current_dir(&self.dir),
+            &format!("the Python stub ({mode})"),
+            crate::stubs::PY_HINT,
+        );
+        serde_json::from_slice(&out.stdout).expect("the driver prints JSON")
+    }
+}
+
+fn int(v: &Value, k: &str) -> i64 {
+    v[k].as_i64()
+        .unwrap_or_else(|| panic!("{k} missing in {v}"))
 }
 
 /// Row count and md5 of the rows in order, per table.
@@ -773,23 +816,26 @@ fn saas_cascades_match_postgres_with_both_transports() {
         });
     assert!(list.len() >= 1000 && by_kind.len() == 7, "{by_kind:?}");
 
-    // Transport (a): the test is the pump.
+    // Transport (a): the generated Python stub is the pump and the cascade handler.
     let [ca, ra] = &a;
     let (mut c_a, mut r_a) = (ca.client(), ra.client());
+    let py = PythonStub::new(&dir.path().join("plan"));
     let (mut c_last, mut r_last) = (0i64, 0i64);
     let mut rounds = 0;
     let mut pumped = 0;
     let mut applied = 0;
-    let (deleted_m, refused) = run_deletes(&list, Some(&mut mc), &[ca, ra], 100, || loop {
-        rounds += 1;
-        let moved = pump(&mut c_a, &mut r_a, "control", &mut c_last)
-            + pump(&mut r_a, &mut c_a, "region", &mut r_last);
-        let done = apply_all(&mut r_a, 500) + apply_all(&mut c_a, 500);
-        pumped += moved;
-        applied += done;
-        if moved == 0 && done == 0 {
-            break;
-        }
+    let (deleted_m, refused) = run_deletes(&list, Some(&mut mc), &[ca, ra], 100, || {
+        let out = py.run(
+            "drain",
+            ca,
+            ra,
+            json!({"control": c_last, "region": r_last, "batch": 500}),
+        );
+        c_last = int(&out, "control");
+        r_last = int(&out, "region");
+        rounds += int(&out, "rounds");
+        pumped += int(&out, "moved");
+        applied += int(&out, "applied");
     });
     let after = checksums(&mut mc, &tables);
     let changed: Vec<&String> = tables.iter().filter(|t| before[*t] != after[*t]).collect();
@@ -823,16 +869,31 @@ fn saas_cascades_match_postgres_with_both_transports() {
 
     // Applying the same tombstones twice changes nothing: pump everything again (the inbox
     // ignores it), then rewind every watermark and apply everything again.
-    let (mut c0, mut r0) = (0i64, 0i64);
-    pump(&mut c_a, &mut r_a, "control", &mut c0);
-    pump(&mut r_a, &mut c_a, "region", &mut r0);
-    let inbox_before = count(&mut c_a, "SELECT count(*) FROM silo_plan.inbox")
-        + count(&mut r_a, "SELECT count(*) FROM silo_plan.inbox");
+    let inbox = |c: &mut postgres::Client, r: &mut postgres::Client| {
+        count(c, "SELECT count(*) FROM silo_plan.inbox")
+            + count(r, "SELECT count(*) FROM silo_plan.inbox")
+    };
+    let inbox_before = inbox(&mut c_a, &mut r_a);
+    assert_eq!(
+        inbox_before, pumped,
+        "every pumped tombstone is in an inbox once"
+    );
+    let again = py.run("replay", ca, ra, json!({"batch": 700}));
+    assert_eq!(
+        (int(&again, "moved"), int(&again, "applied")),
+        (pumped, 0),
+        "the replayed pump reads every tombstone again and applies nothing new"
+    );
+    assert_eq!(
+        inbox(&mut c_a, &mut r_a),
+        inbox_before,
+        "the inbox ignores tombstones it has"
+    );
     for c in [&mut c_a, &mut r_a] {
         c.batch_execute("UPDATE silo_plan.watermarks SET last_id = 0")
             .expect("rewind");
     }
-    let replayed = apply_all(&mut r_a, 1000) + apply_all(&mut c_a, 1000);
+    let replayed = int(&py.run("apply", ca, ra, json!({"batch": 1000})), "applied");
     assert!(replayed > 0, "the replay processed the tombstones again");
     let new_tombstones = count(
         &mut c_a,
