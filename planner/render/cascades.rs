@@ -753,7 +753,12 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
                  commit out of order), moves it back below it so the next apply takes it. The \
                  watermark row is locked FOR UPDATE until the insert commits, so an apply \
                  running meanwhile skips that edge instead of stepping over the new row. Only \
-                 the edges of silo {} are listed; another silo's file adds its own trigger.",
+                 the edges of silo {} are listed; another silo's file adds its own trigger. One \
+                 contract, two transports: the generated pump reads the parent under a SHARE \
+                 lock, so its batches arrive in id order and never rewind anything; logical \
+                 replication delivers in commit order, so a lower id can arrive after a higher \
+                 one was applied, and the rewind makes the next apply re-read from it \
+                 (re-applying the tombstones in between changes nothing).",
                 s.silo
             ),
             "silo_plan.inbox ACCESS EXCLUSIVE (trigger replaced; no application table)",
@@ -769,15 +774,27 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
                  (tombstone, edge) pairs it processed: call it until it returns 0. Matching \
                  goes through jsonb_populate_record of the child's row type, so each key \
                  value is read as the child column's own type. A DELETE here fires this \
-                 silo's tombstone triggers: that is how a chain crossing silos twice goes on."
+                 silo's tombstone triggers: that is how a chain crossing silos twice goes on. \
+                 Several callers at once are safe: each (source, edge) watermark row is taken \
+                 FOR UPDATE SKIP LOCKED, so no two work on the same edge and source, and a \
+                 caller finding them all taken returns 0."
             ),
             "per edge: its watermark row, and ROW EXCLUSIVE plus row locks on the child table",
-            &[(
-                "long-running",
-                "a batch is one statement per edge; a large batch_size holds its row locks \
+            &[
+                (
+                    "long-running",
+                    "a batch is one statement per edge; a large batch_size holds its row locks \
                  longer. The function runs in the caller's transaction: call it in autocommit."
-                    .to_string(),
-            )],
+                        .to_string(),
+                ),
+                (
+                    "deadlock",
+                    "two callers on different edges into the same child rows (or a caller and \
+                 the application) can deadlock; Postgres then aborts one whole call, its \
+                 watermarks with it: call it again, nothing is lost or applied twice."
+                        .to_string(),
+                ),
+            ],
         ),
         apply: silo_fn("apply", &s.silo),
         dispatch_comments: step_comments(
