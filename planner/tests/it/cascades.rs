@@ -977,6 +977,25 @@ fn saas_cascades_match_postgres_with_both_transports() {
         0,
         "the receiving table keeps nothing"
     );
+    // The arrival trigger (statement-level) fires for rows logical replication stores: with
+    // every watermark from control pushed far ahead, one more auth_user delete rewinds exactly
+    // the 9 auth_user edges below its tombstone, and the next apply passes it again.
+    r_b.batch_execute(
+        "UPDATE silo_plan.watermarks SET last_id = 1000000000000 WHERE source = 'control'",
+    )
+    .expect("push watermarks ahead");
+    c_b.batch_execute(
+        "DELETE FROM public.auth_user WHERE id = (SELECT min(id) FROM public.auth_user)",
+    )
+    .expect("one more delete");
+    wait_until("the replicated tombstone rewinds its edges", || {
+        count(
+            &mut r_b,
+            "SELECT count(*) FROM silo_plan.watermarks \
+             WHERE source = 'control' AND last_id < 1000000000000",
+        ) == 9
+    });
+    assert!(apply_all(&mut r_b, 500) > 0, "the rewound edges apply it");
 
     eprintln!(
         "cascades: {total} rows generated; {} deletes ({by_kind:?}); M deleted {deleted_m} parent \
