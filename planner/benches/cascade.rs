@@ -1,28 +1,29 @@
 //! Benchmark of replicated cascades against Postgres's own `ON DELETE CASCADE` (issue 6,
 //! must-show 4): 100k parent rows deleted, 1M child rows to go, time until the children are gone.
 //!
-//! `cargo bench --bench cascade` starts a throwaway cluster (the test harness, `tests/it/pg.rs`)
-//! and plans a two-table schema (`parent` in silo `a`, `child` in silo `b`, 10 children per
-//! parent, `child.parent_id REFERENCES parent ON DELETE CASCADE`, indexed) with the library, as
-//! `silo-plan plan` does. Then, round after round, interleaved:
+//! `cargo bench --bench cascade` starts two throwaway clusters (the test harness,
+//! `tests/it/pg.rs`, with `wal_level=logical`, shared_buffers 256MB, fsync and
+//! synchronous_commit off) and plans a two-table schema (`parent` in silo `a`, `child` in silo
+//! `b`, 10 children per parent, `child.parent_id REFERENCES parent ON DELETE CASCADE`, indexed)
+//! with the library, as `silo-plan plan` does. Then, round after round, interleaved:
 //!
-//! * **native**: one database with the foreign key; `DELETE FROM parent` (all 100k rows, one
-//!   statement). When it returns, the 1M children are gone.
-//! * **split**: the parent's and the child's databases, each from its `silos/<silo>/schema.sql`
-//!   (no foreign key between them) with its generated `cascades/<silo>.sql` installed. Timed from
-//!   the start of the same `DELETE FROM parent` (its statement trigger writes 100k tombstones)
-//!   until the last child is gone: the pump (the generated stubs' statements: `LOCK ... IN SHARE
-//!   MODE`, read a JSON batch, insert it into the child's inbox, [`PUMP_BATCH`] at a time), then
-//!   `silo_plan.apply(batch)` in the child until it returns 0, for each batch size of
-//!   [`APPLY_BATCHES`].
+//! * **native**: one database (first cluster) with the foreign key; `DELETE FROM parent` (all
+//!   100k rows, one statement). When it returns, the 1M children are gone.
+//! * **split**: the parent's database on the first cluster, the child's on the second, each from
+//!   its `silos/<silo>/schema.sql` (no foreign key between them) with its generated
+//!   `cascades/<silo>.sql` installed. Timed from the start of the same `DELETE FROM parent` (its
+//!   statement trigger writes 100k tombstones) until the last child is gone, with one of three
+//!   transports ([`Transport`]): the pump (the generated stubs' statements: `LOCK ... IN SHARE
+//!   MODE`, read a JSON batch, insert it into the child's inbox, [`PUMP_BATCH`] at a time) and
+//!   then `silo_plan.apply(batch)` until it returns 0; the pump with an applier thread running
+//!   at once; or logical replication (`cascades/<silo>.replication.sql`) with an applier polling.
 //!
-//! Every round loads fresh databases (not timed), runs `VACUUM ANALYZE` and a checkpoint, and
-//! checks afterwards that no child is left. Times are wall-clock (the work is in the server, not
-//! in this thread), best round of [`ROUNDS`]; the ratio is split / native of the best rounds. The
-//! cluster runs with the test harness's settings (fsync off, synchronous_commit off, 32MB
-//! shared_buffers raised to 256MB here), the same for both worlds.
+//! Every run loads fresh databases (not timed), runs `VACUUM ANALYZE` and a checkpoint, and
+//! checks afterwards that no child is left. Times are wall-clock (the work is in the servers,
+//! not in this thread), best round of [`ROUNDS`]; ratios are split / native of the best rounds.
 //!
-//! Arguments: `--quick` runs one round. Numbers are recorded in BENCHMARKS.md.
+//! Arguments: `--quick` runs one round. `CASCADE_BENCH_TRACE=1` prints each pump batch's read
+//! and insert times. Numbers are recorded in BENCHMARKS.md ("Replicated cascades").
 
 // The harness's own unit tests are compiled in too (bench targets build with cfg(test)) and
 // their imports go unused here.
@@ -45,8 +46,6 @@ const CHILDREN_PER_PARENT: i64 = 10;
 const ROUNDS: usize = 3;
 /// Tombstones the pump moves per transaction.
 const PUMP_BATCH: i64 = 10_000;
-/// `silo_plan.apply(batch_size)` sizes measured.
-const APPLY_BATCHES: [i32; 2] = [1_000, 10_000];
 
 const SCHEMA: &str = "\
 CREATE TABLE public.parent (
@@ -98,6 +97,8 @@ struct Generated {
     schema_b: String,
     cascades_a: String,
     cascades_b: String,
+    replication_a: String,
+    replication_b: String,
     pump: PumpSql,
 }
 
@@ -128,6 +129,8 @@ fn generate(dir: &Path) -> Generated {
         schema_b: file("silos/b/schema.sql"),
         cascades_a: file("cascades/a.sql"),
         cascades_b: file("cascades/b.sql"),
+        replication_a: file("cascades/a.replication.sql"),
+        replication_b: file("cascades/b.replication.sql"),
         pump: plan.stubs.pump.clone(),
     }
 }
@@ -221,11 +224,33 @@ fn pump(sql: &PumpSql, from: &mut postgres::Client, to: &mut postgres::Client) -
     }
 }
 
-/// The split: parent in `split_a`, child in `split_b`, generated cascades installed.
-fn split(c: &Cluster, dir: &Path, g: &Generated, batch: i32) -> Split {
-    for (db, schema, cascades) in [
-        ("split_a", &g.schema_a, &g.cascades_a),
-        ("split_b", &g.schema_b, &g.cascades_b),
+/// How tombstones travel in a split run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    /// The pump moves everything, then `apply` runs until it returns 0.
+    PumpThenApply,
+    /// The pump and an applier thread run at once (as a pump process and an apply job would).
+    PumpWithApplier,
+    /// Logical replication (`cascades/<silo>.replication.sql`), an applier polling the inbox.
+    Replication,
+}
+
+impl Transport {
+    fn label(self) -> &'static str {
+        match self {
+            Transport::PumpThenApply => "SQL pump, then apply",
+            Transport::PumpWithApplier => "SQL pump and an applier at once",
+            Transport::Replication => "logical replication, an applier polling",
+        }
+    }
+}
+
+/// Fresh parent (`split_a` on `pc`) and child (`split_b` on `cc`) databases with their
+/// generated schema and cascades (and replication), loaded and settled.
+fn split_dbs(pc: &Cluster, cc: &Cluster, dir: &Path, g: &Generated, repl: bool) {
+    for (c, db, schema, cascades) in [
+        (pc, "split_a", &g.schema_a, &g.cascades_a),
+        (cc, "split_b", &g.schema_b, &g.cascades_b),
     ] {
         fresh_db(c, db);
         run_file(
@@ -237,29 +262,114 @@ fn split(c: &Cluster, dir: &Path, g: &Generated, batch: i32) -> Split {
         );
         run_file(c, db, dir, &format!("{db}-cascades.sql"), cascades);
     }
-    let (mut a, mut b) = (c.client("split_a"), c.client("split_b"));
+    if repl {
+        run_file(pc, "split_a", dir, "split_a-repl.sql", &g.replication_a);
+        let text = format!(
+            "\\set conninfo_a 'host=127.0.0.1 port={} user=postgres dbname=split_a'\n{}",
+            pc.port(),
+            g.replication_b
+        );
+        run_file(cc, "split_b", dir, "split_b-repl.sql", &text);
+        let mut b = cc.client("split_b");
+        let t = Instant::now();
+        while count(
+            &mut b,
+            "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'",
+        ) > 0
+        {
+            assert!(t.elapsed() < Duration::from_secs(120), "initial sync");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let (mut a, mut b) = (pc.client("split_a"), cc.client("split_b"));
     a.batch_execute(&parents_sql()).expect("parents");
     b.batch_execute(&children_sql()).expect("children");
     settle(&mut a);
     settle(&mut b);
+}
+
+/// Calls `silo_plan.apply(batch)` until it returns 0; then, once `all_in()` says every
+/// tombstone has arrived, until it returns 0 again.
+fn applier(
+    b: &mut postgres::Client,
+    batch: i32,
+    mut all_in: impl FnMut(&mut postgres::Client) -> bool,
+) {
+    let mut arrived = false;
+    loop {
+        let n: i32 = b
+            .query_one("SELECT silo_plan.apply($1)", &[&batch])
+            .expect("apply")
+            .get(0);
+        if n > 0 {
+            continue;
+        }
+        if arrived {
+            return;
+        }
+        arrived = all_in(b);
+        if !arrived {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+/// One split run: parent in `split_a`, child in `split_b`.
+fn split(
+    pc: &Cluster,
+    cc: &Cluster,
+    dir: &Path,
+    g: &Generated,
+    how: Transport,
+    batch: i32,
+) -> Split {
+    split_dbs(pc, cc, dir, g, how == Transport::Replication);
+    let (mut a, mut b) = (pc.client("split_a"), cc.client("split_b"));
     let t = Instant::now();
     let n = a.execute("DELETE FROM public.parent", &[]).expect("delete");
     let delete = t.elapsed();
     assert_eq!(n as i64, PARENTS);
-    let moved = pump(&g.pump, &mut a, &mut b);
-    let pumped = t.elapsed();
-    assert_eq!(moved, PARENTS, "one tombstone per parent");
-    loop {
-        let done: i32 = b
-            .query_one("SELECT silo_plan.apply($1)", &[&batch])
-            .expect("apply")
-            .get(0);
-        if done == 0 {
-            break;
+    let mut pumped = delete;
+    match how {
+        Transport::PumpThenApply => {
+            let moved = pump(&g.pump, &mut a, &mut b);
+            pumped = t.elapsed();
+            assert_eq!(moved, PARENTS, "one tombstone per parent");
+            applier(&mut b, batch, |_| true);
+        }
+        Transport::PumpWithApplier => {
+            let done = std::sync::atomic::AtomicBool::new(false);
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    let mut b2 = cc.client("split_b");
+                    applier(&mut b2, batch, |_| {
+                        done.load(std::sync::atomic::Ordering::SeqCst)
+                    });
+                });
+                let moved = pump(&g.pump, &mut a, &mut b);
+                pumped = t.elapsed();
+                assert_eq!(moved, PARENTS, "one tombstone per parent");
+                done.store(true, std::sync::atomic::Ordering::SeqCst);
+            });
+        }
+        Transport::Replication => {
+            // The delete is one transaction, so its tombstones become visible in the inbox all
+            // at once, and the replicating transaction holds the watermark row until then: no
+            // apply can start earlier. "pump" here is the time until they are all in.
+            while count(&mut b, "SELECT count(*) FROM silo_plan.inbox") < PARENTS {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            pumped = t.elapsed();
+            applier(&mut b, batch, |_| true);
         }
     }
     let total = t.elapsed();
     assert_eq!(count(&mut b, "SELECT count(*) FROM public.child"), 0);
+    if how == Transport::Replication {
+        // Frees the slot on the publisher, so the next round can drop its database.
+        b.batch_execute("DROP SUBSCRIPTION silo_plan_a_to_b")
+            .expect("drop subscription");
+    }
     Split {
         delete,
         pump: pumped - delete,
@@ -272,33 +382,49 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// The split runs measured: transport and apply batch size.
+const RUNS: [(Transport, i32); 5] = [
+    (Transport::PumpThenApply, 1_000),
+    (Transport::PumpThenApply, 10_000),
+    (Transport::PumpWithApplier, 1_000),
+    (Transport::PumpWithApplier, 10_000),
+    (Transport::Replication, 10_000),
+];
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let rounds = if quick { 1 } else { ROUNDS };
     let dir = tempfile::tempdir().expect("tempdir");
     let g = generate(dir.path());
-    let c = Cluster::builder()
-        .setting("shared_buffers", "256MB")
-        .setting("max_wal_size", "4GB")
-        .start();
+    let start = || {
+        Cluster::builder()
+            .wal_level_logical()
+            .setting("shared_buffers", "256MB")
+            .setting("max_wal_size", "4GB")
+            .start()
+    };
+    // The child's database on a second cluster: logical replication between two databases of
+    // one cluster cannot create its slot in one step. Native runs on the first.
+    let (pc, cc) = (start(), start());
     let mut best_native: Option<Duration> = None;
-    let mut best_split: Vec<Option<Split>> = vec![None; APPLY_BATCHES.len()];
+    let mut best: Vec<Option<Split>> = vec![None; RUNS.len()];
     for round in 0..rounds {
-        let n = native(&c, dir.path());
+        let n = native(&pc, dir.path());
         println!("round {round}: native {:.0} ms", ms(n));
         best_native = Some(best_native.map_or(n, |b| b.min(n)));
-        for (k, &batch) in APPLY_BATCHES.iter().enumerate() {
-            let s = split(&c, dir.path(), &g, batch);
+        for (k, &(how, batch)) in RUNS.iter().enumerate() {
+            let s = split(&pc, &cc, dir.path(), &g, how, batch);
             println!(
-                "round {round}: split, apply batch {batch}: {:.0} ms (delete {:.0}, pump {:.0}, \
-                 apply {:.0})",
+                "round {round}: split, {}, apply batch {batch}: {:.0} ms (delete {:.0}, pump \
+                 {:.0}, then {:.0})",
+                how.label(),
                 ms(s.total),
                 ms(s.delete),
                 ms(s.pump),
                 ms(s.apply)
             );
-            if best_split[k].is_none_or(|b| s.total < b.total) {
-                best_split[k] = Some(s);
+            if best[k].is_none_or(|b| s.total < b.total) {
+                best[k] = Some(s);
             }
         }
     }
@@ -307,21 +433,26 @@ fn main() {
         "\n{PARENTS} parents, {} children; best of {rounds} round(s), wall time",
         PARENTS * CHILDREN_PER_PARENT
     );
-    println!("| run | until the children are gone | delete | pump | apply | vs native |");
+    println!("| run | until the children are gone | delete | pump | after the pump | vs native |");
     println!("|---|---:|---:|---:|---:|---:|");
     println!(
         "| native ON DELETE CASCADE | {:.0} ms | {:.0} ms | | | 1.00x |",
         ms(native),
         ms(native)
     );
-    for (k, &batch) in APPLY_BATCHES.iter().enumerate() {
-        let s = best_split[k].expect("a round");
+    for (k, &(how, batch)) in RUNS.iter().enumerate() {
+        let s = best[k].expect("a round");
+        let pump = if how == Transport::Replication {
+            format!("{:.0} ms (replication)", ms(s.pump))
+        } else {
+            format!("{:.0} ms", ms(s.pump))
+        };
         println!(
-            "| split, SQL pump, apply batch {batch} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | \
+            "| split, {}, apply batch {batch} | {:.0} ms | {:.0} ms | {pump} | {:.0} ms | \
              {:.2}x |",
+            how.label(),
             ms(s.total),
             ms(s.delete),
-            ms(s.pump),
             ms(s.apply),
             s.total.as_secs_f64() / native.as_secs_f64()
         );
