@@ -646,11 +646,20 @@ fn run_deletes(
         if refuse {
             refused_s.push(i);
         } else {
-            clients
-                .get_mut(d.silo)
-                .expect("silo")
-                .batch_execute(&d.sql)
-                .unwrap_or_else(|e| panic!("S: {}: {e}", d.sql));
+            // With appliers running at once (the concurrency test), the delete and an apply
+            // may deadlock on the same child rows; Postgres aborts one and the application
+            // retries, as here.
+            let c = clients.get_mut(d.silo).expect("silo");
+            let mut tries = 0;
+            while let Err(e) = c.batch_execute(&d.sql) {
+                tries += 1;
+                assert!(
+                    tries < 5
+                        && e.code() == Some(&postgres::error::SqlState::T_R_DEADLOCK_DETECTED),
+                    "S: {}: {e}",
+                    d.sql
+                );
+            }
         }
         if (i + 1) % every == 0 {
             drain();
