@@ -18,6 +18,13 @@
 //! * **Chains**: an applied `DELETE` fires the child silo's own producer triggers when the child
 //!   is itself the parent of a broken edge, so `auth_user → org_member → org_membermapping`
 //!   (control → region → control) completes after two trips.
+//! * **Ordering and concurrency**: tombstone ids are handed out in order but commit in any
+//!   order. The pump (stubs) reads the parent under `LOCK ... IN SHARE MODE`, so its high-water
+//!   mark never passes an uncommitted id and its batches reach the inbox in id order; logical
+//!   replication delivers in commit order, so the inbox's statement-level arrival trigger rewinds
+//!   a watermark that already passed a newly stored id (re-applying a window changes nothing).
+//!   Appliers take watermark rows `FOR UPDATE SKIP LOCKED`: several may run at once, none works
+//!   on the same (source, edge) as another.
 //! * **restrict** edges get no tombstone: the application checks for children before deleting
 //!   the parent; [`Guard`] holds the query for the file header and the stubs.
 //!

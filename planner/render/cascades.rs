@@ -46,9 +46,10 @@ struct EdgeView {
     key_names: String,
 }
 
+/// One `(table_name, edge)` row of the arrival trigger's edge list.
 struct ArrivalView {
     table_lit: String,
-    edges: String,
+    edge_lit: String,
 }
 
 #[derive(Template)]
@@ -690,10 +691,12 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
     by_parent.sort();
     for (p, mut es) in by_parent {
         es.sort();
-        arrivals.push(ArrivalView {
-            table_lit: literal(&p),
-            edges: es.iter().map(|e| literal(e)).collect::<Vec<_>>().join(", "),
-        });
+        for e in es {
+            arrivals.push(ArrivalView {
+                table_lit: literal(&p),
+                edge_lit: literal(&e),
+            });
+        }
     }
     let t = SiloSql {
         silo: comment_text(&s.silo),
@@ -716,8 +719,11 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
         producers: s.producers.iter().map(|p| producer_view(p, s)).collect(),
         inbox_comments: step_comments(
             "silo_plan.inbox holds the tombstones that arrived from other silos' databases: \
-             (source, id) is the key, so a tombstone delivered twice is stored once (insert \
-             with ON CONFLICT DO NOTHING). silo_plan.watermarks holds, per (source, edge), the \
+             (source, table_name, id) is the key, so a tombstone delivered twice is stored \
+             once (insert with ON CONFLICT DO NOTHING; an id names one tombstone of its \
+             source, so table_name in the key changes nothing there), and the same index \
+             serves the apply's read of one source and table above a watermark: one index \
+             to maintain per arriving tombstone, not two. silo_plan.watermarks holds, per (source, edge), the \
              last tombstone id applied for that edge. The rows seeded here are for each parent \
              silo's own name; other sources (silo/instance) get theirs on first arrival.",
             "none (new tables)",
@@ -731,13 +737,23 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
             .collect(),
         arrived_comments: step_comments(
             &format!(
-                "Runs for every tombstone stored in the inbox, also when logical replication \
-                 stores it (ENABLE ALWAYS): creates the watermark rows of its edges, and if a \
-                 watermark already passed the tombstone's id (ids of concurrent transactions \
-                 commit out of order), moves it back below it so the next apply takes it. The \
-                 watermark row is locked FOR UPDATE until the insert commits, so an apply \
-                 running meanwhile skips that edge instead of stepping over the new row. Only \
-                 the edges of silo {} are listed; another silo's file adds its own trigger.",
+                "Runs once per statement that stores tombstones in the inbox (a pump's batch, \
+                 or each row logical replication stores: ENABLE ALWAYS), reading the stored \
+                 rows from the transition table: creates the watermark rows of their (source, \
+                 edge) pairs, and where a watermark already passed the lowest id stored for it \
+                 (ids of concurrent transactions commit out of order), moves it back below that \
+                 id so the next apply takes it. The watermark rows are locked FOR UPDATE, in \
+                 (source, edge) order so two inserting transactions cannot deadlock, until the \
+                 insert commits: an apply that stepped over the new rows before the lock (they \
+                 were not committed) is undone by the rewind, one that comes after skips the \
+                 edge. One statement-level trigger instead of one call per row: a batch of 10k \
+                 tombstones costs one pass. Only \
+                 the edges of silo {} are listed; another silo's file adds its own trigger. One \
+                 contract, two transports: the generated pump reads the parent under a SHARE \
+                 lock, so its batches arrive in id order and never rewind anything; logical \
+                 replication delivers in commit order, so a lower id can arrive after a higher \
+                 one was applied, and the rewind makes the next apply re-read from it \
+                 (re-applying the tombstones in between changes nothing).",
                 s.silo
             ),
             "silo_plan.inbox ACCESS EXCLUSIVE (trigger replaced; no application table)",
@@ -753,15 +769,27 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
                  (tombstone, edge) pairs it processed: call it until it returns 0. Matching \
                  goes through jsonb_populate_record of the child's row type, so each key \
                  value is read as the child column's own type. A DELETE here fires this \
-                 silo's tombstone triggers: that is how a chain crossing silos twice goes on."
+                 silo's tombstone triggers: that is how a chain crossing silos twice goes on. \
+                 Several callers at once are safe: each (source, edge) watermark row is taken \
+                 FOR UPDATE SKIP LOCKED, so no two work on the same edge and source, and a \
+                 caller finding them all taken returns 0."
             ),
             "per edge: its watermark row, and ROW EXCLUSIVE plus row locks on the child table",
-            &[(
-                "long-running",
-                "a batch is one statement per edge; a large batch_size holds its row locks \
+            &[
+                (
+                    "long-running",
+                    "a batch is one statement per edge; a large batch_size holds its row locks \
                  longer. The function runs in the caller's transaction: call it in autocommit."
-                    .to_string(),
-            )],
+                        .to_string(),
+                ),
+                (
+                    "deadlock",
+                    "two callers on different edges into the same child rows (or a caller and \
+                 the application) can deadlock; Postgres then aborts one whole call, its \
+                 watermarks with it: call it again, nothing is lost or applied twice."
+                        .to_string(),
+                ),
+            ],
         ),
         apply: silo_fn("apply", &s.silo),
         dispatch_comments: step_comments(

@@ -76,10 +76,8 @@ CREATE TABLE IF NOT EXISTS silo_plan.inbox (
     key jsonb NOT NULL,
     deleted_at timestamptz NOT NULL,
     received_at timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (source, id)
+    PRIMARY KEY (source, table_name, id)
 );
-CREATE INDEX IF NOT EXISTS inbox_source_table_name_id_idx
-    ON silo_plan.inbox (source, table_name, id);
 CREATE TABLE IF NOT EXISTS silo_plan.watermarks (
     source text NOT NULL,
     edge text NOT NULL,
@@ -100,26 +98,30 @@ CREATE OR REPLACE FUNCTION {{ arrived }}() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
 AS $silo_plan$
 DECLARE
-    _sp_edge text;
+    _sp_r record;
     _sp_last bigint;
 BEGIN
-    FOREACH _sp_edge IN ARRAY CASE NEW.table_name
+    FOR _sp_r IN SELECT n.source, e.edge, min(n.id) AS first_id
+                   FROM new_rows AS n
+                   JOIN (VALUES
 {%- for t in arrivals %}
-        WHEN {{ t.table_lit }} THEN ARRAY[{{ t.edges }}]::text[]
+                        ({{ t.table_lit }}, {{ t.edge_lit }}){% if !loop.last %},{% endif %}
 {%- endfor %}
-        ELSE ARRAY[]::text[]
-    END LOOP
+                        ) AS e (table_name, edge) ON e.table_name = n.table_name
+                  GROUP BY n.source, e.edge
+                  ORDER BY n.source, e.edge
+    LOOP
         INSERT INTO silo_plan.watermarks (source, edge)
-        VALUES (NEW.source, _sp_edge)
+        VALUES (_sp_r.source, _sp_r.edge)
         ON CONFLICT DO NOTHING;
         SELECT w.last_id INTO _sp_last
           FROM silo_plan.watermarks AS w
-         WHERE w.source = NEW.source AND w.edge = _sp_edge
+         WHERE w.source = _sp_r.source AND w.edge = _sp_r.edge
            FOR UPDATE;
-        IF _sp_last >= NEW.id THEN
+        IF _sp_last >= _sp_r.first_id THEN
             UPDATE silo_plan.watermarks AS w
-               SET last_id = NEW.id - 1
-             WHERE w.source = NEW.source AND w.edge = _sp_edge;
+               SET last_id = _sp_r.first_id - 1
+             WHERE w.source = _sp_r.source AND w.edge = _sp_r.edge;
         END IF;
     END LOOP;
     RETURN NULL;
@@ -128,7 +130,8 @@ $silo_plan$;
 DROP TRIGGER IF EXISTS {{ arrived_trigger }} ON silo_plan.inbox;
 CREATE TRIGGER {{ arrived_trigger }}
     AFTER INSERT ON silo_plan.inbox
-    FOR EACH ROW EXECUTE FUNCTION {{ arrived }}();
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION {{ arrived }}();
 ALTER TABLE silo_plan.inbox ENABLE ALWAYS TRIGGER {{ arrived_trigger }};
 
 {% for line in apply_comments -%}

@@ -10,10 +10,11 @@
 //! 1,000 deletes on parents runs in M and in S, where the tombstones are drained until quiet.
 //! Every table's rows must then be equal (row count and md5 of the rows in order).
 //!
-//! S is built twice, once per transport: (a) the test pumps tombstones from each parent database
-//! into the child's inbox with plain SQL (what the application's pump does), (b) logical
-//! replication installed by `cascades/<silo>.replication.sql`. After (a), every tombstone is
-//! pumped again and every watermark reset to 0 and applied again: nothing may change.
+//! S is built twice, once per transport: (a) the generated Python stub (`stubs/python`, run by
+//! `python3` with psycopg) pumps tombstones from each parent database into the child's inbox and
+//! applies them, through its cascade handlers, (b) logical replication installed by
+//! `cascades/<silo>.replication.sql`. After (a), the stub pumps every tombstone again and every
+//! watermark is reset to 0 and applied again by the stub: nothing may change.
 //!
 //! Two adjustments keep the worlds comparable, both applied to M and S alike:
 //! * Django-style dumps declare most keys `NO ACTION` (the ORM emulates `ON DELETE`); the plan
@@ -27,9 +28,12 @@
 //!   deletes.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
+use serde_json::{json, Value};
 use silo_plan::assign;
 use silo_plan::catalog::{Catalog, FkAction, QName, TableKind};
 use silo_plan::check::effective_action;
@@ -495,42 +499,82 @@ fn apply_all(c: &mut postgres::Client, batch: i32) -> i64 {
     }
 }
 
-/// Transport (a): moves tombstones above `last` from `from` into `to`'s inbox; returns the
-/// number moved and advances `last`.
-fn pump(
-    from: &mut postgres::Client,
-    to: &mut postgres::Client,
-    source: &str,
-    last: &mut i64,
-) -> i64 {
-    let mut moved = 0;
-    loop {
-        let rows = from
-            .query(
-                "SELECT id, table_name, key::text, deleted_at::text FROM silo_plan.tombstones \
-                 WHERE id > $1 ORDER BY id LIMIT $2",
-                &[&*last, &2000i64],
-            )
-            .expect("read tombstones");
-        if rows.is_empty() {
-            return moved;
-        }
-        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-        let tables: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
-        let keys: Vec<String> = rows.iter().map(|r| r.get(2)).collect();
-        let times: Vec<String> = rows.iter().map(|r| r.get(3)).collect();
-        to.execute(
-            "INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at) \
-             SELECT $1, t.id, t.table_name, t.key::jsonb, t.deleted_at::timestamptz \
-               FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) \
-                    AS t(id, table_name, key, deleted_at) \
-             ON CONFLICT DO NOTHING",
-            &[&source, &ids, &tables, &keys, &times],
-        )
-        .expect("insert into inbox");
-        *last = *ids.last().expect("non-empty");
-        moved += ids.len() as i64;
+/// Drives the generated Python stub (`stubs/python/silo_plan_stubs.py`): argv = mode, control
+/// URL, region URL, JSON state; prints one JSON object. Transport (a) is this: the stub's cascade
+/// handlers (`after_delete_auth_user` in control, `after_delete_org_member` in region; each
+/// pumps all of its silo's tombstones, the table only names the entry point) move tombstones
+/// to the other silo's inbox and apply them there with `apply_all`, until a round does nothing.
+const DRIVER_PY: &str = r#"
+import json
+import sys
+
+import psycopg
+
+import silo_plan_stubs as s
+
+mode, state = sys.argv[1], json.loads(sys.argv[4])
+control = psycopg.connect(sys.argv[2], autocommit=True)
+region = psycopg.connect(sys.argv[3], autocommit=True)
+batch = int(state["batch"])
+if mode == "drain":
+    to_region = {"region": int(state["control"])}
+    to_control = {"control": int(state["region"])}
+    rounds = moved = applied = 0
+    while True:
+        rounds += 1
+        a = s.after_delete_auth_user(control, {"region": region}, to_region, batch_size=batch)["region"]
+        b = s.after_delete_org_member(region, {"control": control}, to_control, batch_size=batch)["control"]
+        moved += a.moved + b.moved
+        applied += a.applied + b.applied
+        if a.moved + b.moved + a.applied + b.applied == 0:
+            break
+    out = {"control": to_region["region"], "region": to_control["control"],
+           "rounds": rounds, "moved": moved, "applied": applied}
+elif mode == "replay":
+    a = s.pump(control, region, "control", 0, batch)
+    b = s.pump(region, control, "region", 0, batch)
+    out = {"moved": a.moved + b.moved, "applied": a.applied + b.applied}
+elif mode == "apply":
+    out = {"applied": s.apply_all(region, batch) + s.apply_all(control, batch)}
+else:
+    raise SystemExit("unknown mode " + mode)
+print(json.dumps(out))
+"#;
+
+/// The generated Python stub of the plan, with [`DRIVER_PY`] beside it.
+struct PythonStub {
+    dir: PathBuf,
+}
+
+impl PythonStub {
+    fn new(plan: &Path) -> PythonStub {
+        crate::stubs::python();
+        let dir = plan.join("stubs/python");
+        assert!(dir.join("silo_plan_stubs.py").is_file(), "no Python stub");
+        std::fs::write(dir.join("cascade_driver.py"), DRIVER_PY).expect("driver");
+        PythonStub { dir }
     }
+
+    /// Runs the driver in `mode` against world S's control and region databases.
+    fn run(&self, mode: &str, control: &SiloDb, region: &SiloDb, state: Value) -> Value {
+        let out = crate::stubs::run(
+            Command::new(crate::stubs::python())
+                .arg("cascade_driver.py")
+                .arg(mode)
+                .arg(control.cluster.url(&control.db))
+                .arg(region.cluster.url(&region.db))
+                .arg(state.to_string())
+                .current_dir(&self.dir),
+            &format!("the Python stub ({mode})"),
+            crate::stubs::PY_HINT,
+        );
+        serde_json::from_slice(&out.stdout).expect("the driver prints JSON")
+    }
+}
+
+fn int(v: &Value, k: &str) -> i64 {
+    v[k].as_i64()
+        .unwrap_or_else(|| panic!("{k} missing in {v}"))
 }
 
 /// Row count and md5 of the rows in order, per table.
@@ -602,11 +646,20 @@ fn run_deletes(
         if refuse {
             refused_s.push(i);
         } else {
-            clients
-                .get_mut(d.silo)
-                .expect("silo")
-                .batch_execute(&d.sql)
-                .unwrap_or_else(|e| panic!("S: {}: {e}", d.sql));
+            // With appliers running at once (the concurrency test), the delete and an apply
+            // may deadlock on the same child rows; Postgres aborts one and the application
+            // retries, as here.
+            let c = clients.get_mut(d.silo).expect("silo");
+            let mut tries = 0;
+            while let Err(e) = c.batch_execute(&d.sql) {
+                tries += 1;
+                assert!(
+                    tries < 5
+                        && e.code() == Some(&postgres::error::SqlState::T_R_DEADLOCK_DETECTED),
+                    "S: {}: {e}",
+                    d.sql
+                );
+            }
         }
         if (i + 1) % every == 0 {
             drain();
@@ -654,27 +707,22 @@ fn count(c: &mut postgres::Client, sql: &str) -> i64 {
     c.query_one(sql, &[]).expect(sql).get(0)
 }
 
-#[test]
-fn saas_cascades_match_postgres_with_both_transports() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let files = crate::util::plan_example(dir.path()).1;
-    let s = saas();
-    let tables: Vec<String> = s.silo.keys().cloned().collect();
-
-    // World M.
+/// World M: the example's schema with every key re-declared with the plan's action, and the
+/// generated rows. Returns the cluster, a client of database `m` and every table's checksum.
+fn monolith(s: &Saas, dir: &Path) -> (Cluster, postgres::Client, BTreeMap<String, (i64, String)>) {
     let m = Cluster::start();
     m.createdb("m");
     run_file(
         &m,
         "m",
-        dir.path(),
+        dir,
         "m-schema.sql",
         &pg::prepare_dump(
             &std::fs::read_to_string(root().join("examples/saas/schema.sql")).expect("schema"),
         ),
     );
     let mut mc = m.client("m");
-    let rewritten = effective_fks(&s, |_, _| true);
+    let rewritten = effective_fks(s, |_, _| true);
     assert!(
         rewritten.len() >= 40,
         "the NO ACTION keys get the plan's action ({})",
@@ -685,7 +733,20 @@ fn saas_cascades_match_postgres_with_both_transports() {
             .unwrap_or_else(|e| panic!("{stmt}: {e}"));
     }
     mc.batch_execute(&data_sql()).expect("generating data");
+    let tables: Vec<String> = s.silo.keys().cloned().collect();
     let before = checksums(&mut mc, &tables);
+    (m, mc, before)
+}
+
+#[test]
+fn saas_cascades_match_postgres_with_both_transports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = crate::util::plan_example(dir.path()).1;
+    let s = saas();
+    let tables: Vec<String> = s.silo.keys().cloned().collect();
+
+    // World M.
+    let (m, mut mc, before) = monolith(&s, dir.path());
     let total: i64 = before
         .iter()
         .filter(|(t, _)| {
@@ -773,23 +834,26 @@ fn saas_cascades_match_postgres_with_both_transports() {
         });
     assert!(list.len() >= 1000 && by_kind.len() == 7, "{by_kind:?}");
 
-    // Transport (a): the test is the pump.
+    // Transport (a): the generated Python stub is the pump and the cascade handler.
     let [ca, ra] = &a;
     let (mut c_a, mut r_a) = (ca.client(), ra.client());
+    let py = PythonStub::new(&dir.path().join("plan"));
     let (mut c_last, mut r_last) = (0i64, 0i64);
     let mut rounds = 0;
     let mut pumped = 0;
     let mut applied = 0;
-    let (deleted_m, refused) = run_deletes(&list, Some(&mut mc), &[ca, ra], 100, || loop {
-        rounds += 1;
-        let moved = pump(&mut c_a, &mut r_a, "control", &mut c_last)
-            + pump(&mut r_a, &mut c_a, "region", &mut r_last);
-        let done = apply_all(&mut r_a, 500) + apply_all(&mut c_a, 500);
-        pumped += moved;
-        applied += done;
-        if moved == 0 && done == 0 {
-            break;
-        }
+    let (deleted_m, refused) = run_deletes(&list, Some(&mut mc), &[ca, ra], 100, || {
+        let out = py.run(
+            "drain",
+            ca,
+            ra,
+            json!({"control": c_last, "region": r_last, "batch": 500}),
+        );
+        c_last = int(&out, "control");
+        r_last = int(&out, "region");
+        rounds += int(&out, "rounds");
+        pumped += int(&out, "moved");
+        applied += int(&out, "applied");
     });
     let after = checksums(&mut mc, &tables);
     let changed: Vec<&String> = tables.iter().filter(|t| before[*t] != after[*t]).collect();
@@ -823,16 +887,31 @@ fn saas_cascades_match_postgres_with_both_transports() {
 
     // Applying the same tombstones twice changes nothing: pump everything again (the inbox
     // ignores it), then rewind every watermark and apply everything again.
-    let (mut c0, mut r0) = (0i64, 0i64);
-    pump(&mut c_a, &mut r_a, "control", &mut c0);
-    pump(&mut r_a, &mut c_a, "region", &mut r0);
-    let inbox_before = count(&mut c_a, "SELECT count(*) FROM silo_plan.inbox")
-        + count(&mut r_a, "SELECT count(*) FROM silo_plan.inbox");
+    let inbox = |c: &mut postgres::Client, r: &mut postgres::Client| {
+        count(c, "SELECT count(*) FROM silo_plan.inbox")
+            + count(r, "SELECT count(*) FROM silo_plan.inbox")
+    };
+    let inbox_before = inbox(&mut c_a, &mut r_a);
+    assert_eq!(
+        inbox_before, pumped,
+        "every pumped tombstone is in an inbox once"
+    );
+    let again = py.run("replay", ca, ra, json!({"batch": 700}));
+    assert_eq!(
+        (int(&again, "moved"), int(&again, "applied")),
+        (pumped, 0),
+        "the replayed pump reads every tombstone again and applies nothing new"
+    );
+    assert_eq!(
+        inbox(&mut c_a, &mut r_a),
+        inbox_before,
+        "the inbox ignores tombstones it has"
+    );
     for c in [&mut c_a, &mut r_a] {
         c.batch_execute("UPDATE silo_plan.watermarks SET last_id = 0")
             .expect("rewind");
     }
-    let replayed = apply_all(&mut r_a, 1000) + apply_all(&mut c_a, 1000);
+    let replayed = int(&py.run("apply", ca, ra, json!({"batch": 1000})), "applied");
     assert!(replayed > 0, "the replay processed the tombstones again");
     let new_tombstones = count(
         &mut c_a,
@@ -907,6 +986,25 @@ fn saas_cascades_match_postgres_with_both_transports() {
         0,
         "the receiving table keeps nothing"
     );
+    // The arrival trigger (statement-level) fires for rows logical replication stores: with
+    // every watermark from control pushed far ahead, one more auth_user delete rewinds exactly
+    // the 9 auth_user edges below its tombstone, and the next apply passes it again.
+    r_b.batch_execute(
+        "UPDATE silo_plan.watermarks SET last_id = 1000000000000 WHERE source = 'control'",
+    )
+    .expect("push watermarks ahead");
+    c_b.batch_execute(
+        "DELETE FROM public.auth_user WHERE id = (SELECT min(id) FROM public.auth_user)",
+    )
+    .expect("one more delete");
+    wait_until("the replicated tombstone rewinds its edges", || {
+        count(
+            &mut r_b,
+            "SELECT count(*) FROM silo_plan.watermarks \
+             WHERE source = 'control' AND last_id < 1000000000000",
+        ) == 9
+    });
+    assert!(apply_all(&mut r_b, 500) > 0, "the rewound edges apply it");
 
     eprintln!(
         "cascades: {total} rows generated; {} deletes ({by_kind:?}); M deleted {deleted_m} parent \
@@ -934,5 +1032,178 @@ fn saas_cascades_snapshot() {
     assert_eq!(
         seen, 4,
         "control and region: cascades and replication files"
+    );
+}
+
+/// What each concurrent applier thread did.
+#[derive(Default)]
+struct ApplierTally {
+    /// (tombstone, edge) pairs its `silo_plan.apply` calls returned.
+    applied: AtomicI64,
+    /// Calls that returned work.
+    busy_calls: AtomicI64,
+    /// Calls Postgres aborted as deadlock victims (rolled back whole, then retried).
+    deadlocks: AtomicI64,
+}
+
+/// Calls `silo_plan.apply(batch)` in a loop until `stop` is set and a call finds nothing.
+fn applier(db: &SiloDb, batch: i32, stop: &AtomicBool, tally: &ApplierTally) {
+    let mut c = db.client();
+    loop {
+        let stopping = stop.load(Ordering::SeqCst);
+        match c.query_one("SELECT silo_plan.apply($1)", &[&batch]) {
+            Ok(r) => {
+                let n: i32 = r.get(0);
+                if n > 0 {
+                    tally.applied.fetch_add(i64::from(n), Ordering::SeqCst);
+                    tally.busy_calls.fetch_add(1, Ordering::SeqCst);
+                } else if stopping {
+                    return;
+                } else {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+            Err(e) if e.code() == Some(&postgres::error::SqlState::T_R_DEADLOCK_DETECTED) => {
+                tally.deadlocks.fetch_add(1, Ordering::SeqCst);
+            }
+            Err(e) => panic!("apply in {}: {e}", db.db),
+        }
+    }
+}
+
+/// Several appliers at once while tombstones keep arriving: in each silo database 4 threads
+/// call `silo_plan.apply(7)` in a loop while the seeded deletes run and the generated Python
+/// pump (itself an applier, batch 25) moves tombstones every 50 deletes. Afterwards S equals
+/// M, every watermark stands on the last tombstone of its edge (none lost), and the pairs the
+/// appliers report add up to exactly the (tombstone, edge) pairs in the inboxes: no tombstone
+/// was applied twice for an edge. (The pump reads in id order under its SHARE lock, so no
+/// watermark is ever rewound here and the count must be exact.)
+#[test]
+fn saas_cascades_concurrent_appliers_apply_each_tombstone_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (plan_dir, files) = crate::util::plan_example(dir.path());
+    let s = saas();
+    let (m, mut mc, _) = monolith(&s, dir.path());
+    let cc = Cluster::start();
+    let rc = Cluster::start();
+    let c = [
+        SiloDb {
+            silo: "control",
+            cluster: &cc,
+            db: "control_c".into(),
+        },
+        SiloDb {
+            silo: "region",
+            cluster: &rc,
+            db: "region_c".into(),
+        },
+    ];
+    for db in &c {
+        build_silo(&s, &files, &m, db, dir.path());
+    }
+    let [cdb, rdb] = &c;
+    let py = PythonStub::new(&plan_dir);
+    let list = deletes(1000);
+
+    const THREADS: usize = 4;
+    let stop = AtomicBool::new(false);
+    let tallies: Vec<ApplierTally> = (0..2 * THREADS).map(|_| ApplierTally::default()).collect();
+    let (mut c_last, mut r_last, mut pumped, mut pump_applied) = (0i64, 0i64, 0i64, 0i64);
+    let mut drain = |c_last: &mut i64, r_last: &mut i64| {
+        let out = py.run(
+            "drain",
+            cdb,
+            rdb,
+            json!({"control": *c_last, "region": *r_last, "batch": 25}),
+        );
+        *c_last = int(&out, "control");
+        *r_last = int(&out, "region");
+        pumped += int(&out, "moved");
+        pump_applied += int(&out, "applied");
+    };
+    let mut refused = 0;
+    std::thread::scope(|scope| {
+        for (k, tally) in tallies.iter().enumerate() {
+            let db = &c[k / THREADS];
+            let stop = &stop;
+            scope.spawn(move || applier(db, 7, stop, tally));
+        }
+        // M's deletes run after S's inside run_deletes; both refuse the same ones.
+        refused = run_deletes(&list, Some(&mut mc), &[cdb, rdb], 50, || {
+            drain(&mut c_last, &mut r_last)
+        })
+        .1;
+        stop.store(true, Ordering::SeqCst);
+    });
+    // What the threads left when they stopped (a chain's next hop) the pump finishes.
+    drain(&mut c_last, &mut r_last);
+    let tables: Vec<String> = s.silo.keys().cloned().collect();
+    let after = checksums(&mut mc, &tables);
+    let compared = compare(&s, &after, &[cdb, rdb], "S (c), concurrent appliers");
+    assert!(refused > 0, "some slug deletes are refused (restrict)");
+
+    // Bookkeeping: per edge, the matching inbox rows and the watermark.
+    let an = crate::util::analysis(&root().join("examples/saas/silo-plan.toml"));
+    let plan = silo_plan::plan::cascades::build(&an.input());
+    let mut pairs = 0i64;
+    let mut edges = 0;
+    for sc in plan.iter().filter(|sc| !sc.edges.is_empty()) {
+        let db = c.iter().find(|d| d.silo == sc.silo).expect("silo db");
+        let mut cl = db.client();
+        for e in &sc.edges {
+            let r = cl
+                .query_one(
+                    "SELECT count(*), coalesce(max(id), 0) FROM silo_plan.inbox \
+                     WHERE source = $1 AND table_name = $2 AND key ?& $3",
+                    &[&e.parent_silo, &e.parent_name, &e.parent_columns],
+                )
+                .expect("inbox");
+            let (n, last): (i64, i64) = (r.get(0), r.get(1));
+            let mark: i64 = cl
+                .query_one(
+                    "SELECT last_id FROM silo_plan.watermarks WHERE source = $1 AND edge = $2",
+                    &[&e.parent_silo, &e.edge],
+                )
+                .expect("watermark")
+                .get(0);
+            assert!(
+                mark >= last,
+                "{}: watermark {mark} below its last tombstone {last}: a tombstone is lost",
+                e.edge
+            );
+            pairs += n;
+            edges += 1;
+        }
+    }
+    let by_threads: i64 = tallies
+        .iter()
+        .map(|t| t.applied.load(Ordering::SeqCst))
+        .sum();
+    let busy: i64 = tallies
+        .iter()
+        .map(|t| t.busy_calls.load(Ordering::SeqCst))
+        .sum();
+    let deadlocks: i64 = tallies
+        .iter()
+        .map(|t| t.deadlocks.load(Ordering::SeqCst))
+        .sum();
+    assert!(pairs > 1000, "the deletes produce tombstones ({pairs})");
+    assert!(
+        by_threads > 0 && busy > 100,
+        "the threads did part of the work ({by_threads} pairs in {busy} calls)"
+    );
+    assert_eq!(
+        by_threads + pump_applied,
+        pairs,
+        "every (tombstone, edge) pair applied exactly once: threads {by_threads}, pump \
+         {pump_applied}, inbox pairs {pairs}"
+    );
+    eprintln!(
+        "concurrent appliers: {} deletes, {refused} refused; {pumped} tombstones pumped, \
+         {pairs} (tombstone, edge) pairs over {edges} edges: {by_threads} applied by {} threads \
+         in {busy} calls, {pump_applied} by the pump; {deadlocks} deadlock retries; \
+         {compared} table checksums equal",
+        list.len(),
+        2 * THREADS
     );
 }

@@ -56,7 +56,7 @@ const EXAMPLES: [&str; 2] = ["examples/saas", "planner/tests/it/fixtures/stubs"]
 
 /// Runs a command, panicking with its output unless it succeeds. A program that cannot be
 /// started fails with `hint`.
-fn run(cmd: &mut Command, what: &str, hint: &str) -> Output {
+pub(crate) fn run(cmd: &mut Command, what: &str, hint: &str) -> Output {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("{what}: cannot run {:?} ({e}); {hint}", cmd.get_program()));
@@ -80,11 +80,11 @@ fn require(program: &str, args: &[&str], hint: &str) {
     assert!(ok, "`{program} {}` failed: {hint}", args.join(" "));
 }
 
-const PY_HINT: &str = "install Python 3 with mypy and psycopg 3: \
+pub(crate) const PY_HINT: &str = "install Python 3 with mypy and psycopg 3: \
     `apt-get install -y python3 python3-pip && pip install mypy 'psycopg[binary]'` \
     (.ci/run does this); these tests never skip";
 
-fn python() -> &'static str {
+pub(crate) fn python() -> &'static str {
     static CHECKED: OnceLock<()> = OnceLock::new();
     CHECKED.get_or_init(|| {
         require("python3", &["-c", "import psycopg"], PY_HINT);

@@ -64,7 +64,15 @@ class {{ i.name }}(Protocol):
 # The tombstone pump
 
 SQL_LOCK_TIMEOUT = {{ v.pump.lock_timeout }}
-# Waits for every transaction still writing tombstones, so none commits later below the mark.
+# Waits for every transaction still writing tombstones. Ordering contract with cascades/<silo>.sql:
+# tombstone ids are handed out in order but commit in any order. The pump's high-water mark lives in
+# the application and never goes back, so the pump must not read past an id still uncommitted: SHARE
+# mode conflicts with the ROW EXCLUSIVE lock every tombstone insert takes, so the read waits for the
+# transactions still writing tombstones (at most SQL_LOCK_TIMEOUT: then the call fails and is
+# retried later, nothing is lost) and holds new deletes on the parent tables only for that short
+# read. Batches thus reach the inbox in id order; the child's watermark rewind (silo_plan.inbox's
+# arrival trigger) is for logical replication, which delivers in commit order, and for a second pump
+# of the same source.
 SQL_LOCK = {{ v.pump.lock }}
 SQL_READ = {{ v.pump.read }}
 SQL_INSERT = {{ v.pump.insert }}

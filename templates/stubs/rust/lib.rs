@@ -56,7 +56,15 @@ pub trait {{ i.name }} {
 
 /// Bounds the wait for [`SQL_LOCK`].
 pub const SQL_LOCK_TIMEOUT: &str = {{ v.pump.lock_timeout }};
-/// Waits for every transaction still writing tombstones, so none commits later below the mark.
+/// Waits for every transaction still writing tombstones. Ordering contract with
+/// cascades/<silo>.sql: tombstone ids are handed out in order but commit in any order. The pump's
+/// high-water mark lives in the application and never goes back, so the pump must not read past an
+/// id still uncommitted: SHARE mode conflicts with the ROW EXCLUSIVE lock every tombstone insert
+/// takes, so the read waits for the transactions still writing tombstones (at most
+/// [`SQL_LOCK_TIMEOUT`]: then the call fails and is retried later, nothing is lost) and holds new
+/// deletes on the parent tables only for that short read. Batches thus reach the inbox in id order;
+/// the child's watermark rewind (silo_plan.inbox's arrival trigger) is for logical replication,
+/// which delivers in commit order, and for a second pump of the same source.
 pub const SQL_LOCK: &str = {{ v.pump.lock }};
 /// Reads a batch of tombstones as JSON: `$1` the mark, `$2` the batch size.
 pub const SQL_READ: &str = {{ v.pump.read }};
