@@ -16,36 +16,36 @@ use crate::plan::Step;
 const WIDTH: usize = 100;
 
 /// A step laid out: comment lines and the statement text.
-struct StepView {
+struct StepView<'a> {
     /// Comment lines, each ending in `\n`.
     comments: String,
     /// `BEGIN; SET LOCAL lock_timeout = ...;` when the step runs in its own transaction.
     begin: Option<String>,
-    sql: String,
+    sql: &'a str,
     /// `;` or `\gexec`.
     end: &'static str,
     commit: bool,
 }
 
-struct Section {
+struct Section<'a> {
     /// Comment lines, each ending in `\n`.
     heading: String,
-    steps: Vec<StepView>,
+    steps: Vec<StepView<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "fks/drop.sql", escape = "none")]
-struct DropSql {
+struct DropSql<'a> {
     header: Vec<String>,
-    sections: Vec<Section>,
+    sections: Vec<Section<'a>>,
 }
 
 #[derive(Template)]
 #[template(path = "fks/restore.sql", escape = "none")]
-struct RestoreSql {
+struct RestoreSql<'a> {
     header: Vec<String>,
-    add: Vec<Section>,
-    validate: Vec<Section>,
+    add: Vec<Section<'a>>,
+    validate: Vec<Section<'a>>,
 }
 
 /// `--` comment lines for `text`, wrapped at [`WIDTH`]; continuation lines are indented by
@@ -59,7 +59,7 @@ fn push_comment(out: &mut String, text: &str, indent: usize) {
     wrap::push_comment(out, text, indent, WIDTH, true);
 }
 
-fn step_view(s: &Step) -> StepView {
+fn step_view(s: &Step) -> StepView<'_> {
     let mut comments = String::with_capacity(512);
     push_comment(&mut comments, &s.why, 0);
     let mut locks = String::from("Locks: ");
@@ -97,7 +97,7 @@ fn step_view(s: &Step) -> StepView {
             .lock_timeout
             .as_ref()
             .map(|t| format!("BEGIN;\nSET LOCAL lock_timeout = {};", literal(t))),
-        sql: s.sql.clone(),
+        sql: &s.sql,
         end: if s.gexec { "\n\\gexec" } else { ";" },
         commit: s.lock_timeout.is_some(),
     }
@@ -142,7 +142,7 @@ fn fk_lines(i: usize, b: &BrokenFk) -> Vec<String> {
 }
 
 /// One section per broken key, holding its steps (they are grouped by `object`, in order).
-fn sections(s: &FkScripts, steps: &[Step], what: &str) -> Vec<Section> {
+fn sections<'a>(s: &FkScripts, steps: &'a [Step], what: &str) -> Vec<Section<'a>> {
     let n = s.broken.len();
     let by_object: std::collections::HashMap<&str, (usize, &BrokenFk)> = s
         .broken

@@ -319,24 +319,24 @@ fn snake(w: &[String]) -> String {
 }
 
 fn pascal(w: &[String]) -> String {
-    w.iter()
-        .map(|s| {
-            let mut c = s.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
+    let mut out = String::with_capacity(w.iter().map(String::len).sum());
+    for s in w {
+        let mut c = s.chars();
+        if let Some(f) = c.next() {
+            out.push(f.to_ascii_uppercase());
+            out.push_str(c.as_str());
+        }
+    }
+    out
 }
 
 fn camel(w: &[String]) -> String {
-    let p = pascal(w);
-    let mut c = p.chars();
-    match c.next() {
-        Some(f) => f.to_ascii_lowercase().to_string() + c.as_str(),
-        None => p,
+    let mut p = pascal(w);
+    // Words are ASCII (see `words`), so the first byte is the first character.
+    if let Some(first) = p.get_mut(0..1) {
+        first.make_ascii_lowercase();
     }
+    p
 }
 
 /// Hands out unique identifiers in one scope.
@@ -374,6 +374,10 @@ impl Namer {
     /// a number, `_2` in snake case and `2` in camel or Pascal case, so the result keeps the
     /// language's naming convention.
     fn name(&mut self, candidate: String) -> String {
+        if !self.reserved.contains(candidate.as_str()) && !self.taken.contains(&candidate) {
+            self.taken.insert(candidate.clone());
+            return candidate;
+        }
         let reserved = |n: &str| self.reserved.contains(n);
         let mut n = if reserved(&candidate) {
             format!("{candidate}_")

@@ -14,9 +14,25 @@ pub fn push_comment(out: &mut String, text: &str, indent: usize, width: usize, k
     let mut start = out.len();
     out.push_str("--");
     push_spaces(out, lead);
+    out.reserve(text.len() + text.len() / 16 + 8);
     let mut words = 0;
     let mut first_len = 0;
-    for word in text.split([' ', '\n', '\r']).filter(|w| !w.is_empty()) {
+    let bytes = text.as_bytes();
+    let sep = |b: u8| matches!(b, b' ' | b'\n' | b'\r');
+    let mut i = 0;
+    loop {
+        while i < bytes.len() && sep(bytes[i]) {
+            i += 1;
+        }
+        if i == bytes.len() {
+            break;
+        }
+        let from = i;
+        while i < bytes.len() && !sep(bytes[i]) {
+            i += 1;
+        }
+        // Both ends are at ASCII bytes (or the end), so this is a char boundary.
+        let word = &text[from..i];
         let line_len = out.len() - start;
         let lone_label = keep_labels && words == 1 && first_len <= 4;
         if words > 0 && !lone_label && line_len + 1 + word.len() > width {
