@@ -467,7 +467,8 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 9], Outcom
 }
 
 /// The parts of `plan::build` and `render::render` that are public, each timed on its own: the
-/// cascade closures (`explain::closure` per parent, only when `closures`), the FK scripts
+/// cascade closures (`explain::closure_limited` per parent, as `plan::build` calls it, only when
+/// `closures`), the FK scripts
 /// (`plan::fks::build`), the silo schemas (`plan::schema::build`), and their rendering; with
 /// `closures` (a plan can be built), also plan.json and the cascade, stub and phase files.
 fn plan_parts(pin: &plan::Input<'_>, closures: bool) -> Parts {
@@ -476,9 +477,19 @@ fn plan_parts(pin: &plan::Input<'_>, closures: bool) -> Parts {
         let sw = Stopwatch::start();
         let mut hops = 0;
         for p in closure_parents(pin.cat, pin.cfg, pin.asg, pin.rules) {
-            hops += explain::closure(pin.cat, pin.cfg, pin.asg, pin.rules, pin.graph, p).len();
+            hops += explain::closure_limited(
+                pin.cat,
+                pin.cfg,
+                pin.asg,
+                pin.rules,
+                pin.graph,
+                p,
+                plan::CLOSURE_STEPS,
+            )
+            .0
+            .len();
         }
-        out.push(("plan: closures (explain::closure)", sw.stop()));
+        out.push(("plan: closures (closure_limited)", sw.stop()));
         black_box(hops);
     }
     let sw = Stopwatch::start();

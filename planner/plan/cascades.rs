@@ -30,12 +30,14 @@
 //!
 //! The SQL text is in `templates/cascades/`; [`crate::render::cascades`] lays it out.
 
+use std::collections::HashSet;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Input;
 use crate::catalog::{FkAction, QName};
-use crate::check::{self, ActionSource};
+use crate::check::{self, effective_action, ActionSource};
 use crate::config::EdgeAction;
 
 /// Postgres's identifier length limit in bytes (`NAMEDATALEN - 1`).
@@ -277,31 +279,55 @@ fn push_sorted(v: &mut Vec<String>, s: &str) {
 
 /// Foreign keys in `silo` that Postgres checks, not cascades, below `table` on paths it
 /// cascades itself, where the plan's action is not restrict: `schema.table.constraint (action)`.
+///
+/// Walks only the hops Postgres performs itself (a key inside `silo`, declared `ON DELETE
+/// CASCADE`, that the plan cascades too), each table's children once: what hangs below any other
+/// hop is not reached by the database's own cascade, and walking it (a whole closure per
+/// crossing) made `plan` quadratic on large schemas.
 fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
-    let cat = input.cat;
-    let hops = crate::explain::closure(cat, input.cfg, input.asg, input.rules, input.graph, table);
-    let mut out = Vec::new();
-    // `reach[d]`: the hop at depth d+1 on the current path is one Postgres performs itself.
-    let mut reach: Vec<bool> = Vec::new();
-    for h in &hops {
-        reach.truncate(h.depth - 1);
-        let parent_reached = reach.iter().all(|r| *r);
-        let fk = &cat.foreign_keys[h.fk];
-        let same = !h.crosses && input.asg.silo_name(&fk.table) == silo;
-        let native = same && parent_reached && fk.on_delete == FkAction::Cascade;
-        if same
-            && parent_reached
-            && matches!(fk.on_delete, FkAction::NoAction | FkAction::Restrict)
-            && !matches!(h.action, EdgeAction::Restrict | EdgeAction::Ignore)
-        {
-            let s = format!("{}.{} ({})", fk.table, fk.name, h.action.as_str());
-            if !out.contains(&s) {
-                out.push(s);
+    struct Native<'a> {
+        input: &'a Input<'a>,
+        silo: &'a str,
+        seen: HashSet<&'a QName>,
+        out: Vec<String>,
+    }
+    impl<'a> Native<'a> {
+        fn walk(&mut self, parent: &'a QName) {
+            let cat = self.input.cat;
+            for &k in self.input.graph.children(parent) {
+                let fk = &cat.foreign_keys[k];
+                if self.input.asg.silo_name(&fk.table) != self.silo {
+                    continue;
+                }
+                let (action, _) = effective_action(cat, self.input.cfg, self.input.rules, k);
+                if matches!(fk.on_delete, FkAction::NoAction | FkAction::Restrict)
+                    && !matches!(action, EdgeAction::Restrict | EdgeAction::Ignore)
+                {
+                    let s = format!("{}.{} ({})", fk.table, fk.name, action.as_str());
+                    if !self.out.contains(&s) {
+                        self.out.push(s);
+                    }
+                }
+                if fk.on_delete == FkAction::Cascade
+                    && action == EdgeAction::Cascade
+                    && self.seen.insert(&fk.table)
+                {
+                    self.walk(&fk.table);
+                }
             }
         }
-        reach.push(native);
     }
-    out
+    if input.asg.silo_name(table) != silo {
+        return Vec::new();
+    }
+    let mut w = Native {
+        input,
+        silo,
+        seen: HashSet::from([table]),
+        out: Vec::new(),
+    };
+    w.walk(table);
+    w.out
 }
 
 /// `silo_plan.<prefix>_<schema>_<table>`, cut to 63 bytes with a stable hash suffix when long.

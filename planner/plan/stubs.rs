@@ -203,10 +203,12 @@ fn replicated(a: EdgeAction) -> bool {
 /// Builds the stubs from the planned crossings (shared tables never cross).
 pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCrossing]) -> Stubs {
     let mut parents: Vec<StubParent> = Vec::new();
+    let mut index: std::collections::HashMap<&QName, usize> = std::collections::HashMap::new();
     for c in crossings {
-        let i = match parents.iter().position(|p| p.table == c.parent) {
-            Some(i) => i,
+        let i = match index.get(&c.parent) {
+            Some(&i) => i,
             None => {
+                index.insert(&c.parent, parents.len());
                 parents.push(StubParent {
                     table: c.parent.clone(),
                     silo: c.parent_silo.clone(),
@@ -250,12 +252,14 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
         }
     }
     parents.sort_by(|a, b| (&a.silo, &a.table).cmp(&(&b.silo, &b.table)));
+    let by_table: std::collections::HashMap<&QName, &StubParent> =
+        parents.iter().map(|p| (&p.table, p)).collect();
 
     let guards = crossings
         .iter()
         .filter(|c| c.on_delete == EdgeAction::Restrict)
         .map(|c| {
-            let parent = parents.iter().find(|p| p.table == c.parent);
+            let parent = by_table.get(&c.parent).copied();
             let columns: Vec<(String, String, FieldType)> = c
                 .child_columns
                 .iter()
