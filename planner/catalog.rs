@@ -121,7 +121,12 @@ pub struct ForeignKey {
     pub referenced_columns: Vec<String>,
     /// `ON DELETE` action.
     pub on_delete: FkAction,
-    /// `ON UPDATE` action.
+    /// `ON DELETE SET NULL (cols)` / `SET DEFAULT (cols)` (Postgres 15+, `confdelsetcols`): the
+    /// only columns the action sets, a subset of `columns`. Empty means all of `columns`;
+    /// omitted from JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub on_delete_columns: Vec<String>,
+    /// `ON UPDATE` action (Postgres allows no column list here).
     pub on_update: FkAction,
     /// `DEFERRABLE`.
     pub deferrable: bool,

@@ -1156,6 +1156,7 @@ mod tests {
             references: QName::new("public", parent),
             referenced_columns: vec!["id".into()],
             on_delete: Default::default(),
+            on_delete_columns: Vec::new(),
             on_update: Default::default(),
             deferrable: false,
             initially_deferred: false,
