@@ -143,6 +143,21 @@ pub struct ForeignKey {
     pub span: Span,
 }
 
+impl ForeignKey {
+    /// The child columns a set-null or set-default action writes: the declared
+    /// `ON DELETE SET NULL|DEFAULT (cols)` list, else every column of the key. The plan uses it
+    /// also when `[[edges]]` swaps one of the two set actions for the other: the list names the
+    /// columns this key's delete action owns (the rest is typically a tenant column other
+    /// constraints share).
+    pub fn delete_set_columns(&self) -> &[String] {
+        if self.on_delete_columns.is_empty() {
+            &self.columns
+        } else {
+            &self.on_delete_columns
+        }
+    }
+}
+
 /// A primary key or unique constraint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Key {

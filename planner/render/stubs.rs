@@ -578,7 +578,16 @@ fn driver_sql(lang: Lang, sql: &str) -> String {
     out
 }
 
-fn action_text(a: EdgeAction) -> &'static str {
+fn action_text(a: EdgeAction, set_columns: &[String]) -> String {
+    if !set_columns.is_empty() {
+        // Postgres 15's `SET NULL (cols)`: the other key columns keep their values.
+        let cols = crate::ident::ident_list(set_columns);
+        match a {
+            EdgeAction::SetNull => return format!("sets only {cols} to NULL"),
+            EdgeAction::SetDefault => return format!("sets only {cols} to their defaults"),
+            _ => {}
+        }
+    }
     match a {
         EdgeAction::Cascade => "deletes the child rows",
         EdgeAction::SetNull => "sets the columns to NULL",
@@ -586,6 +595,7 @@ fn action_text(a: EdgeAction) -> &'static str {
         EdgeAction::Restrict => "restrict: checked by a guard before the delete",
         EdgeAction::Ignore => "ignored: nothing happens",
     }
+    .to_string()
 }
 
 fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<'a> {
@@ -718,7 +728,7 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
                             crate::ident::ident_list(&e.child_columns),
                             e.child_silo,
                             e.constraint,
-                            action_text(e.action)
+                            action_text(e.action, &e.set_columns)
                         ))
                     })
                     .collect(),
