@@ -266,6 +266,7 @@ fn replication(
     match action {
         A::Cascade => format!("tombstones from {parent_silo}; {child_silo} deletes the child rows in batches"),
         A::SetNull => format!("tombstones from {parent_silo}; {child_silo} sets {cols} to NULL in batches"),
+        A::SetDefault if set_columns.len() == 1 => format!("tombstones from {parent_silo}; {child_silo} sets {cols} to its default in batches"),
         A::SetDefault => format!("tombstones from {parent_silo}; {child_silo} sets {cols} to their default in batches"),
         A::Restrict => "not enforceable across databases: the application checks for children before deleting the parent".to_string(),
         A::Ignore => "nothing: the edge is ignored by configuration".to_string(),

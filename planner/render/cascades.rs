@@ -167,7 +167,10 @@ fn action_words(e: &CascadeEdge) -> String {
         EdgeAction::Cascade => "deletes the child rows".into(),
         EdgeAction::SetNull if listed => format!("sets only {} to NULL", cols()),
         EdgeAction::SetNull => "sets the child columns to NULL".into(),
-        EdgeAction::SetDefault if listed => format!("sets only {} to their default", cols()),
+        EdgeAction::SetDefault if listed && e.set_columns.len() == 1 => {
+            format!("sets only {} to its default", cols())
+        }
+        EdgeAction::SetDefault if listed => format!("sets only {} to their defaults", cols()),
         EdgeAction::SetDefault => "sets the child columns to their default".into(),
         EdgeAction::Restrict => "is a check in the application".into(),
         EdgeAction::Ignore => "does nothing".into(),

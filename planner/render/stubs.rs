@@ -584,6 +584,9 @@ fn action_text(a: EdgeAction, set_columns: &[String]) -> String {
         let cols = crate::ident::ident_list(set_columns);
         match a {
             EdgeAction::SetNull => return format!("sets only {cols} to NULL"),
+            EdgeAction::SetDefault if set_columns.len() == 1 => {
+                return format!("sets only {cols} to its default")
+            }
             EdgeAction::SetDefault => return format!("sets only {cols} to their defaults"),
             _ => {}
         }
