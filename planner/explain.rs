@@ -158,12 +158,13 @@ pub fn text(
         let (action, _) = effective_action(cat, cfg, rules, k);
         let _ = writeln!(
             o,
-            "  {} ({}) → {}({}) [{ps}] on delete {}{mark}",
+            "  {} ({}) → {}({}) [{ps}] on delete {}{}{mark}",
             fk.name,
             fk.columns.join(", "),
             fk.references,
             fk.referenced_columns.join(", "),
-            action.as_str()
+            action.as_str(),
+            set_list(fk, action)
         );
     }
     if !any {

@@ -13,7 +13,8 @@
 //! 4. the crossing keys replicated through `cascades/*.sql` (control's tombstones pumped into
 //!    region's inbox, `silo_plan.apply`) change exactly the rows and columns Postgres's own keys
 //!    change in the monolith: only the listed column is nulled / defaulted, the other key column
-//!    keeps its value, and a key without a list nulls both.
+//!    keeps its value, and a key without a list nulls both;
+//! 5. plan.md, plan.json, the stubs' comments and `explain` show the list with the action.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -400,4 +401,59 @@ fn set_column_lists_in_silo_schemas_and_replicated_cascades() {
     let before = world_s(&mut control, &mut region);
     apply_all(&mut region);
     assert_eq!(world_s(&mut control, &mut region), before, "replay");
+}
+
+/// Where the plan shows the action to a person, the list is part of it: plan.md's crossings,
+/// plan.json, the stubs' handler comments, `explain`. (The SQL files are run above.)
+#[test]
+fn set_column_lists_shown_where_the_action_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = plan(dir.path());
+    let md = &files["plan.md"];
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| `posts_author_fkey`"))
+        .expect("plan.md lists the crossing");
+    assert!(
+        row.contains("| set-null (author_id) | set-null (author_id) |")
+            && row.contains("region sets only author_id to NULL in batches"),
+        "{row}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&files["plan.json"]).expect("json");
+    let crossing = json["crossings"]
+        .as_array()
+        .expect("crossings")
+        .iter()
+        .find(|c| c["constraint"] == "posts_Editor_fkey")
+        .expect("in plan.json");
+    assert_eq!(
+        crossing["declared_on_delete_columns"],
+        serde_json::json!(["Editor"])
+    );
+    assert_eq!(crossing["set_columns"], serde_json::json!(["Editor"]));
+    let plain = json["crossings"]
+        .as_array()
+        .expect("crossings")
+        .iter()
+        .find(|c| c["constraint"] == "comments_author_fkey")
+        .expect("in plan.json");
+    assert!(plain.get("set_columns").is_none(), "{plain}");
+    assert!(files["stubs/python/silo_plan_stubs.py"].contains(
+        "public.posts(tenant_id, author_id) in region, via posts_author_fkey: sets only author_id to NULL"
+    ));
+    let o = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .args(["explain", "users"])
+        .arg(fixture())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&o.stdout);
+    for line in [
+        "  users_manager_fkey (tenant_id, manager_id) → public.users(tenant_id, id) [control] on delete set-null (manager_id)",
+        "  public.posts(tenant_id, Editor) [region] via posts_Editor_fkey on delete set-default (Editor)  ✗ crosses silos",
+        "  └ sets NULL in public.posts(author_id) [region] via posts_author_fkey (declared)  ✗ crosses control → region",
+        "  └ sets NULL in public.comments(author_tenant_id, author_id) [region] via comments_author_fkey (declared)  ✗ crosses control → region",
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+    }
 }
