@@ -14,7 +14,8 @@
 //!    region's inbox, `silo_plan.apply`) change exactly the rows and columns Postgres's own keys
 //!    change in the monolith: only the listed column is nulled / defaulted, the other key column
 //!    keeps its value, and a key without a list nulls both;
-//! 5. plan.md, plan.json, the stubs' comments and `explain` show the list with the action.
+//! 5. plan.md, plan.json, the stubs' comments, `explain` and `check` show the list with the
+//!    action.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -456,4 +457,15 @@ fn set_column_lists_shown_where_the_action_is() {
     ] {
         assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
     }
+    let o = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .arg("check")
+        .arg(fixture())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("help: on delete: set-null (author_id) (declared);"),
+        "{text}"
+    );
 }
