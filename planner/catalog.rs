@@ -121,7 +121,12 @@ pub struct ForeignKey {
     pub referenced_columns: Vec<String>,
     /// `ON DELETE` action.
     pub on_delete: FkAction,
-    /// `ON UPDATE` action.
+    /// `ON DELETE SET NULL (cols)` / `SET DEFAULT (cols)` (Postgres 15+, `confdelsetcols`): the
+    /// only columns the action sets, a subset of `columns`. Empty means all of `columns`;
+    /// omitted from JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub on_delete_columns: Vec<String>,
+    /// `ON UPDATE` action (Postgres allows no column list here).
     pub on_update: FkAction,
     /// `DEFERRABLE`.
     pub deferrable: bool,
@@ -136,6 +141,21 @@ pub struct ForeignKey {
     /// Where it was defined.
     #[serde(flatten)]
     pub span: Span,
+}
+
+impl ForeignKey {
+    /// The child columns a set-null or set-default action writes: the declared
+    /// `ON DELETE SET NULL|DEFAULT (cols)` list, else every column of the key. The plan uses it
+    /// also when `[[edges]]` swaps one of the two set actions for the other: the list names the
+    /// columns this key's delete action owns (the rest is typically a tenant column other
+    /// constraints share).
+    pub fn delete_set_columns(&self) -> &[String] {
+        if self.on_delete_columns.is_empty() {
+            &self.columns
+        } else {
+            &self.on_delete_columns
+        }
+    }
 }
 
 /// A primary key or unique constraint.

@@ -298,8 +298,15 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
             location: Some(loc),
             related,
             help: Some(format!(
-                "on delete: {} ({source_text}); {how}. Break it with `silo-plan plan`, move both tables into one silo, or accept it for now with an [[allow]] entry",
-                action.as_str()
+                "on delete: {}{} ({source_text}); {how}. Break it with `silo-plan plan`, move both tables into one silo, or accept it for now with an [[allow]] entry",
+                action.as_str(),
+                // Postgres 15's `SET NULL (cols)`: the columns the action sets.
+                match action {
+                    EdgeAction::SetNull | EdgeAction::SetDefault if !fk.on_delete_columns.is_empty() => {
+                        format!(" ({})", fk.on_delete_columns.join(", "))
+                    }
+                    _ => String::new(),
+                }
             )),
             object,
         });

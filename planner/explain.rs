@@ -158,12 +158,13 @@ pub fn text(
         let (action, _) = effective_action(cat, cfg, rules, k);
         let _ = writeln!(
             o,
-            "  {} ({}) → {}({}) [{ps}] on delete {}{mark}",
+            "  {} ({}) → {}({}) [{ps}] on delete {}{}{mark}",
             fk.name,
             fk.columns.join(", "),
             fk.references,
             fk.referenced_columns.join(", "),
-            action.as_str()
+            action.as_str(),
+            set_list(fk, action)
         );
     }
     if !any {
@@ -185,11 +186,12 @@ pub fn text(
         let (action, _) = effective_action(cat, cfg, rules, *k);
         let _ = writeln!(
             o,
-            "  {}({}) [{cs}] via {} on delete {}{mark}",
+            "  {}({}) [{cs}] via {} on delete {}{}{mark}",
             fk.table,
             fk.columns.join(", "),
             fk.name,
-            action.as_str()
+            action.as_str(),
+            set_list(fk, action)
         );
     }
     let _ = writeln!(o);
@@ -233,7 +235,11 @@ pub fn text(
             o,
             "{indent}└ {verb} {}({}) [{}] via {} ({src}){cross}{cycle}",
             fk.table,
-            fk.columns.join(", "),
+            // What the step writes: a `SET NULL (cols)` key sets only its listed columns.
+            match h.action {
+                EdgeAction::SetNull | EdgeAction::SetDefault => fk.delete_set_columns().join(", "),
+                _ => fk.columns.join(", "),
+            },
             asg.silo_name(&fk.table),
             fk.name
         );
@@ -245,4 +251,14 @@ pub fn text(
         hops.len()
     );
     o
+}
+
+/// ` (cols)` for a set-null / set-default key that lists the columns it sets (Postgres 15+).
+fn set_list(fk: &crate::catalog::ForeignKey, action: EdgeAction) -> String {
+    match action {
+        EdgeAction::SetNull | EdgeAction::SetDefault if !fk.on_delete_columns.is_empty() => {
+            format!(" ({})", fk.on_delete_columns.join(", "))
+        }
+        _ => String::new(),
+    }
 }

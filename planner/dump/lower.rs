@@ -48,6 +48,22 @@ fn action(a: Option<ReferentialAction>) -> FkAction {
     }
 }
 
+/// The `ON DELETE SET NULL|DEFAULT (cols)` list taken out of the statement for the foreign key
+/// whose referenced table name starts at `foreign_table`'s span (empty when it has none).
+fn set_columns(ctx: &mut Ctx<'_>, foreign_table: &ObjectName) -> Vec<String> {
+    if ctx.set_columns.is_empty() {
+        return Vec::new();
+    }
+    let Some(ObjectNamePart::Identifier(first)) = foreign_table.0.first() else {
+        return Vec::new();
+    };
+    let at = (first.span.start.line, first.span.start.column);
+    match ctx.set_columns.iter().position(|(k, _)| *k == at) {
+        Some(i) => ctx.set_columns.remove(i).1,
+        None => Vec::new(),
+    }
+}
+
 /// Postgres's default constraint name: `table_col1_col2_suffix`, cut to 63 bytes.
 fn default_name(table: &str, cols: &[String], suffix: &str) -> String {
     let mut base = table.to_string();
@@ -123,6 +139,7 @@ fn constraint(ctx: &mut Ctx<'_>, table: &QName, c: &TableConstraint, not_valid: 
                 references,
                 referenced_columns,
                 on_delete: action(fk.on_delete),
+                on_delete_columns: set_columns(ctx, &fk.foreign_table),
                 on_update: action(fk.on_update),
                 deferrable,
                 initially_deferred,

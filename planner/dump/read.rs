@@ -43,6 +43,10 @@ pub struct Ctx<'s> {
     pub base: usize,
     /// `standard_conforming_strings = off` is in effect: backslash escapes in plain strings.
     pub backslash: bool,
+    /// `ON DELETE SET NULL|DEFAULT (cols)` lists taken out of the statement being lowered
+    /// (sqlparser does not parse them), keyed by the span of their referenced table's name;
+    /// lowering takes each one into its foreign key. See [`recognize::strip_set_columns`].
+    pub set_columns: Vec<((u64, u64), Vec<String>)>,
 }
 
 impl Ctx<'_> {
@@ -200,6 +204,7 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
         text: "",
         base: 0,
         backslash: false,
+        set_columns: Vec::new(),
     };
     for (fi, src) in sources.iter().enumerate() {
         ctx.text = &src.text;
@@ -503,6 +508,60 @@ fn parse_one(sql: &str) -> Result<sqlparser::ast::Statement, String> {
     }
 }
 
+/// [`parse_one`], and when that fails because of `ON DELETE SET NULL|DEFAULT (cols)` (Postgres
+/// 15+, unknown to sqlparser 0.64), again without the lists, which are left in
+/// `ctx.set_columns` for lowering. `rewrite` is one more fallback on the text (CREATE TABLE's
+/// VIRTUAL columns).
+fn parse_keeping_set_columns(
+    ctx: &mut Ctx<'_>,
+    sql: &str,
+    rewrite: fn(&str) -> Option<String>,
+) -> Result<sqlparser::ast::Statement, String> {
+    ctx.set_columns.clear();
+    let first = match parse_one(sql) {
+        Ok(st) => return Ok(st),
+        Err(e) => e,
+    };
+    let stripped = recognize::strip_set_columns(sql, ctx.backslash);
+    let text = stripped.as_ref().map_or(sql, |s| s.text.as_str());
+    let parsed = match &stripped {
+        Some(_) => parse_one(text),
+        None => Err(first.clone()),
+    }
+    .or_else(|_| match rewrite(text) {
+        Some(v) => parse_one(&v),
+        None => Err(first.clone()),
+    })
+    .map_err(|_| first);
+    if parsed.is_ok() {
+        if let Some(s) = stripped {
+            ctx.set_columns = s.lists;
+        }
+    }
+    parsed
+}
+
+/// After lowering: a column list no foreign key took (its span was not found) is reported, so
+/// the key is never presented as complete without it.
+fn check_set_columns(ctx: &mut Ctx<'_>, t: &Tokens<'_>, object: Option<String>) {
+    if ctx.set_columns.is_empty() {
+        return;
+    }
+    let lists: Vec<String> = std::mem::take(&mut ctx.set_columns)
+        .into_iter()
+        .map(|(_, cols)| format!("({})", cols.join(", ")))
+        .collect();
+    ctx.unparsed(
+        head_words(t),
+        object,
+        format!(
+            "ON DELETE SET NULL/SET DEFAULT column list {} not attached to its foreign key: \
+             the key was read as setting all its columns",
+            lists.join(", ")
+        ),
+    );
+}
+
 fn statement(ctx: &mut Ctx<'_>, sql: &str) {
     let owned;
     let sql = if ctx.backslash && sql.contains('\\') {
@@ -584,19 +643,16 @@ fn table(ctx: &mut Ctx<'_>, sql: &str, kind: TableKind) {
         owned = recognize::foreign_table_as_table(sql);
         text = &owned;
     }
-    let parsed = parse_one(text).or_else(|e| {
-        // PG18 virtual generated columns: sqlparser knows only STORED. Same facts.
-        match recognize::virtual_as_stored(text) {
-            Some(v) => parse_one(&v),
-            None => Err(e),
-        }
-    });
+    // PG18 virtual generated columns: sqlparser knows only STORED. Same facts.
+    let parsed = parse_keeping_set_columns(ctx, text, recognize::virtual_as_stored);
     match parsed {
         Ok(sqlparser::ast::Statement::CreateTable(ct)) => {
             ctx.cat.stats.parsed_sqlparser += 1;
             let name = ctx.qualify(&lower::parts(&ct.name));
-            ctx.define(name);
+            ctx.define(name.clone());
             lower::create_table(ctx, &ct, kind);
+            let t = tokenize(sql, 12, false);
+            check_set_columns(ctx, &t, Some(name.to_string()));
         }
         Ok(_) => ctx.unparsed(
             "CREATE TABLE".into(),
@@ -678,12 +734,14 @@ fn alter(ctx: &mut Ctx<'_>, sql: &str, t: &Tokens<'_>) {
             if recognize::alter_table(ctx, sql) {
                 return;
             }
-            match parse_one(sql) {
+            match parse_keeping_set_columns(ctx, sql, |_| None) {
                 Ok(sqlparser::ast::Statement::AlterTable(at)) => {
+                    let object = Some(ctx.resolve_rel(&lower::parts(&at.name)).to_string());
                     if lower::alter_table(ctx, &at.name, &at.operations) {
                         ctx.cat.stats.parsed_sqlparser += 1;
+                        check_set_columns(ctx, t, object);
                     } else {
-                        let object = Some(ctx.resolve_rel(&lower::parts(&at.name)).to_string());
+                        ctx.set_columns.clear();
                         ctx.unparsed(head_words(t), object, "ALTER TABLE action not read".into());
                     }
                 }
@@ -772,5 +830,65 @@ fn finish(ctx: &mut Ctx<'_>) {
     for s in &mut cat.sequences {
         s.used_by.sort();
         s.used_by.dedup();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_text(sql: &str) -> Catalog {
+        read(
+            &[SourceFile::new("t.sql", sql.to_string())],
+            &ReadOptions::default(),
+        )
+    }
+
+    fn set_cols(cat: &Catalog, name: &str) -> Vec<String> {
+        let fk = cat.foreign_keys.iter().find(|f| f.name == name);
+        fk.unwrap_or_else(|| panic!("no fk {name}"))
+            .on_delete_columns
+            .clone()
+    }
+
+    /// `ON DELETE SET NULL|DEFAULT (cols)` through every path: pg_dump's ADD CONSTRAINT (fast
+    /// path), CREATE TABLE table and column constraints and a multi-action ALTER TABLE
+    /// (sqlparser, lists taken out first), and the list after ON UPDATE, which Postgres rejects
+    /// and the reader must not read as if absent.
+    #[test]
+    fn set_column_lists_are_kept() {
+        let cat = read_text(
+            "CREATE TABLE public.u (t integer, id integer, PRIMARY KEY (t, id));\n\
+             CREATE TABLE public.p (\n    t integer,\n    \"Ä\" integer DEFAULT 0\n        \
+             REFERENCES public.u ON DELETE SET DEFAULT (\"Ä\"),\n    a integer,\n    \
+             CONSTRAINT p_a FOREIGN KEY (t, a) REFERENCES u (t, id) ON DELETE SET NULL (a) \
+             ON UPDATE CASCADE,\n    b integer, FOREIGN KEY (t, b) REFERENCES u (t, id) \
+             ON DELETE SET NULL\n);\n\
+             ALTER TABLE ONLY public.p\n    ADD CONSTRAINT p_b FOREIGN KEY (t, b) \
+             REFERENCES public.u(t, id) ON DELETE SET DEFAULT (b) DEFERRABLE;\n\
+             ALTER TABLE public.p ADD CONSTRAINT p_c FOREIGN KEY (t, a) REFERENCES public.u(t, id) \
+             ON DELETE SET NULL (\"a\") NOT VALID, ADD COLUMN z integer;\n\
+             ALTER TABLE public.p ADD CONSTRAINT p_d FOREIGN KEY (t, a) REFERENCES public.u(t, id) \
+             ON UPDATE SET NULL (a);\n",
+        );
+        assert_eq!(set_cols(&cat, "p_a"), ["a"]);
+        assert_eq!(set_cols(&cat, "p_Ä_fkey"), ["Ä"]);
+        assert!(set_cols(&cat, "p_t_b_fkey").is_empty());
+        assert_eq!(set_cols(&cat, "p_b"), ["b"]);
+        assert_eq!(set_cols(&cat, "p_c"), ["a"]);
+        let p_a = cat.foreign_keys.iter().find(|f| f.name == "p_a").unwrap();
+        assert_eq!(p_a.on_update, crate::catalog::FkAction::Cascade);
+        let p_c = cat.foreign_keys.iter().find(|f| f.name == "p_c").unwrap();
+        assert!(p_c.not_valid);
+        assert!(cat
+            .table(&QName::new("public", "p"))
+            .unwrap()
+            .columns
+            .iter()
+            .any(|c| c.name == "z"));
+        // The ON UPDATE list: not read, and said so.
+        assert!(!cat.foreign_keys.iter().any(|f| f.name == "p_d"));
+        assert_eq!(cat.unparsed.len(), 1, "{:?}", cat.unparsed);
+        assert_eq!(cat.unparsed[0].span.line, 13);
     }
 }

@@ -827,21 +827,98 @@ fn ident_list(t: &Tokens<'_>, open: usize) -> Option<(Vec<String>, usize)> {
     (!out.is_empty()).then_some((out, close + 1))
 }
 
-fn fk_action(t: &Tokens<'_>, i: usize) -> Option<(crate::catalog::FkAction, usize)> {
+/// A referential action at `i`, with the column list of `SET NULL (cols)` / `SET DEFAULT
+/// (cols)` (Postgres 15+) when `lists` allows one (ON DELETE only: Postgres rejects a list after
+/// ON UPDATE, so that form is left to sqlparser, which reports it).
+fn fk_action(
+    t: &Tokens<'_>,
+    i: usize,
+    lists: bool,
+) -> Option<(crate::catalog::FkAction, Vec<String>, usize)> {
     use crate::catalog::FkAction as A;
+    let set = |a: A| {
+        if !t.punct(i + 2, b'(') {
+            Some((a, Vec::new(), i + 2))
+        } else if lists {
+            let (cols, next) = ident_list(t, i + 2)?;
+            Some((a, cols, next))
+        } else {
+            None
+        }
+    };
     if t.are(i, &["NO", "ACTION"]) {
-        Some((A::NoAction, i + 2))
+        Some((A::NoAction, Vec::new(), i + 2))
     } else if t.is(i, "RESTRICT") {
-        Some((A::Restrict, i + 1))
+        Some((A::Restrict, Vec::new(), i + 1))
     } else if t.is(i, "CASCADE") {
-        Some((A::Cascade, i + 1))
-    } else if t.are(i, &["SET", "NULL"]) && !t.punct(i + 2, b'(') {
-        Some((A::SetNull, i + 2))
-    } else if t.are(i, &["SET", "DEFAULT"]) && !t.punct(i + 2, b'(') {
-        Some((A::SetDefault, i + 2))
+        Some((A::Cascade, Vec::new(), i + 1))
+    } else if t.are(i, &["SET", "NULL"]) {
+        set(A::SetNull)
+    } else if t.are(i, &["SET", "DEFAULT"]) {
+        set(A::SetDefault)
     } else {
         None
     }
+}
+
+/// Column lists of `ON DELETE SET NULL (cols)` / `SET DEFAULT (cols)` (Postgres 15+) taken out
+/// of a statement for sqlparser 0.64, which does not parse them.
+pub struct SetColumns {
+    /// The statement with each list replaced by spaces (newlines kept), so every position
+    /// sqlparser reports is that of the original text.
+    pub text: String,
+    /// Each list, keyed by the position (1-based line and column in characters, as sqlparser's
+    /// spans count) of the first token of the referenced table's name after the nearest
+    /// `REFERENCES` before it: [`crate::dump::lower`] finds its foreign key by that span.
+    pub lists: Vec<((u64, u64), Vec<String>)>,
+}
+
+/// Takes out the `ON DELETE SET NULL|DEFAULT (cols)` lists of `sql`; `None` when it has none or
+/// one the reader cannot attribute (no `REFERENCES` before it, or not a list of identifiers):
+/// the statement then fails in sqlparser as before and is recorded as unparsed, never read
+/// without its list.
+pub fn strip_set_columns(sql: &str, backslash: bool) -> Option<SetColumns> {
+    let t = tokenize(sql, ALL, backslash);
+    let mut text = String::new();
+    let mut last = 0;
+    let mut lists = Vec::new();
+    let mut references: Option<usize> = None;
+    for i in 0..t.len() {
+        if t.is(i, "REFERENCES") {
+            references = Some(i + 1);
+        }
+        let list = t.are(i, &["ON", "DELETE", "SET"])
+            && (t.is(i + 3, "NULL") || t.is(i + 3, "DEFAULT"))
+            && t.punct(i + 4, b'(');
+        if !list {
+            continue;
+        }
+        let (cols, next) = ident_list(&t, i + 4)?;
+        let name = t.toks.get(references?)?.start;
+        let (from, to) = (t.toks[i + 4].start, t.toks[next - 1].end);
+        // Same characters and newlines: positions after the list do not move.
+        text.push_str(&sql[last..from]);
+        text.extend(
+            sql[from..to]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' }),
+        );
+        last = to;
+        lists.push((char_position(sql, name), cols));
+    }
+    if lists.is_empty() {
+        return None;
+    }
+    text.push_str(&sql[last..]);
+    Some(SetColumns { text, lists })
+}
+
+/// 1-based line and column, in characters, of byte `at` of `s` (sqlparser's span convention).
+fn char_position(s: &str, at: usize) -> (u64, u64) {
+    let before = &s[..at];
+    let line = before.bytes().filter(|&b| b == b'\n').count() as u64 + 1;
+    let line_start = before.rfind('\n').map_or(0, |k| k + 1);
+    (line, before[line_start..].chars().count() as u64 + 1)
 }
 
 /// `ADD CONSTRAINT name {PRIMARY KEY | UNIQUE | FOREIGN KEY} ...` from `c` (the name). Returns
@@ -892,6 +969,7 @@ fn add_constraint(ctx: &mut Ctx<'_>, sql: &str, table: &QName, c: usize) -> bool
         i = next;
     }
     let (mut on_delete, mut on_update) = (FkAction::NoAction, FkAction::NoAction);
+    let mut on_delete_columns = Vec::new();
     let (mut deferrable, mut deferred, mut not_valid) = (false, false, false);
     let mut match_kind = FkMatch::Simple;
     while i < end {
@@ -907,11 +985,13 @@ fn add_constraint(ctx: &mut Ctx<'_>, sql: &str, table: &QName, c: usize) -> bool
             };
             i += 2;
         } else if t.are(i, &["ON", "DELETE"]) || t.are(i, &["ON", "UPDATE"]) {
-            let Some((a, next)) = fk_action(&t, i + 2) else {
+            let delete = t.is(i + 1, "DELETE");
+            let Some((a, cols, next)) = fk_action(&t, i + 2, delete) else {
                 return false;
             };
-            if t.is(i + 1, "DELETE") {
+            if delete {
                 on_delete = a;
+                on_delete_columns = cols;
             } else {
                 on_update = a;
             }
@@ -941,6 +1021,7 @@ fn add_constraint(ctx: &mut Ctx<'_>, sql: &str, table: &QName, c: usize) -> bool
         references,
         referenced_columns,
         on_delete,
+        on_delete_columns,
         on_update,
         deferrable: deferrable || deferred,
         initially_deferred: deferred,

@@ -12,7 +12,8 @@
 //! * **Consumers**, in the child's silo: `silo_plan.inbox` receives the tombstones (a transport
 //!   moves them), and `silo_plan.apply_<silo>(batch_size)` processes them edge by edge, in dump
 //!   order, with one watermark per (source, edge) in `silo_plan.watermarks`: `DELETE` for
-//!   cascade, `UPDATE ... SET col = NULL` / `DEFAULT` for set-null / set-default.
+//!   cascade, `UPDATE ... SET col = NULL` / `DEFAULT` for set-null / set-default (only the
+//!   columns of a Postgres 15 `SET NULL (cols)` list when the dump declares one).
 //!   `silo_plan.apply(batch_size)` calls the `apply_<silo>` of every silo installed in that
 //!   database (before the physical split they all live in today's database).
 //! * **Chains**: an applied `DELETE` fires the child silo's own producer triggers when the child
@@ -110,6 +111,10 @@ pub struct CascadeEdge {
     pub parent_silo: String,
     /// What applying a tombstone does.
     pub action: EdgeAction,
+    /// The child columns set-null / set-default writes: the dump's `ON DELETE SET NULL|DEFAULT
+    /// (cols)` list (Postgres 15+) when it declares one, else every child column. Empty for
+    /// cascade.
+    pub set_columns: Vec<String>,
     /// Where the action comes from: `declared`, `override` or `default`.
     pub decided_by: String,
     /// `ON UPDATE` as declared (not replicated unless `NO ACTION`/`RESTRICT`).
@@ -215,6 +220,11 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
                     parent_columns: fk.referenced_columns.clone(),
                     parent_silo: c.parent_silo.clone(),
                     action,
+                    set_columns: if action == EdgeAction::Cascade {
+                        Vec::new()
+                    } else {
+                        fk.delete_set_columns().to_vec()
+                    },
                     decided_by: match source {
                         ActionSource::Declared => "declared".into(),
                         ActionSource::Override(_) => "override".into(),

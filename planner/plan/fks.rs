@@ -396,6 +396,11 @@ fn definition(fk: &ForeignKey) -> String {
     if fk.on_delete != FkAction::NoAction {
         s.push_str(" ON DELETE ");
         s.push_str(action_text(fk.on_delete));
+        if !fk.on_delete_columns.is_empty() {
+            // Postgres 15+: only these columns are set.
+            s.push(' ');
+            s.push_str(&cols_text(&fk.on_delete_columns));
+        }
     }
     if fk.deferrable || fk.initially_deferred {
         s.push_str(" DEFERRABLE");
@@ -674,7 +679,14 @@ fn integrity_message(
             qualified(&b.parent),
             qualified(&b.child)
         ),
-        other => format!("and ON DELETE {} no longer runs", action_text(other)),
+        other if fk.on_delete_columns.is_empty() => {
+            format!("and ON DELETE {} no longer runs", action_text(other))
+        }
+        other => format!(
+            "and ON DELETE {} {} no longer runs",
+            action_text(other),
+            cols_text(&fk.on_delete_columns)
+        ),
     };
     let source = match source {
         ActionSource::Declared => "as declared",
@@ -683,9 +695,14 @@ fn integrity_message(
     };
     let instead = match action {
         EdgeAction::Cascade | EdgeAction::SetNull | EdgeAction::SetDefault => format!(
-            "it is replicated as {} ({source}) with tombstones, recorded by \
+            "it is replicated as {}{} ({source}) with tombstones, recorded by \
              cascades/{}.sql and applied by cascades/{}.sql, which must be live before this step",
             action.as_str(),
+            if action != EdgeAction::Cascade && !fk.on_delete_columns.is_empty() {
+                format!(" of {}", cols_text(&fk.on_delete_columns))
+            } else {
+                String::new()
+            },
             b.parent_silo,
             b.child_silo
         ),

@@ -150,8 +150,15 @@ pub struct PlannedCrossing {
     pub parent_silo: String,
     /// `ON DELETE` as the dump declares it.
     pub declared_on_delete: crate::catalog::FkAction,
+    /// The dump's `ON DELETE SET NULL|DEFAULT (cols)` list (Postgres 15+); omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub declared_on_delete_columns: Vec<String>,
     /// The action the plan replicates.
     pub on_delete: crate::config::EdgeAction,
+    /// The child columns the replicated set-null / set-default writes when that is not every
+    /// child column (a declared `SET NULL (cols)` list); omitted otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub set_columns: Vec<String>,
     /// Where that action comes from: `declared`, `override` or `default`.
     pub decided_by: String,
     /// How it is replicated after the split, in one sentence.
@@ -243,12 +250,24 @@ pub struct Plan {
     pub phases: phases::Phases,
 }
 
-fn replication(action: crate::config::EdgeAction, child_silo: &str, parent_silo: &str) -> String {
+/// `set_columns`: the listed columns of a `SET NULL (cols)` key, empty when all are set.
+fn replication(
+    action: crate::config::EdgeAction,
+    set_columns: &[String],
+    child_silo: &str,
+    parent_silo: &str,
+) -> String {
     use crate::config::EdgeAction as A;
+    let cols = if set_columns.is_empty() {
+        "the columns".to_string()
+    } else {
+        format!("only {}", set_columns.join(", "))
+    };
     match action {
         A::Cascade => format!("tombstones from {parent_silo}; {child_silo} deletes the child rows in batches"),
-        A::SetNull => format!("tombstones from {parent_silo}; {child_silo} sets the columns to NULL in batches"),
-        A::SetDefault => format!("tombstones from {parent_silo}; {child_silo} sets the columns to their default in batches"),
+        A::SetNull => format!("tombstones from {parent_silo}; {child_silo} sets {cols} to NULL in batches"),
+        A::SetDefault if set_columns.len() == 1 => format!("tombstones from {parent_silo}; {child_silo} sets {cols} to its default in batches"),
+        A::SetDefault => format!("tombstones from {parent_silo}; {child_silo} sets {cols} to their default in batches"),
         A::Restrict => "not enforceable across databases: the application checks for children before deleting the parent".to_string(),
         A::Ignore => "nothing: the edge is ignored by configuration".to_string(),
     }
@@ -310,6 +329,12 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         ) {
             parents.insert(fk.references.clone());
         }
+        let set_columns = match action {
+            crate::config::EdgeAction::SetNull | crate::config::EdgeAction::SetDefault => {
+                fk.on_delete_columns.clone()
+            }
+            _ => Vec::new(),
+        };
         planned.push(PlannedCrossing {
             constraint: fk.name.clone(),
             child: fk.table.clone(),
@@ -319,13 +344,15 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             parent_columns: fk.referenced_columns.clone(),
             parent_silo: c.parent_silo.clone(),
             declared_on_delete: fk.on_delete,
+            declared_on_delete_columns: fk.on_delete_columns.clone(),
             on_delete: action,
+            set_columns: set_columns.clone(),
             decided_by: match source {
                 ActionSource::Declared => "declared".into(),
                 ActionSource::Override(_) => "override".into(),
                 ActionSource::Default => "default".into(),
             },
-            replication: replication(action, &c.child_silo, &c.parent_silo),
+            replication: replication(action, &set_columns, &c.child_silo, &c.parent_silo),
             allowed: c.allowed_by.map(|i| cfg.allow[i].reason.clone()),
             file: cat
                 .files

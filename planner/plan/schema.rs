@@ -874,8 +874,15 @@ fn fk_left_out(s: &Silo, k: usize) -> Option<String> {
         } else {
             format!("silo {}", c.parent_silo)
         };
+        // A Postgres 15 `SET NULL (cols)` list is part of the action being replicated.
+        let list = match action {
+            EdgeAction::SetNull | EdgeAction::SetDefault if !fk.on_delete_columns.is_empty() => {
+                format!(" ({})", ident_list(&fk.on_delete_columns))
+            }
+            _ => String::new(),
+        };
         return Some(format!(
-            "{edge} crosses to {to}; its ON DELETE {} ({why}) {how}{allowed}",
+            "{edge} crosses to {to}; its ON DELETE {}{list} ({why}) {how}{allowed}",
             action_sql(action)
         ));
     }
@@ -1156,6 +1163,7 @@ mod tests {
             references: QName::new("public", parent),
             referenced_columns: vec!["id".into()],
             on_delete: Default::default(),
+            on_delete_columns: Vec::new(),
             on_update: Default::default(),
             deferrable: false,
             initially_deferred: false,

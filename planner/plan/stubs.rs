@@ -108,6 +108,9 @@ pub struct StubEdge {
     pub parent_columns: Vec<String>,
     /// The replicated action.
     pub action: EdgeAction,
+    /// The columns a set-null / set-default writes when the dump lists them (`SET NULL
+    /// (cols)`, Postgres 15+); empty when it writes every child column.
+    pub set_columns: Vec<String>,
 }
 
 /// A parent table referenced from another silo.
@@ -234,6 +237,7 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
             child_silo: c.child_silo.clone(),
             parent_columns: c.parent_columns.clone(),
             action: c.on_delete,
+            set_columns: c.set_columns.clone(),
         });
     }
     for p in &mut parents {

@@ -11,7 +11,7 @@ use askama::Template;
 use super::RenderError;
 use crate::catalog::{FkAction, QName};
 use crate::config::EdgeAction;
-use crate::ident::{comment_text, ident, literal, qualified};
+use crate::ident::{comment_text, ident, ident_list, literal, qualified};
 use crate::plan::cascades::{CascadeEdge, Guard, Producer, SiloCascades};
 
 /// Width comment lines are wrapped at.
@@ -160,13 +160,21 @@ fn silo_fn(prefix: &str, silo: &str) -> String {
     format!("silo_plan.{}", ident(&format!("{prefix}_{}", slug(silo))))
 }
 
-fn action_words(a: EdgeAction) -> &'static str {
-    match a {
-        EdgeAction::Cascade => "deletes the child rows",
-        EdgeAction::SetNull => "sets the child columns to NULL",
-        EdgeAction::SetDefault => "sets the child columns to their default",
-        EdgeAction::Restrict => "is a check in the application",
-        EdgeAction::Ignore => "does nothing",
+fn action_words(e: &CascadeEdge) -> String {
+    // A `SET NULL (cols)` list names the columns; without one every child column is set.
+    let listed = e.set_columns != e.child_columns;
+    let cols = || ident_list(&e.set_columns);
+    match e.action {
+        EdgeAction::Cascade => "deletes the child rows".into(),
+        EdgeAction::SetNull if listed => format!("sets only {} to NULL", cols()),
+        EdgeAction::SetNull => "sets the child columns to NULL".into(),
+        EdgeAction::SetDefault if listed && e.set_columns.len() == 1 => {
+            format!("sets only {} to its default", cols())
+        }
+        EdgeAction::SetDefault if listed => format!("sets only {} to their defaults", cols()),
+        EdgeAction::SetDefault => "sets the child columns to their default".into(),
+        EdgeAction::Restrict => "is a check in the application".into(),
+        EdgeAction::Ignore => "does nothing".into(),
     }
 }
 
@@ -196,7 +204,11 @@ fn edge_line(e: &CascadeEdge) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         e.parent_silo,
-        e.action.as_str(),
+        if e.set_columns.is_empty() || e.set_columns == e.child_columns {
+            e.action.as_str().to_string()
+        } else {
+            format!("{} ({})", e.action.as_str(), ident_list(&e.set_columns))
+        },
         e.decided_by
     )
 }
@@ -394,10 +406,12 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge) -> EdgeView {
             } else {
                 "DEFAULT"
             };
+            // Rows are matched on every child column; only `set_columns` are written (all of
+            // them unless the dump declares `SET NULL (cols)`), as Postgres 15 does.
             format!(
                 "UPDATE {} AS c SET {}",
                 qualified(&e.child),
-                child_cols
+                e.set_columns
                     .iter()
                     .map(|c| format!("{} = {value}", ident(c)))
                     .collect::<Vec<_>>()
@@ -435,7 +449,7 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge) -> EdgeView {
             format!(
                 "overwrites {} of the matching rows of {}; a key reused by a new parent row \
                  before its tombstone is applied (or re-applied) loses its children's link too.",
-                e.child_columns.join(", "),
+                e.set_columns.join(", "),
                 qualified(&e.child)
             ),
         ));
@@ -475,7 +489,7 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge) -> EdgeView {
              {action}; then advances the watermark. Replaying a tombstone matches no row (or \
              rows already changed), so it changes nothing.",
             qualified(&e.parent),
-            action = action_words(e.action)
+            action = action_words(e)
         ),
         &format!(
             "the watermark row (FOR UPDATE SKIP LOCKED: a concurrent apply skips this edge); \

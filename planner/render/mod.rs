@@ -179,10 +179,23 @@ fn plan_md(plan: &Plan) -> Result<String, RenderError> {
                 c.parent_columns.join(", ")
             )),
             silos: cell(&format!("{} → {}", c.child_silo, c.parent_silo)),
-            declared: c.declared_on_delete.as_str().to_string(),
+            declared: if c.declared_on_delete_columns.is_empty() {
+                c.declared_on_delete.as_str().to_string()
+            } else {
+                cell(&format!(
+                    "{} ({})",
+                    c.declared_on_delete.as_str(),
+                    c.declared_on_delete_columns.join(", ")
+                ))
+            },
             action: format!(
-                "{}{}",
+                "{}{}{}",
                 action_name(c.on_delete),
+                if c.set_columns.is_empty() {
+                    String::new()
+                } else {
+                    cell(&format!(" ({})", c.set_columns.join(", ")))
+                },
                 if c.allowed.is_some() {
                     " (allowed)"
                 } else {

@@ -582,7 +582,19 @@ fn driver_sql(lang: Lang, sql: &str) -> String {
     out
 }
 
-fn action_text(a: EdgeAction) -> &'static str {
+fn action_text(a: EdgeAction, set_columns: &[String]) -> String {
+    if !set_columns.is_empty() {
+        // Postgres 15's `SET NULL (cols)`: the other key columns keep their values.
+        let cols = crate::ident::ident_list(set_columns);
+        match a {
+            EdgeAction::SetNull => return format!("sets only {cols} to NULL"),
+            EdgeAction::SetDefault if set_columns.len() == 1 => {
+                return format!("sets only {cols} to its default")
+            }
+            EdgeAction::SetDefault => return format!("sets only {cols} to their defaults"),
+            _ => {}
+        }
+    }
     match a {
         EdgeAction::Cascade => "deletes the child rows",
         EdgeAction::SetNull => "sets the columns to NULL",
@@ -590,6 +602,7 @@ fn action_text(a: EdgeAction) -> &'static str {
         EdgeAction::Restrict => "restrict: checked by a guard before the delete",
         EdgeAction::Ignore => "ignored: nothing happens",
     }
+    .to_string()
 }
 
 fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<'a> {
@@ -722,7 +735,7 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
                             crate::ident::ident_list(&e.child_columns),
                             e.child_silo,
                             e.constraint,
-                            action_text(e.action)
+                            action_text(e.action, &e.set_columns)
                         ))
                     })
                     .collect(),

@@ -16,6 +16,7 @@ mod plan_schema;
 mod queries;
 mod report;
 mod schemas;
+mod set_columns;
 mod simulate;
 mod statements;
 mod stubs;
