@@ -835,14 +835,17 @@ fn fk_left_out(s: &Silo, k: usize) -> Option<String> {
     let sh = s.sh;
     let input = sh.input;
     let fk = &input.cat.foreign_keys[k];
-    let edge = format!(
-        "FK {} {}({}) → {}({})",
-        ident(&fk.name),
-        qualified(&fk.table),
-        ident_list(&fk.columns),
-        qualified(&fk.references),
-        ident_list(&fk.referenced_columns)
-    );
+    // Only a key left out is described (most keys are kept).
+    let edge = || {
+        format!(
+            "FK {} {}({}) → {}({})",
+            ident(&fk.name),
+            qualified(&fk.table),
+            ident_list(&fk.columns),
+            qualified(&fk.references),
+            ident_list(&fk.referenced_columns)
+        )
+    };
     if let Some(c) = sh.crossing.get(&k) {
         let (action, source) = effective_action(input.cat, input.cfg, input.rules, k);
         let why = match source {
@@ -882,13 +885,15 @@ fn fk_left_out(s: &Silo, k: usize) -> Option<String> {
             _ => String::new(),
         };
         return Some(format!(
-            "{edge} crosses to {to}; its ON DELETE {}{list} ({why}) {how}{allowed}",
+            "{} crosses to {to}; its ON DELETE {}{list} ({why}) {how}{allowed}",
+            edge(),
             action_sql(action)
         ));
     }
     match s.placement(&fk.references) {
         Some(Placement::Unassigned) => Some(format!(
-            "{edge}: the parent is in no silo (`silo-plan check` reports it)"
+            "{}: the parent is in no silo (`silo-plan check` reports it)",
+            edge()
         )),
         _ => None,
     }

@@ -429,6 +429,17 @@ struct PreparedParent {
     table: String,
     silo: String,
     columns: Vec<PreparedColumn>,
+    /// Per key of `StubParent::keys`, in order.
+    keys: Vec<PreparedKey>,
+}
+
+struct PreparedKey {
+    /// The words of the lookup's name: the table's, `by`, the columns'.
+    words: Vec<String>,
+    /// The key's columns, comment-safe.
+    columns: String,
+    /// The crossing keys that reference it, comment-safe.
+    used_by: Vec<String>,
 }
 
 struct PreparedColumn {
@@ -469,6 +480,34 @@ impl Prepared {
                             .all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
                     })
                     .collect(),
+                keys: p
+                    .keys
+                    .iter()
+                    .map(|key| {
+                        let mut w = words(&p.table.name);
+                        w.push("by".into());
+                        for k in key {
+                            w.extend(words(k));
+                        }
+                        PreparedKey {
+                            words: w,
+                            columns: comment(&crate::ident::ident_list(key)),
+                            used_by: p
+                                .edges
+                                .iter()
+                                .filter(|e| &e.parent_columns == key)
+                                .map(|e| {
+                                    comment(&format!(
+                                        "{}({}) in {}",
+                                        crate::ident::qualified(&e.child),
+                                        crate::ident::ident_list(&e.child_columns),
+                                        e.child_silo
+                                    ))
+                                })
+                                .collect(),
+                        }
+                    })
+                    .collect(),
             })
             .collect();
         Prepared { parents }
@@ -482,16 +521,16 @@ struct KeyParam {
     about: String,
 }
 
-struct Lookup {
+struct Lookup<'a> {
     method: String,
     /// Element type of the `keys` argument (a tuple, or a key struct in Go).
     key_ty: String,
     /// A Go key struct for a composite key, else `None`.
     key_struct: Option<KeyStruct>,
     record: String,
-    table: String,
-    columns: String,
-    used_by: Vec<String>,
+    table: &'a str,
+    columns: &'a str,
+    used_by: &'a [String],
 }
 
 struct KeyStruct {
@@ -499,10 +538,10 @@ struct KeyStruct {
     fields: Vec<KeyParam>,
 }
 
-struct Interface {
+struct Interface<'a> {
     name: String,
     silo: String,
-    lookups: Vec<Lookup>,
+    lookups: Vec<Lookup<'a>>,
 }
 
 struct Handler {
@@ -540,7 +579,7 @@ struct View<'a> {
     version: &'static str,
     config: String,
     records: Vec<Record<'a>>,
-    interfaces: Vec<Interface>,
+    interfaces: Vec<Interface<'a>>,
     handlers: Vec<Handler>,
     guards: Vec<Guard>,
     pump: PumpView,
@@ -698,11 +737,13 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
                 .parents
                 .iter()
                 .zip(&record_names)
-                .filter(|(p, _)| &p.silo == silo)
-                .flat_map(|(p, rec)| {
+                .zip(&pre.parents)
+                .filter(|((p, _), _)| &p.silo == silo)
+                .flat_map(|((p, rec), pp)| {
                     p.keys
                         .iter()
-                        .map(|k| lookup(lang, p, rec, k, &mut methods, &mut module))
+                        .zip(&pp.keys)
+                        .map(|(k, pk)| lookup(lang, p, pp, pk, rec, k, &mut methods, &mut module))
                         .collect::<Vec<_>>()
                 })
                 .collect();
@@ -833,19 +874,18 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
     }
 }
 
-fn lookup(
+#[allow(clippy::too_many_arguments)]
+fn lookup<'a>(
     lang: Lang,
     p: &StubParent,
+    pp: &'a PreparedParent,
+    pk: &'a PreparedKey,
     record: &str,
     key: &[String],
     methods: &mut Namer,
     module: &mut Namer,
-) -> Lookup {
-    let mut w = words(&p.table.name);
-    w.push("by".into());
-    for k in key {
-        w.extend(words(k));
-    }
+) -> Lookup<'a> {
+    let w = &pk.words;
     let method = methods.name(lang.func_case(&w));
     let types: Vec<FieldType> = key
         .iter()
@@ -929,21 +969,9 @@ fn lookup(
         key_ty,
         key_struct,
         record: record.to_string(),
-        table: comment(&crate::ident::qualified(&p.table)),
-        columns: comment(&crate::ident::ident_list(key)),
-        used_by: p
-            .edges
-            .iter()
-            .filter(|e| e.parent_columns == key)
-            .map(|e| {
-                comment(&format!(
-                    "{}({}) in {}",
-                    crate::ident::qualified(&e.child),
-                    crate::ident::ident_list(&e.child_columns),
-                    e.child_silo
-                ))
-            })
-            .collect(),
+        table: &pp.table,
+        columns: &pk.columns,
+        used_by: &pk.used_by,
     }
 }
 
