@@ -695,6 +695,33 @@ fn run_deletes(
     (deleted, refused_m.len())
 }
 
+/// Transport (b): waits until every tombstone of each publisher is in the other database's
+/// replicated table and `silo_plan.apply` finds nothing left in either; returns the polls.
+fn drain_replicated(
+    cpub: &mut postgres::Client,
+    rpub: &mut postgres::Client,
+    c_b: &mut postgres::Client,
+    r_b: &mut postgres::Client,
+) -> usize {
+    let mut polls = 0;
+    wait_until("tombstones replicated and applied", || {
+        let sent_c = count(cpub, "SELECT count(*) FROM silo_plan.tombstones");
+        let sent_r = count(rpub, "SELECT count(*) FROM silo_plan.tombstones");
+        let got_r = count(
+            r_b,
+            "SELECT count(*) FROM silo_plan.tombstones_control WHERE source = 'control'",
+        );
+        let got_c = count(
+            c_b,
+            "SELECT count(*) FROM silo_plan.tombstones_region WHERE source = 'region'",
+        );
+        let done = apply_all(r_b, 500) + apply_all(c_b, 500);
+        polls += 1;
+        sent_c == got_r && sent_r == got_c && done == 0
+    });
+    polls
+}
+
 fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(180);
     while !f() {
@@ -959,52 +986,131 @@ fn saas_cascades_match_postgres_with_both_transports() {
     let (mut cpub, mut rpub) = (cb.client(), rb.client());
     let mut quiet_rounds = 0;
     run_deletes(&list, None, &[cb, rb], 250, || {
-        wait_until("tombstones replicated and applied", || {
-            let sent_c = count(&mut cpub, "SELECT count(*) FROM silo_plan.tombstones");
-            let sent_r = count(&mut rpub, "SELECT count(*) FROM silo_plan.tombstones");
-            let got_r = count(
-                &mut r_b,
-                "SELECT count(*) FROM silo_plan.inbox WHERE source = 'control'",
-            );
-            let got_c = count(
-                &mut c_b,
-                "SELECT count(*) FROM silo_plan.inbox WHERE source = 'region'",
-            );
-            let done = apply_all(&mut r_b, 500) + apply_all(&mut c_b, 500);
-            quiet_rounds += 1;
-            sent_c == got_r && sent_r == got_c && done == 0
-        });
+        quiet_rounds += drain_replicated(&mut cpub, &mut rpub, &mut c_b, &mut r_b);
     });
     let compared_b = compare(&s, &after, &[cb, rb], "S (b)");
-    let replicated = count(&mut r_b, "SELECT count(*) FROM silo_plan.inbox")
-        + count(&mut c_b, "SELECT count(*) FROM silo_plan.inbox");
+    let replicated = count(
+        &mut r_b,
+        "SELECT count(*) FROM silo_plan.tombstones_control",
+    ) + count(&mut c_b, "SELECT count(*) FROM silo_plan.tombstones_region");
     assert_eq!(
-        count(
-            &mut cpub,
-            "SELECT count(*) FROM silo_plan.tombstones_region"
-        ),
+        count(&mut r_b, "SELECT count(*) FROM silo_plan.inbox")
+            + count(&mut c_b, "SELECT count(*) FROM silo_plan.inbox"),
         0,
-        "the receiving table keeps nothing"
+        "replication does not go through the inbox"
     );
-    // The arrival trigger (statement-level) fires for rows logical replication stores: with
-    // every watermark from control pushed far ahead, one more auth_user delete rewinds exactly
-    // the 9 auth_user edges below its tombstone, and the next apply passes it again.
-    r_b.batch_execute(
-        "UPDATE silo_plan.watermarks SET last_id = 1000000000000 WHERE source = 'control'",
-    )
-    .expect("push watermarks ahead");
-    c_b.batch_execute(
-        "DELETE FROM public.auth_user WHERE id = (SELECT min(id) FROM public.auth_user)",
-    )
-    .expect("one more delete");
-    wait_until("the replicated tombstone rewinds its edges", || {
-        count(
-            &mut r_b,
-            "SELECT count(*) FROM silo_plan.watermarks \
-             WHERE source = 'control' AND last_id < 1000000000000",
-        ) == 9
-    });
-    assert!(apply_all(&mut r_b, 500) > 0, "the rewound edges apply it");
+    assert_eq!(
+        count(&mut cpub, "SELECT count(*) FROM silo_plan.tombstones")
+            + count(&mut rpub, "SELECT count(*) FROM silo_plan.tombstones"),
+        replicated,
+        "every tombstone is in the child's replicated table once"
+    );
+
+    // Commits out of id order: transaction 1 deletes user X and takes the lower tombstone
+    // ids, transaction 2 deletes user Y with higher ids and commits first. Y's tombstones are
+    // replicated and applied (the watermark passes ids above X's) before X's commit is even
+    // sent; X's tombstones must still be applied when they arrive.
+    let users: Vec<i64> = r_b
+        .query(
+            "SELECT user_id FROM public.org_member GROUP BY user_id ORDER BY user_id LIMIT 2",
+            &[],
+        )
+        .expect("users with members")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let &[x, y] = users.as_slice() else {
+        panic!("two users with members in region: {users:?}")
+    };
+    let members = |c: &mut postgres::Client, u: i64| {
+        c.query_one(
+            "SELECT count(*) FROM public.org_member WHERE user_id = $1",
+            &[&u],
+        )
+        .expect("members")
+        .get::<_, i64>(0)
+    };
+    assert!(members(&mut r_b, x) > 0 && members(&mut r_b, y) > 0);
+    let received = |c: &mut postgres::Client, u: i64| {
+        c.query_one(
+            "SELECT count(*) FROM silo_plan.tombstones_control \
+             WHERE table_name = 'public.auth_user' AND key = jsonb_build_object('id', $1::bigint)",
+            &[&u],
+        )
+        .expect("received")
+        .get::<_, i64>(0)
+    };
+    let mut tx1 = cb.client();
+    tx1.batch_execute("BEGIN").expect("begin");
+    tx1.execute("DELETE FROM public.auth_user WHERE id = $1", &[&x])
+        .expect("delete x");
+    let x_id: i64 = tx1
+        .query_one("SELECT max(id) FROM silo_plan.tombstones", &[])
+        .expect("x's tombstone")
+        .get(0);
+    // Fails rather than waits should y's delete need a row x's transaction holds.
+    c_b.batch_execute("SET lock_timeout = '20s'")
+        .expect("lock_timeout");
+    c_b.execute("DELETE FROM public.auth_user WHERE id = $1", &[&y])
+        .expect("delete y");
+    let y_id: i64 = count(&mut cpub, "SELECT max(id) FROM silo_plan.tombstones");
+    assert!(
+        x_id < y_id,
+        "x's tombstone {x_id} has the lower id ({y_id})"
+    );
+    wait_until("y's tombstone replicated", || received(&mut r_b, y) == 1);
+    assert!(apply_all(&mut r_b, 500) > 0, "y's tombstone is applied");
+    assert_eq!(members(&mut r_b, y), 0, "y's members are gone");
+    assert!(members(&mut r_b, x) > 0, "x is not deleted yet");
+    let passed: i64 = r_b
+        .query_one(
+            "SELECT count(*) FROM silo_plan.received_watermarks \
+             WHERE source = 'control' AND last_id > $1",
+            &[&x_id],
+        )
+        .expect("watermarks")
+        .get(0);
+    assert!(passed > 0, "some watermarks stand above x's id {x_id}");
+    tx1.batch_execute("COMMIT").expect("commit x");
+    wait_until("x's tombstone replicated", || received(&mut r_b, x) == 1);
+    quiet_rounds += drain_replicated(&mut cpub, &mut rpub, &mut c_b, &mut r_b);
+    assert_eq!(
+        members(&mut r_b, x),
+        0,
+        "x's tombstone, committed after a higher id was applied, is not lost"
+    );
+    for u in [x, y] {
+        mc.execute("DELETE FROM public.auth_user WHERE id = $1", &[&u])
+            .expect("the same deletes in M");
+    }
+    let after_xy = checksums(&mut mc, &tables);
+    compare(
+        &s,
+        &after_xy,
+        &[cb, rb],
+        "S (b) after commits out of id order",
+    );
+
+    // Applying the replicated tombstones twice changes nothing.
+    let (c_max, r_max) = (
+        count(&mut cpub, "SELECT max(id) FROM silo_plan.tombstones"),
+        count(&mut rpub, "SELECT max(id) FROM silo_plan.tombstones"),
+    );
+    for c in [&mut c_b, &mut r_b] {
+        c.batch_execute("UPDATE silo_plan.received_watermarks SET last_xid = 0, last_id = 0")
+            .expect("rewind");
+    }
+    let replayed_b = apply_all(&mut r_b, 1000) + apply_all(&mut c_b, 1000);
+    assert!(replayed_b > 0, "the replay processed the tombstones again");
+    assert_eq!(
+        (
+            count(&mut cpub, "SELECT max(id) FROM silo_plan.tombstones"),
+            count(&mut rpub, "SELECT max(id) FROM silo_plan.tombstones"),
+        ),
+        (c_max, r_max),
+        "a replay deletes nothing, so records nothing"
+    );
+    compare(&s, &after_xy, &[cb, rb], "S (b) after the replay");
 
     eprintln!(
         "cascades: {total} rows generated; {} deletes ({by_kind:?}); M deleted {deleted_m} parent \
@@ -1012,7 +1118,8 @@ fn saas_cascades_match_postgres_with_both_transports() {
          {pumped} tombstones pumped, {applied} (tombstone, edge) pairs applied, {compared_a} \
          table checksums equal; replay: inbox {inbox_before} rows, {replayed} pairs re-applied, \
          nothing changed; (b) {replicated} tombstones replicated, {compared_b} table checksums \
-         equal ({quiet_rounds} polls)",
+         equal ({quiet_rounds} polls), commits out of id order applied, replay re-applied \
+         {replayed_b} pairs, nothing changed",
         list.len(),
         changed.len()
     );
