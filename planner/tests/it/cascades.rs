@@ -1314,3 +1314,107 @@ fn saas_cascades_concurrent_appliers_apply_each_tombstone_once() {
         2 * THREADS
     );
 }
+
+/// The replicated-tombstone table as the previous layout's `cascades/region.replication.sql`
+/// created it: a `BEFORE INSERT` trigger, enabled ALWAYS, moved each replicated row into the
+/// inbox and kept nothing.
+const OLD_RECEIVE_SQL: &str = r#"
+CREATE SCHEMA IF NOT EXISTS silo_plan;
+CREATE TABLE IF NOT EXISTS silo_plan.tombstones_control (
+    source text NOT NULL,
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    key jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL
+);
+CREATE OR REPLACE FUNCTION silo_plan.receive_control_region() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $silo_plan$
+BEGIN
+    INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at)
+    VALUES (NEW.source, NEW.id, NEW.table_name, NEW.key, NEW.deleted_at)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$silo_plan$;
+DROP TRIGGER IF EXISTS silo_plan_receive ON silo_plan.tombstones_control;
+CREATE TRIGGER silo_plan_receive
+    BEFORE INSERT ON silo_plan.tombstones_control
+    FOR EACH ROW EXECUTE FUNCTION silo_plan.receive_control_region();
+ALTER TABLE silo_plan.tombstones_control ENABLE ALWAYS TRIGGER silo_plan_receive;
+"#;
+
+/// Upgrade from the previous layout: re-running `cascades/region.sql` over the old receive
+/// table adds its xid column, drops the per-row trigger and its function, and from then on a
+/// row stored as the replication worker stores it stays in the table and is applied once; a
+/// tombstone the old trigger had moved into the inbox is still applied from there. A second
+/// run changes nothing.
+#[test]
+fn cascades_upgrade_from_the_receive_trigger_layout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = crate::util::plan_example(dir.path()).1;
+    let c = Cluster::start();
+    c.createdb("up");
+    run_file(
+        &c,
+        "up",
+        dir.path(),
+        "up-schema.sql",
+        &pg::prepare_dump(&files["silos/region/schema.sql"]),
+    );
+    let mut cl = c.client("up");
+    cl.batch_execute(OLD_RECEIVE_SQL).expect("old layout");
+    let cascades = &files["cascades/region.sql"];
+    run_file(&c, "up", dir.path(), "up-cascades-1.sql", cascades);
+    assert_eq!(
+        count(
+            &mut cl,
+            "SELECT count(*) FROM pg_trigger \
+             WHERE tgrelid = 'silo_plan.tombstones_control'::regclass AND NOT tgisinternal",
+        ),
+        0,
+        "the receive trigger is dropped"
+    );
+    assert_eq!(
+        count(
+            &mut cl,
+            "SELECT count(*) FROM pg_proc WHERE proname = 'receive_control_region'",
+        ),
+        0,
+        "its function is dropped"
+    );
+    // As the replication worker stores a row: the publisher's columns only, session role
+    // replica.
+    cl.batch_execute(
+        "SET session_replication_role = replica; \
+         INSERT INTO silo_plan.tombstones_control (source, id, table_name, key, deleted_at) \
+         VALUES ('control', 5, 'public.auth_user', '{\"id\": 1}', now()); \
+         RESET session_replication_role",
+    )
+    .expect("a replicated row");
+    assert_eq!(
+        count(&mut cl, "SELECT count(*) FROM silo_plan.tombstones_control"),
+        1,
+        "the row stays where replication stored it"
+    );
+    assert_eq!(
+        count(&mut cl, "SELECT count(*) FROM silo_plan.inbox"),
+        0,
+        "nothing moves into the inbox"
+    );
+    assert_eq!(
+        apply_all(&mut cl, 100),
+        9,
+        "the 9 edges from auth_user apply it"
+    );
+    run_file(&c, "up", dir.path(), "up-cascades-2.sql", cascades);
+    assert_eq!(apply_all(&mut cl, 100), 0, "a re-run keeps the watermarks");
+    // A tombstone the old trigger had moved into the inbox before the upgrade.
+    cl.batch_execute(
+        "INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at) \
+         VALUES ('control', 3, 'public.auth_user', '{\"id\": 2}', now())",
+    )
+    .expect("an inbox row");
+    assert_eq!(apply_all(&mut cl, 100), 9, "the inbox is applied as before");
+}
