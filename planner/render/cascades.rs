@@ -693,13 +693,14 @@ fn header(s: &SiloCascades) -> Vec<String> {
         }
         ps.push(String::new());
         ps.push(format!(
-            "Tombstones reach silo_plan.inbox by either transport: (a) the application's pump \
+            "Tombstones reach this database by either transport: (a) the application's pump \
              (stubs), which reads SELECT id, table_name, key, deleted_at FROM \
              silo_plan.tombstones WHERE id > $1 ORDER BY id LIMIT $2 in the parent's database \
-             and inserts them here with their source (ON CONFLICT DO NOTHING; ids commit out \
-             of order, so a pump re-reads an overlap below its last id, say 10,000 ids: \
+             and inserts them into silo_plan.inbox with their source (ON CONFLICT DO \
+             NOTHING; ids commit out of order, so a pump re-reads an overlap below its last id, say 10,000 ids: \
              duplicates are ignored, a late one is applied); or (b) logical \
-             replication, cascades/{}.replication.sql. Then call, until it returns 0:",
+             replication, cascades/{}.replication.sql, into silo_plan.tombstones_<source silo> \
+             (created in Part 2). Then call, until it returns 0:",
             s.silo
         ));
         ps.push("    SELECT silo_plan.apply(1000);".into());

@@ -14,7 +14,14 @@
 //! `python3` with psycopg) pumps tombstones from each parent database into the child's inbox and
 //! applies them, through its cascade handlers, (b) logical replication installed by
 //! `cascades/<silo>.replication.sql`. After (a), the stub pumps every tombstone again and every
-//! watermark is reset to 0 and applied again by the stub: nothing may change.
+//! watermark is reset to 0 and applied again by the stub: nothing may change. After (b), two
+//! deletes commit out of tombstone-id order (the higher id is replicated and applied first), the
+//! lower one must still be applied, and the replicated tombstones are applied a second time
+//! from watermarks reset to (0, 0): nothing may change.
+//!
+//! Besides: several appliers at once, over the pump and over replication, apply each
+//! (tombstone, edge) pair exactly once; and re-running `cascades/region.sql` over the previous
+//! layout's receive trigger upgrades it.
 //!
 //! Two adjustments keep the worlds comparable, both applied to M and S alike:
 //! * Django-style dumps declare most keys `NO ACTION` (the ORM emulates `ON DELETE`); the plan
