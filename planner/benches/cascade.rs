@@ -353,10 +353,11 @@ fn split(
             });
         }
         Transport::Replication => {
-            // The delete is one transaction, so its tombstones become visible in the inbox all
-            // at once, and the replicating transaction holds the watermark row until then: no
-            // apply can start earlier. "pump" here is the time until they are all in.
-            while count(&mut b, "SELECT count(*) FROM silo_plan.inbox") < PARENTS {
+            // The delete is one transaction, so its tombstones become visible in the child's
+            // replicated table (silo_plan.tombstones_a, read by the apply directly) all at once,
+            // in the one transaction the subscription applies it in: no apply can start
+            // earlier. "pump" here is the time until they are all in.
+            while count(&mut b, "SELECT count(*) FROM silo_plan.tombstones_a") < PARENTS {
                 std::thread::sleep(Duration::from_millis(1));
             }
             pumped = t.elapsed();

@@ -9,11 +9,16 @@
 //!   transition table that writes one row into `silo_plan.tombstones` per deleted row and per
 //!   distinct set of referenced columns (`{"id": 7}`; `{"provider": "github", "external_id":
 //!   "42"}` for a composite key; a uuid or text key as its JSON string).
-//! * **Consumers**, in the child's silo: `silo_plan.inbox` receives the tombstones (a transport
-//!   moves them), and `silo_plan.apply_<silo>(batch_size)` processes them edge by edge, in dump
-//!   order, with one watermark per (source, edge) in `silo_plan.watermarks`: `DELETE` for
-//!   cascade, `UPDATE ... SET col = NULL` / `DEFAULT` for set-null / set-default (only the
-//!   columns of a Postgres 15 `SET NULL (cols)` list when the dump declares one).
+//! * **Consumers**, in the child's silo: the tombstones arrive in one of two places, by
+//!   transport: `silo_plan.inbox` (the application's pump inserts batches there) or
+//!   `silo_plan.tombstones_<source silo>` (logical replication's subscription fills it, the
+//!   publisher's copy under the same name; the name carries the source silo, so it never
+//!   clashes with the child's own `silo_plan.tombstones`). `silo_plan.apply_<silo>(batch_size)`
+//!   reads both directly and processes them edge by edge, in dump order, with one watermark per
+//!   (source, edge) and place: `silo_plan.watermarks` (inbox ids) and
+//!   `silo_plan.received_watermarks` ((xid, id) of the replicated rows): `DELETE` for cascade,
+//!   `UPDATE ... SET col = NULL` / `DEFAULT` for set-null / set-default (only the columns of a
+//!   Postgres 15 `SET NULL (cols)` list when the dump declares one).
 //!   `silo_plan.apply(batch_size)` calls the `apply_<silo>` of every silo installed in that
 //!   database (before the physical split they all live in today's database).
 //! * **Chains**: an applied `DELETE` fires the child silo's own producer triggers when the child
@@ -21,11 +26,26 @@
 //!   (control → region → control) completes after two trips.
 //! * **Ordering and concurrency**: tombstone ids are handed out in order but commit in any
 //!   order. The pump (stubs) reads the parent under `LOCK ... IN SHARE MODE`, so its high-water
-//!   mark never passes an uncommitted id and its batches reach the inbox in id order; logical
-//!   replication delivers in commit order, so the inbox's statement-level arrival trigger rewinds
-//!   a watermark that already passed a newly stored id (re-applying a window changes nothing).
-//!   Appliers take watermark rows `FOR UPDATE SKIP LOCKED`: several may run at once, none works
-//!   on the same (source, edge) as another.
+//!   mark never passes an uncommitted id and its batches reach the inbox in id order; the
+//!   inbox's statement-level arrival trigger rewinds a watermark that already passed a newly
+//!   stored id (a second pump, a row inserted by hand; re-applying a window changes nothing).
+//!   Logical replication delivers in commit order, so ids arrive out of order; it writes its
+//!   own table with no trigger (a per-row plpgsql trigger cost about 44 µs a row, the
+//!   replication transport missed the benchmark target by 2x), and the apply keeps the order
+//!   itself, as PgQ does: each replicated row records the child's transaction that stored it
+//!   (`xid`, a column default the replication worker fills), the apply reads in (xid, id)
+//!   order only rows whose xid is below the xmin of its snapshot (their transactions are over),
+//!   and every row stored later has an xid at or above that xmin, so a (last_xid, last_id)
+//!   watermark never passes a row it has not applied, whatever the commit order and however
+//!   many writers. Cost: a transaction left open in the child's database delays (never loses)
+//!   replicated tombstones stored after it began. Appliers take watermark rows `FOR UPDATE SKIP
+//!   LOCKED`: several may run at once, none works on the same (source, edge) as another.
+//! * **Upgrade** from the layout before the replicated tables were read directly (a `BEFORE
+//!   INSERT` trigger on `silo_plan.tombstones_<source>` moved each replicated row into the
+//!   inbox): re-running `cascades/<silo>.sql` adds the table's `xid` and `received_at` columns
+//!   (the table was empty), drops that trigger and its function in one transaction, and from
+//!   then on replicated rows stay there; rows already moved are applied from the inbox as
+//!   before. The subscription is kept; `cascades/<silo>.replication.sql` only checks the layout.
 //! * **restrict** edges get no tombstone: the application checks for children before deleting
 //!   the parent; [`Guard`] holds the query for the file header and the stubs.
 //!

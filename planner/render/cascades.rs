@@ -44,6 +44,20 @@ struct EdgeView {
     select: String,
     build: String,
     key_names: String,
+    /// The table logical replication fills with this edge's parent silo's tombstones.
+    received: Option<String>,
+}
+
+/// One table logical replication fills on the child (`silo_plan.tombstones_<source>`), read by
+/// the apply directly.
+struct ReceivedView {
+    comments: Vec<String>,
+    upgrade_comments: Vec<String>,
+    discover_comments: Vec<String>,
+    table: String,
+    index: String,
+    old_function: String,
+    edge_lits: Vec<String>,
 }
 
 /// One `(table_name, edge)` row of the arrival trigger's edge list.
@@ -62,6 +76,8 @@ struct SiloSql {
     producers: Vec<ProducerView>,
     inbox_comments: Vec<String>,
     edges: Vec<EdgeView>,
+    received: Vec<ReceivedView>,
+    received_watermarks_comments: Vec<String>,
     arrived_comments: Vec<String>,
     arrived: String,
     arrived_trigger: String,
@@ -86,8 +102,7 @@ struct SubscribeView {
     comments: Vec<String>,
     source: String,
     var: String,
-    table: String,
-    function: String,
+    table_lit: String,
     subscription_comments: Vec<String>,
     subscription_lit: String,
     publication_lit: String,
@@ -154,6 +169,12 @@ fn step_comments_width(
 /// A name safe for psql variables and replication slots: lowercase, `-` as `_`.
 fn slug(silo: &str) -> String {
     silo.to_ascii_lowercase().replace('-', "_")
+}
+
+/// `silo_plan.tombstones_<source>`: the publisher's copy of its tombstones, and on a child the
+/// table its subscription fills.
+fn received_table(source: &str) -> QName {
+    QName::new("silo_plan", format!("tombstones_{}", slug(source)))
 }
 
 fn silo_fn(prefix: &str, silo: &str) -> String {
@@ -515,6 +536,114 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge) -> EdgeView {
             .map(|c| literal(c))
             .collect::<Vec<_>>()
             .join(", "),
+        received: Some(qualified(&received_table(&e.parent_silo))),
+    }
+}
+
+fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
+    let from = slug(src);
+    let table = received_table(src);
+    let mut edge_lits: Vec<String> = s
+        .edges
+        .iter()
+        .filter(|e| e.parent_silo == src)
+        .map(|e| e.edge.clone())
+        .collect();
+    edge_lits.sort();
+    let edge_lits = edge_lits.iter().map(|e| literal(e)).collect();
+    let mut comments = comment(
+        &format!("Tombstones of {src} received by logical replication"),
+        4,
+    );
+    comments.extend(step_comments(
+        &format!(
+            "{t} is the table cascades/{me}.replication.sql subscribes to {src}'s \
+             publication with (same name and columns as {src}'s published copy; the name carries \
+             the source silo, so it never clashes with this database's own \
+             silo_plan.tombstones or silo_plan.tombstones_{me_slug}). The replication worker \
+             inserts rows into it with no trigger at all: per row one heap insert and one index \
+             entry, and the apply reads it directly. Two columns are this side's own and filled \
+             by their defaults, which logical replication evaluates for columns the publisher \
+             does not send: xid, the local transaction that stored the row (txid_current(), \
+             64 bits, never wraps), and received_at. Ids commit out of order on the publisher \
+             and replication delivers in commit order, so the apply does not follow ids: it \
+             reads in (xid, id) order and only rows whose transaction is older than every \
+             transaction still running here (the snapshot's xmin), as PgQ batches its events. \
+             A row stored later always has an xid at or above that xmin, so a watermark \
+             (last_xid, last_id) in silo_plan.received_watermarks never passes a row it has \
+             not applied, whatever order the commits arrive in, and however many \
+             subscriptions or sessions write the table. Empty while tombstones come by the pump \
+             (silo_plan.inbox). Nothing here deletes old rows: rows below every watermark of \
+             their source may be deleted.",
+            t = qualified(&table),
+            me = s.silo,
+            me_slug = slug(&s.silo),
+        ),
+        &format!(
+            "none (a new table); {} ACCESS EXCLUSIVE for the ALTER below",
+            qualified(&table)
+        ),
+        &[
+            (
+                "long-running",
+                "a transaction left open in this database (one that wrote anything) holds the \
+             snapshot's xmin back: tombstones replicated after it started wait until it ends \
+             before any apply takes them (delayed, not lost)."
+                    .to_string(),
+            ),
+            (
+                "integrity-unchecked",
+                "xid values are this cluster's transaction ids: after moving this database to \
+             another cluster with pg_dump (not pg_upgrade, which keeps the counter), apply until \
+             quiet first, then delete the rows of these tables and set every \
+             received_watermarks row to (0, 0); otherwise new rows may sort below a watermark."
+                    .to_string(),
+            ),
+        ],
+    ));
+    let upgrade_comments = step_comments(
+        &format!(
+            "Upgrade from the previous layout, where cascades/{me}.replication.sql created this \
+             table without xid and received_at, with a BEFORE INSERT trigger silo_plan_receive \
+             (function {old}) that moved each row into silo_plan.inbox and kept nothing: the \
+             table is empty then, so adding the columns rewrites nothing of size, and the \
+             trigger and its function are dropped in the same transaction. From the commit on, \
+             replicated rows stay here and this file's apply reads them; those the old trigger \
+             had moved into silo_plan.inbox are applied from there as before, under their own \
+             watermarks. Nothing else is needed: the subscription stays as it is (the new \
+             replication file only checks that this table has xid). On a fresh install and a \
+             re-run, ADD COLUMN IF NOT EXISTS and DROP ... IF EXISTS change nothing.",
+            me = s.silo,
+            old = silo_fn(&format!("receive_{from}"), &s.silo),
+        ),
+        &format!(
+            "{} ACCESS EXCLUSIVE until the commit (the replication worker waits that long); \
+             lock_timeout gives up after 5s: run the file again",
+            qualified(&table)
+        ),
+        &[],
+    );
+    let discover_comments = comment_width(
+        &format!(
+            "Watermark rows for every source found in {} ({src}, or {src}/<instance> for a \
+             silo with instances), read from the index by a loose index scan (one probe per \
+             distinct source), created when missing.",
+            qualified(&table)
+        ),
+        4,
+        WIDTH - 4,
+    )
+    .into_iter()
+    .map(|l| format!("    {l}"))
+    .collect();
+    ReceivedView {
+        comments,
+        upgrade_comments,
+        discover_comments,
+        index: ident(&format!("tombstones_{from}_apply")),
+        table: qualified(&table),
+        old_function: silo_fn(&format!("receive_{from}"), &s.silo),
+        edge_lits,
     }
 }
 
@@ -578,21 +707,23 @@ fn header(s: &SiloCascades) -> Vec<String> {
         }
         ps.push(String::new());
         ps.push(format!(
-            "Tombstones reach silo_plan.inbox by either transport: (a) the application's pump \
+            "Tombstones reach this database by either transport: (a) the application's pump \
              (stubs), which reads SELECT id, table_name, key, deleted_at FROM \
              silo_plan.tombstones WHERE id > $1 ORDER BY id LIMIT $2 in the parent's database \
-             and inserts them here with their source (ON CONFLICT DO NOTHING; ids commit out \
-             of order, so a pump re-reads an overlap below its last id, say 10,000 ids: \
+             and inserts them into silo_plan.inbox with their source (ON CONFLICT DO \
+             NOTHING; ids commit out of order, so a pump re-reads an overlap below its last id, say 10,000 ids: \
              duplicates are ignored, a late one is applied); or (b) logical \
-             replication, cascades/{}.replication.sql. Then call, until it returns 0:",
+             replication, cascades/{}.replication.sql, into silo_plan.tombstones_<source silo> \
+             (created in Part 2). Then call, until it returns 0:",
             s.silo
         ));
         ps.push("    SELECT silo_plan.apply(1000);".into());
         ps.push(
             "Concurrent callers are safe: each (source, edge) is processed under its watermark \
-             row's lock, skipped by the others. A tombstone that arrives after its watermark \
-             passed its id (ids commit out of order) rewinds the watermark, so it is never lost; \
-             the replay in between is idempotent. A tombstone's source is the parent silo's name, \
+             row's lock, skipped by the others. Ids commit out of order, and none is lost for \
+             it: a tombstone stored in the inbox after its watermark passed its id rewinds the \
+             watermark (the replay in between is idempotent), and replicated tombstones are \
+             read in the order this database stored them (xid), not by id. A tombstone's source is the parent silo's name, \
              or silo/instance for a silo with instances (their ids overlap)."
                 .into(),
         );
@@ -749,10 +880,20 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
             .enumerate()
             .map(|(i, e)| edge_view(i, n, e))
             .collect(),
+        received: s.sources.iter().map(|src| received_view(s, src)).collect(),
+        received_watermarks_comments: step_comments(
+            "silo_plan.received_watermarks holds, per (source, edge), the last tombstone applied \
+             from the replicated tables above, as (xid, id): the order the apply reads them in. \
+             A table apart from silo_plan.watermarks (which counts inbox ids), so the two \
+             transports never move each other's marks. The rows seeded here are for each parent \
+             silo's own name; the apply creates those of other sources (silo/instance).",
+            "none (a new table)",
+            &[],
+        ),
         arrived_comments: step_comments(
             &format!(
-                "Runs once per statement that stores tombstones in the inbox (a pump's batch, \
-                 or each row logical replication stores: ENABLE ALWAYS), reading the stored \
+                "Runs once per statement that stores tombstones in the inbox (a pump's batch; \
+                 logical replication does not write the inbox), reading the stored \
                  rows from the transition table: creates the watermark rows of their (source, \
                  edge) pairs, and where a watermark already passed the lowest id stored for it \
                  (ids of concurrent transactions commit out of order), moves it back below that \
@@ -762,12 +903,12 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
                  were not committed) is undone by the rewind, one that comes after skips the \
                  edge. One statement-level trigger instead of one call per row: a batch of 10k \
                  tombstones costs one pass. Only \
-                 the edges of silo {} are listed; another silo's file adds its own trigger. One \
-                 contract, two transports: the generated pump reads the parent under a SHARE \
-                 lock, so its batches arrive in id order and never rewind anything; logical \
-                 replication delivers in commit order, so a lower id can arrive after a higher \
-                 one was applied, and the rewind makes the next apply re-read from it \
-                 (re-applying the tombstones in between changes nothing).",
+                 the edges of silo {} are listed; another silo's file adds its own trigger. The \
+                 generated pump reads the parent under a SHARE lock, so its batches arrive in id \
+                 order and never rewind anything; the rewind is for rows inserted by hand or by \
+                 a second pump of the same source (re-applying the tombstones in between changes \
+                 nothing). Logical replication fills the tables above instead, whose order the \
+                 apply keeps by xid, with no trigger per row.",
                 s.silo
             ),
             "silo_plan.inbox ACCESS EXCLUSIVE (trigger replaced; no application table)",
@@ -778,15 +919,19 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
         arrivals,
         apply_comments: step_comments(
             &format!(
-                "Applies the tombstones in the inbox to the {n} edge(s) above, edge by edge in \
-                 dump order and up to batch_size per edge and source, and returns how many \
+                "Applies the tombstones in the inbox and in the replicated tables to the {n} \
+                 edge(s) above, edge by edge in dump order and up to batch_size per edge and \
+                 source (inbox first, then replicated), and returns how many \
                  (tombstone, edge) pairs it processed: call it until it returns 0. Matching \
                  goes through jsonb_populate_record of the child's row type, so each key \
                  value is read as the child column's own type. A DELETE here fires this \
                  silo's tombstone triggers: that is how a chain crossing silos twice goes on. \
                  Several callers at once are safe: each (source, edge) watermark row is taken \
                  FOR UPDATE SKIP LOCKED, so no two work on the same edge and source, and a \
-                 caller finding them all taken returns 0."
+                 caller finding them all taken returns 0. Replicated rows are read in (xid, id) \
+                 order up to the snapshot's xmin (see the replicated tables above): a \
+                 replicated tombstone whose id is below one already applied is still taken, \
+                 no rewind needed."
             ),
             "per edge: its watermark row, and ROW EXCLUSIVE plus row locks on the child table",
             &[
@@ -842,10 +987,11 @@ fn replication_header(s: &SiloCascades) -> Vec<String> {
         "A database that is both a parent and a child already has a silo_plan.tombstones of its \
          own, and a subscriber's table must have the publisher's name: so each silo publishes a \
          copy, silo_plan.tombstones_<silo> (insert-only, with its source), filled by a trigger \
-         on silo_plan.tombstones, and its children subscribe to that. On the child a BEFORE \
-         INSERT trigger enabled ALWAYS (replication applies rows with \
-         session_replication_role = replica) moves each row into silo_plan.inbox and keeps \
-         nothing; the initial copy of the subscription delivers the tombstones recorded so far."
+         on silo_plan.tombstones, and its children subscribe to that. On the child the rows \
+         land in the table of that name, which cascades/<silo>.sql created and its apply reads \
+         directly: no trigger per row (the previous layout's BEFORE INSERT trigger that moved \
+         each row into silo_plan.inbox cost about 44 us a row; cascades/<silo>.sql drops it). \
+         The initial copy of the subscription delivers the tombstones recorded so far."
             .into(),
         String::new(),
         "Run it in the database of every silo, then once more in each: a subscription \
@@ -916,17 +1062,19 @@ pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
             SubscribeView {
                 comments: step_comments(
                     &format!(
-                        "Receives {src}'s tombstones: silo_plan.tombstones_{from} has the \
-                         published table's name and columns; its trigger stores each row in \
-                         silo_plan.inbox (a duplicate is ignored) and drops it."
+                        "Receives {src}'s tombstones into silo_plan.tombstones_{from}, the \
+                         published table's name and columns plus two of its own: \
+                         cascades/{me}.sql creates that table (this file only checks that it \
+                         has, with xid, the current layout) and its apply reads it directly, \
+                         with no trigger per row.",
+                        me = s.silo
                     ),
-                    "none (a new table)",
+                    "none (a catalog read)",
                     &[],
                 ),
                 source: comment_text(src),
                 var: format!("conninfo_{from}"),
-                table: qualified(&table),
-                function: silo_fn(&format!("receive_{from}"), &s.silo),
+                table_lit: literal(&qualified(&table)),
                 subscription_comments: step_comments(
                     &format!(
                         "Subscription silo_plan_{from}_to_{me}[_<instance>] to {src}'s \

@@ -62,7 +62,7 @@ SELECT format('CREATE PUBLICATION %I FOR TABLE %s WITH (publish = %L)',
 {% endif -%}
 {% if !subscribe.is_empty() %}
 -- =================================================================================================
--- Part 2: subscribe to the tombstones of {{ subscribe.len() }} parent silo(s); they land in silo_plan.inbox.
+-- Part 2: subscribe to the tombstones of {{ subscribe.len() }} parent silo(s); apply() reads them where they land.
 -- =================================================================================================
 {% for s in subscribe %}
 -- -------------------------------------------------------------------------------------------------
@@ -73,29 +73,16 @@ SELECT format('CREATE PUBLICATION %I FOR TABLE %s WITH (publish = %L)',
 \else
 DO $silo_plan$ BEGIN RAISE EXCEPTION 'psql variable {{ s.var }} is not set: run with -v {{ s.var }}=''host=... dbname=...'' (the {{ s.source }} database)'; END $silo_plan$;
 \endif
-CREATE TABLE IF NOT EXISTS {{ s.table }} (
-    source text NOT NULL,
-    id bigint NOT NULL,
-    table_name text NOT NULL,
-    key jsonb NOT NULL,
-    deleted_at timestamptz NOT NULL
-);
-CREATE OR REPLACE FUNCTION {{ s.function }}() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path = pg_catalog, pg_temp
-AS $silo_plan$
+DO $silo_plan$
 BEGIN
-    INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at)
-    VALUES (NEW.source, NEW.id, NEW.table_name, NEW.key, NEW.deleted_at)
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+                    WHERE attrelid = pg_catalog.to_regclass({{ s.table_lit }})
+                      AND attname = 'xid' AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'run this version of cascades/%.sql first: it creates % with its xid column, which the subscription below fills and apply() reads',
+            {{ silo_lit }}, {{ s.table_lit }};
+    END IF;
 END
 $silo_plan$;
-DROP TRIGGER IF EXISTS silo_plan_receive ON {{ s.table }};
-CREATE TRIGGER silo_plan_receive
-    BEFORE INSERT ON {{ s.table }}
-    FOR EACH ROW EXECUTE FUNCTION {{ s.function }}();
-ALTER TABLE {{ s.table }} ENABLE ALWAYS TRIGGER silo_plan_receive;
 
 {% for line in s.subscription_comments -%}
 {{ line }}

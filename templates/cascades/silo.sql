@@ -89,7 +89,51 @@ INSERT INTO silo_plan.watermarks (source, edge) VALUES
     ({{ e.source_lit }}, {{ e.edge_lit }}){% if loop.last %}{% else %},{% endif %}
 {%- endfor %}
 ON CONFLICT DO NOTHING;
-
+{% for r in received %}
+-- -------------------------------------------------------------------------------------------------
+{% for line in r.comments -%}
+{{ line }}
+{% endfor -%}
+CREATE TABLE IF NOT EXISTS {{ r.table }} (
+    source text NOT NULL,
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    key jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL,
+    xid bigint NOT NULL DEFAULT pg_catalog.txid_current(),
+    received_at timestamptz NOT NULL DEFAULT now()
+);
+{% for line in r.upgrade_comments -%}
+{{ line }}
+{% endfor -%}
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+ALTER TABLE {{ r.table }}
+    ADD COLUMN IF NOT EXISTS xid bigint NOT NULL DEFAULT pg_catalog.txid_current(),
+    ADD COLUMN IF NOT EXISTS received_at timestamptz NOT NULL DEFAULT now();
+DROP TRIGGER IF EXISTS silo_plan_receive ON {{ r.table }};
+DROP FUNCTION IF EXISTS {{ r.old_function }}();
+COMMIT;
+CREATE INDEX IF NOT EXISTS {{ r.index }}
+    ON {{ r.table }} (source, table_name, xid, id);
+{% endfor -%}
+{% if !received.is_empty() %}
+{% for line in received_watermarks_comments -%}
+{{ line }}
+{% endfor -%}
+CREATE TABLE IF NOT EXISTS silo_plan.received_watermarks (
+    source text NOT NULL,
+    edge text NOT NULL,
+    last_xid bigint NOT NULL DEFAULT 0,
+    last_id bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (source, edge)
+);
+INSERT INTO silo_plan.received_watermarks (source, edge) VALUES
+{%- for e in edges %}
+    ({{ e.source_lit }}, {{ e.edge_lit }}){% if loop.last %}{% else %},{% endif %}
+{%- endfor %}
+ON CONFLICT DO NOTHING;
+{% endif %}
 {% for line in arrived_comments -%}
 {{ line }}
 {% endfor -%}
@@ -145,9 +189,35 @@ DECLARE
     _sp_limit integer := batch_size;
     _sp_total integer := 0;
     _sp_w record;
+    _sp_v record;
     _sp_n integer;
     _sp_upto bigint;
+    _sp_upto_xid bigint;
+    _sp_settled bigint;
 BEGIN
+{%- for r in received %}
+
+{% for line in r.discover_comments -%}
+{{ line }}
+{% endfor -%}
+{{"    "}}INSERT INTO silo_plan.received_watermarks (source, edge)
+    SELECT s.source, e.edge
+      FROM (WITH RECURSIVE s (source) AS (
+                SELECT min(r.source) FROM {{ r.table }} AS r
+                UNION ALL
+                SELECT (SELECT min(r.source) FROM {{ r.table }} AS r WHERE r.source > s.source)
+                  FROM s
+                 WHERE s.source IS NOT NULL)
+            SELECT s.source FROM s WHERE s.source IS NOT NULL) AS s
+     CROSS JOIN (VALUES
+{%- for e in r.edge_lits %}
+                 ({{ e }}){% if !loop.last %},{% endif %}
+{%- endfor %}
+                ) AS e (edge)
+     WHERE NOT EXISTS (SELECT 1 FROM silo_plan.received_watermarks AS w
+                        WHERE w.source = s.source AND w.edge = e.edge)
+    ON CONFLICT DO NOTHING;
+{%- endfor %}
 {%- for e in edges %}
 
 {% for line in e.comments -%}
@@ -184,6 +254,44 @@ BEGIN
             _sp_total := _sp_total + _sp_n;
         END IF;
     END LOOP;
+{%- if let Some(r) = e.received %}
+{{"    "}}FOR _sp_v IN SELECT w.source, w.last_xid, w.last_id
+                      FROM silo_plan.received_watermarks AS w
+                     WHERE w.edge = {{ e.edge_lit }}
+                     ORDER BY w.source
+                       FOR UPDATE SKIP LOCKED
+    LOOP
+        _sp_settled := pg_catalog.txid_snapshot_xmin(pg_catalog.txid_current_snapshot());
+        WITH batch AS MATERIALIZED (
+            SELECT r.xid, r.id, r.key
+              FROM {{ r }} AS r
+             WHERE r.source = _sp_v.source
+               AND r.table_name = {{ e.parent_lit }}
+               AND (r.xid, r.id) > (_sp_v.last_xid, _sp_v.last_id)
+               AND r.xid < _sp_settled
+               AND r.key ?& ARRAY[{{ e.key_names }}]
+             ORDER BY r.xid, r.id
+             LIMIT _sp_limit
+        ), applied AS (
+            {{ e.statement }}
+             WHERE {{ e.lhs }} IN (
+                   SELECT {{ e.select }}
+                     FROM batch AS b,
+                          jsonb_populate_record(NULL::{{ e.child }},
+                                                jsonb_build_object({{ e.build }})) AS k)
+        )
+        SELECT count(*) OVER (), b.xid, b.id INTO _sp_n, _sp_upto_xid, _sp_upto
+          FROM batch AS b
+         ORDER BY b.xid DESC, b.id DESC
+         LIMIT 1;
+        IF FOUND THEN
+            UPDATE silo_plan.received_watermarks AS w
+               SET last_xid = _sp_upto_xid, last_id = _sp_upto
+             WHERE w.source = _sp_v.source AND w.edge = {{ e.edge_lit }};
+            _sp_total := _sp_total + _sp_n;
+        END IF;
+    END LOOP;
+{%- endif %}
 {%- endfor %}
     RETURN _sp_total;
 END

@@ -14,7 +14,14 @@
 //! `python3` with psycopg) pumps tombstones from each parent database into the child's inbox and
 //! applies them, through its cascade handlers, (b) logical replication installed by
 //! `cascades/<silo>.replication.sql`. After (a), the stub pumps every tombstone again and every
-//! watermark is reset to 0 and applied again by the stub: nothing may change.
+//! watermark is reset to 0 and applied again by the stub: nothing may change. After (b), two
+//! deletes commit out of tombstone-id order (the higher id is replicated and applied first), the
+//! lower one must still be applied, and the replicated tombstones are applied a second time
+//! from watermarks reset to (0, 0): nothing may change.
+//!
+//! Besides: several appliers at once, over the pump and over replication, apply each
+//! (tombstone, edge) pair exactly once; and re-running `cascades/region.sql` over the previous
+//! layout's receive trigger upgrades it.
 //!
 //! Two adjustments keep the worlds comparable, both applied to M and S alike:
 //! * Django-style dumps declare most keys `NO ACTION` (the ORM emulates `ON DELETE`); the plan
@@ -499,6 +506,25 @@ fn apply_all(c: &mut postgres::Client, batch: i32) -> i64 {
     }
 }
 
+/// [`apply_all`] that calls again when Postgres aborts a call as a deadlock victim (the whole
+/// call rolls back, watermarks with it), as the generated file says to.
+fn apply_all_retrying(c: &mut postgres::Client, batch: i32) -> i64 {
+    let mut total = 0i64;
+    loop {
+        match c.query_one("SELECT silo_plan.apply($1)", &[&batch]) {
+            Ok(r) => {
+                let n: i32 = r.get(0);
+                if n == 0 {
+                    return total;
+                }
+                total += i64::from(n);
+            }
+            Err(e) if e.code() == Some(&postgres::error::SqlState::T_R_DEADLOCK_DETECTED) => {}
+            Err(e) => panic!("apply: {e}"),
+        }
+    }
+}
+
 /// Drives the generated Python stub (`stubs/python/silo_plan_stubs.py`): argv = mode, control
 /// URL, region URL, JSON state; prints one JSON object. Transport (a) is this: the stub's cascade
 /// handlers (`after_delete_auth_user` in control, `after_delete_org_member` in region; each
@@ -695,6 +721,77 @@ fn run_deletes(
     (deleted, refused_m.len())
 }
 
+/// Transport (b) between two silo databases: each one's `cascades/<silo>.replication.sql`,
+/// publications first everywhere, then a second run that refreshes the subscriptions; waits
+/// for their initial sync.
+fn install_replication(files: &BTreeMap<String, String>, dbs: &[SiloDb], dir: &Path) {
+    for db in dbs {
+        let mut text = String::new();
+        for other in dbs.iter().filter(|o| o.silo != db.silo) {
+            text.push_str(&format!(
+                "\\set conninfo_{} '{}'\n",
+                other.silo,
+                other.conninfo()
+            ));
+        }
+        text.push_str(&files[&format!("cascades/{}.replication.sql", db.silo)]);
+        std::fs::write(dir.join(format!("{}-repl.sql", db.db)), &text).expect("write");
+    }
+    for round in 0..2 {
+        for db in dbs {
+            let text =
+                std::fs::read_to_string(dir.join(format!("{}-repl.sql", db.db))).expect("read");
+            run_file(
+                db.cluster,
+                &db.db,
+                dir,
+                &format!("{}-repl-{round}.sql", db.db),
+                &text,
+            );
+        }
+    }
+    for db in dbs {
+        let mut c = db.client();
+        wait_until("the subscriptions' initial sync", || {
+            count(
+                &mut c,
+                "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'",
+            ) == 0
+                && count(&mut c, "SELECT count(*) FROM pg_subscription_rel") == 1
+        });
+    }
+}
+
+/// Transport (b): waits until every tombstone of each publisher is in the other database's
+/// replicated table and `silo_plan.apply` finds nothing left in either; returns the polls and
+/// the (tombstone, edge) pairs its own apply calls processed.
+fn drain_replicated(
+    cpub: &mut postgres::Client,
+    rpub: &mut postgres::Client,
+    c_b: &mut postgres::Client,
+    r_b: &mut postgres::Client,
+    apply_all: fn(&mut postgres::Client, i32) -> i64,
+) -> (usize, i64) {
+    let (mut polls, mut applied) = (0, 0);
+    wait_until("tombstones replicated and applied", || {
+        let sent_c = count(cpub, "SELECT count(*) FROM silo_plan.tombstones");
+        let sent_r = count(rpub, "SELECT count(*) FROM silo_plan.tombstones");
+        let got_r = count(
+            r_b,
+            "SELECT count(*) FROM silo_plan.tombstones_control WHERE source = 'control'",
+        );
+        let got_c = count(
+            c_b,
+            "SELECT count(*) FROM silo_plan.tombstones_region WHERE source = 'region'",
+        );
+        let done = apply_all(r_b, 500) + apply_all(c_b, 500);
+        applied += done;
+        polls += 1;
+        sent_c == got_r && sent_r == got_c && done == 0
+    });
+    (polls, applied)
+}
+
 fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(180);
     while !f() {
@@ -788,42 +885,7 @@ fn saas_cascades_match_postgres_with_both_transports() {
     for db in a.iter().chain(&b) {
         build_silo(&s, &files, &m, db, dir.path());
     }
-    for db in &b {
-        let mut text = String::new();
-        for other in b.iter().filter(|o| o.silo != db.silo) {
-            text.push_str(&format!(
-                "\\set conninfo_{} '{}'\n",
-                other.silo,
-                other.conninfo()
-            ));
-        }
-        text.push_str(&files[&format!("cascades/{}.replication.sql", db.silo)]);
-        std::fs::write(dir.path().join(format!("{}-repl.sql", db.db)), &text).expect("write");
-    }
-    // Publications first everywhere, then a second run refreshes the subscriptions.
-    for round in 0..2 {
-        for db in &b {
-            let text = std::fs::read_to_string(dir.path().join(format!("{}-repl.sql", db.db)))
-                .expect("read");
-            run_file(
-                db.cluster,
-                &db.db,
-                dir.path(),
-                &format!("{}-repl-{round}.sql", db.db),
-                &text,
-            );
-        }
-    }
-    for db in &b {
-        let mut c = db.client();
-        wait_until("the subscriptions' initial sync", || {
-            count(
-                &mut c,
-                "SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'",
-            ) == 0
-                && count(&mut c, "SELECT count(*) FROM pg_subscription_rel") == 1
-        });
-    }
+    install_replication(&files, &b, dir.path());
 
     let list = deletes(1000);
     let by_kind = list
@@ -959,52 +1021,131 @@ fn saas_cascades_match_postgres_with_both_transports() {
     let (mut cpub, mut rpub) = (cb.client(), rb.client());
     let mut quiet_rounds = 0;
     run_deletes(&list, None, &[cb, rb], 250, || {
-        wait_until("tombstones replicated and applied", || {
-            let sent_c = count(&mut cpub, "SELECT count(*) FROM silo_plan.tombstones");
-            let sent_r = count(&mut rpub, "SELECT count(*) FROM silo_plan.tombstones");
-            let got_r = count(
-                &mut r_b,
-                "SELECT count(*) FROM silo_plan.inbox WHERE source = 'control'",
-            );
-            let got_c = count(
-                &mut c_b,
-                "SELECT count(*) FROM silo_plan.inbox WHERE source = 'region'",
-            );
-            let done = apply_all(&mut r_b, 500) + apply_all(&mut c_b, 500);
-            quiet_rounds += 1;
-            sent_c == got_r && sent_r == got_c && done == 0
-        });
+        quiet_rounds += drain_replicated(&mut cpub, &mut rpub, &mut c_b, &mut r_b, apply_all).0;
     });
     let compared_b = compare(&s, &after, &[cb, rb], "S (b)");
-    let replicated = count(&mut r_b, "SELECT count(*) FROM silo_plan.inbox")
-        + count(&mut c_b, "SELECT count(*) FROM silo_plan.inbox");
+    let replicated = count(
+        &mut r_b,
+        "SELECT count(*) FROM silo_plan.tombstones_control",
+    ) + count(&mut c_b, "SELECT count(*) FROM silo_plan.tombstones_region");
     assert_eq!(
-        count(
-            &mut cpub,
-            "SELECT count(*) FROM silo_plan.tombstones_region"
-        ),
+        count(&mut r_b, "SELECT count(*) FROM silo_plan.inbox")
+            + count(&mut c_b, "SELECT count(*) FROM silo_plan.inbox"),
         0,
-        "the receiving table keeps nothing"
+        "replication does not go through the inbox"
     );
-    // The arrival trigger (statement-level) fires for rows logical replication stores: with
-    // every watermark from control pushed far ahead, one more auth_user delete rewinds exactly
-    // the 9 auth_user edges below its tombstone, and the next apply passes it again.
-    r_b.batch_execute(
-        "UPDATE silo_plan.watermarks SET last_id = 1000000000000 WHERE source = 'control'",
-    )
-    .expect("push watermarks ahead");
-    c_b.batch_execute(
-        "DELETE FROM public.auth_user WHERE id = (SELECT min(id) FROM public.auth_user)",
-    )
-    .expect("one more delete");
-    wait_until("the replicated tombstone rewinds its edges", || {
-        count(
-            &mut r_b,
-            "SELECT count(*) FROM silo_plan.watermarks \
-             WHERE source = 'control' AND last_id < 1000000000000",
-        ) == 9
-    });
-    assert!(apply_all(&mut r_b, 500) > 0, "the rewound edges apply it");
+    assert_eq!(
+        count(&mut cpub, "SELECT count(*) FROM silo_plan.tombstones")
+            + count(&mut rpub, "SELECT count(*) FROM silo_plan.tombstones"),
+        replicated,
+        "every tombstone is in the child's replicated table once"
+    );
+
+    // Commits out of id order: transaction 1 deletes user X and takes the lower tombstone
+    // ids, transaction 2 deletes user Y with higher ids and commits first. Y's tombstones are
+    // replicated and applied (the watermark passes ids above X's) before X's commit is even
+    // sent; X's tombstones must still be applied when they arrive.
+    let users: Vec<i64> = r_b
+        .query(
+            "SELECT user_id FROM public.org_member GROUP BY user_id ORDER BY user_id LIMIT 2",
+            &[],
+        )
+        .expect("users with members")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let &[x, y] = users.as_slice() else {
+        panic!("two users with members in region: {users:?}")
+    };
+    let members = |c: &mut postgres::Client, u: i64| {
+        c.query_one(
+            "SELECT count(*) FROM public.org_member WHERE user_id = $1",
+            &[&u],
+        )
+        .expect("members")
+        .get::<_, i64>(0)
+    };
+    assert!(members(&mut r_b, x) > 0 && members(&mut r_b, y) > 0);
+    let received = |c: &mut postgres::Client, u: i64| {
+        c.query_one(
+            "SELECT count(*) FROM silo_plan.tombstones_control \
+             WHERE table_name = 'public.auth_user' AND key = jsonb_build_object('id', $1::bigint)",
+            &[&u],
+        )
+        .expect("received")
+        .get::<_, i64>(0)
+    };
+    let mut tx1 = cb.client();
+    tx1.batch_execute("BEGIN").expect("begin");
+    tx1.execute("DELETE FROM public.auth_user WHERE id = $1", &[&x])
+        .expect("delete x");
+    let x_id: i64 = tx1
+        .query_one("SELECT max(id) FROM silo_plan.tombstones", &[])
+        .expect("x's tombstone")
+        .get(0);
+    // Fails rather than waits should y's delete need a row x's transaction holds.
+    c_b.batch_execute("SET lock_timeout = '20s'")
+        .expect("lock_timeout");
+    c_b.execute("DELETE FROM public.auth_user WHERE id = $1", &[&y])
+        .expect("delete y");
+    let y_id: i64 = count(&mut cpub, "SELECT max(id) FROM silo_plan.tombstones");
+    assert!(
+        x_id < y_id,
+        "x's tombstone {x_id} has the lower id ({y_id})"
+    );
+    wait_until("y's tombstone replicated", || received(&mut r_b, y) == 1);
+    assert!(apply_all(&mut r_b, 500) > 0, "y's tombstone is applied");
+    assert_eq!(members(&mut r_b, y), 0, "y's members are gone");
+    assert!(members(&mut r_b, x) > 0, "x is not deleted yet");
+    let passed: i64 = r_b
+        .query_one(
+            "SELECT count(*) FROM silo_plan.received_watermarks \
+             WHERE source = 'control' AND last_id > $1",
+            &[&x_id],
+        )
+        .expect("watermarks")
+        .get(0);
+    assert!(passed > 0, "some watermarks stand above x's id {x_id}");
+    tx1.batch_execute("COMMIT").expect("commit x");
+    wait_until("x's tombstone replicated", || received(&mut r_b, x) == 1);
+    quiet_rounds += drain_replicated(&mut cpub, &mut rpub, &mut c_b, &mut r_b, apply_all).0;
+    assert_eq!(
+        members(&mut r_b, x),
+        0,
+        "x's tombstone, committed after a higher id was applied, is not lost"
+    );
+    for u in [x, y] {
+        mc.execute("DELETE FROM public.auth_user WHERE id = $1", &[&u])
+            .expect("the same deletes in M");
+    }
+    let after_xy = checksums(&mut mc, &tables);
+    compare(
+        &s,
+        &after_xy,
+        &[cb, rb],
+        "S (b) after commits out of id order",
+    );
+
+    // Applying the replicated tombstones twice changes nothing.
+    let (c_max, r_max) = (
+        count(&mut cpub, "SELECT max(id) FROM silo_plan.tombstones"),
+        count(&mut rpub, "SELECT max(id) FROM silo_plan.tombstones"),
+    );
+    for c in [&mut c_b, &mut r_b] {
+        c.batch_execute("UPDATE silo_plan.received_watermarks SET last_xid = 0, last_id = 0")
+            .expect("rewind");
+    }
+    let replayed_b = apply_all(&mut r_b, 1000) + apply_all(&mut c_b, 1000);
+    assert!(replayed_b > 0, "the replay processed the tombstones again");
+    assert_eq!(
+        (
+            count(&mut cpub, "SELECT max(id) FROM silo_plan.tombstones"),
+            count(&mut rpub, "SELECT max(id) FROM silo_plan.tombstones"),
+        ),
+        (c_max, r_max),
+        "a replay deletes nothing, so records nothing"
+    );
+    compare(&s, &after_xy, &[cb, rb], "S (b) after the replay");
 
     eprintln!(
         "cascades: {total} rows generated; {} deletes ({by_kind:?}); M deleted {deleted_m} parent \
@@ -1012,7 +1153,8 @@ fn saas_cascades_match_postgres_with_both_transports() {
          {pumped} tombstones pumped, {applied} (tombstone, edge) pairs applied, {compared_a} \
          table checksums equal; replay: inbox {inbox_before} rows, {replayed} pairs re-applied, \
          nothing changed; (b) {replicated} tombstones replicated, {compared_b} table checksums \
-         equal ({quiet_rounds} polls)",
+         equal ({quiet_rounds} polls), commits out of id order applied, replay re-applied \
+         {replayed_b} pairs, nothing changed",
         list.len(),
         changed.len()
     );
@@ -1203,6 +1345,261 @@ fn saas_cascades_concurrent_appliers_apply_each_tombstone_once() {
          {pairs} (tombstone, edge) pairs over {edges} edges: {by_threads} applied by {} threads \
          in {busy} calls, {pump_applied} by the pump; {deadlocks} deadlock retries; \
          {compared} table checksums equal",
+        list.len(),
+        2 * THREADS
+    );
+}
+
+/// The replicated-tombstone table as the previous layout's `cascades/region.replication.sql`
+/// created it: a `BEFORE INSERT` trigger, enabled ALWAYS, moved each replicated row into the
+/// inbox and kept nothing.
+const OLD_RECEIVE_SQL: &str = r#"
+CREATE SCHEMA IF NOT EXISTS silo_plan;
+CREATE TABLE IF NOT EXISTS silo_plan.tombstones_control (
+    source text NOT NULL,
+    id bigint NOT NULL,
+    table_name text NOT NULL,
+    key jsonb NOT NULL,
+    deleted_at timestamptz NOT NULL
+);
+CREATE OR REPLACE FUNCTION silo_plan.receive_control_region() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+AS $silo_plan$
+BEGIN
+    INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at)
+    VALUES (NEW.source, NEW.id, NEW.table_name, NEW.key, NEW.deleted_at)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$silo_plan$;
+DROP TRIGGER IF EXISTS silo_plan_receive ON silo_plan.tombstones_control;
+CREATE TRIGGER silo_plan_receive
+    BEFORE INSERT ON silo_plan.tombstones_control
+    FOR EACH ROW EXECUTE FUNCTION silo_plan.receive_control_region();
+ALTER TABLE silo_plan.tombstones_control ENABLE ALWAYS TRIGGER silo_plan_receive;
+"#;
+
+/// Upgrade from the previous layout: re-running `cascades/region.sql` over the old receive
+/// table adds its xid column, drops the per-row trigger and its function, and from then on a
+/// row stored as the replication worker stores it stays in the table and is applied once; a
+/// tombstone the old trigger had moved into the inbox is still applied from there. A second
+/// run changes nothing.
+#[test]
+fn cascades_upgrade_from_the_receive_trigger_layout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = crate::util::plan_example(dir.path()).1;
+    let c = Cluster::start();
+    c.createdb("up");
+    run_file(
+        &c,
+        "up",
+        dir.path(),
+        "up-schema.sql",
+        &pg::prepare_dump(&files["silos/region/schema.sql"]),
+    );
+    let mut cl = c.client("up");
+    cl.batch_execute(OLD_RECEIVE_SQL).expect("old layout");
+    let cascades = &files["cascades/region.sql"];
+    run_file(&c, "up", dir.path(), "up-cascades-1.sql", cascades);
+    assert_eq!(
+        count(
+            &mut cl,
+            "SELECT count(*) FROM pg_trigger \
+             WHERE tgrelid = 'silo_plan.tombstones_control'::regclass AND NOT tgisinternal",
+        ),
+        0,
+        "the receive trigger is dropped"
+    );
+    assert_eq!(
+        count(
+            &mut cl,
+            "SELECT count(*) FROM pg_proc WHERE proname = 'receive_control_region'",
+        ),
+        0,
+        "its function is dropped"
+    );
+    // As the replication worker stores a row: the publisher's columns only, session role
+    // replica.
+    cl.batch_execute(
+        "SET session_replication_role = replica; \
+         INSERT INTO silo_plan.tombstones_control (source, id, table_name, key, deleted_at) \
+         VALUES ('control', 5, 'public.auth_user', '{\"id\": 1}', now()); \
+         RESET session_replication_role",
+    )
+    .expect("a replicated row");
+    assert_eq!(
+        count(&mut cl, "SELECT count(*) FROM silo_plan.tombstones_control"),
+        1,
+        "the row stays where replication stored it"
+    );
+    assert_eq!(
+        count(&mut cl, "SELECT count(*) FROM silo_plan.inbox"),
+        0,
+        "nothing moves into the inbox"
+    );
+    assert_eq!(
+        apply_all(&mut cl, 100),
+        9,
+        "the 9 edges from auth_user apply it"
+    );
+    run_file(&c, "up", dir.path(), "up-cascades-2.sql", cascades);
+    assert_eq!(apply_all(&mut cl, 100), 0, "a re-run keeps the watermarks");
+    // A tombstone the old trigger had moved into the inbox before the upgrade.
+    cl.batch_execute(
+        "INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at) \
+         VALUES ('control', 3, 'public.auth_user', '{\"id\": 2}', now())",
+    )
+    .expect("an inbox row");
+    assert_eq!(apply_all(&mut cl, 100), 9, "the inbox is applied as before");
+}
+
+/// Several appliers at once over transport (b), logical replication: in each silo database 4
+/// threads call `silo_plan.apply(7)` in a loop while the seeded deletes run and, every 50
+/// deletes, the test waits until replication has delivered everything and applies what is
+/// left. Afterwards S equals M, every watermark of `silo_plan.received_watermarks` stands on
+/// the last replicated tombstone of its edge in (xid, id) order (none lost), and the pairs the
+/// appliers report add up to exactly the (tombstone, edge) pairs in the replicated tables: no
+/// tombstone was applied twice for an edge.
+#[test]
+fn saas_cascades_concurrent_appliers_over_replication_apply_each_tombstone_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = crate::util::plan_example(dir.path()).1;
+    let s = saas();
+    let (m, mut mc, _) = monolith(&s, dir.path());
+    let cc = Cluster::builder().wal_level_logical().start();
+    let rc = Cluster::builder().wal_level_logical().start();
+    let d = [
+        SiloDb {
+            silo: "control",
+            cluster: &cc,
+            db: "control_d".into(),
+        },
+        SiloDb {
+            silo: "region",
+            cluster: &rc,
+            db: "region_d".into(),
+        },
+    ];
+    for db in &d {
+        build_silo(&s, &files, &m, db, dir.path());
+    }
+    install_replication(&files, &d, dir.path());
+    let [cdb, rdb] = &d;
+    let list = deletes(1000);
+
+    const THREADS: usize = 4;
+    let stop = AtomicBool::new(false);
+    let tallies: Vec<ApplierTally> = (0..2 * THREADS).map(|_| ApplierTally::default()).collect();
+    let (mut cpub, mut rpub) = (cdb.client(), rdb.client());
+    let (mut c_d, mut r_d) = (cdb.client(), rdb.client());
+    let mut drained = 0i64;
+    let mut refused = 0;
+    std::thread::scope(|scope| {
+        for (k, tally) in tallies.iter().enumerate() {
+            let db = &d[k / THREADS];
+            let stop = &stop;
+            scope.spawn(move || applier(db, 7, stop, tally));
+        }
+        refused = run_deletes(&list, Some(&mut mc), &[cdb, rdb], 50, || {
+            drained +=
+                drain_replicated(&mut cpub, &mut rpub, &mut c_d, &mut r_d, apply_all_retrying).1;
+        })
+        .1;
+        stop.store(true, Ordering::SeqCst);
+    });
+    // What the threads left when they stopped (a chain's next hop).
+    drained += drain_replicated(&mut cpub, &mut rpub, &mut c_d, &mut r_d, apply_all).1;
+    let tables: Vec<String> = s.silo.keys().cloned().collect();
+    let after = checksums(&mut mc, &tables);
+    let compared = compare(&s, &after, &[cdb, rdb], "S (d), appliers over replication");
+    assert!(refused > 0, "some slug deletes are refused (restrict)");
+
+    let an = crate::util::analysis(&root().join("examples/saas/silo-plan.toml"));
+    let plan = silo_plan::plan::cascades::build(&an.input());
+    let mut pairs = 0i64;
+    let mut edges = 0;
+    for sc in plan.iter().filter(|sc| !sc.edges.is_empty()) {
+        let db = d.iter().find(|x| x.silo == sc.silo).expect("silo db");
+        let mut cl = db.client();
+        for e in &sc.edges {
+            let table = format!("silo_plan.tombstones_{}", e.parent_silo);
+            let n: i64 = cl
+                .query_one(
+                    format!(
+                        "SELECT count(*) FROM {table} \
+                         WHERE source = $1 AND table_name = $2 AND key ?& $3"
+                    )
+                    .as_str(),
+                    &[&e.parent_silo, &e.parent_name, &e.parent_columns],
+                )
+                .expect("received")
+                .get(0);
+            let last: Option<(i64, i64)> = cl
+                .query_opt(
+                    format!(
+                        "SELECT xid, id FROM {table} \
+                         WHERE source = $1 AND table_name = $2 AND key ?& $3 \
+                         ORDER BY xid DESC, id DESC LIMIT 1"
+                    )
+                    .as_str(),
+                    &[&e.parent_silo, &e.parent_name, &e.parent_columns],
+                )
+                .expect("last received")
+                .map(|r| (r.get(0), r.get(1)));
+            let r = cl
+                .query_one(
+                    "SELECT last_xid, last_id FROM silo_plan.received_watermarks \
+                     WHERE source = $1 AND edge = $2",
+                    &[&e.parent_silo, &e.edge],
+                )
+                .expect("watermark");
+            let mark: (i64, i64) = (r.get(0), r.get(1));
+            if let Some(last) = last {
+                assert!(
+                    mark >= last,
+                    "{}: watermark {mark:?} below its last tombstone {last:?}: a tombstone is lost",
+                    e.edge
+                );
+            }
+            pairs += n;
+            edges += 1;
+        }
+    }
+    assert_eq!(
+        count(&mut c_d, "SELECT count(*) FROM silo_plan.inbox")
+            + count(&mut r_d, "SELECT count(*) FROM silo_plan.inbox"),
+        0,
+        "replication does not go through the inbox"
+    );
+    let by_threads: i64 = tallies
+        .iter()
+        .map(|t| t.applied.load(Ordering::SeqCst))
+        .sum();
+    let busy: i64 = tallies
+        .iter()
+        .map(|t| t.busy_calls.load(Ordering::SeqCst))
+        .sum();
+    let deadlocks: i64 = tallies
+        .iter()
+        .map(|t| t.deadlocks.load(Ordering::SeqCst))
+        .sum();
+    assert!(pairs > 1000, "the deletes produce tombstones ({pairs})");
+    assert!(
+        by_threads > 0 && busy > 100,
+        "the threads did part of the work ({by_threads} pairs in {busy} calls)"
+    );
+    assert_eq!(
+        by_threads + drained,
+        pairs,
+        "every (tombstone, edge) pair applied exactly once: threads {by_threads}, drain \
+         {drained}, replicated pairs {pairs}"
+    );
+    eprintln!(
+        "concurrent appliers over replication: {} deletes, {refused} refused; {pairs} \
+         (tombstone, edge) pairs over {edges} edges: {by_threads} applied by {} threads in \
+         {busy} calls, {drained} by the drain; {deadlocks} deadlock retries; {compared} table \
+         checksums equal",
         list.len(),
         2 * THREADS
     );

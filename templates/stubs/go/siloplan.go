@@ -70,9 +70,10 @@ const (
 	// read past an id still uncommitted: SHARE mode conflicts with the ROW EXCLUSIVE lock every
 	// tombstone insert takes, so the read waits for the transactions still writing tombstones (at
 	// most sqlLockTimeout: then the call fails and is retried later, nothing is lost) and holds
-	// new deletes on the parent tables only for that short read. Batches thus reach the inbox in
-	// id order; the child's watermark rewind (silo_plan.inbox's arrival trigger) is for logical
-	// replication, which delivers in commit order, and for a second pump of the same source.
+	// new deletes on the parent tables only for that short read. Batches thus reach the inbox in id
+	// order; the child's watermark rewind (silo_plan.inbox's arrival trigger) is for a second pump
+	// of the same source. Logical replication does not use the inbox: the child's apply orders
+	// replicated rows itself.
 	sqlLock   = {{ v.pump.lock }}
 	sqlRead   = {{ v.pump.read }}
 	sqlInsert = {{ v.pump.insert }}

@@ -63,8 +63,9 @@ pub const SQL_LOCK_TIMEOUT: &str = {{ v.pump.lock_timeout }};
 /// takes, so the read waits for the transactions still writing tombstones (at most
 /// [`SQL_LOCK_TIMEOUT`]: then the call fails and is retried later, nothing is lost) and holds new
 /// deletes on the parent tables only for that short read. Batches thus reach the inbox in id order;
-/// the child's watermark rewind (silo_plan.inbox's arrival trigger) is for logical replication,
-/// which delivers in commit order, and for a second pump of the same source.
+/// the child's watermark rewind (silo_plan.inbox's arrival trigger) is for a second pump of the
+/// same source. Logical replication does not use the inbox: the child's apply orders replicated
+/// rows itself.
 pub const SQL_LOCK: &str = {{ v.pump.lock }};
 /// Reads a batch of tombstones as JSON: `$1` the mark, `$2` the batch size.
 pub const SQL_READ: &str = {{ v.pump.read }};
