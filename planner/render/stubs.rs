@@ -886,7 +886,7 @@ fn lookup<'a>(
     module: &mut Namer,
 ) -> Lookup<'a> {
     let w = &pk.words;
-    let method = methods.name(lang.func_case(&w));
+    let method = methods.name(lang.func_case(w));
     let types: Vec<FieldType> = key
         .iter()
         .map(|k| {
