@@ -711,8 +711,10 @@ fn header(s: &SiloCascades) -> Vec<String> {
              (stubs), which reads SELECT id, table_name, key, deleted_at FROM \
              silo_plan.tombstones WHERE id > $1 ORDER BY id LIMIT $2 in the parent's database \
              and inserts them into silo_plan.inbox with their source (ON CONFLICT DO \
-             NOTHING; ids commit out of order, so a pump re-reads an overlap below its last id, say 10,000 ids: \
-             duplicates are ignored, a late one is applied); or (b) logical \
+             NOTHING), under LOCK silo_plan.tombstones IN SHARE MODE so that no id below its \
+             mark is still uncommitted: the stubs' pump does so, and a pump written by hand must \
+             too (or re-read an overlap below its last id: duplicates are ignored, and a late \
+             tombstone rewinds the watermark); or (b) logical \
              replication, cascades/{}.replication.sql, into silo_plan.tombstones_<source silo> \
              (created in Part 2). Then call, until it returns 0:",
             s.silo

@@ -189,6 +189,9 @@ def {{ g.name }}(child: psycopg.Connection[Any]{% for p in g.params %}, {{ p.nam
 
     RESTRICT {{ g.about }}.{% for p in g.params %} ``{{ p.name }}``: {{ p.about }}.{% endfor %}
     """
-    row = child.execute({{ g.sql_const }}, ({{ g.args }},)).fetchone()
+    # Its own transaction (a savepoint inside the caller's): psycopg would otherwise leave a
+    # connection that is not in autocommit mode idle in an open transaction.
+    with child.transaction():
+        row = child.execute({{ g.sql_const }}, ({{ g.args }},)).fetchone()
     return bool(row[0]) if row is not None else False
 {% endfor %}
