@@ -186,6 +186,9 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
         })
         .collect();
     let index = |name: &str| silos_index(input, name);
+    // (silo index, parent table) → its producer's index in that silo.
+    let mut producer_at: std::collections::HashMap<(usize, &QName), usize> =
+        std::collections::HashMap::new();
     let crossings: Vec<check::Crossing> = check::crossings(cat, input.asg, input.rules)
         .into_iter()
         .filter(|c| c.child_silo != "shared" && c.parent_silo != "shared")
@@ -256,13 +259,10 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
                 });
                 push_sorted(&mut silos[ci].sources, &c.parent_silo);
                 push_sorted(&mut silos[pi].consumers, &c.child_silo);
-                let p = match silos[pi]
-                    .producers
-                    .iter()
-                    .position(|p| p.table == fk.references)
-                {
-                    Some(i) => i,
+                let p = match producer_at.get(&(pi, &fk.references)) {
+                    Some(&i) => i,
                     None => {
+                        producer_at.insert((pi, &fk.references), silos[pi].producers.len());
                         silos[pi].producers.push(Producer {
                             table: fk.references.clone(),
                             table_name: fk.references.to_string(),

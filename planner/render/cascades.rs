@@ -828,20 +828,17 @@ fn names(s: &SiloCascades) -> Vec<String> {
 pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
     let n = s.edges.len();
     let mut arrivals: Vec<ArrivalView> = Vec::new();
-    let mut by_parent: Vec<(String, Vec<String>)> = Vec::new();
+    let mut by_parent: std::collections::BTreeMap<&str, Vec<&str>> =
+        std::collections::BTreeMap::new();
     for e in &s.edges {
-        match by_parent.iter_mut().find(|(p, _)| *p == e.parent_name) {
-            Some((_, v)) => v.push(e.edge.clone()),
-            None => by_parent.push((e.parent_name.clone(), vec![e.edge.clone()])),
-        }
+        by_parent.entry(&e.parent_name).or_default().push(&e.edge);
     }
-    by_parent.sort();
     for (p, mut es) in by_parent {
         es.sort();
         for e in es {
             arrivals.push(ArrivalView {
-                table_lit: literal(&p),
-                edge_lit: literal(&e),
+                table_lit: literal(p),
+                edge_lit: literal(e),
             });
         }
     }
