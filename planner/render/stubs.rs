@@ -374,8 +374,7 @@ impl Namer {
     /// a number, `_2` in snake case and `2` in camel or Pascal case, so the result keeps the
     /// language's naming convention.
     fn name(&mut self, candidate: String) -> String {
-        if !self.reserved.contains(candidate.as_str()) && !self.taken.contains(&candidate) {
-            self.taken.insert(candidate.clone());
+        if !self.reserved.contains(candidate.as_str()) && self.taken.insert(candidate.clone()) {
             return candidate;
         }
         let reserved = |n: &str| self.reserved.contains(n);
