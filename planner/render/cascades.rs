@@ -136,7 +136,7 @@ fn paragraphs(ps: &[String]) -> Lines {
     let mut out = Lines::default();
     for p in ps {
         if p.is_empty() {
-            out.push("--".to_string());
+            out.push("--");
         } else if p.starts_with("    ") {
             out.push(format!("-- {}", comment_text(p)));
         } else if p.starts_with("- ") || p.starts_with("  ") {
