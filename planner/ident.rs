@@ -206,16 +206,39 @@ pub fn is_bare(name: &str) -> bool {
 
 /// An identifier as SQL: bare when safe, else double-quoted with `"` doubled.
 pub fn ident(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    push_ident(&mut out, name);
+    out
+}
+
+/// [`ident`] appended to `out` (no intermediate `String`).
+pub fn push_ident(out: &mut String, name: &str) {
     if is_bare(name) {
-        name.to_string()
+        out.push_str(name);
     } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        out.push('"');
+        for (i, part) in name.split('"').enumerate() {
+            if i > 0 {
+                out.push_str("\"\"");
+            }
+            out.push_str(part);
+        }
+        out.push('"');
     }
 }
 
 /// A schema-qualified name as SQL: `schema.name`, each part quoted as needed.
 pub fn qualified(q: &QName) -> String {
-    format!("{}.{}", ident(&q.schema), ident(&q.name))
+    let mut out = String::with_capacity(q.schema.len() + q.name.len() + 5);
+    push_qualified(&mut out, q);
+    out
+}
+
+/// [`qualified`] appended to `out` (no intermediate `String`).
+pub fn push_qualified(out: &mut String, q: &QName) {
+    push_ident(out, &q.schema);
+    out.push('.');
+    push_ident(out, &q.name);
 }
 
 /// A comma-separated identifier list: `a, "B", c`.

@@ -39,7 +39,8 @@
 //! (writes blocked); the step's hazard says so. A key the dump itself declares `NOT VALID` is
 //! restored `NOT VALID` and not validated, as it was. The indexes drop.sql built are kept.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -164,7 +165,7 @@ pub fn build(input: &Input) -> FkScripts {
             Some(what) => IndexPlan::Existing(what),
             None => {
                 let name = index_name(&fk.table, &fk.columns, &taken);
-                taken.insert(QName::new(&fk.table.schema, &name));
+                taken.insert((Cow::Borrowed(&fk.table.schema), Cow::Owned(name.clone())));
                 planned
                     .entry(fk.table.clone())
                     .or_default()
@@ -268,21 +269,34 @@ fn covering(
 
 /// Every relation name of the catalog (tables, indexes, sequences, views, key indexes): an
 /// index must not take one of them, or `IF NOT EXISTS` would skip its build.
-fn relation_names(cat: &Catalog) -> BTreeSet<QName> {
-    let mut s = BTreeSet::new();
+fn relation_names<'c>(cat: &'c Catalog) -> Taken<'c> {
+    let mut s = Taken::default();
+    let mut add = |schema: &'c str, name: &'c str| {
+        s.insert((Cow::Borrowed(schema), Cow::Borrowed(name)));
+    };
     for t in &cat.tables {
-        s.insert(t.qname());
+        add(&t.schema, &t.name);
         for k in t.primary_key.iter().chain(&t.unique) {
             if let Some(n) = &k.name {
-                s.insert(QName::new(&t.schema, n));
+                add(&t.schema, n);
             }
         }
     }
-    s.extend(cat.indexes.iter().map(|i| i.name.clone()));
-    s.extend(cat.sequences.iter().map(|q| q.name.clone()));
-    s.extend(cat.views.iter().map(|v| v.name.clone()));
+    for q in cat
+        .indexes
+        .iter()
+        .map(|i| &i.name)
+        .chain(cat.sequences.iter().map(|q| &q.name))
+        .chain(cat.views.iter().map(|v| &v.name))
+    {
+        add(&q.schema, &q.name);
+    }
     s
 }
+
+/// Relation names in use, as (schema, name): borrowed from the catalog, owned for the indexes
+/// planned here (a set of `QName` clones cost more than the lookups it serves).
+type Taken<'c> = HashSet<(Cow<'c, str>, Cow<'c, str>)>;
 
 /// FNV-1a, 64 bits: a hash that never changes between Rust versions or runs.
 fn fnv1a(s: &str) -> u64 {
@@ -327,11 +341,11 @@ fn plain(s: &str) -> String {
 /// reduced by [`plain`]) when it fits in 63 bytes and is free in the table's schema, else that
 /// cut short and ended by 8 hex digits of a stable hash of the exact names
 /// (`..._1a2b3c4d_idx`).
-fn index_name(table: &QName, cols: &[String], taken: &BTreeSet<QName>) -> String {
+fn index_name(table: &QName, cols: &[String], taken: &Taken) -> String {
     let cols_part: Vec<String> = cols.iter().map(|c| plain(c)).collect();
     let stem = format!("silo_plan_{}_{}", plain(&table.name), cols_part.join("_"));
     let plain_name = format!("{stem}_idx");
-    let free = |n: &str| !taken.contains(&QName::new(&table.schema, n));
+    let free = |n: &str| !taken.contains(&(Cow::Borrowed(table.schema.as_str()), Cow::Borrowed(n)));
     if plain_name.len() <= MAX_IDENT && free(&plain_name) {
         return plain_name;
     }
@@ -950,7 +964,7 @@ mod tests {
     #[test]
     fn index_names_fit_and_are_stable() {
         let t = QName::new("public", "orders");
-        let taken = BTreeSet::new();
+        let taken = Taken::default();
         assert_eq!(
             index_name(&t, &["user_id".into()], &taken),
             "silo_plan_orders_user_id_idx"
@@ -968,8 +982,8 @@ mod tests {
         assert!(n.len() <= MAX_IDENT, "{n}");
         assert!(n.ends_with("_idx"));
         assert_eq!(n, index_name(&long, &["a".into(), "b".into()], &taken));
-        let mut taken = BTreeSet::new();
-        taken.insert(QName::new("public", "silo_plan_orders_user_id_idx"));
+        let mut taken = Taken::default();
+        taken.insert(("public".into(), "silo_plan_orders_user_id_idx".into()));
         let other = index_name(&t, &["user_id".into()], &taken);
         assert_ne!(other, "silo_plan_orders_user_id_idx");
         assert!(other.starts_with("silo_plan_orders_user_id_"));

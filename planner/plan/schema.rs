@@ -108,7 +108,8 @@ pub enum Item {
 /// What a relation name is in the catalog.
 #[derive(Debug, Clone, Copy)]
 enum Rel<'a> {
-    Table,
+    /// A table, with its placement (looked up once here, not per question).
+    Table(&'a Placement),
     View(usize),
     Sequence(usize),
     /// An index, on this table or materialized view.
@@ -164,8 +165,8 @@ impl<'a> Shared<'a> {
             by_name.entry(t.name.as_str()).or_default().push(q.clone());
         }
         for t in &cat.tables {
-            if let Some(q) = input.asg.tables.get_key_value(&t.qname()).map(|(k, _)| k) {
-                rels.insert(q, Rel::Table);
+            if let Some((q, d)) = input.asg.tables.get_key_value(&t.qname()) {
+                rels.insert(q, Rel::Table(&d.placement));
             }
         }
         for (i, v) in cat.views.iter().enumerate() {
@@ -374,7 +375,12 @@ struct Silo<'s, 'a> {
 
 impl<'a> Silo<'_, 'a> {
     fn placement(&self, q: &QName) -> Option<&'a Placement> {
-        self.sh.input.asg.silo_of(q)
+        // Every table of the assignment is a `Rel::Table` (tables are entered first), and
+        // nothing else is: the same answer as `asg.silo_of`, from the one hash map.
+        match self.sh.rels.get(q) {
+            Some(Rel::Table(p)) => Some(p),
+            _ => None,
+        }
     }
 
     fn where_is(&self, q: &QName) -> String {
@@ -420,7 +426,7 @@ impl<'a> Silo<'_, 'a> {
         let mut outside = Vec::new();
         for r in &v.reads {
             match self.sh.rels.get(r).copied() {
-                Some(Rel::Table) if !self.table_here(r) => {
+                Some(Rel::Table(_)) if !self.table_here(r) => {
                     outside.push(format!("{} ({})", qualified(r), self.where_is(r)))
                 }
                 Some(Rel::View(j)) if self.view_here(j).is_err() => {
@@ -454,7 +460,7 @@ impl<'a> Silo<'_, 'a> {
     /// Whether the relation `q` (of any kind) is in this silo; unknown names count as present.
     fn rel_here(&mut self, q: &QName) -> bool {
         match self.sh.rels.get(q).copied() {
-            Some(Rel::Table) => self.table_here(q),
+            Some(Rel::Table(_)) => self.table_here(q),
             Some(Rel::View(i)) => self.view_here(i).is_ok(),
             Some(Rel::Sequence(i)) => self.sequence_here(i),
             Some(Rel::Index(on)) => self.rel_here(on),

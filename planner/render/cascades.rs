@@ -8,6 +8,7 @@
 
 use askama::Template;
 
+use super::wrap::Lines;
 use super::RenderError;
 use crate::catalog::{FkAction, QName};
 use crate::config::EdgeAction;
@@ -26,7 +27,7 @@ struct KeyView {
 }
 
 struct ProducerView {
-    comments: Vec<String>,
+    comments: Lines,
     function: String,
     table: String,
     table_lit: String,
@@ -34,7 +35,7 @@ struct ProducerView {
 }
 
 struct EdgeView {
-    comments: Vec<String>,
+    comments: Lines,
     edge_lit: String,
     source_lit: String,
     parent_lit: String,
@@ -51,9 +52,9 @@ struct EdgeView {
 /// One table logical replication fills on the child (`silo_plan.tombstones_<source>`), read by
 /// the apply directly.
 struct ReceivedView {
-    comments: Vec<String>,
-    upgrade_comments: Vec<String>,
-    discover_comments: Vec<String>,
+    comments: Lines,
+    upgrade_comments: Lines,
+    discover_comments: Lines,
     table: String,
     index: String,
     old_function: String,
@@ -70,40 +71,40 @@ struct ArrivalView {
 #[template(path = "cascades/silo.sql", escape = "none")]
 struct SiloSql {
     silo: String,
-    header: Vec<String>,
-    schema_comments: Vec<String>,
-    tombstones_comments: Vec<String>,
+    header: Lines,
+    schema_comments: Lines,
+    tombstones_comments: Lines,
     producers: Vec<ProducerView>,
-    inbox_comments: Vec<String>,
+    inbox_comments: Lines,
     edges: Vec<EdgeView>,
     received: Vec<ReceivedView>,
-    received_watermarks_comments: Vec<String>,
-    arrived_comments: Vec<String>,
+    received_watermarks_comments: Lines,
+    arrived_comments: Lines,
     arrived: String,
     arrived_trigger: String,
     arrivals: Vec<ArrivalView>,
-    apply_comments: Vec<String>,
+    apply_comments: Lines,
     apply: String,
-    dispatch_comments: Vec<String>,
-    guards: Vec<Vec<String>>,
+    dispatch_comments: Lines,
+    guards: Vec<Lines>,
 }
 
 struct PublishView {
-    comments: Vec<String>,
+    comments: Lines,
     table: String,
     table_lit: String,
     function: String,
     trigger: String,
-    publication_comments: Vec<String>,
+    publication_comments: Lines,
     publication_lit: String,
 }
 
 struct SubscribeView {
-    comments: Vec<String>,
+    comments: Lines,
     source: String,
     var: String,
     table_lit: String,
-    subscription_comments: Vec<String>,
+    subscription_comments: Lines,
     subscription_lit: String,
     publication_lit: String,
 }
@@ -113,55 +114,50 @@ struct SubscribeView {
 struct ReplicationSql {
     silo: String,
     silo_lit: String,
-    header: Vec<String>,
+    header: Lines,
     publish: Option<PublishView>,
     subscribe: Vec<SubscribeView>,
 }
 
 /// `--` comment lines for `text`, wrapped at [`WIDTH`]; continuation lines are indented by
 /// `indent` spaces after the `--`. An empty text is an empty comment line.
-fn comment(text: &str, indent: usize) -> Vec<String> {
+fn comment(text: &str, indent: usize) -> Lines {
     comment_width(text, indent, WIDTH)
 }
 
 /// [`comment`] wrapped at `width` (for comments indented inside a function body).
-fn comment_width(text: &str, indent: usize, width: usize) -> Vec<String> {
-    super::wrap::comment_lines(text, indent, width, false)
+fn comment_width(text: &str, indent: usize, width: usize) -> Lines {
+    Lines::new_comment(text, indent, width, false)
 }
 
 /// Paragraphs as comment lines: `""` is an empty comment line, a paragraph starting with four
 /// spaces is shown as is (a command), one starting with `- ` is a list item.
-fn paragraphs(ps: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
+fn paragraphs(ps: &[String]) -> Lines {
+    let mut out = Lines::default();
     for p in ps {
         if p.is_empty() {
-            out.push("--".to_string());
+            out.push("--");
         } else if p.starts_with("    ") {
             out.push(format!("-- {}", comment_text(p)));
         } else if p.starts_with("- ") || p.starts_with("  ") {
-            out.extend(comment(p, 4));
+            out.append(comment(p, 4));
         } else {
-            out.extend(comment(p, 0));
+            out.append(comment(p, 0));
         }
     }
     out
 }
 
 /// Why / locks / hazards above a statement, as in `fks/*.sql`.
-fn step_comments(why: &str, locks: &str, hazards: &[(&str, String)]) -> Vec<String> {
+fn step_comments(why: &str, locks: &str, hazards: &[(&str, String)]) -> Lines {
     step_comments_width(why, locks, hazards, WIDTH)
 }
 
-fn step_comments_width(
-    why: &str,
-    locks: &str,
-    hazards: &[(&str, String)],
-    width: usize,
-) -> Vec<String> {
+fn step_comments_width(why: &str, locks: &str, hazards: &[(&str, String)], width: usize) -> Lines {
     let mut out = comment_width(why, 0, width);
-    out.extend(comment_width(&format!("Locks: {locks}."), 4, width));
+    out.append(comment_width(&format!("Locks: {locks}."), 4, width));
     for (kind, msg) in hazards {
-        out.extend(comment_width(&format!("Hazard {kind}: {msg}"), 4, width));
+        out.append(comment_width(&format!("Hazard {kind}: {msg}"), 4, width));
     }
     out
 }
@@ -241,7 +237,7 @@ fn cols(t: &str, cs: &[String]) -> String {
         .join(", ")
 }
 
-fn guard_lines(g: &Guard, silo: &str) -> Vec<String> {
+fn guard_lines(g: &Guard, silo: &str) -> Lines {
     let pairs: Vec<String> = g
         .child_columns
         .iter()
@@ -267,7 +263,7 @@ fn guard_lines(g: &Guard, silo: &str) -> Vec<String> {
         4,
     );
     if g.parent_silo == silo {
-        out.extend(comment(
+        out.append(comment(
             &format!(
                 "Before deleting a row of {} here, the application runs in {}'s database, with the \
                  row's {} as parameters, and refuses the delete when it returns a row:",
@@ -278,7 +274,7 @@ fn guard_lines(g: &Guard, silo: &str) -> Vec<String> {
             4,
         ));
     } else {
-        out.extend(comment(
+        out.append(comment(
             &format!(
                 "The application deleting a row of {} in {} runs this here first and refuses the \
                  delete when it returns a row (the stubs' restrict guard):",
@@ -289,14 +285,14 @@ fn guard_lines(g: &Guard, silo: &str) -> Vec<String> {
         ));
     }
     out.push(format!("--     {}", comment_text(&query)));
-    out.extend(comment(
+    out.append(comment(
         "Hazard integrity-unchecked: the check and the delete run in two databases, so a child \
          row inserted between them is left pointing at a missing parent; the stubs' guard \
          narrows, not closes, that window.",
         4,
     ));
     if !matches!(g.on_update, FkAction::NoAction | FkAction::Restrict) {
-        out.extend(comment(
+        out.append(comment(
             &format!(
                 "Hazard integrity-unchecked: ON UPDATE {} is declared and not replicated: changing \
                  a referenced value of {} leaves {} rows pointing at the old one; keep the key \
@@ -382,7 +378,7 @@ fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
         ));
     }
     let mut comments = comment(&format!("Tombstones for {}", qualified(&p.table)), 4);
-    comments.extend(step_comments(
+    comments.append(step_comments(
         &format!(
             "After a DELETE on {}, records one tombstone per deleted row and key {} for the \
              broken edge(s) {}: a statement-level trigger reading the transition table, so a \
@@ -447,12 +443,13 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge) -> EdgeView {
         .map(|(c, p)| format!("{}, b.key -> {}", literal(c), literal(p)))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut comments = vec![format!(
+    let mut comments = Lines::default();
+    comments.push(format!(
         "-- {}/{n} {}",
         i + 1,
         comment_text(&ident(&e.edge))
-    )];
-    comments.extend(comment_width(&edge_line(e), 4, WIDTH - 4));
+    ));
+    comments.append(comment_width(&edge_line(e), 4, WIDTH - 4));
     let mut hazards: Vec<(&str, String)> = Vec::new();
     if e.action == EdgeAction::Cascade {
         hazards.push((
@@ -504,7 +501,7 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge) -> EdgeView {
             format!("allowed for now in silo-plan.toml ({r}); replicated all the same."),
         ));
     }
-    comments.extend(step_comments_width(
+    comments.append(step_comments_width(
         &format!(
             "Takes up to batch_size tombstones of {} above this edge's watermark, per source, and \
              {action}; then advances the watermark. Replaying a tombstone matches no row (or \
@@ -521,7 +518,7 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge) -> EdgeView {
         WIDTH - 4,
     ));
     EdgeView {
-        comments: comments.into_iter().map(|l| format!("    {l}")).collect(),
+        comments: comments.prefixed("    "),
         edge_lit: literal(&e.edge),
         source_lit: literal(&e.parent_silo),
         parent_lit: literal(&e.parent_name),
@@ -555,7 +552,7 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
         &format!("Tombstones of {src} received by logical replication"),
         4,
     );
-    comments.extend(step_comments(
+    comments.append(step_comments(
         &format!(
             "{t} is the table cascades/{me}.replication.sql subscribes to {src}'s \
              publication with (same name and columns as {src}'s published copy; the name carries \
@@ -633,9 +630,7 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
         4,
         WIDTH - 4,
     )
-    .into_iter()
-    .map(|l| format!("    {l}"))
-    .collect();
+    .prefixed("    ");
     ReceivedView {
         comments,
         upgrade_comments,
@@ -647,7 +642,7 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
     }
 }
 
-fn header(s: &SiloCascades) -> Vec<String> {
+fn header(s: &SiloCascades) -> Lines {
     let mut ps: Vec<String> = vec![
         format!(
             "The replicated cascades of silo {silo}: what Postgres did through the foreign keys \
@@ -965,7 +960,7 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
     Ok(retag(text, &names(s)))
 }
 
-fn replication_header(s: &SiloCascades) -> Vec<String> {
+fn replication_header(s: &SiloCascades) -> Lines {
     let mut ps = vec![
         format!(
             "Transport (b) for silo {silo}: the tombstones travel by Postgres logical \
@@ -1128,7 +1123,7 @@ mod tests {
 
     #[test]
     fn comments_never_break_out() {
-        for l in comment("a\nDROP TABLE x; b", 2) {
+        for l in &comment("a\nDROP TABLE x; b", 2) {
             assert!(l.starts_with("--") && !l.contains('\n'));
         }
     }

@@ -120,13 +120,21 @@ pub fn try_schema_sql(s: &SiloSchema, _input: &Input) -> Result<String, RenderEr
 /// The statement with `;`: on its own line when the statement ends in a `--` comment.
 fn terminated(sql: &str) -> String {
     let sql = sql.trim_end();
-    let t = tokenize(sql, usize::MAX, false);
-    let last_end = t.toks.last().map_or(0, |k| k.end);
-    if last_end < sql.len() {
-        format!("{sql}\n;")
-    } else {
-        format!("{sql};")
+    let mut out = String::with_capacity(sql.len() + 2);
+    out.push_str(sql);
+    // Only a comment (`--` or `/*`) can leave text after the last token; most statements have
+    // none, and tokenizing each one whole just to find that out was a visible part of `plan`.
+    let ends_in_comment = (sql.contains("--") || sql.contains("/*"))
+        && tokenize(sql, usize::MAX, false)
+            .toks
+            .last()
+            .map_or(0, |k| k.end)
+            < sql.len();
+    if ends_in_comment {
+        out.push('\n');
     }
+    out.push(';');
+    out
 }
 
 /// Comma-separated names in lines of at most `width` characters (a longer name gets its own).

@@ -14,7 +14,7 @@
 //! SQL keeps the real names, quoted by [`crate::ident`], inside string literals escaped for the
 //! language.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use askama::Template;
 
@@ -339,16 +339,46 @@ fn camel(w: &[String]) -> String {
     p
 }
 
+/// FxHash (as in rustc): the name sets below only answer membership, so a fast non-keyed hash
+/// of short identifiers is enough (SipHash and ordered sets were a visible part of rendering
+/// the stubs for five languages).
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxSet<T> = HashSet<T, std::hash::BuildHasherDefault<FxHasher>>;
+
 /// Hands out unique identifiers in one scope.
 struct Namer {
     /// The language's reserved words, split once per process.
-    reserved: &'static HashSet<&'static str>,
-    taken: BTreeSet<String>,
+    reserved: &'static FxSet<&'static str>,
+    taken: FxSet<String>,
 }
 
 impl Namer {
     fn new(lang: Lang) -> Self {
-        static SETS: std::sync::OnceLock<Vec<HashSet<&'static str>>> = std::sync::OnceLock::new();
+        static SETS: std::sync::OnceLock<Vec<FxSet<&'static str>>> = std::sync::OnceLock::new();
         let sets = SETS.get_or_init(|| {
             Lang::ALL
                 .iter()
@@ -361,7 +391,7 @@ impl Namer {
             .expect("every language is in Lang::ALL");
         Namer {
             reserved: &sets[i],
-            taken: BTreeSet::new(),
+            taken: FxSet::default(),
         }
     }
 
@@ -374,8 +404,7 @@ impl Namer {
     /// a number, `_2` in snake case and `2` in camel or Pascal case, so the result keeps the
     /// language's naming convention.
     fn name(&mut self, candidate: String) -> String {
-        if !self.reserved.contains(candidate.as_str()) && !self.taken.contains(&candidate) {
-            self.taken.insert(candidate.clone());
+        if !self.reserved.contains(candidate.as_str()) && self.taken.insert(candidate.clone()) {
             return candidate;
         }
         let reserved = |n: &str| self.reserved.contains(n);

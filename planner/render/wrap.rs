@@ -67,6 +67,58 @@ pub fn comment_lines(text: &str, indent: usize, width: usize, keep_labels: bool)
         .collect()
 }
 
+/// Comment lines kept as one block, each line ending in `\n` (one buffer instead of one
+/// `String` per line); templates iterate its lines as they would a `Vec<String>`.
+#[derive(Debug, Default, Clone)]
+pub struct Lines(String);
+
+impl Lines {
+    /// [`push_comment`] into this block.
+    pub fn new_comment(text: &str, indent: usize, width: usize, keep_labels: bool) -> Lines {
+        Lines(comment_block(text, indent, width, keep_labels))
+    }
+
+    /// Appends one line (a `\n` inside it starts another, as it would when printed).
+    pub fn push(&mut self, line: impl AsRef<str>) {
+        self.0.push_str(line.as_ref());
+        self.0.push('\n');
+    }
+
+    /// Appends the lines of `other`.
+    pub fn append(&mut self, other: Lines) {
+        if self.0.is_empty() {
+            self.0 = other.0;
+        } else {
+            self.0.push_str(&other.0);
+        }
+    }
+
+    /// Every line with `prefix` before it.
+    pub fn prefixed(&self, prefix: &str) -> Lines {
+        let mut out = String::with_capacity(self.0.len() + self.0.len() / 8 + prefix.len());
+        for l in self.iter() {
+            out.push_str(prefix);
+            out.push_str(l);
+            out.push('\n');
+        }
+        Lines(out)
+    }
+
+    /// The lines, without their `\n`.
+    pub fn iter(&self) -> std::str::SplitTerminator<'_, char> {
+        self.0.split_terminator('\n')
+    }
+}
+
+impl<'a> IntoIterator for &'a Lines {
+    type Item = &'a str;
+    type IntoIter = std::str::SplitTerminator<'a, char>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 fn push_spaces(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
