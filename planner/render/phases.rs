@@ -3,12 +3,12 @@
 //!
 //! [`crate::plan::phases`] decides every statement and comment; this lays them out: a header per
 //! file saying where it runs, and above each statement its why, locks and hazards as `--`
-//! comments (through [`crate::ident::comment_text`], wrapped at 100 columns).
+//! comments (through [`super::wrap`], wrapped at 100 columns).
 
 use askama::Template;
 
 use super::{cell, run, OutFile, RenderError};
-use crate::ident::{comment_text, literal, qualified};
+use crate::ident::{literal, qualified};
 use crate::plan::phases::{Item, Phase, PhaseFile, Phases, Place};
 use crate::plan::Step;
 
@@ -111,24 +111,12 @@ struct Runbook {
 
 /// `--` comment lines for `text`, wrapped at [`WIDTH`]; continuation lines indented by `indent`.
 fn comment(text: &str, indent: usize) -> Vec<String> {
-    let text = comment_text(text);
-    let mut lines = Vec::new();
-    let mut line = "--".to_string();
-    let mut words = 0;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        if words > 0 && line.len() + 1 + word.len() > WIDTH {
-            lines.push(std::mem::take(&mut line));
-            line = format!("--{}", " ".repeat(indent));
-            words = 0;
-        }
-        line.push(' ');
-        line.push_str(word);
-        words += 1;
+    // No line for an empty text, and no leading spaces kept (unlike fks' and cascades' use).
+    let text = text.trim_start_matches([' ', '\n', '\r']);
+    if text.is_empty() {
+        return Vec::new();
     }
-    if words > 0 {
-        lines.push(line);
-    }
-    lines
+    super::wrap::comment_lines(text, indent, WIDTH, false)
 }
 
 fn step_comments(s: &Step) -> Vec<String> {
