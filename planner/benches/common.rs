@@ -1,6 +1,6 @@
 //! Timing helpers shared by the bench binaries (`read.rs`, `pipeline.rs`): a stopwatch of the
-//! measuring thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) with wall time beside it, and the
-//! peak resident set size of the process.
+//! measuring thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) with wall time beside it, the
+//! peak resident set size of the process, and running a memory-measuring child.
 
 #![allow(dead_code)]
 
@@ -107,4 +107,56 @@ pub fn vm_hwm_kb() -> u64 {
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// What a memory child (the bench binary run again with `env` set to `value`) reported:
+/// peak resident set, the part of it that is the dump's text, CPU and wall time.
+pub struct ChildMemory {
+    pub peak_kb: f64,
+    pub text_kb: f64,
+    pub cpu_ms: f64,
+    pub wall_ms: f64,
+}
+
+impl ChildMemory {
+    pub fn peak_mib(&self) -> f64 {
+        self.peak_kb / 1024.0
+    }
+    pub fn peak_gib(&self) -> f64 {
+        self.peak_kb / (1024.0 * 1024.0)
+    }
+    pub fn text_mib(&self) -> f64 {
+        self.text_kb / 1024.0
+    }
+}
+
+/// Runs this binary again with `env=value` and reads the `key value` pairs it prints
+/// (`peak_kb`, `text_kb`, `ms`, `wall_ms`; a missing one is NaN).
+pub fn memory_child(env: &str, value: &str) -> Result<ChildMemory, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new(&exe)
+        .env(env, value)
+        .output()
+        .map_err(|e| format!("spawn the memory child: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "child failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let s = String::from_utf8_lossy(&out.stdout);
+    let get = |key: &str| -> f64 {
+        s.split_whitespace()
+            .skip_while(|w| *w != key)
+            .nth(1)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    Ok(ChildMemory {
+        peak_kb: get("peak_kb"),
+        text_kb: get("text_kb"),
+        cpu_ms: get("ms"),
+        wall_ms: get("wall_ms"),
+    })
 }

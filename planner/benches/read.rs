@@ -620,35 +620,22 @@ fn memory(inputs: &[Input]) {
          process after loading the file, before parsing)",
         synth_name(n)
     );
-    let exe = std::env::current_exe().expect("current exe");
     for mode in ["read", "bare"] {
-        let out = std::process::Command::new(&exe)
-            .env(CHILD_ENV, format!("{mode}:{}", path.display()))
-            .output()
-            .expect("spawn the memory child");
-        let s = String::from_utf8_lossy(&out.stdout);
-        if !out.status.success() {
-            println!(
-                "  {mode}: child failed ({}): {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            );
-            continue;
-        }
-        let get = |key: &str| -> f64 {
-            s.split_whitespace()
-                .skip_while(|w| *w != key)
-                .nth(1)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(f64::NAN)
+        let m = match common::memory_child(CHILD_ENV, &format!("{mode}:{}", path.display())) {
+            Ok(m) => m,
+            Err(e) => {
+                println!("  {mode}: {e}");
+                continue;
+            }
         };
-        let (peak, base, t, w) = (get("peak_kb"), get("text_kb"), get("ms"), get("wall_ms"));
-        let gib = |kb: f64| kb / (1024.0 * 1024.0);
-        let mib = |kb: f64| kb / 1024.0;
         let target = if mode == "read" {
             format!(
                 "  (target <= 1 GiB: {})",
-                if gib(peak) <= 1.0 { "met" } else { "NOT MET" }
+                if m.peak_gib() <= 1.0 {
+                    "met"
+                } else {
+                    "NOT MET"
+                }
             )
         } else {
             String::new()
@@ -656,11 +643,11 @@ fn memory(inputs: &[Input]) {
         println!(
             "  {mode:<5} peak {:>7.0} MiB ({:.2} GiB), text {:>5.0} MiB, {:>7.0} ms CPU \
              [{:.0} ms wall]{target}",
-            mib(peak),
-            gib(peak),
-            mib(base),
-            t,
-            w
+            m.peak_mib(),
+            m.peak_gib(),
+            m.text_mib(),
+            m.cpu_ms,
+            m.wall_ms
         );
     }
     let _ = std::fs::remove_file(&path);
