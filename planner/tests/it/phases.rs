@@ -17,6 +17,18 @@ fn root() -> &'static Path {
 }
 
 /// `bash phases/run.sh PHASE` with the given environment.
+/// What `run.sh` reads for a split of examples/saas from ORIGIN (`origin` on `o`) to the
+/// control silo (`control` on `t`), its state kept under `dir`, with the runbook's timeouts.
+fn two_cluster_env(o: &Cluster, t: &Cluster, dir: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("ORIGIN_URL", o.url("origin")),
+        ("CONTROL_URL", t.url("control")),
+        ("SILO_PLAN_STATE", dir.join("state").display().to_string()),
+        ("SYNC_TIMEOUT", "300".to_string()),
+        ("CATCHUP_TIMEOUT", "120".to_string()),
+    ]
+}
+
 fn run_phase(plan: &Path, phase: &str, env: &[(&str, String)]) -> Output {
     let mut cmd = std::process::Command::new("bash");
     cmd.arg(plan.join("phases/run.sh")).arg(phase);
@@ -773,16 +785,7 @@ fn rehearsal_at_scale_with_a_concurrent_writer() {
         .expect("data");
     let rows = total_rows(&o, "origin");
     assert!(rows >= 200_000, "only {rows} rows");
-    let env = [
-        ("ORIGIN_URL", o.url("origin")),
-        ("CONTROL_URL", t.url("control")),
-        (
-            "SILO_PLAN_STATE",
-            dir.path().join("state").display().to_string(),
-        ),
-        ("SYNC_TIMEOUT", "300".to_string()),
-        ("CATCHUP_TIMEOUT", "120".to_string()),
-    ];
+    let env = two_cluster_env(&o, &t, dir.path());
     for phase in ["01-preflight", "02-prepare", "03-break", "04-provision"] {
         ok(&run_phase(&out, phase, &env), phase);
     }
@@ -940,16 +943,7 @@ fn rollback_of_the_cutover_through_run_sh() {
         .batch_execute(&saas_data(users, orgs))
         .expect("data");
     let rows = total_rows(&o, "origin");
-    let env = [
-        ("ORIGIN_URL", o.url("origin")),
-        ("CONTROL_URL", t.url("control")),
-        (
-            "SILO_PLAN_STATE",
-            dir.path().join("state").display().to_string(),
-        ),
-        ("SYNC_TIMEOUT", "300".to_string()),
-        ("CATCHUP_TIMEOUT", "120".to_string()),
-    ];
+    let env = two_cluster_env(&o, &t, dir.path());
     for phase in ["01-preflight", "02-prepare", "03-break", "04-provision"] {
         ok(&run_phase(&out, phase, &env), phase);
     }
@@ -1090,16 +1084,7 @@ fn cutover_again_after_a_rollback_before_the_switch() {
     o.client("origin")
         .batch_execute(&saas_data(2_000, 200))
         .expect("data");
-    let env = vec![
-        ("ORIGIN_URL", o.url("origin")),
-        ("CONTROL_URL", t.url("control")),
-        (
-            "SILO_PLAN_STATE",
-            dir.path().join("state").display().to_string(),
-        ),
-        ("SYNC_TIMEOUT", "300".to_string()),
-        ("CATCHUP_TIMEOUT", "120".to_string()),
-    ];
+    let env = two_cluster_env(&o, &t, dir.path());
     for phase in [
         "01-preflight",
         "02-prepare",
