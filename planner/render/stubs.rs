@@ -14,8 +14,6 @@
 //! SQL keeps the real names, quoted by [`crate::ident`], inside string literals escaped for the
 //! language.
 
-use std::collections::HashSet;
-
 use askama::Template;
 
 use super::{OutFile, RenderError};
@@ -339,35 +337,10 @@ fn camel(w: &[String]) -> String {
     p
 }
 
-/// FxHash (as in rustc): the name sets below only answer membership, so a fast non-keyed hash
-/// of short identifiers is enough (SipHash and ordered sets were a visible part of rendering
-/// the stubs for five languages).
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.write(&[b]);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FxSet<T> = HashSet<T, std::hash::BuildHasherDefault<FxHasher>>;
+/// The name sets below only answer membership, so rustc's fast non-keyed hash of short
+/// identifiers is enough (SipHash and ordered sets were a visible part of rendering the stubs
+/// for five languages).
+type FxSet<T> = rustc_hash::FxHashSet<T>;
 
 /// Hands out unique identifiers in one scope.
 struct Namer {
