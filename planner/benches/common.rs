@@ -1,10 +1,16 @@
-//! Timing helpers shared by the bench binaries (`read.rs`, `pipeline.rs`): a stopwatch of the
-//! measuring thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) with wall time beside it, the
-//! peak resident set size of the process, and running a memory-measuring child.
+//! Timing helpers shared by the bench binaries (`read.rs`, `pipeline.rs`, `queries.rs`): a
+//! stopwatch of the measuring thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`) with wall time beside
+//! it, the peak resident set size of the process, running a memory-measuring child, and the
+//! global allocator.
 
 #![allow(dead_code)]
 
 use std::time::{Duration, Instant};
+
+/// The allocator `silo-plan` itself uses (planner/main.rs), so the benches measure what a user
+/// runs; the baselines (bare sqlparser) run on it too.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// One measured time: on-CPU time of this thread (the figure reported, since it does not
 /// count time the thread spent waiting for a core that other processes held) and wall time.

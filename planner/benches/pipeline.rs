@@ -32,7 +32,9 @@
 //!
 //! Arguments: words filter the inputs by substring (`cargo bench --bench pipeline -- lago`);
 //! `--quick` runs everything once and skips the memory children; `--no-mem` skips the memory
-//! children. Numbers are recorded in BENCHMARKS.md.
+//! children; `--write-inputs DIR` only writes each input and its config to `DIR/<input>/` (to
+//! run `silo-plan plan` on them and compare its output before and after a change). Numbers are
+//! recorded in BENCHMARKS.md.
 
 #[path = "common.rs"]
 mod common;
@@ -92,6 +94,7 @@ fn main() {
     let mut mem = true;
     let mut cap = MAX_CLOSURE_STEPS;
     let mut filters: Vec<String> = Vec::new();
+    let mut write_to: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -103,6 +106,9 @@ fn main() {
                     .expect("--max-closure-steps N");
             }
             "--no-mem" => mem = false,
+            "--write-inputs" => {
+                write_to = Some(PathBuf::from(args.next().expect("--write-inputs DIR")));
+            }
             // cargo passes --bench to harness=false benches; ignore other flags likewise.
             s if s.starts_with("--") => {}
             s => filters.push(s.to_lowercase()),
@@ -118,6 +124,10 @@ fn main() {
     if inputs.is_empty() {
         eprintln!("no input matches {filters:?}");
         std::process::exit(2);
+    }
+    if let Some(dir) = write_to {
+        write_inputs(&inputs, &dir);
+        return;
     }
 
     println!(
@@ -148,6 +158,28 @@ fn main() {
     if mem {
         println!();
         memory(&inputs, &results);
+    }
+}
+
+/// `--write-inputs DIR`: writes each input's dump and the config this bench splits it with
+/// to `DIR/<input>/`, so `silo-plan plan DIR/<input>/silo-plan.toml` runs on exactly what the
+/// bench measures (for comparing the plan output before and after a change). Measures nothing.
+fn write_inputs(inputs: &[Input], dir: &Path) {
+    for input in inputs {
+        let text = input.load();
+        let sources = vec![SourceFile::new(&input.name, text)];
+        let cat = dump::read(&sources, &ReadOptions::default());
+        let d = dir.join(&input.name);
+        let written = std::fs::create_dir_all(&d)
+            .and_then(|_| std::fs::write(d.join(&input.name), &sources[0].text))
+            .and_then(|_| std::fs::write(d.join(CONFIG_PATH), split_config(&cat, &input.name)));
+        match written {
+            Ok(()) => println!("{}", d.join(CONFIG_PATH).display()),
+            Err(e) => {
+                eprintln!("{}: {e}", d.display());
+                std::process::exit(1);
+            }
+        }
     }
 }
 
