@@ -40,7 +40,10 @@
 //! restored `NOT VALID` and not validated, as it was. The indexes drop.sql built are kept.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+// Lookups only (nothing iterates these maps into the output): rustc's fast hash, not SipHash.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -140,10 +143,10 @@ pub fn build(input: &Input) -> FkScripts {
     };
     let mut taken = relation_names(cat);
     // Indexes planned so far: (table, columns), so two keys on the same columns share one.
-    let mut planned: Planned = HashMap::new();
+    let mut planned: Planned = HashMap::default();
     let mut validate = Vec::new();
     // The catalog's indexes by table, looked up once per crossing (not scanned).
-    let mut indexes_of: HashMap<&QName, Vec<&Index>> = HashMap::new();
+    let mut indexes_of: HashMap<&QName, Vec<&Index>> = HashMap::default();
     for i in &cat.indexes {
         indexes_of.entry(&i.table).or_default().push(i);
     }
@@ -189,24 +192,43 @@ pub fn build(input: &Input) -> FkScripts {
             allowed: c.allowed_by.map(|i| input.cfg.allow[i].reason.clone()),
             index,
         };
+        let q = Quoted::new(&b);
         let action = check::effective_action(cat, input.cfg, input.rules, c.fk);
         match &b.index {
             IndexPlan::Existing(_) => {}
-            IndexPlan::Create(name) => out.drop.extend(index_steps(&b, name)),
+            IndexPlan::Create(name) => out.drop.extend(index_steps(&b, &q, name)),
             IndexPlan::CreatePartitioned(name) => {
-                out.drop.extend(partitioned_index_steps(&b, name))
+                out.drop.extend(partitioned_index_steps(&b, &q, name))
             }
         }
-        out.drop.push(drop_step(cat, &b, fk, action));
-        out.restore.push(add_step(&b, fk, partitioned));
+        out.drop.push(drop_step(cat, &b, &q, fk, action));
+        out.restore.push(add_step(&b, &q, fk, partitioned));
         if !fk.not_valid {
-            validate.push(validate_step(&b, fk));
+            validate.push(validate_step(&b, &q, fk));
         }
         out.broken.push(b);
     }
     out.validate_from = out.restore.len();
     out.restore.extend(validate);
     out
+}
+
+/// A broken key's names as SQL writes them, quoted once (each step's text repeats them).
+struct Quoted {
+    child: String,
+    parent: String,
+    /// The constraint.
+    name: String,
+}
+
+impl Quoted {
+    fn new(b: &BrokenFk) -> Self {
+        Quoted {
+            child: qualified(&b.child),
+            parent: qualified(&b.parent),
+            name: ident(&b.name),
+        }
+    }
 }
 
 /// Whether a table is partitioned (`PARTITION BY`).
@@ -476,8 +498,8 @@ fn not_transactional(what: &str) -> Hazard {
 }
 
 /// Building the index on an ordinary child: drop a failed build's leftover, build concurrently.
-fn index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
-    let child = qualified(&b.child);
+fn index_steps(b: &BrokenFk, q: &Quoted, name: &str) -> Vec<Step> {
+    let child = &q.child;
     let index = QName::new(&b.child.schema, name);
     let cols = cols_text(&b.columns);
     let drop_invalid = format!(
@@ -505,8 +527,7 @@ fn index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
             format!(
                 "After the split {} rows are looked up by {cols} (the replicated cascade deletes \
                  or updates by them); no index of {} leads with these columns.",
-                qualified(&b.child),
-                qualified(&b.child)
+                q.child, q.child
             ),
             vec![(b.child.clone(), Lock::ShareUpdateExclusive)],
             vec![
@@ -516,7 +537,7 @@ fn index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
                         "scans {} twice and first waits for every transaction older than itself: \
                          seconds to hours with the table's size; reads and writes go on \
                          throughout, VACUUM and other schema changes of the table wait.",
-                        qualified(&b.child)
+                        q.child
                     ),
                 ),
                 not_transactional("CREATE INDEX CONCURRENTLY"),
@@ -529,8 +550,8 @@ fn index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
 
 /// Building the index on a partitioned child: `ON ONLY` the parent, concurrently per leaf
 /// partition (listed at run time), `ON ONLY` on sub-partitioned partitions, then attach.
-fn partitioned_index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
-    let child = qualified(&b.child);
+fn partitioned_index_steps(b: &BrokenFk, q: &Quoted, name: &str) -> Vec<Step> {
+    let child = &q.child;
     let root = format!("{}::regclass", literal(&child));
     let cols = cols_text(&b.columns);
     let cols_lit = literal(&ident_list(&b.columns));
@@ -593,8 +614,7 @@ fn partitioned_index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
                  columns, and {} is partitioned, where CREATE INDEX CONCURRENTLY is refused: \
                  this creates the parent's index ON ONLY the parent (no build, left invalid \
                  until every partition's index is attached below).",
-                qualified(&b.child),
-                qualified(&b.child)
+                q.child, q.child
             ),
             vec![(parent.clone(), Lock::Share)],
             vec![hazard(
@@ -602,7 +622,7 @@ fn partitioned_index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
                 format!(
                     "SHARE on {} (the parent only) blocks writes through it while held: \
                      milliseconds, since nothing is built; lock_timeout bounds the wait.",
-                    qualified(&b.child)
+                    q.child
                 ),
             )],
             TIMED,
@@ -613,7 +633,7 @@ fn partitioned_index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
             format!(
                 "{INVALID_INDEX_WHY} (For each partition of {}, as Postgres lists them now; \
                  SHARE UPDATE EXCLUSIVE on that partition only.)",
-                qualified(&b.child)
+                q.child
             ),
             vec![(parent.clone(), Lock::None)],
             vec![not_transactional("DROP INDEX CONCURRENTLY")],
@@ -625,7 +645,7 @@ fn partitioned_index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
             format!(
                 "Builds the index of each leaf partition of {} concurrently; the partitions are \
                  listed at run time, so ones created after the dump are included.",
-                qualified(&b.child)
+                q.child
             ),
             vec![(parent.clone(), Lock::None)],
             vec![
@@ -646,7 +666,7 @@ fn partitioned_index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
             format!(
                 "Sub-partitioned partitions of {} get their own index ON ONLY (no build); a \
                  table without sub-partitions generates nothing here.",
-                qualified(&b.child)
+                q.child
             ),
             vec![(parent.clone(), Lock::None)],
             vec![hazard(
@@ -664,7 +684,7 @@ fn partitioned_index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
                 "Attaches each partition's index to its parent's, deepest level first; once all \
                  are attached the index of {} is valid. A partition created while this script \
                  ran is picked up by running the script again.",
-                qualified(&b.child)
+                q.child
             ),
             vec![(parent, Lock::None)],
             vec![hazard(
@@ -683,6 +703,7 @@ fn partitioned_index_steps(b: &BrokenFk, name: &str) -> Vec<Step> {
 /// What dropping the key stops the database from doing, and who does it instead.
 fn integrity_message(
     b: &BrokenFk,
+    q: &Quoted,
     fk: &ForeignKey,
     action: EdgeAction,
     source: &ActionSource,
@@ -690,8 +711,7 @@ fn integrity_message(
     let stops = match fk.on_delete {
         FkAction::NoAction | FkAction::Restrict => format!(
             "and deleting a {} row that {} rows still reference is no longer refused",
-            qualified(&b.parent),
-            qualified(&b.child)
+            q.parent, q.child
         ),
         other if fk.on_delete_columns.is_empty() => {
             format!("and ON DELETE {} no longer runs", action_text(other))
@@ -723,24 +743,22 @@ fn integrity_message(
         EdgeAction::Restrict => format!(
             "restrict ({source}) cannot be replicated across databases: the application must \
              check for {} rows before deleting from {}",
-            qualified(&b.child),
-            qualified(&b.parent)
+            q.child, q.parent
         ),
         EdgeAction::Ignore => "silo-plan.toml ignores this edge: nothing replaces it".to_string(),
     };
     let mut m = format!(
         "from here on the database no longer checks that {} rows point at existing {} rows, \
          {stops}; {instead}.",
-        qualified(&b.child),
-        qualified(&b.parent)
+        q.child, q.parent
     );
     if fk.on_update != FkAction::NoAction && fk.on_update != FkAction::Restrict {
         m.push_str(&format!(
             " ON UPDATE {} no longer runs either, and is not replicated: a changed key in {} \
              leaves {} rows pointing at the old value.",
             action_text(fk.on_update),
-            qualified(&b.parent),
-            qualified(&b.child)
+            q.parent,
+            q.child
         ));
     }
     m
@@ -749,16 +767,14 @@ fn integrity_message(
 fn drop_step(
     cat: &Catalog,
     b: &BrokenFk,
+    q: &Quoted,
     fk: &ForeignKey,
     (action, source): (EdgeAction, ActionSource),
 ) -> Step {
     let mut why = format!(
         "{} ({}) references {} ({}): after the split they live in two databases, where no \
          constraint can hold.",
-        qualified(&b.child),
-        b.child_silo,
-        qualified(&b.parent),
-        b.parent_silo
+        q.child, b.child_silo, q.parent, b.parent_silo
     );
     if let Some(reason) = &b.allowed {
         why.push_str(&format!(
@@ -769,19 +785,18 @@ fn drop_step(
         "ACCESS EXCLUSIVE on {} and {} blocks their reads and writes while held: only for the \
          catalog change (milliseconds), but a query arriving while it waits queues behind it, \
          so lock_timeout gives up after {LOCK_TIMEOUT}; then run the script again.",
-        qualified(&b.child),
-        qualified(&b.parent)
+        q.child, q.parent
     );
     if is_partitioned(cat, &b.parent) {
         blocks.push_str(&format!(
             " {} is partitioned: each of its partitions is locked too (the key's triggers live there).",
-            qualified(&b.parent)
+            q.parent
         ));
     }
     if is_partitioned(cat, &b.child) {
         blocks.push_str(&format!(
             " {} is partitioned: the key is dropped from each of its partitions too.",
-            qualified(&b.child)
+            q.child
         ));
     }
     step(
@@ -795,24 +810,23 @@ fn drop_step(
             hazard("blocks-reads", blocks),
             hazard(
                 "integrity-unchecked",
-                integrity_message(b, fk, action, &source),
+                integrity_message(b, q, fk, action, &source),
             ),
         ],
         TIMED,
         format!(
             "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
-            qualified(&b.child),
-            ident(&b.name)
+            q.child, q.name
         ),
     )
 }
 
-fn add_step(b: &BrokenFk, fk: &ForeignKey, partitioned: bool) -> Step {
-    let child = qualified(&b.child);
+fn add_step(b: &BrokenFk, q: &Quoted, fk: &ForeignKey, partitioned: bool) -> Step {
+    let child = &q.child;
     let alter = |not_valid: bool, indent: &str| {
         format!(
             "{indent}ALTER TABLE {child}\n{indent}    ADD CONSTRAINT {}\n{indent}    {}{};",
-            ident(&b.name),
+            q.name,
             definition(fk),
             if not_valid { " NOT VALID" } else { "" }
         )
@@ -841,8 +855,7 @@ fn add_step(b: &BrokenFk, fk: &ForeignKey, partitioned: bool) -> Step {
             "SHARE ROW EXCLUSIVE on {} and {} blocks their writes (not reads) while held: \
              milliseconds, since NOT VALID skips checking existing rows; lock_timeout bounds the \
              wait. From then on every write is checked.",
-            qualified(&b.child),
-            qualified(&b.parent)
+            q.child, q.parent
         ),
     )];
     if partitioned && !fk.not_valid {
@@ -853,17 +866,14 @@ fn add_step(b: &BrokenFk, fk: &ForeignKey, partitioned: bool) -> Step {
                  it is added valid at once, which checks every row of every partition while \
                  holding SHARE ROW EXCLUSIVE: writes to {} and {} wait for the whole check \
                  (lock_timeout only bounds the wait for the lock). Run it at a quiet time.",
-                qualified(&b.child),
-                qualified(&b.child),
-                qualified(&b.parent)
+                q.child, q.child, q.parent
             ),
         ));
     }
     let mut why = format!(
         "Re-adds {} with its original definition, unless {} already has a constraint of that \
          name (Postgres has no ADD CONSTRAINT IF NOT EXISTS).",
-        ident(&b.name),
-        qualified(&b.child)
+        q.name, q.child
     );
     if fk.not_valid {
         why.push_str(" The dump declares it NOT VALID, so it stays so and is not validated below.");
@@ -914,14 +924,13 @@ fn orphans_query(fk: &ForeignKey) -> String {
     )
 }
 
-fn validate_step(b: &BrokenFk, fk: &ForeignKey) -> Step {
+fn validate_step(b: &BrokenFk, q: &Quoted, fk: &ForeignKey) -> Step {
     step(
         b,
         format!(
             "Checks the rows written while {} was dropped; validating a valid key does nothing, \
              so a re-run is cheap. The ROW SHARE lock on {} blocks only ALTER/DROP of it.",
-            ident(&b.name),
-            qualified(&b.parent)
+            q.name, q.parent
         ),
         vec![
             (b.child.clone(), Lock::ShareUpdateExclusive),
@@ -933,8 +942,7 @@ fn validate_step(b: &BrokenFk, fk: &ForeignKey) -> Step {
                 format!(
                     "scans all of {} and looks each key up in {}: seconds to hours with their \
                      size; reads and writes of both go on throughout.",
-                    qualified(&b.child),
-                    qualified(&b.parent)
+                    q.child, q.parent
                 ),
             ),
             hazard(
@@ -942,8 +950,7 @@ fn validate_step(b: &BrokenFk, fk: &ForeignKey) -> Step {
                 format!(
                     "fails, changing nothing, if a row of {} points at a missing {} row; the \
                      query in the comment above the statement lists them.",
-                    qualified(&b.child),
-                    qualified(&b.parent)
+                    q.child, q.parent
                 ),
             ),
         ],
@@ -951,8 +958,8 @@ fn validate_step(b: &BrokenFk, fk: &ForeignKey) -> Step {
         format!(
             "-- Rows that make it fail, if any:\n-- {}\nALTER TABLE {} VALIDATE CONSTRAINT {}",
             comment_text(&orphans_query(fk)),
-            qualified(&b.child),
-            ident(&b.name)
+            q.child,
+            q.name
         ),
     )
 }
