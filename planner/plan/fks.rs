@@ -552,7 +552,7 @@ fn index_steps(b: &BrokenFk, q: &Quoted, name: &str) -> Vec<Step> {
 /// partition (listed at run time), `ON ONLY` on sub-partitioned partitions, then attach.
 fn partitioned_index_steps(b: &BrokenFk, q: &Quoted, name: &str) -> Vec<Step> {
     let child = &q.child;
-    let root = format!("{}::regclass", literal(&child));
+    let root = format!("{}::regclass", literal(child));
     let cols = cols_text(&b.columns);
     let cols_lit = literal(&ident_list(&b.columns));
     // Each partition's index: the parent index's name (cut to leave room) + `_` + 8 hex digits.
@@ -847,7 +847,7 @@ fn add_step(b: &BrokenFk, q: &Quoted, fk: &ForeignKey, partitioned: bool) -> Ste
          WHERE conname = {}\n                     AND conrelid = {}::regclass) THEN\n{add}\n    \
          END IF;\nEND\n",
         literal(&b.name),
-        literal(&child)
+        literal(child)
     );
     let mut hazards = vec![hazard(
         "blocks-writes",

@@ -103,24 +103,39 @@ fn step_view(s: &Step) -> StepView<'_> {
     }
 }
 
-/// A key as SQL names it: `schema.table.constraint`, each part quoted as needed.
-fn shown(b: &BrokenFk) -> String {
-    format!("{}.{}", qualified(&b.child), ident(&b.name))
+/// A broken key's names as SQL writes them, quoted once per file (the list and every
+/// section repeat them).
+struct Names {
+    /// `schema.table.constraint`, each part quoted as needed.
+    shown: String,
+    child: String,
+    parent: String,
+}
+
+fn names(s: &FkScripts) -> Vec<Names> {
+    s.broken
+        .iter()
+        .map(|b| {
+            let child = qualified(&b.child);
+            Names {
+                shown: format!("{child}.{}", ident(&b.name)),
+                child,
+                parent: qualified(&b.parent),
+            }
+        })
+        .collect()
 }
 
 /// Comment lines describing a broken key in the header list.
-fn fk_lines(i: usize, b: &BrokenFk) -> Vec<String> {
+fn fk_lines(i: usize, b: &BrokenFk, n: &Names) -> Vec<String> {
     let number = format!("{:>3}.", i + 1);
     let pad = " ".repeat(number.len());
     let indent = number.len() + 1;
-    let mut lines = comment(&format!("{number} {}", shown(b)), indent);
+    let mut lines = comment(&format!("{number} {}", n.shown), indent);
     lines.extend(comment(
         &format!(
             "{pad} {} ({}) -> {} ({})",
-            qualified(&b.child),
-            b.child_silo,
-            qualified(&b.parent),
-            b.parent_silo
+            n.child, b.child_silo, n.parent, b.parent_silo
         ),
         indent,
     ));
@@ -142,18 +157,19 @@ fn fk_lines(i: usize, b: &BrokenFk) -> Vec<String> {
 }
 
 /// One section per broken key, holding its steps (they are grouped by `object`, in order).
-fn sections<'a>(s: &FkScripts, steps: &'a [Step], what: &str) -> Vec<Section<'a>> {
+fn sections<'a>(s: &FkScripts, names: &[Names], steps: &'a [Step], what: &str) -> Vec<Section<'a>> {
     let n = s.broken.len();
-    let by_object: std::collections::HashMap<&str, (usize, &BrokenFk)> = s
+    let by_object: rustc_hash::FxHashMap<&str, (usize, &BrokenFk, &Names)> = s
         .broken
         .iter()
+        .zip(names)
         .enumerate()
-        .map(|(i, b)| (b.object.as_str(), (i, b)))
+        .map(|(i, (b, q))| (b.object.as_str(), (i, b, q)))
         .collect();
     let mut out: Vec<(String, Section)> = Vec::new();
     for st in steps {
         if out.last().map(|(o, _)| o.as_str()) != Some(st.object.as_str()) {
-            let (i, b) = *by_object
+            let (i, b, q) = *by_object
                 .get(st.object.as_str())
                 .expect("every step is for a broken key");
             let mut heading = String::with_capacity(256);
@@ -161,15 +177,12 @@ fn sections<'a>(s: &FkScripts, steps: &'a [Step], what: &str) -> Vec<Section<'a>
             heading.push_str(&"-".repeat(WIDTH - 3));
             heading.push('\n');
             heading.push_str(&format!("-- {what} {}/{n}\n", i + 1));
-            push_comment(&mut heading, &shown(b), 4);
+            push_comment(&mut heading, &q.shown, 4);
             push_comment(
                 &mut heading,
                 &format!(
                     "{} ({}) -> {} ({})",
-                    qualified(&b.child),
-                    b.child_silo,
-                    qualified(&b.parent),
-                    b.parent_silo
+                    q.child, b.child_silo, q.parent, b.parent_silo
                 ),
                 4,
             );
@@ -206,7 +219,7 @@ fn paragraphs(ps: &[String]) -> Vec<String> {
     out
 }
 
-fn list(s: &FkScripts) -> Vec<String> {
+fn list(s: &FkScripts, names: &[Names]) -> Vec<String> {
     let mut h = Vec::new();
     if s.broken.is_empty() {
         h.extend(comment(
@@ -215,8 +228,8 @@ fn list(s: &FkScripts) -> Vec<String> {
         ));
     } else {
         h.extend(comment("Foreign keys, in dump order:", 0));
-        for (i, b) in s.broken.iter().enumerate() {
-            h.extend(fk_lines(i, b));
+        for (i, (b, n)) in s.broken.iter().zip(names).enumerate() {
+            h.extend(fk_lines(i, b, n));
         }
     }
     if !s.kept.is_empty() {
@@ -241,6 +254,28 @@ fn list(s: &FkScripts) -> Vec<String> {
         }
     }
     h
+}
+
+/// Renders `t` into a `String` sized for `hint` bytes up front: these files are megabytes at
+/// scale, and growing one by doubling copied it and touched twice its pages.
+fn render_sized(t: &impl Template, hint: usize) -> String {
+    let mut out = String::with_capacity(hint + hint / 8 + 4096);
+    t.render_into(&mut out).expect("the fks templates render");
+    out
+}
+
+/// The text a list of sections holds (their comments and statements), for sizing the output.
+fn size(sections: &[Section]) -> usize {
+    sections
+        .iter()
+        .map(|s| {
+            s.heading.len()
+                + s.steps
+                    .iter()
+                    .map(|st| st.comments.len() + st.sql.len() + 64)
+                    .sum::<usize>()
+        })
+        .sum()
 }
 
 /// `fks/drop.sql`.
@@ -279,12 +314,14 @@ pub fn drop_sql(s: &FkScripts) -> String {
             .into(),
         String::new(),
     ]);
-    header.extend(list(s));
+    let names = names(s);
+    header.extend(list(s, &names));
     let t = DropSql {
         header,
-        sections: sections(s, &s.drop, "Foreign key"),
+        sections: sections(s, &names, &s.drop, "Foreign key"),
     };
-    t.render().expect("fks/drop.sql renders")
+    let hint = t.header.iter().map(|l| l.len() + 1).sum::<usize>() + size(&t.sections);
+    render_sized(&t, hint)
 }
 
 /// `fks/restore.sql`.
@@ -315,14 +352,17 @@ pub fn restore_sql(s: &FkScripts) -> String {
             .into(),
         String::new(),
     ]);
-    header.extend(list(s));
+    let names = names(s);
+    header.extend(list(s, &names));
     let split = s.validate_from.min(s.restore.len());
     let t = RestoreSql {
         header,
-        add: sections(s, &s.restore[..split], "Add"),
-        validate: sections(s, &s.restore[split..], "Validate"),
+        add: sections(s, &names, &s.restore[..split], "Add"),
+        validate: sections(s, &names, &s.restore[split..], "Validate"),
     };
-    t.render().expect("fks/restore.sql renders")
+    let hint =
+        t.header.iter().map(|l| l.len() + 1).sum::<usize>() + size(&t.add) + size(&t.validate);
+    render_sized(&t, hint)
 }
 
 #[cfg(test)]
