@@ -19,6 +19,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rustc_hash::FxHashMap;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -80,12 +82,26 @@ pub struct Assignment {
     /// Every view and materialized view of the catalog, placed by the same patterns (views have
     /// no partitions; an unmatched view is `Unassigned`).
     pub views: BTreeMap<QName, Decision>,
+    /// Each table's position in `placements`: the lookup `silo_of` answers by hash, since
+    /// `plan` asks it for both ends of every foreign key several times (walking `tables`, a
+    /// `BTreeMap`, was a tenth of `plan::build`). Built by [`assign`] with `tables`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    index: FxHashMap<QName, usize>,
+    #[serde(skip)]
+    #[schemars(skip)]
+    placements: Vec<Placement>,
 }
 
 impl Assignment {
     /// The placement of a table; `None` when the catalog has no such table.
     pub fn silo_of(&self, t: &QName) -> Option<&Placement> {
-        self.tables.get(t).map(|d| &d.placement)
+        match self.index.get(t) {
+            Some(&i) => self.placements.get(i),
+            // An assignment built without `assign` (a struct update in a test) has no index.
+            None if self.index.is_empty() => self.tables.get(t).map(|d| &d.placement),
+            None => None,
+        }
     }
 
     /// The silo name of a table, `shared`, or `unassigned` (also for a table not in the
@@ -317,7 +333,7 @@ pub fn assign(cat: &Catalog, cfg: &Config) -> Result<Assignment, ConfigError> {
     }
 
     // Partitions follow their parents: resolve parents first.
-    let index: HashMap<QName, usize> = cat
+    let index: FxHashMap<QName, usize> = cat
         .tables
         .iter()
         .enumerate()
@@ -382,12 +398,22 @@ pub fn assign(cat: &Catalog, cfg: &Config) -> Result<Assignment, ConfigError> {
             done[i] = Some(resolved);
         }
     }
-    let tables = cat
+    let tables: BTreeMap<QName, Decision> = cat
         .tables
         .iter()
         .zip(done)
         .map(|(t, d)| (t.qname(), d.expect("every table resolved").0))
         .collect();
+    // A later table of the same name replaces an earlier one in both maps (the catalog keeps
+    // one), so the index's positions are taken from `tables`, not from the catalog's order.
+    let mut placements = Vec::with_capacity(tables.len());
+    let mut index = index;
+    for (q, d) in &tables {
+        if let Some(i) = index.get_mut(q) {
+            *i = placements.len();
+            placements.push(d.placement.clone());
+        }
+    }
 
     // Patterns that match nothing, first in file order.
     let mut unused: Vec<&Compiled<'_>> = m
@@ -402,7 +428,12 @@ pub fn assign(cat: &Catalog, cfg: &Config) -> Result<Assignment, ConfigError> {
         return Err(no_match(cat, cfg, p));
     }
 
-    Ok(Assignment { tables, views })
+    Ok(Assignment {
+        tables,
+        views,
+        index,
+        placements,
+    })
 }
 
 /// The "partition assigned apart from its parent" error.

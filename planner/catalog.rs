@@ -5,7 +5,6 @@
 //! dump's `search_path` applied, identifiers case-folded as Postgres folds them. Vectors keep
 //! dump order; lookups go through [`Catalog::table`] and friends.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use schemars::JsonSchema;
@@ -625,9 +624,11 @@ pub struct Catalog {
     #[serde(skip)]
     #[schemars(skip)]
     pub names: Vec<QName>,
+    /// Tables by name, for lookups only (never iterated): hashed, since `check` and `plan` look
+    /// up both ends of every foreign key.
     #[serde(skip)]
     #[schemars(skip)]
-    table_index: BTreeMap<QName, usize>,
+    table_index: rustc_hash::FxHashMap<QName, usize>,
 }
 
 impl Catalog {
