@@ -1,7 +1,6 @@
 //! `explain TABLE`: a table's silo and why, its edges, and the transitive cascade closure of
 //! deleting one of its rows, across in-silo and cross-silo edges.
 
-use std::collections::HashSet;
 use std::fmt::Write;
 
 use crate::assign::{Assignment, RuleMatches};
@@ -43,13 +42,13 @@ pub fn closure(
 }
 
 /// [`closure`] stopped after `limit` steps; also returns how many steps were left out.
-pub fn closure_limited(
-    cat: &Catalog,
-    cfg: &Config,
-    asg: &Assignment,
-    rules: &RuleMatches,
-    graph: &Graph,
-    table: &QName,
+pub fn closure_limited<'a>(
+    cat: &'a Catalog,
+    cfg: &'a Config,
+    asg: &'a Assignment,
+    rules: &'a RuleMatches,
+    graph: &'a Graph,
+    table: &'a QName,
     limit: usize,
 ) -> (Vec<Hop>, usize) {
     let mut w = Walk {
@@ -58,12 +57,12 @@ pub fn closure_limited(
         asg,
         rules,
         graph,
-        seen: HashSet::new(),
+        seen: rustc_hash::FxHashSet::default(),
         out: Vec::new(),
         limit,
         omitted: 0,
     };
-    w.seen.insert(table.clone());
+    w.seen.insert(table);
     w.walk(table, 1);
     (w.out, w.omitted)
 }
@@ -74,22 +73,23 @@ struct Walk<'a> {
     asg: &'a Assignment,
     rules: &'a RuleMatches,
     graph: &'a Graph,
-    /// Tables whose children are (being) listed.
-    seen: HashSet<QName>,
+    /// Tables whose children are (being) listed: borrowed names, hashed by rustc's fast hash
+    /// (the walk runs once per parent of every crossing).
+    seen: rustc_hash::FxHashSet<&'a QName>,
     out: Vec<Hop>,
     limit: usize,
     omitted: usize,
 }
 
-impl Walk<'_> {
-    fn walk(&mut self, parent: &QName, depth: usize) {
+impl<'a> Walk<'a> {
+    fn walk(&mut self, parent: &'a QName, depth: usize) {
         let parent_silo = self.asg.silo_name(parent);
         for &k in self.graph.children(parent) {
             if self.out.len() >= self.limit {
                 self.omitted += 1;
                 continue;
             }
-            let fk = &self.cat.foreign_keys[k];
+            let fk: &'a _ = &self.cat.foreign_keys[k];
             let (action, source) = effective_action(self.cat, self.cfg, self.rules, k);
             let crosses = self.asg.silo_name(&fk.table) != parent_silo;
             let cycle = self.seen.contains(&fk.table);
@@ -102,7 +102,7 @@ impl Walk<'_> {
                 cycle,
             });
             if action == EdgeAction::Cascade && !cycle {
-                self.seen.insert(fk.table.clone());
+                self.seen.insert(&fk.table);
                 self.walk(&fk.table, depth + 1);
             }
         }

@@ -4,11 +4,12 @@
 //!
 //! Node and edge insertion follows catalog order, so every traversal is deterministic.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
+use rustc_hash::FxHashMap;
 
 use crate::catalog::{Catalog, QName};
 use crate::dump::lex::{tokenize, Tok};
@@ -57,9 +58,10 @@ pub enum Edge {
 pub struct Graph {
     /// The petgraph graph.
     pub g: DiGraph<Node, Edge>,
-    index: BTreeMap<Node, NodeIndex>,
+    /// Lookups only (never iterated): hashed.
+    index: FxHashMap<Node, NodeIndex>,
     /// Foreign keys pointing at each table, ascending (the cascade walks ask for them often).
-    children: HashMap<QName, Vec<usize>>,
+    children: FxHashMap<QName, Vec<usize>>,
 }
 
 impl Graph {
