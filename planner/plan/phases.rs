@@ -419,7 +419,8 @@ fn readiness(input: &Input) -> Vec<Readiness> {
             Some(Placement::Silo(s)) if Some(s.as_str()) != origin => s.clone(),
             _ => continue,
         };
-        let name = qualified(&q);
+        // Most tables have nothing to report: their name is quoted only when one is made.
+        let name = || qualified(&q);
         if t.kind == TableKind::Ordinary
             && t.primary_key.is_none()
             && !has_replica_identity(input, &q)
@@ -428,8 +429,8 @@ fn readiness(input: &Input) -> Vec<Readiness> {
                 table: q.clone(),
                 silo: silo.clone(),
                 kind: "no-primary-key".into(),
-                message: format!("{name} has no primary key and no replica identity: logical replication cannot carry its UPDATEs and DELETEs"),
-                fix: format!("ALTER TABLE {name} ADD PRIMARY KEY (...); or ALTER TABLE {name} REPLICA IDENTITY FULL (the subscriber then compares whole rows: slower)"),
+                message: format!("{} has no primary key and no replica identity: logical replication cannot carry its UPDATEs and DELETEs", name()),
+                fix: format!("ALTER TABLE {n} ADD PRIMARY KEY (...); or ALTER TABLE {n} REPLICA IDENTITY FULL (the subscriber then compares whole rows: slower)", n = name()),
                 blocks: true,
             });
         }
@@ -438,8 +439,14 @@ fn readiness(input: &Input) -> Vec<Readiness> {
                 table: q.clone(),
                 silo: silo.clone(),
                 kind: "unlogged".into(),
-                message: format!("{name} is UNLOGGED: it writes no WAL, so logical replication never sees its rows"),
-                fix: format!("ALTER TABLE {name} SET LOGGED (rewrites the table under an ACCESS EXCLUSIVE lock)"),
+                message: format!(
+                    "{} is UNLOGGED: it writes no WAL, so logical replication never sees its rows",
+                    name()
+                ),
+                fix: format!(
+                    "ALTER TABLE {} SET LOGGED (rewrites the table under an ACCESS EXCLUSIVE lock)",
+                    name()
+                ),
                 blocks: true,
             });
         }
@@ -449,18 +456,19 @@ fn readiness(input: &Input) -> Vec<Readiness> {
                     table: q.clone(),
                     silo: silo.clone(),
                     kind: "generated-column".into(),
-                    message: format!("{name}.{} is a generated column: Postgres 15 does not replicate it; the target computes it again from its own definition", ident(&c.name)),
+                    message: format!("{}.{} is a generated column: Postgres 15 does not replicate it; the target computes it again from its own definition", name(), ident(&c.name)),
                     fix: "nothing, as long as silos/<silo>/schema.sql keeps the same expression (it does: it is the dump's own statement)".into(),
                     blocks: false,
                 });
             }
-            let ty = c.data_type.to_ascii_lowercase();
-            if ty == "oid" || ty == "lo" || ty.ends_with(".lo") {
+            let ty = c.data_type.as_bytes();
+            let lo = ty.len() >= 3 && ty[ty.len() - 3..].eq_ignore_ascii_case(b".lo");
+            if ty.eq_ignore_ascii_case(b"oid") || ty.eq_ignore_ascii_case(b"lo") || lo {
                 out.push(Readiness {
                     table: q.clone(),
                     silo: silo.clone(),
                     kind: "large-object".into(),
-                    message: format!("{name}.{} ({}) looks like a large-object reference: logical replication does not copy pg_largeobject", ident(&c.name), c.data_type),
+                    message: format!("{}.{} ({}) looks like a large-object reference: logical replication does not copy pg_largeobject", name(), ident(&c.name), c.data_type),
                     fix: "move the contents into a bytea column (or object storage) before the split; preflight refuses while the database holds large objects".into(),
                     blocks: true,
                 });
