@@ -104,6 +104,12 @@ impl Lines {
         Lines(out)
     }
 
+    /// The whole block, every line ending in `\n` (empty when there are no lines): what a
+    /// template prints by writing each line of [`Lines::iter`] and a `\n`, in one write.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// The lines, without their `\n`.
     pub fn iter(&self) -> std::str::SplitTerminator<'_, char> {
         self.0.split_terminator('\n')
