@@ -140,9 +140,9 @@ fn paragraphs(ps: &[String]) -> Lines {
         } else if p.starts_with("    ") {
             out.push(format!("-- {}", comment_text(p)));
         } else if p.starts_with("- ") || p.starts_with("  ") {
-            out.append(comment(p, 4));
+            out.push_comment(p, 4, WIDTH, false);
         } else {
-            out.append(comment(p, 0));
+            out.push_comment(p, 0, WIDTH, false);
         }
     }
     out
@@ -150,16 +150,24 @@ fn paragraphs(ps: &[String]) -> Lines {
 
 /// Why / locks / hazards above a statement, as in `fks/*.sql`.
 fn step_comments(why: &str, locks: &str, hazards: &[(&str, String)]) -> Lines {
-    step_comments_width(why, locks, hazards, WIDTH)
+    let mut out = Lines::default();
+    push_step_comments(&mut out, why, locks, hazards, WIDTH);
+    out
 }
 
-fn step_comments_width(why: &str, locks: &str, hazards: &[(&str, String)], width: usize) -> Lines {
-    let mut out = comment_width(why, 0, width);
-    out.append(comment_width(&format!("Locks: {locks}."), 4, width));
+/// [`step_comments`] wrapped at `width`, onto the end of `out`.
+fn push_step_comments(
+    out: &mut Lines,
+    why: &str,
+    locks: &str,
+    hazards: &[(&str, String)],
+    width: usize,
+) {
+    out.push_comment(why, 0, width, false);
+    out.push_comment(&format!("Locks: {locks}."), 4, width, false);
     for (kind, msg) in hazards {
-        out.append(comment_width(&format!("Hazard {kind}: {msg}"), 4, width));
+        out.push_comment(&format!("Hazard {kind}: {msg}"), 4, width, false);
     }
-    out
 }
 
 /// A name safe for psql variables and replication slots: lowercase, `-` as `_`.
@@ -263,7 +271,7 @@ fn guard_lines(g: &Guard, silo: &str) -> Lines {
         4,
     );
     if g.parent_silo == silo {
-        out.append(comment(
+        out.push_comment(
             &format!(
                 "Before deleting a row of {} here, the application runs in {}'s database, with the \
                  row's {} as parameters, and refuses the delete when it returns a row:",
@@ -272,9 +280,11 @@ fn guard_lines(g: &Guard, silo: &str) -> Lines {
                 g.parent_columns.join(", ")
             ),
             4,
-        ));
+            WIDTH,
+            false,
+        );
     } else {
-        out.append(comment(
+        out.push_comment(
             &format!(
                 "The application deleting a row of {} in {} runs this here first and refuses the \
                  delete when it returns a row (the stubs' restrict guard):",
@@ -282,17 +292,21 @@ fn guard_lines(g: &Guard, silo: &str) -> Lines {
                 g.parent_silo
             ),
             4,
-        ));
+            WIDTH,
+            false,
+        );
     }
     out.push(format!("--     {}", comment_text(&query)));
-    out.append(comment(
+    out.push_comment(
         "Hazard integrity-unchecked: the check and the delete run in two databases, so a child \
          row inserted between them is left pointing at a missing parent; the stubs' guard \
          narrows, not closes, that window.",
         4,
-    ));
+        WIDTH,
+        false,
+    );
     if !matches!(g.on_update, FkAction::NoAction | FkAction::Restrict) {
-        out.append(comment(
+        out.push_comment(
             &format!(
                 "Hazard integrity-unchecked: ON UPDATE {} is declared and not replicated: changing \
                  a referenced value of {} leaves {} rows pointing at the old one; keep the key \
@@ -302,7 +316,9 @@ fn guard_lines(g: &Guard, silo: &str) -> Lines {
                 qualified(&g.child)
             ),
             4,
-        ));
+            WIDTH,
+            false,
+        );
     }
     out
 }
@@ -376,7 +392,8 @@ fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
         ));
     }
     let mut comments = comment(&format!("Tombstones for {table}"), 4);
-    comments.append(step_comments(
+    push_step_comments(
+        &mut comments,
         &format!(
             "After a DELETE on {table}, records one tombstone per deleted row and key {} for \
              the broken edge(s) {}: a statement-level trigger reading the transition table, so \
@@ -392,7 +409,8 @@ fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
         ),
         &format!("{table} ACCESS EXCLUSIVE, then SHARE ROW EXCLUSIVE (trigger replaced)"),
         &hazards,
-    ));
+        WIDTH,
+    );
     ProducerView {
         comments,
         function: format!("silo_plan.{}", ident(&p.function)),
@@ -402,8 +420,9 @@ fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
     }
 }
 
-/// The view of edge `i` of `n`; `line` is its [`edge_line`] (the header lists it too).
-fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str) -> EdgeView {
+/// The view of edge `i` of `n`; `line` is its [`edge_line`] (the header lists it too),
+/// `received` the table logical replication fills from its parent's silo, as SQL.
+fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str, received: String) -> EdgeView {
     let child_cols = &e.child_columns;
     // Each name as SQL once: the comments and statements below repeat them.
     let child = qualified(&e.child);
@@ -446,7 +465,7 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str) -> EdgeView {
         i + 1,
         comment_text(&ident(&e.edge))
     ));
-    comments.append(comment_width(line, 4, WIDTH - 4));
+    comments.push_comment(line, 4, WIDTH - 4, false);
     let mut hazards: Vec<(&str, String)> = Vec::new();
     if e.action == EdgeAction::Cascade {
         hazards.push((
@@ -496,7 +515,8 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str) -> EdgeView {
             format!("allowed for now in silo-plan.toml ({r}); replicated all the same."),
         ));
     }
-    comments.append(step_comments_width(
+    push_step_comments(
+        &mut comments,
         &format!(
             "Takes up to batch_size tombstones of {parent} above this edge's watermark, per \
              source, and {action}; then advances the watermark. Replaying a tombstone matches no \
@@ -509,7 +529,7 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str) -> EdgeView {
         ),
         &hazards,
         WIDTH - 4,
-    ));
+    );
     EdgeView {
         // Indented by the template: the apply function's body.
         comments,
@@ -527,7 +547,7 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str) -> EdgeView {
             .map(|c| literal(c))
             .collect::<Vec<_>>()
             .join(", "),
-        received: Some(qualified(&received_table(&e.parent_silo))),
+        received: Some(received),
     }
 }
 
@@ -546,7 +566,8 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
         &format!("Tombstones of {src} received by logical replication"),
         4,
     );
-    comments.append(step_comments(
+    push_step_comments(
+        &mut comments,
         &format!(
             "{t} is the table cascades/{me}.replication.sql subscribes to {src}'s \
              publication with (same name and columns as {src}'s published copy; the name carries \
@@ -591,7 +612,8 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
                     .to_string(),
             ),
         ],
-    ));
+        WIDTH,
+    );
     let upgrade_comments = step_comments(
         &format!(
             "Upgrade from the previous layout, where cascades/{me}.replication.sql created this \
@@ -832,6 +854,16 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
     let n = s.edges.len();
     // Each edge's one-line description, in the header and above its part of the apply.
     let edge_lines: Vec<String> = s.edges.iter().map(edge_line).collect();
+    // The replicated table of each source, as SQL: every edge from that source reads it.
+    let received_tables: Vec<(&str, String)> = s
+        .sources
+        .iter()
+        .map(|src| (src.as_str(), qualified(&received_table(src))))
+        .collect();
+    let received_of = |silo: &str| match received_tables.iter().find(|(src, _)| *src == silo) {
+        Some((_, table)) => table.clone(),
+        None => qualified(&received_table(silo)),
+    };
     let mut arrivals: Vec<ArrivalView> = Vec::new();
     let mut by_parent: std::collections::BTreeMap<&str, Vec<&str>> =
         std::collections::BTreeMap::new();
@@ -882,7 +914,7 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
             .edges
             .iter()
             .enumerate()
-            .map(|(i, e)| edge_view(i, n, e, &edge_lines[i]))
+            .map(|(i, e)| edge_view(i, n, e, &edge_lines[i], received_of(&e.parent_silo)))
             .collect(),
         received: s.sources.iter().map(|src| received_view(s, src)).collect(),
         received_watermarks_comments: step_comments(
