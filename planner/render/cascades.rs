@@ -12,7 +12,7 @@ use super::wrap::Lines;
 use super::RenderError;
 use crate::catalog::{FkAction, QName};
 use crate::config::EdgeAction;
-use crate::ident::{comment_text, ident, ident_list, literal, qualified};
+use crate::ident::{comment_text, ident, ident_list, push_ident, push_literal, qualified};
 use crate::plan::cascades::{CascadeEdge, Guard, Producer, SiloCascades};
 
 /// Width comment lines are wrapped at.
@@ -238,11 +238,36 @@ fn edge_line(e: &CascadeEdge) -> String {
     )
 }
 
+/// [`crate::ident::literal`], written into one buffer (files list thousands of them).
+fn literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    push_literal(&mut out, s);
+    out
+}
+
+/// `items`, each written by `f` into one `String`, separated by `sep` (what
+/// `.map(..).collect::<Vec<_>>().join(sep)` gives, without a `String` per item).
+fn joined<T>(
+    items: impl IntoIterator<Item = T>,
+    sep: &str,
+    mut f: impl FnMut(&mut String, T),
+) -> String {
+    let mut out = String::new();
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        f(&mut out, x);
+    }
+    out
+}
+
 fn cols(t: &str, cs: &[String]) -> String {
-    cs.iter()
-        .map(|c| format!("{t}.{}", ident(c)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    joined(cs, ", ", |out, c| {
+        out.push_str(t);
+        out.push('.');
+        push_ident(out, c);
+    })
 }
 
 fn guard_lines(g: &Guard, silo: &str) -> Lines {
@@ -330,16 +355,16 @@ fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
         .keys
         .iter()
         .map(|k| KeyView {
-            build: k
-                .iter()
-                .map(|c| format!("{}, o.{}", literal(c), ident(c)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            not_null: k
-                .iter()
-                .map(|c| format!("o.{} IS NOT NULL", ident(c)))
-                .collect::<Vec<_>>()
-                .join(" AND "),
+            build: joined(k, ", ", |out, c| {
+                push_literal(out, c);
+                out.push_str(", o.");
+                push_ident(out, c);
+            }),
+            not_null: joined(k, " AND ", |out, c| {
+                out.push_str("o.");
+                push_ident(out, c);
+                out.push_str(" IS NOT NULL");
+            }),
         })
         .collect::<Vec<_>>();
     let key_text = p
@@ -444,21 +469,24 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str, received: String) 
             // them unless the dump declares `SET NULL (cols)`), as Postgres 15 does.
             format!(
                 "UPDATE {child} AS c SET {}",
-                e.set_columns
-                    .iter()
-                    .map(|c| format!("{} = {value}", ident(c)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                joined(&e.set_columns, ", ", |out, c| {
+                    push_ident(out, c);
+                    out.push_str(" = ");
+                    out.push_str(value);
+                })
             )
         }
         EdgeAction::Restrict | EdgeAction::Ignore => unreachable!("only applied actions"),
     };
-    let build = child_cols
-        .iter()
-        .zip(&e.parent_columns)
-        .map(|(c, p)| format!("{}, b.key -> {}", literal(c), literal(p)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let build = joined(
+        child_cols.iter().zip(&e.parent_columns),
+        ", ",
+        |out, (c, p)| {
+            push_literal(out, c);
+            out.push_str(", b.key -> ");
+            push_literal(out, p);
+        },
+    );
     let mut comments = Lines::default();
     comments.push(format!(
         "-- {}/{n} {}",
@@ -541,12 +569,7 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str, received: String) 
         lhs,
         select: cols("k", child_cols),
         build,
-        key_names: e
-            .parent_columns
-            .iter()
-            .map(|c| literal(c))
-            .collect::<Vec<_>>()
-            .join(", "),
+        key_names: joined(&e.parent_columns, ", ", |out, c| push_literal(out, c)),
         received: Some(received),
     }
 }
