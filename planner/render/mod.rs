@@ -590,23 +590,24 @@ fn with_newline(mut s: String) -> String {
 
 /// Every file of the plan directory, in path order.
 pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
-    let mut files = Vec::new();
-    files.push(OutFile {
-        path: "plan.md".into(),
-        contents: with_newline(plan_md(plan)?),
-    });
-    files.push(OutFile {
-        path: "plan.json".into(),
-        contents: with_newline(plan_json(plan)?),
-    });
-    files.push(OutFile {
-        path: "fks/drop.sql".into(),
-        contents: with_newline(fks::drop_sql(&plan.fks)),
-    });
-    files.push(OutFile {
-        path: "fks/restore.sql".into(),
-        contents: with_newline(fks::restore_sql(&plan.fks)),
-    });
+    let mut files = vec![
+        OutFile {
+            path: "plan.md".into(),
+            contents: with_newline(plan_md(plan)?),
+        },
+        OutFile {
+            path: "plan.json".into(),
+            contents: with_newline(plan_json(plan)?),
+        },
+        OutFile {
+            path: "fks/drop.sql".into(),
+            contents: with_newline(fks::drop_sql(&plan.fks)),
+        },
+        OutFile {
+            path: "fks/restore.sql".into(),
+            contents: with_newline(fks::restore_sql(&plan.fks)),
+        },
+    ];
     for s in &plan.schemas {
         files.push(OutFile {
             path: format!("silos/{}/schema.sql", s.silo),
