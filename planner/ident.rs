@@ -255,6 +255,18 @@ pub fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// [`literal`] appended to `out` (no intermediate `String`).
+pub fn push_literal(out: &mut String, s: &str) {
+    out.push('\'');
+    for (i, part) in s.split('\'').enumerate() {
+        if i > 0 {
+            out.push_str("''");
+        }
+        out.push_str(part);
+    }
+    out.push('\'');
+}
+
 /// Text safe inside an SQL `--` comment: line breaks become spaces.
 pub fn comment_text(s: &str) -> String {
     if s.contains(['\n', '\r']) {
@@ -299,5 +311,14 @@ mod tests {
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(qualified(&QName::new("public", "User")), "public.\"User\"");
         assert_eq!(comment_text("a\nb"), "a b");
+    }
+
+    #[test]
+    fn push_literal_writes_what_literal_returns() {
+        for s in ["", "plain", "it's", "''", "'a'b'", "é'"] {
+            let mut out = String::from("x");
+            push_literal(&mut out, s);
+            assert_eq!(out, format!("x{}", literal(s)));
+        }
     }
 }

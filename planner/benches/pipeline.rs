@@ -551,7 +551,7 @@ fn plan_parts(pin: &plan::Input<'_>, closures: bool) -> Parts {
         );
         let p = plan::build(pin, &findings);
         let sw = Stopwatch::start();
-        black_box(serde_json::to_string_pretty(&p).ok());
+        black_box(render::plan_json(&p).ok());
         out.push(("render: plan.json", sw.stop()));
         let sw = Stopwatch::start();
         for c in &p.cascades {

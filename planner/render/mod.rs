@@ -10,6 +10,11 @@ pub mod stubs;
 pub mod wrap;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
 
 use askama::Template;
 
@@ -44,6 +49,10 @@ fn run<T: Template>(name: &str, t: &T) -> Result<String, RenderError> {
 
 /// Text safe inside a Markdown table cell.
 fn cell(s: &str) -> String {
+    if !s.contains(['|', '\n', '\r']) {
+        // Most cells: nothing to replace, one copy instead of two.
+        return s.to_string();
+    }
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
@@ -233,14 +242,19 @@ fn plan_md(plan: &Plan) -> Result<String, RenderError> {
                     EdgeAction::Restrict => "restrict",
                     EdgeAction::Ignore => "ignore",
                 };
-                tree.push_str(&format!(
-                    "\n{}└ {verb} {} [{}] via {}{}",
-                    "  ".repeat(s.depth),
+                tree.push('\n');
+                for _ in 0..s.depth {
+                    tree.push_str("  ");
+                }
+                // Into the tree directly: a closure lists up to CLOSURE_STEPS steps.
+                let _ = write!(
+                    tree,
+                    "└ {verb} {} [{}] via {}{}",
                     s.child,
                     s.child_silo,
                     s.constraint,
                     if s.crosses { "  ✗" } else { "" }
-                ));
+                );
                 if s.again {
                     tree.push_str(" (reached above)");
                 }
@@ -254,7 +268,12 @@ fn plan_md(plan: &Plan) -> Result<String, RenderError> {
             ClosureView {
                 parent: c.parent.to_string().replace('`', "'"),
                 silo: cell(&c.silo),
-                tree: tree.replace("```", "'''"),
+                // A fence inside the tree would end its code block (rare: no copy otherwise).
+                tree: if tree.contains("```") {
+                    tree.replace("```", "'''")
+                } else {
+                    tree
+                },
             }
         })
         .collect();
@@ -277,7 +296,16 @@ fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         restore: summarize(&plan.fks.restore),
         readiness: phases::readiness_md(&plan.phases),
     };
-    run("plan.md", &t)
+    // Room for the whole document up front (the closure trees as they are, about 500 bytes per
+    // crossing row and 250 per other row), so a large plan.md is not copied as it grows.
+    let trees: usize = t.closures.iter().map(|c| c.tree.len() + 64).sum();
+    let rows = t.couplings.len() + t.decisions.len() + t.silos.len();
+    let mut text = String::with_capacity(
+        PlanMd::SIZE_HINT + 16384 + trees + 512 * t.crossings.len() + 256 * rows,
+    );
+    t.render_into(&mut text)
+        .map_err(|e| RenderError(format!("plan.md: {e}")))?;
+    Ok(text)
 }
 
 struct Cluster {
@@ -303,20 +331,52 @@ struct GraphMmd {
 }
 
 fn dot_str(s: &str) -> String {
-    format!(
-        "\"{}\"",
-        s.replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('\n', " ")
-    )
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    push_dot_escaped(&mut out, s);
+    out.push('"');
+    out
+}
+
+/// A table name as a DOT string: [`dot_str`] of `schema.name`, without building that text
+/// first (no part's escape involves the `.`).
+fn dot_qname(q: &QName) -> String {
+    let mut out = String::with_capacity(q.schema.len() + q.name.len() + 3);
+    out.push('"');
+    push_dot_escaped(&mut out, &q.schema);
+    out.push('.');
+    push_dot_escaped(&mut out, &q.name);
+    out.push('"');
+    out
+}
+
+/// `s` inside a DOT string: `\` and `"` escaped, line breaks as spaces (what
+/// `.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ")` gives, in one pass).
+fn push_dot_escaped(out: &mut String, s: &str) {
+    if !s.contains(['\\', '"', '\n']) {
+        out.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
 }
 
 fn mmd_label(s: &str) -> String {
+    if !s.contains(['"', '\n', '\r']) {
+        return s.to_string();
+    }
     s.replace('"', "#quot;").replace(['\n', '\r'], " ")
 }
 
 fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
-    let mut ids: BTreeMap<QName, String> = BTreeMap::new();
+    // Table → node id, looked up twice per foreign key: hashed, borrowed from the plan.
+    let mut ids: FxHashMap<&QName, String> = FxHashMap::default();
     let mut dot_clusters = Vec::new();
     let mut mmd_clusters = Vec::new();
     for (ci, s) in plan.silos.iter().enumerate() {
@@ -324,9 +384,9 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
         let mut mn = Vec::new();
         for t in &s.tables {
             let id = format!("t{}", ids.len());
-            ids.insert(t.clone(), id.clone());
-            dn.push(dot_str(&t.to_string()));
+            dn.push(dot_qname(t));
             mn.push(format!("{id}[\"{}\"]", mmd_label(&t.to_string())));
+            ids.insert(t, id);
         }
         dot_clusters.push(Cluster {
             id: ci.to_string(),
@@ -339,7 +399,7 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
             nodes: mn,
         });
     }
-    let crossing: std::collections::BTreeSet<&str> = plan
+    let crossing: FxHashSet<&str> = plan
         .crossings
         .iter()
         .map(|c| c.constraint.as_str())
@@ -358,8 +418,8 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
         };
         dot_edges.push(format!(
             "{} -> {} [label={}{style}]",
-            dot_str(&fk.table.to_string()),
-            dot_str(&fk.references.to_string()),
+            dot_qname(&fk.table),
+            dot_qname(&fk.references),
             dot_str(&fk.columns.join(", "))
         ));
         mmd_edges.push(if crosses {
@@ -388,6 +448,139 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
     Ok((dot, mmd))
 }
 
+/// serde_json's `PrettyFormatter` with its default two-space indent (the format of
+/// `serde_json::to_string_pretty`), writing each line break with its indentation in one call
+/// rather than one call per level.
+struct PrettyJson {
+    level: usize,
+    has_value: bool,
+}
+
+/// Levels [`BREAK`] indents without a loop (plan.json nests 7 deep).
+const BREAK_LEVELS: usize = 32;
+
+/// `,`, a line break and the indentation of [`BREAK_LEVELS`] levels: a line break at level `n`
+/// is a prefix of it (after the comma when there is none).
+const BREAK: [u8; 2 + 2 * BREAK_LEVELS] = {
+    let mut b = [b' '; 2 + 2 * BREAK_LEVELS];
+    b[0] = b',';
+    b[1] = b'\n';
+    b
+};
+
+impl PrettyJson {
+    /// A line break (after a `,` when `comma`) and the current indentation.
+    fn line_break<W: ?Sized + io::Write>(&self, w: &mut W, comma: bool) -> io::Result<()> {
+        let from = usize::from(!comma);
+        if self.level <= BREAK_LEVELS {
+            return w.write_all(&BREAK[from..2 + 2 * self.level]);
+        }
+        w.write_all(&BREAK[from..2])?;
+        for _ in 0..self.level {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for PrettyJson {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.line_break(w, false)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.line_break(w, !first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.line_break(w, false)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.line_break(w, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// `value` as `serde_json::to_string_pretty` writes it, through [`PrettyJson`] into a buffer of
+/// `capacity` bytes (so that a large document is not copied again as it grows).
+fn pretty_json<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<String, RenderError> {
+    let mut buf = Vec::with_capacity(capacity);
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut buf,
+        PrettyJson {
+            level: 0,
+            has_value: false,
+        },
+    );
+    value
+        .serialize(&mut ser)
+        .map_err(|e| RenderError(format!("plan.json: {e}")))?;
+    String::from_utf8(buf).map_err(|e| RenderError(format!("plan.json: {e}")))
+}
+
+/// `plan.json`, without its final newline: the plan as `serde_json::to_string_pretty` writes
+/// it (same bytes, faster; see [`PrettyJson`]).
+pub fn plan_json(plan: &Plan) -> Result<String, RenderError> {
+    // A generous guess from what lago's plan.json holds per item (a drop or restore step about
+    // 1.3 KB, a crossing 500 bytes, a closure step 220): a short guess only costs regrowth.
+    let steps = plan.fks.drop.len() + plan.fks.restore.len();
+    let closure_steps: usize = plan.closures.iter().map(|c| c.steps.len() + 1).sum();
+    let tables: usize = plan
+        .silos
+        .iter()
+        .map(|s| s.tables.len() + s.views.len())
+        .sum();
+    let capacity = 8192
+        + 1536 * steps
+        + 640 * (plan.crossings.len() + plan.fks.broken.len())
+        + 256 * closure_steps
+        + 384 * plan.findings.len()
+        + 48 * tables;
+    pretty_json(plan, capacity)
+}
+
 fn with_newline(mut s: String) -> String {
     if !s.ends_with('\n') {
         s.push('\n');
@@ -397,24 +590,24 @@ fn with_newline(mut s: String) -> String {
 
 /// Every file of the plan directory, in path order.
 pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
-    let mut files = Vec::new();
-    files.push(OutFile {
-        path: "plan.md".into(),
-        contents: with_newline(plan_md(plan)?),
-    });
-    let json = serde_json::to_string_pretty(plan).map_err(|e| RenderError(e.to_string()))?;
-    files.push(OutFile {
-        path: "plan.json".into(),
-        contents: with_newline(json),
-    });
-    files.push(OutFile {
-        path: "fks/drop.sql".into(),
-        contents: with_newline(fks::drop_sql(&plan.fks)),
-    });
-    files.push(OutFile {
-        path: "fks/restore.sql".into(),
-        contents: with_newline(fks::restore_sql(&plan.fks)),
-    });
+    let mut files = vec![
+        OutFile {
+            path: "plan.md".into(),
+            contents: with_newline(plan_md(plan)?),
+        },
+        OutFile {
+            path: "plan.json".into(),
+            contents: with_newline(plan_json(plan)?),
+        },
+        OutFile {
+            path: "fks/drop.sql".into(),
+            contents: with_newline(fks::drop_sql(&plan.fks)),
+        },
+        OutFile {
+            path: "fks/restore.sql".into(),
+            contents: with_newline(fks::restore_sql(&plan.fks)),
+        },
+    ];
     for s in &plan.schemas {
         files.push(OutFile {
             path: format!("silos/{}/schema.sql", s.silo),
@@ -465,4 +658,63 @@ pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
     files.extend(phases::files(&plan.phases, &plan.config)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pretty_json_writes_what_serde_json_writes() {
+        // Empty and nested containers, escapes, and levels deeper than BREAK covers.
+        let mut deep = json!(["bottom", {}, [], {"k": []}]);
+        for i in 0..BREAK_LEVELS + 3 {
+            deep = json!({"level": i, "inner": deep, "list": [1, "two\n\"3\"\\", null, [], {}]});
+        }
+        for v in [
+            deep,
+            json!({}),
+            json!([]),
+            json!("x"),
+            json!([[]]),
+            json!({"a": {}}),
+        ] {
+            for capacity in [0, 4096] {
+                assert_eq!(
+                    pretty_json(&v, capacity).unwrap(),
+                    serde_json::to_string_pretty(&v).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn dot_strings_escape_as_the_replace_chain_did() {
+        for s in [
+            "plain",
+            "a\\b",
+            "q\"uote",
+            "line\nbreak",
+            "\r\\\"\n",
+            "é\"\\",
+            "",
+        ] {
+            let chain = s
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', " ");
+            assert_eq!(dot_str(s), format!("\"{chain}\""));
+        }
+        let q = QName::new("s\"x", "t\\y\n");
+        assert_eq!(dot_qname(&q), dot_str(&q.to_string()));
+    }
+
+    #[test]
+    fn cells_and_labels_replace_only_when_needed() {
+        assert_eq!(cell("a|b\nc\rd"), "a\\|b c d");
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(mmd_label("say \"hi\"\r\n"), "say #quot;hi#quot;  ");
+        assert_eq!(mmd_label("plain"), "plain");
+    }
 }

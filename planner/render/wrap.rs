@@ -78,6 +78,11 @@ impl Lines {
         Lines(comment_block(text, indent, width, keep_labels))
     }
 
+    /// [`push_comment`] onto the end of this block (no block of its own to copy in).
+    pub fn push_comment(&mut self, text: &str, indent: usize, width: usize, keep_labels: bool) {
+        push_comment(&mut self.0, text, indent, width, keep_labels);
+    }
+
     /// Appends one line (a `\n` inside it starts another, as it would when printed).
     pub fn push(&mut self, line: impl AsRef<str>) {
         self.0.push_str(line.as_ref());
@@ -102,6 +107,12 @@ impl Lines {
             out.push('\n');
         }
         Lines(out)
+    }
+
+    /// The whole block, every line ending in `\n` (empty when there are no lines): what a
+    /// template prints by writing each line of [`Lines::iter`] and a `\n`, in one write.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// The lines, without their `\n`.

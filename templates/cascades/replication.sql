@@ -1,8 +1,6 @@
 -- silo-plan: cascades/{{ silo }}.replication.sql
 --
-{% for line in header -%}
-{{ line }}
-{% endfor -%}
+{{ header.as_str() -}}
 --
 -- Stop at the first error (also when run without -v ON_ERROR_STOP=1), and read string literals as
 -- standard SQL: the names below are quoted for that.
@@ -24,9 +22,7 @@ SELECT CASE WHEN :'instance' = '' THEN {{ silo_lit }} ELSE {{ silo_lit }} || '/'
 -- Part 1: publish this silo's tombstones (this database is a parent of broken edges).
 -- =================================================================================================
 
-{% for line in p.comments -%}
-{{ line }}
-{% endfor -%}
+{{ p.comments.as_str() -}}
 CREATE TABLE IF NOT EXISTS {{ p.table }} (
     source text NOT NULL,
     id bigint NOT NULL,
@@ -52,9 +48,7 @@ CREATE TRIGGER {{ p.trigger }}
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION {{ p.function }}();
 
-{% for line in p.publication_comments -%}
-{{ line }}
-{% endfor -%}
+{{ p.publication_comments.as_str() -}}
 SELECT format('CREATE PUBLICATION %I FOR TABLE %s WITH (publish = %L)',
               {{ p.publication_lit }}, {{ p.table_lit }}, 'insert')
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {{ p.publication_lit }})
@@ -66,9 +60,7 @@ SELECT format('CREATE PUBLICATION %I FOR TABLE %s WITH (publish = %L)',
 -- =================================================================================================
 {% for s in subscribe %}
 -- -------------------------------------------------------------------------------------------------
-{% for line in s.comments -%}
-{{ line }}
-{% endfor -%}
+{{ s.comments.as_str() -}}
 \if :{?{{ s.var }}}
 \else
 DO $silo_plan$ BEGIN RAISE EXCEPTION 'psql variable {{ s.var }} is not set: run with -v {{ s.var }}=''host=... dbname=...'' (the {{ s.source }} database)'; END $silo_plan$;
@@ -84,9 +76,7 @@ BEGIN
 END
 $silo_plan$;
 
-{% for line in s.subscription_comments -%}
-{{ line }}
-{% endfor -%}
+{{ s.subscription_comments.as_str() -}}
 SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_subscription AS s
                           JOIN pg_catalog.pg_database AS d ON d.oid = s.subdbid
                          WHERE d.datname = current_database()

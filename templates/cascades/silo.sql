@@ -1,8 +1,6 @@
 -- silo-plan: cascades/{{ silo }}.sql
 --
-{% for line in header -%}
-{{ line }}
-{% endfor -%}
+{{ header.as_str() -}}
 --
 -- Stop at the first error (also when run without -v ON_ERROR_STOP=1), and read string literals as
 -- standard SQL: the names below are quoted for that.
@@ -13,18 +11,14 @@ SET standard_conforming_strings = on;
 -- Schema silo_plan: shared by every silo's cascades installed in this database.
 -- =================================================================================================
 
-{% for line in schema_comments -%}
-{{ line }}
-{% endfor -%}
+{{ schema_comments.as_str() -}}
 CREATE SCHEMA IF NOT EXISTS silo_plan;
 {% if !producers.is_empty() %}
 -- =================================================================================================
 -- Part 1: tombstones. {{ producers.len() }} parent table(s) of this silo record their deletes.
 -- =================================================================================================
 
-{% for line in tombstones_comments -%}
-{{ line }}
-{% endfor -%}
+{{ tombstones_comments.as_str() -}}
 CREATE TABLE IF NOT EXISTS silo_plan.tombstones (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     table_name text NOT NULL,
@@ -34,9 +28,7 @@ CREATE TABLE IF NOT EXISTS silo_plan.tombstones (
 COMMENT ON TABLE silo_plan.tombstones IS 'silo-plan: one row per deleted row of a parent of a broken foreign key and per referenced column set; read by a pump (id > last id read) or published by cascades/<silo>.replication.sql';
 {% for p in producers %}
 -- -------------------------------------------------------------------------------------------------
-{% for line in p.comments -%}
-{{ line }}
-{% endfor -%}
+{{ p.comments.as_str() -}}
 CREATE OR REPLACE FUNCTION {{ p.function }}() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -66,9 +58,7 @@ COMMIT;
 -- Part 2: inbox and apply. {{ edges.len() }} broken edge(s) whose child lives in this silo.
 -- =================================================================================================
 
-{% for line in inbox_comments -%}
-{{ line }}
-{% endfor -%}
+{{ inbox_comments.as_str() -}}
 CREATE TABLE IF NOT EXISTS silo_plan.inbox (
     source text NOT NULL,
     id bigint NOT NULL,
@@ -91,9 +81,7 @@ INSERT INTO silo_plan.watermarks (source, edge) VALUES
 ON CONFLICT DO NOTHING;
 {% for r in received %}
 -- -------------------------------------------------------------------------------------------------
-{% for line in r.comments -%}
-{{ line }}
-{% endfor -%}
+{{ r.comments.as_str() -}}
 CREATE TABLE IF NOT EXISTS {{ r.table }} (
     source text NOT NULL,
     id bigint NOT NULL,
@@ -103,9 +91,7 @@ CREATE TABLE IF NOT EXISTS {{ r.table }} (
     xid bigint NOT NULL DEFAULT pg_catalog.txid_current(),
     received_at timestamptz NOT NULL DEFAULT now()
 );
-{% for line in r.upgrade_comments -%}
-{{ line }}
-{% endfor -%}
+{{ r.upgrade_comments.as_str() -}}
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 ALTER TABLE {{ r.table }}
@@ -118,9 +104,7 @@ CREATE INDEX IF NOT EXISTS {{ r.index }}
     ON {{ r.table }} (source, table_name, xid, id);
 {% endfor -%}
 {% if !received.is_empty() %}
-{% for line in received_watermarks_comments -%}
-{{ line }}
-{% endfor -%}
+{{ received_watermarks_comments.as_str() -}}
 CREATE TABLE IF NOT EXISTS silo_plan.received_watermarks (
     source text NOT NULL,
     edge text NOT NULL,
@@ -134,9 +118,7 @@ INSERT INTO silo_plan.received_watermarks (source, edge) VALUES
 {%- endfor %}
 ON CONFLICT DO NOTHING;
 {% endif %}
-{% for line in arrived_comments -%}
-{{ line }}
-{% endfor -%}
+{{ arrived_comments.as_str() -}}
 CREATE OR REPLACE FUNCTION {{ arrived }}() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -178,9 +160,7 @@ CREATE TRIGGER {{ arrived_trigger }}
     FOR EACH STATEMENT EXECUTE FUNCTION {{ arrived }}();
 ALTER TABLE silo_plan.inbox ENABLE ALWAYS TRIGGER {{ arrived_trigger }};
 
-{% for line in apply_comments -%}
-{{ line }}
-{% endfor -%}
+{{ apply_comments.as_str() -}}
 CREATE OR REPLACE FUNCTION {{ apply }}(batch_size integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -198,7 +178,7 @@ BEGIN
 {%- for r in received %}
 
 {% for line in r.discover_comments -%}
-{{ line }}
+{{"    "}}{{ line }}
 {% endfor -%}
 {{"    "}}INSERT INTO silo_plan.received_watermarks (source, edge)
     SELECT s.source, e.edge
@@ -221,7 +201,7 @@ BEGIN
 {%- for e in edges %}
 
 {% for line in e.comments -%}
-{{ line }}
+{{"    "}}{{ line }}
 {% endfor -%}
 {{"    "}}FOR _sp_w IN SELECT w.source, w.last_id
                       FROM silo_plan.watermarks AS w
@@ -297,9 +277,7 @@ BEGIN
 END
 $silo_plan$;
 
-{% for line in dispatch_comments -%}
-{{ line }}
-{% endfor -%}
+{{ dispatch_comments.as_str() -}}
 CREATE OR REPLACE FUNCTION silo_plan.apply(batch_size integer DEFAULT 1000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -328,9 +306,7 @@ $silo_plan$;
 -- Part 3: restrict edges. Not enforceable across databases: the application checks first.
 -- =================================================================================================
 {% for g in guards %}
-{% for line in g -%}
-{{ line }}
-{% endfor -%}
+{{ g.as_str() -}}
 {% endfor -%}
 {% endif %}
 -- End of cascades/{{ silo }}.sql.
