@@ -14,6 +14,8 @@
 //! SQL keeps the real names, quoted by [`crate::ident`], inside string literals escaped for the
 //! language.
 
+use std::borrow::Cow;
+
 use askama::Template;
 
 use super::{OutFile, RenderError};
@@ -126,33 +128,44 @@ impl Lang {
         }
     }
 
-    /// A value or function name (`snake_case`, or `camelCase` in TypeScript and Go).
-    fn value_case(self, w: &[String]) -> String {
-        match self {
-            Lang::Python | Lang::Rust | Lang::Ruby => snake(w),
-            Lang::TypeScript | Lang::Go => camel(w),
+    /// The language type of a column (or element type for `dims > 0`). A scalar (almost every
+    /// column) is spelled once per process and borrowed from then on.
+    fn ty(self, t: &FieldType, nullable: bool) -> Cow<'static, str> {
+        if t.dims == 0 {
+            Cow::Borrowed(self.scalar_ty(t.kind, nullable))
+        } else {
+            Cow::Owned(self.spell_ty(t.kind, t.dims, nullable))
         }
     }
 
-    /// A public function or method name (Go exports with an upper-case first letter).
-    fn func_case(self, w: &[String]) -> String {
-        match self {
-            Lang::Go => pascal(w),
-            _ => self.value_case(w),
-        }
+    /// [`Lang::spell_ty`] with no array dimensions, from a table filled on first use.
+    fn scalar_ty(self, kind: Kind, nullable: bool) -> &'static str {
+        static TABLE: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        let table = TABLE.get_or_init(|| {
+            let mut t = Vec::with_capacity(Lang::ALL.len() * ALL_KINDS.len() * 2);
+            for lang in Lang::ALL {
+                for kind in ALL_KINDS {
+                    for nullable in [false, true] {
+                        t.push(lang.spell_ty(kind, 0, nullable));
+                    }
+                }
+            }
+            t
+        });
+        let l = Lang::ALL
+            .iter()
+            .position(|&l| l == self)
+            .expect("every language is in Lang::ALL");
+        let k = ALL_KINDS
+            .iter()
+            .position(|&k| k == kind)
+            .expect("every kind is in ALL_KINDS");
+        &table[(l * ALL_KINDS.len() + k) * 2 + usize::from(nullable)]
     }
 
-    /// A record field name.
-    fn field_case(self, w: &[String]) -> String {
-        match self {
-            Lang::Go => pascal(w),
-            _ => self.value_case(w),
-        }
-    }
-
-    /// The language type of a column (or element type for `dims > 0`).
-    fn ty(self, t: &FieldType, nullable: bool) -> String {
-        let base = match (self, t.kind) {
+    /// The language type of `kind` with `dims` array dimensions, spelled out.
+    fn spell_ty(self, kind: Kind, dims: usize, nullable: bool) -> String {
+        let base = match (self, kind) {
             (Lang::Python, Kind::Int16 | Kind::Int32 | Kind::Int64) => "int",
             (Lang::Python, Kind::Float32 | Kind::Float64) => "float",
             (Lang::Python, Kind::Bool) => "bool",
@@ -198,7 +211,7 @@ impl Lang {
             (Lang::Ruby, _) => "String",
         };
         let mut s = base.to_string();
-        for _ in 0..t.dims {
+        for _ in 0..dims {
             s = match self {
                 Lang::Python => format!("List[{s}]"),
                 Lang::TypeScript if s.contains(' ') => format!("({s})[]"),
@@ -223,23 +236,37 @@ impl Lang {
 
     /// The type a key value is passed as: the record's type for numbers, booleans and text,
     /// else a string (the query casts it from text).
-    fn key_ty(self, t: &FieldType) -> String {
+    fn key_ty(self, t: &FieldType) -> Cow<'static, str> {
         if t.dims == 0 && (t.kind.is_native_param() || matches!(t.kind, Kind::Text)) {
             // bigint keys in TypeScript are strings, as `pg` returns them.
             self.ty(t, false)
         } else {
-            self.ty(
-                &FieldType {
-                    kind: Kind::Text,
-                    dims: 0,
-                    cast: None,
-                    written: String::new(),
-                },
-                false,
-            )
+            Cow::Borrowed(self.scalar_ty(Kind::Text, false))
         }
     }
 }
+
+/// Every [`Kind`], for [`Lang::scalar_ty`]'s table.
+const ALL_KINDS: [Kind; 18] = [
+    Kind::Int16,
+    Kind::Int32,
+    Kind::Int64,
+    Kind::Float32,
+    Kind::Float64,
+    Kind::Decimal,
+    Kind::Text,
+    Kind::Uuid,
+    Kind::Bool,
+    Kind::Timestamp,
+    Kind::TimestampTz,
+    Kind::Date,
+    Kind::Time,
+    Kind::Interval,
+    Kind::Bytes,
+    Kind::Json,
+    Kind::Enum,
+    Kind::Other,
+];
 
 fn json_str(s: &str) -> String {
     // serde_json cannot fail on a string.
@@ -255,12 +282,7 @@ fn json_str(s: &str) -> String {
 /// block and a Rust doc comment): line breaks and other control characters become spaces,
 /// `*/` and `"""` are broken up, backslashes doubled.
 fn comment(s: &str) -> String {
-    // Printable ASCII with nothing to escape (almost every name) is copied as it is.
-    let b = s.as_bytes();
-    if b.iter().all(|&c| (b' '..=b'~').contains(&c) && c != b'\\')
-        && !s.contains("*/")
-        && !s.contains("\"\"\"")
-    {
+    if comment_safe(s) {
         return s.to_string();
     }
     s.chars()
@@ -275,6 +297,23 @@ fn comment(s: &str) -> String {
         .replace('\\', "\\\\")
         .replace("*/", "* /")
         .replace("\"\"\"", "\" \" \"")
+}
+
+/// Printable ASCII with nothing to escape (almost every name): [`comment`] copies it as it is.
+fn comment_safe(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().all(|&c| (b' '..=b'~').contains(&c) && c != b'\\')
+        && !s.contains("*/")
+        && !s.contains("\"\"\"")
+}
+
+/// [`comment`] of a text built for it: returned as it is when there is nothing to escape.
+fn comment_owned(s: String) -> String {
+    if comment_safe(&s) {
+        s
+    } else {
+        comment(&s)
+    }
 }
 
 /// A name as words for identifiers: see the module documentation.
@@ -329,7 +368,11 @@ fn pascal(w: &[String]) -> String {
 }
 
 fn camel(w: &[String]) -> String {
-    let mut p = pascal(w);
+    lower_first(pascal(w))
+}
+
+/// A Pascal-case identifier in camel case.
+fn lower_first(mut p: String) -> String {
     // Words are ASCII (see `words`), so the first byte is the first character.
     if let Some(first) = p.get_mut(0..1) {
         first.make_ascii_lowercase();
@@ -342,14 +385,16 @@ fn camel(w: &[String]) -> String {
 /// for five languages).
 type FxSet<T> = rustc_hash::FxHashSet<T>;
 
-/// Hands out unique identifiers in one scope.
-struct Namer {
+/// Hands out unique identifiers in one scope. Names are borrowed from `'a` (the per-plan
+/// [`Prepared`] texts, or the file's own `'static` names) when they need no change, so the
+/// common case allocates nothing.
+struct Namer<'a> {
     /// The language's reserved words, split once per process.
     reserved: &'static FxSet<&'static str>,
-    taken: FxSet<String>,
+    taken: FxSet<Cow<'a, str>>,
 }
 
-impl Namer {
+impl<'a> Namer<'a> {
     fn new(lang: Lang) -> Self {
         static SETS: std::sync::OnceLock<Vec<FxSet<&'static str>>> = std::sync::OnceLock::new();
         let sets = SETS.get_or_init(|| {
@@ -369,22 +414,37 @@ impl Namer {
     }
 
     /// Marks names the file itself defines in this scope.
-    fn reserve(&mut self, names: &[&str]) {
-        self.taken.extend(names.iter().map(|s| s.to_string()));
+    fn reserve(&mut self, names: &[&'static str]) {
+        self.taken.extend(names.iter().map(|&s| Cow::Borrowed(s)));
     }
 
     /// `candidate` made unique: `_` after a keyword or a name the file defines; on a collision
     /// a number, `_2` in snake case and `2` in camel or Pascal case, so the result keeps the
     /// language's naming convention.
     fn name(&mut self, candidate: String) -> String {
-        if !self.reserved.contains(candidate.as_str()) && self.taken.insert(candidate.clone()) {
+        if !self.reserved.contains(candidate.as_str())
+            && self.taken.insert(Cow::Owned(candidate.clone()))
+        {
             return candidate;
         }
+        self.renamed(&candidate)
+    }
+
+    /// [`Namer::name`] of a borrowed candidate: borrowed back when it is free.
+    fn name_ref(&mut self, candidate: &'a str) -> Cow<'a, str> {
+        if !self.reserved.contains(candidate) && self.taken.insert(Cow::Borrowed(candidate)) {
+            return Cow::Borrowed(candidate);
+        }
+        Cow::Owned(self.renamed(candidate))
+    }
+
+    /// The slow path of [`Namer::name`]: `candidate` is reserved or taken.
+    fn renamed(&mut self, candidate: &str) -> String {
         let reserved = |n: &str| self.reserved.contains(n);
-        let mut n = if reserved(&candidate) {
+        let mut n = if reserved(candidate) {
             format!("{candidate}_")
         } else {
-            candidate.clone()
+            candidate.to_string()
         };
         let sep = if candidate.contains('_') || candidate.chars().all(|c| !c.is_ascii_uppercase()) {
             "_"
@@ -392,11 +452,11 @@ impl Namer {
             ""
         };
         let mut i = 2;
-        while self.taken.contains(&n) || reserved(&n) {
+        while self.taken.contains(n.as_str()) || reserved(&n) {
             n = format!("{candidate}{sep}{i}");
             i += 1;
         }
-        self.taken.insert(n.clone());
+        self.taken.insert(Cow::Owned(n.clone()));
         n
     }
 }
@@ -404,40 +464,86 @@ impl Namer {
 /// A field of a record.
 struct Field<'a> {
     /// Identifier.
-    name: String,
+    name: Cow<'a, str>,
     /// Language type.
-    ty: String,
+    ty: Cow<'static, str>,
     /// Go struct tag, or empty.
-    tag: String,
+    tag: &'a str,
     /// The column and its SQL type, comment-safe.
     about: &'a str,
 }
 
 struct Record<'a> {
-    name: String,
+    name: Cow<'a, str>,
     table: &'a str,
     silo: &'a str,
     fields: Vec<Field<'a>>,
 }
 
-/// What the five languages' views share, computed once per plan: the words of each name and
-/// the comment-safe texts about each parent table and column.
+/// What the five languages' views share, computed once per plan: the words of each name, the
+/// identifiers spelled in each case, and the comment-safe texts about each parent table,
+/// column and guard.
 struct Prepared {
     parents: Vec<PreparedParent>,
+    /// Per guard of `Stubs::guards`, in order.
+    guards: Vec<PreparedGuard>,
+}
+
+/// An identifier candidate in each case a language may want it in.
+struct Cases {
+    snake: String,
+    camel: String,
+    pascal: String,
+}
+
+impl Cases {
+    fn new(w: &[String]) -> Self {
+        let pascal = pascal(w);
+        Cases {
+            snake: snake(w),
+            camel: lower_first(pascal.clone()),
+            pascal,
+        }
+    }
+
+    /// A value name: `snake_case`, or `camelCase` in TypeScript and Go.
+    fn value(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Python | Lang::Rust | Lang::Ruby => &self.snake,
+            Lang::TypeScript | Lang::Go => &self.camel,
+        }
+    }
+
+    /// A public function, method or record field name: [`Cases::value`], but Pascal case in Go
+    /// (exported).
+    fn func(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Go => &self.pascal,
+            _ => self.value(lang),
+        }
+    }
 }
 
 struct PreparedParent {
     /// `schema.table`, comment-safe.
     table: String,
     silo: String,
+    /// The record's name (the table's words in Pascal case, as in every language).
+    record: String,
+    /// The cascade handler's name in each case: `after`, `delete`, the table's words.
+    after_delete: Cases,
     columns: Vec<PreparedColumn>,
     /// Per key of `StubParent::keys`, in order.
     keys: Vec<PreparedKey>,
+    /// Per edge of `StubParent::edges`: what it does on delete, comment-safe.
+    edges: Vec<String>,
 }
 
 struct PreparedKey {
     /// The words of the lookup's name: the table's, `by`, the columns'.
     words: Vec<String>,
+    /// The lookup's method name in each case.
+    method: Cases,
     /// The key's columns, comment-safe.
     columns: String,
     /// The crossing keys that reference it, comment-safe.
@@ -445,11 +551,28 @@ struct PreparedKey {
 }
 
 struct PreparedColumn {
-    words: Vec<String>,
+    /// The field's name in each case.
+    name: Cases,
     /// The column and its SQL type, comment-safe.
     about: String,
-    /// Whether the column's name can be a Go struct tag as it is.
-    safe_tag: bool,
+    /// The Go struct tag (`` `json:"name"` `` with a leading space), or empty when the column's
+    /// name cannot be one as it is.
+    go_tag: String,
+}
+
+struct PreparedGuard {
+    /// The words of the guard's name: `restrict`, the parent's, `by`, the child's.
+    words: Vec<String>,
+    /// The guard's function name in each case.
+    name: Cases,
+    /// Per column of `RestrictGuard::columns`: the parameter's name in each case, and what it
+    /// binds, comment-safe.
+    params: Vec<(Cases, String)>,
+    /// The constraint, comment-safe.
+    about: String,
+    parent: String,
+    child: String,
+    child_silo: String,
 }
 
 impl Prepared {
@@ -458,28 +581,44 @@ impl Prepared {
             .parents
             .iter()
             .map(|p| PreparedParent {
-                table: comment(&crate::ident::qualified(&p.table)),
+                table: comment_owned(crate::ident::qualified(&p.table)),
                 silo: comment(&p.silo),
+                record: pascal(&words(&p.table.name)),
+                after_delete: Cases::new(
+                    &[vec!["after".into(), "delete".into()], words(&p.table.name)].concat(),
+                ),
                 columns: p
                     .columns
                     .iter()
-                    .map(|c| PreparedColumn {
-                        words: words(&c.name),
-                        about: comment(&format!(
-                            "{} {}{}{}",
-                            crate::ident::ident(&c.name),
-                            c.ty.written,
-                            if c.nullable { "" } else { " NOT NULL" },
-                            if c.ty.kind == Kind::Other {
-                                " (type not known to silo-plan: carried as a string)"
-                            } else {
-                                ""
-                            }
-                        )),
-                        safe_tag: c
+                    .map(|c| {
+                        let mut about =
+                            String::with_capacity(c.name.len() + c.ty.written.len() + 12);
+                        crate::ident::push_ident(&mut about, &c.name);
+                        about.push(' ');
+                        about.push_str(&c.ty.written);
+                        if !c.nullable {
+                            about.push_str(" NOT NULL");
+                        }
+                        if c.ty.kind == Kind::Other {
+                            about.push_str(" (type not known to silo-plan: carried as a string)");
+                        }
+                        let safe_tag = c
                             .name
                             .chars()
-                            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
+                            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+                        PreparedColumn {
+                            name: Cases::new(&words(&c.name)),
+                            about: comment_owned(about),
+                            go_tag: if safe_tag {
+                                let mut t = String::with_capacity(c.name.len() + 10);
+                                t.push_str(" `json:\"");
+                                t.push_str(&c.name);
+                                t.push_str("\"`");
+                                t
+                            } else {
+                                String::new()
+                            },
+                        }
                     })
                     .collect(),
                 keys: p
@@ -492,52 +631,104 @@ impl Prepared {
                             w.extend(words(k));
                         }
                         PreparedKey {
+                            method: Cases::new(&w),
                             words: w,
-                            columns: comment(&crate::ident::ident_list(key)),
+                            columns: comment_owned(crate::ident::ident_list(key)),
                             used_by: p
                                 .edges
                                 .iter()
                                 .filter(|e| &e.parent_columns == key)
                                 .map(|e| {
-                                    comment(&format!(
-                                        "{}({}) in {}",
-                                        crate::ident::qualified(&e.child),
-                                        crate::ident::ident_list(&e.child_columns),
-                                        e.child_silo
-                                    ))
+                                    let mut u = crate::ident::qualified(&e.child);
+                                    u.push('(');
+                                    u.push_str(&crate::ident::ident_list(&e.child_columns));
+                                    u.push_str(") in ");
+                                    u.push_str(&e.child_silo);
+                                    comment_owned(u)
                                 })
                                 .collect(),
                         }
                     })
                     .collect(),
+                edges: p
+                    .edges
+                    .iter()
+                    .map(|e| {
+                        let mut t = crate::ident::qualified(&e.child);
+                        t.push('(');
+                        t.push_str(&crate::ident::ident_list(&e.child_columns));
+                        t.push_str(") in ");
+                        t.push_str(&e.child_silo);
+                        t.push_str(", via ");
+                        t.push_str(&e.constraint);
+                        t.push_str(": ");
+                        t.push_str(&action_text(e.action, &e.set_columns));
+                        comment_owned(t)
+                    })
+                    .collect(),
             })
             .collect();
-        Prepared { parents }
+        let guards = stubs
+            .guards
+            .iter()
+            .map(|g| {
+                let w = [
+                    vec!["restrict".into()],
+                    words(&g.parent.name),
+                    vec!["by".into()],
+                    words(&g.child.name),
+                ]
+                .concat();
+                PreparedGuard {
+                    name: Cases::new(&w),
+                    words: w,
+                    params: g
+                        .columns
+                        .iter()
+                        .map(|(cc, pc, ty)| {
+                            let about = comment_owned(format!(
+                                "{} = {}.{} ({})",
+                                crate::ident::ident(cc),
+                                crate::ident::qualified(&g.parent),
+                                crate::ident::ident(pc),
+                                ty.written
+                            ));
+                            (Cases::new(&words(pc)), about)
+                        })
+                        .collect(),
+                    about: comment(&g.constraint),
+                    parent: comment_owned(crate::ident::qualified(&g.parent)),
+                    child: comment_owned(crate::ident::qualified(&g.child)),
+                    child_silo: comment(&g.child_silo),
+                }
+            })
+            .collect();
+        Prepared { parents, guards }
     }
 }
 
 /// One key parameter of a lookup or guard.
-struct KeyParam {
-    name: String,
-    ty: String,
-    about: String,
+struct KeyParam<'a> {
+    name: Cow<'a, str>,
+    ty: Cow<'static, str>,
+    about: Cow<'a, str>,
 }
 
 struct Lookup<'a> {
-    method: String,
+    method: Cow<'a, str>,
     /// Element type of the `keys` argument (a tuple, or a key struct in Go).
-    key_ty: String,
+    key_ty: Cow<'a, str>,
     /// A Go key struct for a composite key, else `None`.
-    key_struct: Option<KeyStruct>,
-    record: String,
+    key_struct: Option<KeyStruct<'a>>,
+    record: Cow<'a, str>,
     table: &'a str,
     columns: &'a str,
     used_by: &'a [String],
 }
 
-struct KeyStruct {
+struct KeyStruct<'a> {
     name: String,
-    fields: Vec<KeyParam>,
+    fields: Vec<KeyParam<'a>>,
 }
 
 struct Interface<'a> {
@@ -546,26 +737,26 @@ struct Interface<'a> {
     lookups: Vec<Lookup<'a>>,
 }
 
-struct Handler {
-    name: String,
-    table: String,
-    silo: String,
+struct Handler<'a> {
+    name: Cow<'a, str>,
+    table: &'a str,
+    silo: &'a str,
     silo_lit: String,
-    edges: Vec<String>,
+    edges: &'a [String],
     child_silo_lits: Vec<String>,
 }
 
-struct Guard {
-    name: String,
+struct Guard<'a> {
+    name: Cow<'a, str>,
     sql_const: String,
     sql_lit: String,
-    params: Vec<KeyParam>,
+    params: Vec<KeyParam<'a>>,
     /// Parameter names as the query's argument list (`a, b`).
     args: String,
-    about: String,
-    parent: String,
-    child: String,
-    child_silo: String,
+    about: &'a str,
+    parent: &'a str,
+    child: &'a str,
+    child_silo: &'a str,
 }
 
 struct PumpView {
@@ -582,8 +773,8 @@ struct View<'a> {
     config: String,
     records: Vec<Record<'a>>,
     interfaces: Vec<Interface<'a>>,
-    handlers: Vec<Handler>,
-    guards: Vec<Guard>,
+    handlers: Vec<Handler<'a>>,
+    guards: Vec<Guard<'a>>,
     pump: PumpView,
     routes: Vec<String>,
     multi_instance: String,
@@ -593,9 +784,9 @@ struct View<'a> {
 
 /// Rewrites `$n` placeholders outside quotes for the language's driver: psycopg wants `%s`
 /// (and every literal `%` doubled); the others take `$n` as written.
-fn driver_sql(lang: Lang, sql: &str) -> String {
+fn driver_sql(lang: Lang, sql: &str) -> Cow<'_, str> {
     if lang != Lang::Python {
-        return sql.to_string();
+        return Cow::Borrowed(sql);
     }
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
@@ -620,7 +811,7 @@ fn driver_sql(lang: Lang, sql: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 fn action_text(a: EdgeAction, set_columns: &[String]) -> String {
@@ -647,7 +838,7 @@ fn action_text(a: EdgeAction, set_columns: &[String]) -> String {
 }
 
 fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<'a> {
-    let mut module = Namer::new(lang);
+    let mut module: Namer<'a> = Namer::new(lang);
     // Names the file defines itself.
     module.reserve(&[
         "pump",
@@ -693,13 +884,11 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
     };
 
     // Records first (they name the types everything else uses).
-    let mut record_names = Vec::new();
-    let mut records = Vec::new();
+    let mut records = Vec::with_capacity(stubs.parents.len());
     let mut uses_time = false;
     let mut uses_json = false;
     for (p, pp) in stubs.parents.iter().zip(&pre.parents) {
-        let name = module.name(type_case(&words(&p.table.name)));
-        record_names.push(name.clone());
+        let name = module.name_ref(&pp.record);
         let mut scope = Namer::new(lang);
         let fields = p
             .columns
@@ -710,13 +899,9 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
                 uses_time |= ty.contains("time.Time");
                 uses_json |= ty.contains("json.RawMessage");
                 Field {
-                    name: scope.name(lang.field_case(&pc.words)),
+                    name: scope.name_ref(pc.name.func(lang)),
                     ty,
-                    tag: if lang == Lang::Go && pc.safe_tag {
-                        format!(" `json:\"{}\"`", c.name)
-                    } else {
-                        String::new()
-                    },
+                    tag: if lang == Lang::Go { &pc.go_tag } else { "" },
                     about: &pc.about,
                 }
             })
@@ -738,14 +923,25 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
             let lookups = stubs
                 .parents
                 .iter()
-                .zip(&record_names)
+                .zip(&records)
                 .zip(&pre.parents)
                 .filter(|((p, _), _)| &p.silo == silo)
                 .flat_map(|((p, rec), pp)| {
                     p.keys
                         .iter()
                         .zip(&pp.keys)
-                        .map(|(k, pk)| lookup(lang, p, pp, pk, rec, k, &mut methods, &mut module))
+                        .map(|(k, pk)| {
+                            lookup(
+                                lang,
+                                p,
+                                pk,
+                                &pp.table,
+                                &rec.name,
+                                k,
+                                &mut methods,
+                                &mut module,
+                            )
+                        })
                         .collect::<Vec<_>>()
                 })
                 .collect();
@@ -760,81 +956,62 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
     let handlers = stubs
         .parents
         .iter()
-        .filter(|p| !p.cascade_to.is_empty())
-        .map(|p| {
-            let w = [vec!["after".into(), "delete".into()], words(&p.table.name)].concat();
-            Handler {
-                name: module.name(lang.func_case(&w)),
-                table: comment(&crate::ident::qualified(&p.table)),
-                silo: comment(&p.silo),
-                silo_lit: lang.lit(&p.silo),
-                edges: p
-                    .edges
-                    .iter()
-                    .map(|e| {
-                        comment(&format!(
-                            "{}({}) in {}, via {}: {}",
-                            crate::ident::qualified(&e.child),
-                            crate::ident::ident_list(&e.child_columns),
-                            e.child_silo,
-                            e.constraint,
-                            action_text(e.action, &e.set_columns)
-                        ))
-                    })
-                    .collect(),
-                child_silo_lits: p.cascade_to.iter().map(|s| lang.lit(s)).collect(),
-            }
+        .zip(&pre.parents)
+        .filter(|(p, _)| !p.cascade_to.is_empty())
+        .map(|(p, pp)| Handler {
+            name: module.name_ref(pp.after_delete.func(lang)),
+            table: &pp.table,
+            silo: &pp.silo,
+            silo_lit: lang.lit(&p.silo),
+            edges: &pp.edges,
+            child_silo_lits: p.cascade_to.iter().map(|s| lang.lit(s)).collect(),
         })
         .collect();
 
     let guards = stubs
         .guards
         .iter()
-        .map(|g| {
-            let w = [
-                vec!["restrict".into()],
-                words(&g.parent.name),
-                vec!["by".into()],
-                words(&g.child.name),
-            ]
-            .concat();
-            let name = module.name(lang.func_case(&w));
+        .zip(&pre.guards)
+        .map(|(g, pg)| {
+            let name = module.name_ref(pg.name.func(lang));
             let sql_const = module.name(const_case(
-                &[vec!["sql".into()], w.iter().skip(1).cloned().collect()].concat(),
+                &[
+                    vec!["sql".into()],
+                    pg.words.iter().skip(1).cloned().collect(),
+                ]
+                .concat(),
             ));
             let mut scope = Namer::new(lang);
             let params: Vec<KeyParam> = g
                 .columns
                 .iter()
-                .map(|(cc, pc, ty)| KeyParam {
-                    name: scope.name(lang.value_case(&words(pc))),
+                .zip(&pg.params)
+                .map(|((_, _, ty), (cases, about))| KeyParam {
+                    name: scope.name_ref(cases.value(lang)),
                     ty: match lang.key_ty(ty) {
-                        t if lang == Lang::Rust && t == "String" => "&str".to_string(),
+                        t if lang == Lang::Rust && t == "String" => Cow::Borrowed("&str"),
                         t => t,
                     },
-                    about: comment(&format!(
-                        "{} = {}.{} ({})",
-                        crate::ident::ident(cc),
-                        crate::ident::qualified(&g.parent),
-                        crate::ident::ident(pc),
-                        ty.written
-                    )),
+                    about: Cow::Borrowed(about),
                 })
                 .collect();
+            let mut args = String::new();
+            for (i, p) in params.iter().enumerate() {
+                if i > 0 {
+                    args.push_str(", ");
+                }
+                args.push_str(&p.name);
+            }
             Guard {
                 name,
                 sql_const,
                 sql_lit: lang.lit(&driver_sql(lang, &g.sql)),
-                args: params
-                    .iter()
-                    .map(|p| p.name.clone())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                args,
                 params,
-                about: comment(&g.constraint),
-                parent: comment(&crate::ident::qualified(&g.parent)),
-                child: comment(&crate::ident::qualified(&g.child)),
-                child_silo: comment(&g.child_silo),
+                about: &pg.about,
+                parent: &pg.parent,
+                child: &pg.child,
+                child_silo: &pg.child_silo,
             }
         })
         .collect();
@@ -876,34 +1053,50 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
     }
 }
 
+/// The type of a key column: the parent column's, or an unknown type carried as a string when
+/// the table does not have it (an inconsistent dump).
+fn key_type<'p>(p: &'p StubParent, column: &str) -> &'p FieldType {
+    static UNKNOWN: std::sync::OnceLock<FieldType> = std::sync::OnceLock::new();
+    match p.column(column) {
+        Some(c) => &c.ty,
+        None => UNKNOWN.get_or_init(|| FieldType {
+            kind: Kind::Other,
+            dims: 0,
+            cast: None,
+            written: "unknown".into(),
+        }),
+    }
+}
+
+/// A tuple type of the key types: `open`, the types separated by `, `, `close`.
+fn tuple_ty(lang: Lang, types: &[&FieldType], open: &str, close: &str) -> String {
+    let mut s = String::from(open);
+    for (i, t) in types.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(&lang.key_ty(t));
+    }
+    s.push_str(close);
+    s
+}
+
 #[allow(clippy::too_many_arguments)]
 fn lookup<'a>(
     lang: Lang,
     p: &StubParent,
-    pp: &'a PreparedParent,
     pk: &'a PreparedKey,
-    record: &str,
+    table: &'a str,
+    record: &Cow<'a, str>,
     key: &[String],
-    methods: &mut Namer,
-    module: &mut Namer,
+    methods: &mut Namer<'a>,
+    module: &mut Namer<'a>,
 ) -> Lookup<'a> {
     let w = &pk.words;
-    let method = methods.name(lang.func_case(w));
-    let types: Vec<FieldType> = key
-        .iter()
-        .map(|k| {
-            p.column(k)
-                .map(|c| c.ty.clone())
-                .unwrap_or_else(|| FieldType {
-                    kind: Kind::Other,
-                    dims: 0,
-                    cast: None,
-                    written: "unknown".into(),
-                })
-        })
-        .collect();
-    let (key_ty, key_struct) = if key.len() == 1 {
-        (lang.key_ty(&types[0]), None)
+    let method = methods.name_ref(pk.method.func(lang));
+    let types: Vec<&FieldType> = key.iter().map(|k| key_type(p, k)).collect();
+    let (key_ty, key_struct): (Cow<'a, str>, _) = if key.len() == 1 {
+        (lang.key_ty(types[0]), None)
     } else {
         match lang {
             Lang::Go => {
@@ -913,65 +1106,29 @@ fn lookup<'a>(
                     .iter()
                     .zip(&types)
                     .map(|(k, t)| KeyParam {
-                        name: scope.name(pascal(&words(k))),
+                        name: Cow::Owned(scope.name(pascal(&words(k)))),
                         ty: lang.key_ty(t),
-                        about: comment(&format!("{} ({})", crate::ident::ident(k), t.written)),
+                        about: Cow::Owned(comment(&format!(
+                            "{} ({})",
+                            crate::ident::ident(k),
+                            t.written
+                        ))),
                     })
                     .collect();
-                (name.clone(), Some(KeyStruct { name, fields }))
+                (Cow::Owned(name.clone()), Some(KeyStruct { name, fields }))
             }
-            Lang::Python => (
-                format!(
-                    "Tuple[{}]",
-                    types
-                        .iter()
-                        .map(|t| lang.key_ty(t))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                None,
-            ),
-            Lang::TypeScript => (
-                format!(
-                    "readonly [{}]",
-                    types
-                        .iter()
-                        .map(|t| lang.key_ty(t))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                None,
-            ),
-            Lang::Rust => (
-                format!(
-                    "({})",
-                    types
-                        .iter()
-                        .map(|t| lang.key_ty(t))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                None,
-            ),
-            Lang::Ruby => (
-                format!(
-                    "Array({})",
-                    types
-                        .iter()
-                        .map(|t| lang.key_ty(t))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                None,
-            ),
+            Lang::Python => (Cow::Owned(tuple_ty(lang, &types, "Tuple[", "]")), None),
+            Lang::TypeScript => (Cow::Owned(tuple_ty(lang, &types, "readonly [", "]")), None),
+            Lang::Rust => (Cow::Owned(tuple_ty(lang, &types, "(", ")")), None),
+            Lang::Ruby => (Cow::Owned(tuple_ty(lang, &types, "Array(", ")")), None),
         }
     };
     Lookup {
         method,
         key_ty,
         key_struct,
-        record: record.to_string(),
-        table: &pp.table,
+        record: record.clone(),
+        table,
         columns: &pk.columns,
         used_by: &pk.used_by,
     }
@@ -1013,6 +1170,18 @@ struct RubyStubs<'a> {
     v: View<'a>,
 }
 
+/// Renders `t` into a `String` of at least `hint` bytes, then sets `hint` for the next
+/// language: this file's length and a quarter. The five files are within a few percent of each
+/// other's size, so only the first one grows while it is written (a growing buffer of several
+/// megabytes is copied and its fresh pages faulted in at every doubling).
+fn render_sized<T: Template>(name: &str, t: &T, hint: &mut usize) -> Result<String, RenderError> {
+    let mut out = String::with_capacity((*hint).max(T::SIZE_HINT));
+    t.render_into(&mut out)
+        .map_err(|e| RenderError(format!("{name}: {e}")))?;
+    *hint = out.len() + out.len() / 4;
+    Ok(out)
+}
+
 /// Every file under `stubs/`, for the plan's stubs.
 pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
     let pre = Prepared::new(stubs);
@@ -1020,32 +1189,36 @@ pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
         path: format!("stubs/{path}"),
         contents: super::with_newline(contents),
     };
+    let mut hint = 0;
     Ok(vec![
         file(
             "python/silo_plan_stubs.py",
-            super::run(
+            render_sized(
                 "stubs/python",
                 &PythonStubs {
                     v: view(stubs, &pre, Lang::Python, config),
                 },
+                &mut hint,
             )?,
         ),
         file(
             "typescript/silo_plan_stubs.ts",
-            super::run(
+            render_sized(
                 "stubs/typescript",
                 &TypeScriptStubs {
                     v: view(stubs, &pre, Lang::TypeScript, config),
                 },
+                &mut hint,
             )?,
         ),
         file(
             "go/siloplan/siloplan.go",
-            super::run(
+            render_sized(
                 "stubs/go",
                 &GoStubs {
                     v: view(stubs, &pre, Lang::Go, config),
                 },
+                &mut hint,
             )?,
         ),
         file(
@@ -1059,20 +1232,22 @@ pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
         ),
         file(
             "rust/src/lib.rs",
-            super::run(
+            render_sized(
                 "stubs/rust",
                 &RustStubs {
                     v: view(stubs, &pre, Lang::Rust, config),
                 },
+                &mut hint,
             )?,
         ),
         file(
             "ruby/silo_plan_stubs.rb",
-            super::run(
+            render_sized(
                 "stubs/ruby",
                 &RubyStubs {
                     v: view(stubs, &pre, Lang::Ruby, config),
                 },
+                &mut hint,
             )?,
         ),
     ])
@@ -1104,5 +1279,52 @@ mod tests {
             "SELECT \"a$1%%\" = %s AND '%%$2' = %s"
         );
         assert_eq!(comment("a\nb */ \"\"\" c\\"), "a b * / \" \" \" c\\\\");
+    }
+
+    #[test]
+    fn borrowed_names_are_made_unique_like_owned_ones() {
+        let mut n = Namer::new(Lang::Python);
+        n.reserve(&["pump"]);
+        assert!(matches!(n.name_ref("user_id"), Cow::Borrowed("user_id")));
+        assert_eq!(n.name_ref("user_id"), "user_id_2");
+        assert_eq!(n.name("user_id".into()), "user_id_3");
+        assert_eq!(n.name_ref("pump"), "pump_2");
+        assert_eq!(n.name_ref("class"), "class_");
+        assert_eq!(n.name_ref("class"), "class_2");
+    }
+
+    #[test]
+    fn scalar_types_are_looked_up_as_spelled() {
+        for lang in Lang::ALL {
+            for kind in ALL_KINDS {
+                for nullable in [false, true] {
+                    let t = FieldType {
+                        kind,
+                        dims: 0,
+                        cast: None,
+                        written: String::new(),
+                    };
+                    assert_eq!(lang.ty(&t, nullable), lang.spell_ty(kind, 0, nullable));
+                }
+            }
+        }
+        let t = |kind, dims| FieldType {
+            kind,
+            dims,
+            cast: None,
+            written: String::new(),
+        };
+        assert_eq!(Lang::Go.ty(&t(Kind::Int64, 0), true), "*int64");
+        assert_eq!(
+            Lang::Python.ty(&t(Kind::Json, 0), true),
+            "Optional[JsonValue]"
+        );
+        assert_eq!(Lang::Ruby.ty(&t(Kind::Bool, 0), false), "Boolean");
+        assert_eq!(
+            Lang::TypeScript.ty(&t(Kind::Int32, 1), true),
+            "number[] | null"
+        );
+        assert_eq!(Lang::Rust.key_ty(&t(Kind::Uuid, 0)), "String");
+        assert_eq!(Lang::TypeScript.key_ty(&t(Kind::Int64, 0)), "string");
     }
 }
