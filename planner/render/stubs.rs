@@ -301,10 +301,14 @@ fn comment(s: &str) -> String {
 
 /// Printable ASCII with nothing to escape (almost every name): [`comment`] copies it as it is.
 fn comment_safe(s: &str) -> bool {
+    // One pass: every byte printable ASCII but `\\`, and no `*/` or `"""`.
     let b = s.as_bytes();
-    b.iter().all(|&c| (b' '..=b'~').contains(&c) && c != b'\\')
-        && !s.contains("*/")
-        && !s.contains("\"\"\"")
+    b.iter().enumerate().all(|(i, &c)| {
+        (b' '..=b'~').contains(&c)
+            && c != b'\\'
+            && !(c == b'/' && i >= 1 && b[i - 1] == b'*')
+            && !(c == b'"' && i >= 2 && b[i - 1] == b'"' && b[i - 2] == b'"')
+    })
 }
 
 /// [`comment`] of a text built for it: returned as it is when there is nothing to escape.
@@ -355,6 +359,46 @@ fn snake(w: &[String]) -> String {
     w.join("_")
 }
 
+/// `snake(&words(name))`, written in one pass without the list of words (one per column and
+/// per plan: a visible share of preparing the stubs).
+fn snake_name(name: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(name.len() + 2);
+    // A word is open: the next letter or digit continues it.
+    let mut open = false;
+    let mut prev: Option<char> = None;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            let boundary = matches!(prev, Some(p) if (p.is_ascii_lowercase() || p.is_ascii_digit()) && c.is_ascii_uppercase());
+            if !open || boundary {
+                if !out.is_empty() {
+                    out.push('_');
+                } else if c.is_ascii_digit() {
+                    // The first word starts with a digit.
+                    out.push_str("n_");
+                }
+                open = true;
+            }
+            out.push(c.to_ascii_lowercase());
+            prev = Some(c);
+        } else {
+            open = false;
+            if !c.is_ascii() {
+                if !out.is_empty() {
+                    out.push('_');
+                }
+                // Writing to a String cannot fail.
+                let _ = write!(out, "u{:x}", c as u32);
+            }
+            prev = None;
+        }
+    }
+    if out.is_empty() {
+        out.push('x');
+    }
+    out
+}
+
 fn pascal(w: &[String]) -> String {
     let mut out = String::with_capacity(w.iter().map(String::len).sum());
     for s in w {
@@ -365,10 +409,6 @@ fn pascal(w: &[String]) -> String {
         }
     }
     out
-}
-
-fn camel(w: &[String]) -> String {
-    lower_first(pascal(w))
 }
 
 /// A Pascal-case identifier in camel case.
@@ -411,6 +451,12 @@ impl<'a> Namer<'a> {
             reserved: &sets[i],
             taken: FxSet::default(),
         }
+    }
+
+    /// Forgets the names handed out, for the next scope of the same kind (the set keeps its
+    /// capacity).
+    fn clear(&mut self) {
+        self.taken.clear();
     }
 
     /// Marks names the file itself defines in this scope.
@@ -461,12 +507,47 @@ impl<'a> Namer<'a> {
     }
 }
 
+/// An identifier or type as the templates write it: borrowed when it needed no change, else
+/// owned. (askama writes a `Cow<str>` through `fmt::Display`, a visible cost at one per field
+/// and language; this writes the `str` directly.)
+#[derive(Clone)]
+struct Str<'a>(Cow<'a, str>);
+
+impl<'a> From<Cow<'a, str>> for Str<'a> {
+    fn from(s: Cow<'a, str>) -> Self {
+        Str(s)
+    }
+}
+
+impl std::ops::Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl askama::FastWritable for Str<'_> {
+    fn write_into<W: std::fmt::Write + ?Sized>(
+        &self,
+        dest: &mut W,
+        values: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        self.0.as_ref().write_into(dest, values)
+    }
+}
+
 /// A field of a record.
 struct Field<'a> {
     /// Identifier.
-    name: Cow<'a, str>,
+    name: Str<'a>,
     /// Language type.
-    ty: Cow<'static, str>,
+    ty: Str<'static>,
     /// Go struct tag, or empty.
     tag: &'a str,
     /// The column and its SQL type, comment-safe.
@@ -474,7 +555,7 @@ struct Field<'a> {
 }
 
 struct Record<'a> {
-    name: Cow<'a, str>,
+    name: Str<'a>,
     table: &'a str,
     silo: &'a str,
     fields: Vec<Field<'a>>,
@@ -501,6 +582,25 @@ impl Cases {
         let pascal = pascal(w);
         Cases {
             snake: snake(w),
+            camel: lower_first(pascal.clone()),
+            pascal,
+        }
+    }
+
+    /// `Cases::new(&words(name))` without the list of words: the snake case written in one
+    /// pass, the others from it (words never hold `_`).
+    fn of_name(name: &str) -> Self {
+        let snake = snake_name(name);
+        let mut pascal = String::with_capacity(snake.len());
+        for w in snake.split('_') {
+            let mut c = w.chars();
+            if let Some(f) = c.next() {
+                pascal.push(f.to_ascii_uppercase());
+                pascal.push_str(c.as_str());
+            }
+        }
+        Cases {
+            snake,
             camel: lower_first(pascal.clone()),
             pascal,
         }
@@ -561,10 +661,13 @@ struct PreparedColumn {
 }
 
 struct PreparedGuard {
-    /// The words of the guard's name: `restrict`, the parent's, `by`, the child's.
-    words: Vec<String>,
-    /// The guard's function name in each case.
+    /// The guard's function name in each case (words: `restrict`, the parent's, `by`, the
+    /// child's).
     name: Cases,
+    /// The guard's query constant in each case (words: `sql`, the parent's, `by`, the
+    /// child's), and in upper snake case.
+    sql_const: Cases,
+    sql_const_upper: String,
     /// Per column of `RestrictGuard::columns`: the parameter's name in each case, and what it
     /// binds, comment-safe.
     params: Vec<(Cases, String)>,
@@ -607,7 +710,7 @@ impl Prepared {
                             .chars()
                             .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
                         PreparedColumn {
-                            name: Cases::new(&words(&c.name)),
+                            name: Cases::of_name(&c.name),
                             about: comment_owned(about),
                             go_tag: if safe_tag {
                                 let mut t = String::with_capacity(c.name.len() + 10);
@@ -679,9 +782,11 @@ impl Prepared {
                     words(&g.child.name),
                 ]
                 .concat();
+                let sql_const = Cases::new(&[vec!["sql".into()], w[1..].to_vec()].concat());
                 PreparedGuard {
                     name: Cases::new(&w),
-                    words: w,
+                    sql_const_upper: sql_const.snake.to_ascii_uppercase(),
+                    sql_const,
                     params: g
                         .columns
                         .iter()
@@ -693,7 +798,7 @@ impl Prepared {
                                 crate::ident::ident(pc),
                                 ty.written
                             ));
-                            (Cases::new(&words(pc)), about)
+                            (Cases::of_name(pc), about)
                         })
                         .collect(),
                     about: comment(&g.constraint),
@@ -709,18 +814,18 @@ impl Prepared {
 
 /// One key parameter of a lookup or guard.
 struct KeyParam<'a> {
-    name: Cow<'a, str>,
-    ty: Cow<'static, str>,
-    about: Cow<'a, str>,
+    name: Str<'a>,
+    ty: Str<'static>,
+    about: Str<'a>,
 }
 
 struct Lookup<'a> {
-    method: Cow<'a, str>,
+    method: Str<'a>,
     /// Element type of the `keys` argument (a tuple, or a key struct in Go).
-    key_ty: Cow<'a, str>,
+    key_ty: Str<'a>,
     /// A Go key struct for a composite key, else `None`.
     key_struct: Option<KeyStruct<'a>>,
-    record: Cow<'a, str>,
+    record: Str<'a>,
     table: &'a str,
     columns: &'a str,
     used_by: &'a [String],
@@ -738,7 +843,7 @@ struct Interface<'a> {
 }
 
 struct Handler<'a> {
-    name: Cow<'a, str>,
+    name: Str<'a>,
     table: &'a str,
     silo: &'a str,
     silo_lit: String,
@@ -747,8 +852,8 @@ struct Handler<'a> {
 }
 
 struct Guard<'a> {
-    name: Cow<'a, str>,
-    sql_const: String,
+    name: Str<'a>,
+    sql_const: Str<'a>,
     sql_lit: String,
     params: Vec<KeyParam<'a>>,
     /// Parameter names as the query's argument list (`a, b`).
@@ -877,19 +982,15 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
         "PumpToSilos",
     ]);
     let type_case = pascal;
-    let const_case = |w: &[String]| match lang {
-        Lang::Go => pascal(w),
-        Lang::TypeScript => camel(w),
-        _ => snake(w).to_ascii_uppercase(),
-    };
 
     // Records first (they name the types everything else uses).
     let mut records = Vec::with_capacity(stubs.parents.len());
     let mut uses_time = false;
     let mut uses_json = false;
+    let mut scope = Namer::new(lang);
     for (p, pp) in stubs.parents.iter().zip(&pre.parents) {
-        let name = module.name_ref(&pp.record);
-        let mut scope = Namer::new(lang);
+        let name = Str(module.name_ref(&pp.record));
+        scope.clear();
         let fields = p
             .columns
             .iter()
@@ -899,8 +1000,8 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
                 uses_time |= ty.contains("time.Time");
                 uses_json |= ty.contains("json.RawMessage");
                 Field {
-                    name: scope.name_ref(pc.name.func(lang)),
-                    ty,
+                    name: Str(scope.name_ref(pc.name.func(lang))),
+                    ty: Str(ty),
                     tag: if lang == Lang::Go { &pc.go_tag } else { "" },
                     about: &pc.about,
                 }
@@ -959,7 +1060,7 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
         .zip(&pre.parents)
         .filter(|(p, _)| !p.cascade_to.is_empty())
         .map(|(p, pp)| Handler {
-            name: module.name_ref(pp.after_delete.func(lang)),
+            name: Str(module.name_ref(pp.after_delete.func(lang))),
             table: &pp.table,
             silo: &pp.silo,
             silo_lit: lang.lit(&p.silo),
@@ -968,31 +1069,30 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
         })
         .collect();
 
+    // `scope` (the records' field names) is reused for each guard's parameters.
     let guards = stubs
         .guards
         .iter()
         .zip(&pre.guards)
         .map(|(g, pg)| {
-            let name = module.name_ref(pg.name.func(lang));
-            let sql_const = module.name(const_case(
-                &[
-                    vec!["sql".into()],
-                    pg.words.iter().skip(1).cloned().collect(),
-                ]
-                .concat(),
-            ));
-            let mut scope = Namer::new(lang);
+            let name = Str(module.name_ref(pg.name.func(lang)));
+            let sql_const = Str(module.name_ref(match lang {
+                Lang::Go => &pg.sql_const.pascal,
+                Lang::TypeScript => &pg.sql_const.camel,
+                _ => &pg.sql_const_upper,
+            }));
+            scope.clear();
             let params: Vec<KeyParam> = g
                 .columns
                 .iter()
                 .zip(&pg.params)
                 .map(|((_, _, ty), (cases, about))| KeyParam {
-                    name: scope.name_ref(cases.value(lang)),
-                    ty: match lang.key_ty(ty) {
+                    name: Str(scope.name_ref(cases.value(lang))),
+                    ty: Str(match lang.key_ty(ty) {
                         t if lang == Lang::Rust && t == "String" => Cow::Borrowed("&str"),
                         t => t,
-                    },
-                    about: Cow::Borrowed(about),
+                    }),
+                    about: Str(Cow::Borrowed(about)),
                 })
                 .collect();
             let mut args = String::new();
@@ -1087,13 +1187,13 @@ fn lookup<'a>(
     p: &StubParent,
     pk: &'a PreparedKey,
     table: &'a str,
-    record: &Cow<'a, str>,
+    record: &Str<'a>,
     key: &[String],
     methods: &mut Namer<'a>,
     module: &mut Namer<'a>,
 ) -> Lookup<'a> {
     let w = &pk.words;
-    let method = methods.name_ref(pk.method.func(lang));
+    let method = Str(methods.name_ref(pk.method.func(lang)));
     let types: Vec<&FieldType> = key.iter().map(|k| key_type(p, k)).collect();
     let (key_ty, key_struct): (Cow<'a, str>, _) = if key.len() == 1 {
         (lang.key_ty(types[0]), None)
@@ -1106,13 +1206,13 @@ fn lookup<'a>(
                     .iter()
                     .zip(&types)
                     .map(|(k, t)| KeyParam {
-                        name: Cow::Owned(scope.name(pascal(&words(k)))),
-                        ty: lang.key_ty(t),
-                        about: Cow::Owned(comment(&format!(
+                        name: Str(Cow::Owned(scope.name(pascal(&words(k))))),
+                        ty: Str(lang.key_ty(t)),
+                        about: Str(Cow::Owned(comment(&format!(
                             "{} ({})",
                             crate::ident::ident(k),
                             t.written
-                        ))),
+                        )))),
                     })
                     .collect();
                 (Cow::Owned(name.clone()), Some(KeyStruct { name, fields }))
@@ -1125,7 +1225,7 @@ fn lookup<'a>(
     };
     Lookup {
         method,
-        key_ty,
+        key_ty: Str(key_ty),
         key_struct,
         record: record.clone(),
         table,
@@ -1279,6 +1379,57 @@ mod tests {
             "SELECT \"a$1%%\" = %s AND '%%$2' = %s"
         );
         assert_eq!(comment("a\nb */ \"\"\" c\\"), "a b * / \" \" \" c\\\\");
+        for (s, safe) in [
+            ("plain text", true),
+            ("a */ b", false),
+            ("*/", false),
+            ("/* a * / b", true),
+            ("a \"\"\" b", false),
+            ("a \"\" b \"", true),
+            ("a\\b", false),
+            ("caf\u{e9}", false),
+            ("a\tb", false),
+        ] {
+            assert_eq!(comment_safe(s), safe, "{s:?}");
+            if safe {
+                assert_eq!(comment(s), s);
+            }
+        }
+    }
+
+    #[test]
+    fn cases_of_a_name_are_those_of_its_words() {
+        for name in [
+            "auth_user",
+            "UserName",
+            "a b-c",
+            "café",
+            "2fa",
+            "***",
+            "",
+            "_x_",
+            "ID",
+            "userID2Name",
+            "a1B",
+            "1",
+            "é",
+            "éa",
+            "aé",
+            "a__b",
+            "HTTPServer",
+            "x9y",
+            "9Lives",
+            " leading space",
+            "ünïcödé_ñame",
+        ] {
+            let c = Cases::of_name(name);
+            let w = Cases::new(&words(name));
+            assert_eq!(
+                (&c.snake, &c.camel, &c.pascal),
+                (&w.snake, &w.camel, &w.pascal),
+                "{name:?}"
+            );
+        }
     }
 
     #[test]
