@@ -411,15 +411,6 @@ fn pascal(w: &[String]) -> String {
     out
 }
 
-/// A Pascal-case identifier in camel case.
-fn lower_first(mut p: String) -> String {
-    // Words are ASCII (see `words`), so the first byte is the first character.
-    if let Some(first) = p.get_mut(0..1) {
-        first.make_ascii_lowercase();
-    }
-    p
-}
-
 /// The name sets below only answer membership, so rustc's fast non-keyed hash of short
 /// identifiers is enough (SipHash and ordered sets were a visible part of rendering the stubs
 /// for five languages).
@@ -548,8 +539,9 @@ struct Field<'a> {
     name: Str<'a>,
     /// Language type.
     ty: Str<'static>,
-    /// Go struct tag, or empty.
-    tag: &'a str,
+    /// The column's name for a Go struct tag (`` `json:"name"` ``), when it can be one as it
+    /// is.
+    json_tag: Option<&'a str>,
     /// The column and its SQL type, comment-safe.
     about: &'a str,
 }
@@ -570,47 +562,74 @@ struct Prepared {
     guards: Vec<PreparedGuard>,
 }
 
-/// An identifier candidate in each case a language may want it in.
+/// An identifier candidate in each case a language may want it in, in one buffer (one
+/// allocation per name, not three): `snake_case`, then `PascalCase`, then `camelCase`.
 struct Cases {
-    snake: String,
-    camel: String,
-    pascal: String,
+    buf: String,
+    /// Where the Pascal case starts in `buf`.
+    pascal_at: usize,
+    /// Where the camel case starts in `buf`.
+    camel_at: usize,
 }
 
 impl Cases {
     fn new(w: &[String]) -> Self {
-        let pascal = pascal(w);
+        Self::from_snake(snake(w))
+    }
+
+    /// `Cases::new(&words(name))` without the list of words.
+    fn of_name(name: &str) -> Self {
+        Self::from_snake(snake_name(name))
+    }
+
+    /// The cases of the words joined by `_` in `snake` (words are ASCII letters and digits,
+    /// never `_`; see [`words`]).
+    fn from_snake(mut buf: String) -> Self {
+        let pascal_at = buf.len();
+        buf.reserve(2 * pascal_at);
+        let mut start = true;
+        for i in 0..pascal_at {
+            let c = buf.as_bytes()[i];
+            if c == b'_' {
+                start = true;
+            } else {
+                buf.push(char::from(if start { c.to_ascii_uppercase() } else { c }));
+                start = false;
+            }
+        }
+        let camel_at = buf.len();
+        for i in pascal_at..camel_at {
+            let c = buf.as_bytes()[i];
+            buf.push(char::from(if i == pascal_at {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            }));
+        }
         Cases {
-            snake: snake(w),
-            camel: lower_first(pascal.clone()),
-            pascal,
+            buf,
+            pascal_at,
+            camel_at,
         }
     }
 
-    /// `Cases::new(&words(name))` without the list of words: the snake case written in one
-    /// pass, the others from it (words never hold `_`).
-    fn of_name(name: &str) -> Self {
-        let snake = snake_name(name);
-        let mut pascal = String::with_capacity(snake.len());
-        for w in snake.split('_') {
-            let mut c = w.chars();
-            if let Some(f) = c.next() {
-                pascal.push(f.to_ascii_uppercase());
-                pascal.push_str(c.as_str());
-            }
-        }
-        Cases {
-            snake,
-            camel: lower_first(pascal.clone()),
-            pascal,
-        }
+    fn snake(&self) -> &str {
+        &self.buf[..self.pascal_at]
+    }
+
+    fn pascal(&self) -> &str {
+        &self.buf[self.pascal_at..self.camel_at]
+    }
+
+    fn camel(&self) -> &str {
+        &self.buf[self.camel_at..]
     }
 
     /// A value name: `snake_case`, or `camelCase` in TypeScript and Go.
     fn value(&self, lang: Lang) -> &str {
         match lang {
-            Lang::Python | Lang::Rust | Lang::Ruby => &self.snake,
-            Lang::TypeScript | Lang::Go => &self.camel,
+            Lang::Python | Lang::Rust | Lang::Ruby => self.snake(),
+            Lang::TypeScript | Lang::Go => self.camel(),
         }
     }
 
@@ -618,7 +637,7 @@ impl Cases {
     /// (exported).
     fn func(&self, lang: Lang) -> &str {
         match lang {
-            Lang::Go => &self.pascal,
+            Lang::Go => self.pascal(),
             _ => self.value(lang),
         }
     }
@@ -655,9 +674,8 @@ struct PreparedColumn {
     name: Cases,
     /// The column and its SQL type, comment-safe.
     about: String,
-    /// The Go struct tag (`` `json:"name"` `` with a leading space), or empty when the column's
-    /// name cannot be one as it is.
-    go_tag: String,
+    /// Whether the column's name can be a Go struct tag as it is.
+    safe_tag: bool,
 }
 
 struct PreparedGuard {
@@ -705,22 +723,13 @@ impl Prepared {
                         if c.ty.kind == Kind::Other {
                             about.push_str(" (type not known to silo-plan: carried as a string)");
                         }
-                        let safe_tag = c
-                            .name
-                            .chars()
-                            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
                         PreparedColumn {
                             name: Cases::of_name(&c.name),
                             about: comment_owned(about),
-                            go_tag: if safe_tag {
-                                let mut t = String::with_capacity(c.name.len() + 10);
-                                t.push_str(" `json:\"");
-                                t.push_str(&c.name);
-                                t.push_str("\"`");
-                                t
-                            } else {
-                                String::new()
-                            },
+                            safe_tag: c
+                                .name
+                                .chars()
+                                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
                         }
                     })
                     .collect(),
@@ -785,7 +794,7 @@ impl Prepared {
                 let sql_const = Cases::new(&[vec!["sql".into()], w[1..].to_vec()].concat());
                 PreparedGuard {
                     name: Cases::new(&w),
-                    sql_const_upper: sql_const.snake.to_ascii_uppercase(),
+                    sql_const_upper: sql_const.snake().to_ascii_uppercase(),
                     sql_const,
                     params: g
                         .columns
@@ -942,8 +951,12 @@ fn action_text(a: EdgeAction, set_columns: &[String]) -> String {
     .to_string()
 }
 
-fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<'a> {
+fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<'a> {
     let mut module: Namer<'a> = Namer::new(lang);
+    // A record, a handler and a lookup per parent table, two names per guard: sized once.
+    module
+        .taken
+        .reserve(3 * stubs.parents.len() + 2 * stubs.guards.len() + 64);
     // Names the file defines itself.
     module.reserve(&[
         "pump",
@@ -1002,7 +1015,7 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
                 Field {
                     name: Str(scope.name_ref(pc.name.func(lang))),
                     ty: Str(ty),
-                    tag: if lang == Lang::Go { &pc.go_tag } else { "" },
+                    json_tag: (lang == Lang::Go && pc.safe_tag).then_some(c.name.as_str()),
                     about: &pc.about,
                 }
             })
@@ -1077,8 +1090,8 @@ fn view<'a>(stubs: &Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<
         .map(|(g, pg)| {
             let name = Str(module.name_ref(pg.name.func(lang)));
             let sql_const = Str(module.name_ref(match lang {
-                Lang::Go => &pg.sql_const.pascal,
-                Lang::TypeScript => &pg.sql_const.camel,
+                Lang::Go => pg.sql_const.pascal(),
+                Lang::TypeScript => pg.sql_const.camel(),
                 _ => &pg.sql_const_upper,
             }));
             scope.clear();
@@ -1422,13 +1435,16 @@ mod tests {
             " leading space",
             "ünïcödé_ñame",
         ] {
-            let c = Cases::of_name(name);
-            let w = Cases::new(&words(name));
-            assert_eq!(
-                (&c.snake, &c.camel, &c.pascal),
-                (&w.snake, &w.camel, &w.pascal),
-                "{name:?}"
-            );
+            let w = words(name);
+            let mut camel = pascal(&w);
+            camel[..1].make_ascii_lowercase();
+            for c in [Cases::of_name(name), Cases::new(&w)] {
+                assert_eq!(
+                    (c.snake(), c.pascal(), c.camel()),
+                    (snake(&w).as_str(), pascal(&w).as_str(), camel.as_str()),
+                    "{name:?}"
+                );
+            }
         }
     }
 
