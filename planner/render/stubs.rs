@@ -301,7 +301,7 @@ fn comment(s: &str) -> String {
 
 /// Printable ASCII with nothing to escape (almost every name): [`comment`] copies it as it is.
 fn comment_safe(s: &str) -> bool {
-    // One pass: every byte printable ASCII but `\\`, and no `*/` or `"""`.
+    // One pass: every byte printable ASCII but a backslash, and no `*/` or `"""`.
     let b = s.as_bytes();
     b.iter().enumerate().all(|(i, &c)| {
         (b' '..=b'~').contains(&c)
