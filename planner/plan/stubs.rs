@@ -243,11 +243,11 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
     for p in &mut parents {
         p.cascade_to.sort();
         // A key column the table does not have (an inconsistent dump) still gets a field.
-        for k in p.keys.clone() {
-            for col in k {
-                if p.column(&col).is_none() {
+        for k in 0..p.keys.len() {
+            for c in 0..p.keys[k].len() {
+                if p.column(&p.keys[k][c]).is_none() {
                     p.columns.push(StubColumn {
-                        name: col.clone(),
+                        name: p.keys[k][c].clone(),
                         ty: field_type(cat, "unknown"),
                         nullable: true,
                     });
@@ -417,10 +417,10 @@ fn name_parts(s: &str) -> Option<Vec<String>> {
 
 /// The stub type of a column type as the dump writes it.
 pub fn field_type(cat: &Catalog, written: &str) -> FieldType {
-    let mut base = written.trim().to_string();
+    let mut base = written.trim();
     let mut dims = 0;
     while let Some(b) = base.strip_suffix("[]") {
-        base = b.trim_end().to_string();
+        base = b.trim_end();
         dims += 1;
     }
     // `integer ARRAY`, `integer[3]`.
@@ -428,26 +428,43 @@ pub fn field_type(cat: &Catalog, written: &str) -> FieldType {
         .strip_suffix(" ARRAY")
         .or_else(|| base.strip_suffix(" array"))
     {
-        base = b.trim_end().to_string();
+        base = b.trim_end();
         dims += 1;
     }
-    resolve(cat, written, &base, dims, 0)
+    resolve(cat, written, base, dims, 0)
+}
+
+/// `base` followed by `[]` for each array dimension.
+fn with_dims(base: &str, dims: usize) -> String {
+    let mut s = String::with_capacity(base.len() + 2 * dims);
+    s.push_str(base);
+    for _ in 0..dims {
+        s.push_str("[]");
+    }
+    s
 }
 
 fn resolve(cat: &Catalog, written: &str, base: &str, dims: usize, depth: usize) -> FieldType {
-    let lower = base.to_ascii_lowercase();
-    // Type modifiers `(255)`, `(10,2)` removed; `pg_catalog.` dropped.
-    let mut plain = String::new();
+    // Lower case (ASCII), type modifiers `(255)`, `(10,2)` removed, runs of white space made
+    // one space and trimmed; then `pg_catalog.` dropped.
+    let mut plain = String::with_capacity(base.len());
     let mut level = 0;
-    for c in lower.chars() {
+    let mut space = false;
+    for c in base.chars() {
         match c {
             '(' => level += 1,
             ')' => level -= 1,
-            _ if level == 0 => plain.push(c),
-            _ => {}
+            _ if level != 0 => {}
+            _ if c.is_whitespace() => space = !plain.is_empty(),
+            _ => {
+                if space {
+                    plain.push(' ');
+                    space = false;
+                }
+                plain.push(c.to_ascii_lowercase());
+            }
         }
     }
-    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
     let plain = plain.strip_prefix("pg_catalog.").unwrap_or(&plain);
     let builtin = match plain {
         "smallint" | "int2" | "smallserial" | "serial2" => Some(Kind::Int16),
@@ -469,7 +486,6 @@ fn resolve(cat: &Catalog, written: &str, base: &str, dims: usize, depth: usize) 
         "json" | "jsonb" => Some(Kind::Json),
         _ => None,
     };
-    let suffix = "[]".repeat(dims);
     if let Some(kind) = builtin {
         // Built-in type names are keywords and numbers; anything else is not written back.
         let safe = base
@@ -478,7 +494,7 @@ fn resolve(cat: &Catalog, written: &str, base: &str, dims: usize, depth: usize) 
         return FieldType {
             kind,
             dims,
-            cast: safe.then(|| format!("{base}{suffix}")),
+            cast: safe.then(|| with_dims(base, dims)),
             written: written.to_string(),
         };
     }
@@ -496,20 +512,20 @@ fn resolve(cat: &Catalog, written: &str, base: &str, dims: usize, depth: usize) 
             TypeKind::Enum { .. } => FieldType {
                 kind: Kind::Enum,
                 dims,
-                cast: Some(format!("{}{suffix}", qualified(&t.name))),
+                cast: Some(with_dims(&qualified(&t.name), dims)),
                 written: written.to_string(),
             },
             TypeKind::Domain { base: b } if depth < 8 => {
                 let inner = resolve(cat, written, b.trim(), dims, depth + 1);
                 FieldType {
-                    cast: Some(format!("{}{suffix}", qualified(&t.name))),
+                    cast: Some(with_dims(&qualified(&t.name), dims)),
                     ..inner
                 }
             }
             _ => FieldType {
                 kind: Kind::Other,
                 dims,
-                cast: Some(format!("{}{suffix}", qualified(&t.name))),
+                cast: Some(with_dims(&qualified(&t.name), dims)),
                 written: written.to_string(),
             },
         },
@@ -522,7 +538,7 @@ fn resolve(cat: &Catalog, written: &str, base: &str, dims: usize, depth: usize) 
             FieldType {
                 kind: Kind::Other,
                 dims,
-                cast: (safe && !base.is_empty()).then(|| format!("{base}{suffix}")),
+                cast: (safe && !base.is_empty()).then(|| with_dims(base, dims)),
                 written: written.to_string(),
             }
         }

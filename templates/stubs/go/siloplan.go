@@ -37,7 +37,7 @@ type Querier interface {
 // {{ r.name }} is a row of {{ r.table }} (silo {{ r.silo }}).
 type {{ r.name }} struct {
 {%- for f in r.fields %}
-	{{ f.name }} {{ f.ty }}{{ f.tag }} // {{ f.about }}
+	{{ f.name }} {{ f.ty }}{% if let Some(n) = f.json_tag %} `json:"{{ n }}"`{% endif %} // {{ f.about }}
 {%- endfor %}
 }
 {% endfor %}
