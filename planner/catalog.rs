@@ -43,11 +43,9 @@ impl fmt::Display for QName {
 
 impl Serialize for QName {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut text = String::with_capacity(self.schema.len() + 1 + self.name.len());
-        text.push_str(&self.schema);
-        text.push('.');
-        text.push_str(&self.name);
-        s.serialize_str(&text)
+        // The `Display` text, written straight into the serializer (no `String` per name:
+        // plan.json holds hundreds of thousands of names at scale).
+        s.collect_str(self)
     }
 }
 

@@ -12,6 +12,15 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// What planner/main.rs's `keep_freed_memory` does before a command runs (mimalloc's
+/// `purge_delay` = -1: freed memory is kept, not handed back to the OS), so the benches measure
+/// the allocator as the command configures it. Call it first in `main`.
+pub fn configure_allocator() {
+    // SAFETY: see planner/main.rs: option 15 is `purge_delay` in the pinned mimalloc 3, checked
+    // by the binary's `purge_delay_is_the_option_we_set` test.
+    unsafe { libmimalloc_sys::mi_option_set(15, -1) }
+}
+
 /// One measured time: on-CPU time of this thread (the figure reported, since it does not
 /// count time the thread spent waiting for a core that other processes held) and wall time.
 #[derive(Debug, Clone, Copy)]

@@ -86,6 +86,7 @@ const RENDER: usize = 7;
 const DROP: usize = 8;
 
 fn main() {
+    common::configure_allocator();
     if let Ok(spec) = std::env::var(CHILD_ENV) {
         child(&spec);
         return;

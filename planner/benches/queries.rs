@@ -66,6 +66,7 @@ const MAX_RUNS: usize = 30;
 const N: usize = 100_000;
 
 fn main() {
+    common::configure_allocator();
     let mut quick = false;
     let mut n = N;
     let mut write: Option<std::path::PathBuf> = None;

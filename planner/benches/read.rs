@@ -50,6 +50,7 @@ const SYNTH: &[usize] = &[1_000, 10_000, 100_000];
 const CHILD_ENV: &str = "SILO_BENCH_CHILD";
 
 fn main() {
+    common::configure_allocator();
     if let Ok(spec) = std::env::var(CHILD_ENV) {
         child(&spec);
         return;
