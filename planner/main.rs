@@ -137,13 +137,17 @@ fn load(input: &Input) -> Result<Loaded, Fatal> {
     Ok(Loaded { a, config_text })
 }
 
-/// Writes `files` under `out` through a sibling temporary directory renamed at the end, so a
-/// failure leaves no partial output. Refuses a non-empty `out` without `force`.
+/// Writes the files `produce` hands over under `out` through a sibling temporary directory
+/// renamed at the end, so a failure (of rendering or of writing) leaves no partial output; each
+/// file is written and dropped as soon as it is rendered. Refuses a non-empty `out` without
+/// `force`, before anything is rendered. Returns the paths written, sorted.
 fn write_dir(
     out: &std::path::Path,
-    files: &[silo_plan::render::OutFile],
     force: bool,
-) -> Result<(), Fatal> {
+    produce: impl FnOnce(
+        &mut dyn FnMut(silo_plan::render::OutFile) -> Result<(), silo_plan::render::RenderError>,
+    ) -> Result<(), silo_plan::render::RenderError>,
+) -> Result<Vec<String>, Fatal> {
     let occupied = match std::fs::read_dir(out) {
         Ok(mut it) => it.next().is_some(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
@@ -168,13 +172,18 @@ fn write_dir(
     let fail_after: Option<usize> = std::env::var("SILO_PLAN_TEST_FAIL_WRITE_AFTER")
         .ok()
         .and_then(|v| v.parse().ok());
-    let result = (|| -> std::io::Result<()> {
+    let mut written: Vec<String> = Vec::new();
+    // A rendering error and a writing error end the same way (no output), but say different
+    // things.
+    let mut io_error: Option<std::io::Error> = None;
+    let result = (|| -> Result<(), String> {
+        let io = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
         if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)?;
+            std::fs::remove_dir_all(&tmp).map_err(io)?;
         }
-        std::fs::create_dir_all(&tmp)?;
-        for (i, f) in files.iter().enumerate() {
-            if fail_after == Some(i) {
+        std::fs::create_dir_all(&tmp).map_err(io)?;
+        let mut write_one = |f: &silo_plan::render::OutFile| -> std::io::Result<()> {
+            if fail_after == Some(written.len()) {
                 // Test hook: simulate a write failure midway (a full disk, say).
                 return Err(std::io::Error::other("simulated write failure"));
             }
@@ -189,28 +198,45 @@ fn write_dir(
                 use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
             }
+            written.push(f.path.clone());
+            Ok(())
+        };
+        let rendered = produce(&mut |f| {
+            write_one(&f).map_err(|e| {
+                let r = silo_plan::render::RenderError(e.to_string());
+                io_error = Some(e);
+                r
+            })
+        });
+        if let Some(e) = io_error.take() {
+            return Err(io(e));
         }
+        rendered.map_err(|e| e.to_string())?;
+        let io = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
         if out.exists() {
             let old = parent.join(format!(".{name}.silo-plan-old-{pid}"));
-            std::fs::rename(out, &old)?;
-            std::fs::rename(&tmp, out)?;
+            std::fs::rename(out, &old).map_err(io)?;
+            std::fs::rename(&tmp, out).map_err(io)?;
             if old.is_dir() {
-                std::fs::remove_dir_all(&old)?;
+                std::fs::remove_dir_all(&old).map_err(io)?;
             } else {
-                std::fs::remove_file(&old)?;
+                std::fs::remove_file(&old).map_err(io)?;
             }
         } else {
-            std::fs::rename(&tmp, out)?;
+            std::fs::rename(&tmp, out).map_err(io)?;
         }
         Ok(())
     })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_dir_all(&tmp);
-        Fatal(format!(
-            "cannot write {}: {e} (nothing was written)",
-            out.display()
-        ))
-    })
+    match result {
+        Ok(()) => {
+            written.sort();
+            Ok(written)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Err(Fatal(format!("{e} (nothing was written)")))
+        }
+    }
 }
 
 fn resolve_table(l: &Loaded, name: &str) -> Result<QName, Fatal> {
@@ -288,8 +314,9 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             });
             let pin = l.a.input();
             let plan = silo_plan::plan::build(&pin, &findings);
-            let files = silo_plan::render::render(&plan, &pin).map_err(|e| Fatal(e.to_string()))?;
-            write_dir(&out, &files, force)?;
+            let files = write_dir(&out, force, |emit| {
+                silo_plan::render::render_each(&plan, &pin, emit)
+            })?;
             match format {
                 Format::Text => {
                     let mut summary = format!(
@@ -300,7 +327,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                         plan.findings.len()
                     );
                     for f in &files {
-                        summary.push_str(&format!("  {}\n", f.path));
+                        summary.push_str(&format!("  {f}\n"));
                     }
                     emit(&summary)?;
                 }

@@ -590,40 +590,47 @@ fn with_newline(mut s: String) -> String {
 
 /// Every file of the plan directory, in path order.
 pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
-    let mut files = vec![
-        OutFile {
-            path: "plan.md".into(),
-            contents: with_newline(plan_md(plan)?),
-        },
-        OutFile {
-            path: "plan.json".into(),
-            contents: with_newline(plan_json(plan)?),
-        },
-        OutFile {
-            path: "fks/drop.sql".into(),
-            contents: with_newline(fks::drop_sql(&plan.fks)),
-        },
-        OutFile {
-            path: "fks/restore.sql".into(),
-            contents: with_newline(fks::restore_sql(&plan.fks)),
-        },
-    ];
+    let mut files = Vec::new();
+    render_each(plan, input, &mut |f| {
+        files.push(f);
+        Ok(())
+    })?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Every file of the plan directory, each handed to `emit` as soon as it is rendered (in no
+/// particular order), so a caller can write and drop it before the next: at 100,000 tables the
+/// files together are 2.3 GB, which [`render`] holds in memory at once. Stops at the first
+/// error, of rendering or of `emit`.
+pub fn render_each(
+    plan: &Plan,
+    input: &Input,
+    emit: &mut dyn FnMut(OutFile) -> Result<(), RenderError>,
+) -> Result<(), RenderError> {
+    let mut file = |path: String, contents: String| {
+        emit(OutFile {
+            path,
+            contents: with_newline(contents),
+        })
+    };
+    file("plan.md".into(), plan_md(plan)?)?;
+    file("plan.json".into(), plan_json(plan)?)?;
+    file("fks/drop.sql".into(), fks::drop_sql(&plan.fks))?;
+    file("fks/restore.sql".into(), fks::restore_sql(&plan.fks))?;
     for s in &plan.schemas {
-        files.push(OutFile {
-            path: format!("silos/{}/schema.sql", s.silo),
-            contents: with_newline(schema::try_schema_sql(s, input)?),
-        });
+        file(
+            format!("silos/{}/schema.sql", s.silo),
+            schema::try_schema_sql(s, input)?,
+        )?;
     }
     for c in plan.cascades.iter().filter(|c| !c.is_empty()) {
-        files.push(OutFile {
-            path: format!("cascades/{}.sql", c.silo),
-            contents: with_newline(cascades::silo_sql(c)?),
-        });
+        file(format!("cascades/{}.sql", c.silo), cascades::silo_sql(c)?)?;
         if !c.producers.is_empty() || !c.edges.is_empty() {
-            files.push(OutFile {
-                path: format!("cascades/{}.replication.sql", c.silo),
-                contents: with_newline(cascades::replication_sql(c)?),
-            });
+            file(
+                format!("cascades/{}.replication.sql", c.silo),
+                cascades::replication_sql(c)?,
+            )?;
         }
     }
     // The simulation roles of the default prefix (`silo-plan simulate --prefix` for another).
@@ -637,27 +644,24 @@ pub fn render(plan: &Plan, input: &Input) -> Result<Vec<OutFile>, RenderError> {
         },
     )
     .map_err(|e| RenderError(e.to_string()))?;
-    files.push(OutFile {
-        path: "simulate/roles.sql".into(),
-        contents: with_newline(crate::simulate::roles_sql(&sim)?),
-    });
-    files.push(OutFile {
-        path: "simulate/reset.sql".into(),
-        contents: with_newline(crate::simulate::reset_sql(&sim)?),
-    });
+    file(
+        "simulate/roles.sql".into(),
+        crate::simulate::roles_sql(&sim)?,
+    )?;
+    file(
+        "simulate/reset.sql".into(),
+        crate::simulate::reset_sql(&sim)?,
+    )?;
     let (dot, mmd) = graphs(plan, input)?;
-    files.push(OutFile {
-        path: "graph.dot".into(),
-        contents: with_newline(dot),
-    });
-    files.push(OutFile {
-        path: "graph.mmd".into(),
-        contents: with_newline(mmd),
-    });
-    files.extend(stubs::files(&plan.stubs, &plan.config)?);
-    files.extend(phases::files(&plan.phases, &plan.config)?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    file("graph.dot".into(), dot)?;
+    file("graph.mmd".into(), mmd)?;
+    for f in stubs::files(&plan.stubs, &plan.config)? {
+        emit(f)?;
+    }
+    for f in phases::files(&plan.phases, &plan.config)? {
+        emit(f)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
