@@ -561,7 +561,7 @@ fn pretty_json<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<Stri
 }
 
 /// `plan.json`, without its final newline: the plan as `serde_json::to_string_pretty` writes
-/// it (same bytes, faster; see [`PrettyJson`]).
+/// it (same bytes, faster; see `PrettyJson`).
 pub fn plan_json(plan: &Plan) -> Result<String, RenderError> {
     // A generous guess from what lago's plan.json holds per item (a drop or restore step about
     // 1.3 KB, a crossing 500 bytes, a closure step 220): a short guess only costs regrowth.
