@@ -69,6 +69,8 @@ struct FkDef {
     deferrable: bool,
     deferred: bool,
     validated: bool,
+    /// Postgres 15's `ON DELETE SET NULL (cols)` / `SET DEFAULT (cols)` list (empty: all).
+    on_delete_columns: Vec<String>,
 }
 
 fn col_names(rel: &str, attnums: &str) -> String {
@@ -84,13 +86,14 @@ fn fk_snapshot(client: &mut postgres::Client) -> BTreeMap<FkKey, FkDef> {
         "SELECT n.nspname::text, c.relname::text, con.conname::text, {}, \
                 format('%s.%s', fn.nspname, fc.relname), {}, \
                 con.confdeltype::text, con.confupdtype::text, con.confmatchtype::text, \
-                con.condeferrable, con.condeferred, con.convalidated \
+                con.condeferrable, con.condeferred, con.convalidated, {} \
          FROM pg_constraint con \
          JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_class fc ON fc.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
          WHERE con.contype = 'f' AND con.conparentid = 0 AND {}",
         col_names("con.conrelid", "con.conkey"),
         col_names("con.confrelid", "con.confkey"),
+        col_names("con.conrelid", "con.confdelsetcols"),
         corpus::USER_REL
     );
     client
@@ -110,6 +113,7 @@ fn fk_snapshot(client: &mut postgres::Client) -> BTreeMap<FkKey, FkDef> {
                     deferrable: r.get(9),
                     deferred: r.get(10),
                     validated: r.get(11),
+                    on_delete_columns: r.get(12),
                 },
             )
         })
