@@ -398,22 +398,18 @@ pub fn assign(cat: &Catalog, cfg: &Config) -> Result<Assignment, ConfigError> {
             done[i] = Some(resolved);
         }
     }
+    let decisions: Vec<Decision> = done
+        .into_iter()
+        .map(|d| d.expect("every table resolved").0)
+        .collect();
+    // `index` holds catalog positions (the catalog keeps one table per name), and so does this.
+    let placements: Vec<Placement> = decisions.iter().map(|d| d.placement.clone()).collect();
     let tables: BTreeMap<QName, Decision> = cat
         .tables
         .iter()
-        .zip(done)
-        .map(|(t, d)| (t.qname(), d.expect("every table resolved").0))
+        .zip(decisions)
+        .map(|(t, d)| (t.qname(), d))
         .collect();
-    // A later table of the same name replaces an earlier one in both maps (the catalog keeps
-    // one), so the index's positions are taken from `tables`, not from the catalog's order.
-    let mut placements = Vec::with_capacity(tables.len());
-    let mut index = index;
-    for (q, d) in &tables {
-        if let Some(i) = index.get_mut(q) {
-            *i = placements.len();
-            placements.push(d.placement.clone());
-        }
-    }
 
     // Patterns that match nothing, first in file order.
     let mut unused: Vec<&Compiled<'_>> = m

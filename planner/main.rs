@@ -212,7 +212,6 @@ fn write_dir(
             return Err(io(e));
         }
         rendered.map_err(|e| e.to_string())?;
-        let io = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
         if out.exists() {
             let old = parent.join(format!(".{name}.silo-plan-old-{pid}"));
             std::fs::rename(out, &old).map_err(io)?;

@@ -213,21 +213,27 @@ pub fn build(input: &Input) -> FkScripts {
     out
 }
 
-/// A broken key's names as SQL writes them, quoted once (each step's text repeats them).
-struct Quoted {
-    child: String,
-    parent: String,
+/// A broken key's names as SQL writes them, quoted once (each step's text, and render::fks's
+/// list and sections, repeat them).
+pub(crate) struct Quoted {
+    pub(crate) child: String,
+    pub(crate) parent: String,
     /// The constraint.
-    name: String,
+    pub(crate) name: String,
 }
 
 impl Quoted {
-    fn new(b: &BrokenFk) -> Self {
+    pub(crate) fn new(b: &BrokenFk) -> Self {
         Quoted {
             child: qualified(&b.child),
             parent: qualified(&b.parent),
             name: ident(&b.name),
         }
+    }
+
+    /// The key as SQL names it: `schema.table.constraint`.
+    pub(crate) fn shown(&self) -> String {
+        format!("{}.{}", self.child, self.name)
     }
 }
 

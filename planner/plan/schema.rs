@@ -42,12 +42,12 @@
 //!   EXISTS ... DROP`, placeholder views) are left out: the file is for an empty database.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 // Maps and sets keyed by names and statement positions only answer lookups (nothing iterates
 // them into the output), so rustc's fast hash serves: SipHash of `QName`s was a tenth of this
 // module's time.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::fmt;
 
 use super::Input;
 use crate::assign::Placement;

@@ -1021,11 +1021,11 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
     };
     // Room for the whole file up front (in lago's and synth-10k's files an edge takes about
     // 5 KB, a producer 1.5 KB, a guard 1 KB), so the text is not copied again as it grows.
-    let mut text = String::with_capacity(
+    let text = super::run_sized(
+        &format!("cascades/{}.sql", s.silo),
+        &t,
         SiloSql::SIZE_HINT + 4096 + 6144 * n + 2048 * s.producers.len() + 1536 * s.guards.len(),
-    );
-    t.render_into(&mut text)
-        .map_err(|e| RenderError(format!("cascades/{}.sql: {e}", s.silo)))?;
+    )?;
     Ok(retag(text, names(s)))
 }
 

@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::wrap;
 use crate::ident::{comment_text, ident, literal, qualified};
-use crate::plan::fks::{BrokenFk, FkScripts, IndexPlan};
+use crate::plan::fks::{BrokenFk, FkScripts, IndexPlan, Quoted as Names};
 use crate::plan::Step;
 
 /// Width comment lines are wrapped at.
@@ -103,27 +103,9 @@ fn step_view(s: &Step) -> StepView<'_> {
     }
 }
 
-/// A broken key's names as SQL writes them, quoted once per file (the list and every
-/// section repeat them).
-struct Names {
-    /// `schema.table.constraint`, each part quoted as needed.
-    shown: String,
-    child: String,
-    parent: String,
-}
-
+/// Each broken key's names, quoted once per file (the list and every section repeat them).
 fn names(s: &FkScripts) -> Vec<Names> {
-    s.broken
-        .iter()
-        .map(|b| {
-            let child = qualified(&b.child);
-            Names {
-                shown: format!("{child}.{}", ident(&b.name)),
-                child,
-                parent: qualified(&b.parent),
-            }
-        })
-        .collect()
+    s.broken.iter().map(Names::new).collect()
 }
 
 /// Comment lines describing a broken key in the header list.
@@ -131,7 +113,7 @@ fn fk_lines(i: usize, b: &BrokenFk, n: &Names) -> Vec<String> {
     let number = format!("{:>3}.", i + 1);
     let pad = " ".repeat(number.len());
     let indent = number.len() + 1;
-    let mut lines = comment(&format!("{number} {}", n.shown), indent);
+    let mut lines = comment(&format!("{number} {}", n.shown()), indent);
     lines.extend(comment(
         &format!(
             "{pad} {} ({}) -> {} ({})",
@@ -177,7 +159,7 @@ fn sections<'a>(s: &FkScripts, names: &[Names], steps: &'a [Step], what: &str) -
             heading.push_str(&"-".repeat(WIDTH - 3));
             heading.push('\n');
             heading.push_str(&format!("-- {what} {}/{n}\n", i + 1));
-            push_comment(&mut heading, &q.shown, 4);
+            push_comment(&mut heading, &q.shown(), 4);
             push_comment(
                 &mut heading,
                 &format!(
@@ -256,14 +238,6 @@ fn list(s: &FkScripts, names: &[Names]) -> Vec<String> {
     h
 }
 
-/// Renders `t` into a `String` sized for `hint` bytes up front: these files are megabytes at
-/// scale, and growing one by doubling copied it and touched twice its pages.
-fn render_sized(t: &impl Template, hint: usize) -> String {
-    let mut out = String::with_capacity(hint + hint / 8 + 4096);
-    t.render_into(&mut out).expect("the fks templates render");
-    out
-}
-
 /// The text a list of sections holds (their comments and statements), for sizing the output.
 fn size(sections: &[Section]) -> usize {
     sections
@@ -321,7 +295,7 @@ pub fn drop_sql(s: &FkScripts) -> String {
         sections: sections(s, &names, &s.drop, "Foreign key"),
     };
     let hint = t.header.iter().map(|l| l.len() + 1).sum::<usize>() + size(&t.sections);
-    render_sized(&t, hint)
+    super::run_sized("fks/drop.sql", &t, hint + hint / 8 + 4096).expect("fks/drop.sql renders")
 }
 
 /// `fks/restore.sql`.
@@ -362,7 +336,8 @@ pub fn restore_sql(s: &FkScripts) -> String {
     };
     let hint =
         t.header.iter().map(|l| l.len() + 1).sum::<usize>() + size(&t.add) + size(&t.validate);
-    render_sized(&t, hint)
+    super::run_sized("fks/restore.sql", &t, hint + hint / 8 + 4096)
+        .expect("fks/restore.sql renders")
 }
 
 #[cfg(test)]

@@ -47,6 +47,15 @@ fn run<T: Template>(name: &str, t: &T) -> Result<String, RenderError> {
     t.render().map_err(|e| RenderError(format!("{name}: {e}")))
 }
 
+/// [`run`] into a `String` with room for `capacity` bytes up front: a file of megabytes that
+/// grows by doubling is copied, and its fresh pages faulted in, at every doubling.
+fn run_sized<T: Template>(name: &str, t: &T, capacity: usize) -> Result<String, RenderError> {
+    let mut out = String::with_capacity(capacity.max(T::SIZE_HINT));
+    t.render_into(&mut out)
+        .map_err(|e| RenderError(format!("{name}: {e}")))?;
+    Ok(out)
+}
+
 /// Text safe inside a Markdown table cell.
 fn cell(s: &str) -> String {
     if !s.contains(['|', '\n', '\r']) {
@@ -300,12 +309,11 @@ fn plan_md(plan: &Plan) -> Result<String, RenderError> {
     // crossing row and 250 per other row), so a large plan.md is not copied as it grows.
     let trees: usize = t.closures.iter().map(|c| c.tree.len() + 64).sum();
     let rows = t.couplings.len() + t.decisions.len() + t.silos.len();
-    let mut text = String::with_capacity(
+    run_sized(
+        "plan.md",
+        &t,
         PlanMd::SIZE_HINT + 16384 + trees + 512 * t.crossings.len() + 256 * rows,
-    );
-    t.render_into(&mut text)
-        .map_err(|e| RenderError(format!("plan.md: {e}")))?;
-    Ok(text)
+    )
 }
 
 struct Cluster {

@@ -1288,9 +1288,7 @@ struct RubyStubs<'a> {
 /// other's size, so only the first one grows while it is written (a growing buffer of several
 /// megabytes is copied and its fresh pages faulted in at every doubling).
 fn render_sized<T: Template>(name: &str, t: &T, hint: &mut usize) -> Result<String, RenderError> {
-    let mut out = String::with_capacity((*hint).max(T::SIZE_HINT));
-    t.render_into(&mut out)
-        .map_err(|e| RenderError(format!("{name}: {e}")))?;
+    let out = super::run_sized(name, t, *hint)?;
     *hint = out.len() + out.len() / 4;
     Ok(out)
 }

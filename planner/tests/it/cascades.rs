@@ -1188,6 +1188,20 @@ struct ApplierTally {
     deadlocks: AtomicI64,
 }
 
+impl ApplierTally {
+    /// (pairs applied, busy calls, deadlocks) summed over every thread.
+    fn totals(tallies: &[ApplierTally]) -> (i64, i64, i64) {
+        let sum = |f: fn(&ApplierTally) -> &AtomicI64| -> i64 {
+            tallies.iter().map(|t| f(t).load(Ordering::SeqCst)).sum()
+        };
+        (
+            sum(|t| &t.applied),
+            sum(|t| &t.busy_calls),
+            sum(|t| &t.deadlocks),
+        )
+    }
+}
+
 /// Calls `silo_plan.apply(batch)` in a loop until `stop` is set and a call finds nothing.
 fn applier(db: &SiloDb, batch: i32, stop: &AtomicBool, tally: &ApplierTally) {
     let mut c = db.client();
@@ -1317,18 +1331,7 @@ fn saas_cascades_concurrent_appliers_apply_each_tombstone_once() {
             edges += 1;
         }
     }
-    let by_threads: i64 = tallies
-        .iter()
-        .map(|t| t.applied.load(Ordering::SeqCst))
-        .sum();
-    let busy: i64 = tallies
-        .iter()
-        .map(|t| t.busy_calls.load(Ordering::SeqCst))
-        .sum();
-    let deadlocks: i64 = tallies
-        .iter()
-        .map(|t| t.deadlocks.load(Ordering::SeqCst))
-        .sum();
+    let (by_threads, busy, deadlocks) = ApplierTally::totals(&tallies);
     assert!(pairs > 1000, "the deletes produce tombstones ({pairs})");
     assert!(
         by_threads > 0 && busy > 100,
@@ -1572,18 +1575,7 @@ fn saas_cascades_concurrent_appliers_over_replication_apply_each_tombstone_once(
         0,
         "replication does not go through the inbox"
     );
-    let by_threads: i64 = tallies
-        .iter()
-        .map(|t| t.applied.load(Ordering::SeqCst))
-        .sum();
-    let busy: i64 = tallies
-        .iter()
-        .map(|t| t.busy_calls.load(Ordering::SeqCst))
-        .sum();
-    let deadlocks: i64 = tallies
-        .iter()
-        .map(|t| t.deadlocks.load(Ordering::SeqCst))
-        .sum();
+    let (by_threads, busy, deadlocks) = ApplierTally::totals(&tallies);
     assert!(pairs > 1000, "the deletes produce tombstones ({pairs})");
     assert!(
         by_threads > 0 && busy > 100,
