@@ -61,10 +61,10 @@ pub struct Crossing {
     pub allowed_by: Option<usize>,
 }
 
-fn placement_name(p: &Placement) -> Option<String> {
+fn placement_name(p: &Placement) -> Option<&str> {
     match p {
-        Placement::Silo(s) => Some(s.clone()),
-        Placement::Shared => Some("shared".to_string()),
+        Placement::Silo(s) => Some(s),
+        Placement::Shared => Some("shared"),
         Placement::Unassigned => None,
     }
 }
@@ -73,7 +73,7 @@ fn placement_name(p: &Placement) -> Option<String> {
 pub fn crossings(cat: &Catalog, asg: &Assignment, rules: &RuleMatches) -> Vec<Crossing> {
     let mut out = Vec::new();
     for (k, fk) in cat.foreign_keys.iter().enumerate() {
-        let (Some(a), Some(b)) = (asg.silo_of(&fk.table), asg.silo_of(&fk.references)) else {
+        let (Some(a), Some(b)) = asg.fk_placements(k, fk) else {
             continue;
         };
         let (Some(ca), Some(cb)) = (placement_name(a), placement_name(b)) else {
@@ -85,8 +85,8 @@ pub fn crossings(cat: &Catalog, asg: &Assignment, rules: &RuleMatches) -> Vec<Cr
         let allowed_by = rules.allow_of_fk.get(k).copied().flatten();
         out.push(Crossing {
             fk: k,
-            child_silo: ca,
-            parent_silo: cb,
+            child_silo: ca.to_string(),
+            parent_silo: cb.to_string(),
             allowed_by,
         });
     }
@@ -128,7 +128,10 @@ impl Ctx<'_> {
     }
 
     fn silo(&self, q: &QName) -> Option<String> {
-        self.asg.silo_of(q).and_then(placement_name)
+        self.asg
+            .silo_of(q)
+            .and_then(placement_name)
+            .map(str::to_string)
     }
 
     fn push(&mut self, f: Finding) {

@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::assign::{Assignment, RuleMatches};
+use petgraph::graph::NodeIndex;
+
+use crate::assign::{Assignment, Placement, RuleMatches};
 use crate::catalog::{Catalog, QName};
 use crate::check::{effective_action, ActionSource};
 use crate::config::{Config, EdgeAction};
@@ -62,8 +64,11 @@ pub fn closure_limited<'a>(
         limit,
         omitted: 0,
     };
-    w.seen.insert(table);
-    w.walk(table, 1);
+    // A table the graph does not have has no children.
+    if let Some(n) = graph.table_node(table) {
+        w.seen.insert(n);
+        w.walk(n, asg.silo_name(table), 1);
+    }
     (w.out, w.omitted)
 }
 
@@ -73,26 +78,32 @@ struct Walk<'a> {
     asg: &'a Assignment,
     rules: &'a RuleMatches,
     graph: &'a Graph,
-    /// Tables whose children are (being) listed: borrowed names, hashed by rustc's fast hash
-    /// (the walk runs once per parent of every crossing).
-    seen: rustc_hash::FxHashSet<&'a QName>,
+    /// Tables whose children are (being) listed, by graph node: the walk runs once per parent
+    /// of every crossing, and follows node indices and the assignment's per-key placements, so
+    /// that a step hashes no name.
+    seen: rustc_hash::FxHashSet<NodeIndex>,
     out: Vec<Hop>,
     limit: usize,
     omitted: usize,
 }
 
 impl<'a> Walk<'a> {
-    fn walk(&mut self, parent: &'a QName, depth: usize) {
-        let parent_silo = self.asg.silo_name(parent);
-        for &k in self.graph.children(parent) {
+    fn walk(&mut self, parent: NodeIndex, parent_silo: &'a str, depth: usize) {
+        for &k in self.graph.children_at(parent) {
             if self.out.len() >= self.limit {
                 self.omitted += 1;
                 continue;
             }
-            let fk: &'a _ = &self.cat.foreign_keys[k];
+            let fk = &self.cat.foreign_keys[k];
             let (action, source) = effective_action(self.cat, self.cfg, self.rules, k);
-            let crosses = self.asg.silo_name(&fk.table) != parent_silo;
-            let cycle = self.seen.contains(&fk.table);
+            let child_silo = self
+                .asg
+                .fk_placements(k, fk)
+                .0
+                .map_or("unassigned", Placement::name);
+            let child = self.graph.fk_child(k);
+            let crosses = child_silo != parent_silo;
+            let cycle = self.seen.contains(&child);
             self.out.push(Hop {
                 fk: k,
                 action,
@@ -102,8 +113,8 @@ impl<'a> Walk<'a> {
                 cycle,
             });
             if action == EdgeAction::Cascade && !cycle {
-                self.seen.insert(&fk.table);
-                self.walk(&fk.table, depth + 1);
+                self.seen.insert(child);
+                self.walk(child, child_silo, depth + 1);
             }
         }
     }

@@ -60,8 +60,13 @@ pub struct Graph {
     pub g: DiGraph<Node, Edge>,
     /// Lookups only (never iterated): hashed.
     index: FxHashMap<Node, NodeIndex>,
-    /// Foreign keys pointing at each table, ascending (the cascade walks ask for them often).
-    children: FxHashMap<QName, Vec<usize>>,
+    /// The table nodes by name (the cascade walks look their start up here, then follow
+    /// indices).
+    tables: FxHashMap<QName, NodeIndex>,
+    /// Foreign keys pointing at each node (only tables have any), ascending, by node index.
+    child_fks: Vec<Vec<usize>>,
+    /// Each foreign key's child table node, by key index.
+    fk_child: Vec<NodeIndex>,
 }
 
 impl Graph {
@@ -70,6 +75,9 @@ impl Graph {
             return i;
         }
         let i = self.g.add_node(n.clone());
+        if let Node::Table(q) = &n {
+            self.tables.insert(q.clone(), i);
+        }
         self.index.insert(n, i);
         i
     }
@@ -108,7 +116,23 @@ impl Graph {
 
     /// Foreign keys pointing at table `t` (its children), in catalog order.
     pub fn children(&self, t: &QName) -> &[usize] {
-        self.children.get(t).map_or(&[], Vec::as_slice)
+        self.table_node(t).map_or(&[], |n| self.children_at(n))
+    }
+
+    /// The node of table `t`, if the graph has it.
+    pub fn table_node(&self, t: &QName) -> Option<NodeIndex> {
+        self.tables.get(t).copied()
+    }
+
+    /// [`children`](Self::children) of a node: foreign keys pointing at it, ascending (none
+    /// unless it is a table).
+    pub fn children_at(&self, n: NodeIndex) -> &[usize] {
+        self.child_fks.get(n.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// The child table node of foreign key `k` (an index into [`Catalog::foreign_keys`]).
+    pub fn fk_child(&self, k: usize) -> NodeIndex {
+        self.fk_child[k]
     }
 }
 
@@ -167,7 +191,11 @@ pub fn build<'a>(cat: &Catalog, text_of: impl Fn(u32) -> Option<&'a str>) -> Gra
         let a = g.node(Node::Table(fk.table.clone()));
         let b = g.node(Node::Table(fk.references.clone()));
         g.g.add_edge(a, b, Edge::ForeignKey(k));
-        g.children.entry(fk.references.clone()).or_default().push(k);
+        if g.child_fks.len() <= b.index() {
+            g.child_fks.resize_with(b.index() + 1, Vec::new);
+        }
+        g.child_fks[b.index()].push(k);
+        g.fk_child.push(a);
     }
     let views: BTreeSet<&QName> = cat.views.iter().map(|v| &v.name).collect();
     for v in &cat.views {

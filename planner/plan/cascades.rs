@@ -53,10 +53,12 @@
 
 use std::collections::HashSet;
 
+use petgraph::graph::NodeIndex;
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Input;
+use crate::assign::Placement;
 use crate::catalog::{FkAction, QName};
 use crate::check::{self, effective_action, ActionSource};
 use crate::config::EdgeAction;
@@ -318,15 +320,17 @@ fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
     struct Native<'a> {
         input: &'a Input<'a>,
         silo: &'a str,
-        seen: HashSet<&'a QName>,
+        /// Tables walked, by graph node (see `explain`'s walk).
+        seen: HashSet<NodeIndex>,
         out: Vec<String>,
     }
-    impl<'a> Native<'a> {
-        fn walk(&mut self, parent: &'a QName) {
+    impl Native<'_> {
+        fn walk(&mut self, parent: NodeIndex) {
             let cat = self.input.cat;
-            for &k in self.input.graph.children(parent) {
+            for &k in self.input.graph.children_at(parent) {
                 let fk = &cat.foreign_keys[k];
-                if self.input.asg.silo_name(&fk.table) != self.silo {
+                let child_silo = self.input.asg.fk_placements(k, fk).0;
+                if child_silo.map_or("unassigned", Placement::name) != self.silo {
                     continue;
                 }
                 let (action, _) = effective_action(cat, self.input.cfg, self.input.rules, k);
@@ -338,11 +342,12 @@ fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
                         self.out.push(s);
                     }
                 }
+                let child = self.input.graph.fk_child(k);
                 if fk.on_delete == FkAction::Cascade
                     && action == EdgeAction::Cascade
-                    && self.seen.insert(&fk.table)
+                    && self.seen.insert(child)
                 {
-                    self.walk(&fk.table);
+                    self.walk(child);
                 }
             }
         }
@@ -350,13 +355,16 @@ fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
     if input.asg.silo_name(table) != silo {
         return Vec::new();
     }
+    let Some(start) = input.graph.table_node(table) else {
+        return Vec::new();
+    };
     let mut w = Native {
         input,
         silo,
-        seen: HashSet::from([table]),
+        seen: HashSet::from([start]),
         out: Vec::new(),
     };
-    w.walk(table);
+    w.walk(start);
     w.out
 }
 

@@ -386,7 +386,12 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
                             depth: h.depth,
                             constraint: fk.name.clone(),
                             child: fk.table.clone(),
-                            child_silo: input.asg.silo_name(&fk.table).to_string(),
+                            child_silo: input
+                                .asg
+                                .fk_placements(h.fk, fk)
+                                .0
+                                .map_or("unassigned", Placement::name)
+                                .to_string(),
                             action: h.action,
                             crosses: h.crosses,
                             again: h.cycle && h.action == crate::config::EdgeAction::Cascade,

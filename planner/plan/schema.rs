@@ -125,6 +125,10 @@ enum Rel<'a> {
 struct Shared<'a> {
     input: &'a Input<'a>,
     rels: HashMap<&'a QName, Rel<'a>>,
+    /// `rels` of every interned statement subject ([`Catalog::names`](crate::catalog::Catalog)
+    /// order): each statement is decided once per silo (and again per round of the functions'
+    /// fixed point), so its subject is looked up once here rather than hashed every time.
+    subject_rels: Vec<Option<Rel<'a>>>,
     /// Tables by bare name, for unqualified references.
     by_name: BTreeMap<&'a str, Vec<QName>>,
     /// Sequences by bare name, for `setval('name')`.
@@ -183,6 +187,7 @@ impl<'a> Shared<'a> {
         for ix in &cat.indexes {
             rels.entry(&ix.name).or_insert(Rel::Index(&ix.table));
         }
+        let subject_rels = cat.names.iter().map(|q| rels.get(q).copied()).collect();
         let mut seqs_by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, s) in cat.sequences.iter().enumerate() {
             seqs_by_name
@@ -226,6 +231,7 @@ impl<'a> Shared<'a> {
         Shared {
             input,
             rels,
+            subject_rels,
             by_name,
             seqs_by_name,
             fn_mentions,
@@ -240,6 +246,14 @@ impl<'a> Shared<'a> {
 
     fn text(&self, st: &Stmt) -> &'a str {
         self.input.text(&st.span)
+    }
+
+    /// The statement's subject and what it is in the catalog (`None`: not a relation the
+    /// catalog knows).
+    fn subject(&self, st: &Stmt) -> Option<(&'a QName, Option<Rel<'a>>)> {
+        let i = st.subject? as usize;
+        let q = self.input.cat.names.get(i)?;
+        Some((q, self.subject_rels.get(i).copied().flatten()))
     }
 
     fn at(&self, span: &Span) -> At {
@@ -402,10 +416,14 @@ impl<'a> Silo<'_, 'a> {
     }
 
     fn table_here(&self, q: &QName) -> bool {
-        match self.placement(q) {
-            Some(Placement::Silo(s)) => s == self.name,
-            Some(Placement::Shared) => true,
-            _ => false,
+        self.placement(q).is_some_and(|p| self.placed_here(p))
+    }
+
+    fn placed_here(&self, p: &Placement) -> bool {
+        match p {
+            Placement::Silo(s) => s == self.name,
+            Placement::Shared => true,
+            Placement::Unassigned => false,
         }
     }
 
@@ -468,8 +486,14 @@ impl<'a> Silo<'_, 'a> {
 
     /// Whether the relation `q` (of any kind) is in this silo; unknown names count as present.
     fn rel_here(&mut self, q: &QName) -> bool {
-        match self.sh.rels.get(q).copied() {
-            Some(Rel::Table(_)) => self.table_here(q),
+        let r = self.sh.rels.get(q).copied();
+        self.rel_is_here(r)
+    }
+
+    /// [`rel_here`](Self::rel_here) of a relation already looked up.
+    fn rel_is_here(&mut self, r: Option<Rel>) -> bool {
+        match r {
+            Some(Rel::Table(p)) => self.placed_here(p),
             Some(Rel::View(i)) => self.view_here(i).is_ok(),
             Some(Rel::Sequence(i)) => self.sequence_here(i),
             Some(Rel::Index(on)) => self.rel_here(on),
@@ -683,14 +707,14 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
             None => subject_rel(s, st, text),
         },
         StmtKind::Sequence => {
-            let Some(q) = s.sh.input.cat.subject(st) else {
+            let Some((q, rel)) = sh.subject(st) else {
                 return keep(text);
             };
-            if !s.rel_here(q) {
+            if !s.rel_is_here(rel) {
                 return Decision::Out(Out::Elsewhere);
             }
-            let seq = match sh.rels.get(q) {
-                Some(Rel::Sequence(i)) => sh.input.cat.sequences.get(*i),
+            let seq = match rel {
+                Some(Rel::Sequence(i)) => sh.input.cat.sequences.get(i),
                 _ => None,
             };
             let t = tokenize(text, 64, false);
@@ -707,10 +731,10 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
             }
         }
         StmtKind::View => {
-            let Some(q) = s.sh.input.cat.subject(st) else {
+            let Some((_, rel)) = sh.subject(st) else {
                 return keep(text);
             };
-            match sh.rels.get(q).copied() {
+            match rel {
                 Some(Rel::View(v)) => match s.view_here(v) {
                     Ok(()) => keep(text),
                     Err(why) => Decision::Out(Out::Comment(format!("left out: {why}"))),
@@ -719,8 +743,8 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
             }
         }
         StmtKind::Policy => {
-            if let Some(q) = s.sh.input.cat.subject(st) {
-                if !s.rel_here(q) {
+            if let Some((_, rel)) = sh.subject(st) {
+                if !s.rel_is_here(rel) {
                     return Decision::Out(Out::Elsewhere);
                 }
             }
@@ -728,7 +752,7 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
         }
         StmtKind::Other => reads_elsewhere(s, text, "statement"),
         StmtKind::Comment | StmtKind::Grant | StmtKind::Owner => {
-            let Some(q) = s.sh.input.cat.subject(st) else {
+            let Some((q, rel)) = sh.subject(st) else {
                 return keep(text);
             };
             let kind = sh
@@ -741,7 +765,7 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
             } else if matches!(kind, "type" | "domain") {
                 true
             } else {
-                s.rel_here(q)
+                s.rel_is_here(rel)
             };
             if here {
                 keep(text)
@@ -755,8 +779,8 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
 
 /// Kept when its subject relation is here (or it has none).
 fn subject_rel(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
-    match s.sh.input.cat.subject(st) {
-        Some(q) if !s.rel_here(q) => Decision::Out(Out::Elsewhere),
+    match s.sh.subject(st) {
+        Some((_, rel)) if !s.rel_is_here(rel) => Decision::Out(Out::Elsewhere),
         _ => keep(text),
     }
 }
@@ -800,10 +824,10 @@ fn function(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
 }
 
 fn table(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
-    let Some(q) = s.sh.input.cat.subject(st) else {
+    let Some((_, rel)) = s.sh.subject(st) else {
         return keep(text);
     };
-    if !s.rel_here(q) {
+    if !s.rel_is_here(rel) {
         return Decision::Out(Out::Elsewhere);
     }
     let sh = s.sh;
@@ -836,7 +860,13 @@ fn table(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
 
 fn foreign_key(s: &mut Silo, st: &Stmt, k: usize, text: &str) -> Decision {
     let fk = &s.sh.input.cat.foreign_keys[k];
-    if !s.rel_here(&fk.table) {
+    // The child's placement by position when it is a table of the assignment (the same answer
+    // as `rel_here`, which looks it up by name).
+    let here = match s.sh.input.asg.fk_placements(k, fk).0 {
+        Some(p) => s.placed_here(p),
+        None => s.rel_here(&fk.table),
+    };
+    if !here {
         return Decision::Out(Out::Elsewhere);
     }
     match fk_left_out(s, k) {
@@ -905,7 +935,7 @@ fn fk_left_out(s: &Silo, k: usize) -> Option<String> {
             action_sql(action)
         ));
     }
-    match s.placement(&fk.references) {
+    match input.asg.fk_placements(k, fk).1 {
         Some(Placement::Unassigned) => Some(format!(
             "{}: the parent is in no silo (`silo-plan check` reports it)",
             edge()
