@@ -113,12 +113,33 @@ pub enum Item {
 /// What a relation name is in the catalog.
 #[derive(Debug, Clone, Copy)]
 enum Rel<'a> {
-    /// A table, with its placement (looked up once here, not per question).
-    Table(&'a Placement),
+    /// A table, with its placement and that placement's [`Home`] (looked up once here, not
+    /// per question).
+    Table(&'a Placement, Home),
     View(usize),
     Sequence(usize),
     /// An index, on this table or materialized view.
     Index(&'a QName),
+}
+
+/// A placement as a number, compared without reading the silo's name: a silo's position in
+/// the config, or [`SHARED`] or [`NOWHERE`]. Every statement of a large dump asks whether its
+/// table is here, once per silo, and the names' bytes are scattered over the heap.
+type Home = u32;
+const SHARED: Home = Home::MAX;
+const NOWHERE: Home = Home::MAX - 1;
+
+fn home_of(input: &Input, p: &Placement) -> Home {
+    match p {
+        Placement::Silo(s) => input
+            .cfg
+            .silos
+            .iter()
+            .position(|x| x.name == *s)
+            .map_or(NOWHERE, |i| i as Home),
+        Placement::Shared => SHARED,
+        Placement::Unassigned => NOWHERE,
+    }
 }
 
 /// Facts shared by every silo.
@@ -143,8 +164,11 @@ struct Shared<'a> {
     fks_of_stmt: HashMap<(u32, u32), Vec<usize>>,
     /// Crossings by foreign key.
     crossing: HashMap<usize, Crossing>,
-    /// Statements of `--clean` preludes.
-    prelude: HashSet<usize>,
+    /// Per statement, whether it is in a `--clean` prelude.
+    prelude: Vec<bool>,
+    /// Per foreign key, the [`Home`] of its child table (`None` when the child is not a table
+    /// of the assignment).
+    fk_child_home: Vec<Option<Home>>,
     /// Per statement, the functions (by bare name) it names; computed on first need.
     fn_refs: Option<Vec<Vec<&'a str>>>,
 }
@@ -169,15 +193,19 @@ impl<'a> Shared<'a> {
         let cat = input.cat;
         let mut rels: HashMap<&QName, Rel> = HashMap::default();
         let mut by_name: BTreeMap<&str, Vec<QName>> = BTreeMap::new();
-        let names: Vec<QName> = cat.tables.iter().map(|t| t.qname()).collect();
-        for (t, q) in cat.tables.iter().zip(names.iter()) {
-            by_name.entry(t.name.as_str()).or_default().push(q.clone());
-        }
         for t in &cat.tables {
-            if let Some((q, d)) = input.asg.tables.get_key_value(&t.qname()) {
-                rels.insert(q, Rel::Table(&d.placement));
-            }
+            by_name.entry(t.name.as_str()).or_default().push(t.qname());
         }
+        // The assignment holds every table of the catalog, each once.
+        for (q, d) in &input.asg.tables {
+            rels.insert(q, Rel::Table(&d.placement, home_of(input, &d.placement)));
+        }
+        let fk_child_home = cat
+            .foreign_keys
+            .iter()
+            .enumerate()
+            .map(|(k, fk)| input.asg.fk_placements(k, fk).0.map(|p| home_of(input, p)))
+            .collect();
         for (i, v) in cat.views.iter().enumerate() {
             rels.entry(&v.name).or_insert(Rel::View(i));
         }
@@ -240,6 +268,7 @@ impl<'a> Shared<'a> {
             fks_of_stmt,
             crossing,
             prelude: clean_prelude(input),
+            fk_child_home,
             fn_refs: None,
         }
     }
@@ -341,9 +370,9 @@ impl<'a> Shared<'a> {
 
 /// Statements of each file's `--clean` prelude: from the top, the run of `DROP`s,
 /// `ALTER TABLE IF EXISTS` and placeholder views, up to its last `DROP`.
-fn clean_prelude(input: &Input) -> HashSet<usize> {
+fn clean_prelude(input: &Input) -> Vec<bool> {
     let sts = &input.cat.statements;
-    let mut out = HashSet::default();
+    let mut out = vec![false; sts.len()];
     let mut i = 0;
     while i < sts.len() {
         let file = sts[i].span.file;
@@ -367,7 +396,9 @@ fn clean_prelude(input: &Input) -> HashSet<usize> {
             j += 1;
         }
         if let Some(end) = last_drop {
-            out.extend((i..=end).filter(|&k| sts[k].kind != StmtKind::Session));
+            for k in i..=end {
+                out[k] = sts[k].kind != StmtKind::Session;
+            }
         }
         // Skip to the next file.
         while j < sts.len() && sts[j].span.file == file {
@@ -392,6 +423,8 @@ enum Out {
 struct Silo<'s, 'a> {
     sh: &'s Shared<'a>,
     name: &'s str,
+    /// This silo's [`Home`].
+    home: Home,
     views: Vec<Option<Result<(), String>>>,
     functions: HashSet<&'a QName>,
 }
@@ -401,7 +434,7 @@ impl<'a> Silo<'_, 'a> {
         // Every table of the assignment is a `Rel::Table` (tables are entered first), and
         // nothing else is: the same answer as `asg.silo_of`, from the one hash map.
         match self.sh.rels.get(q) {
-            Some(Rel::Table(p)) => Some(p),
+            Some(Rel::Table(p, _)) => Some(p),
             _ => None,
         }
     }
@@ -416,15 +449,15 @@ impl<'a> Silo<'_, 'a> {
     }
 
     fn table_here(&self, q: &QName) -> bool {
-        self.placement(q).is_some_and(|p| self.placed_here(p))
+        match self.sh.rels.get(q) {
+            Some(&Rel::Table(_, h)) => self.home_here(h),
+            _ => false,
+        }
     }
 
-    fn placed_here(&self, p: &Placement) -> bool {
-        match p {
-            Placement::Silo(s) => s == self.name,
-            Placement::Shared => true,
-            Placement::Unassigned => false,
-        }
+    /// Whether a table placed at `h` is in this silo's database.
+    fn home_here(&self, h: Home) -> bool {
+        h == self.home || h == SHARED
     }
 
     /// Whether a table the catalog knows is absent here (tables outside the catalog, such as an
@@ -453,7 +486,7 @@ impl<'a> Silo<'_, 'a> {
         let mut outside = Vec::new();
         for r in &v.reads {
             match self.sh.rels.get(r).copied() {
-                Some(Rel::Table(_)) if !self.table_here(r) => {
+                Some(Rel::Table(_, h)) if !self.home_here(h) => {
                     outside.push(format!("{} ({})", qualified(r), self.where_is(r)))
                 }
                 Some(Rel::View(j)) if self.view_here(j).is_err() => {
@@ -493,7 +526,7 @@ impl<'a> Silo<'_, 'a> {
     /// [`rel_here`](Self::rel_here) of a relation already looked up.
     fn rel_is_here(&mut self, r: Option<Rel>) -> bool {
         match r {
-            Some(Rel::Table(p)) => self.placed_here(p),
+            Some(Rel::Table(_, h)) => self.home_here(h),
             Some(Rel::View(i)) => self.view_here(i).is_ok(),
             Some(Rel::Sequence(i)) => self.sequence_here(i),
             Some(Rel::Index(on)) => self.rel_here(on),
@@ -518,6 +551,9 @@ impl<'a> Silo<'_, 'a> {
 fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
     let input = sh.input;
     let cat = input.cat;
+    // `build` passes the config's silos; a name that were not one would match no table.
+    let home = home_of(input, &Placement::Silo(name.to_string()));
+    let home = if home == NOWHERE { NOWHERE - 1 } else { home };
     let mut tables = Vec::new();
     let mut shared_tables = Vec::new();
     let mut unassigned = 0;
@@ -536,6 +572,7 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
         let mut probe = Silo {
             sh,
             name,
+            home,
             views: vec![None; cat.views.len()],
             functions: HashSet::default(),
         };
@@ -565,6 +602,7 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
             let mut s = Silo {
                 sh,
                 name,
+                home,
                 views: vec![None; cat.views.len()],
                 functions: functions.clone(),
             };
@@ -595,6 +633,7 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
     let mut s = Silo {
         sh,
         name,
+        home,
         views: vec![None; cat.views.len()],
         functions,
     };
@@ -689,7 +728,7 @@ fn keep(sql: &str) -> Decision {
 fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
     let sh = s.sh;
     let text = sh.text(st);
-    if sh.prelude.contains(&i) {
+    if sh.prelude[i] {
         return Decision::Out(Out::Counted(
             "statements of the dump's `--clean` prelude (DROP ... IF EXISTS; the database is empty)",
         ));
@@ -862,8 +901,8 @@ fn foreign_key(s: &mut Silo, st: &Stmt, k: usize, text: &str) -> Decision {
     let fk = &s.sh.input.cat.foreign_keys[k];
     // The child's placement by position when it is a table of the assignment (the same answer
     // as `rel_here`, which looks it up by name).
-    let here = match s.sh.input.asg.fk_placements(k, fk).0 {
-        Some(p) => s.placed_here(p),
+    let here = match s.sh.fk_child_home[k] {
+        Some(h) => s.home_here(h),
         None => s.rel_here(&fk.table),
     };
     if !here {
