@@ -425,6 +425,8 @@ struct Silo<'s, 'a> {
     name: &'s str,
     /// This silo's [`Home`].
     home: Home,
+    /// Whether each sequence is here, once asked (a sequence has several statements).
+    sequences: Vec<Option<bool>>,
     views: Vec<Option<Result<(), String>>>,
     functions: HashSet<&'a QName>,
 }
@@ -466,13 +468,16 @@ impl<'a> Silo<'_, 'a> {
         self.placement(q).is_some() && !self.table_here(q)
     }
 
-    fn sequence_here(&self, i: usize) -> bool {
-        let s = &self.sh.input.cat.sequences[i];
-        if s.owned_by.is_none() && s.used_by.is_empty() {
-            return true;
+    fn sequence_here(&mut self, i: usize) -> bool {
+        if let Some(here) = self.sequences[i] {
+            return here;
         }
-        s.owned_by.iter().any(|o| self.table_here(&o.table))
-            || s.used_by.iter().any(|u| self.table_here(&u.table))
+        let s = &self.sh.input.cat.sequences[i];
+        let here = (s.owned_by.is_none() && s.used_by.is_empty())
+            || s.owned_by.iter().any(|o| self.table_here(&o.table))
+            || s.used_by.iter().any(|u| self.table_here(&u.table));
+        self.sequences[i] = Some(here);
+        here
     }
 
     fn view_here(&mut self, i: usize) -> Result<(), String> {
@@ -573,6 +578,7 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
             sh,
             name,
             home,
+            sequences: vec![None; cat.sequences.len()],
             views: vec![None; cat.views.len()],
             functions: HashSet::default(),
         };
@@ -603,6 +609,7 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
                 sh,
                 name,
                 home,
+                sequences: vec![None; cat.sequences.len()],
                 views: vec![None; cat.views.len()],
                 functions: functions.clone(),
             };
@@ -634,6 +641,7 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
         sh,
         name,
         home,
+        sequences: vec![None; cat.sequences.len()],
         views: vec![None; cat.views.len()],
         functions,
     };
