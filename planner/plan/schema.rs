@@ -97,7 +97,7 @@ pub enum Item {
         /// Where it comes from.
         at: At,
         /// The SQL.
-        sql: String,
+        sql: Sql,
         /// Remarks for the reviewer, one line each (couplings, rewrites).
         notes: Vec<String>,
     },
@@ -108,6 +108,27 @@ pub enum Item {
         /// Why it was left out.
         text: String,
     },
+}
+
+/// The SQL of a kept statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sql {
+    /// As the dump writes it: this span of the dump, read with [`Sql::text`]. Not copied: a
+    /// large dump's statements would otherwise be held once more per silo (400 MB for two
+    /// silos of a 212 MB dump).
+    AsWritten(Span),
+    /// Rewritten (inline foreign keys cut out, as the item's notes say).
+    Rewritten(String),
+}
+
+impl Sql {
+    /// The statement's text, from the dump `input` holds (the one the plan was built from).
+    pub fn text<'a>(&'a self, input: &'a Input) -> &'a str {
+        match self {
+            Sql::AsWritten(span) => input.text(span),
+            Sql::Rewritten(s) => s,
+        }
+    }
 }
 
 /// What a relation name is in the catalog.
@@ -658,7 +679,10 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
                 }
                 items.push(Item::Statement {
                     at: sh.at(&st.span),
-                    sql,
+                    sql: match sql {
+                        Some(rewritten) => Sql::Rewritten(rewritten),
+                        None => Sql::AsWritten(st.span),
+                    },
                     notes: notes.into_iter().map(|n| comment_text(&n)).collect(),
                 })
             }
@@ -723,13 +747,15 @@ fn heading(st: &Stmt) -> &'static str {
 }
 
 enum Decision {
-    /// The SQL to write and notes for the reviewer.
-    Keep(String, Vec<String>),
+    /// Kept: the statement rewritten (`None`: as the dump writes it) and notes for the
+    /// reviewer.
+    Keep(Option<String>, Vec<String>),
     Out(Out),
 }
 
-fn keep(sql: &str) -> Decision {
-    Decision::Keep(sql.to_string(), Vec::new())
+/// Kept as written, without notes.
+fn kept() -> Decision {
+    Decision::Keep(None, Vec::new())
 }
 
 /// Decides one statement for one silo.
@@ -742,20 +768,20 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
         ));
     }
     match st.kind {
-        StmtKind::Session | StmtKind::Schema | StmtKind::Extension | StmtKind::Type => keep(text),
+        StmtKind::Session | StmtKind::Schema | StmtKind::Extension | StmtKind::Type => kept(),
         StmtKind::Drop => Decision::Out(Out::Counted(
             "DROP statements (the file is for an empty database)",
         )),
         StmtKind::Data => data(s, text),
-        StmtKind::Function => function(s, st, text),
+        StmtKind::Function => function(s, st),
         StmtKind::Table => table(s, st, text),
         StmtKind::ForeignKey => match st.fk {
-            Some(k) => foreign_key(s, st, k, text),
-            None => subject_rel(s, st, text),
+            Some(k) => foreign_key(s, st, k),
+            None => subject_rel(s, st),
         },
         StmtKind::Sequence => {
             let Some((q, rel)) = sh.subject(st) else {
-                return keep(text);
+                return kept();
             };
             if !s.rel_is_here(rel) {
                 return Decision::Out(Out::Elsewhere);
@@ -774,19 +800,19 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
                     ident(&o.column),
                     s.where_is(&o.table)
                 ))),
-                _ => keep(text),
+                _ => kept(),
             }
         }
         StmtKind::View => {
             let Some((_, rel)) = sh.subject(st) else {
-                return keep(text);
+                return kept();
             };
             match rel {
                 Some(Rel::View(v)) => match s.view_here(v) {
-                    Ok(()) => keep(text),
+                    Ok(()) => kept(),
                     Err(why) => Decision::Out(Out::Comment(format!("left out: {why}"))),
                 },
-                _ => subject_rel(s, st, text),
+                _ => subject_rel(s, st),
             }
         }
         StmtKind::Policy => {
@@ -800,7 +826,7 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
         StmtKind::Other => reads_elsewhere(s, text, "statement"),
         StmtKind::Comment | StmtKind::Grant | StmtKind::Owner => {
             let Some((q, rel)) = sh.subject(st) else {
-                return keep(text);
+                return kept();
             };
             let kind = sh
                 .attached
@@ -815,31 +841,31 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
                 s.rel_is_here(rel)
             };
             if here {
-                keep(text)
+                kept()
             } else {
                 Decision::Out(Out::Elsewhere)
             }
         }
-        StmtKind::AlterTable | StmtKind::Index | StmtKind::Trigger => subject_rel(s, st, text),
+        StmtKind::AlterTable | StmtKind::Index | StmtKind::Trigger => subject_rel(s, st),
     }
 }
 
 /// Kept when its subject relation is here (or it has none).
-fn subject_rel(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
+fn subject_rel(s: &mut Silo, st: &Stmt) -> Decision {
     match s.sh.subject(st) {
         Some((_, rel)) if !s.rel_is_here(rel) => Decision::Out(Out::Elsewhere),
-        _ => keep(text),
+        _ => kept(),
     }
 }
 
-fn function(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
+fn function(s: &mut Silo, st: &Stmt) -> Decision {
     let Some(q) = s.sh.input.cat.subject(st) else {
-        return keep(text);
+        return kept();
     };
     let outside = s.fn_outside(q);
     if outside.is_empty() {
         return if s.function_here(q) {
-            keep(text)
+            kept()
         } else {
             // Its triggers are all on other silos' tables.
             Decision::Out(Out::Elsewhere)
@@ -853,7 +879,7 @@ fn function(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
     };
     if s.function_here(q) {
         Decision::Keep(
-            text.to_string(),
+            None,
             vec![format!(
                 "coupling: function {} is used here but names {}: those statements fail in this \
                  database until they go through the other silo",
@@ -872,7 +898,7 @@ fn function(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
 
 fn table(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
     let Some((_, rel)) = s.sh.subject(st) else {
-        return keep(text);
+        return kept();
     };
     if !s.rel_is_here(rel) {
         return Decision::Out(Out::Elsewhere);
@@ -888,10 +914,10 @@ fn table(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
         }
     }
     if cut.is_empty() {
-        return keep(text);
+        return kept();
     }
     match strip_inline_fks(text, &cut) {
-        Some(sql) => Decision::Keep(sql, notes),
+        Some(sql) => Decision::Keep(Some(sql), notes),
         None => {
             // Not expected (the reader found these constraints in this text); keep the
             // statement as written so that loading fails loudly rather than silently.
@@ -900,12 +926,12 @@ fn table(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
                  statement; it is kept as written and will fail on the missing parent"
                     .into(),
             );
-            Decision::Keep(text.to_string(), notes)
+            Decision::Keep(None, notes)
         }
     }
 }
 
-fn foreign_key(s: &mut Silo, st: &Stmt, k: usize, text: &str) -> Decision {
+fn foreign_key(s: &mut Silo, st: &Stmt, k: usize) -> Decision {
     let fk = &s.sh.input.cat.foreign_keys[k];
     // The child's placement by position when it is a table of the assignment (the same answer
     // as `rel_here`, which looks it up by name).
@@ -918,7 +944,7 @@ fn foreign_key(s: &mut Silo, st: &Stmt, k: usize, text: &str) -> Decision {
     }
     match fk_left_out(s, k) {
         Some(why) => Decision::Out(Out::Comment(format!("left out: {why}"))),
-        None => subject_rel(s, st, text),
+        None => subject_rel(s, st),
     }
 }
 
@@ -1010,7 +1036,7 @@ fn data(s: &mut Silo, text: &str) -> Decision {
         if let Some((parts, _)) = t.name(2) {
             if let Some(q) = resolve_table(s.sh, &parts) {
                 if matches!(s.placement(&q), Some(Placement::Shared)) {
-                    return keep(text);
+                    return kept();
                 }
                 if !s.table_here(&q) {
                     return Decision::Out(Out::Elsewhere);
@@ -1054,7 +1080,7 @@ fn data(s: &mut Silo, text: &str) -> Decision {
                     .chain(sq.used_by.iter().map(|u| &u.table))
                     .all(|t| matches!(s.placement(t), Some(Placement::Shared)));
                 if shared_only {
-                    return keep(text);
+                    return kept();
                 }
             }
         }
@@ -1105,7 +1131,7 @@ fn reads_elsewhere(s: &mut Silo, text: &str, what: &str) -> Decision {
         }
     }
     if outside.is_empty() {
-        return keep(text);
+        return kept();
     }
     let list = outside
         .iter()

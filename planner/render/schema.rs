@@ -48,7 +48,7 @@ pub fn schema_sql(s: &SiloSchema, input: &Input) -> String {
 }
 
 /// `silos/<silo>/schema.sql`, or the template's error.
-pub fn try_schema_sql(s: &SiloSchema, _input: &Input) -> Result<String, RenderError> {
+pub fn try_schema_sql(s: &SiloSchema, input: &Input) -> Result<String, RenderError> {
     let silo = comment_text(&s.silo);
     let env: String = s
         .silo
@@ -80,7 +80,7 @@ pub fn try_schema_sql(s: &SiloSchema, _input: &Input) -> Result<String, RenderEr
             Item::Statement { at, sql, notes } => Entry {
                 at: comment_text(&at.to_string()),
                 notes: notes.iter().map(|n| comment_text(n)).collect(),
-                body: terminated(sql),
+                body: terminated(sql.text(input)),
             },
             Item::Comment { at, text } => Entry {
                 at: comment_text(&at.to_string()),
