@@ -49,7 +49,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Hazard, Input, Lock, Step};
-use crate::catalog::{Catalog, FkAction, FkMatch, ForeignKey, Index, QName, TableKind};
+use crate::catalog::{Catalog, FkAction, FkMatch, ForeignKey, Index, QName, Table, TableKind};
 use crate::check::{self, ActionSource};
 use crate::config::EdgeAction;
 use crate::ident::{comment_text, ident, ident_list, literal, qualified};
@@ -163,8 +163,9 @@ pub fn build(input: &Input) -> FkScripts {
             });
             continue;
         }
-        let partitioned = is_partitioned(cat, &fk.table);
-        let index = match covering(cat, fk, &indexes_of, &planned) {
+        let child = cat.table(&fk.table);
+        let partitioned = child.is_some_and(|t| t.kind == TableKind::Partitioned);
+        let index = match covering(child, fk, &indexes_of, &planned) {
             Some(what) => IndexPlan::Existing(what),
             None => {
                 let name = index_name(&fk.table, &fk.columns, &taken);
@@ -246,23 +247,29 @@ fn is_partitioned(cat: &Catalog, t: &QName) -> bool {
 /// Whether `cols` starts with exactly the columns of `want`, in any order.
 fn leads_with(cols: &[String], want: &[String]) -> bool {
     let n = want.len();
-    n > 0
-        && cols.len() >= n
-        && cols[..n].iter().collect::<BTreeSet<_>>() == want.iter().collect::<BTreeSet<_>>()
+    if n == 0 || cols.len() < n {
+        return false;
+    }
+    // Most keys have one column: no sets to build for them.
+    if n == 1 {
+        return cols[0] == want[0];
+    }
+    cols[..n].iter().collect::<BTreeSet<_>>() == want.iter().collect::<BTreeSet<_>>()
 }
 
-/// An index or key of the child whose leading columns are the key's columns (any order: an
-/// equality lookup on all of them uses it), described for the reader; `None` when none.
-/// Only indexes that serve an equality lookup count: btree, or hash on the one column; not
-/// partial. Expression indexes never match (their text is not a column name).
+/// An index or key of the child (`child`: the catalog's table of `fk.table`) whose leading
+/// columns are the key's columns (any order: an equality lookup on all of them uses it),
+/// described for the reader; `None` when none. Only indexes that serve an equality lookup
+/// count: btree, or hash on the one column; not partial. Expression indexes never match
+/// (their text is not a column name).
 fn covering(
-    cat: &Catalog,
+    child: Option<&Table>,
     fk: &ForeignKey,
     indexes_of: &HashMap<&QName, Vec<&Index>>,
     planned: &Planned,
 ) -> Option<String> {
     let cols = &fk.columns;
-    if let Some(t) = cat.table(&fk.table) {
+    if let Some(t) = child {
         if let Some(pk) = &t.primary_key {
             if leads_with(&pk.columns, cols) {
                 return Some(match &pk.name {
@@ -1017,5 +1024,8 @@ mod tests {
         assert!(leads_with(&s(&["b", "a", "c"]), &s(&["a", "b"])));
         assert!(!leads_with(&s(&["c", "a", "b"]), &s(&["a", "b"])));
         assert!(!leads_with(&s(&["a"]), &s(&["a", "b"])));
+        assert!(leads_with(&s(&["a", "b"]), &s(&["a"])));
+        assert!(!leads_with(&s(&["b", "a"]), &s(&["a"])));
+        assert!(!leads_with(&s(&[]), &s(&["a"])));
     }
 }
