@@ -10,11 +10,25 @@
 /// `text` are kept on the first line. With `keep_labels`, a short first word (a list number, a
 /// label: at most 4 characters) is never left alone on its line.
 pub fn push_comment(out: &mut String, text: &str, indent: usize, width: usize, keep_labels: bool) {
-    let lead = text.len() - text.trim_start_matches([' ', '\n', '\r']).len();
-    let mut start = out.len();
-    out.push_str("--");
-    push_spaces(out, lead);
     out.reserve(text.len() + text.len() / 16 + 8);
+    // Writing to a String cannot fail.
+    let _ = write_comment(out, text, indent, width, keep_labels);
+}
+
+/// [`push_comment`] into any writer (a template's output, written once: no block of its own to
+/// copy in).
+pub fn write_comment<W: std::fmt::Write + ?Sized>(
+    out: &mut W,
+    text: &str,
+    indent: usize,
+    width: usize,
+    keep_labels: bool,
+) -> std::fmt::Result {
+    let lead = text.len() - text.trim_start_matches([' ', '\n', '\r']).len();
+    out.write_str("--")?;
+    write_spaces(out, lead)?;
+    // Bytes on the current line so far.
+    let mut line_len = 2 + lead;
     let mut words = 0;
     let mut first_len = 0;
     let bytes = text.as_bytes();
@@ -33,23 +47,22 @@ pub fn push_comment(out: &mut String, text: &str, indent: usize, width: usize, k
         }
         // Both ends are at ASCII bytes (or the end), so this is a char boundary.
         let word = &text[from..i];
-        let line_len = out.len() - start;
         let lone_label = keep_labels && words == 1 && first_len <= 4;
         if words > 0 && !lone_label && line_len + 1 + word.len() > width {
-            out.push('\n');
-            start = out.len();
-            out.push_str("--");
-            push_spaces(out, indent);
+            out.write_str("\n--")?;
+            write_spaces(out, indent)?;
+            line_len = 2 + indent;
             words = 0;
         }
-        out.push(' ');
-        out.push_str(word);
+        out.write_char(' ')?;
+        out.write_str(word)?;
+        line_len += 1 + word.len();
         if words == 0 {
             first_len = word.len();
         }
         words += 1;
     }
-    out.push('\n');
+    out.write_char('\n')
 }
 
 /// [`push_comment`] as a block of its own.
@@ -130,8 +143,15 @@ impl<'a> IntoIterator for &'a Lines {
     }
 }
 
-fn push_spaces(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+fn write_spaces<W: std::fmt::Write + ?Sized>(out: &mut W, n: usize) -> std::fmt::Result {
+    const SPACES: &str = "                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.write_str(&SPACES[..k])?;
+        n -= k;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
