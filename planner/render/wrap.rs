@@ -33,6 +33,10 @@ pub fn write_comment<W: std::fmt::Write + ?Sized>(
     let mut first_len = 0;
     let bytes = text.as_bytes();
     let sep = |b: u8| matches!(b, b' ' | b'\n' | b'\r');
+    // Words placed on the line but not written yet: `text[run.0..run.1]`, written after a
+    // space. Words one space apart in `text` join the run, so a line is usually written
+    // in one piece rather than word by word.
+    let mut run: Option<(usize, usize)> = None;
     let mut i = 0;
     loop {
         while i < bytes.len() && sep(bytes[i]) {
@@ -45,24 +49,46 @@ pub fn write_comment<W: std::fmt::Write + ?Sized>(
         while i < bytes.len() && !sep(bytes[i]) {
             i += 1;
         }
-        // Both ends are at ASCII bytes (or the end), so this is a char boundary.
-        let word = &text[from..i];
+        // Both ends are at ASCII bytes (or the end), so these are char boundaries.
+        let len = i - from;
         let lone_label = keep_labels && words == 1 && first_len <= 4;
-        if words > 0 && !lone_label && line_len + 1 + word.len() > width {
+        if words > 0 && !lone_label && line_len + 1 + len > width {
+            flush(out, text, run.take())?;
             out.write_str("\n--")?;
             write_spaces(out, indent)?;
             line_len = 2 + indent;
             words = 0;
         }
-        out.write_char(' ')?;
-        out.write_str(word)?;
-        line_len += 1 + word.len();
+        run = match run {
+            Some((start, end)) if end + 1 == from && bytes[end] == b' ' => Some((start, i)),
+            other => {
+                flush(out, text, other)?;
+                Some((from, i))
+            }
+        };
+        line_len += 1 + len;
         if words == 0 {
-            first_len = word.len();
+            first_len = len;
         }
         words += 1;
     }
+    flush(out, text, run)?;
     out.write_char('\n')
+}
+
+/// Writes a run of [`write_comment`]: a space, then `text[start..end]`.
+fn flush<W: std::fmt::Write + ?Sized>(
+    out: &mut W,
+    text: &str,
+    run: Option<(usize, usize)>,
+) -> std::fmt::Result {
+    match run {
+        Some((start, end)) => {
+            out.write_char(' ')?;
+            out.write_str(&text[start..end])
+        }
+        None => Ok(()),
+    }
 }
 
 /// [`push_comment`] as a block of its own.
@@ -184,6 +210,58 @@ mod tests {
             comment_lines(&format!(" 12. {long}"), 5, 20, false),
             vec!["--  12.".to_string(), format!("--      {long}")]
         );
+    }
+
+    /// What [`write_comment`] writes, word by word (how it was written before runs).
+    fn word_by_word(text: &str, indent: usize, width: usize, keep_labels: bool) -> String {
+        let lead = text.len() - text.trim_start_matches([' ', '\n', '\r']).len();
+        let mut out = format!("--{}", " ".repeat(lead));
+        let mut start = 0;
+        let mut words = 0;
+        let mut first_len = 0;
+        for word in text.split([' ', '\n', '\r']).filter(|w| !w.is_empty()) {
+            let lone_label = keep_labels && words == 1 && first_len <= 4;
+            if words > 0 && !lone_label && out.len() - start + 1 + word.len() > width {
+                out.push('\n');
+                start = out.len();
+                out.push_str("--");
+                out.push_str(&" ".repeat(indent));
+                words = 0;
+            }
+            out.push(' ');
+            out.push_str(word);
+            if words == 0 {
+                first_len = word.len();
+            }
+            words += 1;
+        }
+        out.push('\n');
+        out
+    }
+
+    #[test]
+    fn runs_write_what_words_do() {
+        let long = "x".repeat(30);
+        for text in [
+            "",
+            "  ",
+            "one",
+            "  lead and  two  spaces\nline\r\nbreaks  ",
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu",
+            &format!(" 12. {long} {long} a b"),
+            &format!("{long}{long}{long} tail"),
+            "é ü ß words with accents, é",
+        ] {
+            for (indent, width, keep) in
+                [(0, 100, false), (4, 16, false), (5, 20, true), (2, 3, true)]
+            {
+                assert_eq!(
+                    comment_block(text, indent, width, keep),
+                    word_by_word(text, indent, width, keep),
+                    "{text:?} {indent} {width} {keep}"
+                );
+            }
+        }
     }
 
     #[test]
