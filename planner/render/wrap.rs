@@ -2,8 +2,10 @@
 //!
 //! Comment text passes through [`crate::ident::comment_text`] rules (a line break in a name
 //! cannot end the comment), words are never split, and continuation lines are indented. The
-//! functions append to one `String` (the scripts hold thousands of comment lines; one buffer
-//! per block instead of one per line is what keeps `plan` within its time budget).
+//! functions append to one `String`, or ([`write_comment`]) write straight into a template's
+//! output (the scripts hold thousands of comment lines; one buffer per block instead of one per
+//! line, and no block at all where a script is written directly, is what keeps `plan` within
+//! its time budget).
 
 /// Appends `text` as `--` comment lines to `out`, each ending in `\n`, wrapped at `width`
 /// columns; continuation lines are indented by `indent` spaces after the `--`; leading spaces of
