@@ -576,8 +576,8 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 9], Outcom
 /// The parts of `plan::build` and `render::render` that are public, each timed on its own: the
 /// cascade closures (`explain::closure_limited` per parent, as `plan::build` calls it, only when
 /// `closures`), the FK scripts (`plan::fks::build`), the silo schemas (`plan::schema::build`),
-/// and their rendering; with `closures` (a plan can be built), also plan.json and the cascade,
-/// stub and phase files.
+/// and their rendering; with `closures` (a plan can be built), also plan.json, the cascade,
+/// stub and phase files, and plan.md.
 fn plan_parts(pin: &plan::Input<'_>, closures: bool) -> Parts {
     let mut out = Parts::new();
     if closures {
@@ -640,6 +640,10 @@ fn plan_parts(pin: &plan::Input<'_>, closures: bool) -> Parts {
         let sw = Stopwatch::start();
         black_box(render::phases::files(&p.phases, &p.config).ok());
         out.push(("render: phases/*", sw.stop()));
+        // Last, so that the parts above are timed as they were before it was added.
+        let sw = Stopwatch::start();
+        black_box(render::plan_md(&p).ok());
+        out.push(("render: plan.md", sw.stop()));
     }
     out
 }

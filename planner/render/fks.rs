@@ -4,102 +4,190 @@
 //! only lays them out: a header, one section per foreign key, and above each statement its
 //! why, locks and hazards as `--` comments (line breaks in names cannot end a comment: every
 //! comment line goes through [`crate::ident::comment_text`]), wrapped at 100 columns.
+//!
+//! The templates hold the file around the sections; the sections themselves (`Sections`: a
+//! heading per key, then each step's comments and statement) are written by this module
+//! straight into the template's output, once (at 100,000 tables the two scripts are hundreds of
+//! megabytes, and each copy of them was a visible part of `plan`).
+
+use std::fmt::{self, Write as _};
 
 use askama::Template;
 
 use super::wrap;
-use crate::ident::{comment_text, ident, literal, qualified};
+use crate::ident::{comment_text, ident, literal, push_qualified, qualified};
 use crate::plan::fks::{BrokenFk, FkScripts, IndexPlan, Quoted as Names};
 use crate::plan::Step;
 
 /// Width comment lines are wrapped at.
 const WIDTH: usize = 100;
 
-/// A step laid out: comment lines and the statement text.
-struct StepView<'a> {
-    /// Comment lines, each ending in `\n`.
-    comments: String,
-    /// `BEGIN; SET LOCAL lock_timeout = ...;` when the step runs in its own transaction.
-    begin: Option<String>,
-    sql: &'a str,
-    /// `;` or `\gexec`.
-    end: &'static str,
-    commit: bool,
-}
-
-struct Section<'a> {
-    /// Comment lines, each ending in `\n`.
-    heading: String,
-    steps: Vec<StepView<'a>>,
+/// The sections of one part of a script: one per broken key, holding its steps (they are
+/// grouped by `object`, in order). Written by [`Sections::write`], as the template prints it.
+struct Sections<'a> {
+    scripts: &'a FkScripts,
+    /// Per broken key, its quoted names.
+    names: &'a [Names],
+    /// A key's `object` → its index in `scripts.broken`.
+    by_object: &'a rustc_hash::FxHashMap<&'a str, usize>,
+    steps: &'a [Step],
+    /// The heading's word: `Foreign key`, `Add`, `Validate`.
+    what: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "fks/drop.sql", escape = "none")]
 struct DropSql<'a> {
-    header: Vec<String>,
-    sections: Vec<Section<'a>>,
+    /// Comment lines, each ending in `\n`.
+    header: String,
+    sections: Sections<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "fks/restore.sql", escape = "none")]
 struct RestoreSql<'a> {
-    header: Vec<String>,
-    add: Vec<Section<'a>>,
-    validate: Vec<Section<'a>>,
+    /// Comment lines, each ending in `\n`.
+    header: String,
+    add: Sections<'a>,
+    validate: Sections<'a>,
 }
 
-/// `--` comment lines for `text`, wrapped at [`WIDTH`]; continuation lines are indented by
-/// `indent` spaces after the `--`.
-fn comment(text: &str, indent: usize) -> Vec<String> {
-    wrap::comment_lines(text, indent, WIDTH, true)
-}
-
-/// [`comment`] appended to a block of lines.
+/// `--` comment lines for `text` appended to a block of lines, wrapped at [`WIDTH`];
+/// continuation lines are indented by `indent` spaces after the `--`.
 fn push_comment(out: &mut String, text: &str, indent: usize) {
     wrap::push_comment(out, text, indent, WIDTH, true);
 }
 
-fn step_view(s: &Step) -> StepView<'_> {
-    let mut comments = String::with_capacity(512);
-    push_comment(&mut comments, &s.why, 0);
-    let mut locks = String::from("Locks: ");
+/// [`push_comment`] into the template's output.
+fn write_comment<W: fmt::Write + ?Sized>(out: &mut W, text: &str, indent: usize) -> fmt::Result {
+    wrap::write_comment(out, text, indent, WIDTH, true)
+}
+
+/// A step laid out: a blank line, its why, locks and hazards as comments, then the statement
+/// (in its own transaction with a lock timeout when it has one). `text` is scratch space for
+/// the comments' texts.
+fn write_step<W: fmt::Write + ?Sized>(out: &mut W, s: &Step, text: &mut String) -> fmt::Result {
+    out.write_char('\n')?;
+    write_comment(out, &s.why, 0)?;
+    text.clear();
+    text.push_str("Locks: ");
     for (i, (t, l)) in s.locks.iter().enumerate() {
         if i > 0 {
-            locks.push_str("; ");
+            text.push_str("; ");
         }
-        locks.push_str(&qualified(t));
-        locks.push(' ');
-        locks.push_str(l.as_str());
+        push_qualified(text, t);
+        text.push(' ');
+        text.push_str(l.as_str());
     }
-    locks.push('.');
-    push_comment(&mut comments, &locks, 4);
+    text.push('.');
+    write_comment(out, text, 4)?;
     for h in &s.hazards {
-        push_comment(
-            &mut comments,
-            &format!("Hazard {}: {}", h.kind, h.message),
-            4,
-        );
+        text.clear();
+        text.push_str("Hazard ");
+        text.push_str(h.kind.as_str());
+        text.push_str(": ");
+        text.push_str(&h.message);
+        write_comment(out, text, 4)?;
     }
     let has = |kind: &str| s.hazards.iter().any(|h| h.kind == kind);
-    comments.push_str(if has("table-rewrite") {
+    out.write_str(if has("table-rewrite") {
         "-- Rewrites a table: yes. Deletes data: "
     } else {
         "-- Rewrites a table: no. Deletes data: "
-    });
-    comments.push_str(if has("data-loss") { "yes." } else { "no." });
+    })?;
+    out.write_str(if has("data-loss") { "yes." } else { "no." })?;
     if s.gexec {
-        comments.push_str(" Generates statements that psql's \\gexec runs.");
+        out.write_str(" Generates statements that psql's \\gexec runs.")?;
     }
-    comments.push('\n');
-    StepView {
-        comments,
-        begin: s
-            .lock_timeout
-            .as_ref()
-            .map(|t| format!("BEGIN;\nSET LOCAL lock_timeout = {};", literal(t))),
-        sql: &s.sql,
-        end: if s.gexec { "\n\\gexec" } else { ";" },
-        commit: s.lock_timeout.is_some(),
+    out.write_char('\n')?;
+    if let Some(t) = &s.lock_timeout {
+        out.write_str("BEGIN;\nSET LOCAL lock_timeout = ")?;
+        out.write_str(&literal(t))?;
+        out.write_str(";\n")?;
+    }
+    out.write_str(&s.sql)?;
+    out.write_str(if s.gexec { "\n\\gexec\n" } else { ";\n" })?;
+    if s.lock_timeout.is_some() {
+        out.write_str("COMMIT;\n")?;
+    }
+    Ok(())
+}
+
+impl<'a> Sections<'a> {
+    fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Every section: a blank line, a rule, the key's number and names, then its steps.
+    fn write<W: fmt::Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        let n = self.scripts.broken.len();
+        let mut text = String::with_capacity(1024);
+        let mut object: Option<&str> = None;
+        for st in self.steps {
+            if object != Some(st.object.as_str()) {
+                object = Some(&st.object);
+                let i = *self
+                    .by_object
+                    .get(st.object.as_str())
+                    .expect("every step is for a broken key");
+                let (b, q) = (&self.scripts.broken[i], &self.names[i]);
+                out.write_str("\n-- ")?;
+                out.write_str(RULE)?;
+                out.write_char('\n')?;
+                writeln!(out, "-- {} {}/{n}", self.what, i + 1)?;
+                text.clear();
+                text.push_str(&q.child);
+                text.push('.');
+                text.push_str(&q.name);
+                write_comment(out, &text, 4)?;
+                text.clear();
+                // Writing to a String cannot fail.
+                let _ = write!(
+                    text,
+                    "{} ({}) -> {} ({})",
+                    q.child, b.child_silo, q.parent, b.parent_silo
+                );
+                write_comment(out, &text, 4)?;
+            }
+            write_step(out, st, &mut text)?;
+        }
+        Ok(())
+    }
+
+    /// The bytes the sections take, about (for sizing the output).
+    fn size(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|st| {
+                st.why.len()
+                    + st.sql.len()
+                    + st.hazards
+                        .iter()
+                        .map(|h| h.message.len() + 64)
+                        .sum::<usize>()
+                    + 96 * st.locks.len()
+                    + 256
+            })
+            .sum()
+    }
+}
+
+/// `-` × 97: a section's rule, after `-- `.
+const RULE: &str = "-------------------------------------------------------------------------------------------------";
+
+impl fmt::Display for Sections<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f)
+    }
+}
+
+impl askama::FastWritable for Sections<'_> {
+    fn write_into<W: fmt::Write + ?Sized>(
+        &self,
+        dest: &mut W,
+        _values: &dyn askama::Values,
+    ) -> askama::Result<()> {
+        Ok(self.write(dest)?)
     }
 }
 
@@ -108,122 +196,115 @@ fn names(s: &FkScripts) -> Vec<Names> {
     s.broken.iter().map(Names::new).collect()
 }
 
-/// Comment lines describing a broken key in the header list.
-fn fk_lines(i: usize, b: &BrokenFk, n: &Names) -> Vec<String> {
+/// A key's `object` → its index in `s.broken`.
+fn by_object(s: &FkScripts) -> rustc_hash::FxHashMap<&str, usize> {
+    s.broken
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.object.as_str(), i))
+        .collect()
+}
+
+/// Comment lines describing a broken key in the header list, appended to `out`; `text` is
+/// scratch space.
+fn push_fk_lines(out: &mut String, text: &mut String, i: usize, b: &BrokenFk, n: &Names) {
+    // `{:>3}.`: at least 4 characters, padded on the left.
     let number = format!("{:>3}.", i + 1);
     let pad = " ".repeat(number.len());
     let indent = number.len() + 1;
-    let mut lines = comment(&format!("{number} {}", n.shown()), indent);
-    lines.extend(comment(
-        &format!(
-            "{pad} {} ({}) -> {} ({})",
-            n.child, b.child_silo, n.parent, b.parent_silo
-        ),
-        indent,
-    ));
-    let index = match &b.index {
-        IndexPlan::Existing(what) => format!("already indexed: {what}"),
-        IndexPlan::Create(n) => format!("builds index {n}"),
-        IndexPlan::CreatePartitioned(n) => {
-            format!("builds index {n} (partitioned: per partition, then attached)")
+    let line = |out: &mut String, text: &mut String, parts: &[&str]| {
+        text.clear();
+        for p in parts {
+            text.push_str(p);
         }
+        push_comment(out, text, indent);
     };
-    lines.extend(comment(&format!("{pad} {index}"), indent));
+    line(out, text, &[&number, " ", &n.shown()]);
+    line(
+        out,
+        text,
+        &[
+            &pad,
+            " ",
+            &n.child,
+            " (",
+            &b.child_silo,
+            ") -> ",
+            &n.parent,
+            " (",
+            &b.parent_silo,
+            ")",
+        ],
+    );
+    match &b.index {
+        IndexPlan::Existing(what) => line(out, text, &[&pad, " already indexed: ", what]),
+        IndexPlan::Create(n) => line(out, text, &[&pad, " builds index ", n]),
+        IndexPlan::CreatePartitioned(n) => line(
+            out,
+            text,
+            &[
+                &pad,
+                " builds index ",
+                n,
+                " (partitioned: per partition, then attached)",
+            ],
+        ),
+    }
     if let Some(r) = &b.allowed {
-        lines.extend(comment(
-            &format!("{pad} allowed for now in silo-plan.toml: {r}"),
-            indent,
-        ));
+        line(
+            out,
+            text,
+            &[&pad, " allowed for now in silo-plan.toml: ", r],
+        );
     }
-    lines
 }
 
-/// One section per broken key, holding its steps (they are grouped by `object`, in order).
-fn sections<'a>(s: &FkScripts, names: &[Names], steps: &'a [Step], what: &str) -> Vec<Section<'a>> {
-    let n = s.broken.len();
-    let by_object: rustc_hash::FxHashMap<&str, (usize, &BrokenFk, &Names)> = s
-        .broken
-        .iter()
-        .zip(names)
-        .enumerate()
-        .map(|(i, (b, q))| (b.object.as_str(), (i, b, q)))
-        .collect();
-    let mut out: Vec<(String, Section)> = Vec::new();
-    for st in steps {
-        if out.last().map(|(o, _)| o.as_str()) != Some(st.object.as_str()) {
-            let (i, b, q) = *by_object
-                .get(st.object.as_str())
-                .expect("every step is for a broken key");
-            let mut heading = String::with_capacity(256);
-            heading.push_str("-- ");
-            heading.push_str(&"-".repeat(WIDTH - 3));
-            heading.push('\n');
-            heading.push_str(&format!("-- {what} {}/{n}\n", i + 1));
-            push_comment(&mut heading, &q.shown(), 4);
-            push_comment(
-                &mut heading,
-                &format!(
-                    "{} ({}) -> {} ({})",
-                    q.child, b.child_silo, q.parent, b.parent_silo
-                ),
-                4,
-            );
-            out.push((
-                st.object.clone(),
-                Section {
-                    heading,
-                    steps: Vec::new(),
-                },
-            ));
-        }
-        out.last_mut()
-            .expect("pushed above")
-            .1
-            .steps
-            .push(step_view(st));
-    }
-    out.into_iter().map(|(_, s)| s).collect()
-}
-
-/// Header paragraphs as comment lines: `""` is an empty comment line, a paragraph starting with
-/// four spaces is a command shown as is.
-fn paragraphs(ps: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
+/// Header paragraphs as comment lines, each ending in `\n`: `""` is an empty comment line, a
+/// paragraph starting with four spaces is a command shown as is.
+fn paragraphs(ps: &[String]) -> String {
+    let mut out = String::with_capacity(2048);
     for p in ps {
         if p.is_empty() {
-            out.push("--".to_string());
+            out.push_str("--\n");
         } else if p.starts_with("    ") {
-            out.push(format!("-- {}", comment_text(p)));
+            out.push_str("-- ");
+            out.push_str(&comment_text(p));
+            out.push('\n');
         } else {
-            out.extend(comment(p, 0));
+            push_comment(&mut out, p, 0);
         }
     }
     out
 }
 
-fn list(s: &FkScripts, names: &[Names]) -> Vec<String> {
-    let mut h = Vec::new();
+/// The list of keys (broken, then left in place) appended to the header.
+fn push_list(h: &mut String, s: &FkScripts, names: &[Names]) {
+    h.reserve(256 * s.broken.len() + 128 * s.kept.len());
+    let mut text = String::with_capacity(256);
     if s.broken.is_empty() {
-        h.extend(comment(
+        push_comment(
+            h,
             "Foreign keys: none crosses silos, so there is nothing to do.",
             0,
-        ));
+        );
     } else {
-        h.extend(comment("Foreign keys, in dump order:", 0));
+        push_comment(h, "Foreign keys, in dump order:", 0);
         for (i, (b, n)) in s.broken.iter().zip(names).enumerate() {
-            h.extend(fk_lines(i, b, n));
+            push_fk_lines(h, &mut text, i, b, n);
         }
     }
     if !s.kept.is_empty() {
-        h.push("--".into());
-        h.extend(comment(
+        h.push_str("--\n");
+        push_comment(
+            h,
             "Left in place: these keys join a [shared] table, which every silo has a copy of \
              (a key from a shared table to a silo table is a `check` error, SP003, to \
              settle in silo-plan.toml first):",
             0,
-        ));
+        );
         for k in &s.kept {
-            h.extend(comment(
+            push_comment(
+                h,
                 &format!(
                     "  - {}.{} ({} -> {})",
                     qualified(&k.child),
@@ -232,24 +313,9 @@ fn list(s: &FkScripts, names: &[Names]) -> Vec<String> {
                     k.parent_silo
                 ),
                 6,
-            ));
+            );
         }
     }
-    h
-}
-
-/// The text a list of sections holds (their comments and statements), for sizing the output.
-fn size(sections: &[Section]) -> usize {
-    sections
-        .iter()
-        .map(|s| {
-            s.heading.len()
-                + s.steps
-                    .iter()
-                    .map(|st| st.comments.len() + st.sql.len() + 64)
-                    .sum::<usize>()
-        })
-        .sum()
 }
 
 /// `fks/drop.sql`.
@@ -289,12 +355,19 @@ pub fn drop_sql(s: &FkScripts) -> String {
         String::new(),
     ]);
     let names = names(s);
-    header.extend(list(s, &names));
+    push_list(&mut header, s, &names);
+    let by_object = by_object(s);
     let t = DropSql {
         header,
-        sections: sections(s, &names, &s.drop, "Foreign key"),
+        sections: Sections {
+            scripts: s,
+            names: &names,
+            by_object: &by_object,
+            steps: &s.drop,
+            what: "Foreign key",
+        },
     };
-    let hint = t.header.iter().map(|l| l.len() + 1).sum::<usize>() + size(&t.sections);
+    let hint = t.header.len() + t.sections.size();
     super::run_sized("fks/drop.sql", &t, hint + hint / 8 + 4096).expect("fks/drop.sql renders")
 }
 
@@ -327,15 +400,22 @@ pub fn restore_sql(s: &FkScripts) -> String {
         String::new(),
     ]);
     let names = names(s);
-    header.extend(list(s, &names));
+    push_list(&mut header, s, &names);
+    let by_object = by_object(s);
     let split = s.validate_from.min(s.restore.len());
+    let part = |steps, what| Sections {
+        scripts: s,
+        names: &names,
+        by_object: &by_object,
+        steps,
+        what,
+    };
     let t = RestoreSql {
         header,
-        add: sections(s, &names, &s.restore[..split], "Add"),
-        validate: sections(s, &names, &s.restore[split..], "Validate"),
+        add: part(&s.restore[..split], "Add"),
+        validate: part(&s.restore[split..], "Validate"),
     };
-    let hint =
-        t.header.iter().map(|l| l.len() + 1).sum::<usize>() + size(&t.add) + size(&t.validate);
+    let hint = t.header.len() + t.add.size() + t.validate.size();
     super::run_sized("fks/restore.sql", &t, hint + hint / 8 + 4096)
         .expect("fks/restore.sql renders")
 }
@@ -343,6 +423,11 @@ pub fn restore_sql(s: &FkScripts) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--` comment lines for `text`, as the scripts wrap them.
+    fn comment(text: &str, indent: usize) -> Vec<String> {
+        wrap::comment_lines(text, indent, WIDTH, true)
+    }
 
     #[test]
     fn comments_wrap_and_never_break_out() {

@@ -4,6 +4,7 @@
 
 pub mod cascades;
 pub mod fks;
+mod json;
 pub mod phases;
 pub mod schema;
 pub mod stubs;
@@ -11,10 +12,8 @@ pub mod wrap;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io;
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::Serialize;
 
 use askama::Template;
 
@@ -58,7 +57,8 @@ fn run_sized<T: Template>(name: &str, t: &T, capacity: usize) -> Result<String, 
 
 /// Text safe inside a Markdown table cell.
 fn cell(s: &str) -> String {
-    if !s.contains(['|', '\n', '\r']) {
+    // A byte scan (all three are ASCII; a `contains` of a list of chars decodes every char).
+    if !s.bytes().any(|b| matches!(b, b'|' | b'\n' | b'\r')) {
         // Most cells: nothing to replace, one copy instead of two.
         return s.to_string();
     }
@@ -150,7 +150,8 @@ fn summarize(steps: &[Step]) -> ScriptSummary {
     }
 }
 
-fn plan_md(plan: &Plan) -> Result<String, RenderError> {
+/// `plan.md`: the plan for a person to read.
+pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
     let silos = plan
         .silos
         .iter()
@@ -277,8 +278,9 @@ fn plan_md(plan: &Plan) -> Result<String, RenderError> {
             ClosureView {
                 parent: c.parent.to_string().replace('`', "'"),
                 silo: cell(&c.silo),
-                // A fence inside the tree would end its code block (rare: no copy otherwise).
-                tree: if tree.contains("```") {
+                // A fence inside the tree would end its code block (rare: no copy otherwise;
+                // looking for one backtick first is a fast byte search).
+                tree: if tree.contains('`') && tree.contains("```") {
                     tree.replace("```", "'''")
                 } else {
                     tree
@@ -456,120 +458,8 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
     Ok((dot, mmd))
 }
 
-/// serde_json's `PrettyFormatter` with its default two-space indent (the format of
-/// `serde_json::to_string_pretty`), writing each line break with its indentation in one call
-/// rather than one call per level.
-struct PrettyJson {
-    level: usize,
-    has_value: bool,
-}
-
-/// Levels [`BREAK`] indents without a loop (plan.json nests 7 deep).
-const BREAK_LEVELS: usize = 32;
-
-/// `,`, a line break and the indentation of [`BREAK_LEVELS`] levels: a line break at level `n`
-/// is a prefix of it (after the comma when there is none).
-const BREAK: [u8; 2 + 2 * BREAK_LEVELS] = {
-    let mut b = [b' '; 2 + 2 * BREAK_LEVELS];
-    b[0] = b',';
-    b[1] = b'\n';
-    b
-};
-
-impl PrettyJson {
-    /// A line break (after a `,` when `comma`) and the current indentation.
-    fn line_break<W: ?Sized + io::Write>(&self, w: &mut W, comma: bool) -> io::Result<()> {
-        let from = usize::from(!comma);
-        if self.level <= BREAK_LEVELS {
-            return w.write_all(&BREAK[from..2 + 2 * self.level]);
-        }
-        w.write_all(&BREAK[from..2])?;
-        for _ in 0..self.level {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
-    }
-}
-
-impl serde_json::ser::Formatter for PrettyJson {
-    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"[")
-    }
-
-    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.line_break(w, false)?;
-        }
-        w.write_all(b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.line_break(w, !first)
-    }
-
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"{")
-    }
-
-    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.line_break(w, false)?;
-        }
-        w.write_all(b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.line_break(w, !first)
-    }
-
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        w.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
-
-/// `value` as `serde_json::to_string_pretty` writes it, through [`PrettyJson`] into a buffer of
-/// `capacity` bytes (so that a large document is not copied again as it grows).
-fn pretty_json<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<String, RenderError> {
-    let mut buf = Vec::with_capacity(capacity);
-    let mut ser = serde_json::Serializer::with_formatter(
-        &mut buf,
-        PrettyJson {
-            level: 0,
-            has_value: false,
-        },
-    );
-    value
-        .serialize(&mut ser)
-        .map_err(|e| RenderError(format!("plan.json: {e}")))?;
-    String::from_utf8(buf).map_err(|e| RenderError(format!("plan.json: {e}")))
-}
-
 /// `plan.json`, without its final newline: the plan as `serde_json::to_string_pretty` writes
-/// it (same bytes, faster; see `PrettyJson`).
+/// it (same bytes, faster; see `render/json.rs`).
 pub fn plan_json(plan: &Plan) -> Result<String, RenderError> {
     // A generous guess from what lago's plan.json holds per item (a drop or restore step about
     // 1.3 KB, a crossing 500 bytes, a closure step 220): a short guess only costs regrowth.
@@ -586,7 +476,7 @@ pub fn plan_json(plan: &Plan) -> Result<String, RenderError> {
         + 256 * closure_steps
         + 384 * plan.findings.len()
         + 48 * tables;
-    pretty_json(plan, capacity)
+    json::pretty(plan, capacity).map_err(|e| RenderError(format!("plan.json: {e}")))
 }
 
 fn with_newline(mut s: String) -> String {
@@ -675,31 +565,6 @@ pub fn render_each(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn pretty_json_writes_what_serde_json_writes() {
-        // Empty and nested containers, escapes, and levels deeper than BREAK covers.
-        let mut deep = json!(["bottom", {}, [], {"k": []}]);
-        for i in 0..BREAK_LEVELS + 3 {
-            deep = json!({"level": i, "inner": deep, "list": [1, "two\n\"3\"\\", null, [], {}]});
-        }
-        for v in [
-            deep,
-            json!({}),
-            json!([]),
-            json!("x"),
-            json!([[]]),
-            json!({"a": {}}),
-        ] {
-            for capacity in [0, 4096] {
-                assert_eq!(
-                    pretty_json(&v, capacity).unwrap(),
-                    serde_json::to_string_pretty(&v).unwrap()
-                );
-            }
-        }
-    }
 
     #[test]
     fn dot_strings_escape_as_the_replace_chain_did() {

@@ -2,23 +2,43 @@
 //!
 //! Comment text passes through [`crate::ident::comment_text`] rules (a line break in a name
 //! cannot end the comment), words are never split, and continuation lines are indented. The
-//! functions append to one `String` (the scripts hold thousands of comment lines; one buffer
-//! per block instead of one per line is what keeps `plan` within its time budget).
+//! functions append to one `String`, or ([`write_comment`]) write straight into a template's
+//! output (the scripts hold thousands of comment lines; one buffer per block instead of one per
+//! line, and no block at all where a script is written directly, is what keeps `plan` within
+//! its time budget).
 
 /// Appends `text` as `--` comment lines to `out`, each ending in `\n`, wrapped at `width`
 /// columns; continuation lines are indented by `indent` spaces after the `--`; leading spaces of
 /// `text` are kept on the first line. With `keep_labels`, a short first word (a list number, a
 /// label: at most 4 characters) is never left alone on its line.
 pub fn push_comment(out: &mut String, text: &str, indent: usize, width: usize, keep_labels: bool) {
-    let lead = text.len() - text.trim_start_matches([' ', '\n', '\r']).len();
-    let mut start = out.len();
-    out.push_str("--");
-    push_spaces(out, lead);
     out.reserve(text.len() + text.len() / 16 + 8);
+    // Writing to a String cannot fail.
+    let _ = write_comment(out, text, indent, width, keep_labels);
+}
+
+/// [`push_comment`] into any writer (a template's output, written once: no block of its own to
+/// copy in).
+pub fn write_comment<W: std::fmt::Write + ?Sized>(
+    out: &mut W,
+    text: &str,
+    indent: usize,
+    width: usize,
+    keep_labels: bool,
+) -> std::fmt::Result {
+    let lead = text.len() - text.trim_start_matches([' ', '\n', '\r']).len();
+    out.write_str("--")?;
+    write_spaces(out, lead)?;
+    // Bytes on the current line so far.
+    let mut line_len = 2 + lead;
     let mut words = 0;
     let mut first_len = 0;
     let bytes = text.as_bytes();
     let sep = |b: u8| matches!(b, b' ' | b'\n' | b'\r');
+    // Words placed on the line but not written yet: `text[run.0..run.1]`, written after a
+    // space. Words one space apart in `text` join the run, so a line is usually written
+    // in one piece rather than word by word.
+    let mut run: Option<(usize, usize)> = None;
     let mut i = 0;
     loop {
         while i < bytes.len() && sep(bytes[i]) {
@@ -31,25 +51,46 @@ pub fn push_comment(out: &mut String, text: &str, indent: usize, width: usize, k
         while i < bytes.len() && !sep(bytes[i]) {
             i += 1;
         }
-        // Both ends are at ASCII bytes (or the end), so this is a char boundary.
-        let word = &text[from..i];
-        let line_len = out.len() - start;
+        // Both ends are at ASCII bytes (or the end), so these are char boundaries.
+        let len = i - from;
         let lone_label = keep_labels && words == 1 && first_len <= 4;
-        if words > 0 && !lone_label && line_len + 1 + word.len() > width {
-            out.push('\n');
-            start = out.len();
-            out.push_str("--");
-            push_spaces(out, indent);
+        if words > 0 && !lone_label && line_len + 1 + len > width {
+            flush(out, text, run.take())?;
+            out.write_str("\n--")?;
+            write_spaces(out, indent)?;
+            line_len = 2 + indent;
             words = 0;
         }
-        out.push(' ');
-        out.push_str(word);
+        run = match run {
+            Some((start, end)) if end + 1 == from && bytes[end] == b' ' => Some((start, i)),
+            other => {
+                flush(out, text, other)?;
+                Some((from, i))
+            }
+        };
+        line_len += 1 + len;
         if words == 0 {
-            first_len = word.len();
+            first_len = len;
         }
         words += 1;
     }
-    out.push('\n');
+    flush(out, text, run)?;
+    out.write_char('\n')
+}
+
+/// Writes a run of [`write_comment`]: a space, then `text[start..end]`.
+fn flush<W: std::fmt::Write + ?Sized>(
+    out: &mut W,
+    text: &str,
+    run: Option<(usize, usize)>,
+) -> std::fmt::Result {
+    match run {
+        Some((start, end)) => {
+            out.write_char(' ')?;
+            out.write_str(&text[start..end])
+        }
+        None => Ok(()),
+    }
 }
 
 /// [`push_comment`] as a block of its own.
@@ -130,8 +171,15 @@ impl<'a> IntoIterator for &'a Lines {
     }
 }
 
-fn push_spaces(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+fn write_spaces<W: std::fmt::Write + ?Sized>(out: &mut W, n: usize) -> std::fmt::Result {
+    const SPACES: &str = "                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.write_str(&SPACES[..k])?;
+        n -= k;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -164,6 +212,58 @@ mod tests {
             comment_lines(&format!(" 12. {long}"), 5, 20, false),
             vec!["--  12.".to_string(), format!("--      {long}")]
         );
+    }
+
+    /// What [`write_comment`] writes, word by word (how it was written before runs).
+    fn word_by_word(text: &str, indent: usize, width: usize, keep_labels: bool) -> String {
+        let lead = text.len() - text.trim_start_matches([' ', '\n', '\r']).len();
+        let mut out = format!("--{}", " ".repeat(lead));
+        let mut start = 0;
+        let mut words = 0;
+        let mut first_len = 0;
+        for word in text.split([' ', '\n', '\r']).filter(|w| !w.is_empty()) {
+            let lone_label = keep_labels && words == 1 && first_len <= 4;
+            if words > 0 && !lone_label && out.len() - start + 1 + word.len() > width {
+                out.push('\n');
+                start = out.len();
+                out.push_str("--");
+                out.push_str(&" ".repeat(indent));
+                words = 0;
+            }
+            out.push(' ');
+            out.push_str(word);
+            if words == 0 {
+                first_len = word.len();
+            }
+            words += 1;
+        }
+        out.push('\n');
+        out
+    }
+
+    #[test]
+    fn runs_write_what_words_do() {
+        let long = "x".repeat(30);
+        for text in [
+            "",
+            "  ",
+            "one",
+            "  lead and  two  spaces\nline\r\nbreaks  ",
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu",
+            &format!(" 12. {long} {long} a b"),
+            &format!("{long}{long}{long} tail"),
+            "é ü ß words with accents, é",
+        ] {
+            for (indent, width, keep) in
+                [(0, 100, false), (4, 16, false), (5, 20, true), (2, 3, true)]
+            {
+                assert_eq!(
+                    comment_block(text, indent, width, keep),
+                    word_by_word(text, indent, width, keep),
+                    "{text:?} {indent} {width} {keep}"
+                );
+            }
+        }
     }
 
     #[test]

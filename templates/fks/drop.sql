@@ -1,14 +1,11 @@
 -- silo-plan: fks/drop.sql
 --
-{% for line in header -%}
-{{ line }}
-{% endfor -%}
+{{ header -}}
 --
 -- Stop at the first error (also when run without -v ON_ERROR_STOP=1), and read string literals as
 -- standard SQL: the names below are quoted for that.
 \set ON_ERROR_STOP on
 SET standard_conforming_strings = on;
-{% for sec in sections -%}
-{% include "fks/section.sql" -%}
-{% endfor %}
+{# One section per key (a heading, then each step), written by render/fks.rs. -#}
+{{ sections }}
 -- End of fks/drop.sql.

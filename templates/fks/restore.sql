@@ -1,8 +1,6 @@
 -- silo-plan: fks/restore.sql
 --
-{% for line in header -%}
-{{ line }}
-{% endfor -%}
+{{ header -}}
 --
 -- Stop at the first error (also when run without -v ON_ERROR_STOP=1), and read string literals as
 -- standard SQL: the names below are quoted for that.
@@ -13,15 +11,12 @@ SET standard_conforming_strings = on;
 -- Part 1: add every key NOT VALID (short locks; existing rows are not checked yet).
 -- =================================================================================================
 {% endif -%}
-{% for sec in add -%}
-{% include "fks/section.sql" -%}
-{% endfor -%}
-{% if !validate.is_empty() %}
+{# One section per key (a heading, then each step), written by render/fks.rs. -#}
+{{ add }}
+{%- if !validate.is_empty() %}
 -- =================================================================================================
 -- Part 2: validate every key (long scans; reads and writes go on).
 -- =================================================================================================
 {% endif -%}
-{% for sec in validate -%}
-{% include "fks/section.sql" -%}
-{% endfor %}
+{{ validate }}
 -- End of fks/restore.sql.
