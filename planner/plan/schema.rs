@@ -43,6 +43,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 // Maps and sets keyed by names and statement positions only answer lookups (nothing iterates
 // them into the output), so rustc's fast hash serves: SipHash of `QName`s was a tenth of this
@@ -77,8 +78,8 @@ pub struct SiloSchema {
 /// Where in the dump a statement is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct At {
-    /// Dump file, as given.
-    pub file: String,
+    /// Dump file, as given (shared by every item of the file: a large dump has a million).
+    pub file: Arc<str>,
     /// 1-based line of the statement's first byte.
     pub line: u32,
 }
@@ -185,6 +186,8 @@ struct Shared<'a> {
     fks_of_stmt: HashMap<(u32, u32), Vec<usize>>,
     /// Crossings by foreign key.
     crossing: HashMap<usize, Crossing>,
+    /// The dump files' names, for [`At`].
+    files: Vec<Arc<str>>,
     /// Per statement, whether it is in a `--clean` prelude.
     prelude: Vec<bool>,
     /// Per foreign key, the [`Home`] of its child table (`None` when the child is not a table
@@ -288,6 +291,7 @@ impl<'a> Shared<'a> {
             attached,
             fks_of_stmt,
             crossing,
+            files: cat.files.iter().map(|f| Arc::from(f.as_str())).collect(),
             prelude: clean_prelude(input),
             fk_child_home,
             fn_refs: None,
@@ -309,12 +313,10 @@ impl<'a> Shared<'a> {
     fn at(&self, span: &Span) -> At {
         At {
             file: self
-                .input
-                .cat
                 .files
                 .get(span.file as usize)
                 .cloned()
-                .unwrap_or_default(),
+                .unwrap_or_else(|| Arc::from("")),
             line: span.line,
         }
     }
