@@ -6,7 +6,7 @@
 //! `silo-plan check` and `silo-plan plan` do (planner/main.rs), each stage timed on its own.
 //! Each is split in two silos by a config this bench writes ([`split_config`]): by name parity
 //! (`lago-api.sql`, `synth-*`: a worst case where half of the keys cross) and, for the 10k and
-//! 100k dumps again, in two blocks as real splits look (`blocks-*`: one key in 16 crosses).
+//! 100k dumps again, in two blocks as real splits look (`blocks-*`: one key in 18 crosses).
 //! The stages:
 //!
 //! * **read**: `SourceFile::new` and `dump::read` (the catalog is kept for the next stages);
@@ -209,7 +209,7 @@ enum Split {
     /// The first tenth of the tables (in dump order) in silo `a`, the rest in `b`: the shape of
     /// a real split such as Sentry's (a small control silo that the rest references). On the
     /// synthetic dumps, where foreign keys point to earlier tables, mostly near ones, about one
-    /// key in 16 crosses.
+    /// key in 18 crosses.
     Blocks,
 }
 
@@ -790,7 +790,7 @@ fn bench_one(input: &Input, text: &str, quick: bool, cap: u64) -> Measured {
     if let Some(n) = input.synth() {
         // A pipeline that loses objects must not look fast.
         assert_eq!(out.tables, n, "{}: tables read", input.name);
-        // Half of the keys cross in the parity split, about one in 16 in the blocks split.
+        // Half of the keys cross in the parity split, about one in 18 in the blocks split.
         let least = match input.split {
             Split::Parity => n / 10,
             Split::Blocks => n / 100,
