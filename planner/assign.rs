@@ -783,6 +783,53 @@ mod tests {
         a.silo_name(&q).to_string()
     }
 
+    /// `fk_placements` answers by position what `silo_of` answers by name, for both ends of
+    /// every key, also for ends the catalog does not have, and for an assignment built
+    /// without `assign` (no positions).
+    #[test]
+    fn fk_placements_agree_with_silo_of() {
+        let cat = catalog(
+            "CREATE TABLE public.org (id bigint PRIMARY KEY);\n\
+             CREATE TABLE public.team (id bigint PRIMARY KEY, org_id bigint);\n\
+             CREATE TABLE public.log (id bigint, team_id bigint, org_id bigint);\n\
+             CREATE TABLE public.free (id bigint, x bigint);\n\
+             ALTER TABLE ONLY public.team ADD CONSTRAINT team_org FOREIGN KEY (org_id) REFERENCES public.org(id);\n\
+             ALTER TABLE ONLY public.log ADD CONSTRAINT log_team FOREIGN KEY (team_id) REFERENCES public.team(id);\n\
+             ALTER TABLE ONLY public.log ADD CONSTRAINT log_org FOREIGN KEY (org_id) REFERENCES public.org(id);\n\
+             ALTER TABLE ONLY public.free ADD CONSTRAINT free_ext FOREIGN KEY (x) REFERENCES ext.elsewhere(id);\n\
+             ALTER TABLE ONLY public.ghost ADD CONSTRAINT ghost_org FOREIGN KEY (org_id) REFERENCES public.org(id);\n",
+        );
+        assert_eq!(cat.foreign_keys.len(), 5, "{:?}", cat.foreign_keys);
+        let cfg = config(
+            "[silos.control]\ntables = [\"org\"]\n[silos.region]\ntables = [\"team\", \"log\"]\n\
+             [shared]\ntables = []\n",
+        );
+        let a = assign(&cat, &cfg).unwrap_or_else(|e| panic!("{e}"));
+        let no_positions = Assignment {
+            tables: a.tables.clone(),
+            views: a.views.clone(),
+            ..Assignment::default()
+        };
+        let mut seen = BTreeMap::new();
+        for (k, fk) in cat.foreign_keys.iter().enumerate() {
+            let by_name = (a.silo_of(&fk.table), a.silo_of(&fk.references));
+            assert_eq!(a.fk_placements(k, fk), by_name, "{}", fk.name);
+            assert_eq!(no_positions.fk_placements(k, fk), by_name, "{}", fk.name);
+            seen.insert(
+                fk.name.as_str(),
+                (
+                    by_name.0.map(Placement::name),
+                    by_name.1.map(Placement::name),
+                ),
+            );
+        }
+        // The ends the test is about: in a silo, unassigned, not in the catalog.
+        assert_eq!(seen["log_team"], (Some("region"), Some("region")));
+        assert_eq!(seen["team_org"], (Some("region"), Some("control")));
+        assert_eq!(seen["free_ext"], (Some("unassigned"), None));
+        assert_eq!(seen["ghost_org"], (None, Some("control")));
+    }
+
     #[test]
     fn globs() {
         assert!(glob_match("*", ""));

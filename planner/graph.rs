@@ -260,3 +260,44 @@ pub fn build<'a>(cat: &Catalog, text_of: impl Fn(u32) -> Option<&'a str>) -> Gra
     }
     g
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dump::{read, ReadOptions};
+    use crate::source::SourceFile;
+
+    /// The cascade walks follow node indices (`table_node`, `children_at`, `fk_child`): they
+    /// must agree with the by-name answers, also for tables the dump never creates.
+    #[test]
+    fn node_indices_agree_with_names() {
+        let sql = "CREATE TABLE public.org (id bigint PRIMARY KEY);\n\
+                   CREATE TABLE public.team (id bigint PRIMARY KEY, org_id bigint);\n\
+                   CREATE TABLE public.log (team_id bigint, org_id bigint);\n\
+                   ALTER TABLE ONLY public.team ADD CONSTRAINT team_org FOREIGN KEY (org_id) REFERENCES public.org(id);\n\
+                   ALTER TABLE ONLY public.log ADD CONSTRAINT log_team FOREIGN KEY (team_id) REFERENCES public.team(id);\n\
+                   ALTER TABLE ONLY public.log ADD CONSTRAINT log_org FOREIGN KEY (org_id) REFERENCES public.org(id);\n\
+                   ALTER TABLE ONLY public.ghost ADD CONSTRAINT ghost_ext FOREIGN KEY (x) REFERENCES ext.gone(id);\n";
+        let sources = [SourceFile::new("t.sql", sql.to_string())];
+        let cat = read(&sources, &ReadOptions::default());
+        assert_eq!(cat.foreign_keys.len(), 4);
+        let g = build(&cat, |i| sources.get(i as usize).map(|s| s.text.as_str()));
+        let names = ["org", "team", "log", "ghost"]
+            .map(|t| QName::new("public", t))
+            .into_iter()
+            .chain([QName::new("ext", "gone"), QName::new("public", "nowhere")]);
+        for q in names {
+            let by_index = g.table_node(&q).map_or(&[][..], |n| g.children_at(n));
+            assert_eq!(g.children(&q), by_index, "{q}");
+            let want: Vec<usize> = (0..cat.foreign_keys.len())
+                .filter(|&k| cat.foreign_keys[k].references == q)
+                .collect();
+            assert_eq!(g.children(&q), want.as_slice(), "{q}");
+        }
+        for (k, fk) in cat.foreign_keys.iter().enumerate() {
+            assert_eq!(Some(g.fk_child(k)), g.table_node(&fk.table), "{}", fk.name);
+            assert_eq!(g.g[g.fk_child(k)], Node::Table(fk.table.clone()));
+        }
+        assert_eq!(g.table_node(&QName::new("public", "nowhere")), None);
+    }
+}
