@@ -2,6 +2,8 @@
 //! came from, how to apply it, what was left out), then each statement or left-out comment
 //! preceded by `-- from <file>:<line>`.
 
+use std::fmt::{self, Write};
+
 use askama::Template;
 
 use super::RenderError;
@@ -10,17 +12,55 @@ use crate::ident::{comment_text, qualified};
 use crate::plan::schema::{Item, SiloSchema};
 use crate::plan::Input;
 
-/// One entry as the template lays it out.
-struct Entry {
-    at: String,
-    notes: Vec<String>,
-    /// The statement with its terminator, or the `-- left out:` comment.
-    body: String,
+/// The entries, each written straight into the template's output: `-- from <file>:<line>`,
+/// the notes, then the statement with its terminator or the `-- left out:` comment. A silo of
+/// a large dump has a million of them; building each as `String`s that the template then
+/// copied cost as much as the rest of the file.
+struct Items<'a> {
+    items: &'a [Item],
+    input: &'a Input<'a>,
+}
+
+impl fmt::Display for Items<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for item in self.items {
+            let (Item::Statement { at, .. } | Item::Comment { at, .. }) = item;
+            f.write_str("\n\n-- from ")?;
+            write_comment_text(f, &at.file)?;
+            write!(f, ":{}", at.line)?;
+            match item {
+                Item::Statement { sql, notes, .. } => {
+                    for n in notes {
+                        f.write_str("\n-- ")?;
+                        write_comment_text(f, n)?;
+                    }
+                    f.write_char('\n')?;
+                    write_terminated(f, sql.text(self.input))?;
+                }
+                Item::Comment { text, .. } => {
+                    f.write_str("\n-- ")?;
+                    write_comment_text(f, text)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`comment_text`] written into `f`.
+fn write_comment_text(f: &mut impl Write, s: &str) -> fmt::Result {
+    let mut rest = s;
+    while let Some(i) = rest.find(['\n', '\r']) {
+        f.write_str(&rest[..i])?;
+        f.write_char(' ')?;
+        rest = &rest[i + 1..];
+    }
+    f.write_str(rest)
 }
 
 #[derive(Template)]
 #[template(path = "silo/schema.sql", escape = "none")]
-struct SchemaSql {
+struct SchemaSql<'a> {
     silo: String,
     version: &'static str,
     dumps: String,
@@ -30,7 +70,7 @@ struct SchemaSql {
     n_shared: usize,
     shared: Vec<String>,
     left_out: Vec<String>,
-    items: Vec<Entry>,
+    items: Items<'a>,
 }
 
 /// `silos/<silo>/schema.sql`.
@@ -73,22 +113,6 @@ pub fn try_schema_sql(s: &SiloSchema, input: &Input) -> Result<String, RenderErr
             92,
         )
     };
-    let items = s
-        .items
-        .iter()
-        .map(|i| match i {
-            Item::Statement { at, sql, notes } => Entry {
-                at: comment_text(&at.to_string()),
-                notes: notes.iter().map(|n| comment_text(n)).collect(),
-                body: terminated(sql.text(input)),
-            },
-            Item::Comment { at, text } => Entry {
-                at: comment_text(&at.to_string()),
-                notes: Vec::new(),
-                body: format!("-- {}", comment_text(text)),
-            },
-        })
-        .collect();
     let t = SchemaSql {
         silo,
         version: env!("CARGO_PKG_VERSION"),
@@ -108,7 +132,10 @@ pub fn try_schema_sql(s: &SiloSchema, input: &Input) -> Result<String, RenderErr
         } else {
             s.left_out.iter().map(|l| comment_text(l)).collect()
         },
-        items,
+        items: Items {
+            items: &s.items,
+            input,
+        },
     };
     let mut out = super::run("silo/schema.sql", &t)?;
     if !out.ends_with('\n') {
@@ -118,10 +145,9 @@ pub fn try_schema_sql(s: &SiloSchema, input: &Input) -> Result<String, RenderErr
 }
 
 /// The statement with `;`: on its own line when the statement ends in a `--` comment.
-fn terminated(sql: &str) -> String {
+fn write_terminated(f: &mut impl Write, sql: &str) -> fmt::Result {
     let sql = sql.trim_end();
-    let mut out = String::with_capacity(sql.len() + 2);
-    out.push_str(sql);
+    f.write_str(sql)?;
     // Only a comment (`--` or `/*`) can leave text after the last token; most statements have
     // none, and tokenizing each one whole just to find that out was a visible part of `plan`.
     let ends_in_comment = (sql.contains("--") || sql.contains("/*"))
@@ -131,10 +157,9 @@ fn terminated(sql: &str) -> String {
             .map_or(0, |k| k.end)
             < sql.len();
     if ends_in_comment {
-        out.push('\n');
+        f.write_char('\n')?;
     }
-    out.push(';');
-    out
+    f.write_char(';')
 }
 
 /// Comma-separated names in lines of at most `width` characters (a longer name gets its own).
@@ -164,6 +189,21 @@ fn wrap(names: &[String], width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn terminated(sql: &str) -> String {
+        let mut out = String::new();
+        write_terminated(&mut out, sql).expect("writing to a String");
+        out
+    }
+
+    #[test]
+    fn write_comment_text_writes_what_comment_text_returns() {
+        for s in ["plain", "two\nlines", "cr\r\nlf", "\n", "", "end\n"] {
+            let mut out = String::new();
+            write_comment_text(&mut out, s).expect("writing to a String");
+            assert_eq!(out, comment_text(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn terminator_after_a_trailing_comment_goes_on_its_own_line() {

@@ -23,11 +23,4 @@
 {%- for l in left_out %}
 --   * {{ l }}
 {%- endfor %}
-{%- for i in items %}
-
--- from {{ i.at }}
-{%- for n in i.notes %}
--- {{ n }}
-{%- endfor %}
-{{ i.body }}
-{%- endfor %}
+{{- items }}
