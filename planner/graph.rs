@@ -130,7 +130,8 @@ impl Graph {
         self.child_fks.get(n.index()).map_or(&[], Vec::as_slice)
     }
 
-    /// The child table node of foreign key `k` (an index into [`Catalog::foreign_keys`]).
+    /// The child table node of foreign key `k` (an index into [`Catalog::foreign_keys`] of the
+    /// catalog the graph was built from; panics on any other).
     pub fn fk_child(&self, k: usize) -> NodeIndex {
         self.fk_child[k]
     }
