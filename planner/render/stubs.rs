@@ -1131,41 +1131,38 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> Vi
         .iter()
         .map(|silo| {
             let name = module.name(type_case(&[words(silo), vec!["lookups".into()]].concat()));
+            // A method per key of the silo's parents: the namer and the list sized once (grown
+            // step by step, the list of thousands of lookups was copied into fresh memory
+            // at every doubling, a visible part of the view).
+            let count = stubs
+                .parents
+                .iter()
+                .filter(|p| &p.silo == silo)
+                .map(|p| p.keys.len())
+                .sum();
             let mut methods = Namer::new(lang);
-            // A method per key of the silo's parents: sized once.
-            methods.taken.reserve(
-                stubs
-                    .parents
-                    .iter()
-                    .filter(|p| &p.silo == silo)
-                    .map(|p| p.keys.len())
-                    .sum(),
-            );
-            let lookups = stubs
+            methods.taken.reserve(count);
+            let mut lookups = Vec::with_capacity(count);
+            for ((p, rec), pp) in stubs
                 .parents
                 .iter()
                 .zip(&records)
                 .zip(&pre.parents)
                 .filter(|((p, _), _)| &p.silo == silo)
-                .flat_map(|((p, rec), pp)| {
-                    p.keys
-                        .iter()
-                        .zip(&pp.keys)
-                        .map(|(k, pk)| {
-                            lookup(
-                                lang,
-                                p,
-                                pk,
-                                &pp.table,
-                                &rec.name,
-                                k,
-                                &mut methods,
-                                &mut module,
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .collect();
+            {
+                for (k, pk) in p.keys.iter().zip(&pp.keys) {
+                    lookups.push(lookup(
+                        lang,
+                        p,
+                        pk,
+                        &pp.table,
+                        &rec.name,
+                        k,
+                        &mut methods,
+                        &mut module,
+                    ));
+                }
+            }
             Interface {
                 name,
                 silo: comment(silo),
@@ -1174,20 +1171,29 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> Vi
         })
         .collect();
 
-    let handlers = stubs
-        .parents
-        .iter()
-        .zip(&pre.parents)
-        .filter(|(p, _)| !p.cascade_to.is_empty())
-        .map(|(p, pp)| Handler {
-            name: Str(module.name_ref(pp.after_delete.func(lang))),
-            table: &pp.table,
-            silo: &pp.silo,
-            silo_lit: pre.silo_lit(&p.silo, lang),
-            edges: &pp.edges,
-            child_silo_lits: p.cascade_to.iter().map(|s| pre.silo_lit(s, lang)).collect(),
-        })
-        .collect();
+    // Sized once, as the lookups.
+    let mut handlers = Vec::with_capacity(
+        stubs
+            .parents
+            .iter()
+            .filter(|p| !p.cascade_to.is_empty())
+            .count(),
+    );
+    handlers.extend(
+        stubs
+            .parents
+            .iter()
+            .zip(&pre.parents)
+            .filter(|(p, _)| !p.cascade_to.is_empty())
+            .map(|(p, pp)| Handler {
+                name: Str(module.name_ref(pp.after_delete.func(lang))),
+                table: &pp.table,
+                silo: &pp.silo,
+                silo_lit: pre.silo_lit(&p.silo, lang),
+                edges: &pp.edges,
+                child_silo_lits: p.cascade_to.iter().map(|s| pre.silo_lit(s, lang)).collect(),
+            }),
+    );
 
     // `scope` (the records' field names) is reused for each guard's parameters.
     let guards = stubs
