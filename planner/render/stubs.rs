@@ -94,6 +94,22 @@ impl Lang {
         Lang::Ruby,
     ];
 
+    /// The position in [`Lang::ALL`].
+    fn index(self) -> usize {
+        match self {
+            Lang::Python => 0,
+            Lang::TypeScript => 1,
+            Lang::Go => 2,
+            Lang::Rust => 3,
+            Lang::Ruby => 4,
+        }
+    }
+
+    /// This language's bit in a set of languages.
+    fn bit(self) -> u8 {
+        1 << self.index()
+    }
+
     /// The directory under `stubs/`.
     pub fn dir(self) -> &'static str {
         match self {
@@ -152,10 +168,7 @@ impl Lang {
             }
             t
         });
-        let l = Lang::ALL
-            .iter()
-            .position(|&l| l == self)
-            .expect("every language is in Lang::ALL");
+        let l = self.index();
         let k = ALL_KINDS
             .iter()
             .position(|&k| k == kind)
@@ -270,12 +283,15 @@ const ALL_KINDS: [Kind; 18] = [
 
 fn json_str(s: &str) -> String {
     // serde_json cannot fail on a string.
-    let mut out = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
-    // JSON leaves U+2028 and U+2029 as they are; escape them for older JavaScript engines.
-    out = out
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029");
-    out
+    let out = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    // JSON leaves U+2028 and U+2029 as they are; escape them for older JavaScript engines
+    // (copies made only when there is one: almost never).
+    if out.contains(['\u{2028}', '\u{2029}']) {
+        out.replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029")
+    } else {
+        out
+    }
 }
 
 /// Text safe inside a one-line comment in every language (and a Python docstring, a JSDoc
@@ -355,6 +371,7 @@ pub fn words(name: &str) -> Vec<String> {
     out
 }
 
+#[cfg(test)]
 fn snake(w: &[String]) -> String {
     w.join("_")
 }
@@ -362,8 +379,19 @@ fn snake(w: &[String]) -> String {
 /// `snake(&words(name))`, written in one pass without the list of words (one per column and
 /// per plan: a visible share of preparing the stubs).
 fn snake_name(name: &str) -> String {
-    use std::fmt::Write as _;
     let mut out = String::with_capacity(name.len() + 2);
+    push_snake_name(&mut out, name);
+    out
+}
+
+/// Appends [`snake_name`] of `name` to `out`, after a `_` when `out` is not empty: the snake
+/// case of several names' words in a row, without their lists of words.
+fn push_snake_name(out: &mut String, name: &str) {
+    use std::fmt::Write as _;
+    if !out.is_empty() {
+        out.push('_');
+    }
+    let start = out.len();
     // A word is open: the next letter or digit continues it.
     let mut open = false;
     let mut prev: Option<char> = None;
@@ -371,7 +399,7 @@ fn snake_name(name: &str) -> String {
         if c.is_ascii_alphanumeric() {
             let boundary = matches!(prev, Some(p) if (p.is_ascii_lowercase() || p.is_ascii_digit()) && c.is_ascii_uppercase());
             if !open || boundary {
-                if !out.is_empty() {
+                if out.len() > start {
                     out.push('_');
                 } else if c.is_ascii_digit() {
                     // The first word starts with a digit.
@@ -384,7 +412,7 @@ fn snake_name(name: &str) -> String {
         } else {
             open = false;
             if !c.is_ascii() {
-                if !out.is_empty() {
+                if out.len() > start {
                     out.push('_');
                 }
                 // Writing to a String cannot fail.
@@ -393,10 +421,9 @@ fn snake_name(name: &str) -> String {
             prev = None;
         }
     }
-    if out.is_empty() {
+    if out.len() == start {
         out.push('x');
     }
-    out
 }
 
 fn pascal(w: &[String]) -> String {
@@ -427,6 +454,14 @@ struct Namer<'a> {
 
 impl<'a> Namer<'a> {
     fn new(lang: Lang) -> Self {
+        Namer {
+            reserved: Self::reserved_set(lang),
+            taken: FxSet::default(),
+        }
+    }
+
+    /// The language's reserved words, split once per process.
+    fn reserved_set(lang: Lang) -> &'static FxSet<&'static str> {
         static SETS: std::sync::OnceLock<Vec<FxSet<&'static str>>> = std::sync::OnceLock::new();
         let sets = SETS.get_or_init(|| {
             Lang::ALL
@@ -434,14 +469,12 @@ impl<'a> Namer<'a> {
                 .map(|l| l.reserved().split_whitespace().collect())
                 .collect()
         });
-        let i = Lang::ALL
-            .iter()
-            .position(|&l| l == lang)
-            .expect("every language is in Lang::ALL");
-        Namer {
-            reserved: &sets[i],
-            taken: FxSet::default(),
-        }
+        &sets[lang.index()]
+    }
+
+    /// Whether `name` is a keyword, or a name the file uses, in `lang`.
+    fn is_reserved(lang: Lang, name: &str) -> bool {
+        Self::reserved_set(lang).contains(name)
     }
 
     /// Forgets the names handed out, for the next scope of the same kind (the set keeps its
@@ -553,13 +586,17 @@ struct Record<'a> {
     fields: Vec<Field<'a>>,
 }
 
-/// What the five languages' views share, computed once per plan: the words of each name, the
-/// identifiers spelled in each case, and the comment-safe texts about each parent table,
+/// What the five languages' views share, computed once per plan: the identifiers spelled in
+/// each case, which records need no renaming of their fields in which language, the string
+/// literals of the silos handlers name, and the comment-safe texts about each parent table,
 /// column and guard.
 struct Prepared {
     parents: Vec<PreparedParent>,
     /// Per guard of `Stubs::guards`, in order.
     guards: Vec<PreparedGuard>,
+    /// The string literal of each silo a cascade handler names, per language in the order of
+    /// [`Lang::ALL`] (a few silos, written for every handler).
+    silo_lits: rustc_hash::FxHashMap<String, [String; 5]>,
 }
 
 /// An identifier candidate in each case a language may want it in, in one buffer (one
@@ -573,6 +610,7 @@ struct Cases {
 }
 
 impl Cases {
+    #[cfg(test)]
     fn new(w: &[String]) -> Self {
         Self::from_snake(snake(w))
     }
@@ -647,21 +685,29 @@ struct PreparedParent {
     /// `schema.table`, comment-safe.
     table: String,
     silo: String,
-    /// The record's name (the table's words in Pascal case, as in every language).
-    record: String,
-    /// The cascade handler's name in each case: `after`, `delete`, the table's words.
+    /// The cascade handler's name in each case: `after`, `delete`, the table's words (the
+    /// record's name is its Pascal case without `AfterDelete`: see [`PreparedParent::record`]).
     after_delete: Cases,
     columns: Vec<PreparedColumn>,
+    /// The languages (bits of [`Lang::bit`]) in which no field name of the record is reserved
+    /// and all are distinct, so each is its case as it is (almost every record, in every
+    /// language): the views skip the record's [`Namer`], whose answer is known.
+    plain_fields: u8,
     /// Per key of `StubParent::keys`, in order.
     keys: Vec<PreparedKey>,
     /// Per edge of `StubParent::edges`: what it does on delete, comment-safe.
     edges: Vec<String>,
 }
 
+impl PreparedParent {
+    /// The record's name: the table's words in Pascal case, as in every language.
+    fn record(&self) -> &str {
+        &self.after_delete.pascal()["AfterDelete".len()..]
+    }
+}
+
 struct PreparedKey {
-    /// The words of the lookup's name: the table's, `by`, the columns'.
-    words: Vec<String>,
-    /// The lookup's method name in each case.
+    /// The lookup's method name in each case (words: the table's, `by`, the columns').
     method: Cases,
     /// The key's columns, comment-safe.
     columns: String,
@@ -670,7 +716,8 @@ struct PreparedKey {
 }
 
 struct PreparedColumn {
-    /// The field's name in each case.
+    /// The field's name in each case: in a language of [`PreparedParent::plain_fields`], the
+    /// field's name as it is.
     name: Cases,
     /// The column and its SQL type, comment-safe.
     about: String,
@@ -698,17 +745,11 @@ struct PreparedGuard {
 
 impl Prepared {
     fn new(stubs: &Stubs) -> Self {
-        let parents = stubs
+        let mut parents: Vec<PreparedParent> = stubs
             .parents
             .iter()
-            .map(|p| PreparedParent {
-                table: comment_owned(crate::ident::qualified(&p.table)),
-                silo: comment(&p.silo),
-                record: pascal(&words(&p.table.name)),
-                after_delete: Cases::new(
-                    &[vec!["after".into(), "delete".into()], words(&p.table.name)].concat(),
-                ),
-                columns: p
+            .map(|p| {
+                let columns: Vec<PreparedColumn> = p
                     .columns
                     .iter()
                     .map(|c| {
@@ -732,68 +773,79 @@ impl Prepared {
                                 .all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
                         }
                     })
-                    .collect(),
-                keys: p
-                    .keys
-                    .iter()
-                    .map(|key| {
-                        let mut w = words(&p.table.name);
-                        w.push("by".into());
-                        for k in key {
-                            w.extend(words(k));
-                        }
-                        PreparedKey {
-                            method: Cases::new(&w),
-                            words: w,
-                            columns: comment_owned(crate::ident::ident_list(key)),
-                            used_by: p
-                                .edges
-                                .iter()
-                                .filter(|e| &e.parent_columns == key)
-                                .map(|e| {
-                                    let mut u = crate::ident::qualified(&e.child);
-                                    u.push('(');
-                                    u.push_str(&crate::ident::ident_list(&e.child_columns));
-                                    u.push_str(") in ");
-                                    u.push_str(&e.child_silo);
-                                    comment_owned(u)
-                                })
-                                .collect(),
-                        }
-                    })
-                    .collect(),
-                edges: p
-                    .edges
-                    .iter()
-                    .map(|e| {
-                        let mut t = crate::ident::qualified(&e.child);
-                        t.push('(');
-                        t.push_str(&crate::ident::ident_list(&e.child_columns));
-                        t.push_str(") in ");
-                        t.push_str(&e.child_silo);
-                        t.push_str(", via ");
-                        t.push_str(&e.constraint);
-                        t.push_str(": ");
-                        t.push_str(&action_text(e.action, &e.set_columns));
-                        comment_owned(t)
-                    })
-                    .collect(),
+                    .collect();
+                PreparedParent {
+                    table: comment_owned(crate::ident::qualified(&p.table)),
+                    silo: comment(&p.silo),
+                    after_delete: {
+                        let mut s = String::from("after_delete");
+                        push_snake_name(&mut s, &p.table.name);
+                        Cases::from_snake(s)
+                    },
+                    plain_fields: 0,
+                    columns,
+                    keys: p
+                        .keys
+                        .iter()
+                        .map(|key| {
+                            let mut method = snake_name(&p.table.name);
+                            method.push_str("_by");
+                            for k in key {
+                                push_snake_name(&mut method, k);
+                            }
+                            PreparedKey {
+                                method: Cases::from_snake(method),
+                                columns: comment_owned(crate::ident::ident_list(key)),
+                                used_by: p
+                                    .edges
+                                    .iter()
+                                    .filter(|e| &e.parent_columns == key)
+                                    .map(|e| {
+                                        let mut u = crate::ident::qualified(&e.child);
+                                        u.push('(');
+                                        u.push_str(&crate::ident::ident_list(&e.child_columns));
+                                        u.push_str(") in ");
+                                        u.push_str(&e.child_silo);
+                                        comment_owned(u)
+                                    })
+                                    .collect(),
+                            }
+                        })
+                        .collect(),
+                    edges: p
+                        .edges
+                        .iter()
+                        .map(|e| {
+                            let mut t = crate::ident::qualified(&e.child);
+                            t.push('(');
+                            t.push_str(&crate::ident::ident_list(&e.child_columns));
+                            t.push_str(") in ");
+                            t.push_str(&e.child_silo);
+                            t.push_str(", via ");
+                            t.push_str(&e.constraint);
+                            t.push_str(": ");
+                            t.push_str(&action_text(e.action, &e.set_columns));
+                            comment_owned(t)
+                        })
+                        .collect(),
+                }
             })
             .collect();
+        let mut seen = FxSet::default();
+        for pp in &mut parents {
+            pp.plain_fields = plain_fields(&pp.columns, &mut seen);
+        }
         let guards = stubs
             .guards
             .iter()
             .map(|g| {
-                let w = [
-                    vec!["restrict".into()],
-                    words(&g.parent.name),
-                    vec!["by".into()],
-                    words(&g.child.name),
-                ]
-                .concat();
-                let sql_const = Cases::new(&[vec!["sql".into()], w[1..].to_vec()].concat());
+                // The words after `restrict` or `sql`: the parent's, `by`, the child's.
+                let mut tail = snake_name(&g.parent.name);
+                tail.push_str("_by");
+                push_snake_name(&mut tail, &g.child.name);
+                let sql_const = Cases::from_snake(format!("sql_{tail}"));
                 PreparedGuard {
-                    name: Cases::new(&w),
+                    name: Cases::from_snake(format!("restrict_{tail}")),
                     sql_const_upper: sql_const.snake().to_ascii_uppercase(),
                     sql_const,
                     params: g
@@ -817,8 +869,45 @@ impl Prepared {
                 }
             })
             .collect();
-        Prepared { parents, guards }
+        let mut silo_lits = rustc_hash::FxHashMap::default();
+        for p in stubs.parents.iter().filter(|p| !p.cascade_to.is_empty()) {
+            for silo in std::iter::once(&p.silo).chain(&p.cascade_to) {
+                if !silo_lits.contains_key(silo) {
+                    silo_lits.insert(silo.clone(), Lang::ALL.map(|l| l.lit(silo)));
+                }
+            }
+        }
+        Prepared {
+            parents,
+            guards,
+            silo_lits,
+        }
     }
+
+    /// The string literal of `silo` in `lang`: a silo a cascade handler names.
+    fn silo_lit(&self, silo: &str, lang: Lang) -> &str {
+        &self.silo_lits[silo][lang.index()]
+    }
+}
+
+/// [`PreparedParent::plain_fields`] of a record's columns; `seen` is scratch space.
+fn plain_fields<'c>(columns: &'c [PreparedColumn], seen: &mut FxSet<&'c str>) -> u8 {
+    // A snake case name starts with a lower case letter, a Pascal case one with an upper case
+    // letter: one set finds a repeat in either. Camel case names repeat where Pascal case ones
+    // do (they differ only in the first letter's case).
+    seen.clear();
+    let mut reserved = 0;
+    for c in columns {
+        if !seen.insert(c.name.snake()) || !seen.insert(c.name.pascal()) {
+            return 0;
+        }
+        for lang in Lang::ALL {
+            if Namer::is_reserved(lang, c.name.func(lang)) {
+                reserved |= lang.bit();
+            }
+        }
+    }
+    Lang::ALL.iter().fold(0, |all, l| all | l.bit()) & !reserved
 }
 
 /// One key parameter of a lookup or guard.
@@ -855,9 +944,9 @@ struct Handler<'a> {
     name: Str<'a>,
     table: &'a str,
     silo: &'a str,
-    silo_lit: String,
+    silo_lit: &'a str,
     edges: &'a [String],
-    child_silo_lits: Vec<String>,
+    child_silo_lits: Vec<&'a str>,
 }
 
 struct Guard<'a> {
@@ -1002,7 +1091,8 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> Vi
     let mut uses_json = false;
     let mut scope = Namer::new(lang);
     for (p, pp) in stubs.parents.iter().zip(&pre.parents) {
-        let name = Str(module.name_ref(&pp.record));
+        let name = Str(module.name_ref(pp.record()));
+        let plain = pp.plain_fields & lang.bit() != 0;
         scope.clear();
         let fields = p
             .columns
@@ -1010,10 +1100,18 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> Vi
             .zip(&pp.columns)
             .map(|(c, pc)| {
                 let ty = lang.ty(&c.ty, c.nullable);
-                uses_time |= ty.contains("time.Time");
-                uses_json |= ty.contains("json.RawMessage");
+                if lang == Lang::Go {
+                    uses_time |= ty.contains("time.Time");
+                    uses_json |= ty.contains("json.RawMessage");
+                }
+                let name = pc.name.func(lang);
                 Field {
-                    name: Str(scope.name_ref(pc.name.func(lang))),
+                    // `scope` would hand out each name as it is.
+                    name: Str(if plain {
+                        Cow::Borrowed(name)
+                    } else {
+                        scope.name_ref(name)
+                    }),
                     ty: Str(ty),
                     json_tag: (lang == Lang::Go && pc.safe_tag).then_some(c.name.as_str()),
                     about: &pc.about,
@@ -1033,32 +1131,38 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> Vi
         .iter()
         .map(|silo| {
             let name = module.name(type_case(&[words(silo), vec!["lookups".into()]].concat()));
+            // A method per key of the silo's parents: the namer and the list sized once (grown
+            // step by step, the list of thousands of lookups was copied into fresh memory
+            // at every doubling, a visible part of the view).
+            let count = stubs
+                .parents
+                .iter()
+                .filter(|p| &p.silo == silo)
+                .map(|p| p.keys.len())
+                .sum();
             let mut methods = Namer::new(lang);
-            let lookups = stubs
+            methods.taken.reserve(count);
+            let mut lookups = Vec::with_capacity(count);
+            for ((p, rec), pp) in stubs
                 .parents
                 .iter()
                 .zip(&records)
                 .zip(&pre.parents)
                 .filter(|((p, _), _)| &p.silo == silo)
-                .flat_map(|((p, rec), pp)| {
-                    p.keys
-                        .iter()
-                        .zip(&pp.keys)
-                        .map(|(k, pk)| {
-                            lookup(
-                                lang,
-                                p,
-                                pk,
-                                &pp.table,
-                                &rec.name,
-                                k,
-                                &mut methods,
-                                &mut module,
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .collect();
+            {
+                for (k, pk) in p.keys.iter().zip(&pp.keys) {
+                    lookups.push(lookup(
+                        lang,
+                        p,
+                        pk,
+                        &pp.table,
+                        &rec.name,
+                        k,
+                        &mut methods,
+                        &mut module,
+                    ));
+                }
+            }
             Interface {
                 name,
                 silo: comment(silo),
@@ -1067,20 +1171,29 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> Vi
         })
         .collect();
 
-    let handlers = stubs
-        .parents
-        .iter()
-        .zip(&pre.parents)
-        .filter(|(p, _)| !p.cascade_to.is_empty())
-        .map(|(p, pp)| Handler {
-            name: Str(module.name_ref(pp.after_delete.func(lang))),
-            table: &pp.table,
-            silo: &pp.silo,
-            silo_lit: lang.lit(&p.silo),
-            edges: &pp.edges,
-            child_silo_lits: p.cascade_to.iter().map(|s| lang.lit(s)).collect(),
-        })
-        .collect();
+    // Sized once, as the lookups.
+    let mut handlers = Vec::with_capacity(
+        stubs
+            .parents
+            .iter()
+            .filter(|p| !p.cascade_to.is_empty())
+            .count(),
+    );
+    handlers.extend(
+        stubs
+            .parents
+            .iter()
+            .zip(&pre.parents)
+            .filter(|(p, _)| !p.cascade_to.is_empty())
+            .map(|(p, pp)| Handler {
+                name: Str(module.name_ref(pp.after_delete.func(lang))),
+                table: &pp.table,
+                silo: &pp.silo,
+                silo_lit: pre.silo_lit(&p.silo, lang),
+                edges: &pp.edges,
+                child_silo_lits: p.cascade_to.iter().map(|s| pre.silo_lit(s, lang)).collect(),
+            }),
+    );
 
     // `scope` (the records' field names) is reused for each guard's parameters.
     let guards = stubs
@@ -1205,7 +1318,6 @@ fn lookup<'a>(
     methods: &mut Namer<'a>,
     module: &mut Namer<'a>,
 ) -> Lookup<'a> {
-    let w = &pk.words;
     let method = Str(methods.name_ref(pk.method.func(lang)));
     let types: Vec<&FieldType> = key.iter().map(|k| key_type(p, k)).collect();
     let (key_ty, key_struct): (Cow<'a, str>, _) = if key.len() == 1 {
@@ -1213,7 +1325,8 @@ fn lookup<'a>(
     } else {
         match lang {
             Lang::Go => {
-                let name = module.name(pascal(&[w.clone(), vec!["key".into()]].concat()));
+                // The words of the method's name, then `key`.
+                let name = module.name(format!("{}Key", pk.method.pascal()));
                 let mut scope = Namer::new(lang);
                 let fields = key
                     .iter()
@@ -1456,6 +1569,80 @@ mod tests {
         assert_eq!(n.name_ref("pump"), "pump_2");
         assert_eq!(n.name_ref("class"), "class_");
         assert_eq!(n.name_ref("class"), "class_2");
+    }
+
+    #[test]
+    fn plain_fields_are_those_the_namer_leaves_as_they_are() {
+        let cols = |names: &[&str]| -> Vec<PreparedColumn> {
+            names
+                .iter()
+                .map(|n| PreparedColumn {
+                    name: Cases::of_name(n),
+                    about: String::new(),
+                    safe_tag: true,
+                })
+                .collect()
+        };
+        for names in [
+            &["id", "name"][..],
+            &["id", "class"],
+            &["id", "type"],
+            &["a_1b", "a1b"],
+            &["user_id", "UserId"],
+            &[],
+        ] {
+            let columns = cols(names);
+            let mut seen = FxSet::default();
+            let plain = plain_fields(&columns, &mut seen);
+            for lang in Lang::ALL {
+                let mut scope = Namer::new(lang);
+                let as_is = columns.iter().all(|c| {
+                    let n = c.name.func(lang);
+                    scope.name_ref(n) == n
+                });
+                // Plain only where the namer leaves every name as it is (a repeat in one
+                // case makes the record not plain in any language: the namer decides).
+                if plain & lang.bit() != 0 {
+                    assert!(as_is, "{names:?} {lang:?}");
+                }
+            }
+        }
+        let plain = |names: &[&str]| plain_fields(&cols(names), &mut FxSet::default());
+        assert_eq!(plain(&["id", "name"]), 0b11111);
+        assert_eq!(plain(&[]), 0b11111);
+        // `class` is reserved in Python, TypeScript and Ruby; Go's `Class` and Rust's `class`
+        // are free.
+        assert_eq!(plain(&["id", "class"]), Lang::Go.bit() | Lang::Rust.bit());
+        assert_eq!(plain(&["a_1b", "a1b"]), 0);
+    }
+
+    #[test]
+    fn languages_are_at_their_index() {
+        for (i, lang) in Lang::ALL.into_iter().enumerate() {
+            assert_eq!(lang.index(), i, "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn names_in_a_row_are_snake_cased_like_their_words() {
+        for (parts, tail) in [
+            (&["auth_user", "UserName"][..], "by"),
+            (&["2fa", "***", "café"][..], "x"),
+            (&["", "a b-c", "9Lives"][..], "by"),
+        ] {
+            let mut s = snake_name(parts[0]);
+            s.push('_');
+            s.push_str(tail);
+            for p in &parts[1..] {
+                push_snake_name(&mut s, p);
+            }
+            let mut w = words(parts[0]);
+            w.push(tail.to_string());
+            for p in &parts[1..] {
+                w.extend(words(p));
+            }
+            assert_eq!(s, snake(&w), "{parts:?}");
+        }
     }
 
     #[test]
