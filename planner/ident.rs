@@ -216,15 +216,22 @@ pub fn push_ident(out: &mut String, name: &str) {
     if is_bare(name) {
         out.push_str(name);
     } else {
-        out.push('"');
-        for (i, part) in name.split('"').enumerate() {
-            if i > 0 {
-                out.push_str("\"\"");
-            }
-            out.push_str(part);
-        }
-        out.push('"');
+        push_quoted(out, name, '"');
     }
+}
+
+/// `s` between two `quote`s, each `quote` inside doubled (SQL's quoting of identifiers and
+/// literals alike).
+fn push_quoted(out: &mut String, s: &str, quote: char) {
+    out.push(quote);
+    for (i, part) in s.split(quote).enumerate() {
+        if i > 0 {
+            out.push(quote);
+            out.push(quote);
+        }
+        out.push_str(part);
+    }
+    out.push(quote);
 }
 
 /// A schema-qualified name as SQL: `schema.name`, each part quoted as needed.
@@ -252,19 +259,14 @@ pub fn ident_list(names: &[String]) -> String {
 
 /// A string literal: `'...'` with `'` doubled (standard-conforming strings).
 pub fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    let mut out = String::with_capacity(s.len() + 2);
+    push_literal(&mut out, s);
+    out
 }
 
 /// [`literal`] appended to `out` (no intermediate `String`).
 pub fn push_literal(out: &mut String, s: &str) {
-    out.push('\'');
-    for (i, part) in s.split('\'').enumerate() {
-        if i > 0 {
-            out.push_str("''");
-        }
-        out.push_str(part);
-    }
-    out.push('\'');
+    push_quoted(out, s, '\'');
 }
 
 /// Text safe inside an SQL `--` comment: line breaks become spaces.
@@ -274,6 +276,17 @@ pub fn comment_text(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// [`comment_text`] written into `out` (no intermediate `String`).
+pub fn write_comment_text<W: std::fmt::Write + ?Sized>(out: &mut W, s: &str) -> std::fmt::Result {
+    let mut rest = s;
+    while let Some(i) = rest.find(['\n', '\r']) {
+        out.write_str(&rest[..i])?;
+        out.write_char(' ')?;
+        rest = &rest[i + 1..];
+    }
+    out.write_str(rest)
 }
 
 #[cfg(test)]
@@ -314,11 +327,31 @@ mod tests {
     }
 
     #[test]
-    fn push_literal_writes_what_literal_returns() {
-        for s in ["", "plain", "it's", "''", "'a'b'", "é'"] {
+    fn write_comment_text_writes_what_comment_text_returns() {
+        for s in ["plain", "two\nlines", "cr\r\nlf", "\n", "", "end\n"] {
+            let mut out = String::new();
+            write_comment_text(&mut out, s).expect("writing to a String");
+            assert_eq!(out, comment_text(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn literals_and_quoted_identifiers_double_their_quote() {
+        // `literal` is built on `push_literal`, so each is checked against the SQL it must be.
+        for (s, want) in [
+            ("", "''"),
+            ("plain", "'plain'"),
+            ("it's", "'it''s'"),
+            ("''", "''''''"),
+            ("'a'b'", "'''a''b'''"),
+            ("é'", "'é'''"),
+        ] {
             let mut out = String::from("x");
             push_literal(&mut out, s);
-            assert_eq!(out, format!("x{}", literal(s)));
+            assert_eq!(out, format!("x{want}"), "{s:?}");
+            assert_eq!(literal(s), want, "{s:?}");
         }
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(ident("\"\""), "\"\"\"\"\"\"");
     }
 }

@@ -150,6 +150,8 @@ enum Rel<'a> {
 type Home = u32;
 const SHARED: Home = Home::MAX;
 const NOWHERE: Home = Home::MAX - 1;
+/// The home of a silo the config does not have: no table is placed there.
+const NO_SILO: Home = Home::MAX - 2;
 
 fn home_of(input: &Input, p: &Placement) -> Home {
     match p {
@@ -580,8 +582,12 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
     let input = sh.input;
     let cat = input.cat;
     // `build` passes the config's silos; a name that were not one would match no table.
-    let home = home_of(input, &Placement::Silo(name.to_string()));
-    let home = if home == NOWHERE { NOWHERE - 1 } else { home };
+    let home = input
+        .cfg
+        .silos
+        .iter()
+        .position(|x| x.name == name)
+        .map_or(NO_SILO, |i| i as Home);
     let mut tables = Vec::new();
     let mut shared_tables = Vec::new();
     let mut unassigned = 0;

@@ -41,6 +41,22 @@ const BREAK: [u8; 2 + 2 * BREAK_LEVELS] = {
 };
 
 impl PrettyJson {
+    /// `[` or `{`: one level in, nothing in it yet.
+    fn open<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    /// `]` or `}`, on a line of its own when something is inside.
+    fn close<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.line_break(w, false)?;
+        }
+        w.write_all(bracket)
+    }
+
     /// A line break (after a `,` when `comma`) and the current indentation.
     fn line_break<W: ?Sized + io::Write>(&self, w: &mut W, comma: bool) -> io::Result<()> {
         let from = usize::from(!comma);
@@ -57,17 +73,11 @@ impl PrettyJson {
 
 impl Formatter for PrettyJson {
     fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"[")
+        self.open(w, b"[")
     }
 
     fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.line_break(w, false)?;
-        }
-        w.write_all(b"]")
+        self.close(w, b"]")
     }
 
     fn begin_array_value<W: ?Sized + io::Write>(
@@ -84,17 +94,11 @@ impl Formatter for PrettyJson {
     }
 
     fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        w.write_all(b"{")
+        self.open(w, b"{")
     }
 
     fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.line_break(w, false)?;
-        }
-        w.write_all(b"}")
+        self.close(w, b"}")
     }
 
     fn begin_object_key<W: ?Sized + io::Write>(
@@ -379,7 +383,7 @@ struct Compound<'a> {
     state: State,
 }
 
-impl Compound<'_> {
+impl<'a> Compound<'a> {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         let ser = &mut *self.ser;
         ser.fmt
@@ -390,11 +394,16 @@ impl Compound<'_> {
         ser.fmt.end_array_value(&mut ser.out).map_err(Error::io)
     }
 
-    fn end_array(self) -> Result {
-        match self.state {
-            State::Empty => Ok(()),
-            _ => self.ser.fmt.end_array(&mut self.ser.out).map_err(Error::io),
+    /// Closes the array (an empty one was closed when opened); returns the serializer, for
+    /// a variant's closing brace.
+    fn end_array(self) -> Result<&'a mut Json> {
+        if self.state != State::Empty {
+            self.ser
+                .fmt
+                .end_array(&mut self.ser.out)
+                .map_err(Error::io)?;
         }
+        Ok(self.ser)
     }
 
     fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
@@ -416,15 +425,15 @@ impl Compound<'_> {
         ser.fmt.end_object_value(&mut ser.out).map_err(Error::io)
     }
 
-    fn end_object(self) -> Result {
-        match self.state {
-            State::Empty => Ok(()),
-            _ => self
-                .ser
+    /// [`end_array`](Self::end_array) for an object.
+    fn end_object(self) -> Result<&'a mut Json> {
+        if self.state != State::Empty {
+            self.ser
                 .fmt
                 .end_object(&mut self.ser.out)
-                .map_err(Error::io),
+                .map_err(Error::io)?;
         }
+        Ok(self.ser)
     }
 }
 
@@ -435,7 +444,7 @@ impl ser::SerializeSeq for Compound<'_> {
         self.element(value)
     }
     fn end(self) -> Result {
-        self.end_array()
+        self.end_array().map(drop)
     }
 }
 
@@ -446,7 +455,7 @@ impl ser::SerializeTuple for Compound<'_> {
         self.element(value)
     }
     fn end(self) -> Result {
-        self.end_array()
+        self.end_array().map(drop)
     }
 }
 
@@ -457,7 +466,7 @@ impl ser::SerializeTupleStruct for Compound<'_> {
         self.element(value)
     }
     fn end(self) -> Result {
-        self.end_array()
+        self.end_array().map(drop)
     }
 }
 
@@ -468,11 +477,7 @@ impl ser::SerializeTupleVariant for Compound<'_> {
         self.element(value)
     }
     fn end(self) -> Result {
-        let Compound { ser, state } = self;
-        if state != State::Empty {
-            ser.fmt.end_array(&mut ser.out).map_err(Error::io)?;
-        }
-        ser.end_variant()
+        self.end_array()?.end_variant()
     }
 }
 
@@ -486,7 +491,7 @@ impl ser::SerializeMap for Compound<'_> {
         self.value(value)
     }
     fn end(self) -> Result {
-        self.end_object()
+        self.end_object().map(drop)
     }
 }
 
@@ -498,7 +503,7 @@ impl ser::SerializeStruct for Compound<'_> {
         self.value(value)
     }
     fn end(self) -> Result {
-        self.end_object()
+        self.end_object().map(drop)
     }
 }
 
@@ -510,11 +515,7 @@ impl ser::SerializeStructVariant for Compound<'_> {
         self.value(value)
     }
     fn end(self) -> Result {
-        let Compound { ser, state } = self;
-        if state != State::Empty {
-            ser.fmt.end_object(&mut ser.out).map_err(Error::io)?;
-        }
-        ser.end_variant()
+        self.end_object()?.end_variant()
     }
 }
 

@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::RenderError;
 use crate::dump::lex::tokenize;
-use crate::ident::{comment_text, qualified};
+use crate::ident::{comment_text, qualified, write_comment_text};
 use crate::plan::schema::{Item, SiloSchema};
 use crate::plan::Input;
 
@@ -45,17 +45,6 @@ impl fmt::Display for Items<'_> {
         }
         Ok(())
     }
-}
-
-/// [`comment_text`] written into `f`.
-fn write_comment_text(f: &mut impl Write, s: &str) -> fmt::Result {
-    let mut rest = s;
-    while let Some(i) = rest.find(['\n', '\r']) {
-        f.write_str(&rest[..i])?;
-        f.write_char(' ')?;
-        rest = &rest[i + 1..];
-    }
-    f.write_str(rest)
 }
 
 #[derive(Template)]
@@ -194,15 +183,6 @@ mod tests {
         let mut out = String::new();
         write_terminated(&mut out, sql).expect("writing to a String");
         out
-    }
-
-    #[test]
-    fn write_comment_text_writes_what_comment_text_returns() {
-        for s in ["plain", "two\nlines", "cr\r\nlf", "\n", "", "end\n"] {
-            let mut out = String::new();
-            write_comment_text(&mut out, s).expect("writing to a String");
-            assert_eq!(out, comment_text(s), "{s:?}");
-        }
     }
 
     #[test]

@@ -800,14 +800,7 @@ impl Prepared {
                                     .edges
                                     .iter()
                                     .filter(|e| &e.parent_columns == key)
-                                    .map(|e| {
-                                        let mut u = crate::ident::qualified(&e.child);
-                                        u.push('(');
-                                        u.push_str(&crate::ident::ident_list(&e.child_columns));
-                                        u.push_str(") in ");
-                                        u.push_str(&e.child_silo);
-                                        comment_owned(u)
-                                    })
+                                    .map(|e| comment_owned(child_in_silo(e)))
                                     .collect(),
                             }
                         })
@@ -816,11 +809,7 @@ impl Prepared {
                         .edges
                         .iter()
                         .map(|e| {
-                            let mut t = crate::ident::qualified(&e.child);
-                            t.push('(');
-                            t.push_str(&crate::ident::ident_list(&e.child_columns));
-                            t.push_str(") in ");
-                            t.push_str(&e.child_silo);
+                            let mut t = child_in_silo(e);
                             t.push_str(", via ");
                             t.push_str(&e.constraint);
                             t.push_str(": ");
@@ -1015,6 +1004,16 @@ fn driver_sql(lang: Lang, sql: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// `schema.child(columns) in silo`: an edge's child end, for comments.
+fn child_in_silo(e: &crate::plan::stubs::StubEdge) -> String {
+    let mut t = crate::ident::qualified(&e.child);
+    t.push('(');
+    t.push_str(&crate::ident::ident_list(&e.child_columns));
+    t.push_str(") in ");
+    t.push_str(&e.child_silo);
+    t
 }
 
 fn action_text(a: EdgeAction, set_columns: &[String]) -> String {
