@@ -452,10 +452,7 @@ type Parts = Vec<(&'static str, T)>;
 /// One round: every stage once, each timed on its own. With `parts`, also the parts of `plan`
 /// and `render` (after the stages, so they do not disturb them).
 fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 9], Outcome, Parts) {
-    let mut t = [T {
-        cpu: Duration::ZERO,
-        wall: Duration::ZERO,
-    }; 9];
+    let mut t = [T::ZERO; 9];
     let owned = text.to_string();
 
     let sw = Stopwatch::start();
@@ -721,16 +718,7 @@ fn closure_steps(
 }
 
 fn sum(t: &[T]) -> T {
-    t.iter().fold(
-        T {
-            cpu: Duration::ZERO,
-            wall: Duration::ZERO,
-        },
-        |a, b| T {
-            cpu: a.cpu + b.cpu,
-            wall: a.wall + b.wall,
-        },
-    )
+    t.iter().fold(T::ZERO, |a, b| a.add(*b))
 }
 
 /// The cumulative figures of one round: (check, check+report, plan).
@@ -861,17 +849,18 @@ impl Measured {
             }
         );
         println!(
-            "  {:<36} {:>10} {:>8} {:>12}",
-            "stage", "ms", "x read", "wall ms"
+            "  {:<36} {:>10} {:>8} {:>12} {:>10}",
+            "stage", "ms", "x read", "wall ms", "faults"
         );
         let read = self.read();
         let row = |label: &str, t: T, extra: &str| {
             println!(
-                "  {:<36} {:>10.2} {:>8.3} {:>12.2}{extra}",
+                "  {:<36} {:>10.2} {:>8.3} {:>12.2} {:>10}{extra}",
                 label,
                 ms(t),
                 ratio(t, read),
-                wall_ms(t)
+                wall_ms(t),
+                t.faults
             );
         };
         for (i, s) in STAGES.iter().enumerate() {
