@@ -10,6 +10,9 @@ pub mod phases;
 pub mod schema;
 pub mod stubs;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -172,17 +175,22 @@ pub struct PlannedCrossing {
     pub line: u32,
 }
 
+/// A closure step's constraint, child table and child silo, shared by the steps of one key.
+type StepNames = (Arc<str>, Arc<QName>, Arc<str>);
+
 /// One step of a cascade closure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ClosureStep {
     /// Depth below the deleted table (1 = a direct child).
     pub depth: usize,
+    // The three names are shared by every step that follows the same key: a plan of 100,000
+    // tables has about 1.5 million steps, and four `String`s each were 6 million allocations.
     /// The foreign key followed.
-    pub constraint: String,
+    pub constraint: Arc<str>,
     /// The child table reached.
-    pub child: QName,
+    pub child: Arc<QName>,
     /// Its silo.
-    pub child_silo: String,
+    pub child_silo: Arc<str>,
     /// What happens to its rows.
     pub action: crate::config::EdgeAction,
     /// This hop crosses a silo boundary.
@@ -362,6 +370,9 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             line: fk.span.line,
         });
     }
+    // Each key's names and child silo, made once for all the closure steps that follow it.
+    let mut step_names: Vec<Option<StepNames>> = vec![None; cat.foreign_keys.len()];
+    let mut silo_names: BTreeMap<&str, Arc<str>> = BTreeMap::new();
     let closures = parents
         .iter()
         .map(|p| {
@@ -381,17 +392,30 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
                 steps: hops
                     .iter()
                     .map(|h| {
-                        let fk = &cat.foreign_keys[h.fk];
+                        let (constraint, child, child_silo) = step_names[h.fk]
+                            .get_or_insert_with(|| {
+                                let fk = &cat.foreign_keys[h.fk];
+                                let silo = input
+                                    .asg
+                                    .fk_placements(h.fk, fk)
+                                    .0
+                                    .map_or("unassigned", Placement::name);
+                                let silo = silo_names
+                                    .entry(silo)
+                                    .or_insert_with(|| Arc::from(silo))
+                                    .clone();
+                                (
+                                    Arc::from(fk.name.as_str()),
+                                    Arc::new(fk.table.clone()),
+                                    silo,
+                                )
+                            })
+                            .clone();
                         ClosureStep {
                             depth: h.depth,
-                            constraint: fk.name.clone(),
-                            child: fk.table.clone(),
-                            child_silo: input
-                                .asg
-                                .fk_placements(h.fk, fk)
-                                .0
-                                .map_or("unassigned", Placement::name)
-                                .to_string(),
+                            constraint,
+                            child,
+                            child_silo,
                             action: h.action,
                             crosses: h.crosses,
                             again: h.cycle && h.action == crate::config::EdgeAction::Cascade,
