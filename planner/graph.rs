@@ -4,7 +4,7 @@
 //!
 //! Node and edge insertion follows catalog order, so every traversal is deterministic.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -137,13 +137,51 @@ impl Graph {
     }
 }
 
+/// The catalog's tables by bare name (any schema), for what an unqualified name can mean:
+/// borrowed names in one hash map, the tables sharing a name chained in catalog order (no
+/// `Vec` nor `QName` copy per table: built by `graph` and by `plan` over every table).
+pub struct TablesByName<'c> {
+    cat: &'c Catalog,
+    /// Name -> (first, last) index into `Catalog::tables`.
+    ends: FxHashMap<&'c str, (u32, u32)>,
+    /// Per table, the next table of the same name, or [`TablesByName::END`].
+    next: Vec<u32>,
+}
+
+impl<'c> TablesByName<'c> {
+    const END: u32 = u32::MAX;
+
+    /// Indexes every table of `cat`.
+    pub fn new(cat: &'c Catalog) -> Self {
+        let mut ends: FxHashMap<&'c str, (u32, u32)> = FxHashMap::default();
+        ends.reserve(cat.tables.len());
+        let mut next = vec![Self::END; cat.tables.len()];
+        for (i, t) in cat.tables.iter().enumerate() {
+            let i = i as u32;
+            ends.entry(t.name.as_str())
+                .and_modify(|(_, last)| {
+                    next[*last as usize] = i;
+                    *last = i;
+                })
+                .or_insert((i, i));
+        }
+        TablesByName { cat, ends, next }
+    }
+
+    /// The tables named `name`, in catalog order.
+    pub fn get(&self, name: &str) -> impl Iterator<Item = &'c crate::catalog::Table> + '_ {
+        let mut at = self.ends.get(name).map_or(Self::END, |&(first, _)| first);
+        std::iter::from_fn(move || {
+            let t = self.cat.tables.get(at as usize)?;
+            at = self.next[at as usize];
+            Some(t)
+        })
+    }
+}
+
 /// Table names a routine body mentions: every identifier (or `schema.name` pair) that is the
 /// name of a table in the catalog. A heuristic: dynamic SQL and shadowing are not seen.
-pub fn body_mentions(
-    cat: &Catalog,
-    body: &str,
-    by_name: &BTreeMap<&str, Vec<QName>>,
-) -> Vec<QName> {
+pub fn body_mentions(cat: &Catalog, body: &str, by_name: &TablesByName) -> Vec<QName> {
     let t = tokenize(body, usize::MAX, false);
     let mut out = BTreeSet::new();
     let mut i = 0;
@@ -158,8 +196,8 @@ pub fn body_mentions(
                     if cat.table(&q).is_some() {
                         out.insert(q);
                     }
-                } else if let Some(qs) = by_name.get(parts[0].as_str()) {
-                    out.extend(qs.iter().cloned());
+                } else {
+                    out.extend(by_name.get(parts[0].as_str()).map(|t| t.qname()));
                 }
                 i = next;
                 continue;
@@ -218,10 +256,7 @@ pub fn build<'a>(cat: &Catalog, text_of: impl Fn(u32) -> Option<&'a str>) -> Gra
         let b = g.node(Node::Function(tr.function.clone()));
         g.g.add_edge(a, b, Edge::Trigger(k));
     }
-    let mut by_name: BTreeMap<&str, Vec<QName>> = BTreeMap::new();
-    for t in &cat.tables {
-        by_name.entry(t.name.as_str()).or_default().push(t.qname());
-    }
+    let by_name = TablesByName::new(cat);
     for f in &cat.functions {
         let Some((s, e)) = f.body else { continue };
         let Some(text) = text_of(f.span.file) else {
@@ -267,6 +302,35 @@ mod tests {
     use super::*;
     use crate::dump::{read, ReadOptions};
     use crate::source::SourceFile;
+
+    /// An unqualified name means every table of that name, in catalog order; body_mentions
+    /// resolves it so (and a qualified one only to its own table).
+    #[test]
+    fn tables_by_name_in_catalog_order() {
+        let sql = "CREATE TABLE b.users (id bigint);\n\
+                   CREATE TABLE public.orgs (id bigint);\n\
+                   CREATE TABLE a.users (id bigint);\n\
+                   CREATE TABLE c.users (id bigint);\n";
+        let sources = [SourceFile::new("t.sql", sql.to_string())];
+        let cat = read(&sources, &ReadOptions::default());
+        let by_name = TablesByName::new(&cat);
+        let names =
+            |n: &str| -> Vec<String> { by_name.get(n).map(|t| t.qname().to_string()).collect() };
+        assert_eq!(names("users"), ["b.users", "a.users", "c.users"]);
+        assert_eq!(names("orgs"), ["public.orgs"]);
+        assert!(names("nothing").is_empty());
+        let mentions = |body: &str| -> Vec<String> {
+            body_mentions(&cat, body, &by_name)
+                .iter()
+                .map(|q| q.to_string())
+                .collect()
+        };
+        assert_eq!(
+            mentions("SELECT 1 FROM users JOIN a.users ON true; SELECT * FROM orgs"),
+            ["a.users", "b.users", "c.users", "public.orgs"]
+        );
+        assert_eq!(mentions("UPDATE c.users SET id = 1"), ["c.users"]);
+    }
 
     /// The cascade walks follow node indices (`table_node`, `children_at`, `fk_child`): they
     /// must agree with the by-name answers, also for tables the dump never creates.

@@ -56,6 +56,7 @@ use crate::catalog::{Attached, ForeignKey, QName, Span, Stmt, StmtKind};
 use crate::check::{crossings, effective_action, ActionSource, Crossing};
 use crate::config::EdgeAction;
 use crate::dump::lex::{tokenize, Tok, Tokens};
+use crate::graph::TablesByName;
 use crate::ident::{comment_text, ident, ident_list, qualified};
 
 /// The database of one silo, statement by statement.
@@ -175,7 +176,7 @@ struct Shared<'a> {
     /// fixed point), so its subject is looked up once here rather than hashed every time.
     subject_rels: Vec<Option<Rel<'a>>>,
     /// Tables by bare name, for unqualified references.
-    by_name: BTreeMap<&'a str, Vec<QName>>,
+    by_name: TablesByName<'a>,
     /// Sequences by bare name, for `setval('name')`.
     seqs_by_name: BTreeMap<&'a str, Vec<usize>>,
     /// Tables each function's text names (all overloads together).
@@ -217,11 +218,12 @@ pub fn build(input: &Input) -> Vec<SiloSchema> {
 impl<'a> Shared<'a> {
     fn new(input: &'a Input<'a>) -> Self {
         let cat = input.cat;
+        // Sized once: at 100,000 tables growing these maps by doubling was a tenth of `build`.
         let mut rels: HashMap<&QName, Rel> = HashMap::default();
-        let mut by_name: BTreeMap<&str, Vec<QName>> = BTreeMap::new();
-        for t in &cat.tables {
-            by_name.entry(t.name.as_str()).or_default().push(t.qname());
-        }
+        rels.reserve(
+            input.asg.tables.len() + cat.views.len() + cat.sequences.len() + cat.indexes.len(),
+        );
+        let by_name = TablesByName::new(cat);
         // The assignment holds every table of the catalog, each once.
         for (q, d) in &input.asg.tables {
             rels.insert(q, Rel::Table(&d.placement, home_of(input, &d.placement)));
@@ -268,10 +270,12 @@ impl<'a> Shared<'a> {
             trigger_on.entry(&tr.function).or_default().push(&tr.table);
         }
         let mut attached = HashMap::default();
+        attached.reserve(cat.comments.len() + cat.grants.len() + cat.owners.len());
         for a in cat.comments.iter().chain(&cat.grants).chain(&cat.owners) {
             attached.insert(key(&a.span), a);
         }
         let mut fks_of_stmt: HashMap<(u32, u32), Vec<usize>> = HashMap::default();
+        fks_of_stmt.reserve(cat.foreign_keys.len());
         for (k, fk) in cat.foreign_keys.iter().enumerate() {
             fks_of_stmt.entry(key(&fk.span)).or_default().push(k);
         }
@@ -802,10 +806,14 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
                 Some(Rel::Sequence(i)) => sh.input.cat.sequences.get(i),
                 _ => None,
             };
-            let t = tokenize(sh.text(st), 64, false);
-            let owns = (0..t.len()).any(|k| t.are(k, &["OWNED", "BY"]));
+            // Tokenized only for a sequence here whose owner is not (rare): a dump has a few
+            // statements per sequence, and one sequence per table is common.
+            let owns = || {
+                let t = tokenize(sh.text(st), 64, false);
+                (0..t.len()).any(|k| t.are(k, &["OWNED", "BY"]))
+            };
             match seq.and_then(|x| x.owned_by.as_ref()) {
-                Some(o) if owns && !s.table_here(&o.table) => Decision::Out(Out::Comment(format!(
+                Some(o) if !s.table_here(&o.table) && owns() => Decision::Out(Out::Comment(format!(
                     "left out: sequence {} OWNED BY {}.{} ({}); here the sequence only feeds defaults",
                     qualified(q),
                     qualified(&o.table),
@@ -1106,10 +1114,13 @@ fn data(s: &mut Silo, text: &str) -> Decision {
 fn resolve_table(sh: &Shared, parts: &[String]) -> Option<QName> {
     match parts {
         [.., sc, n] => Some(QName::new(sc.clone(), n.clone())),
-        [n] => match sh.by_name.get(n.as_str()).map(Vec::as_slice) {
-            Some([q]) => Some(q.clone()),
-            _ => None,
-        },
+        [n] => {
+            let mut named = sh.by_name.get(n.as_str());
+            match (named.next(), named.next()) {
+                (Some(t), None) => Some(t.qname()),
+                _ => None,
+            }
+        }
         [] => None,
     }
 }
