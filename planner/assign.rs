@@ -114,6 +114,13 @@ impl Assignment {
         }
     }
 
+    /// The placement of the table at position `i` of the catalog given to [`assign`], as
+    /// [`silo_of`](Self::silo_of) answers for its name, without hashing it; `None` for an
+    /// assignment built without `assign` (ask `silo_of`).
+    pub fn placement_at(&self, i: usize) -> Option<&Placement> {
+        self.placements.get(i)
+    }
+
     /// The silo name of a table, `shared`, or `unassigned` (also for a table not in the
     /// catalog).
     pub fn silo_name(&self, t: &QName) -> &str {
@@ -810,6 +817,10 @@ mod tests {
             views: a.views.clone(),
             ..Assignment::default()
         };
+        for (i, t) in cat.tables.iter().enumerate() {
+            assert_eq!(a.placement_at(i), a.silo_of(&t.qname()), "{}", t.name);
+        }
+        assert_eq!(no_positions.placement_at(0), None);
         let mut seen = BTreeMap::new();
         for (k, fk) in cat.foreign_keys.iter().enumerate() {
             let by_name = (a.silo_of(&fk.table), a.silo_of(&fk.references));

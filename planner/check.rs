@@ -180,7 +180,12 @@ fn unassigned(cx: &mut Ctx<'_>) {
         Unassigned::Error => Severity::Error,
         Unassigned::Warn => Severity::Warning,
     };
-    for t in &cx.cat.tables {
+    for (i, t) in cx.cat.tables.iter().enumerate() {
+        // By position first: nearly every table is placed, and its name need not be built
+        // nor hashed to see so.
+        if let Some(Placement::Silo(_) | Placement::Shared) = cx.asg.placement_at(i) {
+            continue;
+        }
         let q = t.qname();
         // A partition follows its parent: only the parent is reported.
         let follows = cx.asg.tables.get(&q).is_some_and(|d| d.via.is_some());

@@ -82,6 +82,15 @@ impl Graph {
         i
     }
 
+    /// [`node`](Self::node) of a table, cloning its name only when it is new (every foreign
+    /// key looks up both of its ends).
+    fn table_or_add(&mut self, q: &QName) -> NodeIndex {
+        match self.tables.get(q) {
+            Some(&i) => i,
+            None => self.node(Node::Table(q.clone())),
+        }
+    }
+
     /// The index of a node, if present.
     pub fn find(&self, n: &Node) -> Option<NodeIndex> {
         self.index.get(n).copied()
@@ -227,8 +236,8 @@ pub fn build<'a>(cat: &Catalog, text_of: impl Fn(u32) -> Option<&'a str>) -> Gra
         g.node(Node::Function(f.name.clone()));
     }
     for (k, fk) in cat.foreign_keys.iter().enumerate() {
-        let a = g.node(Node::Table(fk.table.clone()));
-        let b = g.node(Node::Table(fk.references.clone()));
+        let a = g.table_or_add(&fk.table);
+        let b = g.table_or_add(&fk.references);
         g.g.add_edge(a, b, Edge::ForeignKey(k));
         if g.child_fks.len() <= b.index() {
             g.child_fks.resize_with(b.index() + 1, Vec::new);
@@ -252,7 +261,7 @@ pub fn build<'a>(cat: &Catalog, text_of: impl Fn(u32) -> Option<&'a str>) -> Gra
         }
     }
     for (k, tr) in cat.triggers.iter().enumerate() {
-        let a = g.node(Node::Table(tr.table.clone()));
+        let a = g.table_or_add(&tr.table);
         let b = g.node(Node::Function(tr.function.clone()));
         g.g.add_edge(a, b, Edge::Trigger(k));
     }
@@ -278,19 +287,22 @@ pub fn build<'a>(cat: &Catalog, text_of: impl Fn(u32) -> Option<&'a str>) -> Gra
         }
         let users: Vec<&QName> = users.into_iter().collect();
         for w in users.windows(2) {
-            let a = g.node(Node::Table(w[0].clone()));
-            let b = g.node(Node::Table(w[1].clone()));
+            let a = g.table_or_add(w[0]);
+            let b = g.table_or_add(w[1]);
             g.g.add_edge(a, b, Edge::SharesSequence(s.name.clone()));
         }
     }
     for t in &cat.tables {
+        if t.partition_of.is_none() && t.inherits.is_empty() {
+            continue;
+        }
         let a = g.node(Node::Table(t.qname()));
         if let Some(p) = &t.partition_of {
-            let b = g.node(Node::Table(p.clone()));
+            let b = g.table_or_add(p);
             g.g.add_edge(a, b, Edge::PartitionOf);
         }
         for p in &t.inherits {
-            let b = g.node(Node::Table(p.clone()));
+            let b = g.table_or_add(p);
             g.g.add_edge(a, b, Edge::Inherits);
         }
     }
