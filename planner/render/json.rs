@@ -7,8 +7,12 @@
 //! message and statement: no control character, `"` nor `\`) is found so by one scan that the
 //! compiler vectorizes, and copied whole; any other goes through serde_json's own escaping.
 //!
-//! One difference: a map key must be a string (serde_json also takes numbers and booleans,
-//! written as strings); the plan has no other.
+//! Struct field and enum variant names (`&'static str`s from serde's derive) are not scanned at
+//! all: they never need escaping in this crate (checked in debug builds).
+//!
+//! Two differences: a map key must be a string (serde_json also takes numbers and booleans,
+//! written as strings), and a field or variant name needing escapes would be written as is
+//! (a debug build panics); the plan has neither.
 
 use std::fmt;
 use std::io;
@@ -162,6 +166,18 @@ impl Json {
         Ok(())
     }
 
+    /// A struct field's or enum variant's name, given by serde's derive as a `&'static str`:
+    /// a Rust identifier or a `rename` of this crate, so nothing in it needs escaping and it is
+    /// copied without the scan (field names are a third of plan.json's strings; a debug build
+    /// checks).
+    fn name(&mut self, s: &'static str) {
+        debug_assert!(!needs_escape(s), "{s:?} needs escaping");
+        self.out.reserve(s.len() + 2);
+        self.out.push(b'"');
+        self.out.extend_from_slice(s.as_bytes());
+        self.out.push(b'"');
+    }
+
     /// Part of a string, after its opening quote: escaped as serde_json does.
     fn string_part(&mut self, s: &str) {
         if needs_escape(s) {
@@ -177,12 +193,12 @@ impl Json {
     }
 
     /// `{"variant": ` of an externally tagged enum variant with content.
-    fn begin_variant(&mut self, variant: &str) -> Result {
+    fn begin_variant(&mut self, variant: &'static str) -> Result {
         self.fmt.begin_object(&mut self.out).map_err(Error::io)?;
         self.fmt
             .begin_object_key(&mut self.out, true)
             .map_err(Error::io)?;
-        self.string(variant)?;
+        self.name(variant);
         self.fmt.end_object_key(&mut self.out).map_err(Error::io)?;
         self.fmt
             .begin_object_value(&mut self.out)
@@ -265,7 +281,8 @@ impl<'a> ser::Serializer for &'a mut Json {
     }
 
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
-        self.string(variant)
+        self.name(variant);
+        Ok(())
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
@@ -416,6 +433,17 @@ impl<'a> Compound<'a> {
         ser.fmt.end_object_key(&mut ser.out).map_err(Error::io)
     }
 
+    /// [`key`](Self::key) of a struct field (see [`Json::name`]).
+    fn field_key(&mut self, key: &'static str) -> Result {
+        let ser = &mut *self.ser;
+        ser.fmt
+            .begin_object_key(&mut ser.out, self.state == State::First)
+            .map_err(Error::io)?;
+        self.state = State::Rest;
+        ser.name(key);
+        ser.fmt.end_object_key(&mut ser.out).map_err(Error::io)
+    }
+
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         let ser = &mut *self.ser;
         ser.fmt
@@ -499,7 +527,7 @@ impl ser::SerializeStruct for Compound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
-        self.key(key)?;
+        self.field_key(key)?;
         self.value(value)
     }
     fn end(self) -> Result {
@@ -511,7 +539,7 @@ impl ser::SerializeStructVariant for Compound<'_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
-        self.key(key)?;
+        self.field_key(key)?;
         self.value(value)
     }
     fn end(self) -> Result {
