@@ -223,7 +223,10 @@ pub fn build(
             .filter(|(_, d)| d.placement == mine)
             .map(|(q, _)| q.clone())
             .collect();
-        let held: BTreeSet<&QName> = tables.iter().chain(shared.iter()).collect();
+        // What the role holds: its silo's tables and the shared ones (asked of the assignment
+        // by hash, not of a set of every such name).
+        let held =
+            |t: &QName| matches!(asg.silo_of(t), Some(p) if *p == mine || *p == Placement::Shared);
         let mut granted_views = Vec::new();
         for v in &cat.views {
             let mut out = BTreeSet::new();
@@ -240,16 +243,22 @@ pub fn build(
                 q.owned_by
                     .iter()
                     .chain(q.used_by.iter())
-                    .any(|c| held.contains(&c.table))
+                    .any(|c| held(&c.table))
             })
             .map(|q| q.name.clone())
             .collect();
         sequences.sort();
         sequences.dedup();
-        let mut role_schemas: BTreeSet<String> = helper_schemas.iter().cloned().collect();
-        for q in held.iter().copied().chain(&granted_views).chain(&sequences) {
-            role_schemas.insert(q.schema.clone());
+        let mut role_schemas: BTreeSet<&str> = helper_schemas.iter().map(String::as_str).collect();
+        for q in tables
+            .iter()
+            .chain(&shared)
+            .chain(&granted_views)
+            .chain(&sequences)
+        {
+            role_schemas.insert(&q.schema);
         }
+        let role_schemas: Vec<String> = role_schemas.into_iter().map(str::to_string).collect();
         roles.push(SiloRole {
             silo: s.name.clone(),
             role: format!("{}{}", opts.prefix, s.name),
@@ -257,7 +266,7 @@ pub fn build(
             shared: shared.clone(),
             views: granted_views,
             sequences,
-            schemas: role_schemas.into_iter().collect(),
+            schemas: role_schemas,
         });
     }
 

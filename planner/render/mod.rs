@@ -409,10 +409,11 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
             nodes: mn,
         });
     }
-    let crossing: FxHashSet<&str> = plan
+    // By table and name: two tables may each have a constraint of the same name.
+    let crossing: FxHashSet<(&QName, &str)> = plan
         .crossings
         .iter()
-        .map(|c| c.constraint.as_str())
+        .map(|c| (&c.child, c.constraint.as_str()))
         .collect();
     let mut dot_edges = Vec::new();
     let mut mmd_edges = Vec::new();
@@ -420,7 +421,7 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
         let (Some(a), Some(b)) = (ids.get(&fk.table), ids.get(&fk.references)) else {
             continue;
         };
-        let crosses = crossing.contains(fk.name.as_str());
+        let crosses = crossing.contains(&(&fk.table, fk.name.as_str()));
         let style = if crosses {
             ", color=red, style=dashed, fontcolor=red"
         } else {

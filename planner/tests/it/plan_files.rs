@@ -120,3 +120,43 @@ fn bad_input_writes_nothing() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.sql"));
     assert!(!out.exists());
 }
+
+/// Two tables may each have a constraint of the same name: graph.dot and graph.mmd mark the
+/// one that crosses, not both (they were matched by name alone).
+#[test]
+fn graphs_mark_only_the_crossing_key_of_a_shared_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        "CREATE TABLE public.orgs (id bigint PRIMARY KEY);\n\
+         CREATE TABLE public.teams (id bigint PRIMARY KEY, org_id bigint);\n\
+         CREATE TABLE public.logs (id bigint PRIMARY KEY, org_id bigint);\n\
+         ALTER TABLE ONLY public.teams ADD CONSTRAINT owner_fk FOREIGN KEY (org_id) REFERENCES public.orgs(id) ON DELETE CASCADE;\n\
+         ALTER TABLE ONLY public.logs ADD CONSTRAINT owner_fk FOREIGN KEY (org_id) REFERENCES public.orgs(id) ON DELETE CASCADE;\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("silo-plan.toml"),
+        "version = 1\nschema = [\"schema.sql\"]\n\
+         [silos.control]\ntables = [\"orgs\", \"teams\"]\n\
+         [silos.region]\ntables = [\"logs\"]\n",
+    )
+    .expect("write");
+    let out = dir.path().join("plan");
+    let o = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .args(["plan"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mmd = std::fs::read_to_string(out.join("graph.mmd")).expect("graph.mmd");
+    assert_eq!(mmd.matches(" -. crosses .-> ").count(), 1, "{mmd}");
+    assert_eq!(mmd.matches(" --> ").count(), 1, "{mmd}");
+    let dot = std::fs::read_to_string(out.join("graph.dot")).expect("graph.dot");
+    let red: Vec<&str> = dot.lines().filter(|l| l.contains("color=red")).collect();
+    assert_eq!(red.len(), 1, "{dot}");
+    assert!(red[0].contains("public.logs"), "{dot}");
+}
