@@ -2,6 +2,30 @@
 //! struct per output kind. Nothing here decides content; it only lays out what the plan holds.
 //! The result is an in-memory directory (paths and contents); only `main.rs` writes it.
 
+/// Gives a type with a `write<W: fmt::Write>` method what askama needs to write it straight into
+/// a template's `String` (`FastWritable`; through `Display`, every piece would go through a
+/// `Formatter`, which made the stubs' fields slower than building them as a list was), and
+/// `Display` for other uses.
+macro_rules! fast_writable {
+    ($t:ty) => {
+        impl askama::FastWritable for $t {
+            fn write_into<W: std::fmt::Write + ?Sized>(
+                &self,
+                dest: &mut W,
+                _: &dyn askama::Values,
+            ) -> askama::Result<()> {
+                Ok(self.write(dest)?)
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.write(f)
+            }
+        }
+    };
+}
+
 pub mod cascades;
 pub mod fks;
 mod json;
@@ -80,7 +104,7 @@ struct FindingRow {
 
 /// [`cell`] written into `f`: `|` escaped, line breaks as spaces. The rule maps each character
 /// on its own, so a cell written in pieces is the cell of the pieces joined.
-fn write_cell(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+fn write_cell<W: fmt::Write + ?Sized>(f: &mut W, s: &str) -> fmt::Result {
     let mut rest = s;
     while let Some(i) = rest.bytes().position(|b| matches!(b, b'|' | b'\n' | b'\r')) {
         f.write_str(&rest[..i])?;
@@ -95,7 +119,7 @@ fn write_cell(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
 }
 
 /// `s` with every backtick as `'`, for a code span.
-fn write_ticks_as_quotes(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+fn write_ticks_as_quotes<W: fmt::Write + ?Sized>(f: &mut W, s: &str) -> fmt::Result {
     let mut rest = s;
     while let Some(i) = rest.find('`') {
         f.write_str(&rest[..i])?;
@@ -106,7 +130,7 @@ fn write_ticks_as_quotes(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
 }
 
 /// `items` separated by `, `, each through [`write_cell`].
-fn write_cell_list(f: &mut fmt::Formatter<'_>, items: &[String]) -> fmt::Result {
+fn write_cell_list<W: fmt::Write + ?Sized>(f: &mut W, items: &[String]) -> fmt::Result {
     for (i, s) in items.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;
@@ -117,7 +141,11 @@ fn write_cell_list(f: &mut fmt::Formatter<'_>, items: &[String]) -> fmt::Result 
 }
 
 /// `table(columns)` through [`write_cell`].
-fn write_cell_columns(f: &mut fmt::Formatter<'_>, q: &QName, columns: &[String]) -> fmt::Result {
+fn write_cell_columns<W: fmt::Write + ?Sized>(
+    f: &mut W,
+    q: &QName,
+    columns: &[String],
+) -> fmt::Result {
     write_cell(f, &q.schema)?;
     f.write_str(".")?;
     write_cell(f, &q.name)?;
@@ -131,8 +159,10 @@ fn write_cell_columns(f: &mut fmt::Formatter<'_>, q: &QName, columns: &[String])
 /// their cost). Each row starts with its line break.
 struct CrossingRows<'a>(&'a [crate::plan::PlannedCrossing]);
 
-impl fmt::Display for CrossingRows<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fast_writable!(CrossingRows<'_>);
+
+impl CrossingRows<'_> {
+    fn write<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
         for c in self.0 {
             // The constraint: backticks would end its code span.
             f.write_str("\n| `")?;
@@ -201,8 +231,10 @@ fn push_node(tree: &mut String, q: &QName, silo: &str) {
 /// in one buffer reused from closure to closure, so that a fence inside it can be broken up.
 struct Closures<'a>(&'a [crate::plan::Closure]);
 
-impl fmt::Display for Closures<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+fast_writable!(Closures<'_>);
+
+impl Closures<'_> {
+    fn write<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
         const INDENT: &str = "                                                                ";
         let mut tree = String::new();
         for c in self.0 {

@@ -643,28 +643,6 @@ impl RubyMembers<'_, '_> {
     }
 }
 
-/// Written by askama into the file's `String` directly (through `Display`, every piece would
-/// go through a `Formatter`: slower than building the fields as a list was).
-macro_rules! fast_writable {
-    ($t:ty) => {
-        impl askama::FastWritable for $t {
-            fn write_into<W: std::fmt::Write + ?Sized>(
-                &self,
-                dest: &mut W,
-                _: &dyn askama::Values,
-            ) -> askama::Result<()> {
-                Ok(self.write(dest)?)
-            }
-        }
-
-        impl std::fmt::Display for $t {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.write(f)
-            }
-        }
-    };
-}
-
 fast_writable!(Fields<'_>);
 fast_writable!(RubyMembers<'_, '_>);
 
