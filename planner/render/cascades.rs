@@ -8,7 +8,9 @@
 
 use askama::Template;
 
-use super::wrap::Lines;
+use std::fmt::{self, Write};
+
+use super::wrap::{write_comment_in, Lines};
 use super::RenderError;
 use crate::catalog::{FkAction, QName};
 use crate::config::EdgeAction;
@@ -34,8 +36,15 @@ struct ProducerView {
     keys: Vec<KeyView>,
 }
 
-struct EdgeView {
-    comments: Lines,
+struct EdgeView<'a> {
+    /// The edge, its position (from 0) and count, and its [`edge_line`]: for
+    /// [`EdgeView::comments`].
+    edge: &'a CascadeEdge,
+    i: usize,
+    n: usize,
+    line: &'a str,
+    /// The parent table as SQL.
+    parent: String,
     edge_lit: String,
     source_lit: String,
     parent_lit: String,
@@ -69,14 +78,14 @@ struct ArrivalView {
 
 #[derive(Template)]
 #[template(path = "cascades/silo.sql", escape = "none")]
-struct SiloSql {
+struct SiloSql<'a> {
     silo: String,
     header: Lines,
     schema_comments: Lines,
     tombstones_comments: Lines,
     producers: Vec<ProducerView>,
     inbox_comments: Lines,
-    edges: Vec<EdgeView>,
+    edges: Vec<EdgeView<'a>>,
     received: Vec<ReceivedView>,
     received_watermarks_comments: Lines,
     arrived_comments: Lines,
@@ -163,11 +172,32 @@ fn push_step_comments(
     hazards: &[(&str, String)],
     width: usize,
 ) {
-    out.push_comment(why, 0, width, false);
-    out.push_comment(&format!("Locks: {locks}."), 4, width, false);
+    // Writing to a `Lines` cannot fail.
+    let _ = write_step_comments(out, "", why, locks, hazards, width);
+}
+
+/// [`push_step_comments`] into any writer, with `margin` before every line.
+fn write_step_comments<W: Write + ?Sized>(
+    out: &mut W,
+    margin: &str,
+    why: &str,
+    locks: &str,
+    hazards: &[(&str, String)],
+    width: usize,
+) -> fmt::Result {
+    write_comment_in(out, margin, why, 0, width, false)?;
+    write_comment_in(out, margin, &format!("Locks: {locks}."), 4, width, false)?;
     for (kind, msg) in hazards {
-        out.push_comment(&format!("Hazard {kind}: {msg}"), 4, width, false);
+        write_comment_in(
+            out,
+            margin,
+            &format!("Hazard {kind}: {msg}"),
+            4,
+            width,
+            false,
+        )?;
     }
+    Ok(())
 }
 
 /// A name safe for psql variables and replication slots: lowercase, `-` as `_`.
@@ -447,7 +477,13 @@ fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
 
 /// The view of edge `i` of `n`; `line` is its [`edge_line`] (the header lists it too),
 /// `received` the table logical replication fills from its parent's silo, as SQL.
-fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str, received: String) -> EdgeView {
+fn edge_view<'a>(
+    i: usize,
+    n: usize,
+    e: &'a CascadeEdge,
+    line: &'a str,
+    received: String,
+) -> EdgeView<'a> {
     let child_cols = &e.child_columns;
     // Each name as SQL once: the comments and statements below repeat them.
     let child = qualified(&e.child);
@@ -487,80 +523,12 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str, received: String) 
             push_literal(out, p);
         },
     );
-    let mut comments = Lines::default();
-    comments.push(format!(
-        "-- {}/{n} {}",
-        i + 1,
-        comment_text(&ident(&e.edge))
-    ));
-    comments.push_comment(line, 4, WIDTH - 4, false);
-    let mut hazards: Vec<(&str, String)> = Vec::new();
-    if e.action == EdgeAction::Cascade {
-        hazards.push((
-            "data-loss",
-            format!(
-                "deletes the rows of {child} whose {} match a tombstone's key, as ON DELETE \
-                 CASCADE did; their own in-silo cascades and tombstone triggers fire.",
-                e.child_columns.join(", ")
-            ),
-        ));
-    } else {
-        hazards.push((
-            "data-loss",
-            format!(
-                "overwrites {} of the matching rows of {child}; a key reused by a new parent \
-                 row before its tombstone is applied (or re-applied) loses its children's link \
-                 too.",
-                e.set_columns.join(", "),
-            ),
-        ));
-    }
-    if !e.blocked_by.is_empty() {
-        hazards.push((
-            "integrity-unchecked",
-            format!(
-                "Postgres refuses this DELETE while rows exist for {}: the dump declares them NO \
-                 ACTION (the application emulated ON DELETE), which no trigger here does. Declare \
-                 them ON DELETE CASCADE / SET NULL in this silo, or have the application clear \
-                 them first; until then apply() fails on such a batch (the whole call rolls back) and fails again when retried.",
-                e.blocked_by.join(", ")
-            ),
-        ));
-    }
-    if !matches!(e.on_update, FkAction::NoAction | FkAction::Restrict) {
-        hazards.push((
-            "integrity-unchecked",
-            format!(
-                "ON UPDATE {} is declared and not replicated: a changed key in {parent} leaves \
-                 these rows pointing at the old value.",
-                fk_action_sql(e.on_update),
-            ),
-        ));
-    }
-    if let Some(r) = &e.allowed {
-        hazards.push((
-            "integrity-unchecked",
-            format!("allowed for now in silo-plan.toml ({r}); replicated all the same."),
-        ));
-    }
-    push_step_comments(
-        &mut comments,
-        &format!(
-            "Takes up to batch_size tombstones of {parent} above this edge's watermark, per \
-             source, and {action}; then advances the watermark. Replaying a tombstone matches no \
-             row (or rows already changed), so it changes nothing.",
-            action = action_words(e)
-        ),
-        &format!(
-            "the watermark row (FOR UPDATE SKIP LOCKED: a concurrent apply skips this edge); \
-             {child} ROW EXCLUSIVE and row locks on the matched rows"
-        ),
-        &hazards,
-        WIDTH - 4,
-    );
     EdgeView {
-        // Indented by the template: the apply function's body.
-        comments,
+        edge: e,
+        i,
+        n,
+        line,
+        parent,
         edge_lit: literal(&e.edge),
         source_lit: literal(&e.parent_silo),
         parent_lit: literal(&e.parent_name),
@@ -571,6 +539,98 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str, received: String) 
         build,
         key_names: joined(&e.parent_columns, ", ", |out, c| push_literal(out, c)),
         received: Some(received),
+    }
+}
+
+impl EdgeView<'_> {
+    /// The comments above the edge's part of the apply, indented as its body: its number and
+    /// name, its [`edge_line`], why, locks and hazards. Written straight into the file (no
+    /// block per edge for the template to copy, line by line, with the indent).
+    fn comments(&self) -> EdgeComments<'_> {
+        EdgeComments(self)
+    }
+}
+
+/// [`EdgeView::comments`].
+struct EdgeComments<'v>(&'v EdgeView<'v>);
+
+fast_writable!(EdgeComments<'_>);
+
+impl EdgeComments<'_> {
+    fn write<W: Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        /// The apply function's body.
+        const MARGIN: &str = "    ";
+        let v = self.0;
+        let (e, child, parent) = (v.edge, &v.child, &v.parent);
+        write!(out, "{MARGIN}-- {}/{} ", v.i + 1, v.n)?;
+        out.write_str(&comment_text(&ident(&e.edge)))?;
+        out.write_char('\n')?;
+        write_comment_in(out, MARGIN, v.line, 4, WIDTH - 4, false)?;
+        let mut hazards: Vec<(&str, String)> = Vec::new();
+        if e.action == EdgeAction::Cascade {
+            hazards.push((
+                "data-loss",
+                format!(
+                    "deletes the rows of {child} whose {} match a tombstone's key, as ON DELETE \
+                     CASCADE did; their own in-silo cascades and tombstone triggers fire.",
+                    e.child_columns.join(", ")
+                ),
+            ));
+        } else {
+            hazards.push((
+                "data-loss",
+                format!(
+                    "overwrites {} of the matching rows of {child}; a key reused by a new parent \
+                     row before its tombstone is applied (or re-applied) loses its children's link \
+                     too.",
+                    e.set_columns.join(", "),
+                ),
+            ));
+        }
+        if !e.blocked_by.is_empty() {
+            hazards.push((
+                "integrity-unchecked",
+                format!(
+                    "Postgres refuses this DELETE while rows exist for {}: the dump declares them NO \
+                     ACTION (the application emulated ON DELETE), which no trigger here does. Declare \
+                     them ON DELETE CASCADE / SET NULL in this silo, or have the application clear \
+                     them first; until then apply() fails on such a batch (the whole call rolls back) and fails again when retried.",
+                    e.blocked_by.join(", ")
+                ),
+            ));
+        }
+        if !matches!(e.on_update, FkAction::NoAction | FkAction::Restrict) {
+            hazards.push((
+                "integrity-unchecked",
+                format!(
+                    "ON UPDATE {} is declared and not replicated: a changed key in {parent} leaves \
+                     these rows pointing at the old value.",
+                    fk_action_sql(e.on_update),
+                ),
+            ));
+        }
+        if let Some(r) = &e.allowed {
+            hazards.push((
+                "integrity-unchecked",
+                format!("allowed for now in silo-plan.toml ({r}); replicated all the same."),
+            ));
+        }
+        write_step_comments(
+            out,
+            MARGIN,
+            &format!(
+                "Takes up to batch_size tombstones of {parent} above this edge's watermark, per \
+                 source, and {action}; then advances the watermark. Replaying a tombstone matches no \
+                 row (or rows already changed), so it changes nothing.",
+                action = action_words(e)
+            ),
+            &format!(
+                "the watermark row (FOR UPDATE SKIP LOCKED: a concurrent apply skips this edge); \
+                 {child} ROW EXCLUSIVE and row locks on the matched rows"
+            ),
+            &hazards,
+            WIDTH - 4,
+        )
     }
 }
 

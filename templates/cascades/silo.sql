@@ -200,9 +200,7 @@ BEGIN
 {%- endfor %}
 {%- for e in edges %}
 
-{% for line in e.comments -%}
-{{"    "}}{{ line }}
-{% endfor -%}
+{{ e.comments() -}}
 {{"    "}}FOR _sp_w IN SELECT w.source, w.last_id
                       FROM silo_plan.watermarks AS w
                      WHERE w.edge = {{ e.edge_lit }}
