@@ -28,8 +28,10 @@ struct KeyView {
     not_null: String,
 }
 
-struct ProducerView {
-    comments: Lines,
+struct ProducerView<'a> {
+    /// The producer and its silo's cascades: for [`ProducerView::comments`].
+    producer: &'a Producer,
+    silo: &'a SiloCascades,
     function: String,
     table: String,
     table_lit: String,
@@ -83,7 +85,7 @@ struct SiloSql<'a> {
     header: Lines,
     schema_comments: Lines,
     tombstones_comments: Lines,
-    producers: Vec<ProducerView>,
+    producers: Vec<ProducerView<'a>>,
     inbox_comments: Lines,
     edges: Vec<EdgeView<'a>>,
     received: Vec<ReceivedView>,
@@ -378,8 +380,8 @@ fn guard_lines(g: &Guard, silo: &str) -> Lines {
     out
 }
 
-fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
-    // The table as SQL once: the comments below repeat it.
+fn producer_view<'a>(p: &'a Producer, silo: &'a SiloCascades) -> ProducerView<'a> {
+    // The table as SQL once: the comments repeat it.
     let table = qualified(&p.table);
     let keys = p
         .keys
@@ -397,81 +399,102 @@ fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
             }),
         })
         .collect::<Vec<_>>();
-    let key_text = p
-        .keys
-        .iter()
-        .map(|k| format!("({})", k.join(", ")))
-        .collect::<Vec<_>>()
-        .join(" and ");
-    let mut hazards = vec![
-        (
-            "blocks-reads",
-            format!(
-                "DROP TRIGGER takes ACCESS EXCLUSIVE on {table} (CREATE TRIGGER then SHARE ROW \
-                 EXCLUSIVE), both for the catalog change only, in one transaction so no delete \
-                 goes unrecorded in between; lock_timeout gives up after 5s rather than queue \
-                 queries behind it: run the file again."
-            ),
-        ),
-        (
-            "long-running",
-            format!(
-                "from now on every DELETE on {table} also inserts {} tombstone(s) per deleted row \
-                 in the same transaction: a bulk delete writes as many rows into \
-                 silo_plan.tombstones.",
-                p.keys.len()
-            ),
-        ),
-    ];
-    if p.partitioned {
-        hazards.push((
-            "integrity-unchecked",
-            format!(
-                "{table} is partitioned: a statement-level trigger on it sees deletes made \
-                 through it, not DELETEs aimed directly at a partition nor DETACH/DROP \
-                 PARTITION; delete through the parent."
-            ),
-        ));
-    }
-    for (c, a) in &p.update_actions {
-        hazards.push((
-            "integrity-unchecked",
-            format!(
-                "{} declares ON UPDATE {}, which is not replicated: changing a referenced value \
-                 of {table} leaves the child rows in {} pointing at the old value; keep the key \
-                 immutable, or update both databases in the application.",
-                ident(c),
-                fk_action_sql(*a),
-                silo.consumers.join(", ")
-            ),
-        ));
-    }
-    let mut comments = comment(&format!("Tombstones for {table}"), 4);
-    push_step_comments(
-        &mut comments,
-        &format!(
-            "After a DELETE on {table}, records one tombstone per deleted row and key {} for \
-             the broken edge(s) {}: a statement-level trigger reading the transition table, so \
-             a delete of many rows costs one INSERT ... SELECT. Rows whose key has a NULL are \
-             skipped: no child can reference them. The trigger also fires for rows Postgres \
-             deletes by an in-silo ON DELETE CASCADE, which is how chains continue.",
-            key_text,
-            p.edges
-                .iter()
-                .map(|e| ident(e))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        &format!("{table} ACCESS EXCLUSIVE, then SHARE ROW EXCLUSIVE (trigger replaced)"),
-        &hazards,
-        WIDTH,
-    );
     ProducerView {
-        comments,
+        producer: p,
+        silo,
         function: format!("silo_plan.{}", ident(&p.function)),
         table,
         table_lit: literal(&p.table_name),
         keys,
+    }
+}
+
+impl ProducerView<'_> {
+    /// The comments above the producer's trigger: what it records, locks and hazards. Written
+    /// straight into the file (no block per producer for the template to copy).
+    fn comments(&self) -> ProducerComments<'_> {
+        ProducerComments(self)
+    }
+}
+
+/// [`ProducerView::comments`].
+struct ProducerComments<'v>(&'v ProducerView<'v>);
+
+fast_writable!(ProducerComments<'_>);
+
+impl ProducerComments<'_> {
+    fn write<W: Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        let (p, silo, table) = (self.0.producer, self.0.silo, &self.0.table);
+        let key_text = p
+            .keys
+            .iter()
+            .map(|k| format!("({})", k.join(", ")))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let mut hazards = vec![
+            (
+                "blocks-reads",
+                format!(
+                    "DROP TRIGGER takes ACCESS EXCLUSIVE on {table} (CREATE TRIGGER then SHARE ROW \
+                     EXCLUSIVE), both for the catalog change only, in one transaction so no delete \
+                     goes unrecorded in between; lock_timeout gives up after 5s rather than queue \
+                     queries behind it: run the file again."
+                ),
+            ),
+            (
+                "long-running",
+                format!(
+                    "from now on every DELETE on {table} also inserts {} tombstone(s) per deleted row \
+                     in the same transaction: a bulk delete writes as many rows into \
+                     silo_plan.tombstones.",
+                    p.keys.len()
+                ),
+            ),
+        ];
+        if p.partitioned {
+            hazards.push((
+                "integrity-unchecked",
+                format!(
+                    "{table} is partitioned: a statement-level trigger on it sees deletes made \
+                     through it, not DELETEs aimed directly at a partition nor DETACH/DROP \
+                     PARTITION; delete through the parent."
+                ),
+            ));
+        }
+        for (c, a) in &p.update_actions {
+            hazards.push((
+                "integrity-unchecked",
+                format!(
+                    "{} declares ON UPDATE {}, which is not replicated: changing a referenced value \
+                     of {table} leaves the child rows in {} pointing at the old value; keep the key \
+                     immutable, or update both databases in the application.",
+                    ident(c),
+                    fk_action_sql(*a),
+                    silo.consumers.join(", ")
+                ),
+            ));
+        }
+        write_comment_in(out, "", &format!("Tombstones for {table}"), 4, WIDTH, false)?;
+        write_step_comments(
+            out,
+            "",
+            &format!(
+                "After a DELETE on {table}, records one tombstone per deleted row and key {} for \
+                 the broken edge(s) {}: a statement-level trigger reading the transition table, so \
+                 a delete of many rows costs one INSERT ... SELECT. Rows whose key has a NULL are \
+                 skipped: no child can reference them. The trigger also fires for rows Postgres \
+                 deletes by an in-silo ON DELETE CASCADE, which is how chains continue.",
+                key_text,
+                p.edges
+                    .iter()
+                    .map(|e| ident(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            &format!("{table} ACCESS EXCLUSIVE, then SHARE ROW EXCLUSIVE (trigger replaced)"),
+            &hazards,
+            WIDTH,
+        )
     }
 }
 
