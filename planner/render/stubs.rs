@@ -657,8 +657,8 @@ struct Record<'a> {
 /// each case, which records need no renaming of their fields in which language, the string
 /// literals of the silos handlers name, and the comment-safe texts about each parent table,
 /// column and guard.
-struct Prepared {
-    parents: Vec<PreparedParent>,
+struct Prepared<'a> {
+    parents: Vec<PreparedParent<'a>>,
     /// Per guard of `Stubs::guards`, in order.
     guards: Vec<PreparedGuard>,
     /// The string literal of each silo a cascade handler names, per language in the order of
@@ -748,7 +748,7 @@ impl Cases {
     }
 }
 
-struct PreparedParent {
+struct PreparedParent<'a> {
     /// `schema.table`, comment-safe.
     table: String,
     silo: String,
@@ -761,7 +761,7 @@ struct PreparedParent {
     /// language): the views skip the record's [`Namer`], whose answer is known.
     plain_fields: u8,
     /// Per key of `StubParent::keys`, in order.
-    keys: Vec<PreparedKey>,
+    keys: Vec<PreparedKey<'a>>,
     /// Per edge of `StubParent::edges`: what it does on delete, comment-safe.
     edges: Vec<String>,
     /// Whether a field's Go type uses `time.Time`, `json.RawMessage` (the Go file imports
@@ -770,16 +770,19 @@ struct PreparedParent {
     go_json: bool,
 }
 
-impl PreparedParent {
+impl PreparedParent<'_> {
     /// The record's name: the table's words in Pascal case, as in every language.
     fn record(&self) -> &str {
         &self.after_delete.pascal()["AfterDelete".len()..]
     }
 }
 
-struct PreparedKey {
+struct PreparedKey<'a> {
     /// The lookup's method name in each case (words: the table's, `by`, the columns').
     method: Cases,
+    /// The type of each key column (found by name among the table's columns once, not per
+    /// language).
+    types: Vec<&'a FieldType>,
     /// The key's columns, comment-safe.
     columns: String,
     /// The crossing keys that reference it, comment-safe.
@@ -814,8 +817,8 @@ struct PreparedGuard {
     child_silo: String,
 }
 
-impl Prepared {
-    fn new(stubs: &Stubs) -> Self {
+impl<'a> Prepared<'a> {
+    fn new(stubs: &'a Stubs) -> Self {
         let mut parents: Vec<PreparedParent> = stubs
             .parents
             .iter()
@@ -874,6 +877,7 @@ impl Prepared {
                             }
                             PreparedKey {
                                 method: Cases::from_snake(method),
+                                types: key.iter().map(|k| key_type(p, k)).collect(),
                                 columns: comment_owned(crate::ident::ident_list(key)),
                                 used_by: p
                                     .edges
@@ -1118,7 +1122,7 @@ fn action_text(a: EdgeAction, set_columns: &[String]) -> String {
     .to_string()
 }
 
-fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<'a> {
+fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -> View<'a> {
     let mut module: Namer<'a> = Namer::new(lang);
     // A record, a handler and a lookup per parent table, two names per guard: sized once.
     module
@@ -1223,7 +1227,6 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> Vi
                 for (k, pk) in p.keys.iter().zip(&pp.keys) {
                     lookups.push(lookup(
                         lang,
-                        p,
                         pk,
                         &pp.table,
                         &rec.name,
@@ -1377,11 +1380,9 @@ fn tuple_ty(lang: Lang, types: &[&FieldType], open: &str, close: &str) -> String
     s
 }
 
-#[allow(clippy::too_many_arguments)]
 fn lookup<'a>(
     lang: Lang,
-    p: &StubParent,
-    pk: &'a PreparedKey,
+    pk: &'a PreparedKey<'a>,
     table: &'a str,
     record: &Str<'a>,
     key: &[String],
@@ -1389,7 +1390,7 @@ fn lookup<'a>(
     module: &mut Namer<'a>,
 ) -> Lookup<'a> {
     let method = Str(methods.name_ref(pk.method.func(lang)));
-    let types: Vec<&FieldType> = key.iter().map(|k| key_type(p, k)).collect();
+    let types = &pk.types;
     let (key_ty, key_struct): (Cow<'a, str>, _) = if key.len() == 1 {
         (lang.key_ty(types[0]), None)
     } else {
@@ -1400,7 +1401,7 @@ fn lookup<'a>(
                 let mut scope = Namer::new(lang);
                 let fields = key
                     .iter()
-                    .zip(&types)
+                    .zip(types)
                     .map(|(k, t)| KeyParam {
                         name: Str(Cow::Owned(scope.name(pascal(&words(k))))),
                         ty: Str(lang.key_ty(t)),
@@ -1413,10 +1414,10 @@ fn lookup<'a>(
                     .collect();
                 (Cow::Owned(name.clone()), Some(KeyStruct { name, fields }))
             }
-            Lang::Python => (Cow::Owned(tuple_ty(lang, &types, "Tuple[", "]")), None),
-            Lang::TypeScript => (Cow::Owned(tuple_ty(lang, &types, "readonly [", "]")), None),
-            Lang::Rust => (Cow::Owned(tuple_ty(lang, &types, "(", ")")), None),
-            Lang::Ruby => (Cow::Owned(tuple_ty(lang, &types, "Array(", ")")), None),
+            Lang::Python => (Cow::Owned(tuple_ty(lang, types, "Tuple[", "]")), None),
+            Lang::TypeScript => (Cow::Owned(tuple_ty(lang, types, "readonly [", "]")), None),
+            Lang::Rust => (Cow::Owned(tuple_ty(lang, types, "(", ")")), None),
+            Lang::Ruby => (Cow::Owned(tuple_ty(lang, types, "Array(", ")")), None),
         }
     };
     Lookup {
