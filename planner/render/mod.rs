@@ -34,7 +34,6 @@ pub mod schema;
 pub mod stubs;
 pub mod wrap;
 
-use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -225,6 +224,21 @@ fn push_node(tree: &mut String, q: &QName, silo: &str) {
     tree.push(']');
 }
 
+/// Whether `s` holds three backticks in a row. Backticks are rare (a tree with omitted steps
+/// has two, far apart), so each is found by a fast byte search and the two after it checked; a
+/// substring search for the fence over a whole large tree was a third of plan.md's cost.
+fn has_fence(s: &str) -> bool {
+    let mut from = 0;
+    while let Some(i) = s[from..].find('`') {
+        let at = from + i;
+        if s[at..].starts_with("```") {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
 /// The cascade closures of plan.md, each a heading and its tree in a code block, written
 /// straight into the document (they are most of a large plan.md: a `String` per tree that the
 /// template then copied, and a `format!` per step, were most of its cost). Each tree is built
@@ -275,9 +289,8 @@ impl Closures<'_> {
                     c.omitted, c.parent
                 );
             }
-            // A fence inside the tree would end its code block (rare; looking for one backtick
-            // first is a fast byte search).
-            if tree.contains('`') && tree.contains("```") {
+            // A fence inside the tree would end its code block (rare).
+            if has_fence(&tree) {
                 f.write_str(&tree.replace("```", "'''"))?;
             } else {
                 f.write_str(&tree)?;
@@ -316,17 +329,26 @@ fn action_name(a: EdgeAction) -> &'static str {
 }
 
 fn summarize(steps: &[Step]) -> ScriptSummary {
-    let mut locks: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut hazards: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in steps {
-        for (_, l) in &s.locks {
-            *locks.entry(l.as_str()).or_default() += 1;
-        }
-        for h in &s.hazards {
-            *hazards.entry(h.kind.as_str()).or_default() += 1;
+    // A handful of lock levels and hazard kinds over thousands of steps: counted in short lists
+    // (a search of a few names beats a map's ordered insert), sorted by name at the end.
+    fn count<'k>(counts: &mut Vec<(&'k str, usize)>, key: &'k str) {
+        match counts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key, 1)),
         }
     }
-    let join = |m: BTreeMap<&str, usize>| {
+    let mut locks = Vec::new();
+    let mut hazards = Vec::new();
+    for s in steps {
+        for (_, l) in &s.locks {
+            count(&mut locks, l.as_str());
+        }
+        for h in &s.hazards {
+            count(&mut hazards, h.kind.as_str());
+        }
+    }
+    let join = |mut m: Vec<(&str, usize)>| {
+        m.sort_unstable();
         if m.is_empty() {
             "none".to_string()
         } else {
@@ -791,6 +813,15 @@ mod tests {
             cell(&c.silo),
             tree.replace("```", "'''")
         )
+    }
+
+    #[test]
+    fn fences_are_found_where_contains_finds_them() {
+        for s in [
+            "", "`", "``", "```", "a`b`c``d", "x``` y", "`` `` ``", "é``é`", "a ``` ``",
+        ] {
+            assert_eq!(has_fence(s), s.contains("```"), "{s:?}");
+        }
     }
 
     #[test]
