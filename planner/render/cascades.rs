@@ -8,7 +8,9 @@
 
 use askama::Template;
 
-use super::wrap::Lines;
+use std::fmt::{self, Write};
+
+use super::wrap::{write_comment_in, Lines};
 use super::RenderError;
 use crate::catalog::{FkAction, QName};
 use crate::config::EdgeAction;
@@ -26,16 +28,25 @@ struct KeyView {
     not_null: String,
 }
 
-struct ProducerView {
-    comments: Lines,
+struct ProducerView<'a> {
+    /// The producer and its silo's cascades: for [`ProducerView::comments`].
+    producer: &'a Producer,
+    silo: &'a SiloCascades,
     function: String,
     table: String,
     table_lit: String,
     keys: Vec<KeyView>,
 }
 
-struct EdgeView {
-    comments: Lines,
+struct EdgeView<'a> {
+    /// The edge, its position (from 0) and count, and its [`edge_line`]: for
+    /// [`EdgeView::comments`].
+    edge: &'a CascadeEdge,
+    i: usize,
+    n: usize,
+    line: &'a str,
+    /// The parent table as SQL.
+    parent: String,
     edge_lit: String,
     source_lit: String,
     parent_lit: String,
@@ -69,14 +80,14 @@ struct ArrivalView {
 
 #[derive(Template)]
 #[template(path = "cascades/silo.sql", escape = "none")]
-struct SiloSql {
+struct SiloSql<'a> {
     silo: String,
     header: Lines,
     schema_comments: Lines,
     tombstones_comments: Lines,
-    producers: Vec<ProducerView>,
+    producers: Vec<ProducerView<'a>>,
     inbox_comments: Lines,
-    edges: Vec<EdgeView>,
+    edges: Vec<EdgeView<'a>>,
     received: Vec<ReceivedView>,
     received_watermarks_comments: Lines,
     arrived_comments: Lines,
@@ -163,11 +174,32 @@ fn push_step_comments(
     hazards: &[(&str, String)],
     width: usize,
 ) {
-    out.push_comment(why, 0, width, false);
-    out.push_comment(&format!("Locks: {locks}."), 4, width, false);
+    // Writing to a `Lines` cannot fail.
+    let _ = write_step_comments(out, "", why, locks, hazards, width);
+}
+
+/// [`push_step_comments`] into any writer, with `margin` before every line.
+fn write_step_comments<W: Write + ?Sized>(
+    out: &mut W,
+    margin: &str,
+    why: &str,
+    locks: &str,
+    hazards: &[(&str, String)],
+    width: usize,
+) -> fmt::Result {
+    write_comment_in(out, margin, why, 0, width, false)?;
+    write_comment_in(out, margin, &format!("Locks: {locks}."), 4, width, false)?;
     for (kind, msg) in hazards {
-        out.push_comment(&format!("Hazard {kind}: {msg}"), 4, width, false);
+        write_comment_in(
+            out,
+            margin,
+            &format!("Hazard {kind}: {msg}"),
+            4,
+            width,
+            false,
+        )?;
     }
+    Ok(())
 }
 
 /// A name safe for psql variables and replication slots: lowercase, `-` as `_`.
@@ -348,8 +380,8 @@ fn guard_lines(g: &Guard, silo: &str) -> Lines {
     out
 }
 
-fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
-    // The table as SQL once: the comments below repeat it.
+fn producer_view<'a>(p: &'a Producer, silo: &'a SiloCascades) -> ProducerView<'a> {
+    // The table as SQL once: the comments repeat it.
     let table = qualified(&p.table);
     let keys = p
         .keys
@@ -367,77 +399,9 @@ fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
             }),
         })
         .collect::<Vec<_>>();
-    let key_text = p
-        .keys
-        .iter()
-        .map(|k| format!("({})", k.join(", ")))
-        .collect::<Vec<_>>()
-        .join(" and ");
-    let mut hazards = vec![
-        (
-            "blocks-reads",
-            format!(
-                "DROP TRIGGER takes ACCESS EXCLUSIVE on {table} (CREATE TRIGGER then SHARE ROW \
-                 EXCLUSIVE), both for the catalog change only, in one transaction so no delete \
-                 goes unrecorded in between; lock_timeout gives up after 5s rather than queue \
-                 queries behind it: run the file again."
-            ),
-        ),
-        (
-            "long-running",
-            format!(
-                "from now on every DELETE on {table} also inserts {} tombstone(s) per deleted row \
-                 in the same transaction: a bulk delete writes as many rows into \
-                 silo_plan.tombstones.",
-                p.keys.len()
-            ),
-        ),
-    ];
-    if p.partitioned {
-        hazards.push((
-            "integrity-unchecked",
-            format!(
-                "{table} is partitioned: a statement-level trigger on it sees deletes made \
-                 through it, not DELETEs aimed directly at a partition nor DETACH/DROP \
-                 PARTITION; delete through the parent."
-            ),
-        ));
-    }
-    for (c, a) in &p.update_actions {
-        hazards.push((
-            "integrity-unchecked",
-            format!(
-                "{} declares ON UPDATE {}, which is not replicated: changing a referenced value \
-                 of {table} leaves the child rows in {} pointing at the old value; keep the key \
-                 immutable, or update both databases in the application.",
-                ident(c),
-                fk_action_sql(*a),
-                silo.consumers.join(", ")
-            ),
-        ));
-    }
-    let mut comments = comment(&format!("Tombstones for {table}"), 4);
-    push_step_comments(
-        &mut comments,
-        &format!(
-            "After a DELETE on {table}, records one tombstone per deleted row and key {} for \
-             the broken edge(s) {}: a statement-level trigger reading the transition table, so \
-             a delete of many rows costs one INSERT ... SELECT. Rows whose key has a NULL are \
-             skipped: no child can reference them. The trigger also fires for rows Postgres \
-             deletes by an in-silo ON DELETE CASCADE, which is how chains continue.",
-            key_text,
-            p.edges
-                .iter()
-                .map(|e| ident(e))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        &format!("{table} ACCESS EXCLUSIVE, then SHARE ROW EXCLUSIVE (trigger replaced)"),
-        &hazards,
-        WIDTH,
-    );
     ProducerView {
-        comments,
+        producer: p,
+        silo,
         function: format!("silo_plan.{}", ident(&p.function)),
         table,
         table_lit: literal(&p.table_name),
@@ -445,9 +409,104 @@ fn producer_view(p: &Producer, silo: &SiloCascades) -> ProducerView {
     }
 }
 
+impl ProducerView<'_> {
+    /// The comments above the producer's trigger: what it records, locks and hazards. Written
+    /// straight into the file (no block per producer for the template to copy).
+    fn comments(&self) -> ProducerComments<'_> {
+        ProducerComments(self)
+    }
+}
+
+/// [`ProducerView::comments`].
+struct ProducerComments<'v>(&'v ProducerView<'v>);
+
+fast_writable!(ProducerComments<'_>);
+
+impl ProducerComments<'_> {
+    fn write<W: Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        let (p, silo, table) = (self.0.producer, self.0.silo, &self.0.table);
+        let key_text = p
+            .keys
+            .iter()
+            .map(|k| format!("({})", k.join(", ")))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let mut hazards = vec![
+            (
+                "blocks-reads",
+                format!(
+                    "DROP TRIGGER takes ACCESS EXCLUSIVE on {table} (CREATE TRIGGER then SHARE ROW \
+                     EXCLUSIVE), both for the catalog change only, in one transaction so no delete \
+                     goes unrecorded in between; lock_timeout gives up after 5s rather than queue \
+                     queries behind it: run the file again."
+                ),
+            ),
+            (
+                "long-running",
+                format!(
+                    "from now on every DELETE on {table} also inserts {} tombstone(s) per deleted row \
+                     in the same transaction: a bulk delete writes as many rows into \
+                     silo_plan.tombstones.",
+                    p.keys.len()
+                ),
+            ),
+        ];
+        if p.partitioned {
+            hazards.push((
+                "integrity-unchecked",
+                format!(
+                    "{table} is partitioned: a statement-level trigger on it sees deletes made \
+                     through it, not DELETEs aimed directly at a partition nor DETACH/DROP \
+                     PARTITION; delete through the parent."
+                ),
+            ));
+        }
+        for (c, a) in &p.update_actions {
+            hazards.push((
+                "integrity-unchecked",
+                format!(
+                    "{} declares ON UPDATE {}, which is not replicated: changing a referenced value \
+                     of {table} leaves the child rows in {} pointing at the old value; keep the key \
+                     immutable, or update both databases in the application.",
+                    ident(c),
+                    fk_action_sql(*a),
+                    silo.consumers.join(", ")
+                ),
+            ));
+        }
+        write_comment_in(out, "", &format!("Tombstones for {table}"), 4, WIDTH, false)?;
+        write_step_comments(
+            out,
+            "",
+            &format!(
+                "After a DELETE on {table}, records one tombstone per deleted row and key {} for \
+                 the broken edge(s) {}: a statement-level trigger reading the transition table, so \
+                 a delete of many rows costs one INSERT ... SELECT. Rows whose key has a NULL are \
+                 skipped: no child can reference them. The trigger also fires for rows Postgres \
+                 deletes by an in-silo ON DELETE CASCADE, which is how chains continue.",
+                key_text,
+                p.edges
+                    .iter()
+                    .map(|e| ident(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            &format!("{table} ACCESS EXCLUSIVE, then SHARE ROW EXCLUSIVE (trigger replaced)"),
+            &hazards,
+            WIDTH,
+        )
+    }
+}
+
 /// The view of edge `i` of `n`; `line` is its [`edge_line`] (the header lists it too),
 /// `received` the table logical replication fills from its parent's silo, as SQL.
-fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str, received: String) -> EdgeView {
+fn edge_view<'a>(
+    i: usize,
+    n: usize,
+    e: &'a CascadeEdge,
+    line: &'a str,
+    received: String,
+) -> EdgeView<'a> {
     let child_cols = &e.child_columns;
     // Each name as SQL once: the comments and statements below repeat them.
     let child = qualified(&e.child);
@@ -487,80 +546,12 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str, received: String) 
             push_literal(out, p);
         },
     );
-    let mut comments = Lines::default();
-    comments.push(format!(
-        "-- {}/{n} {}",
-        i + 1,
-        comment_text(&ident(&e.edge))
-    ));
-    comments.push_comment(line, 4, WIDTH - 4, false);
-    let mut hazards: Vec<(&str, String)> = Vec::new();
-    if e.action == EdgeAction::Cascade {
-        hazards.push((
-            "data-loss",
-            format!(
-                "deletes the rows of {child} whose {} match a tombstone's key, as ON DELETE \
-                 CASCADE did; their own in-silo cascades and tombstone triggers fire.",
-                e.child_columns.join(", ")
-            ),
-        ));
-    } else {
-        hazards.push((
-            "data-loss",
-            format!(
-                "overwrites {} of the matching rows of {child}; a key reused by a new parent \
-                 row before its tombstone is applied (or re-applied) loses its children's link \
-                 too.",
-                e.set_columns.join(", "),
-            ),
-        ));
-    }
-    if !e.blocked_by.is_empty() {
-        hazards.push((
-            "integrity-unchecked",
-            format!(
-                "Postgres refuses this DELETE while rows exist for {}: the dump declares them NO \
-                 ACTION (the application emulated ON DELETE), which no trigger here does. Declare \
-                 them ON DELETE CASCADE / SET NULL in this silo, or have the application clear \
-                 them first; until then apply() fails on such a batch (the whole call rolls back) and fails again when retried.",
-                e.blocked_by.join(", ")
-            ),
-        ));
-    }
-    if !matches!(e.on_update, FkAction::NoAction | FkAction::Restrict) {
-        hazards.push((
-            "integrity-unchecked",
-            format!(
-                "ON UPDATE {} is declared and not replicated: a changed key in {parent} leaves \
-                 these rows pointing at the old value.",
-                fk_action_sql(e.on_update),
-            ),
-        ));
-    }
-    if let Some(r) = &e.allowed {
-        hazards.push((
-            "integrity-unchecked",
-            format!("allowed for now in silo-plan.toml ({r}); replicated all the same."),
-        ));
-    }
-    push_step_comments(
-        &mut comments,
-        &format!(
-            "Takes up to batch_size tombstones of {parent} above this edge's watermark, per \
-             source, and {action}; then advances the watermark. Replaying a tombstone matches no \
-             row (or rows already changed), so it changes nothing.",
-            action = action_words(e)
-        ),
-        &format!(
-            "the watermark row (FOR UPDATE SKIP LOCKED: a concurrent apply skips this edge); \
-             {child} ROW EXCLUSIVE and row locks on the matched rows"
-        ),
-        &hazards,
-        WIDTH - 4,
-    );
     EdgeView {
-        // Indented by the template: the apply function's body.
-        comments,
+        edge: e,
+        i,
+        n,
+        line,
+        parent,
         edge_lit: literal(&e.edge),
         source_lit: literal(&e.parent_silo),
         parent_lit: literal(&e.parent_name),
@@ -571,6 +562,98 @@ fn edge_view(i: usize, n: usize, e: &CascadeEdge, line: &str, received: String) 
         build,
         key_names: joined(&e.parent_columns, ", ", |out, c| push_literal(out, c)),
         received: Some(received),
+    }
+}
+
+impl EdgeView<'_> {
+    /// The comments above the edge's part of the apply, indented as its body: its number and
+    /// name, its [`edge_line`], why, locks and hazards. Written straight into the file (no
+    /// block per edge for the template to copy, line by line, with the indent).
+    fn comments(&self) -> EdgeComments<'_> {
+        EdgeComments(self)
+    }
+}
+
+/// [`EdgeView::comments`].
+struct EdgeComments<'v>(&'v EdgeView<'v>);
+
+fast_writable!(EdgeComments<'_>);
+
+impl EdgeComments<'_> {
+    fn write<W: Write + ?Sized>(&self, out: &mut W) -> fmt::Result {
+        /// The apply function's body.
+        const MARGIN: &str = "    ";
+        let v = self.0;
+        let (e, child, parent) = (v.edge, &v.child, &v.parent);
+        write!(out, "{MARGIN}-- {}/{} ", v.i + 1, v.n)?;
+        out.write_str(&comment_text(&ident(&e.edge)))?;
+        out.write_char('\n')?;
+        write_comment_in(out, MARGIN, v.line, 4, WIDTH - 4, false)?;
+        let mut hazards: Vec<(&str, String)> = Vec::new();
+        if e.action == EdgeAction::Cascade {
+            hazards.push((
+                "data-loss",
+                format!(
+                    "deletes the rows of {child} whose {} match a tombstone's key, as ON DELETE \
+                     CASCADE did; their own in-silo cascades and tombstone triggers fire.",
+                    e.child_columns.join(", ")
+                ),
+            ));
+        } else {
+            hazards.push((
+                "data-loss",
+                format!(
+                    "overwrites {} of the matching rows of {child}; a key reused by a new parent \
+                     row before its tombstone is applied (or re-applied) loses its children's link \
+                     too.",
+                    e.set_columns.join(", "),
+                ),
+            ));
+        }
+        if !e.blocked_by.is_empty() {
+            hazards.push((
+                "integrity-unchecked",
+                format!(
+                    "Postgres refuses this DELETE while rows exist for {}: the dump declares them NO \
+                     ACTION (the application emulated ON DELETE), which no trigger here does. Declare \
+                     them ON DELETE CASCADE / SET NULL in this silo, or have the application clear \
+                     them first; until then apply() fails on such a batch (the whole call rolls back) and fails again when retried.",
+                    e.blocked_by.join(", ")
+                ),
+            ));
+        }
+        if !matches!(e.on_update, FkAction::NoAction | FkAction::Restrict) {
+            hazards.push((
+                "integrity-unchecked",
+                format!(
+                    "ON UPDATE {} is declared and not replicated: a changed key in {parent} leaves \
+                     these rows pointing at the old value.",
+                    fk_action_sql(e.on_update),
+                ),
+            ));
+        }
+        if let Some(r) = &e.allowed {
+            hazards.push((
+                "integrity-unchecked",
+                format!("allowed for now in silo-plan.toml ({r}); replicated all the same."),
+            ));
+        }
+        write_step_comments(
+            out,
+            MARGIN,
+            &format!(
+                "Takes up to batch_size tombstones of {parent} above this edge's watermark, per \
+                 source, and {action}; then advances the watermark. Replaying a tombstone matches no \
+                 row (or rows already changed), so it changes nothing.",
+                action = action_words(e)
+            ),
+            &format!(
+                "the watermark row (FOR UPDATE SKIP LOCKED: a concurrent apply skips this edge); \
+                 {child} ROW EXCLUSIVE and row locks on the matched rows"
+            ),
+            &hazards,
+            WIDTH - 4,
+        )
     }
 }
 

@@ -2,6 +2,30 @@
 //! struct per output kind. Nothing here decides content; it only lays out what the plan holds.
 //! The result is an in-memory directory (paths and contents); only `main.rs` writes it.
 
+/// Gives a type with a `write<W: fmt::Write>` method what askama needs to write it straight into
+/// a template's `String` (`FastWritable`; through `Display`, every piece would go through a
+/// `Formatter`, which made the stubs' fields slower than building them as a list was), and
+/// `Display` for other uses.
+macro_rules! fast_writable {
+    ($t:ty) => {
+        impl askama::FastWritable for $t {
+            fn write_into<W: std::fmt::Write + ?Sized>(
+                &self,
+                dest: &mut W,
+                _: &dyn askama::Values,
+            ) -> askama::Result<()> {
+                Ok(self.write(dest)?)
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.write(f)
+            }
+        }
+    };
+}
+
 pub mod cascades;
 pub mod fks;
 mod json;
@@ -10,8 +34,7 @@ pub mod schema;
 pub mod stubs;
 pub mod wrap;
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -72,27 +95,210 @@ struct SiloRow {
     views: usize,
 }
 
-struct CrossingRow {
-    constraint: String,
-    edge: String,
-    silos: String,
-    declared: String,
-    action: String,
-    decided_by: String,
-    how: String,
-    at: String,
-}
-
 struct FindingRow {
     code: String,
     message: String,
     at: String,
 }
 
-struct ClosureView {
-    parent: String,
-    silo: String,
-    tree: String,
+/// [`cell`] written into `f`: `|` escaped, line breaks as spaces. The rule maps each character
+/// on its own, so a cell written in pieces is the cell of the pieces joined.
+fn write_cell<W: fmt::Write + ?Sized>(f: &mut W, s: &str) -> fmt::Result {
+    let mut rest = s;
+    while let Some(i) = rest.bytes().position(|b| matches!(b, b'|' | b'\n' | b'\r')) {
+        f.write_str(&rest[..i])?;
+        f.write_str(if rest.as_bytes()[i] == b'|' {
+            "\\|"
+        } else {
+            " "
+        })?;
+        rest = &rest[i + 1..];
+    }
+    f.write_str(rest)
+}
+
+/// `s` with every backtick as `'`, for a code span.
+fn write_ticks_as_quotes<W: fmt::Write + ?Sized>(f: &mut W, s: &str) -> fmt::Result {
+    let mut rest = s;
+    while let Some(i) = rest.find('`') {
+        f.write_str(&rest[..i])?;
+        f.write_str("'")?;
+        rest = &rest[i + 1..];
+    }
+    f.write_str(rest)
+}
+
+/// `items` separated by `, `, each through [`write_cell`].
+fn write_cell_list<W: fmt::Write + ?Sized>(f: &mut W, items: &[String]) -> fmt::Result {
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_cell(f, s)?;
+    }
+    Ok(())
+}
+
+/// `table(columns)` through [`write_cell`].
+fn write_cell_columns<W: fmt::Write + ?Sized>(
+    f: &mut W,
+    q: &QName,
+    columns: &[String],
+) -> fmt::Result {
+    write_cell(f, &q.schema)?;
+    f.write_str(".")?;
+    write_cell(f, &q.name)?;
+    f.write_str("(")?;
+    write_cell_list(f, columns)?;
+    f.write_str(")")
+}
+
+/// The rows of the cross-silo foreign key table, each written straight into plan.md (a large
+/// plan has thousands; eight `String`s per row that the template then copied were most of
+/// their cost). Each row starts with its line break.
+struct CrossingRows<'a>(&'a [crate::plan::PlannedCrossing]);
+
+fast_writable!(CrossingRows<'_>);
+
+impl CrossingRows<'_> {
+    fn write<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
+        for c in self.0 {
+            // The constraint: backticks would end its code span.
+            f.write_str("\n| `")?;
+            write_ticks_as_quotes(f, &c.constraint)?;
+            f.write_str("` | ")?;
+            write_cell_columns(f, &c.child, &c.child_columns)?;
+            f.write_str(" → ")?;
+            write_cell_columns(f, &c.parent, &c.parent_columns)?;
+            f.write_str(" | ")?;
+            write_cell(f, &c.child_silo)?;
+            f.write_str(" → ")?;
+            write_cell(f, &c.parent_silo)?;
+            f.write_str(" | ")?;
+            f.write_str(c.declared_on_delete.as_str())?;
+            if !c.declared_on_delete_columns.is_empty() {
+                f.write_str(" (")?;
+                write_cell_list(f, &c.declared_on_delete_columns)?;
+                f.write_str(")")?;
+            }
+            f.write_str(" | ")?;
+            f.write_str(action_name(c.on_delete))?;
+            if !c.set_columns.is_empty() {
+                f.write_str(" (")?;
+                write_cell_list(f, &c.set_columns)?;
+                f.write_str(")")?;
+            }
+            if c.allowed.is_some() {
+                f.write_str(" (allowed)")?;
+            }
+            f.write_str(" | ")?;
+            f.write_str(&c.decided_by)?;
+            f.write_str(" | ")?;
+            write_cell(f, &c.replication)?;
+            f.write_str(" | ")?;
+            write_cell(f, &c.file)?;
+            write!(f, ":{} |", c.line)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a closure step does to the child's rows, in its tree.
+fn step_verb(a: EdgeAction) -> &'static str {
+    match a {
+        EdgeAction::Cascade => "delete",
+        EdgeAction::SetNull => "set null",
+        EdgeAction::SetDefault => "set default",
+        EdgeAction::Restrict => "restrict",
+        EdgeAction::Ignore => "ignore",
+    }
+}
+
+/// `schema.table [silo]`: a table in a closure's tree.
+fn push_node(tree: &mut String, q: &QName, silo: &str) {
+    tree.push_str(&q.schema);
+    tree.push('.');
+    tree.push_str(&q.name);
+    tree.push_str(" [");
+    tree.push_str(silo);
+    tree.push(']');
+}
+
+/// Whether `s` holds three backticks in a row. Backticks are rare (a tree with omitted steps
+/// has two, far apart), so each is found by a fast byte search and the two after it checked; a
+/// substring search for the fence over a whole large tree was a third of plan.md's cost.
+fn has_fence(s: &str) -> bool {
+    let mut from = 0;
+    while let Some(i) = s[from..].find('`') {
+        let at = from + i;
+        if s[at..].starts_with("```") {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+/// The cascade closures of plan.md, each a heading and its tree in a code block, written
+/// straight into the document (they are most of a large plan.md: a `String` per tree that the
+/// template then copied, and a `format!` per step, were most of its cost). Each tree is built
+/// in one buffer reused from closure to closure, so that a fence inside it can be broken up.
+struct Closures<'a>(&'a [crate::plan::Closure]);
+
+fast_writable!(Closures<'_>);
+
+impl Closures<'_> {
+    fn write<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
+        const INDENT: &str = "                                                                ";
+        let mut tree = String::new();
+        for c in self.0 {
+            f.write_str("\n### `")?;
+            write_ticks_as_quotes(f, &c.parent.schema)?;
+            f.write_str(".")?;
+            write_ticks_as_quotes(f, &c.parent.name)?;
+            f.write_str("` (")?;
+            write_cell(f, &c.silo)?;
+            f.write_str(")\n\n```\n")?;
+            tree.clear();
+            push_node(&mut tree, &c.parent, &c.silo);
+            for s in &c.steps {
+                tree.push('\n');
+                let mut depth = 2 * s.depth;
+                while depth > 0 {
+                    let k = depth.min(INDENT.len());
+                    tree.push_str(&INDENT[..k]);
+                    depth -= k;
+                }
+                tree.push_str("└ ");
+                tree.push_str(step_verb(s.action));
+                tree.push(' ');
+                push_node(&mut tree, &s.child, &s.child_silo);
+                tree.push_str(" via ");
+                tree.push_str(&s.constraint);
+                if s.crosses {
+                    tree.push_str("  ✗");
+                }
+                if s.again {
+                    tree.push_str(" (reached above)");
+                }
+            }
+            if c.omitted > 0 {
+                let _ = write!(
+                    tree,
+                    "\n  … and {} more steps: `silo-plan explain {}` lists them all",
+                    c.omitted, c.parent
+                );
+            }
+            // A fence inside the tree would end its code block (rare).
+            if has_fence(&tree) {
+                f.write_str(&tree.replace("```", "'''"))?;
+            } else {
+                f.write_str(&tree)?;
+            }
+            f.write_str("\n```\n")?;
+        }
+        Ok(())
+    }
 }
 
 struct ScriptSummary {
@@ -110,9 +316,9 @@ struct PlanMd<'a> {
     silos: Vec<SiloRow>,
     crossing_line: String,
     decisions: Vec<String>,
-    crossings: Vec<CrossingRow>,
+    crossings: CrossingRows<'a>,
     couplings: Vec<FindingRow>,
-    closures: Vec<ClosureView>,
+    closures: Closures<'a>,
     drop: ScriptSummary,
     restore: ScriptSummary,
     readiness: String,
@@ -123,17 +329,26 @@ fn action_name(a: EdgeAction) -> &'static str {
 }
 
 fn summarize(steps: &[Step]) -> ScriptSummary {
-    let mut locks: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut hazards: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in steps {
-        for (_, l) in &s.locks {
-            *locks.entry(l.as_str()).or_default() += 1;
-        }
-        for h in &s.hazards {
-            *hazards.entry(h.kind.as_str()).or_default() += 1;
+    // A handful of lock levels and hazard kinds over thousands of steps: counted in short lists
+    // (a search of a few names beats a map's ordered insert), sorted by name at the end.
+    fn count<'k>(counts: &mut Vec<(&'k str, usize)>, key: &'k str) {
+        match counts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key, 1)),
         }
     }
-    let join = |m: BTreeMap<&str, usize>| {
+    let mut locks = Vec::new();
+    let mut hazards = Vec::new();
+    for s in steps {
+        for (_, l) in &s.locks {
+            count(&mut locks, l.as_str());
+        }
+        for h in &s.hazards {
+            count(&mut hazards, h.kind.as_str());
+        }
+    }
+    let join = |mut m: Vec<(&str, usize)>| {
+        m.sort_unstable();
         if m.is_empty() {
             "none".to_string()
         } else {
@@ -185,47 +400,6 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         plan.findings.len(),
         plan.closures.len()
     );
-    let crossings = plan
-        .crossings
-        .iter()
-        .map(|c| CrossingRow {
-            constraint: c.constraint.replace('`', "'"),
-            edge: cell(&format!(
-                "{}({}) → {}({})",
-                c.child,
-                c.child_columns.join(", "),
-                c.parent,
-                c.parent_columns.join(", ")
-            )),
-            silos: cell(&format!("{} → {}", c.child_silo, c.parent_silo)),
-            declared: if c.declared_on_delete_columns.is_empty() {
-                c.declared_on_delete.as_str().to_string()
-            } else {
-                cell(&format!(
-                    "{} ({})",
-                    c.declared_on_delete.as_str(),
-                    c.declared_on_delete_columns.join(", ")
-                ))
-            },
-            action: format!(
-                "{}{}{}",
-                action_name(c.on_delete),
-                if c.set_columns.is_empty() {
-                    String::new()
-                } else {
-                    cell(&format!(" ({})", c.set_columns.join(", ")))
-                },
-                if c.allowed.is_some() {
-                    " (allowed)"
-                } else {
-                    ""
-                }
-            ),
-            decided_by: c.decided_by.clone(),
-            how: cell(&c.replication),
-            at: cell(&format!("{}:{}", c.file, c.line)),
-        })
-        .collect();
     let couplings = plan
         .findings
         .iter()
@@ -237,55 +411,6 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
                 .as_ref()
                 .map(|l| cell(&format!("{}:{}", l.file, l.line)))
                 .unwrap_or_default(),
-        })
-        .collect();
-    let closures = plan
-        .closures
-        .iter()
-        .map(|c| {
-            let mut tree = format!("{} [{}]", c.parent, c.silo);
-            for s in &c.steps {
-                let verb = match s.action {
-                    EdgeAction::Cascade => "delete",
-                    EdgeAction::SetNull => "set null",
-                    EdgeAction::SetDefault => "set default",
-                    EdgeAction::Restrict => "restrict",
-                    EdgeAction::Ignore => "ignore",
-                };
-                tree.push('\n');
-                for _ in 0..s.depth {
-                    tree.push_str("  ");
-                }
-                // Into the tree directly: a closure lists up to CLOSURE_STEPS steps.
-                let _ = write!(
-                    tree,
-                    "└ {verb} {} [{}] via {}{}",
-                    s.child,
-                    s.child_silo,
-                    s.constraint,
-                    if s.crosses { "  ✗" } else { "" }
-                );
-                if s.again {
-                    tree.push_str(" (reached above)");
-                }
-            }
-            if c.omitted > 0 {
-                tree.push_str(&format!(
-                    "\n  … and {} more steps: `silo-plan explain {}` lists them all",
-                    c.omitted, c.parent
-                ));
-            }
-            ClosureView {
-                parent: c.parent.to_string().replace('`', "'"),
-                silo: cell(&c.silo),
-                // A fence inside the tree would end its code block (rare: no copy otherwise;
-                // looking for one backtick first is a fast byte search).
-                tree: if tree.contains('`') && tree.contains("```") {
-                    tree.replace("```", "'''")
-                } else {
-                    tree
-                },
-            }
         })
         .collect();
     let t = PlanMd {
@@ -300,21 +425,40 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         silos,
         crossing_line,
         decisions: plan.decisions.iter().map(|d| cell(d)).collect(),
-        crossings,
+        crossings: CrossingRows(&plan.crossings),
         couplings,
-        closures,
+        closures: Closures(&plan.closures),
         drop: summarize(&plan.fks.drop),
         restore: summarize(&plan.fks.restore),
         readiness: phases::readiness_md(&plan.phases),
     };
-    // Room for the whole document up front (the closure trees as they are, about 500 bytes per
-    // crossing row and 250 per other row), so a large plan.md is not copied as it grows.
-    let trees: usize = t.closures.iter().map(|c| c.tree.len() + 64).sum();
+    // Room for the whole document up front (the closure trees from the lengths of their names,
+    // about 500 bytes per crossing row and 250 per other row), so a large plan.md is not copied
+    // as it grows.
+    let trees: usize = plan
+        .closures
+        .iter()
+        .map(|c| {
+            let steps: usize = c
+                .steps
+                .iter()
+                .map(|s| {
+                    2 * s.depth
+                        + s.child.schema.len()
+                        + s.child.name.len()
+                        + s.child_silo.len()
+                        + s.constraint.len()
+                        + 48
+                })
+                .sum();
+            2 * (c.parent.schema.len() + c.parent.name.len() + c.silo.len()) + steps + 192
+        })
+        .sum();
     let rows = t.couplings.len() + t.decisions.len() + t.silos.len();
     run_sized(
         "plan.md",
         &t,
-        PlanMd::SIZE_HINT + 16384 + trees + 512 * t.crossings.len() + 256 * rows,
+        PlanMd::SIZE_HINT + 16384 + trees + 512 * plan.crossings.len() + 256 * rows,
     )
 }
 
@@ -594,5 +738,161 @@ mod tests {
         assert_eq!(cell("plain"), "plain");
         assert_eq!(mmd_label("say \"hi\"\r\n"), "say #quot;hi#quot;  ");
         assert_eq!(mmd_label("plain"), "plain");
+    }
+
+    /// A crossing row and a closure as plan.md wrote them when each was built as `String`s
+    /// first (the oracle for the rows now written straight into the document).
+    fn crossing_row_as_strings(c: &crate::plan::PlannedCrossing) -> String {
+        let declared = if c.declared_on_delete_columns.is_empty() {
+            c.declared_on_delete.as_str().to_string()
+        } else {
+            cell(&format!(
+                "{} ({})",
+                c.declared_on_delete.as_str(),
+                c.declared_on_delete_columns.join(", ")
+            ))
+        };
+        let action = format!(
+            "{}{}{}",
+            action_name(c.on_delete),
+            if c.set_columns.is_empty() {
+                String::new()
+            } else {
+                cell(&format!(" ({})", c.set_columns.join(", ")))
+            },
+            if c.allowed.is_some() {
+                " (allowed)"
+            } else {
+                ""
+            }
+        );
+        format!(
+            "\n| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            c.constraint.replace('`', "'"),
+            cell(&format!(
+                "{}({}) → {}({})",
+                c.child,
+                c.child_columns.join(", "),
+                c.parent,
+                c.parent_columns.join(", ")
+            )),
+            cell(&format!("{} → {}", c.child_silo, c.parent_silo)),
+            declared,
+            action,
+            c.decided_by,
+            cell(&c.replication),
+            cell(&format!("{}:{}", c.file, c.line)),
+        )
+    }
+
+    fn closure_as_strings(c: &crate::plan::Closure) -> String {
+        let mut tree = format!("{} [{}]", c.parent, c.silo);
+        for s in &c.steps {
+            let verb = step_verb(s.action);
+            tree.push('\n');
+            tree.push_str(&"  ".repeat(s.depth));
+            tree.push_str(&format!(
+                "└ {verb} {} [{}] via {}{}",
+                s.child,
+                s.child_silo,
+                s.constraint,
+                if s.crosses { "  ✗" } else { "" }
+            ));
+            if s.again {
+                tree.push_str(" (reached above)");
+            }
+        }
+        if c.omitted > 0 {
+            tree.push_str(&format!(
+                "\n  … and {} more steps: `silo-plan explain {}` lists them all",
+                c.omitted, c.parent
+            ));
+        }
+        format!(
+            "\n### `{}` ({})\n\n```\n{}\n```\n",
+            c.parent.to_string().replace('`', "'"),
+            cell(&c.silo),
+            tree.replace("```", "'''")
+        )
+    }
+
+    #[test]
+    fn fences_are_found_where_contains_finds_them() {
+        for s in [
+            "", "`", "``", "```", "a`b`c``d", "x``` y", "`` `` ``", "é``é`", "a ``` ``",
+        ] {
+            assert_eq!(has_fence(s), s.contains("```"), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn rows_written_straight_are_those_built_as_strings() {
+        use crate::catalog::FkAction;
+        use crate::plan::{Closure, ClosureStep, PlannedCrossing};
+        let odd = [
+            "plain",
+            "a|b",
+            "line\nbreak\r",
+            "tick`s",
+            "fence```x",
+            "``",
+            "é|",
+            "",
+        ];
+        let mut crossings = Vec::new();
+        for (i, name) in odd.iter().enumerate() {
+            let other = odd[(i + 3) % odd.len()];
+            crossings.push(PlannedCrossing {
+                constraint: format!("fk_{name}"),
+                child: QName::new(*name, other),
+                child_columns: vec![name.to_string(), other.to_string()],
+                child_silo: other.to_string(),
+                parent: QName::new(other, *name),
+                parent_columns: vec![other.to_string()],
+                parent_silo: name.to_string(),
+                declared_on_delete: FkAction::SetNull,
+                declared_on_delete_columns: if i % 2 == 0 {
+                    vec![name.to_string()]
+                } else {
+                    Vec::new()
+                },
+                on_delete: EdgeAction::SetNull,
+                set_columns: if i % 3 == 0 {
+                    Vec::new()
+                } else {
+                    vec![other.to_string(), name.to_string()]
+                },
+                decided_by: "declared".into(),
+                replication: format!("how {name}"),
+                allowed: (i % 2 == 1).then(|| "why".to_string()),
+                file: format!("dump{other}.sql"),
+                line: 7 + i as u32,
+            });
+        }
+        let want: String = crossings.iter().map(crossing_row_as_strings).collect();
+        assert_eq!(CrossingRows(&crossings).to_string(), want);
+
+        let mut closures = Vec::new();
+        for (i, name) in odd.iter().enumerate() {
+            let other = odd[(i + 5) % odd.len()];
+            closures.push(Closure {
+                parent: QName::new(other, format!("{name}`")),
+                silo: name.to_string(),
+                steps: (0..4)
+                    .map(|d| ClosureStep {
+                        depth: d + 1,
+                        constraint: format!("c{d}{other}``"),
+                        child: QName::new(*name, other),
+                        child_silo: other.to_string(),
+                        action: [EdgeAction::Cascade, EdgeAction::SetDefault][d % 2],
+                        crosses: d % 2 == 0,
+                        again: d == 3,
+                    })
+                    .collect(),
+                omitted: i % 2,
+            });
+        }
+        let want: String = closures.iter().map(closure_as_strings).collect();
+        assert_eq!(Closures(&closures).to_string(), want);
     }
 }

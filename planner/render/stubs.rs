@@ -4,8 +4,9 @@
 //! Every language gets the same parts: a record per parent table, a lookup interface per silo
 //! that owns parents (the calls that used to be joins), a cascade handler per parent table whose
 //! `ON DELETE` is replicated, the restrict guards, and the tombstone pump. This module decides
-//! only how names and types are spelled in each language; the templates in `templates/stubs/`
-//! lay them out.
+//! how names and types are spelled in each language; the templates in `templates/stubs/` lay
+//! them out, but for the records' fields (every column of every parent table, the hottest
+//! list), which `Fields` writes straight into the file, a line layout per language.
 //!
 //! Names from the dump become identifiers through [`words`]: ASCII letters and digits split into
 //! words (case changes and every other character separate words; a non-ASCII character becomes
@@ -20,7 +21,7 @@ use askama::Template;
 
 use super::{OutFile, RenderError};
 use crate::config::EdgeAction;
-use crate::plan::stubs::{FieldType, Kind, StubParent, Stubs};
+use crate::plan::stubs::{FieldType, Kind, StubColumn, StubParent, Stubs};
 
 /// The languages stubs are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -566,32 +567,98 @@ impl askama::FastWritable for Str<'_> {
     }
 }
 
-/// A field of a record.
-struct Field<'a> {
-    /// Identifier.
-    name: Str<'a>,
-    /// Language type.
-    ty: Str<'static>,
-    /// The column's name for a Go struct tag (`` `json:"name"` ``), when it can be one as it
-    /// is.
-    json_tag: Option<&'a str>,
-    /// The column and its SQL type, comment-safe.
-    about: &'a str,
+/// The fields of a record, written straight into the file in one pass over the plan's columns
+/// (the hottest list of the stubs: every column of every parent table, in five languages; a
+/// `Vec` of fields per record that the template then walked again was a visible part of the
+/// cost). Each field starts with its line break; the layout per language is in
+/// [`Fields::write`] and, for Ruby's `Struct.new` members, [`Fields::members`].
+struct Fields<'a> {
+    lang: Lang,
+    columns: &'a [StubColumn],
+    prepared: &'a [PreparedColumn],
+    /// The names the record's [`Namer`] handed out, when the record is not plain in this
+    /// language (see [`PreparedParent::plain_fields`]); else each name is its case as it is.
+    renamed: Option<Vec<Cow<'a, str>>>,
 }
+
+impl<'a> Fields<'a> {
+    /// The identifier of field `i`.
+    fn name(&self, i: usize) -> &str {
+        match &self.renamed {
+            Some(names) => &names[i],
+            None => self.prepared[i].name.func(self.lang),
+        }
+    }
+
+    /// Ruby's `Struct.new` members: `:name,` a line each.
+    fn members(&self) -> RubyMembers<'_, 'a> {
+        RubyMembers(self)
+    }
+}
+
+impl Fields<'_> {
+    /// Writes the fields (see [`Fields`]).
+    fn write<W: std::fmt::Write + ?Sized>(&self, f: &mut W) -> std::fmt::Result {
+        for (i, (c, pc)) in self.columns.iter().zip(self.prepared).enumerate() {
+            let name = self.name(i);
+            let ty = self.lang.ty(&c.ty, c.nullable);
+            let about = pc.about.as_str();
+            let parts: &[&str] = match self.lang {
+                Lang::Python => &["\n    ", name, ": ", &ty, "  # ", about],
+                Lang::TypeScript => &["\n  /** ", about, " */\n  readonly ", name, ": ", &ty, ";"],
+                Lang::Go if pc.safe_tag => &[
+                    "\n\t",
+                    name,
+                    " ",
+                    &ty,
+                    " `json:\"",
+                    &c.name,
+                    "\"` // ",
+                    about,
+                ],
+                Lang::Go => &["\n\t", name, " ", &ty, " // ", about],
+                Lang::Rust => &["\n    /// ", about, "\n    pub ", name, ": ", &ty, ","],
+                Lang::Ruby => &["\n  # - ", name, " [", &ty, "]: ", about],
+            };
+            for part in parts {
+                f.write_str(part)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// [`Fields::members`].
+struct RubyMembers<'f, 'a>(&'f Fields<'a>);
+
+impl RubyMembers<'_, '_> {
+    /// Writes the members (see [`Fields::members`]).
+    fn write<W: std::fmt::Write + ?Sized>(&self, f: &mut W) -> std::fmt::Result {
+        for i in 0..self.0.columns.len() {
+            f.write_str("\n    :")?;
+            f.write_str(self.0.name(i))?;
+            f.write_str(",")?;
+        }
+        Ok(())
+    }
+}
+
+fast_writable!(Fields<'_>);
+fast_writable!(RubyMembers<'_, '_>);
 
 struct Record<'a> {
     name: Str<'a>,
     table: &'a str,
     silo: &'a str,
-    fields: Vec<Field<'a>>,
+    fields: Fields<'a>,
 }
 
 /// What the five languages' views share, computed once per plan: the identifiers spelled in
 /// each case, which records need no renaming of their fields in which language, the string
 /// literals of the silos handlers name, and the comment-safe texts about each parent table,
 /// column and guard.
-struct Prepared {
-    parents: Vec<PreparedParent>,
+struct Prepared<'a> {
+    parents: Vec<PreparedParent<'a>>,
     /// Per guard of `Stubs::guards`, in order.
     guards: Vec<PreparedGuard>,
     /// The string literal of each silo a cascade handler names, per language in the order of
@@ -681,7 +748,7 @@ impl Cases {
     }
 }
 
-struct PreparedParent {
+struct PreparedParent<'a> {
     /// `schema.table`, comment-safe.
     table: String,
     silo: String,
@@ -694,21 +761,28 @@ struct PreparedParent {
     /// language): the views skip the record's [`Namer`], whose answer is known.
     plain_fields: u8,
     /// Per key of `StubParent::keys`, in order.
-    keys: Vec<PreparedKey>,
+    keys: Vec<PreparedKey<'a>>,
     /// Per edge of `StubParent::edges`: what it does on delete, comment-safe.
     edges: Vec<String>,
+    /// Whether a field's Go type uses `time.Time`, `json.RawMessage` (the Go file imports
+    /// `time`, `encoding/json` only when one does).
+    go_time: bool,
+    go_json: bool,
 }
 
-impl PreparedParent {
+impl PreparedParent<'_> {
     /// The record's name: the table's words in Pascal case, as in every language.
     fn record(&self) -> &str {
         &self.after_delete.pascal()["AfterDelete".len()..]
     }
 }
 
-struct PreparedKey {
+struct PreparedKey<'a> {
     /// The lookup's method name in each case (words: the table's, `by`, the columns').
     method: Cases,
+    /// The type of each key column (found by name among the table's columns once, not per
+    /// language).
+    types: Vec<&'a FieldType>,
     /// The key's columns, comment-safe.
     columns: String,
     /// The crossing keys that reference it, comment-safe.
@@ -743,8 +817,8 @@ struct PreparedGuard {
     child_silo: String,
 }
 
-impl Prepared {
-    fn new(stubs: &Stubs) -> Self {
+impl<'a> Prepared<'a> {
+    fn new(stubs: &'a Stubs) -> Self {
         let mut parents: Vec<PreparedParent> = stubs
             .parents
             .iter()
@@ -774,7 +848,15 @@ impl Prepared {
                         }
                     })
                     .collect();
+                let (mut go_time, mut go_json) = (false, false);
+                for c in &p.columns {
+                    let ty = Lang::Go.ty(&c.ty, c.nullable);
+                    go_time |= ty.contains("time.Time");
+                    go_json |= ty.contains("json.RawMessage");
+                }
                 PreparedParent {
+                    go_time,
+                    go_json,
                     table: comment_owned(crate::ident::qualified(&p.table)),
                     silo: comment(&p.silo),
                     after_delete: {
@@ -795,6 +877,7 @@ impl Prepared {
                             }
                             PreparedKey {
                                 method: Cases::from_snake(method),
+                                types: key.iter().map(|k| key_type(p, k)).collect(),
                                 columns: comment_owned(crate::ident::ident_list(key)),
                                 used_by: p
                                     .edges
@@ -1039,7 +1122,7 @@ fn action_text(a: EdgeAction, set_columns: &[String]) -> String {
     .to_string()
 }
 
-fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> View<'a> {
+fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -> View<'a> {
     let mut module: Namer<'a> = Namer::new(lang);
     // A record, a handler and a lookup per parent table, two names per guard: sized once.
     module
@@ -1092,31 +1175,23 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> Vi
     for (p, pp) in stubs.parents.iter().zip(&pre.parents) {
         let name = Str(module.name_ref(pp.record()));
         let plain = pp.plain_fields & lang.bit() != 0;
-        scope.clear();
-        let fields = p
-            .columns
-            .iter()
-            .zip(&pp.columns)
-            .map(|(c, pc)| {
-                let ty = lang.ty(&c.ty, c.nullable);
-                if lang == Lang::Go {
-                    uses_time |= ty.contains("time.Time");
-                    uses_json |= ty.contains("json.RawMessage");
-                }
-                let name = pc.name.func(lang);
-                Field {
-                    // `scope` would hand out each name as it is.
-                    name: Str(if plain {
-                        Cow::Borrowed(name)
-                    } else {
-                        scope.name_ref(name)
-                    }),
-                    ty: Str(ty),
-                    json_tag: (lang == Lang::Go && pc.safe_tag).then_some(c.name.as_str()),
-                    about: &pc.about,
-                }
-            })
-            .collect();
+        let renamed = (!plain).then(|| {
+            scope.clear();
+            pp.columns
+                .iter()
+                .map(|pc| scope.name_ref(pc.name.func(lang)))
+                .collect()
+        });
+        if lang == Lang::Go {
+            uses_time |= pp.go_time;
+            uses_json |= pp.go_json;
+        }
+        let fields = Fields {
+            lang,
+            columns: &p.columns,
+            prepared: &pp.columns,
+            renamed,
+        };
         records.push(Record {
             name,
             table: &pp.table,
@@ -1152,7 +1227,6 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared, lang: Lang, config: &str) -> Vi
                 for (k, pk) in p.keys.iter().zip(&pp.keys) {
                     lookups.push(lookup(
                         lang,
-                        p,
                         pk,
                         &pp.table,
                         &rec.name,
@@ -1306,11 +1380,9 @@ fn tuple_ty(lang: Lang, types: &[&FieldType], open: &str, close: &str) -> String
     s
 }
 
-#[allow(clippy::too_many_arguments)]
 fn lookup<'a>(
     lang: Lang,
-    p: &StubParent,
-    pk: &'a PreparedKey,
+    pk: &'a PreparedKey<'a>,
     table: &'a str,
     record: &Str<'a>,
     key: &[String],
@@ -1318,7 +1390,7 @@ fn lookup<'a>(
     module: &mut Namer<'a>,
 ) -> Lookup<'a> {
     let method = Str(methods.name_ref(pk.method.func(lang)));
-    let types: Vec<&FieldType> = key.iter().map(|k| key_type(p, k)).collect();
+    let types = &pk.types;
     let (key_ty, key_struct): (Cow<'a, str>, _) = if key.len() == 1 {
         (lang.key_ty(types[0]), None)
     } else {
@@ -1329,7 +1401,7 @@ fn lookup<'a>(
                 let mut scope = Namer::new(lang);
                 let fields = key
                     .iter()
-                    .zip(&types)
+                    .zip(types)
                     .map(|(k, t)| KeyParam {
                         name: Str(Cow::Owned(scope.name(pascal(&words(k))))),
                         ty: Str(lang.key_ty(t)),
@@ -1342,10 +1414,10 @@ fn lookup<'a>(
                     .collect();
                 (Cow::Owned(name.clone()), Some(KeyStruct { name, fields }))
             }
-            Lang::Python => (Cow::Owned(tuple_ty(lang, &types, "Tuple[", "]")), None),
-            Lang::TypeScript => (Cow::Owned(tuple_ty(lang, &types, "readonly [", "]")), None),
-            Lang::Rust => (Cow::Owned(tuple_ty(lang, &types, "(", ")")), None),
-            Lang::Ruby => (Cow::Owned(tuple_ty(lang, &types, "Array(", ")")), None),
+            Lang::Python => (Cow::Owned(tuple_ty(lang, types, "Tuple[", "]")), None),
+            Lang::TypeScript => (Cow::Owned(tuple_ty(lang, types, "readonly [", "]")), None),
+            Lang::Rust => (Cow::Owned(tuple_ty(lang, types, "(", ")")), None),
+            Lang::Ruby => (Cow::Owned(tuple_ty(lang, types, "Array(", ")")), None),
         }
     };
     Lookup {

@@ -2,10 +2,10 @@
 //!
 //! Comment text passes through [`crate::ident::comment_text`] rules (a line break in a name
 //! cannot end the comment), words are never split, and continuation lines are indented. The
-//! functions append to one `String`, or ([`write_comment`]) write straight into a template's
-//! output (the scripts hold thousands of comment lines; one buffer per block instead of one per
-//! line, and no block at all where a script is written directly, is what keeps `plan` within
-//! its time budget).
+//! functions append to one `String`, or ([`write_comment`], [`write_comment_in`] with a margin
+//! before each line) write straight into a template's output (the scripts hold thousands of
+//! comment lines; one buffer per block instead of one per line, and no block at all where a
+//! script is written directly, is what keeps `plan` within its time budget).
 
 /// Appends `text` as `--` comment lines to `out`, each ending in `\n`, wrapped at `width`
 /// columns; continuation lines are indented by `indent` spaces after the `--`; leading spaces of
@@ -26,7 +26,21 @@ pub fn write_comment<W: std::fmt::Write + ?Sized>(
     width: usize,
     keep_labels: bool,
 ) -> std::fmt::Result {
+    write_comment_in(out, "", text, indent, width, keep_labels)
+}
+
+/// [`write_comment`] with `margin` before the `--` of every line (a comment inside a function
+/// body); `width` counts from the `--`.
+pub fn write_comment_in<W: std::fmt::Write + ?Sized>(
+    out: &mut W,
+    margin: &str,
+    text: &str,
+    indent: usize,
+    width: usize,
+    keep_labels: bool,
+) -> std::fmt::Result {
     let lead = text.len() - text.trim_start_matches([' ', '\n', '\r']).len();
+    out.write_str(margin)?;
     out.write_str("--")?;
     write_spaces(out, lead)?;
     // Bytes on the current line so far.
@@ -56,7 +70,9 @@ pub fn write_comment<W: std::fmt::Write + ?Sized>(
         let lone_label = keep_labels && words == 1 && first_len <= 4;
         if words > 0 && !lone_label && line_len + 1 + len > width {
             flush(out, text, run.take())?;
-            out.write_str("\n--")?;
+            out.write_char('\n')?;
+            out.write_str(margin)?;
+            out.write_str("--")?;
             write_spaces(out, indent)?;
             line_len = 2 + indent;
             words = 0;
@@ -162,6 +178,14 @@ impl Lines {
     }
 }
 
+/// Text written into the block as it is (lines end where it has a `\n`).
+impl std::fmt::Write for Lines {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.push_str(s);
+        Ok(())
+    }
+}
+
 impl<'a> IntoIterator for &'a Lines {
     type Item = &'a str;
     type IntoIter = std::str::SplitTerminator<'a, char>;
@@ -263,6 +287,20 @@ mod tests {
                     "{text:?} {indent} {width} {keep}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_margin_goes_before_every_line() {
+        let text = "alpha beta gamma delta epsilon zeta eta theta";
+        for (indent, width) in [(0, 100), (4, 16), (2, 3)] {
+            let mut got = String::new();
+            write_comment_in(&mut got, "    ", text, indent, width, false).unwrap();
+            let want: String = comment_block(text, indent, width, false)
+                .lines()
+                .map(|l| format!("    {l}\n"))
+                .collect();
+            assert_eq!(got, want, "{indent} {width}");
         }
     }
 

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS silo_plan.tombstones (
 COMMENT ON TABLE silo_plan.tombstones IS 'silo-plan: one row per deleted row of a parent of a broken foreign key and per referenced column set; read by a pump (id > last id read) or published by cascades/<silo>.replication.sql';
 {% for p in producers %}
 -- -------------------------------------------------------------------------------------------------
-{{ p.comments.as_str() -}}
+{{ p.comments() -}}
 CREATE OR REPLACE FUNCTION {{ p.function }}() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -200,9 +200,7 @@ BEGIN
 {%- endfor %}
 {%- for e in edges %}
 
-{% for line in e.comments -%}
-{{"    "}}{{ line }}
-{% endfor -%}
+{{ e.comments() -}}
 {{"    "}}FOR _sp_w IN SELECT w.source, w.last_id
                       FROM silo_plan.watermarks AS w
                      WHERE w.edge = {{ e.edge_lit }}

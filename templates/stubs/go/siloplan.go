@@ -36,9 +36,7 @@ type Querier interface {
 {% for r in v.records %}
 // {{ r.name }} is a row of {{ r.table }} (silo {{ r.silo }}).
 type {{ r.name }} struct {
-{%- for f in r.fields %}
-	{{ f.name }} {{ f.ty }}{% if let Some(n) = f.json_tag %} `json:"{{ n }}"`{% endif %} // {{ f.about }}
-{%- endfor %}
+{{- r.fields }}
 }
 {% endfor %}
 {%- for i in v.interfaces %}

@@ -38,9 +38,7 @@ DEFAULT_BATCH_SIZE = 1000
 @dataclasses.dataclass(frozen=True)
 class {{ r.name }}:
     """A row of {{ r.table }} (silo {{ r.silo }})."""
-{% for f in r.fields %}
-    {{ f.name }}: {{ f.ty }}  # {{ f.about }}
-{%- endfor %}
+{{ r.fields }}
 {% endfor %}
 
 # ---------------------------------------------------------------------------------------------

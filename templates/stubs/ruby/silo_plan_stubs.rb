@@ -28,13 +28,9 @@ module SiloPlanStubs
   # Records
 {% for r in v.records %}
   # A row of {{ r.table }} (silo {{ r.silo }}).
-{%- for f in r.fields %}
-  # - {{ f.name }} [{{ f.ty }}]: {{ f.about }}
-{%- endfor %}
+{{- r.fields }}
   {{ r.name }} = Struct.new(
-{%- for f in r.fields %}
-    :{{ f.name }},
-{%- endfor %}
+{{- r.fields.members() }}
     keyword_init: true
   )
 {% endfor %}

@@ -31,10 +31,7 @@ pub const DEFAULT_BATCH_SIZE: i64 = 1000;
 /// A row of {{ r.table }} (silo {{ r.silo }}).
 #[derive(Debug, Clone, PartialEq)]
 pub struct {{ r.name }} {
-{%- for f in r.fields %}
-    /// {{ f.about }}
-    pub {{ f.name }}: {{ f.ty }},
-{%- endfor %}
+{{- r.fields }}
 }
 {% endfor %}
 // ---------------------------------------------------------------------------------------------

@@ -30,10 +30,7 @@ export const DEFAULT_BATCH_SIZE = 1000;
 {% for r in v.records %}
 /** A row of {{ r.table }} (silo {{ r.silo }}). */
 export interface {{ r.name }} {
-{%- for f in r.fields %}
-  /** {{ f.about }} */
-  readonly {{ f.name }}: {{ f.ty }};
-{%- endfor %}
+{{- r.fields }}
 }
 {% endfor %}
 // ---------------------------------------------------------------------------------------------
