@@ -881,9 +881,9 @@ mod tests {
                 steps: (0..4)
                     .map(|d| ClosureStep {
                         depth: d + 1,
-                        constraint: format!("c{d}{other}``"),
-                        child: QName::new(*name, other),
-                        child_silo: other.to_string(),
+                        constraint: format!("c{d}{other}``").into(),
+                        child: QName::new(*name, other).into(),
+                        child_silo: other.into(),
                         action: [EdgeAction::Cascade, EdgeAction::SetDefault][d % 2],
                         crosses: d % 2 == 0,
                         again: d == 3,
