@@ -198,6 +198,11 @@ struct Shared<'a> {
     fk_child_home: Vec<Option<Home>>,
     /// Per statement, the functions (by bare name) it names; computed on first need.
     fn_refs: Option<Vec<Vec<&'a str>>>,
+    /// The [`Home`]s of the tables owning or using each sequence ([`NOWHERE`] for a name that
+    /// is not a table), sequence `i`'s at `seq_homes[seq_at[i]..seq_at[i + 1]]`: looked up once
+    /// for all silos.
+    seq_homes: Vec<Home>,
+    seq_at: Vec<u32>,
 }
 
 fn key(s: &Span) -> (u32, u32) {
@@ -244,6 +249,20 @@ impl<'a> Shared<'a> {
             rels.entry(&ix.name).or_insert(Rel::Index(&ix.table));
         }
         let subject_rels = cat.names.iter().map(|q| rels.get(q).copied()).collect();
+        let mut seq_homes = Vec::with_capacity(cat.sequences.len());
+        let mut seq_at = Vec::with_capacity(cat.sequences.len() + 1);
+        seq_at.push(0);
+        for sq in &cat.sequences {
+            let tables = sq.owned_by.iter().map(|o| &o.table);
+            for t in tables.chain(sq.used_by.iter().map(|u| &u.table)) {
+                seq_homes.push(match rels.get(t) {
+                    Some(&Rel::Table(_, h)) => h,
+                    _ => NOWHERE,
+                });
+            }
+            // More than 4 billion owners and users cannot be read into memory.
+            seq_at.push(seq_homes.len() as u32);
+        }
         let mut seqs_by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, s) in cat.sequences.iter().enumerate() {
             seqs_by_name
@@ -301,6 +320,8 @@ impl<'a> Shared<'a> {
             prelude: clean_prelude(input),
             fk_child_home,
             fn_refs: None,
+            seq_homes,
+            seq_at,
         }
     }
 
@@ -504,10 +525,10 @@ impl<'a> Silo<'_, 'a> {
         if let Some(here) = self.sequences[i] {
             return here;
         }
-        let s = &self.sh.input.cat.sequences[i];
-        let here = (s.owned_by.is_none() && s.used_by.is_empty())
-            || s.owned_by.iter().any(|o| self.table_here(&o.table))
-            || s.used_by.iter().any(|u| self.table_here(&u.table));
+        // Here when a table owning or using it is (`NOWHERE` is never here), or it has none.
+        let sh = self.sh;
+        let homes = &sh.seq_homes[sh.seq_at[i] as usize..sh.seq_at[i + 1] as usize];
+        let here = homes.is_empty() || homes.iter().any(|&h| self.home_here(h));
         self.sequences[i] = Some(here);
         here
     }
