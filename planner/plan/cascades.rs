@@ -51,7 +51,8 @@
 //!
 //! The SQL text is in `templates/cascades/`; [`crate::render::cascades`] lays it out.
 
-use std::collections::HashSet;
+// Lookups only (never iterated into the output): rustc's fast hash, not SipHash.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use petgraph::graph::NodeIndex;
 use schemars::JsonSchema;
@@ -189,14 +190,13 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
         .collect();
     let index = |name: &str| silos_index(input, name);
     // (silo index, parent table) → its producer's index in that silo.
-    let mut producer_at: std::collections::HashMap<(usize, &QName), usize> =
-        std::collections::HashMap::new();
+    let mut producer_at: HashMap<(usize, &QName), usize> = HashMap::default();
     let crossings: Vec<check::Crossing> = check::crossings(cat, input.asg, input.rules)
         .into_iter()
         .filter(|c| c.child_silo != "shared" && c.parent_silo != "shared")
         .collect();
     // Constraint names used by more than one broken edge get qualified watermark keys.
-    let mut name_count = std::collections::BTreeMap::<&str, usize>::new();
+    let mut name_count = HashMap::<&str, usize>::default();
     for c in &crossings {
         *name_count
             .entry(cat.foreign_keys[c.fk].name.as_str())
@@ -361,7 +361,7 @@ fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
     let mut w = Native {
         input,
         silo,
-        seen: HashSet::from([start]),
+        seen: HashSet::from_iter([start]),
         out: Vec::new(),
     };
     w.walk(start);

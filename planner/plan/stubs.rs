@@ -11,6 +11,8 @@
 //! into `silo_plan.inbox` in the child's database (`ON CONFLICT DO NOTHING`, so a repeated batch
 //! changes nothing), and calls `silo_plan.apply(batch_size)` until it returns 0.
 
+use rustc_hash::FxHashMap;
+
 use crate::catalog::{Catalog, QName, TypeKind};
 use crate::config::EdgeAction;
 use crate::ident::{ident, ident_list, qualified};
@@ -206,7 +208,10 @@ fn replicated(a: EdgeAction) -> bool {
 /// Builds the stubs from the planned crossings (shared tables never cross).
 pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCrossing]) -> Stubs {
     let mut parents: Vec<StubParent> = Vec::new();
-    let mut index: std::collections::HashMap<&QName, usize> = std::collections::HashMap::new();
+    // Lookups only: rustc's fast hash, not SipHash.
+    let mut index: FxHashMap<&QName, usize> = FxHashMap::default();
+    // Column types by their text: a dump writes a few dozen types over all its columns.
+    let mut types: FxHashMap<&str, FieldType> = FxHashMap::default();
     for c in crossings {
         let i = match index.get(&c.parent) {
             Some(&i) => i,
@@ -215,7 +220,7 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
                 parents.push(StubParent {
                     table: c.parent.clone(),
                     silo: c.parent_silo.clone(),
-                    columns: columns(cat, &c.parent),
+                    columns: columns(cat, &c.parent, &mut types),
                     keys: Vec::new(),
                     edges: Vec::new(),
                     cascade_to: Vec::new(),
@@ -360,14 +365,23 @@ fn pump_sql() -> PumpSql {
     }
 }
 
-fn columns(cat: &Catalog, table: &QName) -> Vec<StubColumn> {
+/// The columns of `table`, each type resolved once per text (`types`, shared by the calls of
+/// one build).
+fn columns<'c>(
+    cat: &'c Catalog,
+    table: &QName,
+    types: &mut FxHashMap<&'c str, FieldType>,
+) -> Vec<StubColumn> {
     cat.table(table)
         .map(|t| {
             t.columns
                 .iter()
                 .map(|c| StubColumn {
                     name: c.name.clone(),
-                    ty: field_type(cat, &c.data_type),
+                    ty: types
+                        .entry(c.data_type.as_str())
+                        .or_insert_with(|| field_type(cat, &c.data_type))
+                        .clone(),
                     nullable: !c.not_null,
                 })
                 .collect()
