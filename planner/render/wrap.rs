@@ -39,59 +39,151 @@ pub fn write_comment_in<W: std::fmt::Write + ?Sized>(
     width: usize,
     keep_labels: bool,
 ) -> std::fmt::Result {
-    let lead = text.len() - text.trim_start_matches([' ', '\n', '\r']).len();
+    let bytes = text.as_bytes();
+    let lead = bytes
+        .iter()
+        .position(|&b| !is_sep(b))
+        .unwrap_or(bytes.len());
     out.write_str(margin)?;
     out.write_str("--")?;
     write_spaces(out, lead)?;
-    // Bytes on the current line so far.
-    let mut line_len = 2 + lead;
-    let mut words = 0;
-    let mut first_len = 0;
-    let bytes = text.as_bytes();
-    let sep = |b: u8| matches!(b, b' ' | b'\n' | b'\r');
-    // Words placed on the line but not written yet: `text[run.0..run.1]`, written after a
-    // space. Words one space apart in `text` join the run, so a line is usually written
-    // in one piece rather than word by word.
-    let mut run: Option<(usize, usize)> = None;
-    let mut i = 0;
-    loop {
-        while i < bytes.len() && sep(bytes[i]) {
-            i += 1;
-        }
-        if i == bytes.len() {
-            break;
-        }
-        let from = i;
-        while i < bytes.len() && !sep(bytes[i]) {
-            i += 1;
-        }
-        // Both ends are at ASCII bytes (or the end), so these are char boundaries.
-        let len = i - from;
-        let lone_label = keep_labels && words == 1 && first_len <= 4;
-        if words > 0 && !lone_label && line_len + 1 + len > width {
-            flush(out, text, run.take())?;
-            out.write_char('\n')?;
-            out.write_str(margin)?;
-            out.write_str("--")?;
-            write_spaces(out, indent)?;
-            line_len = 2 + indent;
-            words = 0;
-        }
-        run = match run {
-            Some((start, end)) if end + 1 == from && bytes[end] == b' ' => Some((start, i)),
-            other => {
-                flush(out, text, other)?;
-                Some((from, i))
-            }
-        };
-        line_len += 1 + len;
-        if words == 0 {
-            first_len = len;
-        }
-        words += 1;
+    let line = Line {
+        margin,
+        indent,
+        width,
+        keep_labels,
+    };
+    if lead < bytes.len() && one_space_apart(&bytes[lead..]) {
+        line.words_one_space_apart(out, text, lead)?;
+    } else {
+        line.any_words(out, text, lead)?;
     }
-    flush(out, text, run)?;
     out.write_char('\n')
+}
+
+/// What separates words in a comment's text.
+fn is_sep(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r')
+}
+
+/// Whether `rest` (which starts with a word) is words one space apart: no line break, no two
+/// spaces in a row, no space at the end. Most comment texts are; [`Line::words_one_space_apart`]
+/// lays them out a line at a time.
+fn one_space_apart(rest: &[u8]) -> bool {
+    memchr::memchr2(b'\n', b'\r', rest).is_none()
+        && memchr::memmem::find(rest, b"  ").is_none()
+        && rest.last() != Some(&b' ')
+}
+
+/// How [`write_comment_in`] lays out lines after the first line's `--`.
+struct Line<'m> {
+    margin: &'m str,
+    indent: usize,
+    width: usize,
+    keep_labels: bool,
+}
+
+impl Line<'_> {
+    /// A line break and the next line's `--` and indent.
+    fn next<W: std::fmt::Write + ?Sized>(&self, out: &mut W) -> std::fmt::Result {
+        out.write_char('\n')?;
+        out.write_str(self.margin)?;
+        out.write_str("--")?;
+        write_spaces(out, self.indent)
+    }
+
+    /// The words of `text[from..]`, any separators between them, word by word.
+    fn any_words<W: std::fmt::Write + ?Sized>(
+        &self,
+        out: &mut W,
+        text: &str,
+        from: usize,
+    ) -> std::fmt::Result {
+        // Bytes on the current line so far.
+        let mut line_len = 2 + from;
+        let mut words = 0;
+        let mut first_len = 0;
+        let bytes = text.as_bytes();
+        // Words placed on the line but not written yet: `text[run.0..run.1]`, written after a
+        // space. Words one space apart in `text` join the run, so a line is usually written
+        // in one piece rather than word by word.
+        let mut run: Option<(usize, usize)> = None;
+        let mut i = from;
+        loop {
+            while i < bytes.len() && is_sep(bytes[i]) {
+                i += 1;
+            }
+            if i == bytes.len() {
+                break;
+            }
+            let from = i;
+            while i < bytes.len() && !is_sep(bytes[i]) {
+                i += 1;
+            }
+            // Both ends are at ASCII bytes (or the end), so these are char boundaries.
+            let len = i - from;
+            let lone_label = self.keep_labels && words == 1 && first_len <= 4;
+            if words > 0 && !lone_label && line_len + 1 + len > self.width {
+                flush(out, text, run.take())?;
+                self.next(out)?;
+                line_len = 2 + self.indent;
+                words = 0;
+            }
+            run = match run {
+                Some((start, end)) if end + 1 == from && bytes[end] == b' ' => Some((start, i)),
+                other => {
+                    flush(out, text, other)?;
+                    Some((from, i))
+                }
+            };
+            line_len += 1 + len;
+            if words == 0 {
+                first_len = len;
+            }
+            words += 1;
+        }
+        flush(out, text, run)
+    }
+
+    /// [`any_words`](Self::any_words) of a text whose words from `from` on are one space
+    /// apart ([`one_space_apart`]), a line at a time: words from `p` to a space at `e` take
+    /// `e - p + 1` bytes after the `--` and indent, so a line ends at the last space within
+    /// the width (after its first word, and after the second when the first is a lone label).
+    fn words_one_space_apart<W: std::fmt::Write + ?Sized>(
+        &self,
+        out: &mut W,
+        text: &str,
+        from: usize,
+    ) -> std::fmt::Result {
+        let bytes = text.as_bytes();
+        let len = bytes.len();
+        let word_end = |at: usize| memchr::memchr(b' ', &bytes[at..]).map_or(len, |k| at + k);
+        let (mut p, mut taken) = (from, 2 + from);
+        loop {
+            let first = word_end(p);
+            let at_least = if self.keep_labels && first - p <= 4 && first < len {
+                word_end(first + 1)
+            } else {
+                first
+            };
+            // The last end `e` with `taken + (e - p) + 1 <= width`.
+            let end = match (p + self.width).checked_sub(taken + 1) {
+                Some(limit) if limit >= len => len,
+                Some(limit) if limit > p => memchr::memrchr(b' ', &bytes[p..=limit])
+                    .map_or(at_least, |k| (p + k).max(at_least)),
+                _ => at_least,
+            };
+            out.write_char(' ')?;
+            // `end` is at a space or the end: a char boundary.
+            out.write_str(&text[p..end])?;
+            if end == len {
+                return Ok(());
+            }
+            self.next(out)?;
+            p = end + 1;
+            taken = 2 + self.indent;
+        }
+    }
 }
 
 /// Writes a run of [`write_comment`]: a space, then `text[start..end]`.
@@ -209,6 +301,71 @@ fn write_spaces<W: std::fmt::Write + ?Sized>(out: &mut W, n: usize) -> std::fmt:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The line-at-a-time layout of words one space apart is the word-by-word one: every text
+    /// of short and long words (labels, numbers, non-ASCII, words wider than the line) from a
+    /// fixed pseudo-random sequence, at many widths and indents, with and without labels.
+    #[test]
+    fn words_one_space_apart_are_laid_out_as_word_by_word() {
+        let words = [
+            "1.",
+            "a",
+            "ab",
+            "abcd",
+            "abcde",
+            "é",
+            "ünïcode",
+            "public.t_00001",
+            "(a)",
+            "x",
+            "a_rather_long_identifier_that_will_not_fit_on_any_line_at_all",
+            "--",
+            "$1",
+            "…",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut checked = 0;
+        for _ in 0..3000 {
+            let count = 1 + next(30);
+            let mut text = " ".repeat(next(3));
+            for k in 0..count {
+                if k > 0 {
+                    text.push(' ');
+                }
+                text.push_str(words[next(words.len())]);
+            }
+            let lead = text.len() - text.trim_start().len();
+            assert!(one_space_apart(&text.as_bytes()[lead..]), "{text:?}");
+            for width in [1, 2, 5, 12, 20, 40, 100] {
+                for indent in [0, 3] {
+                    for keep_labels in [false, true] {
+                        let line = Line {
+                            margin: "  ",
+                            indent,
+                            width,
+                            keep_labels,
+                        };
+                        let (mut fast, mut slow) = (String::new(), String::new());
+                        line.words_one_space_apart(&mut fast, &text, lead).unwrap();
+                        line.any_words(&mut slow, &text, lead).unwrap();
+                        assert_eq!(fast, slow, "{text:?} {width} {indent} {keep_labels}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 3000 * 7 * 2 * 2);
+        // What is not one space apart goes word by word.
+        for text in ["a  b", "a\nb", "a\rb", "a b "] {
+            assert!(!one_space_apart(text.as_bytes()), "{text:?}");
+        }
+    }
 
     #[test]
     fn wraps_at_the_width_and_indents_continuations() {
