@@ -170,10 +170,8 @@ impl Lang {
             t
         });
         let l = self.index();
-        let k = ALL_KINDS
-            .iter()
-            .position(|&k| k == kind)
-            .expect("every kind is in ALL_KINDS");
+        // ALL_KINDS lists the kinds in their declaration order (a test checks).
+        let k = kind as usize;
         &table[(l * ALL_KINDS.len() + k) * 2 + usize::from(nullable)]
     }
 
@@ -661,9 +659,43 @@ struct Prepared<'a> {
     parents: Vec<PreparedParent<'a>>,
     /// Per guard of `Stubs::guards`, in order.
     guards: Vec<PreparedGuard>,
-    /// The string literal of each silo a cascade handler names, per language in the order of
-    /// [`Lang::ALL`] (a few silos, written for every handler).
-    silo_lits: rustc_hash::FxHashMap<String, [String; 5]>,
+    /// The literals of each distinct pair of a parent silo and the child silos its tables'
+    /// deletes cascade to (a few pairs, written for every handler): see
+    /// [`PreparedParent::handler_lits`].
+    handler_lits: Vec<HandlerLits>,
+}
+
+/// What a cascade handler writes of its silos, per language in the order of [`Lang::ALL`].
+struct HandlerLits {
+    /// The parent silo's string literal (the default `source`).
+    silo: [String; 5],
+    /// The child silos' string literals as the handler's list of them: `"a", "b"` (Python's
+    /// tuple: `"a", "b",`).
+    children: [String; 5],
+}
+
+impl HandlerLits {
+    fn new(silo: &str, children: &[String]) -> Self {
+        HandlerLits {
+            silo: Lang::ALL.map(|l| l.lit(silo)),
+            children: Lang::ALL.map(|l| {
+                let mut s = String::new();
+                for (i, c) in children.iter().enumerate() {
+                    match (l, i) {
+                        (Lang::Python, 0) => {}
+                        (Lang::Python, _) => s.push(' '),
+                        (_, 0) => {}
+                        _ => s.push_str(", "),
+                    }
+                    s.push_str(&l.lit(c));
+                    if l == Lang::Python {
+                        s.push(',');
+                    }
+                }
+                s
+            }),
+        }
+    }
 }
 
 /// An identifier candidate in each case a language may want it in, in one buffer (one
@@ -770,6 +802,9 @@ struct PreparedParent<'a> {
     /// `time`, `encoding/json` only when one does).
     go_time: bool,
     go_json: bool,
+    /// The position of the cascade handler's literals in [`Prepared::handler_lits`], when the
+    /// table's deletes cascade to other silos.
+    handler_lits: Option<usize>,
 }
 
 impl PreparedParent<'_> {
@@ -902,6 +937,7 @@ impl<'a> Prepared<'a> {
                 PreparedParent {
                     go_time,
                     go_json,
+                    handler_lits: None,
                     table: comment_owned(crate::ident::qualified(&p.table)),
                     silo: comment(&p.silo),
                     after_delete: {
@@ -986,24 +1022,22 @@ impl<'a> Prepared<'a> {
                 }
             })
             .collect();
-        let mut silo_lits = rustc_hash::FxHashMap::default();
-        for p in stubs.parents.iter().filter(|p| !p.cascade_to.is_empty()) {
-            for silo in std::iter::once(&p.silo).chain(&p.cascade_to) {
-                if !silo_lits.contains_key(silo) {
-                    silo_lits.insert(silo.clone(), Lang::ALL.map(|l| l.lit(silo)));
-                }
+        let mut handler_lits = Vec::new();
+        let mut at: rustc_hash::FxHashMap<(&str, &[String]), usize> = Default::default();
+        for (p, pp) in stubs.parents.iter().zip(&mut parents) {
+            if !p.cascade_to.is_empty() {
+                let key = (p.silo.as_str(), p.cascade_to.as_slice());
+                pp.handler_lits = Some(*at.entry(key).or_insert_with(|| {
+                    handler_lits.push(HandlerLits::new(&p.silo, &p.cascade_to));
+                    handler_lits.len() - 1
+                }));
             }
         }
         Prepared {
             parents,
             guards,
-            silo_lits,
+            handler_lits,
         }
-    }
-
-    /// The string literal of `silo` in `lang`: a silo a cascade handler names.
-    fn silo_lit(&self, silo: &str, lang: Lang) -> &str {
-        &self.silo_lits[silo][lang.index()]
     }
 }
 
@@ -1063,7 +1097,8 @@ struct Handler<'a> {
     silo: &'a str,
     silo_lit: &'a str,
     edges: &'a [String],
-    child_silo_lits: Vec<&'a str>,
+    /// The child silos' literals as a list (see [`HandlerLits::children`]).
+    child_silo_lits: &'a str,
 }
 
 struct Guard<'a> {
@@ -1302,14 +1337,16 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
             .parents
             .iter()
             .zip(&pre.parents)
-            .filter(|(p, _)| !p.cascade_to.is_empty())
-            .map(|(p, pp)| Handler {
-                name: Str(module.name_ref(pp.after_delete.func(lang))),
-                table: &pp.table,
-                silo: &pp.silo,
-                silo_lit: pre.silo_lit(&p.silo, lang),
-                edges: &pp.edges,
-                child_silo_lits: p.cascade_to.iter().map(|s| pre.silo_lit(s, lang)).collect(),
+            .filter_map(|(_, pp)| {
+                let lits = &pre.handler_lits[pp.handler_lits?];
+                Some(Handler {
+                    name: Str(module.name_ref(pp.after_delete.func(lang))),
+                    table: &pp.table,
+                    silo: &pp.silo,
+                    silo_lit: &lits.silo[lang.index()],
+                    edges: &pp.edges,
+                    child_silo_lits: &lits.children[lang.index()],
+                })
             }),
     );
 
@@ -1736,6 +1773,29 @@ mod tests {
         // are free.
         assert_eq!(plain(&["id", "class"]), Lang::Go.bit() | Lang::Rust.bit());
         assert_eq!(plain(&["a_1b", "a1b"]), 0);
+    }
+
+    #[test]
+    fn handler_lists_child_silos_as_each_language_writes_a_list() {
+        let lits = HandlerLits::new("control", &["region".to_string(), "eu#{x}".to_string()]);
+        let children = |l: Lang| lits.children[l.index()].as_str();
+        // Python's tuple keeps a trailing comma (one child would otherwise be no tuple).
+        assert_eq!(children(Lang::Python), r#""region", "eu#{x}","#);
+        assert_eq!(children(Lang::TypeScript), r#""region", "eu#{x}""#);
+        assert_eq!(children(Lang::Go), r#""region", "eu#{x}""#);
+        assert_eq!(children(Lang::Rust), r#""region", "eu#{x}""#);
+        assert_eq!(children(Lang::Ruby), r#""region", "eu\#{x}""#);
+        assert_eq!(lits.silo[Lang::Ruby.index()], r#""control""#);
+        let one = HandlerLits::new("control", &["region".to_string()]);
+        assert_eq!(one.children[Lang::Python.index()], r#""region","#);
+        assert_eq!(one.children[Lang::Go.index()], r#""region""#);
+    }
+
+    #[test]
+    fn kinds_are_at_their_index() {
+        for (i, kind) in ALL_KINDS.into_iter().enumerate() {
+            assert_eq!(kind as usize, i, "{kind:?}");
+        }
     }
 
     #[test]
