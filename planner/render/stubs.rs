@@ -170,10 +170,8 @@ impl Lang {
             t
         });
         let l = self.index();
-        let k = ALL_KINDS
-            .iter()
-            .position(|&k| k == kind)
-            .expect("every kind is in ALL_KINDS");
+        // ALL_KINDS lists the kinds in their declaration order (a test checks).
+        let k = kind as usize;
         &table[(l * ALL_KINDS.len() + k) * 2 + usize::from(nullable)]
     }
 
@@ -575,7 +573,7 @@ impl askama::FastWritable for Str<'_> {
 struct Fields<'a> {
     lang: Lang,
     columns: &'a [StubColumn],
-    prepared: &'a [PreparedColumn],
+    prepared: &'a [&'a PreparedColumn],
     /// The names the record's [`Namer`] handed out, when the record is not plain in this
     /// language (see [`PreparedParent::plain_fields`]); else each name is its case as it is.
     renamed: Option<Vec<Cow<'a, str>>>,
@@ -601,24 +599,24 @@ impl Fields<'_> {
     fn write<W: std::fmt::Write + ?Sized>(&self, f: &mut W) -> std::fmt::Result {
         for (i, (c, pc)) in self.columns.iter().zip(self.prepared).enumerate() {
             let name = self.name(i);
-            let ty = self.lang.ty(&c.ty, c.nullable);
+            let ty = pc.ty(self.lang);
             let about = pc.about.as_str();
             let parts: &[&str] = match self.lang {
-                Lang::Python => &["\n    ", name, ": ", &ty, "  # ", about],
-                Lang::TypeScript => &["\n  /** ", about, " */\n  readonly ", name, ": ", &ty, ";"],
+                Lang::Python => &["\n    ", name, ": ", ty, "  # ", about],
+                Lang::TypeScript => &["\n  /** ", about, " */\n  readonly ", name, ": ", ty, ";"],
                 Lang::Go if pc.safe_tag => &[
                     "\n\t",
                     name,
                     " ",
-                    &ty,
+                    ty,
                     " `json:\"",
                     &c.name,
                     "\"` // ",
                     about,
                 ],
-                Lang::Go => &["\n\t", name, " ", &ty, " // ", about],
-                Lang::Rust => &["\n    /// ", about, "\n    pub ", name, ": ", &ty, ","],
-                Lang::Ruby => &["\n  # - ", name, " [", &ty, "]: ", about],
+                Lang::Go => &["\n\t", name, " ", ty, " // ", about],
+                Lang::Rust => &["\n    /// ", about, "\n    pub ", name, ": ", ty, ","],
+                Lang::Ruby => &["\n  # - ", name, " [", ty, "]: ", about],
             };
             for part in parts {
                 f.write_str(part)?;
@@ -661,9 +659,43 @@ struct Prepared<'a> {
     parents: Vec<PreparedParent<'a>>,
     /// Per guard of `Stubs::guards`, in order.
     guards: Vec<PreparedGuard>,
-    /// The string literal of each silo a cascade handler names, per language in the order of
-    /// [`Lang::ALL`] (a few silos, written for every handler).
-    silo_lits: rustc_hash::FxHashMap<String, [String; 5]>,
+    /// The literals of each distinct pair of a parent silo and the child silos its tables'
+    /// deletes cascade to (a few pairs, written for every handler): see
+    /// [`PreparedParent::handler_lits`].
+    handler_lits: Vec<HandlerLits>,
+}
+
+/// What a cascade handler writes of its silos, per language in the order of [`Lang::ALL`].
+struct HandlerLits {
+    /// The parent silo's string literal (the default `source`).
+    silo: [String; 5],
+    /// The child silos' string literals as the handler's list of them: `"a", "b"` (Python's
+    /// tuple: `"a", "b",`).
+    children: [String; 5],
+}
+
+impl HandlerLits {
+    fn new(silo: &str, children: &[String]) -> Self {
+        HandlerLits {
+            silo: Lang::ALL.map(|l| l.lit(silo)),
+            children: Lang::ALL.map(|l| {
+                let mut s = String::new();
+                for (i, c) in children.iter().enumerate() {
+                    match (l, i) {
+                        (Lang::Python, 0) => {}
+                        (Lang::Python, _) => s.push(' '),
+                        (_, 0) => {}
+                        _ => s.push_str(", "),
+                    }
+                    s.push_str(&l.lit(c));
+                    if l == Lang::Python {
+                        s.push(',');
+                    }
+                }
+                s
+            }),
+        }
+    }
 }
 
 /// An identifier candidate in each case a language may want it in, in one buffer (one
@@ -755,7 +787,9 @@ struct PreparedParent<'a> {
     /// The cascade handler's name in each case: `after`, `delete`, the table's words (the
     /// record's name is its Pascal case without `AfterDelete`: see [`PreparedParent::record`]).
     after_delete: Cases,
-    columns: Vec<PreparedColumn>,
+    /// Per column of `StubParent::columns`: its texts, shared by the columns of every table
+    /// with the same name, type and nullability (see [`PreparedColumn::table`]).
+    columns: Vec<&'a PreparedColumn>,
     /// The languages (bits of [`Lang::bit`]) in which no field name of the record is reserved
     /// and all are distinct, so each is its case as it is (almost every record, in every
     /// language): the views skip the record's [`Namer`], whose answer is known.
@@ -768,6 +802,9 @@ struct PreparedParent<'a> {
     /// `time`, `encoding/json` only when one does).
     go_time: bool,
     go_json: bool,
+    /// The position of the cascade handler's literals in [`Prepared::handler_lits`], when the
+    /// table's deletes cascade to other silos.
+    handler_lits: Option<usize>,
 }
 
 impl PreparedParent<'_> {
@@ -789,6 +826,9 @@ struct PreparedKey<'a> {
     used_by: Vec<String>,
 }
 
+/// What the views write for a column: the same for every column of the plan with its name,
+/// type and nullability (`id`, `created_at` and their like recur in most tables), so prepared
+/// once per distinct column by [`PreparedColumn::table`].
 struct PreparedColumn {
     /// The field's name in each case: in a language of [`PreparedParent::plain_fields`], the
     /// field's name as it is.
@@ -797,6 +837,64 @@ struct PreparedColumn {
     about: String,
     /// Whether the column's name can be a Go struct tag as it is.
     safe_tag: bool,
+    /// The field's type in each language, in the order of [`Lang::ALL`].
+    tys: [Cow<'static, str>; 5],
+}
+
+/// What makes two columns' [`PreparedColumn`]s the same: name, type as written, kind, array
+/// dimensions, nullability.
+type ColumnKey<'s> = (&'s str, &'s str, Kind, usize, bool);
+
+impl PreparedColumn {
+    fn new(c: &StubColumn) -> Self {
+        let mut about = String::with_capacity(c.name.len() + c.ty.written.len() + 12);
+        crate::ident::push_ident(&mut about, &c.name);
+        about.push(' ');
+        about.push_str(&c.ty.written);
+        if !c.nullable {
+            about.push_str(" NOT NULL");
+        }
+        if c.ty.kind == Kind::Other {
+            about.push_str(" (type not known to silo-plan: carried as a string)");
+        }
+        PreparedColumn {
+            name: Cases::of_name(&c.name),
+            about: comment_owned(about),
+            safe_tag: c
+                .name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
+            tys: Lang::ALL.map(|l| l.ty(&c.ty, c.nullable)),
+        }
+    }
+
+    /// The distinct columns of the plan's parent tables, prepared once each, and the position
+    /// among them of every column of every parent, in order.
+    fn table(stubs: &Stubs) -> (Vec<PreparedColumn>, Vec<usize>) {
+        let mut at: rustc_hash::FxHashMap<ColumnKey, usize> = rustc_hash::FxHashMap::default();
+        let mut distinct = Vec::new();
+        let mut positions = Vec::with_capacity(stubs.parents.iter().map(|p| p.columns.len()).sum());
+        for c in stubs.parents.iter().flat_map(|p| &p.columns) {
+            let key = (
+                c.name.as_str(),
+                c.ty.written.as_str(),
+                c.ty.kind,
+                c.ty.dims,
+                c.nullable,
+            );
+            let i = *at.entry(key).or_insert_with(|| {
+                distinct.push(PreparedColumn::new(c));
+                distinct.len() - 1
+            });
+            positions.push(i);
+        }
+        (distinct, positions)
+    }
+
+    /// The field's type in `lang`.
+    fn ty(&self, lang: Lang) -> &str {
+        &self.tys[lang.index()]
+    }
 }
 
 struct PreparedGuard {
@@ -818,45 +916,28 @@ struct PreparedGuard {
 }
 
 impl<'a> Prepared<'a> {
-    fn new(stubs: &'a Stubs) -> Self {
+    /// `distinct` and `positions` are [`PreparedColumn::table`]'s.
+    fn new(stubs: &'a Stubs, distinct: &'a [PreparedColumn], positions: &[usize]) -> Self {
+        let mut positions = positions.iter();
         let mut parents: Vec<PreparedParent> = stubs
             .parents
             .iter()
             .map(|p| {
-                let columns: Vec<PreparedColumn> = p
-                    .columns
-                    .iter()
-                    .map(|c| {
-                        let mut about =
-                            String::with_capacity(c.name.len() + c.ty.written.len() + 12);
-                        crate::ident::push_ident(&mut about, &c.name);
-                        about.push(' ');
-                        about.push_str(&c.ty.written);
-                        if !c.nullable {
-                            about.push_str(" NOT NULL");
-                        }
-                        if c.ty.kind == Kind::Other {
-                            about.push_str(" (type not known to silo-plan: carried as a string)");
-                        }
-                        PreparedColumn {
-                            name: Cases::of_name(&c.name),
-                            about: comment_owned(about),
-                            safe_tag: c
-                                .name
-                                .chars()
-                                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_'),
-                        }
-                    })
+                let columns: Vec<&PreparedColumn> = positions
+                    .by_ref()
+                    .take(p.columns.len())
+                    .map(|&i| &distinct[i])
                     .collect();
                 let (mut go_time, mut go_json) = (false, false);
-                for c in &p.columns {
-                    let ty = Lang::Go.ty(&c.ty, c.nullable);
+                for c in &columns {
+                    let ty = c.ty(Lang::Go);
                     go_time |= ty.contains("time.Time");
                     go_json |= ty.contains("json.RawMessage");
                 }
                 PreparedParent {
                     go_time,
                     go_json,
+                    handler_lits: None,
                     table: comment_owned(crate::ident::qualified(&p.table)),
                     silo: comment(&p.silo),
                     after_delete: {
@@ -941,29 +1022,27 @@ impl<'a> Prepared<'a> {
                 }
             })
             .collect();
-        let mut silo_lits = rustc_hash::FxHashMap::default();
-        for p in stubs.parents.iter().filter(|p| !p.cascade_to.is_empty()) {
-            for silo in std::iter::once(&p.silo).chain(&p.cascade_to) {
-                if !silo_lits.contains_key(silo) {
-                    silo_lits.insert(silo.clone(), Lang::ALL.map(|l| l.lit(silo)));
-                }
+        let mut handler_lits = Vec::new();
+        let mut at: rustc_hash::FxHashMap<(&str, &[String]), usize> = Default::default();
+        for (p, pp) in stubs.parents.iter().zip(&mut parents) {
+            if !p.cascade_to.is_empty() {
+                let key = (p.silo.as_str(), p.cascade_to.as_slice());
+                pp.handler_lits = Some(*at.entry(key).or_insert_with(|| {
+                    handler_lits.push(HandlerLits::new(&p.silo, &p.cascade_to));
+                    handler_lits.len() - 1
+                }));
             }
         }
         Prepared {
             parents,
             guards,
-            silo_lits,
+            handler_lits,
         }
-    }
-
-    /// The string literal of `silo` in `lang`: a silo a cascade handler names.
-    fn silo_lit(&self, silo: &str, lang: Lang) -> &str {
-        &self.silo_lits[silo][lang.index()]
     }
 }
 
 /// [`PreparedParent::plain_fields`] of a record's columns; `seen` is scratch space.
-fn plain_fields<'c>(columns: &'c [PreparedColumn], seen: &mut FxSet<&'c str>) -> u8 {
+fn plain_fields<'c>(columns: &[&'c PreparedColumn], seen: &mut FxSet<&'c str>) -> u8 {
     // A snake case name starts with a lower case letter, a Pascal case one with an upper case
     // letter: one set finds a repeat in either. Camel case names repeat where Pascal case ones
     // do (they differ only in the first letter's case).
@@ -1018,7 +1097,8 @@ struct Handler<'a> {
     silo: &'a str,
     silo_lit: &'a str,
     edges: &'a [String],
-    child_silo_lits: Vec<&'a str>,
+    /// The child silos' literals as a list (see [`HandlerLits::children`]).
+    child_silo_lits: &'a str,
 }
 
 struct Guard<'a> {
@@ -1257,14 +1337,16 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
             .parents
             .iter()
             .zip(&pre.parents)
-            .filter(|(p, _)| !p.cascade_to.is_empty())
-            .map(|(p, pp)| Handler {
-                name: Str(module.name_ref(pp.after_delete.func(lang))),
-                table: &pp.table,
-                silo: &pp.silo,
-                silo_lit: pre.silo_lit(&p.silo, lang),
-                edges: &pp.edges,
-                child_silo_lits: p.cascade_to.iter().map(|s| pre.silo_lit(s, lang)).collect(),
+            .filter_map(|(_, pp)| {
+                let lits = &pre.handler_lits[pp.handler_lits?];
+                Some(Handler {
+                    name: Str(module.name_ref(pp.after_delete.func(lang))),
+                    table: &pp.table,
+                    silo: &pp.silo,
+                    silo_lit: &lits.silo[lang.index()],
+                    edges: &pp.edges,
+                    child_silo_lits: &lits.children[lang.index()],
+                })
             }),
     );
 
@@ -1479,7 +1561,8 @@ fn render_sized<T: Template>(name: &str, t: &T, hint: &mut usize) -> Result<Stri
 
 /// Every file under `stubs/`, for the plan's stubs.
 pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
-    let pre = Prepared::new(stubs);
+    let (distinct, positions) = PreparedColumn::table(stubs);
+    let pre = Prepared::new(stubs, &distinct, &positions);
     let file = |path: &str, contents: String| OutFile {
         path: format!("stubs/{path}"),
         contents: super::with_newline(contents),
@@ -1651,6 +1734,7 @@ mod tests {
                     name: Cases::of_name(n),
                     about: String::new(),
                     safe_tag: true,
+                    tys: Default::default(),
                 })
                 .collect()
         };
@@ -1662,7 +1746,8 @@ mod tests {
             &["user_id", "UserId"],
             &[],
         ] {
-            let columns = cols(names);
+            let owned = cols(names);
+            let columns: Vec<&PreparedColumn> = owned.iter().collect();
             let mut seen = FxSet::default();
             let plain = plain_fields(&columns, &mut seen);
             for lang in Lang::ALL {
@@ -1678,13 +1763,39 @@ mod tests {
                 }
             }
         }
-        let plain = |names: &[&str]| plain_fields(&cols(names), &mut FxSet::default());
+        let plain = |names: &[&str]| {
+            let owned = cols(names);
+            plain_fields(&owned.iter().collect::<Vec<_>>(), &mut FxSet::default())
+        };
         assert_eq!(plain(&["id", "name"]), 0b11111);
         assert_eq!(plain(&[]), 0b11111);
         // `class` is reserved in Python, TypeScript and Ruby; Go's `Class` and Rust's `class`
         // are free.
         assert_eq!(plain(&["id", "class"]), Lang::Go.bit() | Lang::Rust.bit());
         assert_eq!(plain(&["a_1b", "a1b"]), 0);
+    }
+
+    #[test]
+    fn handler_lists_child_silos_as_each_language_writes_a_list() {
+        let lits = HandlerLits::new("control", &["region".to_string(), "eu#{x}".to_string()]);
+        let children = |l: Lang| lits.children[l.index()].as_str();
+        // Python's tuple keeps a trailing comma (one child would otherwise be no tuple).
+        assert_eq!(children(Lang::Python), r#""region", "eu#{x}","#);
+        assert_eq!(children(Lang::TypeScript), r#""region", "eu#{x}""#);
+        assert_eq!(children(Lang::Go), r#""region", "eu#{x}""#);
+        assert_eq!(children(Lang::Rust), r#""region", "eu#{x}""#);
+        assert_eq!(children(Lang::Ruby), r#""region", "eu\#{x}""#);
+        assert_eq!(lits.silo[Lang::Ruby.index()], r#""control""#);
+        let one = HandlerLits::new("control", &["region".to_string()]);
+        assert_eq!(one.children[Lang::Python.index()], r#""region","#);
+        assert_eq!(one.children[Lang::Go.index()], r#""region""#);
+    }
+
+    #[test]
+    fn kinds_are_at_their_index() {
+        for (i, kind) in ALL_KINDS.into_iter().enumerate() {
+            assert_eq!(kind as usize, i, "{kind:?}");
+        }
     }
 
     #[test]

@@ -192,7 +192,7 @@ func PumpToSilos(ctx context.Context, parent *sql.DB, children map[string]*sql.D
 //   - {{ e }}
 {%- endfor %}
 func {{ h.name }}(ctx context.Context, parent *sql.DB, children map[string]*sql.DB, marks map[string]int64, source string, batchSize int) (map[string]PumpResult, error) {
-	return PumpToSilos(ctx, parent, children, marks, source, batchSize, {% for s in h.child_silo_lits %}{{ s }}{% if !loop.last %}, {% endif %}{% endfor %})
+	return PumpToSilos(ctx, parent, children, marks, source, batchSize, {{ h.child_silo_lits }})
 }
 {% endfor %}
 {%- for g in v.guards %}

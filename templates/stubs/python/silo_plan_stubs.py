@@ -173,7 +173,7 @@ def {{ h.name }}(
     - {{ e }}
 {%- endfor %}
     """
-    return pump_to_silos(parent, children, marks, source, batch_size, ({% for s in h.child_silo_lits %}{{ s }},{% if !loop.last %} {% endif %}{% endfor %}))
+    return pump_to_silos(parent, children, marks, source, batch_size, ({{ h.child_silo_lits }}))
 {% endfor %}
 # ---------------------------------------------------------------------------------------------
 # Restrict guards: run in the child's silo before deleting the parent; refuse when True.

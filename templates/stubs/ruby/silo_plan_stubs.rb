@@ -135,7 +135,7 @@ module SiloPlanStubs
   # - {{ e }}
 {%- endfor %}
   def self.{{ h.name }}(parent, children, marks, source = {{ h.silo_lit }}, batch_size = DEFAULT_BATCH_SIZE)
-    pump_to_silos(parent, children, marks, source, batch_size, [{% for s in h.child_silo_lits %}{{ s }}{% if !loop.last %}, {% endif %}{% endfor %}])
+    pump_to_silos(parent, children, marks, source, batch_size, [{{ h.child_silo_lits }}])
   end
 {% endfor %}
   # -------------------------------------------------------------------------------------------

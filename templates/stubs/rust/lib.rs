@@ -205,7 +205,7 @@ pub fn {{ h.name }}(
     source: &str,
     batch_size: i64,
 ) -> Result<BTreeMap<String, PumpResult>, PumpError> {
-    pump_to_silos(parent, children, marks, source, batch_size, &[{% for s in h.child_silo_lits %}{{ s }}{% if !loop.last %}, {% endif %}{% endfor %}])
+    pump_to_silos(parent, children, marks, source, batch_size, &[{{ h.child_silo_lits }}])
 }
 {% endfor %}
 // ---------------------------------------------------------------------------------------------

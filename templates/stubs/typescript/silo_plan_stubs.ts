@@ -189,7 +189,7 @@ export function {{ h.name }}(
   source: string = {{ h.silo_lit }},
   batchSize: number = DEFAULT_BATCH_SIZE,
 ): Promise<Map<string, PumpResult>> {
-  return pumpToSilos(parent, children, marks, source, batchSize, [{% for s in h.child_silo_lits %}{{ s }}{% if !loop.last %}, {% endif %}{% endfor %}]);
+  return pumpToSilos(parent, children, marks, source, batchSize, [{{ h.child_silo_lits }}]);
 }
 {% endfor %}
 // ---------------------------------------------------------------------------------------------
