@@ -53,23 +53,55 @@ pub fn closure_limited<'a>(
     table: &'a QName,
     limit: usize,
 ) -> (Vec<Hop>, usize) {
-    let mut w = Walk {
-        cat,
-        cfg,
-        asg,
-        rules,
-        graph,
-        seen: rustc_hash::FxHashSet::default(),
-        out: Vec::new(),
-        limit,
-        omitted: 0,
-    };
-    // A table the graph does not have has no children.
-    if let Some(n) = graph.table_node(table) {
-        w.seen.insert(n);
-        w.walk(n, asg.silo_name(table), 1);
+    let mut w = ClosureWalk::default();
+    let omitted = w.walk(cat, cfg, asg, rules, graph, table, limit).1;
+    (w.out, omitted)
+}
+
+/// [`closure_limited`] for many tables in a row, keeping its buffers (the tables walked and the
+/// steps) between walks: a plan walks the closure of every parent of a crossing, 50,000 of
+/// them at 100,000 tables, and a fresh set and list each time were grown step by step.
+#[derive(Debug, Default)]
+pub struct ClosureWalk {
+    seen: rustc_hash::FxHashSet<NodeIndex>,
+    out: Vec<Hop>,
+}
+
+impl ClosureWalk {
+    /// The closure of `table` as [`closure_limited`] returns it, borrowed until the next walk.
+    #[allow(clippy::too_many_arguments)]
+    pub fn walk<'w>(
+        &'w mut self,
+        cat: &Catalog,
+        cfg: &Config,
+        asg: &Assignment,
+        rules: &RuleMatches,
+        graph: &Graph,
+        table: &QName,
+        limit: usize,
+    ) -> (&'w [Hop], usize) {
+        self.seen.clear();
+        self.out.clear();
+        let mut w = Walk {
+            cat,
+            cfg,
+            asg,
+            rules,
+            graph,
+            seen: std::mem::take(&mut self.seen),
+            out: std::mem::take(&mut self.out),
+            limit,
+            omitted: 0,
+        };
+        // A table the graph does not have has no children.
+        if let Some(n) = graph.table_node(table) {
+            w.seen.insert(n);
+            w.walk(n, asg.silo_name(table), 1);
+        }
+        self.seen = w.seen;
+        self.out = w.out;
+        (&self.out, w.omitted)
     }
-    (w.out, w.omitted)
 }
 
 struct Walk<'a> {

@@ -581,7 +581,7 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 9], Outcom
 }
 
 /// The parts of `plan::build` and `render::render` that are public, each timed on its own: the
-/// cascade closures (`explain::closure_limited` per parent, as `plan::build` calls it, only when
+/// cascade closures (`explain::ClosureWalk` per parent, as `plan::build` walks them, only when
 /// `closures`), the FK scripts (`plan::fks::build`), the silo schemas (`plan::schema::build`),
 /// and their rendering; with `closures` (a plan can be built), also plan.json, the cascade,
 /// stub and phase files, and plan.md.
@@ -590,20 +590,22 @@ fn plan_parts(pin: &plan::Input<'_>, closures: bool) -> Parts {
     if closures {
         let sw = Stopwatch::start();
         let mut hops = 0;
+        let mut walk = explain::ClosureWalk::default();
         for p in closure_parents(pin.cat, pin.cfg, pin.asg, pin.rules) {
-            hops += explain::closure_limited(
-                pin.cat,
-                pin.cfg,
-                pin.asg,
-                pin.rules,
-                pin.graph,
-                p,
-                plan::CLOSURE_STEPS,
-            )
-            .0
-            .len();
+            hops += walk
+                .walk(
+                    pin.cat,
+                    pin.cfg,
+                    pin.asg,
+                    pin.rules,
+                    pin.graph,
+                    p,
+                    plan::CLOSURE_STEPS,
+                )
+                .0
+                .len();
         }
-        out.push(("plan: closures (closure_limited)", sw.stop()));
+        out.push(("plan: closures (ClosureWalk)", sw.stop()));
         black_box(hops);
     }
     let sw = Stopwatch::start();

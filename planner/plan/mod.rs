@@ -373,10 +373,11 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
     // Each key's names and child silo, made once for all the closure steps that follow it.
     let mut step_names: Vec<Option<StepNames>> = vec![None; cat.foreign_keys.len()];
     let mut silo_names: BTreeMap<&str, Arc<str>> = BTreeMap::new();
+    let mut walk = crate::explain::ClosureWalk::default();
     let closures = parents
         .iter()
         .map(|p| {
-            let (hops, omitted) = crate::explain::closure_limited(
+            let (hops, omitted) = walk.walk(
                 cat,
                 cfg,
                 input.asg,
