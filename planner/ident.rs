@@ -250,11 +250,19 @@ pub fn push_qualified(out: &mut String, q: &QName) {
 
 /// A comma-separated identifier list: `a, "B", c`.
 pub fn ident_list(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| ident(n))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut out = String::with_capacity(names.iter().map(|n| n.len() + 4).sum());
+    push_ident_list(&mut out, names);
+    out
+}
+
+/// [`ident_list`] appended to `out` (no `String` per name).
+pub fn push_ident_list(out: &mut String, names: &[String]) {
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        push_ident(out, n);
+    }
 }
 
 /// A string literal: `'...'` with `'` doubled (standard-conforming strings).

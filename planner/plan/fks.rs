@@ -52,7 +52,10 @@ use super::{Hazard, Input, Lock, Step};
 use crate::catalog::{Catalog, FkAction, FkMatch, ForeignKey, Index, QName, Table, TableKind};
 use crate::check::{self, ActionSource};
 use crate::config::EdgeAction;
-use crate::ident::{comment_text, ident, ident_list, literal, qualified};
+use crate::ident::{
+    comment_text, ident, ident_list, literal, push_ident, push_ident_list, push_qualified,
+    qualified,
+};
 
 /// `lock_timeout` of every step that takes a lock that blocks reads or writes.
 pub const LOCK_TIMEOUT: &str = "5s";
@@ -407,12 +410,30 @@ fn index_name(table: &QName, cols: &[String], taken: &Taken) -> String {
 
 /// `$tag$body$tag$` with a tag that does not occur in `body` (names from the dump are inside).
 /// `body` starts and ends with a line break, so the tag cannot be formed across its edges.
+#[cfg(test)]
 fn dollar_quoted(body: &str) -> String {
-    let tag = std::iter::once("$silo_plan$".to_string())
-        .chain((1u32..).map(|i| format!("$silo_plan_{i}$")))
+    let mut out = String::new();
+    push_dollar_quoted(&mut out, body);
+    out
+}
+
+/// [`dollar_quoted`] appended to `out`.
+fn push_dollar_quoted(out: &mut String, body: &str) {
+    const TAG: &str = "$silo_plan$";
+    if !body.contains(TAG) {
+        out.reserve(body.len() + 2 * TAG.len());
+        out.push_str(TAG);
+        out.push_str(body);
+        out.push_str(TAG);
+        return;
+    }
+    let tag = (1u32..)
+        .map(|i| format!("$silo_plan_{i}$"))
         .find(|t| !body.contains(t.as_str()))
         .expect("some tag is free");
-    format!("{tag}{body}{tag}")
+    out.push_str(&tag);
+    out.push_str(body);
+    out.push_str(&tag);
 }
 
 fn hazard(kind: &str, message: String) -> Hazard {
@@ -423,7 +444,16 @@ fn hazard(kind: &str, message: String) -> Hazard {
 }
 
 fn cols_text(cols: &[String]) -> String {
-    format!("({})", ident_list(cols))
+    let mut s = String::new();
+    push_cols(&mut s, cols);
+    s
+}
+
+/// [`cols_text`] appended to `out`.
+fn push_cols(out: &mut String, cols: &[String]) {
+    out.push('(');
+    push_ident_list(out, cols);
+    out.push(')');
 }
 
 fn action_text(a: FkAction) -> &'static str {
@@ -438,12 +468,13 @@ fn action_text(a: FkAction) -> &'static str {
 
 /// The constraint's definition after `ADD CONSTRAINT name`, as pg_dump writes it.
 fn definition(fk: &ForeignKey) -> String {
-    let mut s = format!(
-        "FOREIGN KEY {} REFERENCES {} {}",
-        cols_text(&fk.columns),
-        qualified(&fk.references),
-        cols_text(&fk.referenced_columns)
-    );
+    let mut s = String::with_capacity(128);
+    s.push_str("FOREIGN KEY ");
+    push_cols(&mut s, &fk.columns);
+    s.push_str(" REFERENCES ");
+    push_qualified(&mut s, &fk.references);
+    s.push(' ');
+    push_cols(&mut s, &fk.referenced_columns);
     match fk.match_kind {
         FkMatch::Simple => {}
         FkMatch::Full => s.push_str(" MATCH FULL"),
@@ -902,6 +933,9 @@ fn add_step(b: &BrokenFk, q: &Quoted, fk: &ForeignKey, partitioned: bool) -> Ste
     if fk.not_valid {
         why.push_str(" The dump declares it NOT VALID, so it stays so and is not validated below.");
     }
+    let mut sql = String::with_capacity(body.len() + 32);
+    sql.push_str("DO ");
+    push_dollar_quoted(&mut sql, &body);
     step(
         b,
         why,
@@ -911,41 +945,50 @@ fn add_step(b: &BrokenFk, q: &Quoted, fk: &ForeignKey, partitioned: bool) -> Ste
         ],
         hazards,
         TIMED,
-        format!("DO {}", dollar_quoted(&body)),
+        sql,
     )
 }
 
 /// A query that lists the rows that make `VALIDATE` fail.
 fn orphans_query(fk: &ForeignKey) -> String {
-    let pairs: Vec<String> = fk
-        .columns
-        .iter()
-        .zip(&fk.referenced_columns)
-        .map(|(c, p)| format!("p.{} = c.{}", ident(p), ident(c)))
-        .collect();
-    let not_null: Vec<String> = fk
-        .columns
-        .iter()
-        .map(|c| format!("c.{} IS NOT NULL", ident(c)))
-        .collect();
-    // MATCH SIMPLE exempts a row with any NULL column; MATCH FULL only one with all NULL.
-    let exempt = match fk.match_kind {
-        FkMatch::Full => format!(
-            "NOT ({})",
-            fk.columns
-                .iter()
-                .map(|c| format!("c.{} IS NULL", ident(c)))
-                .collect::<Vec<_>>()
-                .join(" AND ")
-        ),
-        _ => not_null.join(" AND "),
+    // `c.<col> <test>` for each child column, joined by AND.
+    let each = |q: &mut String, test: &str| {
+        for (i, c) in fk.columns.iter().enumerate() {
+            if i > 0 {
+                q.push_str(" AND ");
+            }
+            q.push_str("c.");
+            push_ident(q, c);
+            q.push_str(test);
+        }
     };
-    format!(
-        "SELECT c.* FROM {} AS c WHERE {exempt} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})",
-        qualified(&fk.table),
-        qualified(&fk.references),
-        pairs.join(" AND ")
-    )
+    let mut q = String::with_capacity(160);
+    q.push_str("SELECT c.* FROM ");
+    push_qualified(&mut q, &fk.table);
+    q.push_str(" AS c WHERE ");
+    // MATCH SIMPLE exempts a row with any NULL column; MATCH FULL only one with all NULL.
+    match fk.match_kind {
+        FkMatch::Full => {
+            q.push_str("NOT (");
+            each(&mut q, " IS NULL");
+            q.push(')');
+        }
+        _ => each(&mut q, " IS NOT NULL"),
+    }
+    q.push_str(" AND NOT EXISTS (SELECT 1 FROM ");
+    push_qualified(&mut q, &fk.references);
+    q.push_str(" AS p WHERE ");
+    for (i, (c, p)) in fk.columns.iter().zip(&fk.referenced_columns).enumerate() {
+        if i > 0 {
+            q.push_str(" AND ");
+        }
+        q.push_str("p.");
+        push_ident(&mut q, p);
+        q.push_str(" = c.");
+        push_ident(&mut q, c);
+    }
+    q.push(')');
+    q
 }
 
 fn validate_step(b: &BrokenFk, q: &Quoted, fk: &ForeignKey) -> Step {
@@ -1038,6 +1081,37 @@ mod tests {
         let t = QName::new("public", "orders");
         let n = index_name(&t, &["user_id".into()], &taken);
         assert_ne!(n, "silo_plan_orders_user_id_idx");
+    }
+
+    #[test]
+    fn orphan_queries_and_definitions_read_as_sql() {
+        use crate::dump::{read, ReadOptions};
+        use crate::source::SourceFile;
+        let sql = "CREATE TABLE public.\"order\" (id bigint, \"Tenant Id\" bigint);\n\
+                   CREATE TABLE public.line (\"Order Id\" bigint, \"Tenant Id\" bigint, o bigint);\n\
+                   ALTER TABLE ONLY public.line ADD CONSTRAINT full_fk FOREIGN KEY (\"Order Id\", \"Tenant Id\") REFERENCES public.\"order\"(id, \"Tenant Id\") MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED;\n\
+                   ALTER TABLE ONLY public.line ADD CONSTRAINT one_fk FOREIGN KEY (o) REFERENCES public.\"order\"(id);\n";
+        let sources = [SourceFile::new("t.sql", sql.to_string())];
+        let cat = read(&sources, &ReadOptions::default());
+        let [full, one] = [0, 1].map(|k| &cat.foreign_keys[k]);
+        assert_eq!(
+            orphans_query(full),
+            "SELECT c.* FROM public.line AS c WHERE NOT (c.\"Order Id\" IS NULL AND \
+             c.\"Tenant Id\" IS NULL) AND NOT EXISTS (SELECT 1 FROM public.\"order\" AS p WHERE \
+             p.id = c.\"Order Id\" AND p.\"Tenant Id\" = c.\"Tenant Id\")"
+        );
+        assert_eq!(
+            orphans_query(one),
+            "SELECT c.* FROM public.line AS c WHERE c.o IS NOT NULL AND NOT EXISTS \
+             (SELECT 1 FROM public.\"order\" AS p WHERE p.id = c.o)"
+        );
+        assert_eq!(
+            definition(full),
+            "FOREIGN KEY (\"Order Id\", \"Tenant Id\") REFERENCES public.\"order\" \
+             (id, \"Tenant Id\") MATCH FULL ON UPDATE CASCADE ON DELETE SET NULL DEFERRABLE \
+             INITIALLY DEFERRED"
+        );
+        assert_eq!(cols_text(&one.columns), "(o)");
     }
 
     #[test]
