@@ -423,25 +423,27 @@ impl<'a> Compound<'a> {
         Ok(self.ser)
     }
 
-    fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
+    /// An object key, written by `write` between the formatter's key framing.
+    fn key_with(&mut self, write: impl FnOnce(&mut Json) -> Result) -> Result {
         let ser = &mut *self.ser;
         ser.fmt
             .begin_object_key(&mut ser.out, self.state == State::First)
             .map_err(Error::io)?;
         self.state = State::Rest;
-        key.serialize(Key(&mut *ser))?;
+        write(&mut *ser)?;
         ser.fmt.end_object_key(&mut ser.out).map_err(Error::io)
+    }
+
+    fn key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
+        self.key_with(|ser| key.serialize(Key(ser)))
     }
 
     /// [`key`](Self::key) of a struct field (see [`Json::name`]).
     fn field_key(&mut self, key: &'static str) -> Result {
-        let ser = &mut *self.ser;
-        ser.fmt
-            .begin_object_key(&mut ser.out, self.state == State::First)
-            .map_err(Error::io)?;
-        self.state = State::Rest;
-        ser.name(key);
-        ser.fmt.end_object_key(&mut ser.out).map_err(Error::io)
+        self.key_with(|ser| {
+            ser.name(key);
+            Ok(())
+        })
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {

@@ -116,12 +116,12 @@ impl Line<'_> {
             if i == bytes.len() {
                 break;
             }
-            let from = i;
+            let word = i;
             while i < bytes.len() && !is_sep(bytes[i]) {
                 i += 1;
             }
             // Both ends are at ASCII bytes (or the end), so these are char boundaries.
-            let len = i - from;
+            let len = i - word;
             let lone_label = self.keep_labels && words == 1 && first_len <= 4;
             if words > 0 && !lone_label && line_len + 1 + len > self.width {
                 flush(out, text, run.take())?;
@@ -130,10 +130,10 @@ impl Line<'_> {
                 words = 0;
             }
             run = match run {
-                Some((start, end)) if end + 1 == from && bytes[end] == b' ' => Some((start, i)),
+                Some((start, end)) if end + 1 == word && bytes[end] == b' ' => Some((start, i)),
                 other => {
                     flush(out, text, other)?;
-                    Some((from, i))
+                    Some((word, i))
                 }
             };
             line_len += 1 + len;

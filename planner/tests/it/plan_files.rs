@@ -99,6 +99,18 @@ fn a_failure_midway_leaves_no_output_directory() {
     assert!(leftovers.is_empty(), "no temporary directory left behind");
 }
 
+/// `silo-plan plan DIR --out OUT` (the config in `dir`, written by the test).
+fn plan_dir(dir: &Path, out: &Path) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .args(["plan"])
+        .arg(dir)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("runs")
+}
+
 #[test]
 fn bad_input_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -108,14 +120,7 @@ fn bad_input_writes_nothing() {
     )
     .expect("write");
     let out = dir.path().join("plan");
-    let o = assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .args(["plan"])
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("runs");
+    let o = plan_dir(dir.path(), &out);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.sql"));
     assert!(!out.exists());
@@ -143,14 +148,7 @@ fn graphs_mark_only_the_crossing_key_of_a_shared_name() {
     )
     .expect("write");
     let out = dir.path().join("plan");
-    let o = assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .args(["plan"])
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("runs");
+    let o = plan_dir(dir.path(), &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mmd = std::fs::read_to_string(out.join("graph.mmd")).expect("graph.mmd");
     assert_eq!(mmd.matches(" -. crosses .-> ").count(), 1, "{mmd}");
