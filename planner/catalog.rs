@@ -693,6 +693,12 @@ pub struct Catalog {
     #[serde(skip)]
     #[schemars(skip)]
     pub dropped_foreign_keys: Vec<DroppedFk>,
+    /// Statements that dropped or changed an object an earlier statement defined, each with
+    /// that definition's span, in statement order: a `--clean` prelude drops nothing defined
+    /// before it, a migration does. Not serialized.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub changes: Vec<(Span, Span)>,
     /// Indexes.
     pub indexes: Vec<Index>,
     /// Sequences.

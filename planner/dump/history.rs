@@ -69,6 +69,15 @@ impl Ctx<'_> {
         }
     }
 
+    /// The current statement dropped or changed an object defined at `origin`.
+    pub fn changed(&mut self, origin: Span) {
+        let span = self.span;
+        match self.cat.changes.last_mut() {
+            Some((s, o)) if *s == span => *o = (*o).min(origin),
+            _ => self.cat.changes.push((span, origin)),
+        }
+    }
+
     /// Marks the earlier statement at `span` superseded.
     pub fn supersede(&mut self, span: Span) {
         let sts = &mut self.cat.statements;
@@ -110,9 +119,10 @@ impl Ctx<'_> {
 
     /// `DROP TABLE q [CASCADE]`: the table and what goes with it. False when there is none.
     pub fn drop_table(&mut self, q: &QName, cascade: bool) -> bool {
-        if self.cat.remove_table(q).is_none() {
+        let Some(t) = self.cat.remove_table(q) else {
             return false;
-        }
+        };
+        self.changed(t.span);
         self.relations.remove(q);
         self.forget_name(q);
         let mut children = Vec::new();
@@ -175,7 +185,8 @@ impl Ctx<'_> {
         let Some(i) = self.views.remove(q) else {
             return false;
         };
-        self.cat.views.remove(i);
+        let v = self.cat.views.remove(i);
+        self.changed(v.span);
         for v in self.views.values_mut() {
             if *v > i {
                 *v -= 1;
@@ -206,7 +217,8 @@ impl Ctx<'_> {
         let Some(i) = self.seqs.remove(q) else {
             return false;
         };
-        self.cat.sequences.remove(i);
+        let sq = self.cat.sequences.remove(i);
+        self.changed(sq.span);
         for v in self.seqs.values_mut() {
             if *v > i {
                 *v -= 1;
@@ -239,6 +251,7 @@ impl Ctx<'_> {
             return false;
         };
         let ix = self.cat.indexes.remove(i);
+        self.changed(ix.span);
         self.supersede(ix.span);
         self.forget_name(q);
         for span in self.index_stmts.remove(q).unwrap_or_default() {
@@ -262,9 +275,14 @@ impl Ctx<'_> {
     /// foreign keys that reference it along.
     pub fn drop_constraint(&mut self, table: &QName, name: &str, cascade: bool) {
         if let Some(k) = self.live_fk(table, name) {
+            self.changed(self.cat.foreign_keys[k].span);
             self.kill_fk(k, Some(name.to_string()));
             return;
         }
+        let Some(origin) = self.cat.table(table).map(|t| t.span) else {
+            return;
+        };
+        self.changed(origin);
         let Some(tb) = self.cat.table_mut(table) else {
             return;
         };
@@ -286,6 +304,10 @@ impl Ctx<'_> {
     /// keys from and to it and its owned sequences. The statement itself runs again in the
     /// silo, so the statements before it stay (an owned sequence's go with the table).
     pub fn drop_column(&mut self, table: &QName, col: &str) -> bool {
+        let Some(origin) = self.cat.table(table).map(|t| t.span) else {
+            return false;
+        };
+        self.changed(origin);
         let Some(tb) = self.cat.table_mut(table) else {
             return false;
         };
@@ -341,6 +363,9 @@ impl Ctx<'_> {
 
     /// `ALTER TABLE table ALTER COLUMN col [SET DATA] TYPE ty`.
     pub fn set_column_type(&mut self, table: &QName, col: &str, ty: String) -> bool {
+        if let Some(origin) = self.cat.table(table).map(|t| t.span) {
+            self.changed(origin);
+        }
         let Some(c) = self
             .cat
             .table_mut(table)
@@ -354,6 +379,10 @@ impl Ctx<'_> {
 
     /// `ALTER TABLE table RENAME [COLUMN] from TO to`: the column and every reference to it.
     pub fn rename_column(&mut self, table: &QName, from: &str, to: &str) -> bool {
+        let Some(origin) = self.cat.table(table).map(|t| t.span) else {
+            return false;
+        };
+        self.changed(origin);
         let Some(tb) = self.cat.table_mut(table) else {
             return false;
         };
@@ -406,6 +435,9 @@ impl Ctx<'_> {
     /// `ALTER TABLE table RENAME CONSTRAINT from TO to`. A foreign key's rename is a statement
     /// of that key (it goes where the key goes, and with it when the key is dropped).
     pub fn rename_constraint(&mut self, table: &QName, from: &str, to: &str) -> bool {
+        if let Some(origin) = self.cat.table(table).map(|t| t.span) {
+            self.changed(origin);
+        }
         if let Some(k) = self.live_fk(table, from) {
             self.cat.foreign_keys[k].name = to.to_string();
             self.stmt_fk = Some(k);
@@ -438,6 +470,22 @@ impl Ctx<'_> {
     /// no relation has that name.
     pub fn rename_relation(&mut self, from: &QName, to: &str) -> bool {
         let new = QName::new(from.schema.clone(), to);
+        let origin = self
+            .cat
+            .table(from)
+            .map(|t| t.span)
+            .or_else(|| self.views.get(from).map(|&i| self.cat.views[i].span))
+            .or_else(|| self.seqs.get(from).map(|&i| self.cat.sequences[i].span))
+            .or_else(|| {
+                self.cat
+                    .indexes
+                    .iter()
+                    .find(|x| x.name == *from)
+                    .map(|x| x.span)
+            });
+        if let Some(origin) = origin {
+            self.changed(origin);
+        }
         if self.cat.rename_table(from, &new) {
             self.renamed(from, &new);
             for k in 0..self.cat.foreign_keys.len() {

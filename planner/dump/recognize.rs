@@ -1259,6 +1259,7 @@ pub fn drop_statement(ctx: &mut Ctx<'_>, sql: &str) {
         };
         match span {
             Some(span) => {
+                ctx.changed(span);
                 ctx.supersede(span);
                 ctx.cat.stats.parsed_recognizer += 1;
             }

@@ -469,17 +469,29 @@ impl<'a> Shared<'a> {
 }
 
 /// Statements of each file's `--clean` prelude: from the top, the run of `DROP`s,
-/// `ALTER TABLE IF EXISTS` and placeholder views, up to its last `DROP`.
+/// `ALTER TABLE IF EXISTS` and placeholder views, up to its last `DROP`. A statement that drops
+/// or changes what was defined before the run ends it: a migration that starts by dropping
+/// what an earlier file created has no prelude (its statements are the history).
 fn clean_prelude(input: &Input) -> Vec<bool> {
     let sts = &input.cat.statements;
     let mut out = vec![false; sts.len()];
+    let changes = &input.cat.changes;
     let mut i = 0;
     while i < sts.len() {
         let file = sts[i].span.file;
+        let run_start = key(&sts[i].span);
         let mut last_drop = None;
         let mut j = i;
         while j < sts.len() && sts[j].span.file == file {
             let st = &sts[j];
+            // `changes` is in statement order (empty for a dump without drops or renames).
+            let undoes_earlier = !changes.is_empty()
+                && changes
+                    .binary_search_by_key(&key(&st.span), |(s, _)| key(s))
+                    .is_ok_and(|c| key(&changes[c].1) < run_start);
+            if undoes_earlier {
+                break;
+            }
             let t = tokenize(input.text(&st.span), 4, false);
             let fits = match st.kind {
                 StmtKind::Drop => {
@@ -1172,6 +1184,12 @@ fn foreign_key(s: &mut Silo, st: &Stmt, k: usize) -> Decision {
         return Decision::Out(Out::Elsewhere);
     }
     match fk_left_out(s, k) {
+        // The statement that adds the key may do more (`ADD COLUMN ..., ADD CONSTRAINT ...`):
+        // then only the key is cut out of it.
+        Some(why) if fk.span == st.span => match strip_alter_fks(s.sh.text(st), &[fk], &[]) {
+            Some(Some(sql)) => Decision::Keep(Some(sql), vec![format!("{CUT_ALTER} {why}")]),
+            _ => Decision::Out(Out::Comment(format!("left out: {why}"))),
+        },
         Some(why) => Decision::Out(Out::Comment(format!("left out: {why}"))),
         None => subject_rel(s, st),
     }
