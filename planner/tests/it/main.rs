@@ -9,6 +9,7 @@ mod config_errors;
 mod corpus;
 mod history;
 mod inspect;
+mod invalid_input;
 mod pg;
 mod phases;
 mod plan_files;
