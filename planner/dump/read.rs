@@ -869,17 +869,16 @@ fn finish(ctx: &mut Ctx<'_>) {
 
 /// Whether table `t` has column `c`, its own or one of the tables it is a partition of or
 /// inherits from; `None` when one of those is not in the catalog.
-fn has_column(cat: &Catalog, t: &QName, c: &str, depth: u32) -> Option<bool> {
-    let tb = cat.table(t)?;
-    if tb.columns.iter().any(|x| x.name == c) {
+fn has_column(cat: &Catalog, t: &crate::catalog::Table, c: &str, depth: u32) -> Option<bool> {
+    if t.columns.iter().any(|x| x.name == c) {
         return Some(true);
     }
     if depth > 64 {
         return None;
     }
     let mut found = false;
-    for p in tb.partition_of.iter().chain(&tb.inherits) {
-        found |= has_column(cat, p, c, depth + 1)?;
+    for p in t.partition_of.iter().chain(&t.inherits) {
+        found |= has_column(cat, cat.table(p)?, c, depth + 1)?;
     }
     Some(found)
 }
@@ -899,24 +898,30 @@ fn reject_invalid_fks(cat: &mut Catalog) {
     let mut rejected = Vec::new();
     for (k, fk) in cat.foreign_keys.iter().enumerate() {
         let mut problems = Vec::new();
-        let defined = |q: &QName| cat.table(q).is_some() || unread.contains(q.to_string().as_str());
-        if !defined(&fk.table) {
+        // Each end looked up once (every key of a large dump comes through here).
+        let (child, parent) = (cat.table(&fk.table), cat.table(&fk.references));
+        let unread_table = |q: &QName| unread.contains(q.to_string().as_str());
+        if child.is_none() && !unread_table(&fk.table) {
             problems.push(P::MissingChild);
         }
-        if !defined(&fk.references) {
+        if parent.is_none() && !unread_table(&fk.references) {
             problems.push(P::MissingParent);
         }
-        for c in &fk.columns {
-            if has_column(cat, &fk.table, c, 0) == Some(false) {
-                problems.push(P::MissingColumn { column: c.clone() });
+        if let Some(t) = child {
+            for c in &fk.columns {
+                if has_column(cat, t, c, 0) == Some(false) {
+                    problems.push(P::MissingColumn { column: c.clone() });
+                }
             }
         }
-        if cat.table(&fk.references).is_some() && fk.referenced_columns.is_empty() {
-            problems.push(P::NoParentKey);
-        }
-        for c in &fk.referenced_columns {
-            if has_column(cat, &fk.references, c, 0) == Some(false) {
-                problems.push(P::MissingReferencedColumn { column: c.clone() });
+        if let Some(t) = parent {
+            if fk.referenced_columns.is_empty() {
+                problems.push(P::NoParentKey);
+            }
+            for c in &fk.referenced_columns {
+                if has_column(cat, t, c, 0) == Some(false) {
+                    problems.push(P::MissingReferencedColumn { column: c.clone() });
+                }
             }
         }
         if !fk.referenced_columns.is_empty() && fk.referenced_columns.len() != fk.columns.len() {

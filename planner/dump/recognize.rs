@@ -769,6 +769,14 @@ pub fn alter_table(ctx: &mut Ctx<'_>, sql: &str) -> bool {
             return done;
         }
     }
+    if t.are(a, &["VALIDATE", "CONSTRAINT"]) && a + 3 == t.len() && t.len() < 48 {
+        // A statement of its key: it goes where the key goes (and with it, if dropped later).
+        if let Some(k) = t.ident(a + 2).and_then(|n| ctx.live_fk(&table, &n)) {
+            ctx.stmt_fk = Some(k);
+        }
+        ctx.cat.stats.parsed_recognizer += 1;
+        return true;
+    }
     // Physical and access settings that carry no facts this tool uses.
     let ignorable = t.are(a, &["REPLICA", "IDENTITY"])
         || t.are(a, &["CLUSTER", "ON"])

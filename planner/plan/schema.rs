@@ -860,6 +860,9 @@ const CUTS: [(&str, &str); 4] = [
 const UNDONE: &str = "statements a later statement undoes (about objects it drops, and the drops)";
 /// Foreign keys Postgres rejects, left out.
 const REJECTED: &str = "foreign keys Postgres rejects (`silo-plan check` reports them)";
+/// Statements a key could not be cut out of (not expected; said loudly).
+const NOT_CUT: &str =
+    "statements silo-plan could not cut a foreign key out of, left out whole (see the WARNING)";
 
 const ELSEWHERE: &str = "statements about other silos' tables, views, sequences and functions";
 
@@ -1162,7 +1165,7 @@ fn alter(s: &mut Silo, st: &Stmt) -> Decision {
         // Not expected (the reader found these actions in this text): leaving the statement
         // out loses its other actions, keeping it would add what must not be here; say so.
         None => Decision::Out(Out::CommentUnder(
-            REJECTED,
+            NOT_CUT,
             format!(
                 "left out: WARNING: silo-plan could not cut these out of this statement, which \
                  also does more: {}",
