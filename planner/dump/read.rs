@@ -873,7 +873,10 @@ fn has_column(cat: &Catalog, t: &crate::catalog::Table, c: &str, depth: u32) -> 
     if t.columns.iter().any(|x| x.name == c) {
         return Some(true);
     }
-    if depth > 64 {
+    // No columns of its own nor a parent: `CREATE TABLE ... AS` or `(LIKE other)`, whose
+    // columns the reader does not know.
+    let unknown = t.columns.is_empty() && t.partition_of.is_none() && t.inherits.is_empty();
+    if unknown || depth > 64 {
         return None;
     }
     let mut found = false;
@@ -1025,5 +1028,84 @@ mod tests {
         assert!(!cat.foreign_keys.iter().any(|f| f.name == "p_d"));
         assert_eq!(cat.unparsed.len(), 1, "{:?}", cat.unparsed);
         assert_eq!(cat.unparsed[0].span.line, 13);
+    }
+
+    /// Keys Postgres rejects leave the catalog's keys with what is wrong. Columns that come
+    /// from a partition's or inheritance parent count, and a table whose columns the reader
+    /// does not know (`AS`, `LIKE`, a statement not read) rejects nothing: those keys stay.
+    /// (Whether a unique key matches the referenced columns is not checked.)
+    #[test]
+    fn keys_postgres_rejects_are_set_apart() {
+        use crate::catalog::FkProblem as P;
+        let cat = read_text(
+            "CREATE TABLE a (id int PRIMARY KEY, x int);\n\
+             CREATE TABLE p (id int, k int) PARTITION BY RANGE (k);\n\
+             CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);\n\
+             CREATE TABLE h (z int) INHERITS (a);\n\
+             CREATE TABLE s AS SELECT 1 AS id;\n\
+             CREATE TABLE l (LIKE a);\n\
+             CREATE TABLE u (LIKE a INCLUDING ALL, w int);\n\
+             CREATE TABLE ok (\n\
+                 pk int REFERENCES p1 (id), hx int REFERENCES h (x), sid int REFERENCES s (id),\n\
+                 lx int REFERENCES l (x), ux int REFERENCES u (w), ax int REFERENCES a\n\
+             );\n\
+             CREATE TABLE bad (id int, a_id int, note text);\n\
+             ALTER TABLE bad ADD CONSTRAINT b1 FOREIGN KEY (a_id) REFERENCES nowhere (id);\n\
+             ALTER TABLE bad ADD CONSTRAINT b2 FOREIGN KEY (a_nope) REFERENCES a (id);\n\
+             ALTER TABLE bad ADD CONSTRAINT b3 FOREIGN KEY (a_id) REFERENCES a (y);\n\
+             ALTER TABLE bad ADD CONSTRAINT b4 FOREIGN KEY (a_id, id) REFERENCES a (id);\n\
+             ALTER TABLE bad ADD CONSTRAINT b5 FOREIGN KEY (a_id) REFERENCES h;\n\
+             ALTER TABLE bad ADD CONSTRAINT b6 FOREIGN KEY (a_id) REFERENCES a (id) ON DELETE SET NULL (note);\n\
+             ALTER TABLE ghost ADD CONSTRAINT b7 FOREIGN KEY (a_id) REFERENCES a (id);\n",
+        );
+        let kept: Vec<&str> = cat.foreign_keys.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            kept,
+            [
+                "ok_pk_fkey",
+                "ok_hx_fkey",
+                "ok_sid_fkey",
+                "ok_lx_fkey",
+                "ok_ux_fkey",
+                "ok_ax_fkey"
+            ]
+        );
+        let rejected: Vec<(&str, &[P], u32)> = cat
+            .rejected_foreign_keys
+            .iter()
+            .map(|r| {
+                let f = &r.foreign_key;
+                (f.name.as_str(), r.problems.as_slice(), f.span.line)
+            })
+            .collect();
+        let col = |c: &str| c.to_string();
+        assert_eq!(
+            rejected,
+            [
+                ("b1", &[P::MissingParent][..], 13),
+                (
+                    "b2",
+                    &[P::MissingColumn {
+                        column: col("a_nope")
+                    }][..],
+                    14
+                ),
+                (
+                    "b3",
+                    &[P::MissingReferencedColumn { column: col("y") }][..],
+                    15
+                ),
+                ("b4", &[P::ColumnCount][..], 16),
+                ("b5", &[P::NoParentKey][..], 17),
+                (
+                    "b6",
+                    &[P::SetColumnNotInKey {
+                        column: col("note")
+                    }][..],
+                    18
+                ),
+                ("b7", &[P::MissingChild][..], 19),
+            ]
+        );
     }
 }

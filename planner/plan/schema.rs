@@ -40,6 +40,19 @@
 //!   would make the initial sync fail on duplicate keys. `COPY` blocks are never kept;
 //! * `DROP` statements and the whole `--clean` prelude (`DROP ... IF EXISTS`, `ALTER TABLE IF
 //!   EXISTS ... DROP`, placeholder views) are left out: the file is for an empty database.
+//!
+//! # A history
+//!
+//! Several files (a directory of migrations) are one history ([`crate::dump::history`]). Each
+//! statement's subject is its object's final name, so renames, `ALTER COLUMN ... TYPE` and
+//! `ADD` / `DROP COLUMN` are kept in the silo of their table and run again there, after the
+//! statements they change. What a later statement drops never comes back from its `CREATE`:
+//! statements marked [`Stmt::superseded`] are left out (counted), and a foreign key that is
+//! not in the final schema (dropped later, or one Postgres rejects) is cut out of the statement
+//! that adds it, as is the `DROP CONSTRAINT` that drops it (`ALTER TABLE` actions and `CREATE
+//! TABLE` parts, each found by the columns and parent the statement writes, before renames); a
+//! statement with nothing left is left out. A crossing key added by an `ALTER TABLE` with other
+//! actions is cut out the same way, the other actions kept.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
