@@ -1030,6 +1030,53 @@ mod tests {
         assert_eq!(cat.unparsed[0].span.line, 13);
     }
 
+    /// A history: what `DROP ... CASCADE` takes along, and which statements it supersedes (not
+    /// a function's, though it shares the dropped table's name; not the `CREATE TABLE` whose
+    /// inline key goes: the key is cut out of it).
+    #[test]
+    fn drops_take_along_what_postgres_takes() {
+        let cat = read_text(
+            "CREATE TABLE p (id int PRIMARY KEY, k int) PARTITION BY RANGE (id);\n\
+             CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);\n\
+             CREATE TABLE c (id int, p_id int REFERENCES p (id));\n\
+             CREATE FUNCTION p() RETURNS int LANGUAGE sql AS 'SELECT 1';\n\
+             COMMENT ON FUNCTION p() IS 'kept';\n\
+             COMMENT ON TABLE p IS 'gone';\n\
+             CREATE TABLE q (id int, CONSTRAINT q_pkey PRIMARY KEY (id));\n\
+             CREATE TABLE r (q_id int REFERENCES q (id));\n\
+             ALTER TABLE q DROP CONSTRAINT q_pkey CASCADE;\n\
+             CREATE INDEX c_idx ON c (id);\n\
+             ALTER INDEX c_idx RENAME TO c_id_idx;\n\
+             DROP INDEX c_id_idx;\n\
+             DROP TABLE p CASCADE;\n",
+        );
+        let tables: Vec<String> = cat.tables.iter().map(|t| t.name.clone()).collect();
+        assert_eq!(tables, ["c", "q", "r"]);
+        assert!(cat.foreign_keys.is_empty(), "{:?}", cat.foreign_keys);
+        assert!(cat.indexes.is_empty());
+        let dropped: Vec<(&str, u32, Option<&str>)> = cat
+            .dropped_foreign_keys
+            .iter()
+            .map(|d| {
+                let by = d.dropped_by.as_ref().map(|(_, n)| n.as_str());
+                (d.fk.name.as_str(), d.at.line, by)
+            })
+            .collect();
+        assert_eq!(
+            dropped,
+            [("c_p_id_fkey", 13, None), ("r_q_id_fkey", 9, None)]
+        );
+        assert_eq!(cat.functions.len(), 1);
+        assert_eq!(cat.comments.len(), 1);
+        let superseded: Vec<u32> = cat
+            .statements
+            .iter()
+            .filter(|s| s.superseded)
+            .map(|s| s.span.line)
+            .collect();
+        assert_eq!(superseded, [1, 2, 6, 10, 11]);
+    }
+
     /// Keys Postgres rejects leave the catalog's keys with what is wrong. Columns that come
     /// from a partition's or inheritance parent count, and a table whose columns the reader
     /// does not know (`AS`, `LIKE`, a statement not read) rejects nothing: those keys stay.

@@ -1715,4 +1715,43 @@ mod tests {
         );
         assert!(strip_inline_fks(first, &[&a]).is_none());
     }
+
+    /// `ALTER TABLE` actions cut out with one comma between the ones that stay, whichever
+    /// neighbours go; nothing left is said; a key not there is `None`.
+    #[test]
+    fn cuts_alter_table_actions() {
+        let (a, b, c) = (fk(&["a"], "pa"), fk(&["b"], "pb"), fk(&["c"], "pc"));
+        let sql = "ALTER TABLE ONLY public.child ADD CONSTRAINT a_fk FOREIGN KEY (a) REFERENCES pa(id), \
+                   ADD FOREIGN KEY (b) REFERENCES public.pb, ADD COLUMN z int, \
+                   ADD COLUMN c int NOT NULL REFERENCES pc ON DELETE CASCADE, DROP CONSTRAINT IF EXISTS old_fk";
+        let cut = |keys: &[&ForeignKey], drops: &[&str]| strip_alter_fks(sql, keys, drops);
+        assert_eq!(
+            cut(&[&a, &b], &[]).unwrap().unwrap(),
+            "ALTER TABLE ONLY public.child ADD COLUMN z int, \
+                   ADD COLUMN c int NOT NULL REFERENCES pc ON DELETE CASCADE, DROP CONSTRAINT IF EXISTS old_fk"
+        );
+        assert_eq!(
+            cut(&[&b, &c], &["old_fk"]).unwrap().unwrap(),
+            "ALTER TABLE ONLY public.child ADD CONSTRAINT a_fk FOREIGN KEY (a) REFERENCES pa(id), \
+                   ADD COLUMN z int, \
+                   ADD COLUMN c int NOT NULL "
+        );
+        let only = "ALTER TABLE t ADD CONSTRAINT a_fk FOREIGN KEY (a) REFERENCES pa (id) NOT VALID";
+        assert_eq!(strip_alter_fks(only, &[&a], &[]), Some(None));
+        let drop = "ALTER TABLE t DROP CONSTRAINT a_fk, DROP CONSTRAINT \"B\" CASCADE";
+        assert_eq!(strip_alter_fks(drop, &[], &["a_fk", "B"]), Some(None));
+        assert_eq!(
+            strip_alter_fks(drop, &[], &["B"]).unwrap().unwrap(),
+            "ALTER TABLE t DROP CONSTRAINT a_fk"
+        );
+        // The key as its statement wrote it, before a rename.
+        let mut renamed = fk(&["a2"], "pa2");
+        renamed.written = Some(Box::new(crate::catalog::FkWritten {
+            columns: vec!["a".into()],
+            references: QName::new("public", "pa"),
+        }));
+        assert_eq!(strip_alter_fks(only, &[&renamed], &[]), Some(None));
+        assert_eq!(strip_alter_fks(only, &[&b], &[]), None);
+        assert_eq!(strip_alter_fks(drop, &[], &["c_fk"]), None);
+    }
 }
