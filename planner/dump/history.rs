@@ -328,9 +328,13 @@ impl Ctx<'_> {
             (f.table == *table && f.columns.iter().any(|c| c == col))
                 || (f.references == *table && f.referenced_columns.iter().any(|c| c == col))
         });
-        self.cat
-            .indexes
-            .retain(|x| !(x.table == *table && x.columns.iter().any(|c| c == col)));
+        // Its indexes: their statements stay (the DROP COLUMN drops them again).
+        let on_col =
+            |x: &crate::catalog::Index| x.table == *table && x.columns.iter().any(|c| c == col);
+        for x in self.cat.indexes.iter().filter(|x| on_col(x)) {
+            self.index_stmts.remove(&x.name);
+        }
+        self.cat.indexes.retain(|x| !on_col(x));
         let owned: Vec<QName> = self
             .cat
             .sequences

@@ -967,6 +967,15 @@ fn reject_invalid_fks(cat: &mut Catalog) {
     for st in &mut cat.statements {
         if let Some(k) = st.fk {
             st.fk = remap[k];
+            // A rename or validation of a key Postgres rejected: there is no such key.
+            if st.fk.is_none()
+                && !cat
+                    .rejected_foreign_keys
+                    .iter()
+                    .any(|r| r.foreign_key.span == st.span)
+            {
+                st.superseded = true;
+            }
         }
     }
 }
@@ -1103,7 +1112,8 @@ mod tests {
              ALTER TABLE bad ADD CONSTRAINT b4 FOREIGN KEY (a_id, id) REFERENCES a (id);\n\
              ALTER TABLE bad ADD CONSTRAINT b5 FOREIGN KEY (a_id) REFERENCES h;\n\
              ALTER TABLE bad ADD CONSTRAINT b6 FOREIGN KEY (a_id) REFERENCES a (id) ON DELETE SET NULL (note);\n\
-             ALTER TABLE ghost ADD CONSTRAINT b7 FOREIGN KEY (a_id) REFERENCES a (id);\n",
+             ALTER TABLE ghost ADD CONSTRAINT b7 FOREIGN KEY (a_id) REFERENCES a (id);\n\
+             ALTER TABLE bad RENAME CONSTRAINT b6 TO b6_renamed;\n",
         );
         let kept: Vec<&str> = cat.foreign_keys.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
@@ -1145,7 +1155,7 @@ mod tests {
                 ("b4", &[P::ColumnCount][..], 16),
                 ("b5", &[P::NoParentKey][..], 17),
                 (
-                    "b6",
+                    "b6_renamed",
                     &[P::SetColumnNotInKey {
                         column: col("note")
                     }][..],
@@ -1154,5 +1164,13 @@ mod tests {
                 ("b7", &[P::MissingChild][..], 19),
             ]
         );
+        // The rename of a key that is not there goes with it.
+        let superseded: Vec<u32> = cat
+            .statements
+            .iter()
+            .filter(|s| s.superseded)
+            .map(|s| s.span.line)
+            .collect();
+        assert_eq!(superseded, [20]);
     }
 }

@@ -1201,11 +1201,14 @@ fn foreign_key(s: &mut Silo, st: &Stmt, k: usize) -> Decision {
     }
     match fk_left_out(s, k) {
         // The statement that adds the key may do more (`ADD COLUMN ..., ADD CONSTRAINT ...`):
-        // then only the key is cut out of it.
-        Some(why) if fk.span == st.span => match strip_alter_fks(s.sh.text(st), &[fk], &[]) {
-            Some(Some(sql)) => Decision::Keep(Some(sql), vec![format!("{CUT_ALTER} {why}")]),
-            _ => Decision::Out(Out::Comment(format!("left out: {why}"))),
-        },
+        // then only the key is cut out of it. Without a comma it does nothing else (pg_dump's
+        // one key per statement: not tokenized).
+        Some(why) if fk.span == st.span && s.sh.text(st).contains(',') => {
+            match strip_alter_fks(s.sh.text(st), &[fk], &[]) {
+                Some(Some(sql)) => Decision::Keep(Some(sql), vec![format!("{CUT_ALTER} {why}")]),
+                _ => Decision::Out(Out::Comment(format!("left out: {why}"))),
+            }
+        }
         Some(why) => Decision::Out(Out::Comment(format!("left out: {why}"))),
         None => subject_rel(s, st),
     }
