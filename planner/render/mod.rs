@@ -28,7 +28,6 @@ macro_rules! fast_writable {
 
 pub mod cascades;
 pub mod fks;
-mod json;
 pub mod phases;
 pub mod schema;
 pub mod stubs;
@@ -603,25 +602,9 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
     Ok((dot, mmd))
 }
 
-/// `plan.json`, without its final newline: the plan as `serde_json::to_string_pretty` writes
-/// it (same bytes, faster; see `render/json.rs`).
+/// `plan.json`, without its final newline: the plan as `serde_json::to_string_pretty` writes it.
 pub fn plan_json(plan: &Plan) -> Result<String, RenderError> {
-    // A generous guess from what lago's plan.json holds per item (a drop or restore step about
-    // 1.3 KB, a crossing 500 bytes, a closure step 220): a short guess only costs regrowth.
-    let steps = plan.fks.drop.len() + plan.fks.restore.len();
-    let closure_steps: usize = plan.closures.iter().map(|c| c.steps.len() + 1).sum();
-    let tables: usize = plan
-        .silos
-        .iter()
-        .map(|s| s.tables.len() + s.views.len())
-        .sum();
-    let capacity = 8192
-        + 1536 * steps
-        + 640 * (plan.crossings.len() + plan.fks.broken.len())
-        + 256 * closure_steps
-        + 384 * plan.findings.len()
-        + 48 * tables;
-    json::pretty(plan, capacity).map_err(|e| RenderError(format!("plan.json: {e}")))
+    serde_json::to_string_pretty(plan).map_err(|e| RenderError(format!("plan.json: {e}")))
 }
 
 fn with_newline(mut s: String) -> String {
