@@ -182,7 +182,9 @@ fn table_object_salted(prefix: &str, t: &QName, salt: u32) -> String {
 /// order given) already has gets the hash of its inputs and a counter instead. Give the tables
 /// in a stable order (sorted) so the result is the same on every run.
 pub fn unique_table_objects(prefix: &str, tables: &[&QName]) -> Vec<String> {
-    let mut taken = std::collections::HashSet::new();
+    // Membership only: rustc's fast hash.
+    let mut taken = rustc_hash::FxHashSet::default();
+    taken.reserve(tables.len());
     tables
         .iter()
         .map(|t| {

@@ -299,20 +299,25 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
     // Every silo's trigger functions live in the one schema silo_plan (before the physical
     // split all silos share today's database): their names must differ across silos, in a
     // stable order.
-    let mut tables: Vec<&QName> = silos
+    let mut at: Vec<(usize, usize)> = silos
         .iter()
-        .flat_map(|s| s.producers.iter().map(|p| &p.table))
+        .enumerate()
+        .flat_map(|(si, s)| (0..s.producers.len()).map(move |pi| (si, pi)))
         .collect();
-    tables.sort();
-    let functions: HashMap<QName, String> = tables
-        .iter()
-        .map(|t| (*t).clone())
-        .zip(names::unique_table_objects("record", &tables))
-        .collect();
-    for s in &mut silos {
-        for p in &mut s.producers {
-            p.function = functions[&p.table].clone();
-        }
+    at.sort_by(|a, b| {
+        silos[a.0].producers[a.1]
+            .table
+            .cmp(&silos[b.0].producers[b.1].table)
+    });
+    let functions = {
+        let tables: Vec<&QName> = at
+            .iter()
+            .map(|&(si, pi)| &silos[si].producers[pi].table)
+            .collect();
+        names::unique_table_objects("record", &tables)
+    };
+    for (&(si, pi), f) in at.iter().zip(functions) {
+        silos[si].producers[pi].function = f;
     }
     silos
 }
