@@ -4,7 +4,7 @@
 //! A derived name must never stand for two inputs (two tables whose trigger functions share a
 //! name record each other's deletes; two silos that share a subscription name steal each other's
 //! slot), and it must fit Postgres's identifier limit of 63 bytes (longer names are cut by the
-//! server without an error, after which two of them may be one). The rules:
+//! server with only a notice, after which two of them may be one). The rules:
 //!
 //! * **Silo keys.** A silo's name as database objects, psql variables and environment variables
 //!   carry it: [`silo_key`], lowercase with `-` as `_` (`Us-West` → `us_west`; environment
@@ -26,7 +26,7 @@
 //!   when it fits, else cut and ended by the hash of its inputs in the same way.
 //! * **Texts that name a table or key inside the data** (a tombstone's `table_name`, a
 //!   watermark's edge): [`table_text`] and [`edge_key`] write `schema.table` (and
-//!   `.constraint`) unquoted when no part has a `.` (the form every existing tombstone has), and
+//!   `.constraint`) unquoted when no part has a `.` (the only form before, so such names are unchanged), and
 //!   quoted as SQL otherwise, so `"a.b".c` and `a."b.c"` stay apart.
 //! * **An instance's tombstone source** is `<silo>/<instance>` ([`instance_source`]): what
 //!   `cascades/<silo>.replication.sql -v instance=...` writes and what the stubs' pump is given.
