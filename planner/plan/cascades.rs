@@ -63,15 +63,15 @@ use crate::assign::Placement;
 use crate::catalog::{FkAction, QName};
 use crate::check::{self, effective_action, ActionSource};
 use crate::config::EdgeAction;
-
-/// Postgres's identifier length limit in bytes (`NAMEDATALEN - 1`).
-const MAX_IDENT: usize = 63;
+use crate::names;
 
 /// The replicated cascades of one silo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SiloCascades {
     /// Silo name.
     pub silo: String,
+    /// Its instances (empty for a single instance).
+    pub instances: Vec<String>,
     /// Parent tables of broken edges that live in this silo: they record tombstones.
     pub producers: Vec<Producer>,
     /// Broken cascade / set-null / set-default edges whose child lives in this silo, in dump
@@ -97,9 +97,11 @@ impl SiloCascades {
 pub struct Producer {
     /// The table.
     pub table: QName,
-    /// `schema.table` as written into `tombstones.table_name` (unquoted).
+    /// The table as written into `tombstones.table_name` ([`names::table_text`]: `schema.table`,
+    /// unquoted unless a part has a `.`).
     pub table_name: String,
-    /// Name of its trigger function in schema `silo_plan` (at most 63 bytes).
+    /// Name of its trigger function in schema `silo_plan`: [`names::table_object`], distinct
+    /// from every other producer's of the plan, at most 63 bytes.
     pub function: String,
     /// Distinct referenced column sets, one tombstone per deleted row and set, sorted.
     pub keys: Vec<Vec<String>>,
@@ -115,7 +117,7 @@ pub struct Producer {
 /// A broken edge the child's silo applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CascadeEdge {
-    /// Watermark key (`silo_plan.watermarks.edge`): the constraint name, or
+    /// Watermark key (`silo_plan.watermarks.edge`, [`names::edge_key`]): the constraint name, or
     /// `schema.table.constraint` when two broken edges share a constraint name.
     pub edge: String,
     /// Constraint name.
@@ -126,7 +128,7 @@ pub struct CascadeEdge {
     pub child_columns: Vec<String>,
     /// Parent table.
     pub parent: QName,
-    /// `schema.table` of the parent as tombstones name it.
+    /// The parent as tombstones name it ([`names::table_text`]).
     pub parent_name: String,
     /// Referenced columns, matching `child_columns` one to one.
     pub parent_columns: Vec<String>,
@@ -181,6 +183,7 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
         .iter()
         .map(|s| SiloCascades {
             silo: s.name.clone(),
+            instances: s.instances.clone(),
             producers: Vec::new(),
             edges: Vec::new(),
             sources: Vec::new(),
@@ -225,11 +228,7 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
                 silos[ci].guards.push(g);
             }
             EdgeAction::Cascade | EdgeAction::SetNull | EdgeAction::SetDefault => {
-                let edge = if name_count[fk.name.as_str()] > 1 {
-                    format!("{}.{}", fk.table, fk.name)
-                } else {
-                    fk.name.clone()
-                };
+                let edge = names::edge_key(&fk.table, &fk.name, name_count[fk.name.as_str()] == 1);
                 let blocked_by = if action == EdgeAction::Cascade {
                     blocked_by(input, &fk.table, &c.child_silo)
                 } else {
@@ -241,7 +240,7 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
                     child: fk.table.clone(),
                     child_columns: fk.columns.clone(),
                     parent: fk.references.clone(),
-                    parent_name: fk.references.to_string(),
+                    parent_name: names::table_text(&fk.references),
                     parent_columns: fk.referenced_columns.clone(),
                     parent_silo: c.parent_silo.clone(),
                     action,
@@ -267,8 +266,9 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
                         producer_at.insert((pi, &fk.references), silos[pi].producers.len());
                         silos[pi].producers.push(Producer {
                             table: fk.references.clone(),
-                            table_name: fk.references.to_string(),
-                            function: function_name("record", &fk.references),
+                            table_name: names::table_text(&fk.references),
+                            // Set below, once every producer of every silo is known.
+                            function: String::new(),
                             keys: Vec::new(),
                             edges: Vec::new(),
                             partitioned: cat
@@ -295,6 +295,29 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
     }
     for s in &mut silos {
         s.producers.sort_by(|a, b| a.table.cmp(&b.table));
+    }
+    // Every silo's trigger functions live in the one schema silo_plan (before the physical
+    // split all silos share today's database): their names must differ across silos, in a
+    // stable order.
+    let mut at: Vec<(usize, usize)> = silos
+        .iter()
+        .enumerate()
+        .flat_map(|(si, s)| (0..s.producers.len()).map(move |pi| (si, pi)))
+        .collect();
+    at.sort_by(|a, b| {
+        silos[a.0].producers[a.1]
+            .table
+            .cmp(&silos[b.0].producers[b.1].table)
+    });
+    let functions = {
+        let tables: Vec<&QName> = at
+            .iter()
+            .map(|&(si, pi)| &silos[si].producers[pi].table)
+            .collect();
+        names::unique_table_objects("record", &tables)
+    };
+    for (&(si, pi), f) in at.iter().zip(functions) {
+        silos[si].producers[pi].function = f;
     }
     silos
 }
@@ -366,44 +389,4 @@ fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
     };
     w.walk(start);
     w.out
-}
-
-/// `silo_plan.<prefix>_<schema>_<table>`, cut to 63 bytes with a stable hash suffix when long.
-pub fn function_name(prefix: &str, t: &QName) -> String {
-    let full = format!("{prefix}_{}_{}", t.schema, t.name);
-    if full.len() <= MAX_IDENT {
-        return full;
-    }
-    let hash = format!("_{:08x}", fnv1a(t.to_string().as_bytes()));
-    let mut cut = MAX_IDENT - hash.len();
-    while !full.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}{hash}", &full[..cut])
-}
-
-/// FNV-1a, 32 bits: a stable, dependency-free hash for name suffixes.
-fn fnv1a(b: &[u8]) -> u32 {
-    b.iter().fold(0x811c_9dc5u32, |h, &x| {
-        (h ^ u32::from(x)).wrapping_mul(0x0100_0193)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn function_names_fit() {
-        let t = QName::new("public", "auth_user");
-        assert_eq!(function_name("record", &t), "record_public_auth_user");
-        let long = QName::new("public", "é".repeat(40));
-        let n = function_name("record", &long);
-        assert!(n.len() <= MAX_IDENT, "{n}");
-        assert_eq!(n, function_name("record", &long));
-        assert_ne!(
-            n,
-            function_name("record", &QName::new("public", "é".repeat(41)))
-        );
-    }
 }

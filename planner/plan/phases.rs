@@ -36,9 +36,7 @@ use super::{Hazard, Input, Lock, Step};
 use crate::assign::Placement;
 use crate::catalog::{QName, TableKind};
 use crate::ident::{ident, literal, qualified};
-
-/// Postgres's identifier length limit in bytes.
-const MAX_IDENT: usize = 63;
+use crate::names;
 
 /// The `lock_timeout` of steps that take strong locks on live tables.
 const LOCK_TIMEOUT: &str = "5s";
@@ -199,48 +197,14 @@ pub struct Phases {
     pub broken: Vec<(QName, String)>,
 }
 
-/// `CONTROL_URL` for silo `control`.
+/// `CONTROL_URL` for silo `control` ([`names::env_var`]).
 pub fn env_name(silo: &str) -> String {
-    let mut s: String = silo
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.starts_with(|c: char| c.is_ascii_digit()) {
-        s.insert(0, '_');
-    }
-    s.push_str("_URL");
-    s
+    names::env_var(silo, "URL")
 }
 
 /// `control_conninfo` for silo `control` (a psql variable name).
 fn var_name(silo: &str) -> String {
-    let mut s: String = silo
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    s.push_str("_conninfo");
-    s
-}
-
-/// A publication or subscription name, at most 63 bytes.
-fn object_name(prefix: &str, silo: &str) -> String {
-    let mut s = format!("{prefix}{silo}");
-    while s.len() > MAX_IDENT {
-        s.pop();
-    }
-    s
+    format!("{}_conninfo", names::silo_key(silo))
 }
 
 fn step(why: &str, locks: Vec<(QName, Lock)>, hazards: Vec<Hazard>, sql: String) -> Item {
@@ -379,8 +343,9 @@ pub fn build(input: &Input) -> Phases {
             sequences,
             in_silo_fks,
             extensions: extensions.clone(),
-            forward: object_name("silo_plan_move_", &s.name),
-            reverse: object_name("silo_plan_back_", &s.name),
+            // Replication slots take these names too: lowercase, digits and `_` only.
+            forward: names::silo_object("silo_plan_move_", &s.name, ""),
+            reverse: names::silo_object("silo_plan_back_", &s.name, ""),
             cascades: cascade_silos.contains(&s.name),
             instances: s.instances.clone(),
         });

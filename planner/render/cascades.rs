@@ -15,6 +15,7 @@ use super::RenderError;
 use crate::catalog::{FkAction, QName};
 use crate::config::EdgeAction;
 use crate::ident::{comment_text, ident, ident_list, push_ident, push_literal, qualified};
+use crate::names;
 use crate::plan::cascades::{CascadeEdge, Guard, Producer, SiloCascades};
 
 /// Width comment lines are wrapped at.
@@ -125,6 +126,16 @@ struct SubscribeView {
 struct ReplicationSql {
     silo: String,
     silo_lit: String,
+    /// [`names::INSTANCE_SEPARATOR`] as a literal: what joins silo and instance in `source`.
+    separator_lit: String,
+    /// `<silo>/<instance>`, comment-safe.
+    instance_source: String,
+    /// The silo's instances, comment-safe (empty for a single instance).
+    instances: String,
+    /// The values `-v instance=...` may take, as literals: `''` and the instances.
+    instance_lits: String,
+    /// The error when it takes another, as a literal.
+    instance_error_lit: String,
     header: Lines,
     publish: Option<PublishView>,
     subscribe: Vec<SubscribeView>,
@@ -202,19 +213,38 @@ fn write_step_comments<W: Write + ?Sized>(
     Ok(())
 }
 
-/// A name safe for psql variables and replication slots: lowercase, `-` as `_`.
-fn slug(silo: &str) -> String {
-    silo.to_ascii_lowercase().replace('-', "_")
-}
-
 /// `silo_plan.tombstones_<source>`: the publisher's copy of its tombstones, and on a child the
 /// table its subscription fills.
 fn received_table(source: &str) -> QName {
-    QName::new("silo_plan", format!("tombstones_{}", slug(source)))
+    QName::new("silo_plan", names::silo_object("tombstones_", source, ""))
 }
 
+/// `silo_plan.<prefix>_<silo key>` ([`names::silo_object`]), as SQL.
 fn silo_fn(prefix: &str, silo: &str) -> String {
-    format!("silo_plan.{}", ident(&format!("{prefix}_{}", slug(silo))))
+    format!(
+        "silo_plan.{}",
+        ident(&names::silo_object(&format!("{prefix}_"), silo, ""))
+    )
+}
+
+/// The psql variable `cascades/<silo>.replication.sql` reads a source's conninfo from:
+/// `conninfo_<source key>`.
+fn conninfo_var(source: &str) -> String {
+    format!("conninfo_{}", names::silo_key(source))
+}
+
+/// The previous layout's receive function, `silo_plan.receive_<source>_<silo>`, as SQL: named
+/// as that layout named it (keys joined, not fitted), so that the upgrade drops the function
+/// that exists.
+fn legacy_receive_fn(source: &str, silo: &str) -> String {
+    format!(
+        "silo_plan.{}",
+        ident(&format!(
+            "receive_{}_{}",
+            names::silo_key(source),
+            names::silo_key(silo)
+        ))
+    )
 }
 
 fn action_words(e: &CascadeEdge) -> String {
@@ -658,7 +688,6 @@ impl EdgeComments<'_> {
 }
 
 fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
-    let from = slug(src);
     let table = received_table(src);
     let mut edge_lits: Vec<String> = s
         .edges
@@ -678,7 +707,7 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
             "{t} is the table cascades/{me}.replication.sql subscribes to {src}'s \
              publication with (same name and columns as {src}'s published copy; the name carries \
              the source silo, so it never clashes with this database's own \
-             silo_plan.tombstones or silo_plan.tombstones_{me_slug}). The replication worker \
+             silo_plan.tombstones or {own}). The replication worker \
              inserts rows into it with no trigger at all: per row one heap insert and one index \
              entry, and the apply reads it directly. Two columns are this side's own and filled \
              by their defaults, which logical replication evaluates for columns the publisher \
@@ -695,7 +724,7 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
              their source may be deleted.",
             t = qualified(&table),
             me = s.silo,
-            me_slug = slug(&s.silo),
+            own = qualified(&received_table(&s.silo)),
         ),
         &format!(
             "none (a new table); {} ACCESS EXCLUSIVE for the ALTER below",
@@ -733,7 +762,7 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
              replication file only checks that this table has xid). On a fresh install and a \
              re-run, ADD COLUMN IF NOT EXISTS and DROP ... IF EXISTS change nothing.",
             me = s.silo,
-            old = silo_fn(&format!("receive_{from}"), &s.silo),
+            old = legacy_receive_fn(src, &s.silo),
         ),
         &format!(
             "{} ACCESS EXCLUSIVE until the commit (the replication worker waits that long); \
@@ -744,10 +773,11 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
     );
     let discover_comments = comment_width(
         &format!(
-            "Watermark rows for every source found in {} ({src}, or {src}/<instance> for a \
+            "Watermark rows for every source found in {} ({src}, or {} for a \
              silo with instances), read from the index by a loose index scan (one probe per \
              distinct source), created when missing.",
-            qualified(&table)
+            qualified(&table),
+            names::instance_source(src, Some("<instance>"))
         ),
         4,
         WIDTH - 4,
@@ -756,9 +786,9 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
         comments,
         upgrade_comments,
         discover_comments,
-        index: ident(&format!("tombstones_{from}_apply")),
+        index: ident(&names::silo_object("tombstones_", src, "_apply")),
         table: qualified(&table),
-        old_function: silo_fn(&format!("receive_{from}"), &s.silo),
+        old_function: legacy_receive_fn(src, &s.silo),
         edge_lits,
     }
 }
@@ -780,9 +810,9 @@ fn header(s: &SiloCascades, edge_lines: &[String]) -> Lines {
             silo = s.silo
         ),
         format!(
-            "    psql -v ON_ERROR_STOP=1 -f cascades/{}.sql \"${}_URL\"",
+            "    psql -v ON_ERROR_STOP=1 -f cascades/{}.sql \"${}\"",
             s.silo,
-            slug(&s.silo).to_ascii_uppercase()
+            names::env_var(&s.silo, "URL")
         ),
         String::new(),
         "Safe to re-run: tables and indexes IF NOT EXISTS, functions CREATE OR REPLACE, each \
@@ -1057,7 +1087,7 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
             &[],
         ),
         arrived: silo_fn("arrived", &s.silo),
-        arrived_trigger: ident(&format!("silo_plan_arrived_{}", slug(&s.silo))),
+        arrived_trigger: ident(&names::silo_object("silo_plan_arrived_", &s.silo, "")),
         arrivals,
         apply_comments: step_comments(
             &format!(
@@ -1121,13 +1151,17 @@ fn replication_header(s: &SiloCascades) -> Lines {
             silo = s.silo
         ),
         format!(
-            "    psql -v ON_ERROR_STOP=1{} [-v instance=us] -f cascades/{}.replication.sql \"${}_URL\"",
+            "    psql -v ON_ERROR_STOP=1{}{} -f cascades/{}.replication.sql \"${}\"",
             s.sources
                 .iter()
-                .map(|src| format!(" -v conninfo_{}='host=... dbname=...'", slug(src)))
+                .map(|src| format!(" -v {}='host=... dbname=...'", conninfo_var(src)))
                 .collect::<String>(),
+            match s.instances.first() {
+                Some(i) => format!(" [-v instance={i}]"),
+                None => String::new(),
+            },
             s.silo,
-            slug(&s.silo).to_ascii_uppercase()
+            names::env_var(&s.silo, "URL")
         ),
         String::new(),
         "A database that is both a parent and a child already has a silo_plan.tombstones of its \
@@ -1164,17 +1198,18 @@ fn replication_header(s: &SiloCascades) -> Lines {
 
 /// `cascades/<silo>.replication.sql`.
 pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
-    let me = slug(&s.silo);
     let publish = (!s.producers.is_empty()).then(|| {
-        let table = QName::new("silo_plan", format!("tombstones_{me}"));
+        let table = received_table(&s.silo);
+        let publication = names::silo_object("silo_plan_tombstones_", &s.silo, "");
         PublishView {
             comments: step_comments(
                 &format!(
                     "The published copy of silo_plan.tombstones, filled by a statement-level \
                      trigger in the deleting transaction; its source defaults to this \
-                     database's '{}' or '{}/<instance>'. Rows may be deleted once every \
+                     database's '{}' or '{}'. Rows may be deleted once every \
                      subscriber has them (only inserts are published).",
-                    s.silo, s.silo
+                    s.silo,
+                    names::instance_source(&s.silo, Some("<instance>"))
                 ),
                 "none (a new table; silo_plan.tombstones SHARE ROW EXCLUSIVE for the trigger)",
                 &[(
@@ -1186,50 +1221,58 @@ pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
             table_lit: literal(&qualified(&table)),
             table: qualified(&table),
             function: silo_fn("publish", &s.silo),
-            trigger: ident(&format!("silo_plan_publish_{me}")),
+            trigger: ident(&names::silo_object("silo_plan_publish_", &s.silo, "")),
             publication_comments: step_comments(
                 &format!(
-                    "Publication silo_plan_tombstones_{me}, inserts only, created when missing \
+                    "Publication {publication}, inserts only, created when missing \
                      (Postgres has no CREATE PUBLICATION IF NOT EXISTS: psql's \\gexec runs the \
                      statement the query returns)."
                 ),
                 "none that blocks reads or writes",
                 &[],
             ),
-            publication_lit: literal(&format!("silo_plan_tombstones_{me}")),
+            publication_lit: literal(&publication),
         }
     });
+    // Subscription names end in `_<instance>` on a multi-instance silo: room for the longest.
+    let room = names::instance_room(&s.instances);
     let subscribe = s
         .sources
         .iter()
         .map(|src| {
-            let from = slug(src);
-            let table = QName::new("silo_plan", format!("tombstones_{from}"));
+            let table = received_table(src);
+            let subscription = names::subscription(src, &s.silo, room);
             SubscribeView {
                 comments: step_comments(
                     &format!(
-                        "Receives {src}'s tombstones into silo_plan.tombstones_{from}, the \
+                        "Receives {src}'s tombstones into {}, the \
                          published table's name and columns plus two of its own: \
                          cascades/{me}.sql creates that table (this file only checks that it \
                          has, with xid, the current layout) and its apply reads it directly, \
                          with no trigger per row.",
+                        qualified(&table),
                         me = s.silo
                     ),
                     "none (a catalog read)",
                     &[],
                 ),
                 source: comment_text(src),
-                var: format!("conninfo_{from}"),
+                var: conninfo_var(src),
                 table_lit: literal(&qualified(&table)),
                 subscription_comments: step_comments(
                     &format!(
-                        "Subscription silo_plan_{from}_to_{me}[_<instance>] to {src}'s \
+                        "Subscription {subscription}{} to {src}'s \
                          publication, with a replication slot of that name on {src}'s server: \
                          created when missing, else refreshed, so that a re-run picks up a \
                          publication created after the subscription (a subscription made \
                          before its publication exists receives nothing until refreshed). \
                          Neither statement can run in a transaction block: psql's \\gexec \
-                         runs it on its own."
+                         runs it on its own.",
+                        if s.instances.is_empty() {
+                            ""
+                        } else {
+                            "[_<instance>]"
+                        }
                     ),
                     "none that blocks reads or writes",
                     &[(
@@ -1240,14 +1283,35 @@ pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
                         ),
                     )],
                 ),
-                subscription_lit: literal(&format!("silo_plan_{from}_to_{me}")),
-                publication_lit: literal(&format!("silo_plan_tombstones_{from}")),
+                subscription_lit: literal(&subscription),
+                publication_lit: literal(&names::silo_object("silo_plan_tombstones_", src, "")),
             }
         })
         .collect();
     let t = ReplicationSql {
         silo: comment_text(&s.silo),
         silo_lit: literal(&s.silo),
+        separator_lit: literal(&names::INSTANCE_SEPARATOR.to_string()),
+        instance_source: comment_text(&names::instance_source(&s.silo, Some("<instance>"))),
+        instances: comment_text(&s.instances.join(", ")),
+        instance_lits: std::iter::once("")
+            .chain(s.instances.iter().map(String::as_str))
+            .map(literal)
+            .collect::<Vec<_>>()
+            .join(", "),
+        instance_error_lit: literal(&if s.instances.is_empty() {
+            format!(
+                "psql variable instance: silo {} has no instances; leave instance unset",
+                s.silo
+            )
+        } else {
+            format!(
+                "psql variable instance: not an instance of silo {}; use one of {}, spelled as in \
+                 silo-plan.toml, or leave it unset for the whole silo in one database",
+                s.silo,
+                s.instances.join(", ")
+            )
+        }),
         header: replication_header(s),
         publish,
         subscribe,

@@ -264,7 +264,7 @@ fn run_sh(ph: &Phases) -> Result<String, RenderError> {
                 env: t.env.clone(),
                 pad: " ".repeat(width + 1 - t.env.len()),
                 var: t.var.clone(),
-                conninfo_env: format!("{}_CONNINFO", t.env.trim_end_matches("_URL")),
+                conninfo_env: crate::names::env_var(&t.silo, "CONNINFO"),
             })
             .collect(),
     };

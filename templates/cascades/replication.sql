@@ -7,16 +7,29 @@
 \set ON_ERROR_STOP on
 SET standard_conforming_strings = on;
 
--- The instance of {{ silo }} this database is (psql -v instance=us), empty for a single instance:
--- the tombstones it publishes carry source '{{ silo }}' or '{{ silo }}/<instance>', and its subscriptions
--- (one replication slot each on the publisher) end in _<instance>.
+{% if instances.is_empty() -%}
+-- Silo {{ silo }} has no instances: leave psql variable instance unset (any value stops the
+-- script). The tombstones it publishes carry source '{{ silo }}' (the text the stubs' pump is given
+-- as its source).
+{% else -%}
+-- The instance of {{ silo }} this database is (psql -v instance=...): one of {{ instances }}, spelled as
+-- in silo-plan.toml, or unset for the whole silo in one database (any other value stops the
+-- script). The tombstones it publishes carry source '{{ silo }}' or '{{ instance_source }}' (the
+-- text the stubs' pump is given as its source), and its subscriptions (one replication slot each
+-- on the publisher) end in _<instance>, lowercase with '-' as '_' (all a slot name allows).
+{% endif -%}
 \if :{?instance}
 \else
 \set instance ''
 \endif
-SELECT CASE WHEN :'instance' = '' THEN {{ silo_lit }} ELSE {{ silo_lit }} || '/' || :'instance' END AS source,
-       CASE WHEN :'instance' = '' THEN '' ELSE '_' || :'instance' END AS suffix
+SELECT :'instance' IN ({{ instance_lits }}) AS instance_known,
+       CASE WHEN :'instance' = '' THEN {{ silo_lit }} ELSE {{ silo_lit }} || {{ separator_lit }} || :'instance' END AS source,
+       CASE WHEN :'instance' = '' THEN '' ELSE '_' || replace(lower(:'instance'), '-', '_') END AS suffix
 \gset
+\if :instance_known
+\else
+DO $silo_plan$ BEGIN RAISE EXCEPTION '%', {{ instance_error_lit }}; END $silo_plan$;
+\endif
 {% if let Some(p) = publish %}
 -- =================================================================================================
 -- Part 1: publish this silo's tombstones (this database is a parent of broken edges).
