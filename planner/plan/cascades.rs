@@ -58,12 +58,174 @@ use petgraph::graph::NodeIndex;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::Input;
+use super::{FileLocks, Input, Lock, StepLocks};
 use crate::assign::Placement;
 use crate::catalog::{FkAction, QName};
 use crate::check::{self, effective_action, ActionSource};
 use crate::config::EdgeAction;
 use crate::names;
+
+/// The `lock_timeout` of the statements that lock an existing table in a mode that blocks
+/// writes (a tombstone trigger created on a parent, silo-plan's own tables altered).
+pub const LOCK_TIMEOUT: &str = "5s";
+
+/// `silo_plan.tombstones`: the tombstones a silo's parents record.
+pub fn tombstones_table() -> QName {
+    QName::new("silo_plan", "tombstones")
+}
+
+/// `silo_plan.inbox`: the tombstones a pump delivers.
+pub fn inbox_table() -> QName {
+    QName::new("silo_plan", "inbox")
+}
+
+/// `silo_plan.tombstones_<source>`: the publisher's copy of its tombstones, and on a child the
+/// table its subscription fills.
+pub fn received_table(source: &str) -> QName {
+    QName::new(
+        "silo_plan",
+        crate::names::silo_object("tombstones_", source, ""),
+    )
+}
+
+/// What each `-- Locks:` comment of `cascades/<silo>.sql` and `cascades/<silo>.replication.sql`
+/// claims: [`crate::render::cascades`] renders the comments from these, and [`file_locks`]
+/// lists them in file order for plan.json. Run again, a file takes at most these locks: each
+/// trigger is created only when missing.
+pub mod locks {
+    use super::*;
+
+    fn none() -> StepLocks {
+        StepLocks::default()
+    }
+
+    fn timed(locks: &[(QName, Lock)]) -> StepLocks {
+        StepLocks::new(locks, Some(LOCK_TIMEOUT))
+    }
+
+    /// `CREATE SCHEMA IF NOT EXISTS silo_plan`.
+    pub fn schema() -> StepLocks {
+        none()
+    }
+
+    /// `silo_plan.tombstones` created when missing, then commented: `COMMENT ON TABLE` takes
+    /// SHARE UPDATE EXCLUSIVE on it.
+    pub fn tombstones() -> StepLocks {
+        StepLocks::new(&[(tombstones_table(), Lock::ShareUpdateExclusive)], None)
+    }
+
+    /// A producer's function, and its trigger created when missing (CREATE TRIGGER: SHARE ROW
+    /// EXCLUSIVE on the parent; partitions are not touched by a statement trigger).
+    pub fn producer(p: &Producer) -> StepLocks {
+        timed(&[(p.table.clone(), Lock::ShareRowExclusive)])
+    }
+
+    /// `silo_plan.inbox` and `silo_plan.watermarks` created when missing, the watermark rows
+    /// inserted (ROW EXCLUSIVE: none worth naming).
+    pub fn inbox() -> StepLocks {
+        none()
+    }
+
+    /// `silo_plan.tombstones_<source>` created when missing.
+    pub fn received(_source: &str) -> StepLocks {
+        none()
+    }
+
+    /// The upgrade of `silo_plan.tombstones_<source>` (ADD COLUMN IF NOT EXISTS takes ACCESS
+    /// EXCLUSIVE even when the columns exist) and its index, in one transaction.
+    pub fn received_upgrade(source: &str) -> StepLocks {
+        timed(&[(received_table(source), Lock::AccessExclusive)])
+    }
+
+    /// `silo_plan.received_watermarks` created when missing, its rows inserted.
+    pub fn received_watermarks() -> StepLocks {
+        none()
+    }
+
+    /// The arrival trigger on `silo_plan.inbox`, created when missing and enabled ALWAYS
+    /// when it is not: SHARE ROW EXCLUSIVE.
+    pub fn arrived() -> StepLocks {
+        timed(&[(inbox_table(), Lock::ShareRowExclusive)])
+    }
+
+    /// `CREATE OR REPLACE FUNCTION` of `apply_<silo>` and of `silo_plan.apply`: no table lock.
+    pub fn function() -> StepLocks {
+        none()
+    }
+
+    /// replication.sql: the published copy `silo_plan.tombstones_<silo>` (its source default
+    /// set again: ALTER TABLE, ACCESS EXCLUSIVE) and the trigger that fills it, created on
+    /// `silo_plan.tombstones` when missing (SHARE ROW EXCLUSIVE), in one transaction.
+    pub fn publish(silo: &str) -> StepLocks {
+        timed(&[
+            (tombstones_table(), Lock::ShareRowExclusive),
+            (received_table(silo), Lock::AccessExclusive),
+        ])
+    }
+
+    /// replication.sql: CREATE PUBLICATION of the published copy (SHARE UPDATE EXCLUSIVE).
+    pub fn publication(silo: &str) -> StepLocks {
+        StepLocks::new(&[(received_table(silo), Lock::ShareUpdateExclusive)], None)
+    }
+
+    /// replication.sql: the check that the received table has its current layout (a catalog
+    /// read).
+    pub fn subscribe_check() -> StepLocks {
+        none()
+    }
+
+    /// replication.sql: CREATE or ALTER SUBSCRIPTION (outside a transaction block; no table
+    /// lock of its own).
+    pub fn subscription() -> StepLocks {
+        none()
+    }
+}
+
+/// The lock claims of `cascades/<silo>.sql` and, when written, `cascades/<silo>.replication.sql`,
+/// in file order; none for a silo with nothing to do (no file is written).
+pub fn file_locks(s: &SiloCascades) -> Vec<FileLocks> {
+    if s.is_empty() {
+        return Vec::new();
+    }
+    let mut steps = vec![locks::schema()];
+    if !s.producers.is_empty() {
+        steps.push(locks::tombstones());
+        steps.extend(s.producers.iter().map(locks::producer));
+    }
+    if !s.edges.is_empty() {
+        steps.push(locks::inbox());
+        for src in &s.sources {
+            steps.push(locks::received(src));
+            steps.push(locks::received_upgrade(src));
+        }
+        if !s.sources.is_empty() {
+            steps.push(locks::received_watermarks());
+        }
+        steps.push(locks::arrived());
+        steps.push(locks::function());
+        steps.push(locks::function());
+    }
+    let mut out = vec![FileLocks {
+        file: format!("cascades/{}.sql", s.silo),
+        steps,
+    }];
+    if !s.producers.is_empty() || !s.edges.is_empty() {
+        let mut steps = Vec::new();
+        if !s.producers.is_empty() {
+            steps.push(locks::publish(&s.silo));
+            steps.push(locks::publication(&s.silo));
+        }
+        for _ in &s.sources {
+            steps.push(locks::subscribe_check());
+            steps.push(locks::subscription());
+        }
+        out.push(FileLocks {
+            file: format!("cascades/{}.replication.sql", s.silo),
+            steps,
+        });
+    }
+    out
+}
 
 /// The replicated cascades of one silo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]

@@ -16,7 +16,8 @@ use crate::catalog::{FkAction, QName};
 use crate::config::EdgeAction;
 use crate::ident::{comment_text, ident, ident_list, push_ident, push_literal, qualified};
 use crate::names;
-use crate::plan::cascades::{CascadeEdge, Guard, Producer, SiloCascades};
+use crate::plan::cascades::{locks, received_table, CascadeEdge, Guard, Producer, SiloCascades};
+use crate::plan::StepLocks;
 
 /// Width comment lines are wrapped at.
 const WIDTH: usize = 100;
@@ -36,6 +37,8 @@ struct ProducerView<'a> {
     function: String,
     table: String,
     table_lit: String,
+    /// The table as a `regclass` literal (`'public.auth_user'`).
+    table_reg: String,
     keys: Vec<KeyView>,
 }
 
@@ -94,6 +97,8 @@ struct SiloSql<'a> {
     arrived_comments: Lines,
     arrived: String,
     arrived_trigger: String,
+    /// The arrival trigger's name as a literal (the check of pg_trigger).
+    arrived_trigger_lit: String,
     arrivals: Vec<ArrivalView>,
     apply_comments: Lines,
     apply: String,
@@ -107,6 +112,8 @@ struct PublishView {
     table_lit: String,
     function: String,
     trigger: String,
+    /// The trigger's name as a literal (the check of pg_trigger).
+    trigger_lit: String,
     publication_comments: Lines,
     publication_lit: String,
 }
@@ -213,10 +220,21 @@ fn write_step_comments<W: Write + ?Sized>(
     Ok(())
 }
 
-/// `silo_plan.tombstones_<source>`: the publisher's copy of its tombstones, and on a child the
-/// table its subscription fills.
-fn received_table(source: &str) -> QName {
-    QName::new("silo_plan", names::silo_object("tombstones_", source, ""))
+/// A `-- Locks:` comment's text: the claim ([`crate::plan::cascades::locks`]) and `note`, how
+/// long and why (in parentheses when given).
+fn claim(c: &StepLocks, note: &str) -> String {
+    let mut t = super::claim_text(c);
+    if !note.is_empty() {
+        t.push_str(" (");
+        t.push_str(note);
+        if let Some(to) = &c.lock_timeout {
+            t.push_str("; lock_timeout ");
+            t.push_str(to);
+            t.push_str(" gives up rather than queue the application behind it: run the file again");
+        }
+        t.push(')');
+    }
+    t
 }
 
 /// `silo_plan.<prefix>_<silo key>` ([`names::silo_object`]), as SQL.
@@ -433,6 +451,7 @@ fn producer_view<'a>(p: &'a Producer, silo: &'a SiloCascades) -> ProducerView<'a
         producer: p,
         silo,
         function: format!("silo_plan.{}", ident(&p.function)),
+        table_reg: literal(&table),
         table,
         table_lit: literal(&p.table_name),
         keys,
@@ -463,12 +482,13 @@ impl ProducerComments<'_> {
             .join(" and ");
         let mut hazards = vec![
             (
-                "blocks-reads",
+                "blocks-writes",
                 format!(
-                    "DROP TRIGGER takes ACCESS EXCLUSIVE on {table} (CREATE TRIGGER then SHARE ROW \
-                     EXCLUSIVE), both for the catalog change only, in one transaction so no delete \
-                     goes unrecorded in between; lock_timeout gives up after 5s rather than queue \
-                     queries behind it: run the file again."
+                    "CREATE TRIGGER takes SHARE ROW EXCLUSIVE on {table}: writes to it wait (reads \
+                     go on) for the catalog change, once the transactions writing it have ended. \
+                     The trigger is created only when missing, never dropped and created again \
+                     (DROP TRIGGER would take ACCESS EXCLUSIVE, blocking reads too): a rerun takes \
+                     no lock on {table}, and a trigger of that name left by hand is kept."
                 ),
             ),
             (
@@ -521,7 +541,10 @@ impl ProducerComments<'_> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            &format!("{table} ACCESS EXCLUSIVE, then SHARE ROW EXCLUSIVE (trigger replaced)"),
+            &claim(
+                &locks::producer(p),
+                "while the trigger is created, only when missing: milliseconds",
+            ),
             &hazards,
             WIDTH,
         )
@@ -726,10 +749,7 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
             me = s.silo,
             own = qualified(&received_table(&s.silo)),
         ),
-        &format!(
-            "none (a new table); {} ACCESS EXCLUSIVE for the ALTER below",
-            qualified(&table)
-        ),
+        &claim(&locks::received(src), "a new table, created when missing"),
         &[
             (
                 "long-running",
@@ -760,14 +780,15 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
              had moved into silo_plan.inbox are applied from there as before, under their own \
              watermarks. Nothing else is needed: the subscription stays as it is (the new \
              replication file only checks that this table has xid). On a fresh install and a \
-             re-run, ADD COLUMN IF NOT EXISTS and DROP ... IF EXISTS change nothing.",
+             re-run, ADD COLUMN IF NOT EXISTS and DROP ... IF EXISTS change nothing. The \
+             index the apply reads by is created (when missing) in the same transaction.",
             me = s.silo,
             old = legacy_receive_fn(src, &s.silo),
         ),
-        &format!(
-            "{} ACCESS EXCLUSIVE until the commit (the replication worker waits that long); \
-             lock_timeout gives up after 5s: run the file again",
-            qualified(&table)
+        &claim(
+            &locks::received_upgrade(src),
+            "ADD COLUMN IF NOT EXISTS takes it even when the columns exist; until the commit, \
+             milliseconds, which the replication worker waits",
         ),
         &[],
     );
@@ -816,8 +837,9 @@ fn header(s: &SiloCascades, edge_lines: &[String]) -> Lines {
         ),
         String::new(),
         "Safe to re-run: tables and indexes IF NOT EXISTS, functions CREATE OR REPLACE, each \
-         trigger dropped and created in one transaction. It moves no data and deletes nothing \
-         by itself."
+         trigger created only when missing (a rerun takes no lock on a table that has its \
+         trigger; to change a trigger, drop it first). It moves no data and deletes nothing by \
+         itself. The comment above each statement says the locks it takes."
             .into(),
         String::new(),
     ];
@@ -1021,7 +1043,7 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
         schema_comments: step_comments(
             "Holds the tombstones, the inbox, the watermarks and the functions below; nothing \
              of the application's.",
-            "none",
+            &claim(&locks::schema(), ""),
             &[],
         ),
         tombstones_comments: step_comments(
@@ -1030,7 +1052,11 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
              uuid and text keys as their JSON values). Ids are an identity: a pump reads \
              id > its last id. Nothing here deletes old rows: prune them once every consumer \
              has them (for example older than a week).",
-            "none (a new table)",
+            &claim(
+                &locks::tombstones(),
+                "COMMENT ON TABLE, on a table that is new or silo-plan's own: milliseconds, \
+                 which a pump reading it waits",
+            ),
             &[],
         ),
         producers: s.producers.iter().map(|p| producer_view(p, s)).collect(),
@@ -1043,7 +1069,10 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
              to maintain per arriving tombstone, not two. silo_plan.watermarks holds, per (source, edge), the \
              last tombstone id applied for that edge. The rows seeded here are for each parent \
              silo's own name; other sources (silo/instance) get theirs on first arrival.",
-            "none (new tables)",
+            &claim(
+                &locks::inbox(),
+                "new tables, created when missing; the seeded rows are a plain insert",
+            ),
             &[],
         ),
         edges: s
@@ -1059,7 +1088,10 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
              A table apart from silo_plan.watermarks (which counts inbox ids), so the two \
              transports never move each other's marks. The rows seeded here are for each parent \
              silo's own name; the apply creates those of other sources (silo/instance).",
-            "none (a new table)",
+            &claim(
+                &locks::received_watermarks(),
+                "a new table, created when missing; the seeded rows are a plain insert",
+            ),
             &[],
         ),
         arrived_comments: step_comments(
@@ -1080,14 +1112,21 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
                  order and never rewind anything; the rewind is for rows inserted by hand or by \
                  a second pump of the same source (re-applying the tombstones in between changes \
                  nothing). Logical replication fills the tables above instead, whose order the \
-                 apply keeps by xid, with no trigger per row.",
+                 apply keeps by xid, with no trigger per row. The trigger is created when \
+                 missing and enabled ALWAYS when it is not (so the replication worker's \
+                 inserts, if any, fire it too), never dropped.",
                 s.silo
             ),
-            "silo_plan.inbox ACCESS EXCLUSIVE (trigger replaced; no application table)",
+            &claim(
+                &locks::arrived(),
+                "silo-plan's own table, while the trigger is created or enabled, only when \
+                 needed: milliseconds",
+            ),
             &[],
         ),
         arrived: silo_fn("arrived", &s.silo),
         arrived_trigger: ident(&names::silo_object("silo_plan_arrived_", &s.silo, "")),
+        arrived_trigger_lit: literal(&names::silo_object("silo_plan_arrived_", &s.silo, "")),
         arrivals,
         apply_comments: step_comments(
             &format!(
@@ -1105,7 +1144,11 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
                  replicated tombstone whose id is below one already applied is still taken, \
                  no rewind needed."
             ),
-            "per edge: its watermark row, and ROW EXCLUSIVE plus row locks on the child table",
+            &claim(
+                &locks::function(),
+                "creating the function; a call locks its watermark rows and the child rows it \
+                 changes, as a DELETE or UPDATE does",
+            ),
             &[
                 (
                     "long-running",
@@ -1127,7 +1170,10 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
             "silo_plan.apply(batch_size) runs the apply_<silo>() of every silo installed in \
              this database (one before the physical split, one after) and sums what they \
              processed: the one function the application, a cron job or the stubs call.",
-            "those of each apply_<silo>()",
+            &claim(
+                &locks::function(),
+                "creating the function; a call takes those of each apply_<silo>()",
+            ),
             &[],
         ),
         guards: s.guards.iter().map(|g| guard_lines(g, &s.silo)).collect(),
@@ -1207,11 +1253,17 @@ pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
                     "The published copy of silo_plan.tombstones, filled by a statement-level \
                      trigger in the deleting transaction; its source defaults to this \
                      database's '{}' or '{}'. Rows may be deleted once every \
-                     subscriber has them (only inserts are published).",
+                     subscriber has them (only inserts are published). The copy is created \
+                     when missing and its source default set (again: the instance may differ); \
+                     the trigger on silo_plan.tombstones is created when missing, never dropped.",
                     s.silo,
                     names::instance_source(&s.silo, Some("<instance>"))
                 ),
-                "none (a new table; silo_plan.tombstones SHARE ROW EXCLUSIVE for the trigger)",
+                &claim(
+                    &locks::publish(&s.silo),
+                    "in one transaction, milliseconds: deletes on this silo's parent tables \
+                     write tombstones into both tables, so they wait for it",
+                ),
                 &[(
                     "long-running",
                     "every tombstone is written twice (the table and its published copy)."
@@ -1222,13 +1274,17 @@ pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
             table: qualified(&table),
             function: silo_fn("publish", &s.silo),
             trigger: ident(&names::silo_object("silo_plan_publish_", &s.silo, "")),
+            trigger_lit: literal(&names::silo_object("silo_plan_publish_", &s.silo, "")),
             publication_comments: step_comments(
                 &format!(
                     "Publication {publication}, inserts only, created when missing \
                      (Postgres has no CREATE PUBLICATION IF NOT EXISTS: psql's \\gexec runs the \
                      statement the query returns)."
                 ),
-                "none that blocks reads or writes",
+                &claim(
+                    &locks::publication(&s.silo),
+                    "only while the publication is created; it blocks no read or write",
+                ),
                 &[],
             ),
             publication_lit: literal(&publication),
@@ -1253,7 +1309,7 @@ pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
                         qualified(&table),
                         me = s.silo
                     ),
-                    "none (a catalog read)",
+                    &claim(&locks::subscribe_check(), "a catalog read"),
                     &[],
                 ),
                 source: comment_text(src),
@@ -1274,7 +1330,11 @@ pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
                             "[_<instance>]"
                         }
                     ),
-                    "none that blocks reads or writes",
+                    &claim(
+                        &locks::subscription(),
+                        "outside a transaction block; the initial copy reads the publisher's \
+                         table",
+                    ),
                     &[(
                         "long-running",
                         format!(

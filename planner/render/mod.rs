@@ -77,6 +77,27 @@ fn run_sized<T: Template>(name: &str, t: &T, capacity: usize) -> Result<String, 
     Ok(out)
 }
 
+/// What a step's `-- Locks:` comment says of its claim: `ACCESS EXCLUSIVE on a, b; SHARE ROW
+/// EXCLUSIVE on c`, modes in the claim's order, or `none that block reads or writes`.
+fn locks_text(locks: &[(crate::catalog::QName, crate::plan::Lock)]) -> String {
+    claim_text(&crate::plan::StepLocks::new(locks, None))
+}
+
+/// [`locks_text`] of a claim.
+fn claim_text(c: &crate::plan::StepLocks) -> String {
+    if c.locks.is_empty() {
+        return "none that block reads or writes".to_string();
+    }
+    c.locks
+        .iter()
+        .map(|g| {
+            let tables: Vec<String> = g.tables.iter().map(crate::ident::qualified).collect();
+            format!("{} on {}", g.lock.as_str(), tables.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Text safe inside a Markdown table cell.
 fn cell(s: &str) -> String {
     // A byte scan (all three are ASCII; a `contains` of a list of chars decodes every char).

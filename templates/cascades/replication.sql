@@ -43,7 +43,6 @@ CREATE TABLE IF NOT EXISTS {{ p.table }} (
     key jsonb NOT NULL,
     deleted_at timestamptz NOT NULL
 );
-ALTER TABLE {{ p.table }} ALTER COLUMN source SET DEFAULT :'source';
 CREATE OR REPLACE FUNCTION {{ p.function }}() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -55,11 +54,21 @@ BEGIN
     RETURN NULL;
 END
 $silo_plan$;
-DROP TRIGGER IF EXISTS {{ p.trigger }} ON silo_plan.tombstones;
-CREATE TRIGGER {{ p.trigger }}
-    AFTER INSERT ON silo_plan.tombstones
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ p.function }}();
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+ALTER TABLE {{ p.table }} ALTER COLUMN source SET DEFAULT :'source';
+DO $silo_plan$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
+                    WHERE tgrelid = 'silo_plan.tombstones'::regclass AND tgname = {{ p.trigger_lit }}) THEN
+        CREATE TRIGGER {{ p.trigger }}
+            AFTER INSERT ON silo_plan.tombstones
+            REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {{ p.function }}();
+    END IF;
+END
+$silo_plan$;
+COMMIT;
 
 {{ p.publication_comments.as_str() -}}
 SELECT format('CREATE PUBLICATION %I FOR TABLE %s WITH (publish = %L)',
