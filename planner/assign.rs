@@ -592,7 +592,8 @@ pub struct RuleMatches {
 
 /// Matches every `[[edges]]` and `[[allow]]` entry against the catalog's foreign keys.
 ///
-/// `constraint = "name"` matches every foreign key with that constraint name;
+/// `constraint = "name"` matches the foreign key with that constraint name, and
+/// `"table.name"` (table in `default_schema`) or `"schema.table.name"` the one of that table;
 /// `from = "table.column"` (table in `default_schema`) or `"schema.table.column"` matches every
 /// foreign key of that child table whose columns include that column (so a composite key is
 /// matched by any of its columns). Matching is whether or not the key crosses silos: `check`
@@ -600,9 +601,11 @@ pub struct RuleMatches {
 ///
 /// Returns a [`RuleMatches`]: per foreign key, the index of the one `[[edges]]` entry and the
 /// one `[[allow]]` entry that apply to it (`None` when none does); per entry, the foreign keys it
-/// matches. Errors, positioned at the entry's `from`/`constraint` value: an entry that matches
-/// no foreign key (help: the nearest constraint names, the child table's foreign-key columns,
-/// or the nearest tables), and two entries of the same kind matching the same foreign key.
+/// matches. Errors, positioned at the entry's `from`/`constraint` value: a `constraint` that
+/// matches keys on two or more tables (Postgres names constraints per table; the error names
+/// the tables and the `table.name` forms that pick one), an entry that matches no foreign key
+/// (help: the nearest constraint names, the child table's foreign-key columns, or the nearest
+/// tables), and two entries of the same kind matching the same foreign key.
 pub fn match_rules(cat: &Catalog, cfg: &Config) -> Result<RuleMatches, ConfigError> {
     let n = cat.foreign_keys.len();
     let mut out = RuleMatches {
@@ -664,6 +667,26 @@ fn resolve_table(text: &str, default_schema: &str) -> QName {
     }
 }
 
+/// Whether `constraint = "text"` names `fk`: its name, `table.name` (table in
+/// `default_schema`) or `schema.table.name`.
+fn constraint_matches(fk: &ForeignKey, text: &str, default_schema: &str) -> bool {
+    if fk.name == text {
+        return true;
+    }
+    let Some(prefix) = text
+        .strip_suffix(fk.name.as_str())
+        .and_then(|p| p.strip_suffix('.'))
+    else {
+        return false;
+    };
+    let t = &fk.table;
+    (prefix == t.name && t.schema == default_schema)
+        || prefix
+            .strip_suffix(t.name.as_str())
+            .and_then(|p| p.strip_suffix('.'))
+            .is_some_and(|schema| schema == t.schema)
+}
+
 fn fk_columns(fk: &ForeignKey) -> String {
     fk.columns.join(", ")
 }
@@ -681,7 +704,7 @@ fn rule_fks(
         .iter()
         .enumerate()
         .filter(|(_, fk)| match sel {
-            Selector::Constraint(c) => &fk.name == c,
+            Selector::Constraint(c) => constraint_matches(fk, c, &cfg.default_schema),
             Selector::Column { table, column } => {
                 fk.table == resolve_table(table, &cfg.default_schema)
                     && fk.columns.iter().any(|c| c == column)
@@ -689,6 +712,40 @@ fn rule_fks(
         })
         .map(|(i, _)| i)
         .collect();
+    if let (Selector::Constraint(c), Some(&first)) = (sel, fks.first()) {
+        // Postgres names a constraint per table: a bare name on two tables is two keys, and
+        // which one the entry means is not for silo-plan to guess.
+        let ds = &cfg.default_schema;
+        let mut tables: Vec<&QName> = fks.iter().map(|&i| &cat.foreign_keys[i].table).collect();
+        tables.sort();
+        tables.dedup();
+        if tables.len() > 1 {
+            let name = &cat.foreign_keys[first].name;
+            let qualified: Vec<String> = tables
+                .iter()
+                .map(|t| format!("{}.{name}", display_name(t, ds)))
+                .collect();
+            return Err(cfg
+                .error(
+                    pos,
+                    format!(
+                        "`{kind}` entry `{sel}` matches foreign keys on {} tables: {}",
+                        tables.len(),
+                        backticked(tables.iter().map(|t| display_name(t, ds)))
+                    ),
+                )
+                .with_help(format!(
+                    "a constraint name is unique only within its table: write the table before \
+                     it, one of {}{}",
+                    backticked(qualified.iter().take(5)),
+                    if c.contains('.') {
+                        " (`schema.table.constraint` names the schema too)"
+                    } else {
+                        ""
+                    }
+                )));
+        }
+    }
     if !fks.is_empty() {
         return Ok(fks);
     }

@@ -189,7 +189,9 @@ pub enum Selector {
         /// The column.
         column: String,
     },
-    /// `constraint = "name"`: every foreign key with that constraint name.
+    /// `constraint = "name"`: the foreign key with that constraint name; `"table.name"` (table
+    /// in `default_schema`) or `"schema.table.name"` when the name is on several tables (a
+    /// bare name that is, is an error: Postgres names constraints per table).
     Constraint(String),
 }
 
@@ -462,7 +464,8 @@ struct EdgeFile {
     /// table whose columns include it.
     #[schemars(with = "Option<String>")]
     from: Option<Spanned<String>>,
-    /// A foreign-key constraint name.
+    /// A foreign-key constraint name, or `table.name` / `schema.table.name` when tables share
+    /// the name.
     #[schemars(with = "Option<String>")]
     constraint: Option<Spanned<String>>,
     /// The action to replicate for these foreign keys.
@@ -477,7 +480,8 @@ struct AllowFile {
     /// The child column, `table.column` or `schema.table.column`.
     #[schemars(with = "Option<String>")]
     from: Option<Spanned<String>>,
-    /// A foreign-key constraint name.
+    /// A foreign-key constraint name, or `table.name` / `schema.table.name` when tables share
+    /// the name.
     #[schemars(with = "Option<String>")]
     constraint: Option<Spanned<String>>,
     /// Why the crossing is accepted, and when it goes (required, not empty).
@@ -757,6 +761,65 @@ fn valid_silo_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Every name made from the silos ([`crate::names::silo_names`]: files, environment and psql
+/// variables, tables, functions, publications, subscriptions) stands for one silo: an error at
+/// the second silo's name when two make the same one (`a-b` and `a_b`, `Control` and
+/// `control`), or when a silo makes one of silo-plan's own.
+fn names_apart(cx: &Ctx, file: &ConfigFile, silos: &[Silo]) -> Result<(), ConfigError> {
+    use crate::names::{first_collision, owner_silos, silo_names, Owner, SiloInput};
+    let origin = file.origin.as_ref().map(|o| o.get_ref().as_str());
+    let inputs: Vec<SiloInput> = silos
+        .iter()
+        .map(|s| SiloInput {
+            name: &s.name,
+            instances: &s.instances,
+            origin: origin == Some(s.name.as_str()),
+        })
+        .collect();
+    let names = silo_names(&inputs, origin.is_some());
+    let Some((first, second)) = first_collision(&names) else {
+        return Ok(());
+    };
+    // The error stands at the silo declared last among the two names' silos.
+    let involved = |o: &Owner| owner_silos(o);
+    let mut all = involved(&first.owner);
+    all.extend(involved(&second.owner));
+    let at = all.iter().copied().max().unwrap_or(0);
+    let silo = &silos[at];
+    let at_silo = |i: usize| format!("silo `{}` (at {})", silos[i].name, silos[i].name_pos);
+    let describe = |d: &crate::names::Derived| match d.owner {
+        Owner::Fixed => d.what.clone(),
+        Owner::Silo(i) => format!("{}, for {}", d.what, at_silo(i)),
+        Owner::Pair(f, t) => format!(
+            "{}, for {}",
+            d.what
+                .replace(&format!("silo `{}`", silos[f].name), &at_silo(f)),
+            at_silo(t)
+        ),
+    };
+    let help = if first.owner == Owner::Fixed {
+        format!(
+            "names made from a silo use it in lowercase with `-` as `_`: rename silo `{}`",
+            silo.name
+        )
+    } else {
+        "names made from a silo use it in lowercase with `-` as `_` (file names compared \
+         without case), joined to fixed words: rename one of these silos"
+            .to_string()
+    };
+    Err(cx
+        .err(
+            silo.name_pos,
+            format!(
+                "the name `{}` would stand for two things: {}, and {}",
+                second.name,
+                describe(first),
+                describe(second)
+            ),
+        )
+        .with_help(help))
+}
+
 /// Parses and validates a config's text. `path` is used in errors and to find `schema` files.
 pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     let cx = Ctx {
@@ -884,6 +947,24 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                     .err_at(i, format!("duplicate instance `{v}` in silo `{n}`"))
                     .with_help("list each instance once"));
             }
+            let key = crate::names::instance_key(v);
+            if let Some(other) = instances
+                .iter()
+                .find(|o| crate::names::instance_key(o) == key)
+            {
+                return Err(cx
+                    .err_at(
+                        i,
+                        format!(
+                            "instances `{other}` and `{v}` of silo `{n}` both become `{key}` in \
+                             subscription and replication slot names"
+                        ),
+                    )
+                    .with_help(
+                        "those names are lowercase with `-` as `_`: rename one of the two \
+                         instances",
+                    ));
+            }
             instances.push(v.clone());
         }
         silos.push(Silo {
@@ -977,6 +1058,9 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                 .with_help(help));
         }
     }
+
+    // names made from the silos: none may stand for two of them
+    names_apart(&cx, &file, &silos)?;
 
     // edges and allow
     let mut edges = Vec::new();

@@ -21,6 +21,7 @@ pub mod findings;
 pub mod graph;
 pub mod ident;
 pub mod inspect;
+pub mod names;
 pub mod plan;
 pub mod queries;
 pub mod render;

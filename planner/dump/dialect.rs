@@ -19,13 +19,3 @@ pub enum Dialect {
     #[serde(rename = "mysql")]
     MySql,
 }
-
-impl Dialect {
-    /// The sqlparser dialect that parses this dialect's statements.
-    pub fn parser_dialect(self) -> Box<dyn sqlparser::dialect::Dialect> {
-        match self {
-            Dialect::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
-            Dialect::MySql => Box::new(sqlparser::dialect::MySqlDialect {}),
-        }
-    }
-}

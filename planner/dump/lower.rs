@@ -1,6 +1,8 @@
 //! Lowering sqlparser ASTs to catalog facts: tables, constraints, indexes and views.
 //!
-//! The only importer of `sqlparser::ast`. Each function takes one parsed statement and the
+//! The only code that turns a dump statement's AST into catalog facts (`dump/read.rs` parses
+//! the statement and hands it here; `queries.rs` walks the ASTs of query-log statements, which
+//! never reach the catalog). Each function takes one parsed statement and the
 //! name resolver of the statement's position in the dump, and adds facts to the catalog. The
 //! AST is dropped right after, so memory stays flat however large the dump is.
 

@@ -58,20 +58,182 @@ use petgraph::graph::NodeIndex;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::Input;
+use super::{FileLocks, Input, Lock, StepLocks};
 use crate::assign::Placement;
 use crate::catalog::{FkAction, QName};
 use crate::check::{self, effective_action, ActionSource};
 use crate::config::EdgeAction;
+use crate::names;
 
-/// Postgres's identifier length limit in bytes (`NAMEDATALEN - 1`).
-const MAX_IDENT: usize = 63;
+/// The `lock_timeout` of the statements that lock an existing table in a mode that blocks
+/// writes (a tombstone trigger created on a parent, silo-plan's own tables altered).
+pub const LOCK_TIMEOUT: &str = "5s";
+
+/// `silo_plan.tombstones`: the tombstones a silo's parents record.
+pub fn tombstones_table() -> QName {
+    QName::new("silo_plan", "tombstones")
+}
+
+/// `silo_plan.inbox`: the tombstones a pump delivers.
+pub fn inbox_table() -> QName {
+    QName::new("silo_plan", "inbox")
+}
+
+/// `silo_plan.tombstones_<source>`: the publisher's copy of its tombstones, and on a child the
+/// table its subscription fills.
+pub fn received_table(source: &str) -> QName {
+    QName::new(
+        "silo_plan",
+        crate::names::silo_object("tombstones_", source, ""),
+    )
+}
+
+/// What each `-- Locks:` comment of `cascades/<silo>.sql` and `cascades/<silo>.replication.sql`
+/// claims: [`crate::render::cascades`] renders the comments from these, and [`file_locks`]
+/// lists them in file order for plan.json. Run again, a file takes at most these locks: each
+/// trigger is created only when missing.
+pub mod locks {
+    use super::*;
+
+    fn none() -> StepLocks {
+        StepLocks::default()
+    }
+
+    fn timed(locks: &[(QName, Lock)]) -> StepLocks {
+        StepLocks::new(locks, Some(LOCK_TIMEOUT))
+    }
+
+    /// `CREATE SCHEMA IF NOT EXISTS silo_plan`.
+    pub fn schema() -> StepLocks {
+        none()
+    }
+
+    /// `silo_plan.tombstones` created when missing, then commented: `COMMENT ON TABLE` takes
+    /// SHARE UPDATE EXCLUSIVE on it.
+    pub fn tombstones() -> StepLocks {
+        StepLocks::new(&[(tombstones_table(), Lock::ShareUpdateExclusive)], None)
+    }
+
+    /// A producer's function, and its trigger created when missing (CREATE TRIGGER: SHARE ROW
+    /// EXCLUSIVE on the parent; partitions are not touched by a statement trigger).
+    pub fn producer(p: &Producer) -> StepLocks {
+        timed(&[(p.table.clone(), Lock::ShareRowExclusive)])
+    }
+
+    /// `silo_plan.inbox` and `silo_plan.watermarks` created when missing, the watermark rows
+    /// inserted (ROW EXCLUSIVE: none worth naming).
+    pub fn inbox() -> StepLocks {
+        none()
+    }
+
+    /// `silo_plan.tombstones_<source>` created when missing.
+    pub fn received(_source: &str) -> StepLocks {
+        none()
+    }
+
+    /// The upgrade of `silo_plan.tombstones_<source>` (ADD COLUMN IF NOT EXISTS takes ACCESS
+    /// EXCLUSIVE even when the columns exist) and its index, in one transaction.
+    pub fn received_upgrade(source: &str) -> StepLocks {
+        timed(&[(received_table(source), Lock::AccessExclusive)])
+    }
+
+    /// `silo_plan.received_watermarks` created when missing, its rows inserted.
+    pub fn received_watermarks() -> StepLocks {
+        none()
+    }
+
+    /// The arrival trigger on `silo_plan.inbox`, created when missing and enabled ALWAYS
+    /// when it is not: SHARE ROW EXCLUSIVE.
+    pub fn arrived() -> StepLocks {
+        timed(&[(inbox_table(), Lock::ShareRowExclusive)])
+    }
+
+    /// `CREATE OR REPLACE FUNCTION` of `apply_<silo>` and of `silo_plan.apply`: no table lock.
+    pub fn function() -> StepLocks {
+        none()
+    }
+
+    /// replication.sql: the published copy `silo_plan.tombstones_<silo>` (its source default
+    /// set again: ALTER TABLE, ACCESS EXCLUSIVE) and the trigger that fills it, created on
+    /// `silo_plan.tombstones` when missing (SHARE ROW EXCLUSIVE), in one transaction.
+    pub fn publish(silo: &str) -> StepLocks {
+        timed(&[
+            (tombstones_table(), Lock::ShareRowExclusive),
+            (received_table(silo), Lock::AccessExclusive),
+        ])
+    }
+
+    /// replication.sql: CREATE PUBLICATION of the published copy (SHARE UPDATE EXCLUSIVE).
+    pub fn publication(silo: &str) -> StepLocks {
+        StepLocks::new(&[(received_table(silo), Lock::ShareUpdateExclusive)], None)
+    }
+
+    /// replication.sql: the check that the received table has its current layout (a catalog
+    /// read).
+    pub fn subscribe_check() -> StepLocks {
+        none()
+    }
+
+    /// replication.sql: CREATE or ALTER SUBSCRIPTION (outside a transaction block; no table
+    /// lock of its own).
+    pub fn subscription() -> StepLocks {
+        none()
+    }
+}
+
+/// The lock claims of `cascades/<silo>.sql` and, when written, `cascades/<silo>.replication.sql`,
+/// in file order; none for a silo with nothing to do (no file is written).
+pub fn file_locks(s: &SiloCascades) -> Vec<FileLocks> {
+    if s.is_empty() {
+        return Vec::new();
+    }
+    let mut steps = vec![locks::schema()];
+    if !s.producers.is_empty() {
+        steps.push(locks::tombstones());
+        steps.extend(s.producers.iter().map(locks::producer));
+    }
+    if !s.edges.is_empty() {
+        steps.push(locks::inbox());
+        for src in &s.sources {
+            steps.push(locks::received(src));
+            steps.push(locks::received_upgrade(src));
+        }
+        if !s.sources.is_empty() {
+            steps.push(locks::received_watermarks());
+        }
+        steps.push(locks::arrived());
+        steps.push(locks::function());
+        steps.push(locks::function());
+    }
+    let mut out = vec![FileLocks {
+        file: format!("cascades/{}.sql", s.silo),
+        steps,
+    }];
+    if !s.producers.is_empty() || !s.edges.is_empty() {
+        let mut steps = Vec::new();
+        if !s.producers.is_empty() {
+            steps.push(locks::publish(&s.silo));
+            steps.push(locks::publication(&s.silo));
+        }
+        for _ in &s.sources {
+            steps.push(locks::subscribe_check());
+            steps.push(locks::subscription());
+        }
+        out.push(FileLocks {
+            file: format!("cascades/{}.replication.sql", s.silo),
+            steps,
+        });
+    }
+    out
+}
 
 /// The replicated cascades of one silo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SiloCascades {
     /// Silo name.
     pub silo: String,
+    /// Its instances (empty for a single instance).
+    pub instances: Vec<String>,
     /// Parent tables of broken edges that live in this silo: they record tombstones.
     pub producers: Vec<Producer>,
     /// Broken cascade / set-null / set-default edges whose child lives in this silo, in dump
@@ -97,9 +259,11 @@ impl SiloCascades {
 pub struct Producer {
     /// The table.
     pub table: QName,
-    /// `schema.table` as written into `tombstones.table_name` (unquoted).
+    /// The table as written into `tombstones.table_name` ([`names::table_text`]: `schema.table`,
+    /// unquoted unless a part has a `.`).
     pub table_name: String,
-    /// Name of its trigger function in schema `silo_plan` (at most 63 bytes).
+    /// Name of its trigger function in schema `silo_plan`: [`names::table_object`], distinct
+    /// from every other producer's of the plan, at most 63 bytes.
     pub function: String,
     /// Distinct referenced column sets, one tombstone per deleted row and set, sorted.
     pub keys: Vec<Vec<String>>,
@@ -115,7 +279,7 @@ pub struct Producer {
 /// A broken edge the child's silo applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CascadeEdge {
-    /// Watermark key (`silo_plan.watermarks.edge`): the constraint name, or
+    /// Watermark key (`silo_plan.watermarks.edge`, [`names::edge_key`]): the constraint name, or
     /// `schema.table.constraint` when two broken edges share a constraint name.
     pub edge: String,
     /// Constraint name.
@@ -126,7 +290,7 @@ pub struct CascadeEdge {
     pub child_columns: Vec<String>,
     /// Parent table.
     pub parent: QName,
-    /// `schema.table` of the parent as tombstones name it.
+    /// The parent as tombstones name it ([`names::table_text`]).
     pub parent_name: String,
     /// Referenced columns, matching `child_columns` one to one.
     pub parent_columns: Vec<String>,
@@ -181,6 +345,7 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
         .iter()
         .map(|s| SiloCascades {
             silo: s.name.clone(),
+            instances: s.instances.clone(),
             producers: Vec::new(),
             edges: Vec::new(),
             sources: Vec::new(),
@@ -225,11 +390,7 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
                 silos[ci].guards.push(g);
             }
             EdgeAction::Cascade | EdgeAction::SetNull | EdgeAction::SetDefault => {
-                let edge = if name_count[fk.name.as_str()] > 1 {
-                    format!("{}.{}", fk.table, fk.name)
-                } else {
-                    fk.name.clone()
-                };
+                let edge = names::edge_key(&fk.table, &fk.name, name_count[fk.name.as_str()] == 1);
                 let blocked_by = if action == EdgeAction::Cascade {
                     blocked_by(input, &fk.table, &c.child_silo)
                 } else {
@@ -241,7 +402,7 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
                     child: fk.table.clone(),
                     child_columns: fk.columns.clone(),
                     parent: fk.references.clone(),
-                    parent_name: fk.references.to_string(),
+                    parent_name: names::table_text(&fk.references),
                     parent_columns: fk.referenced_columns.clone(),
                     parent_silo: c.parent_silo.clone(),
                     action,
@@ -267,8 +428,9 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
                         producer_at.insert((pi, &fk.references), silos[pi].producers.len());
                         silos[pi].producers.push(Producer {
                             table: fk.references.clone(),
-                            table_name: fk.references.to_string(),
-                            function: function_name("record", &fk.references),
+                            table_name: names::table_text(&fk.references),
+                            // Set below, once every producer of every silo is known.
+                            function: String::new(),
                             keys: Vec::new(),
                             edges: Vec::new(),
                             partitioned: cat
@@ -295,6 +457,29 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
     }
     for s in &mut silos {
         s.producers.sort_by(|a, b| a.table.cmp(&b.table));
+    }
+    // Every silo's trigger functions live in the one schema silo_plan (before the physical
+    // split all silos share today's database): their names must differ across silos, in a
+    // stable order.
+    let mut at: Vec<(usize, usize)> = silos
+        .iter()
+        .enumerate()
+        .flat_map(|(si, s)| (0..s.producers.len()).map(move |pi| (si, pi)))
+        .collect();
+    at.sort_by(|a, b| {
+        silos[a.0].producers[a.1]
+            .table
+            .cmp(&silos[b.0].producers[b.1].table)
+    });
+    let functions = {
+        let tables: Vec<&QName> = at
+            .iter()
+            .map(|&(si, pi)| &silos[si].producers[pi].table)
+            .collect();
+        names::unique_table_objects("record", &tables)
+    };
+    for (&(si, pi), f) in at.iter().zip(functions) {
+        silos[si].producers[pi].function = f;
     }
     silos
 }
@@ -366,44 +551,4 @@ fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
     };
     w.walk(start);
     w.out
-}
-
-/// `silo_plan.<prefix>_<schema>_<table>`, cut to 63 bytes with a stable hash suffix when long.
-pub fn function_name(prefix: &str, t: &QName) -> String {
-    let full = format!("{prefix}_{}_{}", t.schema, t.name);
-    if full.len() <= MAX_IDENT {
-        return full;
-    }
-    let hash = format!("_{:08x}", fnv1a(t.to_string().as_bytes()));
-    let mut cut = MAX_IDENT - hash.len();
-    while !full.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}{hash}", &full[..cut])
-}
-
-/// FNV-1a, 32 bits: a stable, dependency-free hash for name suffixes.
-fn fnv1a(b: &[u8]) -> u32 {
-    b.iter().fold(0x811c_9dc5u32, |h, &x| {
-        (h ^ u32::from(x)).wrapping_mul(0x0100_0193)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn function_names_fit() {
-        let t = QName::new("public", "auth_user");
-        assert_eq!(function_name("record", &t), "record_public_auth_user");
-        let long = QName::new("public", "é".repeat(40));
-        let n = function_name("record", &long);
-        assert!(n.len() <= MAX_IDENT, "{n}");
-        assert_eq!(n, function_name("record", &long));
-        assert_ne!(
-            n,
-            function_name("record", &QName::new("public", "é".repeat(41)))
-        );
-    }
 }

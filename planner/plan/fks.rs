@@ -48,7 +48,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{Hazard, Input, Lock, Step};
+use super::{FileLocks, Hazard, Input, Lock, Step, StepLocks};
 use crate::catalog::{Catalog, FkAction, FkMatch, ForeignKey, Index, QName, Table, TableKind};
 use crate::check::{self, ActionSource};
 use crate::config::EdgeAction;
@@ -82,6 +82,11 @@ pub struct FkScripts {
     pub restore: Vec<Step>,
     /// Where the `VALIDATE` steps start in `restore`.
     pub validate_from: usize,
+    /// Whether any `cascades/<silo>.sql` is written: a broken key is replicated or restrict,
+    /// not ignored (the headers point there only then).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub cascade_files: bool,
 }
 
 /// A foreign key the scripts break and restore.
@@ -136,6 +141,9 @@ pub struct KeptFk {
     pub parent_silo: String,
 }
 
+/// Each partitioned table's partitions, in dump order.
+type Partitions<'c> = HashMap<&'c QName, Vec<QName>>;
+
 /// Indexes this script builds, by table: (columns, index name), so two keys on the same
 /// columns share one.
 type Planned = HashMap<QName, Vec<(Vec<String>, String)>>;
@@ -155,6 +163,13 @@ pub fn build(input: &Input) -> FkScripts {
     let mut indexes_of: HashMap<&QName, Vec<&Index>> = HashMap::default();
     for i in &cat.indexes {
         indexes_of.entry(&i.table).or_default().push(i);
+    }
+    // Each partitioned table's partitions, in dump order: a key's locks reach them.
+    let mut partitions: Partitions = HashMap::default();
+    for t in &cat.tables {
+        if let Some(p) = &t.partition_of {
+            partitions.entry(p).or_default().push(t.qname());
+        }
     }
     for c in check::crossings(cat, input.asg, input.rules) {
         let fk = &cat.foreign_keys[c.fk];
@@ -201,6 +216,7 @@ pub fn build(input: &Input) -> FkScripts {
         };
         let q = Quoted::new(&b);
         let action = check::effective_action(cat, input.cfg, input.rules, c.fk);
+        out.cascade_files |= action.0 != EdgeAction::Ignore;
         match &b.index {
             IndexPlan::Existing(_) => {}
             IndexPlan::Create(name) => out.drop.extend(index_steps(&b, &q, name)),
@@ -208,8 +224,10 @@ pub fn build(input: &Input) -> FkScripts {
                 out.drop.extend(partitioned_index_steps(&b, &q, name))
             }
         }
-        out.drop.push(drop_step(cat, &b, &q, fk, action));
-        out.restore.push(add_step(&b, &q, fk, partitioned));
+        out.drop
+            .push(drop_step(cat, &b, &q, fk, action, &partitions));
+        out.restore
+            .push(add_step(&b, &q, fk, partitioned, &partitions));
         if !fk.not_valid {
             validate.push(validate_step(&b, &q, fk));
         }
@@ -218,6 +236,34 @@ pub fn build(input: &Input) -> FkScripts {
     out.validate_from = out.restore.len();
     out.restore.extend(validate);
     out
+}
+
+/// The lock claims of `fks/drop.sql` and `fks/restore.sql`: each step's, in file order.
+pub fn file_locks(s: &FkScripts) -> Vec<FileLocks> {
+    [("fks/drop.sql", &s.drop), ("fks/restore.sql", &s.restore)]
+        .into_iter()
+        .map(|(file, steps)| FileLocks {
+            file: file.to_string(),
+            steps: steps.iter().map(StepLocks::of).collect(),
+        })
+        .collect()
+}
+
+/// `table` and each partition the dump declares below it (at any depth), each with `lock`:
+/// Postgres takes the lock of a foreign key's change on every partition of a partitioned
+/// table it touches.
+fn with_partitions(
+    table: &QName,
+    lock: Lock,
+    partitions: &Partitions,
+    out: &mut Vec<(QName, Lock)>,
+) {
+    out.push((table.clone(), lock));
+    if let Some(ps) = partitions.get(table) {
+        for p in ps {
+            with_partitions(p, lock, partitions, out);
+        }
+    }
 }
 
 /// A broken key's names as SQL writes them, quoted once (each step's text, and render::fks's
@@ -418,7 +464,7 @@ fn dollar_quoted(body: &str) -> String {
 }
 
 /// [`dollar_quoted`] appended to `out`.
-fn push_dollar_quoted(out: &mut String, body: &str) {
+pub(crate) fn push_dollar_quoted(out: &mut String, body: &str) {
     const TAG: &str = "$silo_plan$";
     if !body.contains(TAG) {
         out.reserve(body.len() + 2 * TAG.len());
@@ -825,6 +871,7 @@ fn drop_step(
     q: &Quoted,
     fk: &ForeignKey,
     (action, source): (EdgeAction, ActionSource),
+    partitions: &Partitions,
 ) -> Step {
     let mut why = format!(
         "{} ({}) references {} ({}): after the split they live in two databases, where no \
@@ -854,13 +901,13 @@ fn drop_step(
             q.child
         ));
     }
+    let mut locks = Vec::with_capacity(2);
+    with_partitions(&b.child, Lock::AccessExclusive, partitions, &mut locks);
+    with_partitions(&b.parent, Lock::AccessExclusive, partitions, &mut locks);
     step(
         b,
         why,
-        vec![
-            (b.child.clone(), Lock::AccessExclusive),
-            (b.parent.clone(), Lock::AccessExclusive),
-        ],
+        locks,
         vec![
             hazard("blocks-reads", blocks),
             hazard(
@@ -876,7 +923,13 @@ fn drop_step(
     )
 }
 
-fn add_step(b: &BrokenFk, q: &Quoted, fk: &ForeignKey, partitioned: bool) -> Step {
+fn add_step(
+    b: &BrokenFk,
+    q: &Quoted,
+    fk: &ForeignKey,
+    partitioned: bool,
+    partitions: &Partitions,
+) -> Step {
     let child = &q.child;
     let alter = |not_valid: bool, indent: &str| {
         format!(
@@ -936,17 +989,10 @@ fn add_step(b: &BrokenFk, q: &Quoted, fk: &ForeignKey, partitioned: bool) -> Ste
     let mut sql = String::with_capacity(body.len() + 32);
     sql.push_str("DO ");
     push_dollar_quoted(&mut sql, &body);
-    step(
-        b,
-        why,
-        vec![
-            (b.child.clone(), Lock::ShareRowExclusive),
-            (b.parent.clone(), Lock::ShareRowExclusive),
-        ],
-        hazards,
-        TIMED,
-        sql,
-    )
+    let mut locks = Vec::with_capacity(2);
+    with_partitions(&b.child, Lock::ShareRowExclusive, partitions, &mut locks);
+    with_partitions(&b.parent, Lock::ShareRowExclusive, partitions, &mut locks);
+    step(b, why, locks, hazards, TIMED, sql)
 }
 
 /// A query that lists the rows that make `VALIDATE` fail.

@@ -63,8 +63,9 @@ pub enum Lock {
     ShareUpdateExclusive,
     /// Blocks only exclusive locks (`VALIDATE CONSTRAINT` on the referenced table).
     RowShare,
-    /// Takes no table lock worth naming, or locks that depend on run-time state (per-partition
-    /// steps generated when the script runs).
+    /// Takes no table lock worth naming (`ACCESS SHARE` of a read, `ROW EXCLUSIVE` of a write:
+    /// neither blocks the application's reads or writes), or locks that depend on run-time
+    /// state (per-partition steps generated when the script runs).
     None,
 }
 
@@ -80,6 +81,80 @@ impl Lock {
             Lock::None => "none that blocks reads or writes",
         }
     }
+
+    /// The mode of a `pg_locks.mode` (`AccessExclusiveLock`) as a claim compares with it:
+    /// `ACCESS SHARE` and `ROW EXCLUSIVE` are [`Lock::None`]; `EXCLUSIVE`, which nothing
+    /// generated takes, is `None` too (the caller sees the raw mode).
+    pub fn from_pg_mode(mode: &str) -> Option<Lock> {
+        Some(match mode {
+            "AccessExclusiveLock" => Lock::AccessExclusive,
+            "ShareRowExclusiveLock" => Lock::ShareRowExclusive,
+            "ShareLock" => Lock::Share,
+            "ShareUpdateExclusiveLock" => Lock::ShareUpdateExclusive,
+            "RowShareLock" => Lock::RowShare,
+            "RowExclusiveLock" | "AccessShareLock" => Lock::None,
+            _ => return None,
+        })
+    }
+}
+
+/// Tables locked in one mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TablesLock {
+    /// The mode.
+    pub lock: Lock,
+    /// The tables, in the order the statements lock them.
+    pub tables: Vec<QName>,
+}
+
+/// What one `-- Locks:` comment of a generated SQL file claims for the statements under it:
+/// the same data the comment is rendered from, so a test can hold it against `pg_locks`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+pub struct StepLocks {
+    /// The tables it locks, grouped by the strongest mode on each (modes in the order the
+    /// statements first take them); a table not listed is not locked in a mode worth naming
+    /// ([`Lock::None`]).
+    pub locks: Vec<TablesLock>,
+    /// The `lock_timeout` the statements run under (`SET LOCAL` in their transaction), when
+    /// they set one. There is no automatic retry: a timeout stops the script, which is rerun.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_timeout: Option<String>,
+}
+
+impl StepLocks {
+    /// The claim of `locks` (table and mode, as [`Step::locks`]) under `lock_timeout`.
+    pub fn new(locks: &[(QName, Lock)], lock_timeout: Option<&str>) -> StepLocks {
+        let mut out: Vec<TablesLock> = Vec::new();
+        for (t, l) in locks {
+            match out.iter_mut().find(|g| g.lock == *l) {
+                Some(g) => g.tables.push(t.clone()),
+                None => out.push(TablesLock {
+                    lock: *l,
+                    tables: vec![t.clone()],
+                }),
+            }
+        }
+        StepLocks {
+            locks: out,
+            lock_timeout: lock_timeout.map(str::to_string),
+        }
+    }
+
+    /// The claim of a [`Step`].
+    pub fn of(s: &Step) -> StepLocks {
+        StepLocks::new(&s.locks, s.lock_timeout.as_deref())
+    }
+}
+
+/// The lock claims of one generated SQL file: one per `-- Locks:` comment above a statement, in
+/// file order (a phase file's header states the phase's locks, [`phases::Phase::locks`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FileLocks {
+    /// Path in the plan directory (`fks/drop.sql`, `cascades/control.sql`,
+    /// `phases/06-cutover.1.origin.sql`).
+    pub file: String,
+    /// The claims, in file order.
+    pub steps: Vec<StepLocks>,
 }
 
 /// A hazard of running a statement, as pg-schema-diff reports them.
@@ -252,10 +327,13 @@ pub struct Plan {
     #[serde(skip)]
     #[schemars(skip)]
     pub stubs: stubs::Stubs,
-    /// `phases/`: the physical split, phase by phase, and the replication-readiness findings.
-    #[serde(skip)]
-    #[schemars(skip)]
+    /// `phases/`: the physical split, phase by phase (plan.json: each phase's locks and verify
+    /// query), and the replication-readiness findings.
     pub phases: phases::Phases,
+    /// What every `-- Locks:` comment of `cascades/*.sql` and `phases/*.sql` claims, file by
+    /// file (those of `fks/*.sql` are the `locks` of [`Plan::fks`]' steps): the data the
+    /// comments and the runbook are rendered from.
+    pub locks: Vec<FileLocks>,
 }
 
 /// `set_columns`: the listed columns of a `SET NULL (cols)` key, empty when all are set.
@@ -439,6 +517,10 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
     let fk_scripts = fks::build(input);
     let decisions = decisions(&planned, &others, origin.as_deref(), cfg);
     let stubs = stubs::build(cat, cfg, &planned);
+    let cascades = cascades::build(input);
+    let phases = phases::build_with(input, &fk_scripts, &cascades);
+    let mut locks: Vec<FileLocks> = cascades.iter().flat_map(cascades::file_locks).collect();
+    locks.extend(phases::file_locks(&phases));
     Plan {
         version: 1,
         config: cfg.path.clone(),
@@ -450,10 +532,11 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         closures,
         fks: fk_scripts,
         schemas: schema::build(input),
-        cascades: cascades::build(input),
+        cascades,
         stubs,
         decisions,
-        phases: phases::build(input),
+        phases,
+        locks,
     }
 }
 

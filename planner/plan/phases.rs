@@ -25,26 +25,42 @@
 //! subscription, lift ORIGIN's fence); the other phases' rollbacks are a statement or two that
 //! the runbook spells out.
 //!
+//! **Locks.** Every statement states the locks it takes ([`Step::locks`], the `-- Locks:`
+//! comment above it) and the `lock_timeout` it runs under; a phase's [`Phase::locks`], which the
+//! runbook and each phase file's header state, are the strongest of those per table and
+//! database, with those of the files it includes (`cascades/<silo>.sql`, `fks/drop.sql`).
+//! plan.json holds them all ([`file_locks`], [`Phases`]), and a test holds them against
+//! `pg_locks` while the phases run. Triggers are created only when missing (CREATE TRIGGER:
+//! SHARE ROW EXCLUSIVE, reads go on), never dropped to be created again (DROP TRIGGER: ACCESS
+//! EXCLUSIVE); a rerun takes at most the locks stated. Nothing retries by itself: a lock
+//! timeout stops the phase, which is run again.
+//!
+//! A silo other than the origin that holds no table (only views) moves nothing: it gets no
+//! phase, and the runbook says so.
+//!
 //! A phase that runs in one place is one file (`02-prepare.sql`); a phase that runs in several is
 //! one file per step, numbered in the order `run.sh` runs them and named after where they run
 //! (`05-replicate.1.origin.sql`, `05-replicate.2.control.sql`). [`crate::render::phases`] lays
 //! the files, `run.sh` and `runbook.md` out.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Hazard, Input, Lock, Step};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::cascades::SiloCascades;
+use super::fks::FkScripts;
+use super::{FileLocks, Hazard, Input, Lock, Step, StepLocks};
 use crate::assign::Placement;
 use crate::catalog::{QName, TableKind};
 use crate::ident::{ident, literal, qualified};
-
-/// Postgres's identifier length limit in bytes.
-const MAX_IDENT: usize = 63;
+use crate::names;
 
 /// The `lock_timeout` of steps that take strong locks on live tables.
 const LOCK_TIMEOUT: &str = "5s";
 
 /// Where a file runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Place {
     /// Today's database (`ORIGIN_URL`).
     Origin,
@@ -93,27 +109,65 @@ pub struct PhaseFile {
     pub items: Vec<Item>,
 }
 
-/// One phase of the split.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One phase of the split. plan.json holds its id, title, locks and check; the runbook all of
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Phase {
     /// `01-preflight`: the name `run.sh` takes.
     pub id: String,
     /// `Preflight`.
     pub title: String,
     /// What it does and why, for the runbook.
+    #[serde(skip)]
     pub what: String,
-    /// Locks it takes, for the runbook.
-    pub locks: String,
+    /// The tables it locks, per database and mode (strongest first): every lock its files'
+    /// statements claim, those of the files they include (`cascades/<silo>.sql`,
+    /// `fks/drop.sql`) too. The runbook's **Locks** and each phase file's header are
+    /// rendered from it.
+    pub locks: Vec<PlaceLocks>,
+    /// How long the locks are held and what bounds the wait, for the runbook (after
+    /// [`Phase::locks`]).
+    pub lock_note: String,
+    /// The verify query, when the check is one: plan.json's machine-readable form of
+    /// [`Phase::verify`] and [`Phase::expect`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
     /// How to check it worked: the query or command.
+    #[serde(skip)]
     pub verify: String,
     /// What the check must show.
+    #[serde(skip)]
     pub expect: String,
     /// How to undo it.
+    #[serde(skip)]
     pub rollback: String,
     /// After this phase there is no way back.
     pub point_of_no_return: bool,
     /// Its files, in the order `run.sh` runs them.
+    #[serde(skip)]
     pub files: Vec<PhaseFile>,
+}
+
+/// The tables a phase locks in one mode on one database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PlaceLocks {
+    /// `origin`, or the silo whose new database it is.
+    pub place: String,
+    /// The mode, the strongest the phase takes on each of `tables`.
+    pub lock: Lock,
+    /// The tables, sorted.
+    pub tables: Vec<QName>,
+}
+
+/// A verify query and the one line `psql -A -t` prints for it when the phase worked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Check {
+    /// `origin`, or the silo whose new database it runs on.
+    pub place: String,
+    /// The query.
+    pub sql: String,
+    /// Its one row, columns separated by `|`.
+    pub expect: String,
 }
 
 /// A silo that moves to a new database.
@@ -134,6 +188,10 @@ pub struct Target {
     pub sequences: Vec<QName>,
     /// Foreign keys with both ends in the silo: `(constraint, child, columns, parent, columns)`.
     pub in_silo_fks: Vec<InSiloFk>,
+    /// Tables that stay in ORIGIN which a foreign key of a moving table still references (a
+    /// `[shared]` table: fks/drop.sql keeps those keys), sorted: dropping the moved table at
+    /// clean-up drops the key's triggers on them too.
+    pub kept_parents: Vec<QName>,
     /// Extensions the silo's schema creates.
     pub extensions: Vec<String>,
     /// Forward publication (ORIGIN) and subscription (target) name.
@@ -179,14 +237,20 @@ pub struct Readiness {
     pub blocks: bool,
 }
 
-/// The physical split.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The physical split. plan.json holds its phases and rollbacks (their locks and checks).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 pub struct Phases {
     /// The origin silo, when the config names one.
+    #[serde(skip)]
     pub origin: Option<String>,
-    /// The moving silos.
+    /// The moving silos: those other than the origin that hold at least one table.
+    #[serde(skip)]
     pub targets: Vec<Target>,
+    /// Silos other than the origin without a table (only views): nothing moves for them.
+    #[serde(skip)]
+    pub without_tables: Vec<String>,
     /// Readiness findings from the dump.
+    #[serde(skip)]
     pub readiness: Vec<Readiness>,
     /// The seven phases (empty without an origin or without a moving silo).
     pub phases: Vec<Phase>,
@@ -194,61 +258,43 @@ pub struct Phases {
     /// other phases' rollbacks are a statement or two, in their `rollback` text.
     pub rollbacks: Vec<Phase>,
     /// The silos with a `cascades/<silo>.sql`, in config order.
+    #[serde(skip)]
     pub cascade_silos: Vec<String>,
+    /// The silos whose `cascades/<silo>.sql` applies tombstones (creates
+    /// `silo_plan.apply_<silo>` and `silo_plan.apply`), in config order.
+    #[serde(skip)]
+    pub apply_silos: Vec<String>,
+    /// The silos with a `cascades/<silo>.replication.sql` (they record or apply tombstones),
+    /// in config order.
+    #[serde(skip)]
+    pub replication_silos: Vec<String>,
+    /// Tombstone triggers `02-prepare` creates in ORIGIN: one per parent of a replicated edge.
+    #[serde(skip)]
+    pub producers: usize,
     /// Cross-silo foreign keys `fks/drop.sql` drops: `(child, constraint)`.
+    #[serde(skip)]
     pub broken: Vec<(QName, String)>,
 }
 
-/// `CONTROL_URL` for silo `control`.
+/// `CONTROL_URL` for silo `control` ([`names::env_var`]).
 pub fn env_name(silo: &str) -> String {
-    let mut s: String = silo
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.starts_with(|c: char| c.is_ascii_digit()) {
-        s.insert(0, '_');
-    }
-    s.push_str("_URL");
-    s
+    names::env_var(silo, "URL")
 }
 
 /// `control_conninfo` for silo `control` (a psql variable name).
 fn var_name(silo: &str) -> String {
-    let mut s: String = silo
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    s.push_str("_conninfo");
-    s
+    format!("{}_conninfo", names::silo_key(silo))
 }
 
-/// A publication or subscription name, at most 63 bytes.
-fn object_name(prefix: &str, silo: &str) -> String {
-    let mut s = format!("{prefix}{silo}");
-    while s.len() > MAX_IDENT {
-        s.pop();
-    }
-    s
-}
-
+/// A statement in autocommit; one with a `not-transactional` hazard (DROP SUBSCRIPTION) is
+/// marked as one that cannot run in a transaction block.
 fn step(why: &str, locks: Vec<(QName, Lock)>, hazards: Vec<Hazard>, sql: String) -> Item {
+    let transactional = !hazards.iter().any(|h| h.kind == "not-transactional");
     Item::Step(Step {
         why: why.to_string(),
         locks,
         hazards,
-        transactional: true,
+        transactional,
         object: String::new(),
         lock_timeout: None,
         gexec: false,
@@ -262,6 +308,22 @@ fn gexec(why: &str, hazards: Vec<Hazard>, sql: String) -> Item {
         locks: Vec::new(),
         hazards,
         transactional: false,
+        object: String::new(),
+        lock_timeout: None,
+        gexec: true,
+        sql,
+    })
+}
+
+/// A query whose one row, when the publication is missing, is the CREATE PUBLICATION that
+/// psql's `\gexec` runs (in the same transaction: its SHARE UPDATE EXCLUSIVE locks are the
+/// step's).
+fn publish(why: &str, locks: Vec<(QName, Lock)>, sql: String) -> Item {
+    Item::Step(Step {
+        why: why.to_string(),
+        locks,
+        hazards: Vec::new(),
+        transactional: true,
         object: String::new(),
         lock_timeout: None,
         gexec: true,
@@ -292,6 +354,25 @@ fn regclass_values(tables: &[QName]) -> String {
         .join(",\n           ")
 }
 
+/// A verify query on `place` and the one line `psql -A -t` prints for it when the phase worked.
+fn check(place: &Place, sql: String, expect: impl Into<String>) -> Check {
+    Check {
+        place: place.slug().to_string(),
+        sql,
+        expect: expect.into(),
+    }
+}
+
+/// `on ORIGIN: `SQL``, `on CONTROL: `SQL``: how the runbook shows a [`Check`]'s query.
+fn verify_text(c: &Check) -> String {
+    let on = if c.place == Place::Origin.slug() {
+        "ORIGIN".to_string()
+    } else {
+        env_name(&c.place).trim_end_matches("_URL").to_string()
+    };
+    format!("on {on}: `{}`", c.sql)
+}
+
 fn table_list(tables: &[QName]) -> String {
     tables
         .iter()
@@ -300,8 +381,19 @@ fn table_list(tables: &[QName]) -> String {
         .join(",\n    ")
 }
 
-/// Builds the phases of the split.
+/// Builds the phases of the split, with the FK scripts and the cascades it runs built here
+/// (`silo-plan verify` needs only the targets; `plan` builds them once, [`build_with`]).
 pub fn build(input: &Input) -> Phases {
+    build_with(
+        input,
+        &super::fks::build(input),
+        &super::cascades::build(input),
+    )
+}
+
+/// Builds the phases of the split; `fks` and `cascades` are the plan's, whose files the phases
+/// run (their lock claims are part of the phases').
+pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> Phases {
     let cat = input.cat;
     let cfg = input.cfg;
     let origin = cfg.origin.as_ref().map(|o| o.get_ref().clone());
@@ -321,18 +413,23 @@ pub fn build(input: &Input) -> Phases {
         let set: BTreeSet<String> = cat.extensions.iter().map(|e| e.name.clone()).collect();
         set.into_iter().collect()
     };
-    let cascade_silos: Vec<String> = input
-        .cfg
-        .silos
+    let cascade_silos: Vec<String> = cascades
         .iter()
-        .map(|s| s.name.clone())
-        .filter(|s| {
-            super::cascades::build(input)
-                .iter()
-                .any(|c| &c.silo == s && !c.is_empty())
-        })
+        .filter(|c| !c.is_empty())
+        .map(|c| c.silo.clone())
         .collect();
     out.cascade_silos = cascade_silos.clone();
+    out.apply_silos = cascades
+        .iter()
+        .filter(|c| !c.edges.is_empty())
+        .map(|c| c.silo.clone())
+        .collect();
+    out.replication_silos = cascades
+        .iter()
+        .filter(|c| !c.producers.is_empty() || !c.edges.is_empty())
+        .map(|c| c.silo.clone())
+        .collect();
+    out.producers = cascades.iter().map(|c| c.producers.len()).sum();
     for s in cfg.silos.iter().filter(|s| s.name != origin) {
         let mut tables: Vec<QName> = cat
             .tables
@@ -341,6 +438,11 @@ pub fn build(input: &Input) -> Phases {
             .filter(|q| silo_of(q).as_deref() == Some(s.name.as_str()))
             .collect();
         tables.sort();
+        if tables.is_empty() {
+            // Nothing to publish, subscribe, fence or drop: no database of its own.
+            out.without_tables.push(s.name.clone());
+            continue;
+        }
         let roots: Vec<QName> = tables
             .iter()
             .filter(|q| cat.table(q).is_some_and(|t| t.partition_of.is_none()))
@@ -358,6 +460,16 @@ pub fn build(input: &Input) -> Phases {
             .collect();
         sequences.sort();
         sequences.dedup();
+        let kept_parents: BTreeSet<QName> = cat
+            .foreign_keys
+            .iter()
+            .filter(|f| {
+                set.contains(&f.table)
+                    && !set.contains(&f.references)
+                    && silo_of(&f.references).is_none()
+            })
+            .map(|f| f.references.clone())
+            .collect();
         let in_silo_fks = cat
             .foreign_keys
             .iter()
@@ -378,9 +490,11 @@ pub fn build(input: &Input) -> Phases {
             roots,
             sequences,
             in_silo_fks,
+            kept_parents: kept_parents.into_iter().collect(),
             extensions: extensions.clone(),
-            forward: object_name("silo_plan_move_", &s.name),
-            reverse: object_name("silo_plan_back_", &s.name),
+            // Replication slots take these names too: lowercase, digits and `_` only.
+            forward: names::silo_object("silo_plan_move_", &s.name, ""),
+            reverse: names::silo_object("silo_plan_back_", &s.name, ""),
             cascades: cascade_silos.contains(&s.name),
             instances: s.instances.clone(),
         });
@@ -393,7 +507,7 @@ pub fn build(input: &Input) -> Phases {
             (fk.table.clone(), fk.name.clone())
         })
         .collect();
-    if out.targets.iter().all(|t| t.tables.is_empty()) {
+    if out.targets.is_empty() {
         return out;
     }
     out.phases = vec![
@@ -406,7 +520,92 @@ pub fn build(input: &Input) -> Phases {
         cleanup(&out),
     ];
     out.rollbacks = vec![rollback_cutover(&out)];
+    // Each phase's locks: its statements' and those of the files it includes.
+    let mut included: BTreeMap<String, Vec<StepLocks>> = BTreeMap::new();
+    for f in super::fks::file_locks(fks)
+        .into_iter()
+        .chain(cascades.iter().flat_map(super::cascades::file_locks))
+    {
+        included.insert(f.file, f.steps);
+    }
+    for p in out.phases.iter_mut().chain(out.rollbacks.iter_mut()) {
+        p.locks = phase_locks(p, &included);
+    }
     out
+}
+
+/// The lock claims of every phase file, in run order (phases, then their rollbacks).
+pub fn file_locks(p: &Phases) -> Vec<FileLocks> {
+    p.phases
+        .iter()
+        .chain(&p.rollbacks)
+        .flat_map(|ph| &ph.files)
+        .map(|f| FileLocks {
+            file: f.path.clone(),
+            steps: f
+                .items
+                .iter()
+                .filter_map(|it| match it {
+                    Item::Step(s) | Item::Piped(s, _) => Some(StepLocks::of(s)),
+                    Item::Meta { .. } => None,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The plan-relative path a phase file's `\ir ../PATH` line includes.
+pub fn included_path(line: &str) -> Option<&str> {
+    line.strip_prefix("\\ir ../")
+}
+
+/// What `p` locks, per place and mode: each table under the strongest mode any of its
+/// statements (or any statement of a file it includes) claims, tables claimed only as
+/// [`Lock::None`] left out.
+fn phase_locks(p: &Phase, included: &BTreeMap<String, Vec<StepLocks>>) -> Vec<PlaceLocks> {
+    let mut strongest: BTreeMap<(&Place, &QName), Lock> = BTreeMap::new();
+    let mut add = |place, t, l: Lock| {
+        let e = strongest.entry((place, t)).or_insert(l);
+        *e = (*e).min(l);
+    };
+    for f in &p.files {
+        for it in &f.items {
+            match it {
+                Item::Step(s) | Item::Piped(s, _) => {
+                    for (t, l) in &s.locks {
+                        add(&f.place, t, *l);
+                    }
+                }
+                Item::Meta { lines, .. } => {
+                    for steps in lines
+                        .iter()
+                        .filter_map(|l| included_path(l))
+                        .filter_map(|path| included.get(path))
+                    {
+                        for g in steps.iter().flat_map(|s| &s.locks) {
+                            for t in &g.tables {
+                                add(&f.place, t, g.lock);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut by_mode: BTreeMap<(&Place, Lock), Vec<QName>> = BTreeMap::new();
+    for ((place, t), l) in strongest {
+        if l != Lock::None {
+            by_mode.entry((place, l)).or_default().push(t.clone());
+        }
+    }
+    by_mode
+        .into_iter()
+        .map(|((place, lock), tables)| PlaceLocks {
+            place: place.slug().to_string(),
+            lock,
+            tables,
+        })
+        .collect()
 }
 
 fn readiness(input: &Input) -> Vec<Readiness> {
@@ -500,6 +699,15 @@ fn header_guard(vars: &[(&str, &str)]) -> Vec<String> {
         lines.push("\\endif".into());
     }
     lines
+}
+
+/// `` `cascades/control.replication.sql`, `cascades/region.replication.sql` ``.
+fn replication_files(p: &Phases) -> String {
+    p.replication_silos
+        .iter()
+        .map(|s| format!("`cascades/{s}.replication.sql`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn all_roots(p: &Phases) -> Vec<QName> {
@@ -669,7 +877,9 @@ $silo_plan$"#,
         id: id.into(),
         title: "Preflight".into(),
         what: "Checks both sides before anything changes. Every problem is reported at once, each naming the table and the fix; the phase changes nothing, so it can be rerun until it passes.".into(),
-        locks: "none (catalog reads; the target check reads one row of each existing table)".into(),
+        locks: Vec::new(),
+        lock_note: "Catalog reads; the target check reads one row of each existing table".into(),
+        check: None,
         verify: "`phases/run.sh 01-preflight` exits 0 and prints `silo-plan preflight on ORIGIN: ok` and one `ok` per target.".into(),
         expect: "exit status 0".into(),
         rollback: "nothing to undo: the phase only reads.".into(),
@@ -686,7 +896,7 @@ fn prepare(p: &Phases) -> Phase {
     let mut items = Vec::new();
     for s in &p.cascade_silos {
         items.push(meta(
-            &format!("Install the replicated cascades of silo {s} in ORIGIN: tombstone triggers on its parents of broken edges (AFTER DELETE, statement level: CREATE TRIGGER takes SHARE ROW EXCLUSIVE on each parent, briefly), inbox, watermarks and apply functions. Idempotent."),
+            &format!("Install silo {s}'s replicated cascades in ORIGIN (cascades/{s}.sql: its comments give each statement's locks). Idempotent."),
             &[format!("\\ir ../cascades/{s}.sql")],
         ));
     }
@@ -698,16 +908,64 @@ fn prepare(p: &Phases) -> Phase {
     }
     let triggers =
         "SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname = 'silo_plan_tombstones';";
+    let c = check(
+        &Place::Origin,
+        triggers.to_string(),
+        p.producers.to_string(),
+    );
+    let what = if p.cascade_silos.is_empty() {
+        "No foreign key that crosses a silo needs a replicated cascade (none crosses, or silo-plan.toml ignores each one that does): nothing to install, and the phase changes nothing.".to_string()
+    } else {
+        let mut w = format!(
+            "Installs the replicated cascades ({}) in ORIGIN while every foreign key still holds, so the tombstones flow before any key is dropped.",
+            p.cascade_silos
+                .iter()
+                .map(|s| format!("cascades/{s}.sql"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if p.apply_silos.is_empty() {
+            w.push_str(" No crossing is replicated with tombstones (each is restrict): deploy the application's checks before deletes (stubs/) in the same change.");
+        } else {
+            w.push_str(" Deploy the application's cascade handlers (stubs/) and start the tombstone pump (`SELECT silo_plan.apply(1000)` on a schedule) in the same change.");
+        }
+        w
+    };
     Phase {
         id: id.into(),
         title: "Prepare".into(),
-        what: format!("Installs the replicated cascades ({}) in ORIGIN while every foreign key still holds, so the tombstones flow before any key is dropped. Deploy the application's cascade handlers (stubs/) and start the tombstone pump (`SELECT silo_plan.apply(1000)` on a schedule) in the same change.", p.cascade_silos.iter().map(|s| format!("cascades/{s}.sql")).collect::<Vec<_>>().join(", ")),
-        locks: "SHARE ROW EXCLUSIVE on each parent of a broken edge while its trigger is created (milliseconds; waits behind long transactions on that table)".into(),
-        verify: format!("on ORIGIN: `{triggers}`"),
-        expect: "one row per parent table listed in the cascades files' headers".into(),
-        rollback: "on ORIGIN: `DROP SCHEMA silo_plan CASCADE;` (drops the tombstone tables, the functions and, through them, the triggers). Nothing else depends on it yet.".into(),
+        what,
+        locks: Vec::new(),
+        lock_note: if p.producers > 0 {
+            "Each tombstone trigger is created when missing, in a transaction of its own under lock_timeout 5s: milliseconds for the catalog change, once the transactions writing the table have ended; writes to it wait meanwhile, reads go on. A timeout stops the phase: run it again (there is no automatic retry). The locks on silo_plan.* are on silo-plan's own tables, which the application does not use".into()
+        } else if p.cascade_silos.is_empty() {
+            "Nothing is installed".into()
+        } else {
+            "The locks on silo_plan.* are on silo-plan's own tables, which the application does not use".into()
+        },
+        verify: verify_text(&c),
+        expect: match p.producers {
+            0 => "0 (no table records tombstones)".to_string(),
+            n => format!("{n} (one tombstone trigger per parent table listed in the cascades files' headers)"),
+        },
+        check: Some(c),
+        rollback: if p.cascade_silos.is_empty() {
+            "nothing to undo: the phase changed nothing.".into()
+        } else {
+            "on ORIGIN: `DROP SCHEMA silo_plan CASCADE;` (drops the tombstone tables, the functions and, through them, the triggers). Nothing else depends on it yet.".into()
+        },
         point_of_no_return: false,
-        files: vec![file(id, Place::Origin, None, "Installs the replicated cascades of every silo in ORIGIN.", items)],
+        files: vec![file(
+            id,
+            Place::Origin,
+            None,
+            if p.cascade_silos.is_empty() {
+                "Prints that there is nothing to install."
+            } else {
+                "Installs the replicated cascades of every silo in ORIGIN."
+            },
+            items,
+        )],
     }
 }
 
@@ -717,35 +975,77 @@ fn prepare(p: &Phases) -> Phase {
 fn break_phase(p: &Phases) -> Phase {
     let id = "03-break";
     let items = vec![meta(
-        "Drop every cross-silo foreign key (each in its own transaction with a lock_timeout and retries; the column and its index stay). See the comments in fks/drop.sql for each key's locks.",
+        if p.broken.is_empty() {
+            "No foreign key crosses a silo: fks/drop.sql drops nothing."
+        } else {
+            "Drop every cross-silo foreign key (each in a transaction of its own with lock_timeout 5s; the column and its index stay). fks/drop.sql's comments give each statement's locks."
+        },
         &["\\ir ../fks/drop.sql".to_string()],
     )];
-    let verify = if p.broken.is_empty() {
-        "nothing to check: no key crosses a silo".to_string()
-    } else {
-        format!(
-            "on ORIGIN: `SELECT count(*) FROM pg_catalog.pg_constraint WHERE contype = 'f' AND (conrelid, conname) IN (VALUES {});`",
-            p.broken
-                .iter()
-                .map(|(t, n)| format!(
-                    "({}::regclass, {})",
-                    literal(&qualified(t)),
-                    literal(n)
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
+    let c = (!p.broken.is_empty()).then(|| {
+        check(
+            &Place::Origin,
+            format!(
+                "SELECT count(*) FROM pg_catalog.pg_constraint WHERE contype = 'f' AND (conrelid, conname) IN (VALUES {});",
+                p.broken
+                    .iter()
+                    .map(|(t, n)| format!(
+                        "({}::regclass, {})",
+                        literal(&qualified(t)),
+                        literal(n)
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "0",
         )
+    });
+    let what = if p.broken.is_empty() {
+        "No foreign key crosses a silo: fks/drop.sql has nothing to drop, and the phase changes nothing.".to_string()
+    } else if p.cascade_silos.is_empty() {
+        format!("Drops the {} cross-silo foreign keys with fks/drop.sql. silo-plan.toml ignores each of them: nothing replaces them.", p.broken.len())
+    } else {
+        format!("Drops the {} cross-silo foreign keys with fks/drop.sql. From now on the cascades installed by prepare are the only thing that keeps the silos consistent.", p.broken.len())
     };
     Phase {
         id: id.into(),
         title: "Break".into(),
-        what: format!("Drops the {} cross-silo foreign keys with fks/drop.sql. From now on the cascades installed by prepare are the only thing that keeps the silos consistent.", p.broken.len()),
-        locks: "SHARE ROW EXCLUSIVE on each child and parent table, one key at a time, with lock_timeout and retries".into(),
-        verify,
-        expect: "0".into(),
-        rollback: "on ORIGIN: `psql -v ON_ERROR_STOP=1 -f fks/restore.sql \"$ORIGIN_URL\"` (re-adds each key NOT VALID, then VALIDATE; run the tombstone pump to quiet first so no orphan blocks VALIDATE).".into(),
+        what,
+        locks: Vec::new(),
+        lock_note: if p.broken.is_empty() {
+            "Nothing is dropped".into()
+        } else {
+            "One key per transaction: its child and its parent, with their partitions, for the catalog change only (milliseconds) under lock_timeout 5s. Reads and writes of both queue behind the lock while it waits, so the wait gives up after 5s and the phase stops: run it again (there is no automatic retry). An index built first with CREATE INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE, which lets reads and writes go on".into()
+        },
+        verify: c.as_ref().map_or_else(
+            || "nothing to check: no foreign key crosses a silo".to_string(),
+            verify_text,
+        ),
+        expect: if p.broken.is_empty() {
+            "nothing".into()
+        } else {
+            "0".into()
+        },
+        check: c,
+        rollback: if p.broken.is_empty() {
+            "nothing to undo: the phase changed nothing.".into()
+        } else if p.apply_silos.is_empty() {
+            "on ORIGIN: `psql -v ON_ERROR_STOP=1 -f fks/restore.sql \"$ORIGIN_URL\"` (re-adds each key NOT VALID, then VALIDATE, which fails on a row left without its parent meanwhile).".into()
+        } else {
+            "on ORIGIN: `psql -v ON_ERROR_STOP=1 -f fks/restore.sql \"$ORIGIN_URL\"` (re-adds each key NOT VALID, then VALIDATE; run the tombstone pump to quiet first so no orphan blocks VALIDATE).".into()
+        },
         point_of_no_return: false,
-        files: vec![file(id, Place::Origin, None, "Drops every cross-silo foreign key in ORIGIN.", items)],
+        files: vec![file(
+            id,
+            Place::Origin,
+            None,
+            if p.broken.is_empty() {
+                "Runs fks/drop.sql, which has nothing to drop."
+            } else {
+                "Drops every cross-silo foreign key in ORIGIN."
+            },
+            items,
+        )],
     }
 }
 
@@ -779,13 +1079,27 @@ fn provision(p: &Phases) -> Phase {
         ));
     }
     let t0 = &p.targets[0];
+    let c = check(
+        &Place::Target(t0.silo.clone()),
+        format!(
+            "SELECT count(*) FROM pg_catalog.pg_class WHERE oid IN ({});",
+            t0.roots
+                .iter()
+                .map(|q| format!("{}::regclass", literal(&qualified(q))))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        t0.roots.len().to_string(),
+    );
     Phase {
         id: id.into(),
         title: "Provision".into(),
         what: "Creates the schema of each moving silo in its new, empty database (roles named in the schema must exist on that server first: they are cluster-wide).".into(),
-        locks: "none on ORIGIN; the target is not in use yet".into(),
-        verify: format!("on {}: `SELECT count(*) FROM pg_catalog.pg_class WHERE oid IN ({});`", t0.env.trim_end_matches("_URL"), t0.roots.iter().map(|q| format!("{}::regclass", literal(&qualified(q)))).collect::<Vec<_>>().join(", ")),
+        locks: Vec::new(),
+        lock_note: "None on ORIGIN. The new database is not in use yet: the locks listed are those of the cascades installed there; the DDL of silos/<silo>/schema.sql locks the tables it creates, which is not listed".into(),
+        verify: verify_text(&c),
         expect: format!("{} (every moving table of {} exists; the query fails if one is missing)", t0.roots.len(), t0.silo),
+        check: Some(c),
         rollback: "drop the new database (`DROP DATABASE ...` on its server): nothing reads it yet.".into(),
         point_of_no_return: false,
         files,
@@ -805,10 +1119,9 @@ fn replicate(p: &Phases) -> Phase {
             .iter()
             .map(|q| (q.clone(), Lock::ShareUpdateExclusive))
             .collect();
-        origin_items.push(step(
+        origin_items.push(publish(
             &format!("Publish silo {}'s tables (partitioned tables through their root, so the target may partition them differently). CREATE PUBLICATION has no IF NOT EXISTS: the query returns the statement only when the publication is missing, and psql's \\gexec runs it.", t.silo),
             locks,
-            Vec::new(),
             format!(
                 "SELECT 'CREATE PUBLICATION {pubi} FOR TABLE\n    {tables}\n    WITH (publish_via_partition_root = true)'\n WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {publ})",
                 pubi = ident(&t.forward),
@@ -816,10 +1129,6 @@ fn replicate(p: &Phases) -> Phase {
                 publ = literal(&t.forward),
             ),
         ));
-        if let Some(Item::Step(s)) = origin_items.last_mut() {
-            s.gexec = true;
-            s.transactional = true;
-        }
     }
     files.push(file(
         id,
@@ -887,47 +1196,67 @@ $silo_plan$"#,
         ));
     }
     let t0 = &p.targets[0];
+    let c = check(
+        &Place::Target(t0.silo.clone()),
+        format!("SELECT count(*) FILTER (WHERE srsubstate IN ('r', 's')) FROM pg_catalog.pg_subscription_rel r JOIN pg_catalog.pg_subscription s ON s.oid = r.srsubid WHERE s.subname = {};", literal(&t0.forward)),
+        t0.roots.len().to_string(),
+    );
     Phase {
         id: id.into(),
         title: "Replicate".into(),
         what: "Publishes the moving tables in ORIGIN, subscribes each target (initial copy, then a continuous stream of changes) and waits until every table is synchronized. The application keeps reading and writing ORIGIN throughout.".into(),
-        locks: "SHARE UPDATE EXCLUSIVE on each published table while the publication is created (does not block reads or writes); the initial copy takes ACCESS SHARE".into(),
-        verify: format!("on {}: `SELECT count(*) FILTER (WHERE srsubstate IN ('r', 's')) FROM pg_catalog.pg_subscription_rel r JOIN pg_catalog.pg_subscription s ON s.oid = r.srsubid WHERE s.subname = {};` then `silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG` (counts may differ by the writes in flight until the cut-over's fence)", t0.env.trim_end_matches("_URL"), literal(&t0.forward), t0.env),
+        locks: Vec::new(),
+        lock_note: "While the publication is created: SHARE UPDATE EXCLUSIVE does not block reads or writes (schema changes and VACUUM wait). The subscription's initial copy reads each table under ACCESS SHARE".into(),
+        verify: format!("{} then `silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG` (counts may differ by the writes in flight until the cut-over's fence)", verify_text(&c), t0.env),
         expect: format!("{} (every table of {} synchronized)", t0.roots.len(), t0.silo),
+        check: Some(c),
         rollback: format!("on each target: `DROP SUBSCRIPTION IF EXISTS {};` (drops its slot on ORIGIN) and `TRUNCATE` its tables; on ORIGIN: `DROP PUBLICATION IF EXISTS {};`. ORIGIN never stopped being authoritative.", ident(&t0.forward), ident(&t0.forward)),
         point_of_no_return: false,
         files,
     }
 }
 
-/// The fence: one transaction (lock_timeout 5s) that creates `silo_plan.refuse_write()` and a
-/// statement trigger `silo_plan_fence` calling it on each of `tables`. Cut-over fences ORIGIN
-/// with it; the rollback of the cut-over fences the targets with the same SQL.
+/// The fence: statements for one transaction (the step's `lock_timeout` wraps them) that
+/// create `silo_plan.refuse_write()` and, on each of `tables` that lacks it, a statement trigger
+/// `silo_plan_fence` calling it. Cut-over fences ORIGIN with it; the rollback of the cut-over
+/// fences the targets with the same SQL. A trigger is created only when missing: CREATE
+/// TRIGGER takes SHARE ROW EXCLUSIVE (reads go on), where dropping an existing one to create
+/// it again would take ACCESS EXCLUSIVE, blocking reads too.
 fn fence_sql(tables: &[QName]) -> String {
     let mut fence = String::from(
-        "BEGIN;\nSET LOCAL lock_timeout = '5s';\nCREATE SCHEMA IF NOT EXISTS silo_plan;\nCREATE OR REPLACE FUNCTION silo_plan.refuse_write() RETURNS trigger\n    LANGUAGE plpgsql\n    SET search_path = pg_catalog, pg_temp\nAS $silo_plan$\nBEGIN\n    RAISE EXCEPTION 'silo-plan: %.% has moved to another database: write to it there', TG_TABLE_SCHEMA, TG_TABLE_NAME\n        USING ERRCODE = 'read_only_sql_transaction';\nEND\n$silo_plan$;\n",
+        "CREATE SCHEMA IF NOT EXISTS silo_plan;\nCREATE OR REPLACE FUNCTION silo_plan.refuse_write() RETURNS trigger\n    LANGUAGE plpgsql\n    SET search_path = pg_catalog, pg_temp\nAS $silo_plan$\nBEGIN\n    RAISE EXCEPTION 'silo-plan: %.% has moved to another database: write to it there', TG_TABLE_SCHEMA, TG_TABLE_NAME\n        USING ERRCODE = 'read_only_sql_transaction';\nEND\n$silo_plan$;\nDO ",
     );
-    for q in tables {
-        let t = qualified(q);
-        fence.push_str(&format!(
-            "DROP TRIGGER IF EXISTS silo_plan_fence ON {t};\nCREATE TRIGGER silo_plan_fence BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {t}\n    FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.refuse_write();\n"
-        ));
-    }
-    fence.push_str("COMMIT");
+    let body = format!(
+        "\nDECLARE\n    t regclass;\nBEGIN\n    FOR t IN SELECT v.name::regclass FROM (VALUES {}) AS v(name) LOOP\n        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = t AND tgname = 'silo_plan_fence') THEN\n            EXECUTE pg_catalog.format('CREATE TRIGGER silo_plan_fence BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.refuse_write()', t);\n        END IF;\n    END LOOP;\nEND\n",
+        regclass_values(tables)
+    );
+    super::fks::push_dollar_quoted(&mut fence, &body);
     fence
 }
 
-/// Drops the fence triggers of [`fence_sql`] from `tables`, in one transaction (lock_timeout 5s).
+/// Drops the fence triggers of [`fence_sql`] from `tables`: statements for one transaction
+/// (the step's `lock_timeout` wraps them). ACCESS EXCLUSIVE on each table that has one; none
+/// on a table without.
 fn unfence_sql(tables: &[QName]) -> String {
-    let mut unfence = String::from("BEGIN;\nSET LOCAL lock_timeout = '5s';\n");
-    for q in tables {
-        unfence.push_str(&format!(
-            "DROP TRIGGER IF EXISTS silo_plan_fence ON {};\n",
-            qualified(q)
-        ));
-    }
-    unfence.push_str("COMMIT");
-    unfence
+    tables
+        .iter()
+        .map(|q| format!("DROP TRIGGER IF EXISTS silo_plan_fence ON {}", qualified(q)))
+        .collect::<Vec<_>>()
+        .join(";\n")
+}
+
+/// A step of `sql` (statements for one transaction) under `SET LOCAL lock_timeout`.
+fn timed(why: &str, locks: Vec<(QName, Lock)>, hazards: Vec<Hazard>, sql: String) -> Item {
+    Item::Step(Step {
+        why: why.to_string(),
+        locks,
+        hazards,
+        transactional: true,
+        object: String::new(),
+        lock_timeout: Some(LOCK_TIMEOUT.into()),
+        gexec: false,
+        sql,
+    })
 }
 
 /// The query whose rows a phase file hands to the other side through a state file: a
@@ -965,8 +1294,8 @@ fn cutover(p: &Phases) -> Phase {
             "Where the statements for the targets go (run.sh passes state_dir).",
             &header_guard(&[("state_dir", "a directory for the files this phase hands from ORIGIN to the targets")]),
         ),
-        step(
-            &format!("Fence: from this commit on, every INSERT, UPDATE, DELETE and TRUNCATE on a moving table fails with `... has moved to another database` (owners and superusers included), while reads go on. Chosen over REVOKE (the application often connects as the owner or a superuser, and grants would have to be restored exactly) and over LOCK TABLE (it must be held in an open session for the whole cut-over and would also block the reverse subscription). The subscription's apply workers do not fire ordinary triggers, so the reverse subscription can still write here. All {} tables in one transaction with lock_timeout 5s: all fenced or none; rerun when it times out.", roots.len()),
+        timed(
+            &format!("Fence: from this commit on, every INSERT, UPDATE, DELETE and TRUNCATE on a moving table fails with `... has moved to another database` (owners and superusers included), while reads go on. Chosen over REVOKE (the application often connects as the owner or a superuser, and grants would have to be restored exactly) and over LOCK TABLE (it must be held in an open session for the whole cut-over and would also block the reverse subscription). The subscription's apply workers do not fire ordinary triggers, so the reverse subscription can still write here. All {} tables in one transaction with lock_timeout 5s: all fenced or none; rerun when it times out. A table's trigger is created only when missing: a rerun takes no lock on the tables already fenced.", roots.len()),
             locks,
             vec![hazard("blocks-writes", "the application's writes to the moving tables fail from here until it is switched to the new database: this is the write downtime of the split")],
             fence,
@@ -1055,9 +1384,12 @@ $silo_plan$"#,
                     rev = literal(&t.reverse),
                 ),
             ),
-            gexec(
-                "Publish the moved tables here for the reverse subscription that keeps ORIGIN current until clean-up (the rollback path). Created before the forward subscription is dropped: it marks that this file got past the wait (no slot reads it until step 3 subscribes).",
-                Vec::new(),
+            publish(
+                "Publish the moved tables here for the reverse subscription that keeps ORIGIN current until clean-up (the rollback path). Created before the forward subscription is dropped: it marks that this file got past the wait (no slot reads it until step 3 subscribes). CREATE PUBLICATION has no IF NOT EXISTS: the query returns the statement only when the publication is missing, and psql's \\gexec runs it.",
+                t.roots
+                    .iter()
+                    .map(|q| (q.clone(), Lock::ShareUpdateExclusive))
+                    .collect(),
                 format!(
                     "SELECT 'CREATE PUBLICATION {pubi} FOR TABLE\n    {tables}\n    WITH (publish_via_partition_root = true)'\n WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = {publ})",
                     pubi = ident(&t.reverse),
@@ -1071,7 +1403,7 @@ $silo_plan$"#,
                 vec![hazard("not-transactional", "DROP SUBSCRIPTION connects to ORIGIN to drop the slot; it cannot run in a transaction block")],
                 format!("DROP SUBSCRIPTION IF EXISTS {}", ident(&t.forward)),
             ),
-            step(
+            timed(
                 "Lift the fence a rollback of an earlier cut-over (rollback-06-cutover) may have left here, so the application can write after the switch. Nothing else uses these tables yet: the application has not switched and the forward subscription is gone. All in one transaction with lock_timeout 5s; does nothing on a database that was never fenced.",
                 t.roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
                 Vec::new(),
@@ -1136,8 +1468,19 @@ $silo_plan$"#,
     Phase {
         id: id.into(),
         title: "Cut over".into(),
-        what: ("Stops writes to the moving tables in ORIGIN (a fence trigger), waits until each target has ORIGIN's WAL up to the fence, sets every sequence of the moved tables on the target to ORIGIN's value, drops the forward subscription and starts the reverse one (target → ORIGIN). Then verify, and switch the application's connections for these tables to the new database(s). Writes to the moving tables fail between the fence and the switch: keep that window short (run the phase, verify, deploy the switch). The tombstone transport between the databases is set up after the switch: `cascades/<silo>.replication.sql` on each side (see their headers), once `SELECT silo_plan.apply(1000)` in ORIGIN returns 0.".to_string()),
-        locks: "SHARE ROW EXCLUSIVE on every moving table in ORIGIN while the fence triggers are created (one transaction, lock_timeout 5s); on each target, ACCESS EXCLUSIVE on its tables for a moment while a fence an earlier rollback left is lifted (nothing uses them yet); then none".into(),
+        what: {
+            let mut w = "Stops writes to the moving tables in ORIGIN (a fence trigger), waits until each target has ORIGIN's WAL up to the fence, sets every sequence of the moved tables on the target to ORIGIN's value, drops the forward subscription and starts the reverse one (target → ORIGIN). Then verify, and switch the application's connections for these tables to the new database(s). Writes to the moving tables fail between the fence and the switch: keep that window short (run the phase, verify, deploy the switch).".to_string();
+            if !p.apply_silos.is_empty() {
+                w.push_str(&format!(
+                    " The tombstone transport between the databases is set up after the switch: {} on each side (see their headers), once `SELECT silo_plan.apply(1000)` in ORIGIN returns 0.",
+                    replication_files(p)
+                ));
+            }
+            w
+        },
+        locks: Vec::new(),
+        lock_note: "On ORIGIN while the fence triggers are created, each only when missing, in one transaction under lock_timeout 5s: milliseconds, reads go on; a timeout stops the phase, run it again. On each target, SHARE UPDATE EXCLUSIVE while the reverse publication is created, and ACCESS EXCLUSIVE for a moment while a fence an earlier rollback left there is lifted: nothing uses those tables yet".into(),
+        check: None,
         verify: format!("`silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG` (row counts and checksums equal, every sequence on the target at or above ORIGIN's, no dangling in-silo foreign key)", t0.env),
         expect: "exit status 0, `0 differences`".into(),
         rollback: format!("`phases/run.sh rollback-06-cutover`, before or after the switch, until clean-up: it fences the moved tables on the target, waits until ORIGIN's reverse subscription {rev} has every write the target acknowledged, moves ORIGIN's sequences up to the target's values, drops {rev} and lifts ORIGIN's fence; then switch the application back to ORIGIN. Its section below has the locks, the verify query and the expected result.", rev = ident(&t0.reverse)),
@@ -1172,7 +1515,7 @@ fn rollback_cutover(p: &Phases) -> Phase {
                     l
                 },
             ),
-            step(
+            timed(
                 &format!("Fence {}'s moved tables here: from this commit on the application's writes to them fail on this database (reads go on), so the position taken next covers every write it acknowledged. Same fence as the cut-over's on ORIGIN; the database stays fenced after the rollback, so an application instance that was not switched back cannot write where nobody reads. All {} tables in one transaction with lock_timeout 5s: all fenced or none; rerun when it times out.", t.silo, t.roots.len()),
                 locks,
                 vec![hazard("blocks-writes", "the application's writes to the moved tables fail from here until it is switched back to ORIGIN: the write downtime of the rollback")],
@@ -1262,7 +1605,7 @@ $silo_plan$"#,
         ));
     }
     let unfence = unfence_sql(&roots);
-    origin_items.push(step(
+    origin_items.push(timed(
         &format!("Lift ORIGIN's fence: from this commit on ORIGIN takes writes to the {} tables again. All in one transaction with lock_timeout 5s; rerun when it times out. Then switch the application back to ORIGIN.", roots.len()),
         roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
         Vec::new(),
@@ -1290,13 +1633,20 @@ $silo_plan$"#,
         ));
     }
     let t0 = &p.targets[0];
+    let c = check(
+        &Place::Origin,
+        format!("SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname = 'silo_plan_fence') AS fenced, (SELECT count(*) FROM pg_catalog.pg_subscription WHERE subname = {}) AS subscribed;", literal(&t0.reverse)),
+        "0|0",
+    );
     Phase {
         id: id.into(),
         title: "Rollback of the cut-over".into(),
-        what: "Makes ORIGIN authoritative again after `06-cutover`, before or after the application was switched to the new database(s), as long as clean-up has not run: fences the moved tables on each target, waits until ORIGIN's reverse subscription has every write the target acknowledged, moves ORIGIN's sequences up to the target's values (never down), drops the reverse subscription and lifts ORIGIN's fence. Then switch the application back to ORIGIN. Writes to the moved tables fail from the target's fence until the switch back. The targets stay fenced (the forward subscription's apply worker does not fire the fence, so a target whose subscription the cut-over had not dropped yet keeps following ORIGIN). If the tombstone transport (`cascades/<silo>.replication.sql`) was set up after the switch, undo it as its header says.".into(),
-        locks: "SHARE ROW EXCLUSIVE on every moved table on the target while its fence is created; ACCESS EXCLUSIVE on every moved table in ORIGIN while the fence triggers are dropped (milliseconds; both in one transaction with lock_timeout 5s)".into(),
-        verify: format!("on ORIGIN: `SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname = 'silo_plan_fence') AS fenced, (SELECT count(*) FROM pg_catalog.pg_subscription WHERE subname = {}) AS subscribed;` then `silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG`", literal(&t0.reverse), t0.env),
+        what: "Makes ORIGIN authoritative again after `06-cutover`, before or after the application was switched to the new database(s), as long as clean-up has not run: fences the moved tables on each target, waits until ORIGIN's reverse subscription has every write the target acknowledged, moves ORIGIN's sequences up to the target's values (never down), drops the reverse subscription and lifts ORIGIN's fence. Then switch the application back to ORIGIN. Writes to the moved tables fail from the target's fence until the switch back. The targets stay fenced (the forward subscription's apply worker does not fire the fence, so a target whose subscription the cut-over had not dropped yet keeps following ORIGIN).".to_string() + &if p.apply_silos.is_empty() { String::new() } else { format!(" If the tombstone transport ({}) was set up after the switch, undo it as its header says.", replication_files(p)) },
+        locks: Vec::new(),
+        lock_note: "On each target while its fence is created, on ORIGIN while the fence triggers are dropped: milliseconds, each in one transaction under lock_timeout 5s. A timeout stops the rollback: run it again".into(),
+        verify: format!("{} then `silo-plan verify --source \"$ORIGIN_URL\" --target \"${}\" CONFIG`", verify_text(&c), t0.env),
         expect: "`0 | 0` (no fence, no reverse subscription left on ORIGIN), and verify exits 0 with `0 differences` (ORIGIN holds every row the target holds)".into(),
+        check: Some(c),
         rollback: format!("to cut over again: while the forward subscription {fwd} still exists on the target (the rollback ran before the cut-over reached it), fix what stopped the cut-over and run `06-cutover` again (it lifts the target's fence); otherwise the target is out of date: start from `04-provision` in a new, empty database.", fwd = ident(&t0.forward)),
         point_of_no_return: false,
         files,
@@ -1375,7 +1725,15 @@ $silo_plan$"#,
     }
     let mut drop = Item::Step(Step {
         why: "POINT OF NO RETURN: drop the moved tables (with their partitions, indexes, triggers and owned sequences) from ORIGIN. No CASCADE: a view or key of another silo that still depends on them stops the drop with Postgres's own message.".into(),
-        locks: roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
+        locks: {
+            // The partitions go with their roots, and the triggers of the keys that still
+            // reference a table staying here go with the moved tables.
+            let mut l: BTreeSet<&QName> = p.targets.iter().flat_map(|t| &t.tables).collect();
+            l.extend(p.targets.iter().flat_map(|t| &t.kept_parents));
+            l.into_iter()
+                .map(|q| (q.clone(), Lock::AccessExclusive))
+                .collect()
+        },
         hazards: vec![hazard("data-loss", "the moved tables' rows in ORIGIN are deleted; the target databases hold the only copy")],
         transactional: true,
         object: String::new(),
@@ -1408,13 +1766,23 @@ $silo_plan$"#,
             )],
         ));
     }
+    let c = check(
+        &Place::Origin,
+        format!(
+            "SELECT count(*) FROM (VALUES {}) AS v(name) WHERE pg_catalog.to_regclass(v.name) IS NOT NULL;",
+            regclass_values(&roots).replace("\n           ", " ")
+        ),
+        "0",
+    );
     Phase {
         id: id.into(),
         title: "Clean up".into(),
         what: "Drops the reverse subscription and the publications, then the moved tables in ORIGIN. Run it only after the application has run on the new database(s) long enough to trust them: after it, the rollback path is gone.".into(),
-        locks: "ACCESS EXCLUSIVE on every moved table in ORIGIN while they are dropped (lock_timeout 5s; nothing should touch them any more)".into(),
-        verify: format!("on ORIGIN: `SELECT count(*) FROM (VALUES {}) AS v(name) WHERE pg_catalog.to_regclass(v.name) IS NOT NULL;`", regclass_values(&roots).replace("\n           ", " ")),
+        locks: Vec::new(),
+        lock_note: "While the moved tables are dropped, in one transaction under lock_timeout 5s. Nothing should touch the moved tables any more; a table that stays is listed when a key of a moved table references it".into(),
+        verify: verify_text(&c),
         expect: "0 (every moved table is gone from ORIGIN)".into(),
+        check: Some(c),
         rollback: "none. This is the point of no return: restore ORIGIN's moved tables from a backup taken before this phase, or copy them back from the targets.".into(),
         point_of_no_return: true,
         files,

@@ -192,8 +192,9 @@ pub struct Stubs {
     pub routes: Vec<(String, String)>,
     /// The silos that own parent tables (one lookup interface each), sorted.
     pub lookup_silos: Vec<String>,
-    /// The silos with more than one instance (their tombstone `source` names the instance).
-    pub multi_instance: Vec<String>,
+    /// The silos with more than one instance, each with the tombstone `source` of each of its
+    /// instances ([`crate::names::instance_source`]: `region/us`), in config order.
+    pub multi_instance: Vec<(String, Vec<String>)>,
     /// The pump's SQL.
     pub pump: PumpSql,
 }
@@ -315,7 +316,14 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
         .silos
         .iter()
         .filter(|s| !s.instances.is_empty())
-        .map(|s| s.name.clone())
+        .map(|s| {
+            let sources = s
+                .instances
+                .iter()
+                .map(|i| crate::names::instance_source(&s.name, Some(i)))
+                .collect();
+            (s.name.clone(), sources)
+        })
         .collect();
     Stubs {
         parents,

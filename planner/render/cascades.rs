@@ -15,7 +15,9 @@ use super::RenderError;
 use crate::catalog::{FkAction, QName};
 use crate::config::EdgeAction;
 use crate::ident::{comment_text, ident, ident_list, push_ident, push_literal, qualified};
-use crate::plan::cascades::{CascadeEdge, Guard, Producer, SiloCascades};
+use crate::names;
+use crate::plan::cascades::{locks, received_table, CascadeEdge, Guard, Producer, SiloCascades};
+use crate::plan::StepLocks;
 
 /// Width comment lines are wrapped at.
 const WIDTH: usize = 100;
@@ -35,6 +37,8 @@ struct ProducerView<'a> {
     function: String,
     table: String,
     table_lit: String,
+    /// The table as a `regclass` literal (`'public.auth_user'`).
+    table_reg: String,
     keys: Vec<KeyView>,
 }
 
@@ -93,6 +97,8 @@ struct SiloSql<'a> {
     arrived_comments: Lines,
     arrived: String,
     arrived_trigger: String,
+    /// The arrival trigger's name as a literal (the check of pg_trigger).
+    arrived_trigger_lit: String,
     arrivals: Vec<ArrivalView>,
     apply_comments: Lines,
     apply: String,
@@ -106,6 +112,8 @@ struct PublishView {
     table_lit: String,
     function: String,
     trigger: String,
+    /// The trigger's name as a literal (the check of pg_trigger).
+    trigger_lit: String,
     publication_comments: Lines,
     publication_lit: String,
 }
@@ -125,6 +133,16 @@ struct SubscribeView {
 struct ReplicationSql {
     silo: String,
     silo_lit: String,
+    /// [`names::INSTANCE_SEPARATOR`] as a literal: what joins silo and instance in `source`.
+    separator_lit: String,
+    /// `<silo>/<instance>`, comment-safe.
+    instance_source: String,
+    /// The silo's instances, comment-safe (empty for a single instance).
+    instances: String,
+    /// The values `-v instance=...` may take, as literals: `''` and the instances.
+    instance_lits: String,
+    /// The error when it takes another, as a literal.
+    instance_error_lit: String,
     header: Lines,
     publish: Option<PublishView>,
     subscribe: Vec<SubscribeView>,
@@ -202,19 +220,49 @@ fn write_step_comments<W: Write + ?Sized>(
     Ok(())
 }
 
-/// A name safe for psql variables and replication slots: lowercase, `-` as `_`.
-fn slug(silo: &str) -> String {
-    silo.to_ascii_lowercase().replace('-', "_")
+/// A `-- Locks:` comment's text: the claim ([`crate::plan::cascades::locks`]) and `note`, how
+/// long and why (in parentheses when given).
+fn claim(c: &StepLocks, note: &str) -> String {
+    let mut t = super::claim_text(c);
+    if !note.is_empty() {
+        t.push_str(" (");
+        t.push_str(note);
+        if let Some(to) = &c.lock_timeout {
+            t.push_str("; lock_timeout ");
+            t.push_str(to);
+            t.push_str(" gives up rather than queue the application behind it: run the file again");
+        }
+        t.push(')');
+    }
+    t
 }
 
-/// `silo_plan.tombstones_<source>`: the publisher's copy of its tombstones, and on a child the
-/// table its subscription fills.
-fn received_table(source: &str) -> QName {
-    QName::new("silo_plan", format!("tombstones_{}", slug(source)))
-}
-
+/// `silo_plan.<prefix>_<silo key>` ([`names::silo_object`]), as SQL.
 fn silo_fn(prefix: &str, silo: &str) -> String {
-    format!("silo_plan.{}", ident(&format!("{prefix}_{}", slug(silo))))
+    format!(
+        "silo_plan.{}",
+        ident(&names::silo_object(&format!("{prefix}_"), silo, ""))
+    )
+}
+
+/// The psql variable `cascades/<silo>.replication.sql` reads a source's conninfo from:
+/// `conninfo_<source key>`.
+fn conninfo_var(source: &str) -> String {
+    format!("conninfo_{}", names::silo_key(source))
+}
+
+/// The previous layout's receive function, `silo_plan.receive_<source>_<silo>`, as SQL: named
+/// as that layout named it (keys joined, not fitted), so that the upgrade drops the function
+/// that exists.
+fn legacy_receive_fn(source: &str, silo: &str) -> String {
+    format!(
+        "silo_plan.{}",
+        ident(&format!(
+            "receive_{}_{}",
+            names::silo_key(source),
+            names::silo_key(silo)
+        ))
+    )
 }
 
 fn action_words(e: &CascadeEdge) -> String {
@@ -403,6 +451,7 @@ fn producer_view<'a>(p: &'a Producer, silo: &'a SiloCascades) -> ProducerView<'a
         producer: p,
         silo,
         function: format!("silo_plan.{}", ident(&p.function)),
+        table_reg: literal(&table),
         table,
         table_lit: literal(&p.table_name),
         keys,
@@ -433,12 +482,13 @@ impl ProducerComments<'_> {
             .join(" and ");
         let mut hazards = vec![
             (
-                "blocks-reads",
+                "blocks-writes",
                 format!(
-                    "DROP TRIGGER takes ACCESS EXCLUSIVE on {table} (CREATE TRIGGER then SHARE ROW \
-                     EXCLUSIVE), both for the catalog change only, in one transaction so no delete \
-                     goes unrecorded in between; lock_timeout gives up after 5s rather than queue \
-                     queries behind it: run the file again."
+                    "CREATE TRIGGER takes SHARE ROW EXCLUSIVE on {table}: writes to it wait (reads \
+                     go on) for the catalog change, once the transactions writing it have ended. \
+                     The trigger is created only when missing, never dropped and created again \
+                     (DROP TRIGGER would take ACCESS EXCLUSIVE, blocking reads too): a rerun takes \
+                     no lock on {table}, and a trigger of that name left by hand is kept."
                 ),
             ),
             (
@@ -491,7 +541,10 @@ impl ProducerComments<'_> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            &format!("{table} ACCESS EXCLUSIVE, then SHARE ROW EXCLUSIVE (trigger replaced)"),
+            &claim(
+                &locks::producer(p),
+                "while the trigger is created, only when missing: milliseconds",
+            ),
             &hazards,
             WIDTH,
         )
@@ -658,7 +711,6 @@ impl EdgeComments<'_> {
 }
 
 fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
-    let from = slug(src);
     let table = received_table(src);
     let mut edge_lits: Vec<String> = s
         .edges
@@ -678,7 +730,7 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
             "{t} is the table cascades/{me}.replication.sql subscribes to {src}'s \
              publication with (same name and columns as {src}'s published copy; the name carries \
              the source silo, so it never clashes with this database's own \
-             silo_plan.tombstones or silo_plan.tombstones_{me_slug}). The replication worker \
+             silo_plan.tombstones or {own}). The replication worker \
              inserts rows into it with no trigger at all: per row one heap insert and one index \
              entry, and the apply reads it directly. Two columns are this side's own and filled \
              by their defaults, which logical replication evaluates for columns the publisher \
@@ -695,12 +747,9 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
              their source may be deleted.",
             t = qualified(&table),
             me = s.silo,
-            me_slug = slug(&s.silo),
+            own = qualified(&received_table(&s.silo)),
         ),
-        &format!(
-            "none (a new table); {} ACCESS EXCLUSIVE for the ALTER below",
-            qualified(&table)
-        ),
+        &claim(&locks::received(src), "a new table, created when missing"),
         &[
             (
                 "long-running",
@@ -731,23 +780,25 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
              had moved into silo_plan.inbox are applied from there as before, under their own \
              watermarks. Nothing else is needed: the subscription stays as it is (the new \
              replication file only checks that this table has xid). On a fresh install and a \
-             re-run, ADD COLUMN IF NOT EXISTS and DROP ... IF EXISTS change nothing.",
+             re-run, ADD COLUMN IF NOT EXISTS and DROP ... IF EXISTS change nothing. The \
+             index the apply reads by is created (when missing) in the same transaction.",
             me = s.silo,
-            old = silo_fn(&format!("receive_{from}"), &s.silo),
+            old = legacy_receive_fn(src, &s.silo),
         ),
-        &format!(
-            "{} ACCESS EXCLUSIVE until the commit (the replication worker waits that long); \
-             lock_timeout gives up after 5s: run the file again",
-            qualified(&table)
+        &claim(
+            &locks::received_upgrade(src),
+            "ADD COLUMN IF NOT EXISTS takes it even when the columns exist; until the commit, \
+             milliseconds, which the replication worker waits",
         ),
         &[],
     );
     let discover_comments = comment_width(
         &format!(
-            "Watermark rows for every source found in {} ({src}, or {src}/<instance> for a \
+            "Watermark rows for every source found in {} ({src}, or {} for a \
              silo with instances), read from the index by a loose index scan (one probe per \
              distinct source), created when missing.",
-            qualified(&table)
+            qualified(&table),
+            names::instance_source(src, Some("<instance>"))
         ),
         4,
         WIDTH - 4,
@@ -756,9 +807,9 @@ fn received_view(s: &SiloCascades, src: &str) -> ReceivedView {
         comments,
         upgrade_comments,
         discover_comments,
-        index: ident(&format!("tombstones_{from}_apply")),
+        index: ident(&names::silo_object("tombstones_", src, "_apply")),
         table: qualified(&table),
-        old_function: silo_fn(&format!("receive_{from}"), &s.silo),
+        old_function: legacy_receive_fn(src, &s.silo),
         edge_lits,
     }
 }
@@ -780,14 +831,15 @@ fn header(s: &SiloCascades, edge_lines: &[String]) -> Lines {
             silo = s.silo
         ),
         format!(
-            "    psql -v ON_ERROR_STOP=1 -f cascades/{}.sql \"${}_URL\"",
+            "    psql -v ON_ERROR_STOP=1 -f cascades/{}.sql \"${}\"",
             s.silo,
-            slug(&s.silo).to_ascii_uppercase()
+            names::env_var(&s.silo, "URL")
         ),
         String::new(),
         "Safe to re-run: tables and indexes IF NOT EXISTS, functions CREATE OR REPLACE, each \
-         trigger dropped and created in one transaction. It moves no data and deletes nothing \
-         by itself."
+         trigger created only when missing (a rerun takes no lock on a table that has its \
+         trigger; to change a trigger, drop it first). It moves no data and deletes nothing by \
+         itself. The comment above each statement says the locks it takes."
             .into(),
         String::new(),
     ];
@@ -991,7 +1043,7 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
         schema_comments: step_comments(
             "Holds the tombstones, the inbox, the watermarks and the functions below; nothing \
              of the application's.",
-            "none",
+            &claim(&locks::schema(), ""),
             &[],
         ),
         tombstones_comments: step_comments(
@@ -1000,7 +1052,11 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
              uuid and text keys as their JSON values). Ids are an identity: a pump reads \
              id > its last id. Nothing here deletes old rows: prune them once every consumer \
              has them (for example older than a week).",
-            "none (a new table)",
+            &claim(
+                &locks::tombstones(),
+                "COMMENT ON TABLE, on a table that is new or silo-plan's own: milliseconds, \
+                 which a pump reading it waits",
+            ),
             &[],
         ),
         producers: s.producers.iter().map(|p| producer_view(p, s)).collect(),
@@ -1013,7 +1069,10 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
              to maintain per arriving tombstone, not two. silo_plan.watermarks holds, per (source, edge), the \
              last tombstone id applied for that edge. The rows seeded here are for each parent \
              silo's own name; other sources (silo/instance) get theirs on first arrival.",
-            "none (new tables)",
+            &claim(
+                &locks::inbox(),
+                "new tables, created when missing; the seeded rows are a plain insert",
+            ),
             &[],
         ),
         edges: s
@@ -1029,7 +1088,10 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
              A table apart from silo_plan.watermarks (which counts inbox ids), so the two \
              transports never move each other's marks. The rows seeded here are for each parent \
              silo's own name; the apply creates those of other sources (silo/instance).",
-            "none (a new table)",
+            &claim(
+                &locks::received_watermarks(),
+                "a new table, created when missing; the seeded rows are a plain insert",
+            ),
             &[],
         ),
         arrived_comments: step_comments(
@@ -1050,14 +1112,21 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
                  order and never rewind anything; the rewind is for rows inserted by hand or by \
                  a second pump of the same source (re-applying the tombstones in between changes \
                  nothing). Logical replication fills the tables above instead, whose order the \
-                 apply keeps by xid, with no trigger per row.",
+                 apply keeps by xid, with no trigger per row. The trigger is created when \
+                 missing and enabled ALWAYS when it is not (so the replication worker's \
+                 inserts, if any, fire it too), never dropped.",
                 s.silo
             ),
-            "silo_plan.inbox ACCESS EXCLUSIVE (trigger replaced; no application table)",
+            &claim(
+                &locks::arrived(),
+                "silo-plan's own table, while the trigger is created or enabled, only when \
+                 needed: milliseconds",
+            ),
             &[],
         ),
         arrived: silo_fn("arrived", &s.silo),
-        arrived_trigger: ident(&format!("silo_plan_arrived_{}", slug(&s.silo))),
+        arrived_trigger: ident(&names::silo_object("silo_plan_arrived_", &s.silo, "")),
+        arrived_trigger_lit: literal(&names::silo_object("silo_plan_arrived_", &s.silo, "")),
         arrivals,
         apply_comments: step_comments(
             &format!(
@@ -1075,7 +1144,11 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
                  replicated tombstone whose id is below one already applied is still taken, \
                  no rewind needed."
             ),
-            "per edge: its watermark row, and ROW EXCLUSIVE plus row locks on the child table",
+            &claim(
+                &locks::function(),
+                "creating the function; a call locks its watermark rows and the child rows it \
+                 changes, as a DELETE or UPDATE does",
+            ),
             &[
                 (
                     "long-running",
@@ -1097,7 +1170,10 @@ pub fn silo_sql(s: &SiloCascades) -> Result<String, RenderError> {
             "silo_plan.apply(batch_size) runs the apply_<silo>() of every silo installed in \
              this database (one before the physical split, one after) and sums what they \
              processed: the one function the application, a cron job or the stubs call.",
-            "those of each apply_<silo>()",
+            &claim(
+                &locks::function(),
+                "creating the function; a call takes those of each apply_<silo>()",
+            ),
             &[],
         ),
         guards: s.guards.iter().map(|g| guard_lines(g, &s.silo)).collect(),
@@ -1121,13 +1197,17 @@ fn replication_header(s: &SiloCascades) -> Lines {
             silo = s.silo
         ),
         format!(
-            "    psql -v ON_ERROR_STOP=1{} [-v instance=us] -f cascades/{}.replication.sql \"${}_URL\"",
+            "    psql -v ON_ERROR_STOP=1{}{} -f cascades/{}.replication.sql \"${}\"",
             s.sources
                 .iter()
-                .map(|src| format!(" -v conninfo_{}='host=... dbname=...'", slug(src)))
+                .map(|src| format!(" -v {}='host=... dbname=...'", conninfo_var(src)))
                 .collect::<String>(),
+            match s.instances.first() {
+                Some(i) => format!(" [-v instance={i}]"),
+                None => String::new(),
+            },
             s.silo,
-            slug(&s.silo).to_ascii_uppercase()
+            names::env_var(&s.silo, "URL")
         ),
         String::new(),
         "A database that is both a parent and a child already has a silo_plan.tombstones of its \
@@ -1164,19 +1244,26 @@ fn replication_header(s: &SiloCascades) -> Lines {
 
 /// `cascades/<silo>.replication.sql`.
 pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
-    let me = slug(&s.silo);
     let publish = (!s.producers.is_empty()).then(|| {
-        let table = QName::new("silo_plan", format!("tombstones_{me}"));
+        let table = received_table(&s.silo);
+        let publication = names::silo_object("silo_plan_tombstones_", &s.silo, "");
         PublishView {
             comments: step_comments(
                 &format!(
                     "The published copy of silo_plan.tombstones, filled by a statement-level \
                      trigger in the deleting transaction; its source defaults to this \
-                     database's '{}' or '{}/<instance>'. Rows may be deleted once every \
-                     subscriber has them (only inserts are published).",
-                    s.silo, s.silo
+                     database's '{}' or '{}'. Rows may be deleted once every \
+                     subscriber has them (only inserts are published). The copy is created \
+                     when missing and its source default set (again: the instance may differ); \
+                     the trigger on silo_plan.tombstones is created when missing, never dropped.",
+                    s.silo,
+                    names::instance_source(&s.silo, Some("<instance>"))
                 ),
-                "none (a new table; silo_plan.tombstones SHARE ROW EXCLUSIVE for the trigger)",
+                &claim(
+                    &locks::publish(&s.silo),
+                    "in one transaction, milliseconds: deletes on this silo's parent tables \
+                     write tombstones into both tables, so they wait for it",
+                ),
                 &[(
                     "long-running",
                     "every tombstone is written twice (the table and its published copy)."
@@ -1186,52 +1273,68 @@ pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
             table_lit: literal(&qualified(&table)),
             table: qualified(&table),
             function: silo_fn("publish", &s.silo),
-            trigger: ident(&format!("silo_plan_publish_{me}")),
+            trigger: ident(&names::silo_object("silo_plan_publish_", &s.silo, "")),
+            trigger_lit: literal(&names::silo_object("silo_plan_publish_", &s.silo, "")),
             publication_comments: step_comments(
                 &format!(
-                    "Publication silo_plan_tombstones_{me}, inserts only, created when missing \
+                    "Publication {publication}, inserts only, created when missing \
                      (Postgres has no CREATE PUBLICATION IF NOT EXISTS: psql's \\gexec runs the \
                      statement the query returns)."
                 ),
-                "none that blocks reads or writes",
+                &claim(
+                    &locks::publication(&s.silo),
+                    "only while the publication is created; it blocks no read or write",
+                ),
                 &[],
             ),
-            publication_lit: literal(&format!("silo_plan_tombstones_{me}")),
+            publication_lit: literal(&publication),
         }
     });
+    // Subscription names end in `_<instance>` on a multi-instance silo: room for the longest.
+    let room = names::instance_room(&s.instances);
     let subscribe = s
         .sources
         .iter()
         .map(|src| {
-            let from = slug(src);
-            let table = QName::new("silo_plan", format!("tombstones_{from}"));
+            let table = received_table(src);
+            let subscription = names::subscription(src, &s.silo, room);
             SubscribeView {
                 comments: step_comments(
                     &format!(
-                        "Receives {src}'s tombstones into silo_plan.tombstones_{from}, the \
+                        "Receives {src}'s tombstones into {}, the \
                          published table's name and columns plus two of its own: \
                          cascades/{me}.sql creates that table (this file only checks that it \
                          has, with xid, the current layout) and its apply reads it directly, \
                          with no trigger per row.",
+                        qualified(&table),
                         me = s.silo
                     ),
-                    "none (a catalog read)",
+                    &claim(&locks::subscribe_check(), "a catalog read"),
                     &[],
                 ),
                 source: comment_text(src),
-                var: format!("conninfo_{from}"),
+                var: conninfo_var(src),
                 table_lit: literal(&qualified(&table)),
                 subscription_comments: step_comments(
                     &format!(
-                        "Subscription silo_plan_{from}_to_{me}[_<instance>] to {src}'s \
+                        "Subscription {subscription}{} to {src}'s \
                          publication, with a replication slot of that name on {src}'s server: \
                          created when missing, else refreshed, so that a re-run picks up a \
                          publication created after the subscription (a subscription made \
                          before its publication exists receives nothing until refreshed). \
                          Neither statement can run in a transaction block: psql's \\gexec \
-                         runs it on its own."
+                         runs it on its own.",
+                        if s.instances.is_empty() {
+                            ""
+                        } else {
+                            "[_<instance>]"
+                        }
                     ),
-                    "none that blocks reads or writes",
+                    &claim(
+                        &locks::subscription(),
+                        "outside a transaction block; the initial copy reads the publisher's \
+                         table",
+                    ),
                     &[(
                         "long-running",
                         format!(
@@ -1240,14 +1343,35 @@ pub fn replication_sql(s: &SiloCascades) -> Result<String, RenderError> {
                         ),
                     )],
                 ),
-                subscription_lit: literal(&format!("silo_plan_{from}_to_{me}")),
-                publication_lit: literal(&format!("silo_plan_tombstones_{from}")),
+                subscription_lit: literal(&subscription),
+                publication_lit: literal(&names::silo_object("silo_plan_tombstones_", src, "")),
             }
         })
         .collect();
     let t = ReplicationSql {
         silo: comment_text(&s.silo),
         silo_lit: literal(&s.silo),
+        separator_lit: literal(&names::INSTANCE_SEPARATOR.to_string()),
+        instance_source: comment_text(&names::instance_source(&s.silo, Some("<instance>"))),
+        instances: comment_text(&s.instances.join(", ")),
+        instance_lits: std::iter::once("")
+            .chain(s.instances.iter().map(String::as_str))
+            .map(literal)
+            .collect::<Vec<_>>()
+            .join(", "),
+        instance_error_lit: literal(&if s.instances.is_empty() {
+            format!(
+                "psql variable instance: silo {} has no instances; leave instance unset",
+                s.silo
+            )
+        } else {
+            format!(
+                "psql variable instance: not an instance of silo {}; use one of {}, spelled as in \
+                 silo-plan.toml, or leave it unset for the whole silo in one database",
+                s.silo,
+                s.instances.join(", ")
+            )
+        }),
         header: replication_header(s),
         publish,
         subscribe,

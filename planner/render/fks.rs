@@ -347,11 +347,20 @@ pub fn drop_sql(s: &FkScripts) -> String {
             s.lock_timeout
         ),
         String::new(),
-        "Before running it, the replicated cascades (cascades/<silo>.sql and the application's \
-         handlers) must be live: from each drop on, the database no longer enforces that key. \
-         This script does NOT replicate any cascade and moves no data; fks/restore.sql puts the \
-         keys back."
-            .into(),
+        if s.broken.is_empty() {
+            "No foreign key crosses a silo: this script changes nothing.".into()
+        } else if s.cascade_files {
+            "Before running it, the replicated cascades (cascades/<silo>.sql and the \
+             application's handlers) must be live: from each drop on, the database no longer \
+             enforces that key. This script does NOT replicate any cascade and moves no data; \
+             fks/restore.sql puts the keys back."
+                .into()
+        } else {
+            "silo-plan.toml ignores every key below: nothing replaces what it enforced, and from \
+             each drop on the database no longer enforces it. This script moves no data; \
+             fks/restore.sql puts the keys back."
+                .into()
+        },
         String::new(),
     ]);
     let names = names(s);
@@ -394,9 +403,14 @@ pub fn restore_sql(s: &FkScripts) -> String {
             s.lock_timeout
         ),
         String::new(),
-        "It does NOT undo replicated cascades (cascades/<silo>.sql) nor drop the indexes \
-         fks/drop.sql built: they serve the restored keys too."
-            .into(),
+        if s.cascade_files {
+            "It does NOT undo replicated cascades (cascades/<silo>.sql) nor drop the indexes \
+             fks/drop.sql built: they serve the restored keys too."
+                .into()
+        } else {
+            "It does NOT drop the indexes fks/drop.sql built: they serve the restored keys too."
+                .into()
+        },
         String::new(),
     ]);
     let names = names(s);

@@ -28,7 +28,6 @@ macro_rules! fast_writable {
 
 pub mod cascades;
 pub mod fks;
-mod json;
 pub mod phases;
 pub mod schema;
 pub mod stubs;
@@ -76,6 +75,27 @@ fn run_sized<T: Template>(name: &str, t: &T, capacity: usize) -> Result<String, 
     t.render_into(&mut out)
         .map_err(|e| RenderError(format!("{name}: {e}")))?;
     Ok(out)
+}
+
+/// What a step's `-- Locks:` comment says of its claim: `ACCESS EXCLUSIVE on a, b; SHARE ROW
+/// EXCLUSIVE on c`, modes in the claim's order, or `none that block reads or writes`.
+fn locks_text(locks: &[(crate::catalog::QName, crate::plan::Lock)]) -> String {
+    claim_text(&crate::plan::StepLocks::new(locks, None))
+}
+
+/// [`locks_text`] of a claim.
+fn claim_text(c: &crate::plan::StepLocks) -> String {
+    if c.locks.is_empty() {
+        return "none that block reads or writes".to_string();
+    }
+    c.locks
+        .iter()
+        .map(|g| {
+            let tables: Vec<String> = g.tables.iter().map(crate::ident::qualified).collect();
+            format!("{} on {}", g.lock.as_str(), tables.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Text safe inside a Markdown table cell.
@@ -603,25 +623,9 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
     Ok((dot, mmd))
 }
 
-/// `plan.json`, without its final newline: the plan as `serde_json::to_string_pretty` writes
-/// it (same bytes, faster; see `render/json.rs`).
+/// `plan.json`, without its final newline: the plan as `serde_json::to_string_pretty` writes it.
 pub fn plan_json(plan: &Plan) -> Result<String, RenderError> {
-    // A generous guess from what lago's plan.json holds per item (a drop or restore step about
-    // 1.3 KB, a crossing 500 bytes, a closure step 220): a short guess only costs regrowth.
-    let steps = plan.fks.drop.len() + plan.fks.restore.len();
-    let closure_steps: usize = plan.closures.iter().map(|c| c.steps.len() + 1).sum();
-    let tables: usize = plan
-        .silos
-        .iter()
-        .map(|s| s.tables.len() + s.views.len())
-        .sum();
-    let capacity = 8192
-        + 1536 * steps
-        + 640 * (plan.crossings.len() + plan.fks.broken.len())
-        + 256 * closure_steps
-        + 384 * plan.findings.len()
-        + 48 * tables;
-    json::pretty(plan, capacity).map_err(|e| RenderError(format!("plan.json: {e}")))
+    serde_json::to_string_pretty(plan).map_err(|e| RenderError(format!("plan.json: {e}")))
 }
 
 fn with_newline(mut s: String) -> String {

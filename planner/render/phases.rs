@@ -121,27 +121,68 @@ fn comment(text: &str, indent: usize) -> Vec<String> {
 
 fn step_comments(s: &Step) -> Vec<String> {
     let mut c = comment(&s.why, 0);
-    let locks = if s.locks.is_empty() {
-        "none that block reads or writes".to_string()
-    } else {
-        let mut by_mode: Vec<(&str, Vec<String>)> = Vec::new();
-        for (t, l) in &s.locks {
-            match by_mode.iter_mut().find(|(m, _)| *m == l.as_str()) {
-                Some((_, v)) => v.push(qualified(t)),
-                None => by_mode.push((l.as_str(), vec![qualified(t)])),
-            }
-        }
-        by_mode
-            .iter()
-            .map(|(m, ts)| format!("{m} on {}", ts.join(", ")))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    c.extend(comment(&format!("Locks: {locks}."), 4));
+    c.extend(comment(
+        &format!("Locks: {}.", super::locks_text(&s.locks)),
+        4,
+    ));
     for h in &s.hazards {
         c.extend(comment(&format!("Hazard {}: {}", h.kind, h.message), 4));
     }
     c
+}
+
+/// Most tables a phase's **Locks** names per mode before it counts the rest (plan.json and the
+/// comment above each statement name them all).
+const NAMED: usize = 12;
+
+/// How the runbook names a phase's database: `ORIGIN`, `the control database`.
+fn place_name(place: &str) -> String {
+    if place == Place::Origin.slug() {
+        "ORIGIN".to_string()
+    } else {
+        format!("the {place} database")
+    }
+}
+
+/// A phase's locks, from its data: per database, each mode and its tables (`full`: named, up
+/// to [`NAMED`] per mode; else counted), then the phase's note. What the runbook's **Locks**,
+/// its table's cell and each phase file's header say.
+fn phase_locks(p: &Phase, full: bool) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut place: Option<&str> = None;
+    for l in &p.locks {
+        let tables = if full {
+            let mut names: Vec<String> = l.tables.iter().take(NAMED).map(qualified).collect();
+            if l.tables.len() > NAMED {
+                names.push(format!("and {} more", l.tables.len() - NAMED));
+            }
+            names.join(", ")
+        } else if l.tables.len() == 1 {
+            "1 table".to_string()
+        } else {
+            format!("{} tables", l.tables.len())
+        };
+        let mode = format!("{} on {tables}", l.lock.as_str());
+        if place == Some(l.place.as_str()) {
+            if let Some(last) = parts.last_mut() {
+                last.push_str("; ");
+                last.push_str(&mode);
+            }
+        } else {
+            place = Some(&l.place);
+            parts.push(format!("on {}: {mode}", place_name(&l.place)));
+        }
+    }
+    let summary = if parts.is_empty() {
+        "none that block reads or writes".to_string()
+    } else {
+        parts.join("; ")
+    };
+    if full {
+        format!("{summary}. {}", p.lock_note)
+    } else {
+        summary
+    }
 }
 
 fn item_view(it: &Item) -> ItemView {
@@ -211,7 +252,7 @@ fn phase_sql(
     header.push("--".into());
     header.extend(comment(&f.what, 0));
     header.push("--".into());
-    header.extend(comment(&format!("Locks: {}.", p.locks), 4));
+    header.extend(comment(&format!("Locks: {}.", phase_locks(p, true)), 4));
     header.extend(comment(
         &format!("Verify: {}", p.verify.replace('`', "")),
         4,
@@ -264,7 +305,7 @@ fn run_sh(ph: &Phases) -> Result<String, RenderError> {
                 env: t.env.clone(),
                 pad: " ".repeat(width + 1 - t.env.len()),
                 var: t.var.clone(),
-                conninfo_env: format!("{}_CONNINFO", t.env.trim_end_matches("_URL")),
+                conninfo_env: crate::names::env_var(&t.silo, "CONNINFO"),
             })
             .collect(),
     };
@@ -287,14 +328,14 @@ fn book_phase(number: usize, p: &Phase) -> BookPhase {
         id: p.id.clone(),
         title: p.title.clone(),
         places: places.join(" → "),
-        locks_cell: cell(&p.locks),
+        locks_cell: cell(&phase_locks(p, false)),
         back: if p.point_of_no_return {
             "**none: POINT OF NO RETURN**".into()
         } else {
             "yes (see Rollback)".into()
         },
         what: p.what.clone(),
-        locks: p.locks.clone(),
+        locks: phase_locks(p, true),
         verify: p.verify.clone(),
         expect: p.expect.clone(),
         rollback: p.rollback.clone(),
@@ -320,6 +361,11 @@ fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
             t.silo,
             t.instances.len(),
             t.instances.join(", ")
+        ));
+    }
+    for s in &ph.without_tables {
+        notes.push(format!(
+            "Silo {s} holds no table (only views): nothing moves for it, and no phase runs on a database of its own."
         ));
     }
     notes.push("Shared tables are not replicated: `silos/<silo>/schema.sql` creates them (with the rows the dump holds, such as migration bookkeeping) and each database keeps its own copy from then on.".into());

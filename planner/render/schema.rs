@@ -79,18 +79,7 @@ pub fn schema_sql(s: &SiloSchema, input: &Input) -> String {
 /// `silos/<silo>/schema.sql`, or the template's error.
 pub fn try_schema_sql(s: &SiloSchema, input: &Input) -> Result<String, RenderError> {
     let silo = comment_text(&s.silo);
-    let env: String = s
-        .silo
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect::<String>()
-        + "_URL";
+    let env = crate::names::env_var(&s.silo, "URL");
     let names = |v: &[crate::catalog::QName]| {
         if v.is_empty() {
             return vec!["(none)".to_string()];

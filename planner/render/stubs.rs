@@ -1428,7 +1428,19 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
         multi_instance: if stubs.multi_instance.is_empty() {
             "none".into()
         } else {
-            comment(&stubs.multi_instance.join(", "))
+            // `region: "region/us", "region/de"; search: ...`: each source as a JSON string,
+            // the form every language's docs can quote.
+            comment(
+                &stubs
+                    .multi_instance
+                    .iter()
+                    .map(|(silo, sources)| {
+                        let quoted: Vec<String> = sources.iter().map(|x| json_str(x)).collect();
+                        format!("{silo}: {}", quoted.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
         },
         imports,
     }

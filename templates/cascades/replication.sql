@@ -7,16 +7,29 @@
 \set ON_ERROR_STOP on
 SET standard_conforming_strings = on;
 
--- The instance of {{ silo }} this database is (psql -v instance=us), empty for a single instance:
--- the tombstones it publishes carry source '{{ silo }}' or '{{ silo }}/<instance>', and its subscriptions
--- (one replication slot each on the publisher) end in _<instance>.
+{% if instances.is_empty() -%}
+-- Silo {{ silo }} has no instances: leave psql variable instance unset (any value stops the
+-- script). The tombstones it publishes carry source '{{ silo }}' (the text the stubs' pump is given
+-- as its source).
+{% else -%}
+-- The instance of {{ silo }} this database is (psql -v instance=...): one of {{ instances }}, spelled as
+-- in silo-plan.toml, or unset for the whole silo in one database (any other value stops the
+-- script). The tombstones it publishes carry source '{{ silo }}' or '{{ instance_source }}' (the
+-- text the stubs' pump is given as its source), and its subscriptions (one replication slot each
+-- on the publisher) end in _<instance>, lowercase with '-' as '_' (all a slot name allows).
+{% endif -%}
 \if :{?instance}
 \else
 \set instance ''
 \endif
-SELECT CASE WHEN :'instance' = '' THEN {{ silo_lit }} ELSE {{ silo_lit }} || '/' || :'instance' END AS source,
-       CASE WHEN :'instance' = '' THEN '' ELSE '_' || :'instance' END AS suffix
+SELECT :'instance' IN ({{ instance_lits }}) AS instance_known,
+       CASE WHEN :'instance' = '' THEN {{ silo_lit }} ELSE {{ silo_lit }} || {{ separator_lit }} || :'instance' END AS source,
+       CASE WHEN :'instance' = '' THEN '' ELSE '_' || replace(lower(:'instance'), '-', '_') END AS suffix
 \gset
+\if :instance_known
+\else
+DO $silo_plan$ BEGIN RAISE EXCEPTION '%', {{ instance_error_lit }}; END $silo_plan$;
+\endif
 {% if let Some(p) = publish %}
 -- =================================================================================================
 -- Part 1: publish this silo's tombstones (this database is a parent of broken edges).
@@ -30,7 +43,6 @@ CREATE TABLE IF NOT EXISTS {{ p.table }} (
     key jsonb NOT NULL,
     deleted_at timestamptz NOT NULL
 );
-ALTER TABLE {{ p.table }} ALTER COLUMN source SET DEFAULT :'source';
 CREATE OR REPLACE FUNCTION {{ p.function }}() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path = pg_catalog, pg_temp
@@ -42,11 +54,21 @@ BEGIN
     RETURN NULL;
 END
 $silo_plan$;
-DROP TRIGGER IF EXISTS {{ p.trigger }} ON silo_plan.tombstones;
-CREATE TRIGGER {{ p.trigger }}
-    AFTER INSERT ON silo_plan.tombstones
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ p.function }}();
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+ALTER TABLE {{ p.table }} ALTER COLUMN source SET DEFAULT :'source';
+DO $silo_plan$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
+                    WHERE tgrelid = 'silo_plan.tombstones'::regclass AND tgname = {{ p.trigger_lit }}) THEN
+        CREATE TRIGGER {{ p.trigger }}
+            AFTER INSERT ON silo_plan.tombstones
+            REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {{ p.function }}();
+    END IF;
+END
+$silo_plan$;
+COMMIT;
 
 {{ p.publication_comments.as_str() -}}
 SELECT format('CREATE PUBLICATION %I FOR TABLE %s WITH (publish = %L)',

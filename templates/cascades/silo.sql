@@ -45,11 +45,17 @@ END
 $silo_plan$;
 BEGIN;
 SET LOCAL lock_timeout = '5s';
-DROP TRIGGER IF EXISTS silo_plan_tombstones ON {{ p.table }};
-CREATE TRIGGER silo_plan_tombstones
-    AFTER DELETE ON {{ p.table }}
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ p.function }}();
+DO $silo_plan$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
+                    WHERE tgrelid = {{ p.table_reg }}::regclass AND tgname = 'silo_plan_tombstones') THEN
+        CREATE TRIGGER silo_plan_tombstones
+            AFTER DELETE ON {{ p.table }}
+            REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {{ p.function }}();
+    END IF;
+END
+$silo_plan$;
 COMMIT;
 {% endfor -%}
 {% endif -%}
@@ -99,9 +105,9 @@ ALTER TABLE {{ r.table }}
     ADD COLUMN IF NOT EXISTS received_at timestamptz NOT NULL DEFAULT now();
 DROP TRIGGER IF EXISTS silo_plan_receive ON {{ r.table }};
 DROP FUNCTION IF EXISTS {{ r.old_function }}();
-COMMIT;
 CREATE INDEX IF NOT EXISTS {{ r.index }}
     ON {{ r.table }} (source, table_name, xid, id);
+COMMIT;
 {% endfor -%}
 {% if !received.is_empty() %}
 {{ received_watermarks_comments.as_str() -}}
@@ -153,12 +159,25 @@ BEGIN
     RETURN NULL;
 END
 $silo_plan$;
-DROP TRIGGER IF EXISTS {{ arrived_trigger }} ON silo_plan.inbox;
-CREATE TRIGGER {{ arrived_trigger }}
-    AFTER INSERT ON silo_plan.inbox
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION {{ arrived }}();
-ALTER TABLE silo_plan.inbox ENABLE ALWAYS TRIGGER {{ arrived_trigger }};
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+DO $silo_plan$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
+                    WHERE tgrelid = 'silo_plan.inbox'::regclass AND tgname = {{ arrived_trigger_lit }}) THEN
+        CREATE TRIGGER {{ arrived_trigger }}
+            AFTER INSERT ON silo_plan.inbox
+            REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION {{ arrived }}();
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger
+                    WHERE tgrelid = 'silo_plan.inbox'::regclass AND tgname = {{ arrived_trigger_lit }}
+                      AND tgenabled = 'A') THEN
+        ALTER TABLE silo_plan.inbox ENABLE ALWAYS TRIGGER {{ arrived_trigger }};
+    END IF;
+END
+$silo_plan$;
+COMMIT;
 
 {{ apply_comments.as_str() -}}
 CREATE OR REPLACE FUNCTION {{ apply }}(batch_size integer DEFAULT 1000) RETURNS integer

@@ -580,3 +580,125 @@ fn saas_example_assigns_every_table() {
     assert_eq!(m.edge_of_fk.iter().flatten().count(), 1);
     assert_eq!(m.allow_of_fk.iter().flatten().count(), 1);
 }
+
+// Names made from silos: one name, one silo (issue 20, item 1).
+
+#[test]
+fn silos_whose_names_flatten_alike() {
+    insta::assert_snapshot!(
+        "config_silos_whose_names_flatten_alike",
+        parse_err(&format!(
+            "{GOOD}[silos.a-b]\ntables = [\"x\"]\n[silos.a_b]\ntables = [\"y\"]\n"
+        ))
+    );
+}
+
+#[test]
+fn silos_whose_names_differ_in_case() {
+    insta::assert_snapshot!(
+        "config_silos_whose_names_differ_in_case",
+        parse_err(&format!("{GOOD}[silos.Control]\ntables = [\"x\"]\n"))
+    );
+}
+
+#[test]
+fn silo_named_origin_beside_the_origin() {
+    insta::assert_snapshot!(
+        "config_silo_named_origin_beside_the_origin",
+        parse_err(&format!("{GOOD}[silos.origin]\ntables = [\"x\"]\n"))
+    );
+}
+
+#[test]
+fn silo_making_a_name_silo_plan_uses() {
+    insta::assert_snapshot!(
+        "config_silo_making_a_name_silo_plan_uses",
+        parse_err(&format!("{GOOD}[silos.pkey]\ntables = [\"x\"]\n"))
+    );
+}
+
+#[test]
+fn silos_making_the_same_subscription_name() {
+    insta::assert_snapshot!(
+        "config_silos_making_the_same_subscription_name",
+        parse_err(&format!(
+            "{GOOD}[silos.to_b]\ntables = [\"x\"]\n[silos.a]\ntables = [\"y\"]\n\
+             [silos.a_to]\ntables = [\"z\"]\n[silos.b]\ntables = [\"w\"]\n"
+        ))
+    );
+}
+
+#[test]
+fn instances_whose_names_flatten_alike() {
+    insta::assert_snapshot!(
+        "config_instances_whose_names_flatten_alike",
+        parse_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ninstances = [\"us-east\", \"US_east\"]"
+        ))
+    );
+}
+
+/// The example's and every ordinary pair of names pass.
+#[test]
+fn ordinary_silo_names_pass() {
+    parse(
+        FILE,
+        &format!(
+            "{GOOD}[silos.billing-eu]\ntables = [\"x\"]\n[silos.Search]\ntables = [\"y\"]\n\
+             [silos.a]\ntables = [\"z\"]\ninstances = [\"us-east-1\", \"eu\"]\n"
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+// Constraint names are unique per table only (issue 20, item 13).
+
+/// [`DUMP`] plus a table in schema `audit` whose key has the name of `public.org_member`'s.
+fn with_same_named_key(text: &str) -> Result<Vec<Vec<usize>>, String> {
+    let cfg = parse(FILE, text).unwrap_or_else(|e| panic!("does not parse: {e}"));
+    let cat = dump::read(
+        &[SourceFile::new(
+            "t.sql",
+            format!(
+                "{DUMP}\nCREATE TABLE audit.org_member (id integer PRIMARY KEY, user_id integer);\n\
+                 ALTER TABLE ONLY audit.org_member ADD CONSTRAINT org_member_user_id_fk \
+                 FOREIGN KEY (user_id) REFERENCES public.auth_user(id);\n"
+            ),
+        )],
+        &ReadOptions::default(),
+    );
+    assign(&cat, &cfg).map_err(shown)?;
+    match_rules(&cat, &cfg)
+        .map(|m| m.fks_of_edge)
+        .map_err(shown)
+}
+
+#[test]
+fn constraint_name_on_two_tables() {
+    let text = GOOD.replace("\"issue_*\"]", "\"issue_*\", \"audit.*\"]")
+        + "\n[[edges]]\nconstraint = \"org_member_user_id_fk\"\non_delete = \"set-null\"\n";
+    insta::assert_snapshot!(
+        "config_constraint_name_on_two_tables",
+        with_same_named_key(&text).expect_err("a bare name on two tables")
+    );
+}
+
+#[test]
+fn constraint_named_with_its_table() {
+    let base = GOOD.replace("\"issue_*\"]", "\"issue_*\", \"audit.*\"]");
+    for (written, table) in [
+        ("org_member.org_member_user_id_fk", "public"),
+        ("public.org_member.org_member_user_id_fk", "public"),
+        ("audit.org_member.org_member_user_id_fk", "audit"),
+    ] {
+        let text =
+            format!("{base}\n[[edges]]\nconstraint = \"{written}\"\non_delete = \"set-null\"\n");
+        let fks = with_same_named_key(&text).unwrap_or_else(|e| panic!("{written}: {e}"));
+        assert_eq!(fks.len(), 1);
+        assert_eq!(fks[0].len(), 1, "{written}: one key");
+        // Keys in dump order: the five of DUMP, then audit's.
+        let want = if table == "audit" { 5 } else { 1 };
+        assert_eq!(fks[0][0], want, "{written}");
+    }
+}

@@ -249,7 +249,7 @@ impl Cluster {
     }
 
     /// A `psql` command connected to `db`, with no `.psqlrc` and no ambient `PG*` settings.
-    fn psql_cmd(&self, db: &str) -> Command {
+    pub fn psql_cmd(&self, db: &str) -> Command {
         let mut cmd = Command::new(self.bin("psql"));
         for v in [
             "PGDATABASE",

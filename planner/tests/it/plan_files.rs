@@ -39,6 +39,10 @@ fn saas_plan_files_snapshot() {
             .permissions();
         assert_eq!(mode.mode() & 0o111, 0o111, "phases/run.sh is executable");
     }
+    // The list of files first: a file that `plan` stops writing (or starts to) shows here
+    // even where no other test reads it.
+    let listing: String = fs.iter().map(|(p, _)| format!("{p}\n")).collect();
+    insta::assert_snapshot!("plan_saas__files", listing);
     for (path, text) in &fs {
         assert!(!text.is_empty(), "{path} is empty");
         let name = format!("plan_saas__{}", path.replace(['/', '.'], "_"));

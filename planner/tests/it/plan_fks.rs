@@ -446,14 +446,6 @@ fn saas_drop_and_restore_on_postgres() {
     report("examples/saas", &counts, &s);
 }
 
-#[test]
-fn saas_snapshots() {
-    let s = plan(&saas());
-    assert!(!s.fks.broken.is_empty(), "examples/saas has crossings");
-    insta::assert_snapshot!("saas_drop_sql", s.drop);
-    insta::assert_snapshot!("saas_restore_sql", s.restore);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The corpus.
 

@@ -214,7 +214,11 @@ fn rows(c: &mut postgres::Client, tables: &[&str]) -> BTreeMap<String, String> {
 
 /// Moves control's new tombstones into region's inbox (what the stubs' pump does); returns
 /// how many.
-fn pump(from: &mut postgres::Client, to: &mut postgres::Client, last: &mut i64) -> usize {
+pub(crate) fn pump(
+    from: &mut postgres::Client,
+    to: &mut postgres::Client,
+    last: &mut i64,
+) -> usize {
     let rows = from
         .query(
             "SELECT id, table_name, key::text, deleted_at::text FROM silo_plan.tombstones \

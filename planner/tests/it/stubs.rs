@@ -117,22 +117,28 @@ fn python_stubs_compile_and_pass_mypy_strict() {
 }
 
 const TS_HINT: &str = "install Node.js and npm (`apt-get install -y nodejs npm`); the test \
-    installs typescript, @types/pg, @types/node and pg into target/stub-tools with npm \
+    installs typescript, @types/pg, @types/node and pg, at the versions of \
+    planner/tests/stub-tools/package-lock.json, into target/stub-tools with `npm ci` \
     (.ci/run does this too); these tests never skip";
 
-/// `tsc` from `target/stub-tools/node_modules`, installed with npm when missing.
+/// `tsc` from `target/stub-tools/node_modules`, installed with `npm ci` from the pinned
+/// `planner/tests/stub-tools/package-lock.json` when missing or installed from another lock.
 fn tsc() -> PathBuf {
     let dir = tools_dir();
     let tsc = dir.join("node_modules/.bin/tsc");
-    let types = dir.join("node_modules/@types/pg/package.json");
-    if !tsc.exists() || !types.exists() {
+    let pinned = crate::util::root().join("planner/tests/stub-tools");
+    let lock = std::fs::read(pinned.join("package-lock.json")).expect("the pinned npm lockfile");
+    let installed = std::fs::read(dir.join("package-lock.json")).ok();
+    if !tsc.exists() || installed.as_deref() != Some(lock.as_slice()) {
         std::fs::create_dir_all(&dir).expect("creating target/stub-tools");
+        for f in ["package.json", "package-lock.json"] {
+            std::fs::copy(pinned.join(f), dir.join(f)).expect("copying the npm pin");
+        }
         run(
             Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&dir)
-                .args(["typescript@5", "@types/pg", "@types/node", "pg"]),
-            "npm install of the TypeScript checker",
+                .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&dir),
+            "npm ci of the TypeScript checker",
             TS_HINT,
         );
     }
@@ -261,6 +267,12 @@ fn ruby_stubs_pass_ruby_c() {
 fn every_language_is_rendered_for_every_example() {
     for ex in EXAMPLES {
         let dir = plan(ex);
+        let plan_json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("plan/plan.json")).expect("plan.json"),
+        )
+        .expect("plan.json parses");
+        let crossings = plan_json["crossings"].as_array().expect("crossings");
+        assert!(!crossings.is_empty(), "{ex}: the example has crossings");
         for (lang, file) in [
             ("python", "silo_plan_stubs.py"),
             ("typescript", "silo_plan_stubs.ts"),
@@ -271,6 +283,35 @@ fn every_language_is_rendered_for_every_example() {
         ] {
             let text = std::fs::read_to_string(stubs(&dir, lang).join(file)).expect(file);
             assert!(text.len() > 200, "{ex}: {lang}/{file} is nearly empty");
+            if file == "Cargo.toml" {
+                continue;
+            }
+            // Every crossing reaches every language: its parent's record and lookup, and its
+            // key named in the handler or guard that replaces it.
+            let lower = text.to_lowercase();
+            for c in crossings {
+                let (key, parent) = (
+                    c["constraint"].as_str().expect("constraint"),
+                    c["parent"].as_str().expect("parent"),
+                );
+                // (`*/` is written `* /`, so that no name can end a comment.)
+                assert!(
+                    lower.contains(&key.replace("*/", "* /").to_lowercase()),
+                    "{ex}: {lang}/{file} never names crossing {key}"
+                );
+                // The parent as the stubs' docs write it: each part quoted unless plain.
+                let shown = parent
+                    .split_once('.')
+                    .map(|(s, t)| format!("{}.{}", doc_ident(s), doc_ident(t)))
+                    .expect("a qualified name")
+                    .to_lowercase();
+                for doc in [
+                    format!("row of {shown} (silo"),
+                    format!("rows of {shown} whose"),
+                ] {
+                    assert!(lower.contains(&doc), "{ex}: {lang}/{file} lacks `{doc}`");
+                }
+            }
         }
         // Queries are parameterized: no key value is ever formatted into SQL.
         let py = std::fs::read_to_string(stubs(&dir, "python").join("silo_plan_stubs.py"))
@@ -280,6 +321,22 @@ fn every_language_is_rendered_for_every_example() {
             !py.contains(".format(") && !py.contains("\" % ") && !py.contains(" f\""),
             "{ex}: no formatting"
         );
+    }
+}
+
+/// A name as the stubs' docs show it: double-quoted unless a plain lowercase identifier.
+fn doc_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 

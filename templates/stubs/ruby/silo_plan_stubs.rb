@@ -16,7 +16,8 @@
 #   inbox and applies them.
 #
 # Tombstone routes (parent silo → child silo): {% for r in v.routes %}{{ r }}{% if !loop.last %}, {% endif %}{% endfor %}{% if v.routes.is_empty() %}none{% endif %}.
-# Silos with several instances (their tombstone source names the instance, e.g. "region:us"):
+# Silos with several instances, and the tombstone source of each instance's database (the
+# source to give pump for it; cascades/<silo>.replication.sql -v instance=... writes the same):
 # {{ v.multi_instance }}.
 
 require "pg"
