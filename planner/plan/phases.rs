@@ -680,7 +680,8 @@ fn readiness(input: &Input) -> Vec<Readiness> {
 /// Whether the dump sets a replica identity other than DEFAULT/NOTHING on `t`.
 fn has_replica_identity(input: &Input, t: &QName) -> bool {
     input.cat.statements.iter().any(|st| {
-        input.cat.subject(st) == Some(t) && {
+        // Not a statement of an earlier table of that name, dropped since.
+        !st.superseded && input.cat.subject(st) == Some(t) && {
             let text = input.text(&st.span).to_ascii_uppercase();
             let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
             text.contains("REPLICA IDENTITY FULL") || text.contains("REPLICA IDENTITY USING INDEX")
