@@ -529,3 +529,46 @@ fn migrations_history_matches_postgres_and_plans_per_silo() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3. A table dropped and created again is a new table.
+
+/// Preflight's readiness reads the replica identity of the table as it is, not of an earlier
+/// table of that name: `logs`, dropped and created again without a key or replica identity,
+/// cannot replicate its UPDATEs and DELETEs, whatever the first `logs` had.
+#[test]
+fn a_table_created_again_has_none_of_the_dropped_ones_settings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_migrations(
+        &dir.path().join("migrations"),
+        &[
+            (
+                "001.sql",
+                "CREATE TABLE accounts (id bigint PRIMARY KEY);\n\
+                 CREATE TABLE logs (account_id bigint, line text);\n\
+                 ALTER TABLE logs REPLICA IDENTITY FULL;\n",
+            ),
+            (
+                "002.sql",
+                "DROP TABLE logs;\nCREATE TABLE logs (account_id bigint, line text);\n",
+            ),
+        ],
+    );
+    std::fs::write(
+        dir.path().join("silo-plan.toml"),
+        "version = 1\nschema = [\"migrations/001.sql\", \"migrations/002.sql\"]\n\
+         [silos.control]\ntables = [\"accounts\"]\n[silos.region]\ntables = [\"logs\"]\n",
+    )
+    .expect("config");
+    let a = crate::util::analysis(dir.path());
+    let phases = silo_plan::plan::phases::build(&a.input());
+    let flagged: Vec<(String, &str)> = phases
+        .readiness
+        .iter()
+        .map(|r| (r.table.to_string(), r.kind.as_str()))
+        .collect();
+    assert!(
+        flagged.contains(&("public.logs".to_string(), "no-primary-key")),
+        "{flagged:?}"
+    );
+}
