@@ -11,6 +11,7 @@
 //!    (`pg_attribute`, `pg_constraint`, `pg_index`) equal silo-plan's catalog; and each silo's
 //!    `schema.sql`, on an empty database, equals that database restricted to the silo
 //!    (`plan_schema::check_split`).
+//! 3. A table dropped and created again is a new table (preflight's readiness).
 
 use std::collections::BTreeSet;
 use std::path::Path;
