@@ -8,6 +8,7 @@ mod check_saas;
 mod config_errors;
 mod corpus;
 mod inspect;
+mod names;
 mod pg;
 mod phases;
 mod plan_files;
