@@ -121,9 +121,9 @@ fn remove_any(path: &Path) -> io::Result<()> {
 /// Puts back what an interrupted earlier run left: an old output whose replacement never
 /// arrived (no output at `out`, and the same run's temporary directory still there: it was
 /// killed between the renames) is moved back to `out`; other old outputs (their removal failed)
-/// and leftover temporary directories are removed. Returns a sentence for each thing done.
-fn recover(out: &Path, parent: &Path, name: &str) -> Result<Vec<String>, String> {
-    let mut notes = Vec::new();
+/// and leftover temporary directories are removed. Adds a sentence to `notes` for each thing
+/// done.
+fn recover(out: &Path, parent: &Path, name: &str, notes: &mut Vec<String>) -> Result<(), String> {
     let mut olds = leftovers(parent, name, OLD);
     let tmps = leftovers(parent, name, TMP);
     if std::fs::symlink_metadata(out).is_err() {
@@ -187,7 +187,7 @@ fn recover(out: &Path, parent: &Path, name: &str) -> Result<Vec<String>, String>
             tmp.display()
         ));
     }
-    Ok(notes)
+    Ok(())
 }
 
 /// The input that `out` is or contains, if any (paths compared canonicalized; an output that
@@ -227,7 +227,10 @@ pub fn write_dir(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let notes = recover(out, &parent, &name).map_err(|e| fail(e, &[]))?;
+    let mut notes = Vec::new();
+    if let Err(e) = recover(out, &parent, &name, &mut notes) {
+        return Err(fail(format!("{e}; nothing was written"), &notes));
+    }
     let refuse = |message: String| fail(format!("{message}; nothing was written"), &notes);
     if let Some(input) = input_inside(out, &opts.inputs) {
         return Err(refuse(format!(
@@ -321,7 +324,6 @@ pub fn write_dir(
         return Err(drop_tmp(e, &notes));
     }
 
-    let mut notes = notes;
     if !present {
         std::fs::rename(&tmp, out).map_err(|e| {
             drop_tmp(
