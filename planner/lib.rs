@@ -6,7 +6,8 @@
 //! dump text ──read──▶ Catalog ──assign(config)──▶ Assignment ──analyze──▶ Graph + Findings ──plan──▶ Plan ──render──▶ files
 //! ```
 //!
-//! The library never prints and never exits; only the `silo-plan` binary touches the world.
+//! The library never prints and never exits; only the `silo-plan` binary touches the world,
+//! but for [`output`], which writes the plan directory (and returns what to say about it).
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 #![warn(missing_docs)]
 
@@ -22,6 +23,7 @@ pub mod graph;
 pub mod ident;
 pub mod inspect;
 pub mod names;
+pub mod output;
 pub mod plan;
 pub mod queries;
 pub mod render;
@@ -29,4 +31,5 @@ pub mod report;
 pub mod simulate;
 pub mod source;
 pub mod suggest;
+pub mod untrusted;
 pub mod verify;

@@ -7,6 +7,7 @@ mod cascades;
 mod check_saas;
 mod config_errors;
 mod corpus;
+mod hostile_names;
 mod inspect;
 mod locks;
 mod names;
