@@ -159,9 +159,32 @@ pub struct ForeignKey {
     /// Where it was defined.
     #[serde(flatten)]
     pub span: Span,
+    /// Its columns and parent as the statement at `span` writes them, when a later statement
+    /// renamed one of them (`None`: as now). The per-silo schema finds the key in that text by
+    /// them. Not serialized.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub written: Option<Box<FkWritten>>,
+}
+
+/// A foreign key's columns and parent as its defining statement writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FkWritten {
+    /// Referencing columns, as written.
+    pub columns: Vec<String>,
+    /// The referenced table, as the statement resolved it.
+    pub references: QName,
 }
 
 impl ForeignKey {
+    /// The columns and parent as the defining statement writes them (before later renames).
+    pub fn as_written(&self) -> (&[String], &QName) {
+        match &self.written {
+            Some(w) => (&w.columns, &w.references),
+            None => (&self.columns, &self.references),
+        }
+    }
+
     /// The child columns a set-null or set-default action writes: the declared
     /// `ON DELETE SET NULL|DEFAULT (cols)` list, else every column of the key. The plan uses it
     /// also when `[[edges]]` swaps one of the two set actions for the other: the list names the
@@ -569,8 +592,64 @@ pub struct Stmt {
     /// [`Catalog::names`] (see [`Catalog::subject`]); names are interned because a dump has
     /// several statements per object.
     pub subject: Option<u32>,
-    /// The foreign key it adds (index into [`Catalog::foreign_keys`]).
+    /// The foreign key it adds, renames or validates (index into [`Catalog::foreign_keys`]).
     pub fk: Option<usize>,
+    /// A later statement undid it: it defines an object (or renames one, or changes one) that a
+    /// later statement of the history drops. The final schema holds no trace of it, and the
+    /// per-silo schema leaves it out. (A foreign key dropped later is cut out of the statement
+    /// that adds it instead: see [`Catalog::dropped_foreign_keys`].)
+    pub superseded: bool,
+}
+
+/// A foreign key that a later statement dropped (`DROP CONSTRAINT`, or with its table or one of
+/// its columns), kept to cut it out of the statement that added it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DroppedFk {
+    /// The key as it was when dropped (its `span` is the statement that added it).
+    pub fk: ForeignKey,
+    /// The `ALTER TABLE ... DROP CONSTRAINT` that dropped it, and the name it dropped it by.
+    pub dropped_by: Option<(Span, String)>,
+    /// Where it was dropped (the `DROP CONSTRAINT`, `DROP TABLE` or `DROP COLUMN`).
+    pub at: Span,
+}
+
+/// Why Postgres rejects a foreign key of the dump.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", tag = "problem")]
+pub enum FkProblem {
+    /// The referencing table is not defined by any dump file.
+    MissingChild,
+    /// The referenced table is not defined by any dump file.
+    MissingParent,
+    /// A referencing column is not a column of the child table.
+    MissingColumn {
+        /// The column.
+        column: String,
+    },
+    /// A referenced column is not a column of the parent table.
+    MissingReferencedColumn {
+        /// The column.
+        column: String,
+    },
+    /// The key names no referenced columns and the parent has no primary key.
+    NoParentKey,
+    /// The numbers of referencing and referenced columns differ.
+    ColumnCount,
+    /// A column of `ON DELETE SET NULL|SET DEFAULT (cols)` is not a column of the key.
+    SetColumnNotInKey {
+        /// The column.
+        column: String,
+    },
+}
+
+/// A foreign key the dump declares that Postgres would reject: left out of the catalog's
+/// [`Catalog::foreign_keys`] (and so of everything generated), reported by `check`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct RejectedFk {
+    /// The key as declared.
+    pub foreign_key: ForeignKey,
+    /// What is wrong with it (at least one).
+    pub problems: Vec<FkProblem>,
 }
 
 /// Counts of statements by how they were read.
@@ -605,6 +684,21 @@ pub struct Catalog {
     pub tables: Vec<Table>,
     /// Foreign keys.
     pub foreign_keys: Vec<ForeignKey>,
+    /// Foreign keys Postgres would reject (a missing parent or column): not in `foreign_keys`;
+    /// omitted from JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rejected_foreign_keys: Vec<RejectedFk>,
+    /// Foreign keys a later statement dropped (not serialized: the final schema has none of
+    /// them).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub dropped_foreign_keys: Vec<DroppedFk>,
+    /// Statements that dropped or changed an object an earlier statement defined, each with
+    /// that definition's span, in statement order: a `--clean` prelude drops nothing defined
+    /// before it, a migration does. Not serialized.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub changes: Vec<(Span, Span)>,
     /// Indexes.
     pub indexes: Vec<Index>,
     /// Sequences.
@@ -651,6 +745,29 @@ impl Catalog {
     /// Looks a table up for changing it.
     pub fn table_mut(&mut self, name: &QName) -> Option<&mut Table> {
         self.table_index.get(name).map(|&i| &mut self.tables[i])
+    }
+
+    /// Removes a table (`DROP TABLE`), keeping the others in order.
+    pub fn remove_table(&mut self, name: &QName) -> Option<Table> {
+        let i = self.table_index.remove(name)?;
+        for v in self.table_index.values_mut() {
+            if *v > i {
+                *v -= 1;
+            }
+        }
+        Some(self.tables.remove(i))
+    }
+
+    /// Renames a table in place (`ALTER TABLE ... RENAME TO`); false when there is none of
+    /// that name. References to it elsewhere are the caller's.
+    pub fn rename_table(&mut self, from: &QName, to: &QName) -> bool {
+        let Some(i) = self.table_index.remove(from) else {
+            return false;
+        };
+        self.tables[i].schema = to.schema.clone();
+        self.tables[i].name = to.name.clone();
+        self.table_index.insert(to.clone(), i);
+        true
     }
 
     /// Adds a table (a later definition of the same name replaces the earlier one).

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::assign::{Assignment, Placement, RuleMatches};
-use crate::catalog::{Catalog, FkAction, ForeignKey, QName, Span};
+use crate::catalog::{Catalog, FkAction, FkProblem, ForeignKey, QName, RejectedFk, Span};
 use crate::config::{Config, EdgeAction, Pos, Unassigned};
 use crate::findings::{sort, Code, Finding, Location, Related, Severity};
 use crate::graph::Graph;
@@ -201,6 +201,7 @@ pub fn check_in(
     sequences(&mut cx);
     routines(&mut cx);
     inheritance(&mut cx);
+    rejected_fks(&mut cx);
     unparsed(&mut cx, opts.strict);
     let mut out = cx.out;
     sort(&mut out);
@@ -580,6 +581,87 @@ fn inheritance(cx: &mut Ctx<'_>) {
                 });
             }
         }
+    }
+}
+
+/// What is wrong with a foreign key Postgres rejects, in one sentence (also the per-silo
+/// schema's note where the key is cut out).
+pub fn rejected_text(r: &RejectedFk) -> String {
+    let fk = &r.foreign_key;
+    let action = match fk.on_delete {
+        FkAction::SetDefault => "SET DEFAULT",
+        _ => "SET NULL",
+    };
+    r.problems
+        .iter()
+        .map(|p| match p {
+            FkProblem::MissingChild => {
+                format!("its table {} is not defined by any dump file", fk.table)
+            }
+            FkProblem::MissingParent => format!(
+                "it references {}, a table no dump file defines",
+                fk.references
+            ),
+            FkProblem::MissingColumn { column } => {
+                format!("{} has no column {column}", fk.table)
+            }
+            FkProblem::MissingReferencedColumn { column } => {
+                format!("{} has no column {column}", fk.references)
+            }
+            FkProblem::NoParentKey => format!(
+                "it names no referenced columns and {} has no primary key",
+                fk.references
+            ),
+            FkProblem::ColumnCount => format!(
+                "it has {} referencing and {} referenced columns",
+                fk.columns.len(),
+                fk.referenced_columns.len()
+            ),
+            FkProblem::SetColumnNotInKey { column } => format!(
+                "ON DELETE {action} ({}) names {column}, which is not a column of the key ({})",
+                fk.on_delete_columns.join(", "),
+                fk.columns.join(", ")
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// SP015 and SP016: foreign keys Postgres would reject. The reader left them out of the
+/// catalog's keys (so nothing generated carries them); each is an error here.
+fn rejected_fks(cx: &mut Ctx<'_>) {
+    for r in &cx.cat.rejected_foreign_keys {
+        let fk = &r.foreign_key;
+        let missing_table = r
+            .problems
+            .iter()
+            .any(|p| matches!(p, FkProblem::MissingChild | FkProblem::MissingParent));
+        let (code, help) = if missing_table {
+            (
+                Code::FkUnknownTable,
+                "the dump is incomplete: add the file that creates the table to `schema` in silo-plan.toml (all its files, and every file of a migrations directory, are read as one schema), or correct the name. Postgres rejects this key, so `plan` leaves it out of everything it writes",
+            )
+        } else {
+            (
+                Code::FkInvalidColumns,
+                "Postgres rejects this key (the statement that adds it fails): correct the column names in the dump. `plan` leaves the key out of everything it writes",
+            )
+        };
+        let loc = cx.loc(&fk.span);
+        cx.push(Finding {
+            code,
+            severity: Severity::Error,
+            message: format!(
+                "foreign key {} ({}) is not valid: {}",
+                fk.name,
+                fk_text(fk),
+                rejected_text(r)
+            ),
+            location: Some(loc),
+            related: Vec::new(),
+            help: Some(help.to_string()),
+            object: format!("{}.{}", fk.table, fk.name),
+        });
     }
 }
 

@@ -51,6 +51,14 @@ pub enum Code {
     /// SP014: a logged statement names a relation the dump does not define (`queries`; a note).
     #[serde(rename = "SP014")]
     UnknownRelation,
+    /// SP015: a foreign key on or to a table that no dump file defines (the dump is
+    /// incomplete; Postgres rejects the key).
+    #[serde(rename = "SP015")]
+    FkUnknownTable,
+    /// SP016: a foreign key naming a column that is not there, or an `ON DELETE SET NULL|SET
+    /// DEFAULT (cols)` column outside the key (Postgres rejects the key).
+    #[serde(rename = "SP016")]
+    FkInvalidColumns,
 }
 
 impl Code {
@@ -71,6 +79,8 @@ impl Code {
             Code::CrossSiloTransaction => "SP012",
             Code::UnparsedQuery => "SP013",
             Code::UnknownRelation => "SP014",
+            Code::FkUnknownTable => "SP015",
+            Code::FkInvalidColumns => "SP016",
         }
     }
 
@@ -91,11 +101,13 @@ impl Code {
             Code::CrossSiloTransaction => "cross-silo-transaction",
             Code::UnparsedQuery => "unparsed-query",
             Code::UnknownRelation => "unknown-relation",
+            Code::FkUnknownTable => "fk-unknown-table",
+            Code::FkInvalidColumns => "fk-invalid-columns",
         }
     }
 
     /// Every code, in order.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 16] = [
         Code::UnassignedTable,
         Code::CrossSiloForeignKey,
         Code::SharedForeignKey,
@@ -110,6 +122,8 @@ impl Code {
         Code::CrossSiloTransaction,
         Code::UnparsedQuery,
         Code::UnknownRelation,
+        Code::FkUnknownTable,
+        Code::FkInvalidColumns,
     ];
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use crate::catalog::Catalog;
 
 /// Text report: per-file statement counts, objects per kind, then every unparsed statement
-/// as a warning with its `file:line`.
+/// as a warning and every foreign key Postgres would reject as an error, with its `file:line`.
 pub fn text(cat: &Catalog) -> String {
     let mut out = String::new();
     let s = &cat.stats;
@@ -20,7 +20,7 @@ pub fn text(cat: &Catalog) -> String {
     for (kind, n) in cat.counts() {
         let _ = writeln!(out, "  {kind:<14} {n:>6}");
     }
-    if !cat.unparsed.is_empty() {
+    if !cat.unparsed.is_empty() || !cat.rejected_foreign_keys.is_empty() {
         let _ = writeln!(out);
     }
     for u in &cat.unparsed {
@@ -35,6 +35,22 @@ pub fn text(cat: &Catalog) -> String {
             .unwrap_or_default();
         let _ = writeln!(out, "warning[unparsed]: {}{object}: {}", u.head, u.reason);
         let _ = writeln!(out, "  --> {file}:{}", u.span.line);
+    }
+    // Keys Postgres rejects were read, and are no part of the schema (`check`: SP015, SP016).
+    for r in &cat.rejected_foreign_keys {
+        let fk = &r.foreign_key;
+        let file = cat
+            .files
+            .get(fk.span.file as usize)
+            .map_or("?", |f| f.as_str());
+        let _ = writeln!(
+            out,
+            "error[rejected-fk]: foreign key {} on {}: {}",
+            fk.name,
+            fk.table,
+            crate::check::rejected_text(r)
+        );
+        let _ = writeln!(out, "  --> {file}:{}", fk.span.line);
     }
     out
 }

@@ -24,8 +24,13 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Wraps a file's text and indexes its lines.
-    pub fn new(path: impl Into<String>, text: String) -> Self {
+    /// Wraps a file's text and indexes its lines. A UTF-8 byte-order mark at the start is
+    /// dropped: it is no part of the first statement (Postgres would reject a statement that
+    /// starts with one), and every line and column is counted as an editor shows it, without.
+    pub fn new(path: impl Into<String>, mut text: String) -> Self {
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let mut line_starts = Vec::with_capacity(text.len() / 40 + 1);
         line_starts.push(0u32);
         for (i, b) in text.bytes().enumerate() {
@@ -268,5 +273,22 @@ mod tests {
         let ascii = SourceFile::new("a.sql", "one\ntwo".to_string());
         assert_eq!(ascii.column_of(6), 3);
         assert_eq!(ascii.offset_of_column(2, 3), 6);
+    }
+
+    /// A byte-order mark is not text: the first line starts after it, at column 1.
+    #[test]
+    fn byte_order_mark_is_dropped() {
+        let f = SourceFile::new(
+            "x.sql",
+            "\u{feff}SET a = 1;\nCREATE TABLE t ();\n".to_string(),
+        );
+        assert_eq!(f.text, "SET a = 1;\nCREATE TABLE t ();\n");
+        assert_eq!(f.line_of(0), 1);
+        assert_eq!(f.column_of(0), 1);
+        assert_eq!(f.line_of(11), 2);
+        assert_eq!(f.line_text(1), "SET a = 1;");
+        // Only at the start: elsewhere it is a character of the text.
+        let g = SourceFile::new("y.sql", "a\u{feff}".to_string());
+        assert_eq!(g.text, "a\u{feff}");
     }
 }

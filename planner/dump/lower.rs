@@ -10,9 +10,10 @@ use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AlterTableOperation, ColumnOption, ConstraintReferenceMatchKind, CreateIndex, CreateTable,
-    CreateView, DataType, DeferrableInitial, Expr, GeneratedAs, Ident, ObjectName, ObjectNamePart,
-    Query, ReferentialAction, TableConstraint, TableFactor, Visit, Visitor,
+    AlterColumnOperation, AlterTableOperation, ColumnOption, ConstraintReferenceMatchKind,
+    CreateIndex, CreateTable, CreateView, DataType, DeferrableInitial, DropBehavior, Expr,
+    GeneratedAs, Ident, ObjectName, ObjectNamePart, Query, ReferentialAction, RenameTableNameKind,
+    TableConstraint, TableFactor, Visit, Visitor,
 };
 
 use crate::catalog::{
@@ -152,6 +153,7 @@ fn constraint(ctx: &mut Ctx<'_>, table: &QName, c: &TableConstraint, not_valid: 
                 },
                 not_valid,
                 span: ctx.span,
+                written: None,
             };
             ctx.cat.foreign_keys.push(fk);
         }
@@ -175,6 +177,24 @@ fn lower_outside_quotes(s: &str) -> String {
         }
     }
     out
+}
+
+/// A type name as written (`ALTER COLUMN ... TYPE`), spelled as [`create_table`] spells column
+/// types: through sqlparser, lower case outside quotes. Text sqlparser does not read keeps its
+/// words, lower case outside quotes, single spaced.
+pub fn type_text(text: &str) -> String {
+    let dialect = sqlparser::dialect::PostgreSqlDialect {};
+    let parsed = sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(text)
+        .and_then(|mut p| {
+            let t = p.parse_data_type()?;
+            p.expect_token(&sqlparser::tokenizer::Token::EOF)?;
+            Ok(t)
+        });
+    match parsed {
+        Ok(t) => lower_outside_quotes(&t.to_string()),
+        Err(_) => lower_outside_quotes(&text.split_whitespace().collect::<Vec<_>>().join(" ")),
+    }
 }
 
 fn is_serial(t: &DataType) -> Option<&'static str> {
@@ -376,11 +396,19 @@ pub fn alter_table(ctx: &mut Ctx<'_>, name: &ObjectName, ops: &[AlterTableOperat
                 }
                 constraint(ctx, &table, &c, *not_valid);
             }
-            AlterTableOperation::AddColumn { column_def, .. } => {
+            AlterTableOperation::AddColumn {
+                column_def,
+                if_not_exists,
+                ..
+            } => {
                 let mut inline = Vec::new();
                 let mut owned = Vec::new();
                 let col = column(&table, column_def, &mut inline, &mut owned);
                 match ctx.cat.table_mut(&table) {
+                    // `IF NOT EXISTS` of a column that is there: nothing happens.
+                    Some(t) if *if_not_exists && t.columns.iter().any(|c| c.name == col.name) => {
+                        continue
+                    }
                     Some(t) => {
                         t.columns.retain(|c| c.name != col.name);
                         t.columns.push(col);
@@ -388,6 +416,64 @@ pub fn alter_table(ctx: &mut Ctx<'_>, name: &ObjectName, ops: &[AlterTableOperat
                     None => ctx.orphan(&table, "ADD COLUMN"),
                 }
                 finish_columns(ctx, &table, owned, inline);
+            }
+            // The history's actions (see `crate::dump::history`).
+            AlterTableOperation::DropConstraint {
+                name,
+                drop_behavior,
+                ..
+            } => {
+                let cascade = matches!(drop_behavior, Some(DropBehavior::Cascade));
+                ctx.drop_constraint(&table, &ident(name), cascade);
+            }
+            AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                ..
+            } => {
+                for c in column_names {
+                    if !ctx.drop_column(&table, &ident(c)) && !*if_exists {
+                        all = false;
+                    }
+                }
+            }
+            AlterTableOperation::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => {
+                all &= ctx.rename_column(&table, &ident(old_column_name), &ident(new_column_name));
+            }
+            AlterTableOperation::RenameConstraint { old_name, new_name } => {
+                ctx.rename_constraint(&table, &ident(old_name), &ident(new_name));
+            }
+            AlterTableOperation::RenameTable {
+                table_name: RenameTableNameKind::To(n) | RenameTableNameKind::As(n),
+            } => {
+                let to = parts(n).pop().unwrap_or_default();
+                all &= ctx.rename_relation(&table, &to);
+            }
+            AlterTableOperation::AlterColumn { column_name, op } => {
+                let col = ident(column_name);
+                let Some(c) = ctx
+                    .cat
+                    .table_mut(&table)
+                    .and_then(|t| t.columns.iter_mut().find(|c| c.name == col))
+                else {
+                    all = false;
+                    continue;
+                };
+                match op {
+                    AlterColumnOperation::SetDataType { data_type, .. } => {
+                        c.data_type = lower_outside_quotes(&data_type.to_string());
+                    }
+                    AlterColumnOperation::SetNotNull => c.not_null = true,
+                    AlterColumnOperation::DropNotNull => c.not_null = false,
+                    AlterColumnOperation::SetDefault { value } => {
+                        c.default = Some(value.to_string())
+                    }
+                    AlterColumnOperation::DropDefault => c.default = None,
+                    _ => all = false,
+                }
             }
             _ => all = false,
         }

@@ -7,6 +7,7 @@
 //! is kept as [`crate::catalog::Unparsed`] with its line. Reading never fails on a statement.
 
 pub mod dialect;
+pub mod history;
 pub mod lex;
 pub mod lower;
 pub mod read;

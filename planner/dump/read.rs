@@ -13,6 +13,9 @@ use crate::dump::split::{split, PieceKind};
 use crate::dump::{lower, recognize};
 use crate::source::{SourceFile, Span};
 
+/// A dropped foreign key: the `DROP CONSTRAINT` and the name it used, and where it went.
+pub(super) type DeadFk = (Option<(Span, String)>, Span);
+
 /// How to read a dump.
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
@@ -30,13 +33,28 @@ pub struct Ctx<'s> {
     /// The current `search_path` (without `pg_catalog` unless listed).
     pub search_path: Vec<String>,
     /// Every relation (table, view, sequence) defined so far, for resolving unqualified names.
-    relations: BTreeSet<QName>,
+    pub(super) relations: BTreeSet<QName>,
     /// Index of each sequence in `cat.sequences`.
-    seqs: HashMap<QName, usize>,
+    pub(super) seqs: HashMap<QName, usize>,
     /// Index of each view in `cat.views`.
-    views: HashMap<QName, usize>,
-    /// Index of each interned statement subject in `cat.names`.
-    names: HashMap<QName, u32>,
+    pub(super) views: HashMap<QName, usize>,
+    /// Index of each interned statement subject in `cat.names` (the object of that name now:
+    /// a dropped object's name is taken out, see [`crate::dump::history`]).
+    pub(super) names: HashMap<QName, u32>,
+    /// Foreign keys dropped so far (by index into `cat.foreign_keys`, grown on demand): the
+    /// `DROP CONSTRAINT` statement and name that dropped each, and where it was dropped.
+    pub(super) dead_fks: Vec<Option<DeadFk>>,
+    /// Interned subjects whose object a statement dropped.
+    pub(super) dropped_names: Vec<u32>,
+    /// The `ALTER INDEX` statements about each index, superseded when it is dropped.
+    pub(super) index_stmts: HashMap<QName, Vec<Span>>,
+    /// Subjects whose statements go with a table (a sequence its `DROP COLUMN` drops).
+    pub(super) redirects: Vec<(u32, QName)>,
+    /// The current statement's subject, when its handler knows it better than the statement's
+    /// words (a rename: the new name).
+    pub stmt_subject: Option<QName>,
+    /// The foreign key the current statement is about without adding it (a rename).
+    pub stmt_fk: Option<usize>,
     /// Text of the current file.
     pub text: &'s str,
     /// Offset of the current statement's body in the file.
@@ -99,7 +117,7 @@ impl Ctx<'_> {
     }
 
     /// The interned index of a statement subject.
-    fn intern(&mut self, q: QName) -> u32 {
+    pub(super) fn intern_name(&mut self, q: QName) -> u32 {
         if let Some(&i) = self.names.get(&q) {
             return i;
         }
@@ -205,6 +223,12 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
         base: 0,
         backslash: false,
         set_columns: Vec::new(),
+        dead_fks: Vec::new(),
+        dropped_names: Vec::new(),
+        index_stmts: HashMap::new(),
+        redirects: Vec::new(),
+        stmt_subject: None,
+        stmt_fk: None,
     };
     for (fi, src) in sources.iter().enumerate() {
         ctx.text = &src.text;
@@ -233,7 +257,12 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
                         statement(&mut ctx, sql);
                     }
                     let (mut st, subject) = classify(&ctx, sql, &before);
-                    st.subject = subject.map(|q| ctx.intern(q));
+                    let subject = ctx.stmt_subject.take().or(subject);
+                    if let Some(k) = ctx.stmt_fk.take() {
+                        st.kind = crate::catalog::StmtKind::ForeignKey;
+                        st.fk = Some(k);
+                    }
+                    st.subject = subject.map(|q| ctx.intern_name(q));
                     ctx.cat.statements.push(st);
                 }
                 PieceKind::Meta => ctx.cat.stats.psql_lines += 1,
@@ -403,6 +432,7 @@ fn classify(ctx: &Ctx<'_>, sql: &str, before: &Counts) -> (crate::catalog::Stmt,
             kind,
             subject: None,
             fk,
+            superseded: false,
         },
         subject,
     )
@@ -581,9 +611,10 @@ fn statement(ctx: &mut Ctx<'_>, sql: &str) {
     match w0.as_str() {
         "CREATE" => create(ctx, sql, &t),
         "ALTER" => alter(ctx, sql, &t),
-        "SET" | "RESET" | "SELECT" | "INSERT" | "COPY" | "DROP" | "BEGIN" | "COMMIT" | "START"
-        | "END" | "ANALYZE" | "VACUUM" | "CHECKPOINT" | "SHOW" | "DISCARD" | "REFRESH"
-        | "ROLLBACK" | "DO" | "LOCK" | "NOTIFY" | "LISTEN" | "DELETE" | "UPDATE" | "TRUNCATE" => {
+        "DROP" => recognize::drop_statement(ctx, sql),
+        "SET" | "RESET" | "SELECT" | "INSERT" | "COPY" | "BEGIN" | "COMMIT" | "START" | "END"
+        | "ANALYZE" | "VACUUM" | "CHECKPOINT" | "SHOW" | "DISCARD" | "REFRESH" | "ROLLBACK"
+        | "DO" | "LOCK" | "NOTIFY" | "LISTEN" | "DELETE" | "UPDATE" | "TRUNCATE" => {
             if w0 == "SET" || w0 == "SELECT" {
                 recognize::search_path(ctx, sql);
                 recognize::string_mode(ctx, sql);
@@ -756,20 +787,11 @@ fn alter(ctx: &mut Ctx<'_>, sql: &str, t: &Tokens<'_>) {
     }
 }
 
-/// Facts that need the whole dump: defaulted referenced columns, sequence users.
+/// Facts that need the whole dump: the history's drops, keys partitions inherit, defaulted
+/// referenced columns, sequence users, and the foreign keys Postgres would reject.
 fn finish(ctx: &mut Ctx<'_>) {
+    crate::dump::history::finish(ctx);
     let cat = &mut ctx.cat;
-    for i in 0..cat.foreign_keys.len() {
-        if cat.foreign_keys[i].referenced_columns.is_empty() {
-            let pk = cat
-                .table(&cat.foreign_keys[i].references)
-                .and_then(|t| t.primary_key.as_ref())
-                .map(|k| k.columns.clone());
-            if let Some(cols) = pk {
-                cat.foreign_keys[i].referenced_columns = cols;
-            }
-        }
-    }
     // A partition without a key of its own gets its partitioned parent's (Postgres creates it
     // when the key is added to the parent or the partition is attached).
     for i in 0..cat.tables.len() {
@@ -793,6 +815,18 @@ fn finish(ctx: &mut Ctx<'_>) {
             }
         }
     }
+    for i in 0..cat.foreign_keys.len() {
+        if cat.foreign_keys[i].referenced_columns.is_empty() {
+            let pk = cat
+                .table(&cat.foreign_keys[i].references)
+                .and_then(|t| t.primary_key.as_ref())
+                .map(|k| k.columns.clone());
+            if let Some(cols) = pk {
+                cat.foreign_keys[i].referenced_columns = cols;
+            }
+        }
+    }
+    reject_invalid_fks(cat);
     let mut users: Vec<(QName, ColumnRef)> = Vec::new();
     for t in &cat.tables {
         for c in &t.columns {
@@ -833,6 +867,119 @@ fn finish(ctx: &mut Ctx<'_>) {
     }
 }
 
+/// Whether table `t` has column `c`, its own or one of the tables it is a partition of or
+/// inherits from; `None` when one of those is not in the catalog.
+fn has_column(cat: &Catalog, t: &crate::catalog::Table, c: &str, depth: u32) -> Option<bool> {
+    if t.columns.iter().any(|x| x.name == c) {
+        return Some(true);
+    }
+    // No columns of its own nor a parent: `CREATE TABLE ... AS` or `(LIKE other)`, whose
+    // columns the reader does not know.
+    let unknown = t.columns.is_empty() && t.partition_of.is_none() && t.inherits.is_empty();
+    if unknown || depth > 64 {
+        return None;
+    }
+    let mut found = false;
+    for p in t.partition_of.iter().chain(&t.inherits) {
+        found |= has_column(cat, cat.table(p)?, c, depth + 1)?;
+    }
+    Some(found)
+}
+
+/// Moves the foreign keys Postgres would reject out of [`Catalog::foreign_keys`] into
+/// [`Catalog::rejected_foreign_keys`]: a child or parent table no file defines, a column that
+/// is not there, no primary key to reference, column counts that differ, a
+/// `SET NULL|DEFAULT (cols)` column outside the key. A table whose statement was not read
+/// (SP010) counts as defined, with unknown columns.
+fn reject_invalid_fks(cat: &mut Catalog) {
+    use crate::catalog::{FkProblem as P, RejectedFk};
+    let unread: BTreeSet<&str> = cat
+        .unparsed
+        .iter()
+        .filter_map(|u| u.object.as_deref())
+        .collect();
+    let mut rejected = Vec::new();
+    for (k, fk) in cat.foreign_keys.iter().enumerate() {
+        let mut problems = Vec::new();
+        // Each end looked up once (every key of a large dump comes through here).
+        let (child, parent) = (cat.table(&fk.table), cat.table(&fk.references));
+        let unread_table = |q: &QName| unread.contains(q.to_string().as_str());
+        if child.is_none() && !unread_table(&fk.table) {
+            problems.push(P::MissingChild);
+        }
+        if parent.is_none() && !unread_table(&fk.references) {
+            problems.push(P::MissingParent);
+        }
+        if let Some(t) = child {
+            for c in &fk.columns {
+                if has_column(cat, t, c, 0) == Some(false) {
+                    problems.push(P::MissingColumn { column: c.clone() });
+                }
+            }
+        }
+        if let Some(t) = parent {
+            if fk.referenced_columns.is_empty() {
+                problems.push(P::NoParentKey);
+            }
+            for c in &fk.referenced_columns {
+                if has_column(cat, t, c, 0) == Some(false) {
+                    problems.push(P::MissingReferencedColumn { column: c.clone() });
+                }
+            }
+        }
+        if !fk.referenced_columns.is_empty() && fk.referenced_columns.len() != fk.columns.len() {
+            problems.push(P::ColumnCount);
+        }
+        for c in &fk.on_delete_columns {
+            if !fk.columns.contains(c) {
+                problems.push(P::SetColumnNotInKey { column: c.clone() });
+            }
+        }
+        if !problems.is_empty() {
+            rejected.push((k, problems));
+        }
+    }
+    if rejected.is_empty() {
+        return;
+    }
+    let mut remap: Vec<Option<usize>> = Vec::with_capacity(cat.foreign_keys.len());
+    let mut live = Vec::with_capacity(cat.foreign_keys.len());
+    let mut next = rejected.into_iter().peekable();
+    for (k, fk) in std::mem::take(&mut cat.foreign_keys)
+        .into_iter()
+        .enumerate()
+    {
+        match next.next_if(|(r, _)| *r == k) {
+            Some((_, problems)) => {
+                remap.push(None);
+                cat.rejected_foreign_keys.push(RejectedFk {
+                    foreign_key: fk,
+                    problems,
+                });
+            }
+            None => {
+                remap.push(Some(live.len()));
+                live.push(fk);
+            }
+        }
+    }
+    cat.foreign_keys = live;
+    for st in &mut cat.statements {
+        if let Some(k) = st.fk {
+            st.fk = remap[k];
+            // A rename or validation of a key Postgres rejected: there is no such key.
+            if st.fk.is_none()
+                && !cat
+                    .rejected_foreign_keys
+                    .iter()
+                    .any(|r| r.foreign_key.span == st.span)
+            {
+                st.superseded = true;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -858,9 +1005,9 @@ mod tests {
     #[test]
     fn set_column_lists_are_kept() {
         let cat = read_text(
-            "CREATE TABLE public.u (t integer, id integer, PRIMARY KEY (t, id));\n\
+            "CREATE TABLE public.u (t integer, id integer, PRIMARY KEY (t, id), UNIQUE (id));\n\
              CREATE TABLE public.p (\n    t integer,\n    \"Ä\" integer DEFAULT 0\n        \
-             REFERENCES public.u ON DELETE SET DEFAULT (\"Ä\"),\n    a integer,\n    \
+             REFERENCES public.u (id) ON DELETE SET DEFAULT (\"Ä\"),\n    a integer,\n    \
              CONSTRAINT p_a FOREIGN KEY (t, a) REFERENCES u (t, id) ON DELETE SET NULL (a) \
              ON UPDATE CASCADE,\n    b integer, FOREIGN KEY (t, b) REFERENCES u (t, id) \
              ON DELETE SET NULL\n);\n\
@@ -890,5 +1037,140 @@ mod tests {
         assert!(!cat.foreign_keys.iter().any(|f| f.name == "p_d"));
         assert_eq!(cat.unparsed.len(), 1, "{:?}", cat.unparsed);
         assert_eq!(cat.unparsed[0].span.line, 13);
+    }
+
+    /// A history: what `DROP ... CASCADE` takes along, and which statements it supersedes (not
+    /// a function's, though it shares the dropped table's name; not the `CREATE TABLE` whose
+    /// inline key goes: the key is cut out of it).
+    #[test]
+    fn drops_take_along_what_postgres_takes() {
+        let cat = read_text(
+            "CREATE TABLE p (id int PRIMARY KEY, k int) PARTITION BY RANGE (id);\n\
+             CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);\n\
+             CREATE TABLE c (id int, p_id int REFERENCES p (id));\n\
+             CREATE FUNCTION p() RETURNS int LANGUAGE sql AS 'SELECT 1';\n\
+             COMMENT ON FUNCTION p() IS 'kept';\n\
+             COMMENT ON TABLE p IS 'gone';\n\
+             CREATE TABLE q (id int, CONSTRAINT q_pkey PRIMARY KEY (id));\n\
+             CREATE TABLE r (q_id int REFERENCES q (id));\n\
+             ALTER TABLE q DROP CONSTRAINT q_pkey CASCADE;\n\
+             CREATE INDEX c_idx ON c (id);\n\
+             ALTER INDEX c_idx RENAME TO c_id_idx;\n\
+             DROP INDEX c_id_idx;\n\
+             DROP TABLE p CASCADE;\n",
+        );
+        let tables: Vec<String> = cat.tables.iter().map(|t| t.name.clone()).collect();
+        assert_eq!(tables, ["c", "q", "r"]);
+        assert!(cat.foreign_keys.is_empty(), "{:?}", cat.foreign_keys);
+        assert!(cat.indexes.is_empty());
+        let dropped: Vec<(&str, u32, Option<&str>)> = cat
+            .dropped_foreign_keys
+            .iter()
+            .map(|d| {
+                let by = d.dropped_by.as_ref().map(|(_, n)| n.as_str());
+                (d.fk.name.as_str(), d.at.line, by)
+            })
+            .collect();
+        assert_eq!(
+            dropped,
+            [("c_p_id_fkey", 13, None), ("r_q_id_fkey", 9, None)]
+        );
+        assert_eq!(cat.functions.len(), 1);
+        assert_eq!(cat.comments.len(), 1);
+        let superseded: Vec<u32> = cat
+            .statements
+            .iter()
+            .filter(|s| s.superseded)
+            .map(|s| s.span.line)
+            .collect();
+        assert_eq!(superseded, [1, 2, 6, 10, 11]);
+    }
+
+    /// Keys Postgres rejects leave the catalog's keys with what is wrong. Columns that come
+    /// from a partition's or inheritance parent count, and a table whose columns the reader
+    /// does not know (`AS`, `LIKE`, a statement not read) rejects nothing: those keys stay.
+    /// (Whether a unique key matches the referenced columns is not checked.)
+    #[test]
+    fn keys_postgres_rejects_are_set_apart() {
+        use crate::catalog::FkProblem as P;
+        let cat = read_text(
+            "CREATE TABLE a (id int PRIMARY KEY, x int);\n\
+             CREATE TABLE p (id int, k int) PARTITION BY RANGE (k);\n\
+             CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);\n\
+             CREATE TABLE h (z int) INHERITS (a);\n\
+             CREATE TABLE s AS SELECT 1 AS id;\n\
+             CREATE TABLE l (LIKE a);\n\
+             CREATE TABLE u (LIKE a INCLUDING ALL, w int);\n\
+             CREATE TABLE ok (\n\
+                 pk int REFERENCES p1 (id), hx int REFERENCES h (x), sid int REFERENCES s (id),\n\
+                 lx int REFERENCES l (x), ux int REFERENCES u (w), ax int REFERENCES a\n\
+             );\n\
+             CREATE TABLE bad (id int, a_id int, note text);\n\
+             ALTER TABLE bad ADD CONSTRAINT b1 FOREIGN KEY (a_id) REFERENCES nowhere (id);\n\
+             ALTER TABLE bad ADD CONSTRAINT b2 FOREIGN KEY (a_nope) REFERENCES a (id);\n\
+             ALTER TABLE bad ADD CONSTRAINT b3 FOREIGN KEY (a_id) REFERENCES a (y);\n\
+             ALTER TABLE bad ADD CONSTRAINT b4 FOREIGN KEY (a_id, id) REFERENCES a (id);\n\
+             ALTER TABLE bad ADD CONSTRAINT b5 FOREIGN KEY (a_id) REFERENCES h;\n\
+             ALTER TABLE bad ADD CONSTRAINT b6 FOREIGN KEY (a_id) REFERENCES a (id) ON DELETE SET NULL (note);\n\
+             ALTER TABLE ghost ADD CONSTRAINT b7 FOREIGN KEY (a_id) REFERENCES a (id);\n\
+             ALTER TABLE bad RENAME CONSTRAINT b6 TO b6_renamed;\n",
+        );
+        let kept: Vec<&str> = cat.foreign_keys.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            kept,
+            [
+                "ok_pk_fkey",
+                "ok_hx_fkey",
+                "ok_sid_fkey",
+                "ok_lx_fkey",
+                "ok_ux_fkey",
+                "ok_ax_fkey"
+            ]
+        );
+        let rejected: Vec<(&str, &[P], u32)> = cat
+            .rejected_foreign_keys
+            .iter()
+            .map(|r| {
+                let f = &r.foreign_key;
+                (f.name.as_str(), r.problems.as_slice(), f.span.line)
+            })
+            .collect();
+        let col = |c: &str| c.to_string();
+        assert_eq!(
+            rejected,
+            [
+                ("b1", &[P::MissingParent][..], 13),
+                (
+                    "b2",
+                    &[P::MissingColumn {
+                        column: col("a_nope")
+                    }][..],
+                    14
+                ),
+                (
+                    "b3",
+                    &[P::MissingReferencedColumn { column: col("y") }][..],
+                    15
+                ),
+                ("b4", &[P::ColumnCount][..], 16),
+                ("b5", &[P::NoParentKey][..], 17),
+                (
+                    "b6_renamed",
+                    &[P::SetColumnNotInKey {
+                        column: col("note")
+                    }][..],
+                    18
+                ),
+                ("b7", &[P::MissingChild][..], 19),
+            ]
+        );
+        // The rename of a key that is not there goes with it.
+        let superseded: Vec<u32> = cat
+            .statements
+            .iter()
+            .filter(|s| s.superseded)
+            .map(|s| s.span.line)
+            .collect();
+        assert_eq!(superseded, [20]);
     }
 }

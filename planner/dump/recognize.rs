@@ -759,36 +759,23 @@ pub fn alter_table(ctx: &mut Ctx<'_>, sql: &str) -> bool {
         if t.are(c + 1, &["SET", "NOT", "NULL"]) {
             return set_column(ctx, &table, &col, |column| column.not_null = true);
         }
-        return false;
-    }
-    if t.is(a, "DROP") && t.is(a + 1, "CONSTRAINT") {
-        // `--clean` dumps drop every constraint before creating it; in a migration it removes one.
-        let n = if t.are(a + 2, &["IF", "EXISTS"]) {
-            a + 4
-        } else {
-            a + 2
-        };
-        if let Some(name) = t.ident(n) {
-            ctx.cat
-                .foreign_keys
-                .retain(|f| !(f.table == table && f.name == name));
-            if let Some(tb) = ctx.cat.table_mut(&table) {
-                if tb
-                    .primary_key
-                    .as_ref()
-                    .is_some_and(|k| k.name.as_deref() == Some(name.as_str()))
-                {
-                    tb.primary_key = None;
-                }
-                tb.unique
-                    .retain(|k| k.name.as_deref() != Some(name.as_str()));
-                tb.checks
-                    .retain(|k| k.name.as_deref() != Some(name.as_str()));
-            }
-            ctx.cat.stats.parsed_recognizer += 1;
-            return true;
+        if t.are(c + 1, &["DROP", "NOT", "NULL"]) {
+            return set_column(ctx, &table, &col, |column| column.not_null = false);
         }
-        return false;
+        return history_action(ctx, sql, &table, a).unwrap_or(false);
+    }
+    if t.is(a, "DROP") || t.is(a, "RENAME") {
+        if let Some(done) = history_action(ctx, sql, &table, a) {
+            return done;
+        }
+    }
+    if t.are(a, &["VALIDATE", "CONSTRAINT"]) && a + 3 == t.len() && t.len() < 48 {
+        // A statement of its key: it goes where the key goes (and with it, if dropped later).
+        if let Some(k) = t.ident(a + 2).and_then(|n| ctx.live_fk(&table, &n)) {
+            ctx.stmt_fk = Some(k);
+        }
+        ctx.cat.stats.parsed_recognizer += 1;
+        return true;
     }
     // Physical and access settings that carry no facts this tool uses.
     let ignorable = t.are(a, &["REPLICA", "IDENTITY"])
@@ -1028,6 +1015,7 @@ fn add_constraint(ctx: &mut Ctx<'_>, sql: &str, table: &QName, c: usize) -> bool
         match_kind,
         not_valid,
         span: ctx.span,
+        written: None,
     });
     ctx.cat.stats.parsed_recognizer += 1;
     true
@@ -1116,6 +1104,240 @@ pub fn create_index(ctx: &mut Ctx<'_>, sql: &str) -> bool {
     true
 }
 
+/// The single actions of `ALTER TABLE` that change the history ([`crate::dump::history`]):
+/// `DROP CONSTRAINT`, `DROP COLUMN`, `RENAME [COLUMN | CONSTRAINT] ... TO`, `RENAME TO` and
+/// `ALTER COLUMN ... TYPE`, from action `a`. `None` hands the statement on (to sqlparser, which
+/// reads several actions in one statement).
+fn history_action(ctx: &mut Ctx<'_>, sql: &str, table: &QName, a: usize) -> Option<bool> {
+    let t = tokenize(sql, ALL, ctx.backslash);
+    let end = t.len();
+    // `[CASCADE | RESTRICT]` then the end of the statement: one action.
+    let last = |i: usize| {
+        let cascade = t.is(i, "CASCADE");
+        let i = if cascade || t.is(i, "RESTRICT") {
+            i + 1
+        } else {
+            i
+        };
+        (i == end).then_some(cascade)
+    };
+    if t.is(a, "RENAME") {
+        if t.is(a + 1, "TO") {
+            let to = t.ident(a + 2)?;
+            last(a + 3)?;
+            if !ctx.rename_relation(table, &to) {
+                ctx.orphan(table, "RENAME TO");
+            } else {
+                ctx.cat.stats.parsed_recognizer += 1;
+            }
+            return Some(true);
+        }
+        let constraint = t.is(a + 1, "CONSTRAINT");
+        let c = if constraint || t.is(a + 1, "COLUMN") {
+            a + 2
+        } else {
+            a + 1
+        };
+        let (from, to) = (t.ident(c)?, t.ident(c + 2)?);
+        if !t.is(c + 1, "TO") {
+            return None;
+        }
+        last(c + 3)?;
+        if constraint {
+            // An unnamed check's name is Postgres's; not knowing it changes nothing here.
+            ctx.rename_constraint(table, &from, &to);
+        } else if ctx.cat.table(table).is_none() {
+            ctx.orphan(table, "RENAME COLUMN");
+            return Some(true);
+        } else if !ctx.rename_column(table, &from, &to) {
+            ctx.unparsed(
+                "ALTER TABLE".into(),
+                Some(format!("{table}.{from}")),
+                format!("column {from} is not defined on {table}"),
+            );
+            return Some(true);
+        }
+        ctx.cat.stats.parsed_recognizer += 1;
+        return Some(true);
+    }
+    if t.is(a, "DROP") {
+        if t.is(a + 1, "CONSTRAINT") {
+            let exists = t.are(a + 2, &["IF", "EXISTS"]);
+            let n = if exists { a + 4 } else { a + 2 };
+            let name = t.ident(n)?;
+            let cascade = last(n + 1)?;
+            ctx.drop_constraint(table, &name, cascade);
+            ctx.cat.stats.parsed_recognizer += 1;
+            return Some(true);
+        }
+        let c = if t.is(a + 1, "COLUMN") { a + 2 } else { a + 1 };
+        let exists = t.are(c, &["IF", "EXISTS"]);
+        let c = if exists { c + 2 } else { c };
+        let col = t.ident(c)?;
+        last(c + 1)?;
+        if ctx.cat.table(table).is_none() {
+            ctx.orphan(table, "DROP COLUMN");
+            return Some(true);
+        }
+        if !ctx.drop_column(table, &col) && !exists {
+            ctx.unparsed(
+                "ALTER TABLE".into(),
+                Some(format!("{table}.{col}")),
+                format!("column {col} is not defined on {table}"),
+            );
+            return Some(true);
+        }
+        ctx.cat.stats.parsed_recognizer += 1;
+        return Some(true);
+    }
+    // ALTER [COLUMN] c [SET DATA] TYPE ty [COLLATE x] [USING expr]
+    let c = if t.is(a + 1, "COLUMN") { a + 2 } else { a + 1 };
+    let col = t.ident(c)?;
+    let ty = if t.are(c + 1, &["SET", "DATA", "TYPE"]) {
+        c + 4
+    } else if t.is(c + 1, "TYPE") {
+        c + 2
+    } else {
+        return None;
+    };
+    let mut stop = ty;
+    let mut depth = 0usize;
+    while stop < end {
+        match t.kind(stop) {
+            Some(Tok::Punct(b'(')) => depth += 1,
+            Some(Tok::Punct(b')')) => depth = depth.saturating_sub(1),
+            Some(Tok::Punct(b',')) if depth == 0 => return None,
+            _ if depth == 0 && (t.is(stop, "USING") || t.is(stop, "COLLATE")) => break,
+            _ => {}
+        }
+        stop += 1;
+    }
+    if stop == ty {
+        return None;
+    }
+    if (stop..end).any(|k| t.punct(k, b',')) {
+        return None; // another action follows the USING expression: sqlparser
+    }
+    let text = crate::dump::lower::type_text(t.slice(ty, stop - 1));
+    Some(set_column(ctx, table, &col, |column| {
+        column.data_type = text
+    }))
+}
+
+/// `DROP {TABLE | FOREIGN TABLE | VIEW | MATERIALIZED VIEW | SEQUENCE | INDEX} [IF EXISTS]
+/// names [CASCADE]`, `DROP TRIGGER name ON table` and `DROP POLICY name ON table`: the
+/// objects leave the catalog ([`crate::dump::history`]). A drop of something not defined (the
+/// `--clean` prelude's, before the `CREATE`) changes nothing.
+pub fn drop_statement(ctx: &mut Ctx<'_>, sql: &str) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum K {
+        Table,
+        View,
+        Sequence,
+        Index,
+    }
+    let t = tokenize(sql, ALL, ctx.backslash);
+    let mut i = 1;
+    if t.is(1, "TRIGGER") || t.is(1, "POLICY") {
+        let trigger = t.is(1, "TRIGGER");
+        let n = if t.are(2, &["IF", "EXISTS"]) { 4 } else { 2 };
+        let (Some(name), true) = (t.ident(n), t.is(n + 1, "ON")) else {
+            ctx.cat.stats.ignored += 1;
+            return;
+        };
+        let Some((parts, _)) = t.name(n + 2) else {
+            ctx.cat.stats.ignored += 1;
+            return;
+        };
+        let table = ctx.resolve_rel(&parts);
+        let span = if trigger {
+            let at = ctx
+                .cat
+                .triggers
+                .iter()
+                .position(|x| x.name == name && x.table == table);
+            at.map(|k| ctx.cat.triggers.remove(k).span)
+        } else {
+            let at = ctx
+                .cat
+                .policies
+                .iter()
+                .position(|x| x.name == name && x.table == table);
+            at.map(|k| ctx.cat.policies.remove(k).span)
+        };
+        match span {
+            Some(span) => {
+                ctx.changed(span);
+                ctx.supersede(span);
+                ctx.cat.stats.parsed_recognizer += 1;
+            }
+            None => ctx.cat.stats.ignored += 1,
+        }
+        return;
+    }
+    let kind = if t.is(i, "TABLE") {
+        K::Table
+    } else if t.are(i, &["FOREIGN", "TABLE"]) {
+        i += 1;
+        K::Table
+    } else if t.is(i, "VIEW") {
+        K::View
+    } else if t.are(i, &["MATERIALIZED", "VIEW"]) {
+        i += 1;
+        K::View
+    } else if t.is(i, "SEQUENCE") {
+        K::Sequence
+    } else if t.is(i, "INDEX") {
+        if t.is(i + 1, "CONCURRENTLY") {
+            i += 1;
+        }
+        K::Index
+    } else {
+        ctx.cat.stats.ignored += 1;
+        return;
+    };
+    i += 1;
+    if t.are(i, &["IF", "EXISTS"]) {
+        i += 2;
+    }
+    let mut names = Vec::new();
+    while let Some((parts, next)) = t.name(i) {
+        names.push(parts);
+        i = next;
+        if !t.punct(i, b',') {
+            break;
+        }
+        i += 1;
+    }
+    let cascade = t.is(i, "CASCADE");
+    let mut dropped = false;
+    for parts in &names {
+        dropped |= match kind {
+            K::Table => {
+                let q = ctx.resolve_rel(parts);
+                ctx.drop_table(&q, cascade)
+            }
+            K::View => {
+                let q = ctx.resolve_rel(parts);
+                ctx.drop_view(&q)
+            }
+            K::Sequence => {
+                let q = ctx.resolve_rel(parts);
+                ctx.drop_sequence(&q)
+            }
+            K::Index => {
+                let q = ctx.resolve_index(parts);
+                ctx.drop_index(&q)
+            }
+        };
+    }
+    if dropped {
+        ctx.cat.stats.parsed_recognizer += 1;
+    } else {
+        ctx.cat.stats.ignored += 1;
+    }
+}
+
 fn set_column(
     ctx: &mut Ctx<'_>,
     table: &QName,
@@ -1144,6 +1366,40 @@ fn set_column(
 /// `ALTER SEQUENCE | INDEX | <kind> ...`: ownership, index attachment, owners, default privileges.
 pub fn alter_other(ctx: &mut Ctx<'_>, sql: &str) {
     let t = tokenize(sql, 48, false);
+    // `ALTER {VIEW | MATERIALIZED VIEW | SEQUENCE | INDEX} [IF EXISTS] name RENAME TO new`.
+    let kind_end = if t.is(1, "VIEW") || t.is(1, "SEQUENCE") || t.is(1, "INDEX") {
+        2
+    } else if t.are(1, &["MATERIALIZED", "VIEW"]) {
+        3
+    } else {
+        0
+    };
+    if kind_end > 0 {
+        let i = if t.are(kind_end, &["IF", "EXISTS"]) {
+            kind_end + 2
+        } else {
+            kind_end
+        };
+        if let Some((parts, a)) = t.name(i) {
+            if let (true, Some(to), true) = (
+                t.are(a, &["RENAME", "TO"]),
+                t.ident(a + 2),
+                a + 3 == t.len(),
+            ) {
+                let q = if t.is(1, "INDEX") {
+                    ctx.resolve_index(&parts)
+                } else {
+                    ctx.resolve_rel(&parts)
+                };
+                if ctx.rename_relation(&q, &to) {
+                    ctx.cat.stats.parsed_recognizer += 1;
+                } else {
+                    ctx.orphan(&q, "RENAME TO");
+                }
+                return;
+            }
+        }
+    }
     if t.is(1, "SEQUENCE") {
         let mut i = 2;
         if t.are(i, &["IF", "EXISTS"]) {
@@ -1194,9 +1450,12 @@ pub fn alter_other(ctx: &mut Ctx<'_>, sql: &str) {
         }
         if let Some((parts, a)) = t.name(i) {
             let parent = ctx.qualify(&parts);
+            // Dropping the index drops this statement too.
+            ctx.touch_index(&parent);
             if t.are(a, &["ATTACH", "PARTITION"]) {
                 if let Some((cparts, _)) = t.name(a + 2) {
                     let child = ctx.qualify(&cparts);
+                    ctx.touch_index(&child);
                     let found = ctx.cat.indexes.iter_mut().rev().find(|x| x.name == child);
                     match found {
                         Some(ix) => {

@@ -40,6 +40,19 @@
 //!   would make the initial sync fail on duplicate keys. `COPY` blocks are never kept;
 //! * `DROP` statements and the whole `--clean` prelude (`DROP ... IF EXISTS`, `ALTER TABLE IF
 //!   EXISTS ... DROP`, placeholder views) are left out: the file is for an empty database.
+//!
+//! # A history
+//!
+//! Several files (a directory of migrations) are one history ([`crate::dump::history`]). Each
+//! statement's subject is its object's final name, so renames, `ALTER COLUMN ... TYPE` and
+//! `ADD` / `DROP COLUMN` are kept in the silo of their table and run again there, after the
+//! statements they change. What a later statement drops never comes back from its `CREATE`:
+//! statements marked [`Stmt::superseded`] are left out (counted), and a foreign key that is
+//! not in the final schema (dropped later, or one Postgres rejects) is cut out of the statement
+//! that adds it, as is the `DROP CONSTRAINT` that drops it (`ALTER TABLE` actions and `CREATE
+//! TABLE` parts, each found by the columns and parent the statement writes, before renames); a
+//! statement with nothing left is left out. A crossing key added by an `ALTER TABLE` with other
+//! actions is cut out the same way, the other actions kept.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -187,6 +200,15 @@ struct Shared<'a> {
     attached: HashMap<(u32, u32), &'a Attached>,
     /// Foreign keys defined by each statement (inline ones share a `CREATE TABLE`).
     fks_of_stmt: HashMap<(u32, u32), Vec<usize>>,
+    /// Foreign keys each statement adds that are not in the catalog's final schema, with why:
+    /// dropped by a later statement, or rejected by Postgres. Cut out of their statement.
+    gone_of_stmt: HashMap<(u32, u32), Vec<(&'a ForeignKey, Gone)>>,
+    /// Names of the constraints each `ALTER TABLE` drops that are foreign keys dropped there
+    /// (cut out with the key's `ADD`).
+    drops_of_stmt: HashMap<(u32, u32), Vec<&'a str>>,
+    /// `ALTER TABLE` statements that need cutting: those in `gone_of_stmt` or `drops_of_stmt`,
+    /// and those that add several foreign keys (empty for most dumps: no lookup then).
+    alter_cuts: HashSet<(u32, u32)>,
     /// Crossings by foreign key.
     crossing: HashMap<usize, Crossing>,
     /// The dump files' names, for [`At`].
@@ -207,6 +229,15 @@ struct Shared<'a> {
 
 fn key(s: &Span) -> (u32, u32) {
     (s.file, s.start)
+}
+
+/// Why a foreign key a statement adds is not in the final schema.
+#[derive(Debug, Clone)]
+enum Gone {
+    /// A later statement (here) drops it.
+    Dropped(Span),
+    /// Postgres rejects it (what `check` says).
+    Rejected(String),
 }
 
 /// Builds the schema of every silo, in config order.
@@ -295,8 +326,34 @@ impl<'a> Shared<'a> {
         }
         let mut fks_of_stmt: HashMap<(u32, u32), Vec<usize>> = HashMap::default();
         fks_of_stmt.reserve(cat.foreign_keys.len());
+        let mut alter_cuts: HashSet<(u32, u32)> = HashSet::default();
         for (k, fk) in cat.foreign_keys.iter().enumerate() {
-            fks_of_stmt.entry(key(&fk.span)).or_default().push(k);
+            let v = fks_of_stmt.entry(key(&fk.span)).or_default();
+            v.push(k);
+            if v.len() == 2 {
+                alter_cuts.insert(key(&fk.span));
+            }
+        }
+        let mut gone_of_stmt: HashMap<(u32, u32), Vec<(&ForeignKey, Gone)>> = HashMap::default();
+        let mut drops_of_stmt: HashMap<(u32, u32), Vec<&str>> = HashMap::default();
+        for d in &cat.dropped_foreign_keys {
+            gone_of_stmt
+                .entry(key(&d.fk.span))
+                .or_default()
+                .push((&d.fk, Gone::Dropped(d.at)));
+            alter_cuts.insert(key(&d.fk.span));
+            if let Some((span, name)) = &d.dropped_by {
+                drops_of_stmt.entry(key(span)).or_default().push(name);
+                alter_cuts.insert(key(span));
+            }
+        }
+        for r in &cat.rejected_foreign_keys {
+            let why = crate::check::rejected_text(r);
+            gone_of_stmt
+                .entry(key(&r.foreign_key.span))
+                .or_default()
+                .push((&r.foreign_key, Gone::Rejected(why)));
+            alter_cuts.insert(key(&r.foreign_key.span));
         }
         // A key from a silo table to a shared table holds in every silo (each has the shared
         // table), so fks/drop.sql keeps it and so does this file; the other crossings go.
@@ -315,6 +372,9 @@ impl<'a> Shared<'a> {
             trigger_on,
             attached,
             fks_of_stmt,
+            gone_of_stmt,
+            drops_of_stmt,
+            alter_cuts,
             crossing,
             files: cat.files.iter().map(|f| Arc::from(f.as_str())).collect(),
             prelude: clean_prelude(input),
@@ -422,17 +482,29 @@ impl<'a> Shared<'a> {
 }
 
 /// Statements of each file's `--clean` prelude: from the top, the run of `DROP`s,
-/// `ALTER TABLE IF EXISTS` and placeholder views, up to its last `DROP`.
+/// `ALTER TABLE IF EXISTS` and placeholder views, up to its last `DROP`. A statement that drops
+/// or changes what was defined before the run ends it: a migration that starts by dropping
+/// what an earlier file created has no prelude (its statements are the history).
 fn clean_prelude(input: &Input) -> Vec<bool> {
     let sts = &input.cat.statements;
     let mut out = vec![false; sts.len()];
+    let changes = &input.cat.changes;
     let mut i = 0;
     while i < sts.len() {
         let file = sts[i].span.file;
+        let run_start = key(&sts[i].span);
         let mut last_drop = None;
         let mut j = i;
         while j < sts.len() && sts[j].span.file == file {
             let st = &sts[j];
+            // `changes` is in statement order (empty for a dump without drops or renames).
+            let undoes_earlier = !changes.is_empty()
+                && changes
+                    .binary_search_by_key(&key(&st.span), |(s, _)| key(s))
+                    .is_ok_and(|c| key(&changes[c].1) < run_start);
+            if undoes_earlier {
+                break;
+            }
             let t = tokenize(input.text(&st.span), 4, false);
             let fits = match st.kind {
                 StmtKind::Drop => {
@@ -470,6 +542,8 @@ enum Out {
     Counted(&'static str),
     /// With a comment in place.
     Comment(String),
+    /// With a comment in place, counted under this heading.
+    CommentUnder(&'static str, String),
 }
 
 /// Per-silo state.
@@ -709,9 +783,10 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
     for (i, st) in cat.statements.iter().enumerate() {
         match decide(&mut s, i, st) {
             Decision::Keep(sql, notes) => {
-                let cut = notes.iter().filter(|n| n.starts_with(CUT)).count();
-                if cut > 0 {
-                    *commented.entry(CUT_HEADING).or_default() += cut;
+                for n in &notes {
+                    if let Some((_, what)) = CUTS.iter().find(|(mark, _)| n.starts_with(mark)) {
+                        *commented.entry(what).or_default() += 1;
+                    }
                 }
                 items.push(Item::Statement {
                     at: sh.at(&st.span),
@@ -724,8 +799,13 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
             }
             Decision::Out(Out::Elsewhere) => *counts.entry(ELSEWHERE).or_default() += 1,
             Decision::Out(Out::Counted(what)) => *counts.entry(what).or_default() += 1,
-            Decision::Out(Out::Comment(text)) => {
-                *commented.entry(heading(st)).or_default() += 1;
+            Decision::Out(out @ (Out::Comment(_) | Out::CommentUnder(..))) => {
+                let (what, text) = match out {
+                    Out::CommentUnder(what, text) => (what, text),
+                    Out::Comment(text) => (heading(st), text),
+                    Out::Elsewhere | Out::Counted(_) => continue,
+                };
+                *commented.entry(what).or_default() += 1;
                 // One comment per object (a view's placeholder and its definition, overloads).
                 if said.insert(text.clone()) {
                     items.push(Item::Comment {
@@ -739,11 +819,10 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
 
     let mut left_out = Vec::new();
     for (what, n) in &commented {
-        let mark = if *what == CUT_HEADING {
-            CUT
-        } else {
-            "left out:"
-        };
+        let mark = CUTS
+            .iter()
+            .find(|(_, w)| w == what)
+            .map_or("left out:", |(mark, _)| mark);
         left_out.push(format!("{n} {what} (each marked below with `-- {mark}`)"));
     }
     for (what, n) in &counts {
@@ -767,7 +846,36 @@ fn silo_schema(sh: &mut Shared, name: &str) -> SiloSchema {
 }
 
 const CUT: &str = "cut from this CREATE TABLE:";
-const CUT_HEADING: &str = "cross-silo foreign keys written inside CREATE TABLE, cut out of it";
+const CUT_ALTER: &str = "cut from this ALTER TABLE:";
+const CUT_DROPPED: &str = "cut (a later statement drops it):";
+const CUT_REJECTED: &str = "cut (Postgres rejects it):";
+/// The marks of the notes on statements something was cut out of, and the header line each
+/// is counted under.
+const CUTS: [(&str, &str); 4] = [
+    (
+        CUT,
+        "cross-silo foreign keys written inside CREATE TABLE, cut out of it",
+    ),
+    (
+        CUT_ALTER,
+        "cross-silo foreign keys added by an ALTER TABLE with other actions, cut out of it",
+    ),
+    (
+        CUT_DROPPED,
+        "foreign keys a later statement drops, cut out of the statements that add and drop them",
+    ),
+    (
+        CUT_REJECTED,
+        "foreign keys Postgres rejects (`silo-plan check` reports them), cut out of their statements",
+    ),
+];
+/// Statements a later statement undoes.
+const UNDONE: &str = "statements a later statement undoes (about objects it drops, and the drops)";
+/// Foreign keys Postgres rejects, left out.
+const REJECTED: &str = "foreign keys Postgres rejects (`silo-plan check` reports them)";
+/// Statements a key could not be cut out of (not expected; said loudly).
+const NOT_CUT: &str =
+    "statements silo-plan could not cut a foreign key out of, left out whole (see the WARNING)";
 
 const ELSEWHERE: &str = "statements about other silos' tables, views, sequences and functions";
 
@@ -802,6 +910,9 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
             "statements of the dump's `--clean` prelude (DROP ... IF EXISTS; the database is empty)",
         ));
     }
+    if st.superseded {
+        return Decision::Out(Out::Counted(UNDONE));
+    }
     match st.kind {
         StmtKind::Session | StmtKind::Schema | StmtKind::Extension | StmtKind::Type => kept(),
         StmtKind::Drop => Decision::Out(Out::Counted(
@@ -812,6 +923,11 @@ fn decide(s: &mut Silo, i: usize, st: &Stmt) -> Decision {
         StmtKind::Data => data(s, sh.text(st)),
         StmtKind::Function => function(s, st),
         StmtKind::Table => table(s, st, sh.text(st)),
+        StmtKind::ForeignKey | StmtKind::AlterTable
+            if !sh.alter_cuts.is_empty() && sh.alter_cuts.contains(&key(&st.span)) =>
+        {
+            alter(s, st)
+        }
         StmtKind::ForeignKey => match st.fk {
             Some(k) => foreign_key(s, st, k),
             None => subject_rel(s, st),
@@ -954,6 +1070,12 @@ fn table(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
             notes.push(format!("{CUT} {why}"));
         }
     }
+    if !sh.gone_of_stmt.is_empty() {
+        for (fk, gone) in sh.gone_of_stmt.get(&key(&st.span)).into_iter().flatten() {
+            cut.push(fk);
+            notes.push(gone_note(sh, fk, gone));
+        }
+    }
     if cut.is_empty() {
         return kept();
     }
@@ -972,6 +1094,100 @@ fn table(s: &mut Silo, st: &Stmt, text: &str) -> Decision {
     }
 }
 
+/// FK `a → b` as the statement adding it writes it (notes about keys not in the catalog).
+fn written_edge(fk: &ForeignKey) -> String {
+    let (columns, references) = fk.as_written();
+    format!(
+        "FK {} {}({}) → {}",
+        ident(&fk.name),
+        qualified(&fk.table),
+        ident_list(columns),
+        qualified(references)
+    )
+}
+
+/// The note on a statement a foreign key that is not in the final schema was cut out of.
+fn gone_note(sh: &Shared, fk: &ForeignKey, gone: &Gone) -> String {
+    match gone {
+        Gone::Dropped(at) => format!(
+            "{CUT_DROPPED} {}, dropped at {}",
+            written_edge(fk),
+            sh.at(at)
+        ),
+        Gone::Rejected(why) => format!("{CUT_REJECTED} {}: {why}", written_edge(fk)),
+    }
+}
+
+/// An `ALTER TABLE` that adds a foreign key to leave out here, or one a later statement drops
+/// or Postgres rejects, or that drops such a key: those actions cut out, the statement kept
+/// when other actions remain, else left out.
+fn alter(s: &mut Silo, st: &Stmt) -> Decision {
+    let sh = s.sh;
+    let cat = sh.input.cat;
+    // A rename or validation of a key (not its `ADD`): as the key goes.
+    if let Some(k) = st.fk {
+        if cat.foreign_keys[k].span != st.span {
+            return foreign_key(s, st, k);
+        }
+    }
+    if let Some((_, rel)) = sh.subject(st) {
+        if !s.rel_is_here(rel) {
+            return Decision::Out(Out::Elsewhere);
+        }
+    }
+    let at = key(&st.span);
+    let mut cut: Vec<&ForeignKey> = Vec::new();
+    let mut notes = Vec::new();
+    // Why the whole statement goes, when nothing else is in it.
+    let mut crossing = Vec::new();
+    let mut rejected = Vec::new();
+    for &k in sh.fks_of_stmt.get(&at).into_iter().flatten() {
+        if let Some(why) = fk_left_out(s, k) {
+            cut.push(&cat.foreign_keys[k]);
+            notes.push(format!("{CUT_ALTER} {why}"));
+            crossing.push(why);
+        }
+    }
+    for (fk, gone) in sh.gone_of_stmt.get(&at).into_iter().flatten() {
+        cut.push(fk);
+        notes.push(gone_note(sh, fk, gone));
+        if let Gone::Rejected(why) = gone {
+            rejected.push(format!("{}: {why}", written_edge(fk)));
+        }
+    }
+    let drops: Vec<&str> = sh
+        .drops_of_stmt
+        .get(&at)
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect();
+    if cut.is_empty() && drops.is_empty() {
+        return kept();
+    }
+    match strip_alter_fks(sh.text(st), &cut, &drops) {
+        Some(Some(sql)) => Decision::Keep(Some(sql), notes),
+        Some(None) if !crossing.is_empty() => {
+            Decision::Out(Out::Comment(format!("left out: {}", crossing.join("; "))))
+        }
+        Some(None) if !rejected.is_empty() => Decision::Out(Out::CommentUnder(
+            REJECTED,
+            format!("left out: {}", rejected.join("; ")),
+        )),
+        Some(None) => Decision::Out(Out::Counted(UNDONE)),
+        // Not expected (the reader found these actions in this text): leaving the statement
+        // out loses its other actions, keeping it would add what must not be here; say so.
+        None => Decision::Out(Out::CommentUnder(
+            NOT_CUT,
+            format!(
+                "left out: WARNING: silo-plan could not cut these out of this statement, which \
+                 also does more: {}",
+                notes.join("; ")
+            ),
+        )),
+    }
+}
+
 fn foreign_key(s: &mut Silo, st: &Stmt, k: usize) -> Decision {
     let fk = &s.sh.input.cat.foreign_keys[k];
     // The child's placement by position when it is a table of the assignment (the same answer
@@ -984,6 +1200,15 @@ fn foreign_key(s: &mut Silo, st: &Stmt, k: usize) -> Decision {
         return Decision::Out(Out::Elsewhere);
     }
     match fk_left_out(s, k) {
+        // The statement that adds the key may do more (`ADD COLUMN ..., ADD CONSTRAINT ...`):
+        // then only the key is cut out of it. Without a comma it does nothing else (pg_dump's
+        // one key per statement: not tokenized).
+        Some(why) if fk.span == st.span && s.sh.text(st).contains(',') => {
+            match strip_alter_fks(s.sh.text(st), &[fk], &[]) {
+                Some(Some(sql)) => Decision::Keep(Some(sql), vec![format!("{CUT_ALTER} {why}")]),
+                _ => Decision::Out(Out::Comment(format!("left out: {why}"))),
+            }
+        }
         Some(why) => Decision::Out(Out::Comment(format!("left out: {why}"))),
         None => subject_rel(s, st),
     }
@@ -1205,40 +1430,145 @@ const COLUMN_CONSTRAINT: &[&str] = &[
 ];
 
 /// `CREATE TABLE` text without the inline foreign keys `cut` (column `REFERENCES` clauses and
-/// table `FOREIGN KEY` constraints), each matched by its columns and referenced table. `None`
-/// when one of them is not found.
+/// table `FOREIGN KEY` constraints), each matched by its columns and referenced table as
+/// written. `None` when one of them is not found.
 pub fn strip_inline_fks(sql: &str, cut: &[&ForeignKey]) -> Option<String> {
     let t = tokenize(sql, usize::MAX, false);
     let open = (0..t.len()).find(|&k| t.punct(k, b'('))?;
     let close = t.close_paren(open)?;
     let groups = t.comma_groups(open, close);
-    // Byte ranges to remove.
-    let mut remove: Vec<(usize, usize)> = Vec::new();
-    let mut found = vec![false; cut.len()];
+    let mut cx = Cutting {
+        t: &t,
+        groups: &groups,
+        cut,
+        found: vec![false; cut.len()],
+        remove: Vec::new(),
+        whole: Vec::new(),
+    };
     for (g, &(a, b)) in groups.iter().enumerate() {
-        let mut c = a;
-        if t.is(c, "CONSTRAINT") {
-            c += 2;
-        }
+        let c = if t.is(a, "CONSTRAINT") { a + 2 } else { a };
         if t.are(c, &["FOREIGN", "KEY"]) {
-            let cols = paren_idents(&t, c + 2)?;
-            let r = t.find_word(c + 2, "REFERENCES")?;
-            let (parts, _) = t.name(r + 1)?;
-            if let Some(i) = matching(cut, &cols, &parts, &found) {
-                found[i] = true;
-                let range = if g > 0 {
-                    (t.toks[groups[g - 1].1].end, t.toks[b].end)
-                } else if let Some(next) = groups.get(1) {
-                    (t.toks[a].start, t.toks[next.0].start)
-                } else {
-                    (t.toks[a].start, t.toks[b].end)
-                };
-                remove.push(range);
-            }
-            continue;
+            cx.table_constraint(g, c)?;
+        } else {
+            cx.column_references(a, b)?;
         }
-        // A column: `name type ... [CONSTRAINT n] REFERENCES parent [(cols)] [options]`.
-        let Some(col) = t.ident(a) else { continue };
+    }
+    cx.finish(sql).map(|(text, _)| text)
+}
+
+/// `ALTER TABLE` text without the actions that add the foreign keys `cut` (`ADD [CONSTRAINT n]
+/// FOREIGN KEY`, or the `REFERENCES` clause of an `ADD COLUMN`) or drop the constraints named
+/// in `drops` (`DROP CONSTRAINT [IF EXISTS] n`). `None` when one of them is not found;
+/// `Some(None)` when no action is left.
+pub fn strip_alter_fks(sql: &str, cut: &[&ForeignKey], drops: &[&str]) -> Option<Option<String>> {
+    let t = tokenize(sql, usize::MAX, false);
+    let mut i = if t.is(1, "FOREIGN") { 3 } else { 2 };
+    if t.are(i, &["IF", "EXISTS"]) {
+        i += 2;
+    }
+    if t.is(i, "ONLY") {
+        i += 1;
+    }
+    let (_, mut next) = t.name(i)?;
+    if t.punct(next, b'*') {
+        next += 1;
+    }
+    // The actions: the comma groups after the name (`comma_groups` takes the tokens strictly
+    // between its bounds).
+    let groups = t.comma_groups(next.checked_sub(1)?, t.len());
+    let mut cx = Cutting {
+        t: &t,
+        groups: &groups,
+        cut,
+        found: vec![false; cut.len()],
+        remove: Vec::new(),
+        whole: Vec::new(),
+    };
+    let mut dropped = vec![false; drops.len()];
+    for (g, &(a, b)) in groups.iter().enumerate() {
+        if t.is(a, "ADD") {
+            let c = if t.is(a + 1, "CONSTRAINT") {
+                a + 3
+            } else {
+                a + 1
+            };
+            if t.are(c, &["FOREIGN", "KEY"]) {
+                cx.table_constraint(g, c)?;
+                continue;
+            }
+            let mut c = a + 1;
+            if t.is(c, "COLUMN") {
+                c += 1;
+            }
+            if t.are(c, &["IF", "NOT", "EXISTS"]) {
+                c += 3;
+            }
+            if c <= b {
+                cx.column_references(c, b)?;
+            }
+        } else if t.are(a, &["DROP", "CONSTRAINT"]) {
+            let n = if t.are(a + 2, &["IF", "EXISTS"]) {
+                a + 4
+            } else {
+                a + 2
+            };
+            let name = t.ident(n);
+            if let Some(j) =
+                (0..drops.len()).find(|&j| !dropped[j] && name.as_deref() == Some(drops[j]))
+            {
+                dropped[j] = true;
+                cx.remove_group(g);
+            }
+        }
+    }
+    if dropped.iter().any(|d| !d) {
+        return None;
+    }
+    let (text, whole) = cx.finish(sql)?;
+    Some((whole < groups.len()).then_some(text))
+}
+
+/// Cutting foreign keys out of a statement's comma-separated parts.
+struct Cutting<'t, 'a, 'f> {
+    t: &'t Tokens<'a>,
+    /// The parts (token ranges).
+    groups: &'t [(usize, usize)],
+    /// The keys to cut, and which were found.
+    cut: &'t [&'f ForeignKey],
+    found: Vec<bool>,
+    /// Byte ranges to remove inside a part.
+    remove: Vec<(usize, usize)>,
+    /// Parts to remove whole.
+    whole: Vec<usize>,
+}
+
+impl Cutting<'_, '_, '_> {
+    /// Removes part `g` (with a comma that separates it from a part that stays).
+    fn remove_group(&mut self, g: usize) {
+        self.whole.push(g);
+    }
+
+    /// A table constraint `[CONSTRAINT n] FOREIGN KEY (cols) REFERENCES parent ...` in part
+    /// `g`, `FOREIGN` at `c`: removed when it is one of the keys to cut.
+    fn table_constraint(&mut self, g: usize, c: usize) -> Option<()> {
+        let t = self.t;
+        let cols = paren_idents(t, c + 2)?;
+        let r = t.find_word(c + 2, "REFERENCES")?;
+        let (parts, _) = t.name(r + 1)?;
+        if let Some(i) = matching(self.cut, &cols, &parts, &self.found) {
+            self.found[i] = true;
+            self.remove_group(g);
+        }
+        Some(())
+    }
+
+    /// A column `name type ... [CONSTRAINT n] REFERENCES parent [(cols)] [options]` from token
+    /// `a` to `b`: its `REFERENCES` clause removed when it is one of the keys to cut.
+    fn column_references(&mut self, a: usize, b: usize) -> Option<()> {
+        let t = self.t;
+        let Some(col) = t.ident(a) else {
+            return Some(());
+        };
         let mut depth = 0usize;
         let mut k = a + 1;
         while k <= b {
@@ -1269,9 +1599,10 @@ pub fn strip_inline_fks(sql: &str, cut: &[&ForeignKey]) -> Option<String> {
                         end += 1;
                     }
                     let (parts, _) = t.name(k + 1)?;
-                    if let Some(i) = matching(cut, std::slice::from_ref(&col), &parts, &found) {
-                        found[i] = true;
-                        remove.push((t.toks[start].start, t.toks[end - 1].end));
+                    let cols = std::slice::from_ref(&col);
+                    if let Some(i) = matching(self.cut, cols, &parts, &self.found) {
+                        self.found[i] = true;
+                        self.remove.push((t.toks[start].start, t.toks[end - 1].end));
                     }
                     k = end;
                     continue;
@@ -1280,19 +1611,48 @@ pub fn strip_inline_fks(sql: &str, cut: &[&ForeignKey]) -> Option<String> {
             }
             k += 1;
         }
+        Some(())
     }
-    if found.iter().any(|f| !f) {
-        return None;
+
+    /// The text without the removed ranges, and how many whole parts were removed; `None`
+    /// when a key to cut was not found.
+    fn finish(mut self, sql: &str) -> Option<(String, usize)> {
+        if self.found.iter().any(|f| !f) {
+            return None;
+        }
+        let (t, groups) = (self.t, self.groups);
+        self.whole.sort_unstable();
+        self.whole.dedup();
+        // Each run of neighbouring parts removed goes with the comma before it, or (a run at
+        // the start) the comma after it, so the parts that stay keep one comma between each.
+        let mut k = 0;
+        while k < self.whole.len() {
+            let first = self.whole[k];
+            let mut last = first;
+            while k + 1 < self.whole.len() && self.whole[k + 1] == last + 1 {
+                k += 1;
+                last += 1;
+            }
+            k += 1;
+            let range = if first > 0 {
+                (t.toks[groups[first - 1].1].end, t.toks[groups[last].1].end)
+            } else if let Some(next) = groups.get(last + 1) {
+                (t.toks[groups[first].0].start, t.toks[next.0].start)
+            } else {
+                (t.toks[groups[first].0].start, t.toks[groups[last].1].end)
+            };
+            self.remove.push(range);
+        }
+        self.remove.sort_unstable();
+        let mut out = String::with_capacity(sql.len());
+        let mut at = 0;
+        for (x, y) in self.remove {
+            out.push_str(sql.get(at..x.max(at))?);
+            at = at.max(y);
+        }
+        out.push_str(sql.get(at..)?);
+        Some((out, self.whole.len()))
     }
-    remove.sort_unstable();
-    let mut out = String::with_capacity(sql.len());
-    let mut at = 0;
-    for (x, y) in remove {
-        out.push_str(sql.get(at..x)?);
-        at = y;
-    }
-    out.push_str(sql.get(at..)?);
-    Some(out)
 }
 
 fn paren_idents(t: &Tokens<'_>, open: usize) -> Option<Vec<String>> {
@@ -1311,10 +1671,11 @@ fn matching(
 ) -> Option<usize> {
     let name = parent.last()?;
     cut.iter().enumerate().position(|(i, fk)| {
+        let (columns, references) = fk.as_written();
         !found[i]
-            && fk.columns == cols
-            && &fk.references.name == name
-            && (parent.len() < 2 || fk.references.schema == parent[parent.len() - 2])
+            && columns == cols
+            && &references.name == name
+            && (parent.len() < 2 || references.schema == parent[parent.len() - 2])
     })
 }
 
@@ -1337,6 +1698,7 @@ mod tests {
             match_kind: Default::default(),
             not_valid: false,
             span: Span::default(),
+            written: None,
         }
     }
 
@@ -1355,5 +1717,44 @@ mod tests {
             "CREATE TABLE child (c int)"
         );
         assert!(strip_inline_fks(first, &[&a]).is_none());
+    }
+
+    /// `ALTER TABLE` actions cut out with one comma between the ones that stay, whichever
+    /// neighbours go; nothing left is said; a key not there is `None`.
+    #[test]
+    fn cuts_alter_table_actions() {
+        let (a, b, c) = (fk(&["a"], "pa"), fk(&["b"], "pb"), fk(&["c"], "pc"));
+        let sql = "ALTER TABLE ONLY public.child ADD CONSTRAINT a_fk FOREIGN KEY (a) REFERENCES pa(id), \
+                   ADD FOREIGN KEY (b) REFERENCES public.pb, ADD COLUMN z int, \
+                   ADD COLUMN c int NOT NULL REFERENCES pc ON DELETE CASCADE, DROP CONSTRAINT IF EXISTS old_fk";
+        let cut = |keys: &[&ForeignKey], drops: &[&str]| strip_alter_fks(sql, keys, drops);
+        assert_eq!(
+            cut(&[&a, &b], &[]).unwrap().unwrap(),
+            "ALTER TABLE ONLY public.child ADD COLUMN z int, \
+                   ADD COLUMN c int NOT NULL REFERENCES pc ON DELETE CASCADE, DROP CONSTRAINT IF EXISTS old_fk"
+        );
+        assert_eq!(
+            cut(&[&b, &c], &["old_fk"]).unwrap().unwrap(),
+            "ALTER TABLE ONLY public.child ADD CONSTRAINT a_fk FOREIGN KEY (a) REFERENCES pa(id), \
+                   ADD COLUMN z int, \
+                   ADD COLUMN c int NOT NULL "
+        );
+        let only = "ALTER TABLE t ADD CONSTRAINT a_fk FOREIGN KEY (a) REFERENCES pa (id) NOT VALID";
+        assert_eq!(strip_alter_fks(only, &[&a], &[]), Some(None));
+        let drop = "ALTER TABLE t DROP CONSTRAINT a_fk, DROP CONSTRAINT \"B\" CASCADE";
+        assert_eq!(strip_alter_fks(drop, &[], &["a_fk", "B"]), Some(None));
+        assert_eq!(
+            strip_alter_fks(drop, &[], &["B"]).unwrap().unwrap(),
+            "ALTER TABLE t DROP CONSTRAINT a_fk"
+        );
+        // The key as its statement wrote it, before a rename.
+        let mut renamed = fk(&["a2"], "pa2");
+        renamed.written = Some(Box::new(crate::catalog::FkWritten {
+            columns: vec!["a".into()],
+            references: QName::new("public", "pa"),
+        }));
+        assert_eq!(strip_alter_fks(only, &[&renamed], &[]), Some(None));
+        assert_eq!(strip_alter_fks(only, &[&b], &[]), None);
+        assert_eq!(strip_alter_fks(drop, &[], &["c_fk"]), None);
     }
 }

@@ -295,6 +295,16 @@ impl Cluster {
             .expect("running psql")
     }
 
+    /// Runs a SQL file as a user would apply a generated file, `psql -v ON_ERROR_STOP=1 -X -q
+    /// -f`: it stops at the first error (the output's status says whether there was one).
+    pub fn psql_file_stop(&self, db: &str, path: &Path) -> Output {
+        self.psql_cmd(db)
+            .args(["-v", "ON_ERROR_STOP=1", "-q", "-f"])
+            .arg(path)
+            .output()
+            .expect("running psql")
+    }
+
     /// Runs SQL with `psql -v ON_ERROR_STOP=1` and returns its unaligned, tuples-only output;
     /// panics with psql's stderr on the first error.
     pub fn psql(&self, db: &str, sql: &str) -> String {

@@ -30,8 +30,8 @@ use crate::pg::{self, Cluster};
 // Planning.
 
 /// Each silo's schema and rendered file, and where every table is placed.
-struct Planned {
-    silos: Vec<(SiloSchema, String)>,
+pub(crate) struct Planned {
+    pub(crate) silos: Vec<(SiloSchema, String)>,
     /// `schema.name` → placement, for every table of the catalog.
     placement: BTreeMap<String, Placement>,
 }
@@ -217,7 +217,12 @@ fn view_reads(client: &mut postgres::Client) -> BTreeMap<String, BTreeSet<String
 // The check.
 
 /// Runs every silo's schema on a fresh cluster and compares it with the loaded original.
-fn check_split(name: &str, original: &Loaded, config_path: &Path, known: &Known) -> Planned {
+pub(crate) fn check_split(
+    name: &str,
+    original: &Loaded,
+    config_path: &Path,
+    known: &Known,
+) -> Planned {
     assert!(
         original.unexpected.is_empty(),
         "{name}: the original does not load:\n{}",
