@@ -22,3 +22,4 @@ mod statements;
 mod stubs;
 mod suggest;
 mod util;
+mod verify;
