@@ -7,6 +7,7 @@ mod cascades;
 mod check_saas;
 mod config_errors;
 mod corpus;
+mod infer_corpus;
 mod inspect;
 mod pg;
 mod phases;
