@@ -15,6 +15,7 @@ mod plan_files;
 mod plan_fks;
 mod plan_schema;
 mod queries;
+mod references;
 mod report;
 mod schemas;
 mod set_columns;
