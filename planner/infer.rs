@@ -31,8 +31,8 @@
 //! 5. A role prefix before one of the above (`source_project_id` → `projects`,
 //!    `root_namespace_id` → `namespaces`, `previous_version_id` → its own `*_versions` table,
 //!    [`Rule::RolePrefix`]).
-//! 6. A column `<x>_id` with the same name as the one-column key of exactly one other table
-//!    ([`Rule::SameKey`]); a column `<x>` (no `_id`) named like the key of the table `<x>`
+//! 6. A column `<x>_id` with the same name and a compatible type as the one-column key of
+//!    exactly one other table, itself not a key of its own table ([`Rule::SameKey`]); a column `<x>` (no `_id`) named like the key of the table `<x>`
 //!    names ([`Rule::KeyName`]: `destination` → `destinations(destination)`), or a person
 //!    (`sender`, `created_by`).
 //!
@@ -105,14 +105,31 @@ pub struct Polymorphic {
 
 /// Infers the references the dump's names imply for every column no reference of `existing`
 /// covers (pass the constraints, [`crate::references::from_constraints`], so that a column with
-/// a foreign key is not inferred again).
+/// a foreign key is not inferred again; a reference of a partition covers the column of its
+/// partition root, where inference looks).
 pub fn infer(cat: &Catalog, existing: &[Reference]) -> Inferred {
     let ix = Index::new(cat);
-    let mut covered: FxHashSet<(&str, &str, &str)> = FxHashSet::default();
+    // The columns of each table that a reference covers: one lookup per table, then a scan
+    // of a few names per column. A reference of a partition covers its root's column (pagila
+    // declares its keys on the partitions of `payment`).
+    let mut covered: FxHashMap<(&str, &str), Vec<&str>> = FxHashMap::default();
     for r in existing {
-        for c in &r.columns {
-            covered.insert((r.table.schema.as_str(), r.table.name.as_str(), c.as_str()));
+        let mut t = cat.table(&r.table);
+        let mut hops = 0;
+        while let Some(p) = t.and_then(|t| t.partition_of.as_ref()) {
+            match cat.table(p) {
+                Some(pt) if hops < 64 => t = Some(pt),
+                _ => break,
+            }
+            hops += 1;
         }
+        let (schema, name) = t.map_or((r.table.schema.as_str(), r.table.name.as_str()), |t| {
+            (t.schema.as_str(), t.name.as_str())
+        });
+        covered
+            .entry((schema, name))
+            .or_default()
+            .extend(r.columns.iter().map(String::as_str));
     }
     let mut out = Inferred::default();
     let mut done: FxHashSet<(Tid, u32)> = FxHashSet::default();
@@ -122,9 +139,12 @@ pub fn infer(cat: &Catalog, existing: &[Reference]) -> Inferred {
         }
         let tid = tid as Tid;
         done.clear();
+        let covered = covered
+            .get(&(t.schema.as_str(), t.name.as_str()))
+            .map_or(&[][..], Vec::as_slice);
         for c in &t.columns {
             let col = c.name.as_str();
-            if covered.contains(&(t.schema.as_str(), t.name.as_str(), col)) {
+            if covered.contains(&col) {
                 continue;
             }
             if let Some(type_column) = ix.polymorphic(t, col) {
@@ -142,9 +162,7 @@ pub fn infer(cat: &Catalog, existing: &[Reference]) -> Inferred {
                     // A composite key is found from each of its columns: once is enough.
                     if f.composite
                         && (!done.insert((f.parent, f.key))
-                            || columns.iter().any(|c| {
-                                covered.contains(&(t.schema.as_str(), t.name.as_str(), c.as_str()))
-                            }))
+                            || columns.iter().any(|c| covered.contains(&c.as_str())))
                     {
                         continue;
                     }
@@ -473,9 +491,9 @@ impl<K: std::hash::Hash + Eq> Multi<K> {
         }
     }
     fn insert(&mut self, k: K, t: Tid) {
-        let next = self.head.get(&k).copied().unwrap_or(NONE);
-        self.head.insert(k, self.nodes.len() as u32);
-        self.nodes.push((t, next));
+        let at = self.nodes.len() as u32;
+        let head = self.head.entry(k).or_insert(NONE);
+        self.nodes.push((t, std::mem::replace(head, at)));
     }
     fn get<Q>(&self, k: &Q) -> impl Iterator<Item = Tid> + '_
     where
@@ -799,14 +817,11 @@ impl<'a> Index<'a> {
                     // Not when the column is a key of its own table: two tables keyed alike
                     // are peers, neither the other's child.
                     let own_key = self.keys_of(child).any(|k| self.key(k) == [col]);
-                    if !own_key {
-                        let cands = self.key_col.get(col).map(|t| (t, Rule::SameKey));
-                        match self.decide(child, col, Want::Same, false, cands) {
-                            Decision::One(t, rule, k, composite) => {
-                                return Outcome::Found(Found::new(t, rule, 40, k, composite))
-                            }
-                            Decision::Many(ts, rule) => return Outcome::Ambiguous(ts, rule),
-                            _ => {}
+                    // Exactly one: a name many tables key by is no clue.
+                    let mut others = self.key_col.get(col).filter(|&t| t != child);
+                    if let (false, Some(t), None) = (own_key, others.next(), others.next()) {
+                        if let Some((k, composite)) = self.fit(child, col, Want::Same, t) {
+                            return Outcome::Found(Found::new(t, Rule::SameKey, 40, k, composite));
                         }
                     }
                 }
@@ -815,8 +830,11 @@ impl<'a> Index<'a> {
         if col.ends_with("_id") {
             return Outcome::Nothing;
         }
-        // The whole name: the key of the table it names, or a person.
-        if self.key_col.get(col).next().is_some() {
+        // The whole name: the key of the table it names (not the column's own table's), or a
+        // person.
+        if self.key_col.get(col).next().is_some()
+            && !self.keys_of(child).any(|k| self.key(k) == [col])
+        {
             let tiers = self.tiers(child, col, false);
             let exact = tiers
                 .iter()
@@ -1245,13 +1263,12 @@ mod tests {
              CREATE TABLE destinations (destination text PRIMARY KEY);
              CREATE TABLE destination_rooms (destination text NOT NULL, room_id text NOT NULL);",
         );
-        // `media_cache.media_id` is its own key (a peer, not a child); `url_cache.media_id
-        // integer` fits no text key; `local_media_repository.media_id` (its own unique key)
-        // beside `media_type` names no table `media`/`medias`: polymorphic.
+        // Two tables are keyed by `media_id`: the name is no clue for the thumbnails. (And
+        // `local_media_repository.media_id` beside `media_type`, naming no table `media`, is
+        // polymorphic.)
         assert_eq!(
             got,
             [
-                "local_media_repository_thumbnails(media_id) -> local_media_repository(media_id) same-key",
                 "destination_rooms(destination) -> destinations(destination) key-name",
                 "local_media_repository.media_id ~ media_type",
             ]
@@ -1269,6 +1286,17 @@ mod tests {
                 "events(room_id) -> rooms(room_id) rails",
                 "blocks(event_id) -> events(event_id) rails",
             ]
+        );
+        let got = infer_sql(
+            "CREATE TABLE local_media_repository (media_id text, media_kind text);
+             CREATE UNIQUE INDEX local_media_repository_media_id_key ON local_media_repository (media_id);
+             CREATE TABLE local_media_repository_thumbnails (media_id text, thumbnail_width integer);
+             CREATE TABLE url_cache (url text, media_id integer);",
+        );
+        // One table keyed by `media_id`; `url_cache.media_id integer` does not fit its text.
+        assert_eq!(
+            got,
+            ["local_media_repository_thumbnails(media_id) -> local_media_repository(media_id) same-key"]
         );
         let got = infer_sql(
             "CREATE TABLE account_data (room_tag_id text PRIMARY KEY);
@@ -1422,14 +1450,28 @@ mod tests {
 
     #[test]
     fn partitions_follow_their_root() {
-        let got = infer_sql(
-            "CREATE TABLE customer (customer_id integer PRIMARY KEY);
-             CREATE TABLE payment (payment_id integer, customer_id integer) PARTITION BY RANGE (payment_id);
-             CREATE TABLE payment_p1 PARTITION OF payment FOR VALUES FROM (0) TO (10);",
-        );
+        let sql = "CREATE TABLE customer (customer_id integer PRIMARY KEY);
+             CREATE TABLE staff (staff_id integer PRIMARY KEY);
+             CREATE TABLE payment (payment_id integer, customer_id integer, staff_id integer)
+                 PARTITION BY RANGE (payment_id);
+             CREATE TABLE payment_p1 PARTITION OF payment FOR VALUES FROM (0) TO (10);
+             CREATE TABLE payment_p2 PARTITION OF payment FOR VALUES FROM (10) TO (20);";
         assert_eq!(
-            got,
-            ["payment(customer_id) -> customer(customer_id) table-name"]
+            infer_sql(sql),
+            [
+                "payment(customer_id) -> customer(customer_id) table-name",
+                "payment(staff_id) -> staff(staff_id) table-name",
+            ]
+        );
+        // A key declared on a partition covers the root's column.
+        let cat = read(&format!(
+            "{sql}
+             ALTER TABLE ONLY payment_p1 ADD CONSTRAINT p1_c FOREIGN KEY (customer_id)
+                 REFERENCES customer(customer_id);"
+        ));
+        assert_eq!(
+            show(&infer(&cat, &from_constraints(&cat))),
+            ["payment(staff_id) -> staff(staff_id) table-name"]
         );
     }
 
