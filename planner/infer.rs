@@ -710,7 +710,7 @@ impl<'a> Index<'a> {
 
     /// The candidates for `stem`, by tier (see the module's documentation): 0 the table the
     /// child is named after, 1 the child's namespace, 2 the exact name, 3 a one-word
-    /// namespace, 4 a longer prefix.
+    /// namespace, 4 a longer prefix; sorted by tier, then catalog order.
     fn tiers(&self, child: Tid, stem: &str, prefixed: bool) -> Vec<(u8, Tid, Rule)> {
         let cname = self.table(child).name.as_str();
         let fw = first_word(cname);
@@ -725,11 +725,7 @@ impl<'a> Index<'a> {
             forms[2].0 = f.as_str();
         }
         let mut out: Vec<(u8, Tid, Rule)> = Vec::new();
-        let mut add = |tier: u8, t: Tid, rule: Rule| {
-            if !out.iter().any(|&(x, y, _)| x == tier && y == t) {
-                out.push((tier, t, rule));
-            }
-        };
+        let mut add = |tier: u8, t: Tid, rule: Rule| out.push((tier, t, rule));
         for (i, &(form, exact, ns)) in forms.iter().enumerate() {
             if form.is_empty() || (i == 1 && form == pl) {
                 continue;
@@ -752,6 +748,11 @@ impl<'a> Index<'a> {
                 add(if pre.contains('_') { 4 } else { 3 }, t, ns);
             }
         }
+        // A table found by several forms counts once per tier, under the first form's rule (a
+        // stable sort keeps the order of the forms); sorting beats a scan per insertion when
+        // many tables share a suffix.
+        out.sort_by_key(|&(tier, t, _)| (tier, t));
+        out.dedup_by_key(|&mut (tier, t, _)| (tier, t));
         out
     }
 
