@@ -22,7 +22,9 @@
 //! * **drop**: dropping all of the above;
 //! * **infer**: `references::from_constraints` and `infer::infer` (issue 21): the references
 //!   the dump's names imply, on the catalog `read` made. Timed after the others and counted in
-//!   no cumulative figure: the target is `check` with it at most 1.2x `check` without it.
+//!   no cumulative figure: the target is `check` with it at most 1.2x `check` without it. The
+//!   first round also times it blind to the constraints (`infer::infer(&cat, &[])`, printed
+//!   with the parts): what it costs when every key column is inferred.
 //!
 //! Cumulative figures: `check` = read + config + assign + graph + check (the command without
 //! printing its findings; `check+report` adds the text report), `plan` = the same + plan +
@@ -438,6 +440,8 @@ struct Outcome {
     config_bytes: usize,
     /// References `infer` found.
     inferred: usize,
+    /// References `infer` found when given no constraint.
+    inferred_blind: usize,
 }
 
 /// What the rounds of one input share: the config text and whether `plan` can run at all.
@@ -588,6 +592,15 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 10], Outco
     let inferred = infer::infer(&cat, &constraints);
     t[INFER] = sw.stop();
     out.inferred = inferred.references.len();
+    if parts {
+        // Blind: no constraint passed, so every key column is inferred again (the cost on a
+        // dump whose references have no constraints).
+        let sw = Stopwatch::start();
+        let blind = infer::infer(&cat, &[]);
+        part.push(("infer, blind to the constraints", sw.stop()));
+        out.inferred_blind = blind.references.len();
+        drop(black_box(blind));
+    }
     drop(black_box(inferred));
     drop(black_box(constraints));
     drop(black_box(cat));
@@ -858,12 +871,13 @@ impl Measured {
             None => format!("more than {} (the cap)", self.cap),
         };
         println!(
-            "  check: {} findings, {} cross-silo FKs, text report {:.0} KB; infer: {} references; \
-             plan: {} closures with {steps} steps, {}",
+            "  check: {} findings, {} cross-silo FKs, text report {:.0} KB; infer: {} references \
+             ({} blind to the constraints); plan: {} closures with {steps} steps, {}",
             o.findings,
             o.crossings,
             o.report_bytes as f64 / 1e3,
             o.inferred,
+            o.inferred_blind,
             o.closures,
             if o.planned {
                 format!(
@@ -913,7 +927,10 @@ impl Measured {
             println!("  {:<36} {:>10}", "= plan", "skipped");
         }
         if !self.parts.is_empty() {
-            println!("  parts of plan and render, each timed on its own (best of 3; 100k: once):");
+            println!(
+                "  parts of plan and render (best of 3; 100k: once) and blind inference (once), \
+                 each timed on its own:"
+            );
             for (label, t) in &self.parts {
                 row(&format!("  {label}"), *t, "");
             }
