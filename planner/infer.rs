@@ -24,17 +24,18 @@
 //!    not a reference.
 //! 2. A self-reference role (`parent_id`, `previous_id`, `duplicate_of_id`) → the own table
 //!    ([`Rule::SelfReference`]).
-//! 3. A person in a role (`author_id`, `owner_id`, `created_by_id`, `assignee_id`) → the table
-//!    `user_id` would name ([`Rule::Person`]).
+//! 3. A person in a role (`author_id`, `owner_id`, `created_by_id`, `assignee_id`: a fixed list
+//!    of agent nouns, and any `<verb>_by`) → the table `user_id` would name
+//!    ([`Rule::Person`]).
 //! 4. Django, same app: a model whose name ends with the stem (`author_id` in a `sentry_*` table
 //!    → `sentry_commitauthor`, [`Rule::ModelSuffix`]).
 //! 5. A role prefix before one of the above (`source_project_id` → `projects`,
 //!    `root_namespace_id` → `namespaces`, `previous_version_id` → its own `*_versions` table,
 //!    [`Rule::RolePrefix`]).
 //! 6. A column `<x>_id` with the same name and a compatible type as the one-column key of
-//!    exactly one other table, itself not a key of its own table ([`Rule::SameKey`]); a column `<x>` (no `_id`) named like the key of the table `<x>`
-//!    names ([`Rule::KeyName`]: `destination` → `destinations(destination)`), or a person
-//!    (`sender`, `created_by`).
+//!    exactly one other table, itself not a key of its own table ([`Rule::SameKey`]); a
+//!    column `<x>` (no `_id`) named like the key of the table `<x>` names ([`Rule::KeyName`]:
+//!    `destination` → `destinations(destination)`), or a person (`sender`, `created_by`).
 //!
 //! The parent's key must fit: a one-column primary key or unique key (constraint or unique
 //! index) whose type is compatible with the column's (integers with integers, text with text,
