@@ -77,6 +77,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
         format: FindingsFormat,
     },
+    /// Every reference: the foreign keys of the dump and the references its names imply
+    /// (inferred), with their rule, confidence, on_delete and silos.
+    References {
+        #[command(flatten)]
+        input: Input,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Writes the whole plan: plan.md, plan.json, graphs, per-silo schemas, FK scripts.
     /// Refuses (exit 2) a silo map with findings that leave the plan to guess: tables in no
     /// silo (with `unassigned = "error"`), shared tables referencing silo tables, inheritance

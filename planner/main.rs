@@ -221,6 +221,30 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 ExitCode::SUCCESS
             })
         }
+        Command::References { input, format } => {
+            let l = load(&input)?;
+            let a = &l.a;
+            let constraints = silo_plan::references::from_constraints(&a.cat);
+            let inferred = silo_plan::infer::infer(&a.cat, &constraints);
+            let listing = silo_plan::references::listing(
+                &a.cat,
+                &a.cfg,
+                &a.asg,
+                &a.rules,
+                &constraints,
+                inferred,
+            );
+            match format {
+                Format::Text => emit(&silo_plan::references::text(&listing, &a.cat))?,
+                Format::Json => {
+                    let mut s = serde_json::to_string_pretty(&listing)
+                        .map_err(|e| Fatal(format!("cannot serialize the references: {e}")))?;
+                    s.push('\n');
+                    emit(&s)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Plan {
             input,
             out,
