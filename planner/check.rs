@@ -10,6 +10,7 @@ use crate::catalog::{Catalog, FkAction, FkProblem, ForeignKey, QName, RejectedFk
 use crate::config::{Config, EdgeAction, Pos, Unassigned};
 use crate::findings::{sort, Code, Finding, Location, Related, Severity};
 use crate::graph::Graph;
+use crate::source::SourceFile;
 
 /// Where an effective `ON DELETE` action came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +96,8 @@ pub fn crossings(cat: &Catalog, asg: &Assignment, rules: &RuleMatches) -> Vec<Cr
 
 struct Ctx<'a> {
     cat: &'a Catalog,
+    /// The dump files by [`Span::file`], for columns; may be empty.
+    sources: &'a [SourceFile],
     cfg: &'a Config,
     asg: &'a Assignment,
     rules: &'a RuleMatches,
@@ -112,8 +115,21 @@ impl Ctx<'_> {
                 .cloned()
                 .unwrap_or_default(),
             line: span.line,
-            column: None,
+            column: self.column(span),
         }
+    }
+
+    /// The column of a statement that does not start its line (several statements on one
+    /// line): without it, every finding of such a line would point at its first statement.
+    /// A statement that starts its line, perhaps after indentation, has none, as before.
+    fn column(&self, span: &Span) -> Option<u32> {
+        let src = self.sources.get(span.file as usize)?;
+        let start = (span.start as usize).min(src.text.len());
+        let line_start = src.line_start(span.line);
+        let before = src.text.get(line_start..start)?;
+        // Only the whitespace run before the statement is scanned, not the whole line.
+        let indent = before.len() - before.trim_end_matches([' ', '\t']).len();
+        (indent < before.len()).then(|| src.column_of(start))
     }
 
     fn config_loc(&self, pos: Pos, message: String) -> Related {
@@ -146,7 +162,8 @@ pub struct CheckOptions {
     pub strict: bool,
 }
 
-/// Runs every analyzer and returns the findings in their stable order.
+/// Runs every analyzer and returns the findings in their stable order. Findings carry no
+/// column (see [`check_in`]).
 pub fn check(
     cat: &Catalog,
     cfg: &Config,
@@ -155,8 +172,23 @@ pub fn check(
     graph: &Graph,
     opts: CheckOptions,
 ) -> Vec<Finding> {
+    check_in(cat, cfg, asg, rules, graph, &[], opts)
+}
+
+/// [`check`] with the dump files the catalog was read from (in its order), so that a finding
+/// about a statement that does not start its line names its column.
+pub fn check_in(
+    cat: &Catalog,
+    cfg: &Config,
+    asg: &Assignment,
+    rules: &RuleMatches,
+    graph: &Graph,
+    sources: &[SourceFile],
+    opts: CheckOptions,
+) -> Vec<Finding> {
     let mut cx = Ctx {
         cat,
+        sources,
         cfg,
         asg,
         rules,

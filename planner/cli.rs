@@ -77,16 +77,33 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
         format: FindingsFormat,
     },
+    /// Every reference: the foreign keys of the dump and the references its names imply
+    /// (inferred), with their rule, confidence, on_delete and silos.
+    References {
+        #[command(flatten)]
+        input: Input,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Writes the whole plan: plan.md, plan.json, graphs, per-silo schemas, FK scripts.
+    /// Refuses (exit 2) a silo map with findings that leave the plan to guess: tables in no
+    /// silo (with `unassigned = "error"`), shared tables referencing silo tables, inheritance
+    /// across silos.
     Plan {
         #[command(flatten)]
         input: Input,
-        /// Output directory (written through a temporary directory, renamed at the end).
+        /// Output directory (written through a temporary directory, renamed at the end). Never
+        /// a file, nor a directory holding the config or a dump.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Replace a non-empty output directory.
         #[arg(long)]
         force: bool,
+        /// Write the plan despite findings that block it (they are printed, and plan.md lists
+        /// them at the top).
+        #[arg(long)]
+        allow_findings: bool,
         /// Also print the plan's statements with their locks and hazards as JSON on stdout.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,

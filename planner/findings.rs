@@ -183,6 +183,31 @@ pub struct Finding {
     pub object: String,
 }
 
+impl Finding {
+    /// Whether `silo-plan plan` refuses to write a plan while this finding stands (unless
+    /// `--allow-findings`): an error that says the silo map itself is incomplete or contradicts
+    /// the dump, so that a plan would have to guess. These are the errors of SP001 (a table in
+    /// no silo, with `unassigned = "error"`), SP003 (a shared table referencing a silo table),
+    /// SP007 (table inheritance across silos) and SP010 (a statement not read, under
+    /// `--strict`).
+    ///
+    /// The other errors are what a plan is for, or what it lays out for a person: a cross-silo
+    /// foreign key (SP002) is broken by `fks/drop.sql` and its `ON DELETE` replicated; a view
+    /// (SP004) or sequence (SP005) shared by several silos is left out of the silos' schemas
+    /// and listed among the decisions in plan.md. A stale `[[allow]]` entry (SP008) fails
+    /// `check` so that the allowlist cannot rot, but changes nothing in the plan.
+    pub fn blocks_plan(&self) -> bool {
+        self.severity == Severity::Error
+            && matches!(
+                self.code,
+                Code::UnassignedTable
+                    | Code::SharedForeignKey
+                    | Code::CrossSiloInheritance
+                    | Code::Unparsed
+            )
+    }
+}
+
 /// Sorts findings into their stable order: by file, line, code, object.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {

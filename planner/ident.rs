@@ -277,12 +277,14 @@ pub fn push_literal(out: &mut String, s: &str) {
     push_quoted(out, s, '\'');
 }
 
-/// Text safe inside an SQL `--` comment: line breaks become spaces.
+/// Text safe inside an SQL `--` comment: line breaks become spaces, and the other characters
+/// [`crate::untrusted`] escapes (terminal escapes, bidirectional overrides) are written
+/// visibly, so a comment shows a reviewer the name that the quoted SQL below it holds.
 pub fn comment_text(s: &str) -> String {
     if s.contains(['\n', '\r']) {
-        s.replace(['\n', '\r'], " ")
+        crate::untrusted::escape(&s.replace(['\n', '\r'], " ")).into_owned()
     } else {
-        s.to_string()
+        crate::untrusted::escape(s).into_owned()
     }
 }
 
@@ -290,11 +292,11 @@ pub fn comment_text(s: &str) -> String {
 pub fn write_comment_text<W: std::fmt::Write + ?Sized>(out: &mut W, s: &str) -> std::fmt::Result {
     let mut rest = s;
     while let Some(i) = rest.find(['\n', '\r']) {
-        out.write_str(&rest[..i])?;
+        crate::untrusted::write_escaped(out, &rest[..i])?;
         out.write_char(' ')?;
         rest = &rest[i + 1..];
     }
-    out.write_str(rest)
+    crate::untrusted::write_escaped(out, rest)
 }
 
 #[cfg(test)]
@@ -332,11 +334,23 @@ mod tests {
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(qualified(&QName::new("public", "User")), "public.\"User\"");
         assert_eq!(comment_text("a\nb"), "a b");
+        assert_eq!(
+            comment_text("x\x1b[2J\u{202e}y\u{9b}"),
+            "x\\u{1b}[2J\\u{202e}y\\u{9b}"
+        );
     }
 
     #[test]
     fn write_comment_text_writes_what_comment_text_returns() {
-        for s in ["plain", "two\nlines", "cr\r\nlf", "\n", "", "end\n"] {
+        for s in [
+            "plain",
+            "two\nlines",
+            "cr\r\nlf",
+            "\n",
+            "",
+            "end\n",
+            "esc\x1b[31m\nred\u{202e}",
+        ] {
             let mut out = String::new();
             write_comment_text(&mut out, s).expect("writing to a String");
             assert_eq!(out, comment_text(s), "{s:?}");

@@ -6,7 +6,8 @@
 //! dump text ──read──▶ Catalog ──assign(config)──▶ Assignment ──analyze──▶ Graph + Findings ──plan──▶ Plan ──render──▶ files
 //! ```
 //!
-//! The library never prints and never exits; only the `silo-plan` binary touches the world.
+//! The library never prints and never exits; only the `silo-plan` binary touches the world,
+//! but for [`output`], which writes the plan directory (and returns what to say about it).
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 #![warn(missing_docs)]
 
@@ -20,13 +21,17 @@ pub mod explain;
 pub mod findings;
 pub mod graph;
 pub mod ident;
+pub mod infer;
 pub mod inspect;
 pub mod names;
+pub mod output;
 pub mod plan;
 pub mod queries;
+pub mod references;
 pub mod render;
 pub mod report;
 pub mod simulate;
 pub mod source;
 pub mod suggest;
+pub mod untrusted;
 pub mod verify;

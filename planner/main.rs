@@ -48,10 +48,23 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(Fatal(msg)) => {
-            eprintln!("error: {msg}");
+            eprintln!("error: {}", human(&msg));
             ExitCode::from(2)
         }
     }
+}
+
+/// Text for a person on a terminal: names from the dump and the config may hold terminal
+/// escapes or bidirectional overrides, written visibly (`silo_plan::untrusted`); the line
+/// breaks of the text itself are kept.
+fn human(text: &str) -> std::borrow::Cow<'_, str> {
+    silo_plan::untrusted::escape_but(text, &['\n'])
+}
+
+/// [`emit`] of a text report for a person ([`human`]); SQL, JSON and the findings report (which
+/// escapes its own text and may be coloured) go through [`emit`] as they are.
+fn emit_text(text: &str) -> Result<(), Fatal> {
+    emit(&human(text))
 }
 
 fn emit(text: &str) -> Result<(), Fatal> {
@@ -95,6 +108,8 @@ fn load_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Fatal> {
 struct Loaded {
     a: Analysis,
     config_text: String,
+    /// The config file and the dump paths (files or directories) read.
+    inputs: Vec<PathBuf>,
 }
 
 fn load(input: &Input) -> Result<Loaded, Fatal> {
@@ -117,6 +132,8 @@ fn load(input: &Input) -> Result<Loaded, Fatal> {
         )));
     }
     let sources = load_sources(&paths)?;
+    let mut inputs = vec![PathBuf::from(&cfg.path)];
+    inputs.extend(paths.iter().cloned());
     let a = Analysis::new(cfg, sources).map_err(|e| Fatal(e.to_string()))?;
     if input.strict && !a.cat.unparsed.is_empty() {
         let u = &a.cat.unparsed[0];
@@ -134,108 +151,11 @@ fn load(input: &Input) -> Result<Loaded, Fatal> {
             u.reason
         )));
     }
-    Ok(Loaded { a, config_text })
-}
-
-/// Writes the files `produce` hands over under `out` through a sibling temporary directory
-/// renamed at the end, so a failure (of rendering or of writing) leaves no partial output; each
-/// file is written and dropped as soon as it is rendered. Refuses a non-empty `out` without
-/// `force`, before anything is rendered. Returns the paths written, sorted.
-fn write_dir(
-    out: &std::path::Path,
-    force: bool,
-    produce: impl FnOnce(
-        &mut dyn FnMut(silo_plan::render::OutFile) -> Result<(), silo_plan::render::RenderError>,
-    ) -> Result<(), silo_plan::render::RenderError>,
-) -> Result<Vec<String>, Fatal> {
-    let occupied = match std::fs::read_dir(out) {
-        Ok(mut it) => it.next().is_some(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(_) => true, // a file, or unreadable
-    };
-    if occupied && !force {
-        return Err(Fatal(format!(
-            "{} is not empty: pass --force to replace it",
-            out.display()
-        )));
-    }
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .ok_or_else(|| Fatal(format!("{}: not a directory name", out.display())))?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.silo-plan-tmp-{pid}"));
-    let fail_after: Option<usize> = std::env::var("SILO_PLAN_TEST_FAIL_WRITE_AFTER")
-        .ok()
-        .and_then(|v| v.parse().ok());
-    let mut written: Vec<String> = Vec::new();
-    // A rendering error and a writing error end the same way (no output), but say different
-    // things.
-    let mut io_error: Option<std::io::Error> = None;
-    let result = (|| -> Result<(), String> {
-        let io = |e: std::io::Error| format!("cannot write {}: {e}", out.display());
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(io)?;
-        }
-        std::fs::create_dir_all(&tmp).map_err(io)?;
-        let mut write_one = |f: &silo_plan::render::OutFile| -> std::io::Result<()> {
-            if fail_after == Some(written.len()) {
-                // Test hook: simulate a write failure midway (a full disk, say).
-                return Err(std::io::Error::other("simulated write failure"));
-            }
-            let path = tmp.join(&f.path);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(&path, &f.contents)?;
-            // Generated scripts (phases/run.sh) are run directly, as the runbook says.
-            #[cfg(unix)]
-            if f.path.ends_with(".sh") {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-            }
-            written.push(f.path.clone());
-            Ok(())
-        };
-        let rendered = produce(&mut |f| {
-            write_one(&f).map_err(|e| {
-                let r = silo_plan::render::RenderError(e.to_string());
-                io_error = Some(e);
-                r
-            })
-        });
-        if let Some(e) = io_error.take() {
-            return Err(io(e));
-        }
-        rendered.map_err(|e| e.to_string())?;
-        if out.exists() {
-            let old = parent.join(format!(".{name}.silo-plan-old-{pid}"));
-            std::fs::rename(out, &old).map_err(io)?;
-            std::fs::rename(&tmp, out).map_err(io)?;
-            if old.is_dir() {
-                std::fs::remove_dir_all(&old).map_err(io)?;
-            } else {
-                std::fs::remove_file(&old).map_err(io)?;
-            }
-        } else {
-            std::fs::rename(&tmp, out).map_err(io)?;
-        }
-        Ok(())
-    })();
-    match result {
-        Ok(()) => {
-            written.sort();
-            Ok(written)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Err(Fatal(format!("{e} (nothing was written)")))
-        }
-    }
+    Ok(Loaded {
+        a,
+        config_text,
+        inputs,
+    })
 }
 
 fn resolve_table(l: &Loaded, name: &str) -> Result<QName, Fatal> {
@@ -270,7 +190,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let sources = load_sources(&schema)?;
             let cat = dump::read(&sources, &ReadOptions::default());
             match format {
-                Format::Text => emit(&silo_plan::inspect::text(&cat))?,
+                Format::Text => emit_text(&silo_plan::inspect::text(&cat))?,
                 Format::Json => emit(&silo_plan::inspect::json(&cat))?,
             }
             if strict && !cat.unparsed.is_empty() {
@@ -301,34 +221,104 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 ExitCode::SUCCESS
             })
         }
+        Command::References { input, format } => {
+            let l = load(&input)?;
+            let a = &l.a;
+            let constraints = silo_plan::references::from_constraints(&a.cat);
+            let inferred = silo_plan::infer::infer(&a.cat, &constraints);
+            let listing = silo_plan::references::listing(
+                &a.cat,
+                &a.cfg,
+                &a.asg,
+                &a.rules,
+                &constraints,
+                inferred,
+            );
+            match format {
+                Format::Text => emit(&silo_plan::references::text(&listing, &a.cat))?,
+                Format::Json => {
+                    let mut s = serde_json::to_string_pretty(&listing)
+                        .map_err(|e| Fatal(format!("cannot serialize the references: {e}")))?;
+                    s.push('\n');
+                    emit(&s)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Plan {
             input,
             out,
             force,
+            allow_findings,
             format,
         } => {
             let l = load(&input)?;
             let findings = l.a.check(check::CheckOptions {
                 strict: input.strict,
             });
+            // The findings that leave the plan to guess, printed as `check` prints them.
+            let blocking: Vec<_> = findings
+                .iter()
+                .filter(|f| f.blocks_plan())
+                .cloned()
+                .collect();
+            if !blocking.is_empty() {
+                let sources = Sources::new(&l.a.sources).with_extra(&l.a.cfg.path, &l.config_text);
+                let color = std::io::stderr().is_terminal();
+                eprint!(
+                    "{}",
+                    report::render(&blocking, &sources, ReportFormat::Text, color)
+                );
+                let what = format!(
+                    "{} finding{} above block{} the plan: the silo map must settle {} before a plan can be made without guessing",
+                    blocking.len(),
+                    if blocking.len() == 1 { "" } else { "s" },
+                    if blocking.len() == 1 { "s" } else { "" },
+                    if blocking.len() == 1 { "it" } else { "them" },
+                );
+                if !allow_findings {
+                    return Err(Fatal(format!(
+                        "{what}; fix the config (or pass --allow-findings to write the plan anyway); nothing was written"
+                    )));
+                }
+                eprintln!("warning: {what}; writing the plan anyway (--allow-findings): plan.md lists them at the top");
+            }
             let pin = l.a.input();
             let plan = silo_plan::plan::build(&pin, &findings);
-            let files = write_dir(&out, force, |emit| {
+            let opts = silo_plan::output::Options {
+                force,
+                inputs: l.inputs.clone(),
+                fault: silo_plan::output::Fault::None,
+            };
+            let written = silo_plan::output::write_dir(&out, &opts, |emit| {
                 silo_plan::render::render_each(&plan, &pin, emit)
-            })?;
+            });
+            let written = match written {
+                Ok(w) => w,
+                Err(e) => {
+                    for n in &e.notes {
+                        eprintln!("note: {}", human(n));
+                    }
+                    return Err(Fatal(e.message));
+                }
+            };
+            for n in &written.notes {
+                eprintln!("note: {}", human(n));
+            }
+            let files = &written.files;
             match format {
                 Format::Text => {
                     let mut summary = format!(
-                        "wrote {} files to {}: {} crossings, {} other findings\n",
+                        "wrote {} files to {}: {} crossings, {} other findings (plan.md lists them)\n",
                         files.len(),
                         out.display(),
                         plan.crossings.len(),
                         plan.findings.len()
                     );
-                    for f in &files {
+                    for f in files {
                         summary.push_str(&format!("  {f}\n"));
                     }
-                    emit(&summary)?;
+                    emit_text(&summary)?;
                 }
                 Format::Json => {
                     #[derive(serde::Serialize)]
@@ -369,7 +359,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let mut src = connect(&source, "source")?;
             let mut dst = connect(&target, "target")?;
             let report = silo_plan::verify::run(&phases, &mut src, &mut dst).map_err(Fatal)?;
-            emit(&report.table())?;
+            emit_text(&report.table())?;
             Ok(if report.differences() > 0 {
                 ExitCode::from(1)
             } else {
@@ -399,7 +389,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 let w = silo_plan::queries::workload(&res, &log_files, &opts)
                     .map_err(|e| Fatal(e.to_string()))?;
                 for f in &w.files {
-                    eprintln!("{}", file_line(f));
+                    eprintln!("{}", human(&file_line(f)));
                 }
                 let mut line = format!(
                     "query log: {} statements, {} distinct texts weighed, {} transactions of several writes",
@@ -418,7 +408,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             };
             let s = silo_plan::suggest::suggest_weighted(&l.a, workload.as_ref());
             match format {
-                Format::Text => emit(&silo_plan::suggest::text(&l.a, &s))?,
+                Format::Text => emit_text(&silo_plan::suggest::text(&l.a, &s))?,
                 Format::Json => {
                     let text = serde_json::to_string_pretty(&s)
                         .map_err(|e| Fatal(format!("cannot print suggestions: {e}")))?;
@@ -430,7 +420,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Explain { table, input } => {
             let l = load(&input)?;
             let q = resolve_table(&l, &table)?;
-            emit(&explain::text(
+            emit_text(&explain::text(
                 &l.a.cat, &l.a.cfg, &l.a.asg, &l.a.rules, &l.a.graph, &q,
             ))?;
             Ok(ExitCode::SUCCESS)
@@ -510,7 +500,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             emit(&report::render(&outcome.findings, &sources, fmt, color))?;
             let st = &outcome.stats;
             for f in &st.files {
-                eprintln!("{}", file_line(f));
+                eprintln!("{}", human(&file_line(f)));
             }
             eprintln!(
                 "{} statements, {} distinct, {} crossing silos, {} unparsed; {} transactions, {} writing to several silos",

@@ -33,6 +33,7 @@ use serde::Serialize;
 
 use crate::findings::{Code, Finding, Location, Severity};
 use crate::source::SourceFile;
+use crate::untrusted;
 
 /// How findings are printed (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
@@ -60,11 +61,7 @@ pub struct Sources<'a> {
 #[derive(Debug)]
 enum Text<'a> {
     File(&'a SourceFile),
-    Extra {
-        text: &'a str,
-        /// Byte offset of the start of every line.
-        line_starts: Vec<usize>,
-    },
+    Extra(SourceFile),
 }
 
 impl<'a> Sources<'a> {
@@ -80,30 +77,25 @@ impl<'a> Sources<'a> {
     /// Adds another file by path and text (the config file). The first file given for a path
     /// wins.
     pub fn with_extra(mut self, path: &'a str, text: &'a str) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         self.files
             .entry(path)
-            .or_insert(Text::Extra { text, line_starts });
+            .or_insert_with(|| Text::Extra(SourceFile::new(path, text.to_string())));
         self
     }
 
-    /// The text of a 1-based line of `path`, without its line break, if known.
-    fn line(&self, path: &str, line: u32) -> Option<&'a str> {
-        if line == 0 {
-            return None;
-        }
+    /// The file at `path`, if known.
+    fn file(&self, path: &str) -> Option<&SourceFile> {
         match self.files.get(path)? {
-            Text::File(file) => {
-                (line <= file.line_of(file.text.len())).then(|| file.line_text(line))
-            }
-            Text::Extra { text, line_starts } => {
-                let start = *line_starts.get(line as usize - 1)?;
-                let end = line_starts.get(line as usize).map_or(text.len(), |&e| e);
-                Some(text[start..end].trim_end_matches(['\n', '\r']))
-            }
+            Text::File(file) => Some(file),
+            Text::Extra(file) => Some(file),
         }
+    }
+
+    /// The text of a 1-based line of `path`, without its line break, if known.
+    #[cfg(test)]
+    fn line(&self, path: &str, line: u32) -> Option<&str> {
+        let file = self.file(path)?;
+        (line > 0 && line <= file.line_of(file.text.len())).then(|| file.line_text(line))
     }
 }
 
@@ -166,7 +158,10 @@ fn text(findings: &[Finding], sources: &Sources<'_>, color: bool) -> String {
     };
     let mut out = String::new();
     for f in findings {
-        out.push_str(&renderer.render(&report_of(f, sources)));
+        let mut headers = Vec::new();
+        let groups = report_of(f, sources, &mut headers);
+        let rendered = renderer.render(&groups);
+        out.push_str(&fix_headers(rendered, &headers));
         out.push_str("\n\n");
     }
     let s = Summary::of(findings);
@@ -199,26 +194,119 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
+/// Text from the inputs for annotate-snippets: the characters [`untrusted`] escapes written
+/// visibly, then annotate-snippets' own normalization (tabs as spaces).
+fn shown(s: &str) -> String {
+    normalize_untrusted_str(&untrusted::escape(s))
+}
+
+/// A `--> file:line:col` header that annotate-snippets prints with the column of the excerpt
+/// it was given (a clipped or escaped line), to be rewritten with the column in the file.
+struct Header {
+    /// What annotate-snippets prints: `file:line:col` in the excerpt.
+    printed: String,
+    /// What it must say: `file:line:col` in the file.
+    real: String,
+}
+
+/// The rendered finding with each header of `headers` rewritten, in order.
+fn fix_headers(mut rendered: String, headers: &[Header]) -> String {
+    let mut from = 0;
+    for h in headers {
+        if let Some(i) = rendered[from..].find(&h.printed) {
+            let at = from + i;
+            rendered.replace_range(at..at + h.printed.len(), &h.real);
+            from = at + h.real.len();
+        }
+    }
+    rendered
+}
+
 /// One finding as annotate-snippets groups: the finding with its source line and help, then a
 /// `note:` group per related location.
-fn report_of<'a>(f: &'a Finding, sources: &Sources<'a>) -> Vec<Group<'a>> {
+fn report_of<'a>(
+    f: &'a Finding,
+    sources: &'a Sources<'_>,
+    headers: &mut Vec<Header>,
+) -> Vec<Group<'a>> {
     let title = level(f.severity)
-        .primary_title(f.message.as_str())
+        .primary_title(shown(&f.message))
         .id(f.code.as_str());
     let mut primary = Group::with_title(title);
     if let Some(loc) = &f.location {
-        primary = place(primary, loc, sources, AnnotationKind::Primary);
+        primary = place(primary, loc, sources, AnnotationKind::Primary, headers);
     }
     if let Some(help) = &f.help {
-        primary = primary.element(Level::HELP.message(normalize_untrusted_str(help)));
+        primary = primary.element(Level::HELP.message(shown(help)));
     }
     let mut groups = vec![primary];
     for r in &f.related {
-        let note =
-            Group::with_title(Level::NOTE.secondary_title(normalize_untrusted_str(&r.message)));
-        groups.push(place(note, &r.location, sources, AnnotationKind::Context));
+        let note = Group::with_title(Level::NOTE.secondary_title(shown(&r.message)));
+        groups.push(place(
+            note,
+            &r.location,
+            sources,
+            AnnotationKind::Context,
+            headers,
+        ));
     }
     groups
+}
+
+/// Lines longer than this many bytes are shown as an excerpt around the annotation: giving
+/// annotate-snippets a whole line costs time in its length, and a dump with a thousand
+/// statements on one line has a finding for many of them (the report took 15 s).
+const LONG_LINE: usize = 1024;
+/// How much of a long line an excerpt shows before the annotation, of the annotation, and
+/// after it, in bytes (rounded down to characters): one terminal line in all.
+const BEFORE: usize = 40;
+const SPAN: usize = 60;
+const AFTER: usize = 30;
+
+/// The largest character boundary of `s` at or below `i`.
+fn floor_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// What annotate-snippets is given for a source line whose annotation is `start..end`: the line
+/// itself when it is short and safe to print, else an excerpt (`…` where it is cut) with the
+/// unsafe characters escaped. Returns the text and the annotation's range in it.
+fn excerpt(line: &str, start: usize, end: usize) -> (std::borrow::Cow<'_, str>, usize, usize) {
+    let long = line.len() > LONG_LINE;
+    if !long && matches!(untrusted::escape(line), std::borrow::Cow::Borrowed(_)) {
+        return (line.into(), start, end);
+    }
+    let (from, end, to) = if long {
+        let mut cut_end = floor_boundary(line, end.min(start + SPAN));
+        if cut_end <= start && start < line.len() {
+            // At least one character is annotated.
+            cut_end = start + line[start..].chars().next().map_or(0, char::len_utf8);
+        }
+        (
+            floor_boundary(line, start.saturating_sub(BEFORE)),
+            cut_end,
+            floor_boundary(line, cut_end + AFTER),
+        )
+    } else {
+        (0, end, line.len())
+    };
+    let mut text = String::with_capacity(to - from + 16);
+    if from > 0 {
+        text.push('…');
+    }
+    text.push_str(&untrusted::escape(&line[from..start]));
+    let a = text.len();
+    text.push_str(&untrusted::escape(&line[start..end]));
+    let b = text.len();
+    text.push_str(&untrusted::escape(&line[end..to]));
+    if to < line.len() {
+        text.push('…');
+    }
+    (text.into(), a, b)
 }
 
 /// Adds a location to a group: its source line with the column underlined when the line is
@@ -226,43 +314,58 @@ fn report_of<'a>(f: &'a Finding, sources: &Sources<'a>) -> Vec<Group<'a>> {
 fn place<'a>(
     group: Group<'a>,
     loc: &'a Location,
-    sources: &Sources<'a>,
+    sources: &'a Sources<'_>,
     kind: AnnotationKind,
+    headers: &mut Vec<Header>,
 ) -> Group<'a> {
     // annotate-snippets prints paths as they are: a control character in one must not reach
     // the terminal.
-    let path = normalize_untrusted_str(&loc.file);
-    let Some(line) = sources.line(&loc.file, loc.line) else {
+    let path = shown(&loc.file);
+    let known = sources
+        .file(&loc.file)
+        .filter(|file| loc.line > 0 && loc.line <= file.line_of(file.text.len()));
+    let Some(file) = known else {
         let mut origin = Origin::path(path).line(loc.line as usize);
         if let Some(c) = loc.column {
             origin = origin.char_column(c as usize);
         }
         return group.element(origin);
     };
+    let line = file.line_text(loc.line);
+    let line_start = file.line_start(loc.line);
     let start = match loc.column {
-        Some(c) => line
-            .char_indices()
-            .nth((c as usize).saturating_sub(1))
-            .map_or(line.len(), |(i, _)| i),
+        Some(c) => file.offset_of_column(loc.line, c) - line_start,
         None => line.len() - line.trim_start().len(),
     };
     let end = match loc.column {
         Some(_) => token_end(line, start),
         None => line.trim_end().len().max(start),
     };
+    let (text, a, b) = excerpt(line, start, end);
+    if a != start || text.len() != line.len() {
+        // annotate-snippets counts the column in the excerpt.
+        let printed = text[..a].chars().count() + 1;
+        let real = file.column_of(line_start + start);
+        if printed != real as usize {
+            headers.push(Header {
+                printed: format!("{path}:{}:{printed}", loc.line),
+                real: format!("{path}:{}:{real}", loc.line),
+            });
+        }
+    }
     group.element(
-        Snippet::source(line)
+        Snippet::source(text)
             .line_start(loc.line as usize)
             .path(path)
-            .annotation(kind.span(start..end)),
+            .annotation(kind.span(a..b)),
     )
 }
 
 /// The end of the word that starts at byte `start`: an identifier (`public.orders`, `"a b".c`),
 /// a keyword, a TOML key, string or table header (`[[allow]]`). At least one character is
-/// underlined.
+/// underlined. Looks no further than [`LONG_LINE`] bytes: a long line is shown as an excerpt.
 fn token_end(line: &str, start: usize) -> usize {
-    let rest = &line[start..];
+    let rest = &line[start..floor_boundary(line, start + LONG_LINE)];
     if rest.starts_with('[') {
         return start + rest.rfind(']').map_or(1, |i| i + 1);
     }
@@ -274,7 +377,7 @@ fn token_end(line: &str, start: usize) -> usize {
             return start + if i == 0 { c.len_utf8() } else { i };
         }
     }
-    line.len()
+    start + rest.len()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -629,7 +732,7 @@ fn github(findings: &[Finding]) -> String {
         });
         if let Some(loc) = &f.location {
             out.push_str("file=");
-            out.push_str(&escape_property(&loc.file));
+            out.push_str(&escape_property(&untrusted::escape(&loc.file)));
             out.push_str(&format!(",line={}", loc.line));
             if let Some(c) = loc.column {
                 out.push_str(&format!(",col={c}"));
@@ -643,7 +746,8 @@ fn github(findings: &[Finding]) -> String {
             f.code.name()
         )));
         out.push_str("::");
-        let mut message = f.message.clone();
+        // Each part escaped on its own: the line breaks between them are the message's.
+        let mut message = untrusted::escape(&f.message).into_owned();
         for r in &f.related {
             let col = r
                 .location
@@ -652,12 +756,15 @@ fn github(findings: &[Finding]) -> String {
                 .unwrap_or_default();
             message.push_str(&format!(
                 "\nnote: {}:{}{}: {}",
-                r.location.file, r.location.line, col, r.message
+                untrusted::escape(&r.location.file),
+                r.location.line,
+                col,
+                untrusted::escape(&r.message)
             ));
         }
         if let Some(help) = &f.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&untrusted::escape(help));
         }
         out.push_str(&escape_data(&message));
         out.push('\n');
@@ -745,10 +852,154 @@ mod tests {
             object: evil.to_string(),
         };
         let sources = Sources::new(&files);
-        let out = render(&[f], &sources, ReportFormat::Text, false);
+        let out = render(
+            std::slice::from_ref(&f),
+            &sources,
+            ReportFormat::Text,
+            false,
+        );
         assert!(!out.contains(['\x1b', '\x07']), "{out}");
+        // Nor the C1 controls and bidirectional overrides annotate-snippets lets through, in
+        // the text and the GitHub formats.
+        let evil = "x\u{9b}2J\u{202e}\u{200f}\u{61c}";
+        let files = [SourceFile::new(
+            evil,
+            format!("CREATE TABLE \"{evil}\" ();\n"),
+        )];
+        let mut f = f;
+        f.message = evil.to_string();
+        f.help = Some(evil.to_string());
+        f.object = evil.to_string();
+        for l in std::iter::once(f.location.as_mut().expect("at"))
+            .chain(f.related.iter_mut().map(|r| &mut r.location))
+        {
+            l.file = evil.to_string();
+        }
+        f.related[0].message = evil.to_string();
+        for format in [ReportFormat::Text, ReportFormat::Github] {
+            let out = render(
+                std::slice::from_ref(&f),
+                &Sources::new(&files),
+                format,
+                false,
+            );
+            assert!(
+                !out.chars().any(|c| c != '\n' && untrusted::is_unsafe(c)),
+                "{out}"
+            );
+            assert!(
+                out.contains("x\\u{9b}2J\\u{202e}\\u{200f}\\u{61c}"),
+                "{out}"
+            );
+        }
         let out = render(&[], &Sources::new(&[]), ReportFormat::Github, false);
         assert!(out.is_empty());
+    }
+
+    /// The work per finding is bounded whatever the line's length: the renderer is given an
+    /// excerpt of at most about 130 characters, the caret is found without scanning the line,
+    /// and the header names the column in the file. Plain and coloured output agree.
+    #[test]
+    fn long_lines_are_shown_as_bounded_excerpts() {
+        let line: String = (0..20_000)
+            .map(|i| format!("CREATE TABLE public.t{i} (id int);"))
+            .collect();
+        // The excerpt of any span is short, and holds the span.
+        for start in [0, 5, line.len() / 2, line.len() - 3] {
+            let end = token_end(&line, start);
+            assert!(end - start <= LONG_LINE);
+            let (text, a, b) = excerpt(&line, start, end);
+            assert!(text.chars().count() <= BEFORE + SPAN + AFTER + 2, "{text}");
+            assert_eq!(&text[a..b], &line[start..end.min(start + SPAN)]);
+        }
+        // A token that runs to the end of a long line is looked at up to LONG_LINE bytes.
+        let quoted = format!("x \"{}", "y".repeat(100_000));
+        assert_eq!(token_end(&quoted, 2), 2 + LONG_LINE);
+
+        let file = "many.sql";
+        let files = [SourceFile::new(file, format!("{line}\n"))];
+        let findings: Vec<Finding> = [1usize, 777, 19_999]
+            .iter()
+            .map(|&i| {
+                let at = line
+                    .find(&format!("CREATE TABLE public.t{i} ("))
+                    .expect("there");
+                Finding {
+                    code: Code::UnassignedTable,
+                    severity: Severity::Error,
+                    message: format!("t{i}"),
+                    location: Some(Location {
+                        file: file.to_string(),
+                        line: 1,
+                        column: Some(at as u32 + 1),
+                    }),
+                    related: vec![],
+                    help: None,
+                    object: format!("t{i}"),
+                }
+            })
+            .collect();
+        let sources = Sources::new(&files);
+        let plain = render(&findings, &sources, ReportFormat::Text, false);
+        for f in &findings {
+            let c = f.location.as_ref().and_then(|l| l.column).expect("column");
+            assert!(plain.contains(&format!(" --> many.sql:1:{c}\n")), "{plain}");
+        }
+        assert!(plain.lines().all(|l| l.chars().count() < 160), "{plain}");
+        let styled = render(&findings, &sources, ReportFormat::Text, true);
+        assert_eq!(strip_ansi(&styled), plain);
+    }
+
+    fn strip_ansi(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// A line with an unsafe character before the annotation is shown escaped, the caret under
+    /// the annotated text and the header with the column in the file.
+    #[test]
+    fn escaped_lines_keep_their_carets_and_columns() {
+        let text = "CREATE TABLE \"a\u{202e}\x1b[2J\" (id int); CREATE TABLE public.b (id int);\n";
+        let files = [SourceFile::new("e.sql", text.to_string())];
+        let column = text[..text.find("CREATE TABLE public.b").expect("b")]
+            .chars()
+            .count() as u32
+            + 1;
+        let f = Finding {
+            code: Code::UnassignedTable,
+            severity: Severity::Warning,
+            message: "b".to_string(),
+            location: Some(Location {
+                file: "e.sql".to_string(),
+                line: 1,
+                column: Some(column),
+            }),
+            related: vec![],
+            help: None,
+            object: "b".to_string(),
+        };
+        let out = render(&[f], &Sources::new(&files), ReportFormat::Text, false);
+        assert!(out.contains(&format!(" --> e.sql:1:{column}\n")), "{out}");
+        let source = out.lines().find(|l| l.starts_with("1 | ")).expect("line");
+        assert!(source.contains("\"a\\u{202e}\\u{1b}[2J\""), "{out}");
+        let caret = out.lines().find(|l| l.contains('^')).expect("caret");
+        assert_eq!(
+            caret.find('^'),
+            source.find("CREATE TABLE public.b"),
+            "{out}"
+        );
     }
 
     #[test]

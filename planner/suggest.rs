@@ -499,11 +499,49 @@ pub fn text(a: &Analysis, s: &[Suggestion]) -> String {
             };
             let list = names
                 .iter()
-                .map(|n| toml::Value::String(n.clone()).to_string())
+                .map(|n| toml_string(n))
                 .collect::<Vec<_>>()
                 .join(", ");
             let _ = writeln!(o, "[silos.{silo}]\ntables = [{list}]");
         }
     }
     o
+}
+
+/// `s` as a TOML string for the snippet to paste: a name holding a character that
+/// [`crate::untrusted`] escapes is written as a basic string with `\uXXXX` escapes (every such
+/// character is in the Basic Multilingual Plane), which TOML reads back as the same name.
+fn toml_string(s: &str) -> String {
+    if !s.chars().any(crate::untrusted::is_unsafe) {
+        return toml::Value::String(s.to_string()).to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if crate::untrusted::is_unsafe(c) => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// The snippet's strings are read back by TOML as the names they stand for, and show no
+    /// terminal escape or bidirectional override raw.
+    #[test]
+    fn toml_strings_read_back_and_hold_no_unsafe_character() {
+        for s in ["plain", "a\"b\\c", "ev\x1b[31m\u{202e}\u{9b}x\u{7f}"] {
+            let t = super::toml_string(s);
+            assert!(!t.chars().any(crate::untrusted::is_unsafe), "{t}");
+            let v: toml::Table = toml::from_str(&format!("x = {t}")).expect("valid TOML");
+            assert_eq!(v["x"].as_str(), Some(s));
+        }
+    }
 }

@@ -19,7 +19,12 @@
 //! * **plan**: `plan::build`;
 //! * **render**: `render::render_each`: every file of the plan directory, each dropped as soon
 //!   as it is rendered, as the command does after writing it (the writes are not timed);
-//! * **drop**: dropping all of the above.
+//! * **drop**: dropping all of the above;
+//! * **infer**: `references::from_constraints` and `infer::infer` (issue 21): the references
+//!   the dump's names imply, on the catalog `read` made. Timed after the others and counted in
+//!   no cumulative figure: the target is `check` with it at most 1.2x `check` without it. The
+//!   first round also times it blind to the constraints (`infer::infer(&cat, &[])`, printed
+//!   with the parts): what it costs when every key column is inferred.
 //!
 //! Cumulative figures: `check` = read + config + assign + graph + check (the command without
 //! printing its findings; `check+report` adds the text report), `plan` = the same + plan +
@@ -62,7 +67,7 @@ use silo_plan::plan;
 use silo_plan::render;
 use silo_plan::report::{self, ReportFormat, Sources};
 use silo_plan::source::SourceFile;
-use silo_plan::{explain, graph};
+use silo_plan::{explain, graph, infer, references};
 
 /// How long the rounds of one input should take together.
 const BUDGET: Duration = Duration::from_secs(3);
@@ -81,14 +86,15 @@ const MAX_CLOSURE_STEPS: u64 = 5_000_000;
 const CONFIG_PATH: &str = "silo-plan.toml";
 
 /// The measured stages, in pipeline order.
-const STAGES: [&str; 9] = [
-    "read", "config", "assign", "graph", "check", "report", "plan", "render", "drop",
+const STAGES: [&str; 10] = [
+    "read", "config", "assign", "graph", "check", "report", "plan", "render", "drop", "infer",
 ];
 const READ: usize = 0;
 const CHECK: usize = 4;
 const REPORT: usize = 5;
 const RENDER: usize = 7;
 const DROP: usize = 8;
+const INFER: usize = 9;
 
 fn main() {
     common::configure_allocator();
@@ -432,6 +438,10 @@ struct Outcome {
     files: usize,
     out_bytes: usize,
     config_bytes: usize,
+    /// References `infer` found.
+    inferred: usize,
+    /// References `infer` found when given no constraint.
+    inferred_blind: usize,
 }
 
 /// What the rounds of one input share: the config text and whether `plan` can run at all.
@@ -452,8 +462,8 @@ type Parts = Vec<(&'static str, T)>;
 
 /// One round: every stage once, each timed on its own. With `parts`, also the parts of `plan`
 /// and `render` (after the stages, so they do not disturb them).
-fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 9], Outcome, Parts) {
-    let mut t = [T::ZERO; 9];
+fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 10], Outcome, Parts) {
+    let mut t = [T::ZERO; 10];
     let owned = text.to_string();
 
     let sw = Stopwatch::start();
@@ -574,9 +584,27 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 9], Outcom
     drop(black_box(rules));
     drop(black_box(asg));
     drop(black_box(cfg));
+    t[DROP] = sw.stop();
+
+    // After the others, so that they are timed as before it was added.
+    let sw = Stopwatch::start();
+    let constraints = references::from_constraints(&cat);
+    let inferred = infer::infer(&cat, &constraints);
+    t[INFER] = sw.stop();
+    out.inferred = inferred.references.len();
+    if parts {
+        // Blind: no constraint passed, so every key column is inferred again (the cost on a
+        // dump whose references have no constraints).
+        let sw = Stopwatch::start();
+        let blind = infer::infer(&cat, &[]);
+        part.push(("infer, blind to the constraints", sw.stop()));
+        out.inferred_blind = blind.references.len();
+        drop(black_box(blind));
+    }
+    drop(black_box(inferred));
+    drop(black_box(constraints));
     drop(black_box(cat));
     drop(black_box(sources));
-    t[DROP] = sw.stop();
     (t, out, part)
 }
 
@@ -734,7 +762,7 @@ fn sum(t: &[T]) -> T {
 }
 
 /// The cumulative figures of one round: (check, check+report, plan).
-fn cumulative(t: &[T; 9]) -> [T; 3] {
+fn cumulative(t: &[T; 10]) -> [T; 3] {
     let check = sum(&t[READ..=CHECK]);
     let report = sum(&t[READ..=REPORT]);
     // plan: everything up to render, without the text report.
@@ -748,7 +776,7 @@ struct Measured {
     synth: Option<usize>,
     bytes: usize,
     /// Best time of each stage.
-    stage: [T; 9],
+    stage: [T; 10],
     /// Best round sums: check, check+report, plan.
     cum: [T; 3],
     runs: usize,
@@ -843,11 +871,13 @@ impl Measured {
             None => format!("more than {} (the cap)", self.cap),
         };
         println!(
-            "  check: {} findings, {} cross-silo FKs, text report {:.0} KB; plan: {} closures \
-             with {steps} steps, {}",
+            "  check: {} findings, {} cross-silo FKs, text report {:.0} KB; infer: {} references \
+             ({} blind to the constraints); plan: {} closures with {steps} steps, {}",
             o.findings,
             o.crossings,
             o.report_bytes as f64 / 1e3,
+            o.inferred,
+            o.inferred_blind,
             o.closures,
             if o.planned {
                 format!(
@@ -884,6 +914,7 @@ impl Measured {
             let extra = match i {
                 REPORT => "  (not in check/plan)",
                 DROP => "  (not counted)",
+                INFER => "  (not in check/plan)",
                 _ => "",
             };
             row(s, self.stage[i], extra);
@@ -896,7 +927,10 @@ impl Measured {
             println!("  {:<36} {:>10}", "= plan", "skipped");
         }
         if !self.parts.is_empty() {
-            println!("  parts of plan and render, each timed on its own (best of 3; 100k: once):");
+            println!(
+                "  parts of plan and render (best of 3; 100k: once) and blind inference (once), \
+                 each timed on its own:"
+            );
             for (label, t) in &self.parts {
                 row(&format!("  {label}"), *t, "");
             }
@@ -923,17 +957,17 @@ fn scaling(results: &[Measured]) {
         );
     }
     println!();
-    // Stage i, then the cumulative check (9) and plan (10).
+    // Stage i, then the cumulative check (10) and plan (11).
     let get = |r: &Measured, i: usize| match i {
-        9 => r.cum[0],
-        10 => r.cum[2],
+        10 => r.cum[0],
+        11 => r.cum[2],
         _ => r.stage[i],
     };
     let rows = STAGES
         .iter()
         .copied()
         .enumerate()
-        .chain([(9, "= check"), (10, "= plan")]);
+        .chain([(10, "= check"), (11, "= plan")]);
     for (i, label) in rows {
         let plan_row = matches!(label, "plan" | "render" | "= plan");
         print!("  {label:<14}");
@@ -977,6 +1011,15 @@ fn summary(results: &[Measured], quick: bool) {
             ms(read),
             verdict(ratio(c, read) <= 1.3),
             ratio(r.cum[1], read)
+        );
+        let with = c.add(r.stage[INFER]);
+        println!(
+            "  {:<14} check+infer / check <= 1.2x: {:.3}x ({:.1} / {:.1} ms)  {}",
+            r.name,
+            ratio(with, c),
+            ms(with),
+            ms(c),
+            verdict(ratio(with, c) <= 1.2)
         );
         if r.out.planned {
             println!(

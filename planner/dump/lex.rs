@@ -190,8 +190,17 @@ impl<'a> Tokens<'a> {
         match t.kind {
             Tok::Word => Some(self.raw(i).to_lowercase()),
             Tok::Quoted => {
-                let r = self.raw(i);
-                Some(r[1..r.len().saturating_sub(1).max(1)].replace("\"\"", "\""))
+                // After the opening quote; the closing one is there when the text ends in an odd
+                // run of quotes (`""` is a quote inside the name). An unterminated name (at the
+                // end of a file) keeps all its characters, and is never cut inside one.
+                let body = self.raw(i).get(1..).unwrap_or("");
+                let trailing = body.len() - body.trim_end_matches('"').len();
+                let inner = if trailing % 2 == 1 {
+                    &body[..body.len() - 1]
+                } else {
+                    body
+                };
+                Some(inner.replace("\"\"", "\""))
             }
             _ => None,
         }
@@ -322,5 +331,22 @@ mod tests {
         let s = t.toks.len();
         assert_eq!(t.string(s - 2).unwrap(), "a'b");
         assert_eq!(t.string(s - 1).unwrap(), "x");
+    }
+
+    /// A quoted name cut off by the end of the file keeps every character it has; it used to
+    /// lose its last byte, which panicked inside a multi-byte character (found by the fuzz run).
+    #[test]
+    fn unterminated_quoted_names() {
+        for (text, want) in [
+            ("\"é", "é"),
+            ("\"ab", "ab"),
+            ("\"a\"\"", "a\""),
+            ("\"", ""),
+            ("\"a\"\"b\"", "a\"b"),
+            ("\"\"", ""),
+        ] {
+            let t = tokenize(text, 10, false);
+            assert_eq!(t.ident(0).as_deref(), Some(want), "{text}");
+        }
     }
 }

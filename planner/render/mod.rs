@@ -42,6 +42,7 @@ use askama::Template;
 use crate::catalog::QName;
 use crate::config::EdgeAction;
 use crate::plan::{Input, Plan, Step};
+use crate::untrusted;
 
 /// One output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,14 +99,15 @@ fn claim_text(c: &crate::plan::StepLocks) -> String {
         .join("; ")
 }
 
-/// Text safe inside a Markdown table cell.
+/// Text safe inside a Markdown table cell: `|` escaped, line breaks as spaces, and the
+/// characters [`untrusted`] escapes written visibly.
 fn cell(s: &str) -> String {
     // A byte scan (all three are ASCII; a `contains` of a list of chars decodes every char).
     if !s.bytes().any(|b| matches!(b, b'|' | b'\n' | b'\r')) {
         // Most cells: nothing to replace, one copy instead of two.
-        return s.to_string();
+        return untrusted::escape(s).into_owned();
     }
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    untrusted::escape(&s.replace('|', "\\|").replace(['\n', '\r'], " ")).into_owned()
 }
 
 struct SiloRow {
@@ -121,12 +123,13 @@ struct FindingRow {
     at: String,
 }
 
-/// [`cell`] written into `f`: `|` escaped, line breaks as spaces. The rule maps each character
-/// on its own, so a cell written in pieces is the cell of the pieces joined.
+/// [`cell`] written into `f`: `|` escaped, line breaks as spaces, unsafe characters escaped.
+/// The rule maps each character on its own, so a cell written in pieces is the cell of the
+/// pieces joined.
 fn write_cell<W: fmt::Write + ?Sized>(f: &mut W, s: &str) -> fmt::Result {
     let mut rest = s;
     while let Some(i) = rest.bytes().position(|b| matches!(b, b'|' | b'\n' | b'\r')) {
-        f.write_str(&rest[..i])?;
+        untrusted::write_escaped(f, &rest[..i])?;
         f.write_str(if rest.as_bytes()[i] == b'|' {
             "\\|"
         } else {
@@ -134,18 +137,18 @@ fn write_cell<W: fmt::Write + ?Sized>(f: &mut W, s: &str) -> fmt::Result {
         })?;
         rest = &rest[i + 1..];
     }
-    f.write_str(rest)
+    untrusted::write_escaped(f, rest)
 }
 
-/// `s` with every backtick as `'`, for a code span.
+/// `s` with every backtick as `'`, for a code span, and unsafe characters escaped.
 fn write_ticks_as_quotes<W: fmt::Write + ?Sized>(f: &mut W, s: &str) -> fmt::Result {
     let mut rest = s;
     while let Some(i) = rest.find('`') {
-        f.write_str(&rest[..i])?;
+        untrusted::write_escaped(f, &rest[..i])?;
         f.write_str("'")?;
         rest = &rest[i + 1..];
     }
-    f.write_str(rest)
+    untrusted::write_escaped(f, rest)
 }
 
 /// `items` separated by `, `, each through [`write_cell`].
@@ -236,11 +239,11 @@ fn step_verb(a: EdgeAction) -> &'static str {
 
 /// `schema.table [silo]`: a table in a closure's tree.
 fn push_node(tree: &mut String, q: &QName, silo: &str) {
-    tree.push_str(&q.schema);
+    tree.push_str(&untrusted::escape(&q.schema));
     tree.push('.');
-    tree.push_str(&q.name);
+    tree.push_str(&untrusted::escape(&q.name));
     tree.push_str(" [");
-    tree.push_str(silo);
+    tree.push_str(&untrusted::escape(silo));
     tree.push(']');
 }
 
@@ -294,7 +297,7 @@ impl Closures<'_> {
                 tree.push(' ');
                 push_node(&mut tree, &s.child, &s.child_silo);
                 tree.push_str(" via ");
-                tree.push_str(&s.constraint);
+                tree.push_str(&untrusted::escape(&s.constraint));
                 if s.crosses {
                     tree.push_str("  ✗");
                 }
@@ -306,7 +309,8 @@ impl Closures<'_> {
                 let _ = write!(
                     tree,
                     "\n  … and {} more steps: `silo-plan explain {}` lists them all",
-                    c.omitted, c.parent
+                    c.omitted,
+                    untrusted::escape(&c.parent.to_string())
                 );
             }
             // A fence inside the tree would end its code block (rare).
@@ -332,12 +336,15 @@ struct ScriptSummary {
 struct PlanMd<'a> {
     plan: &'a Plan,
     version: &'a str,
+    config: String,
     dumps: String,
     silos: Vec<SiloRow>,
     crossing_line: String,
     decisions: Vec<String>,
     crossings: CrossingRows<'a>,
     couplings: Vec<FindingRow>,
+    /// The findings that block a plan (written with `--allow-findings`).
+    blocking: Vec<FindingRow>,
     closures: Closures<'a>,
     drop: ScriptSummary,
     restore: ScriptSummary,
@@ -392,7 +399,7 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         .iter()
         .map(|s| SiloRow {
             name: cell(&s.name),
-            role: if s.name == "shared" {
+            role: cell(&if s.name == "shared" {
                 "schema in every silo, data not split".to_string()
             } else if s.stays {
                 "stays in today's database (origin)".to_string()
@@ -403,7 +410,7 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
                     "moves; one database per instance: {}",
                     s.instances.join(", ")
                 )
-            },
+            }),
             tables: s.tables.len(),
             views: s.views.len(),
         })
@@ -420,26 +427,30 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         plan.findings.len(),
         plan.closures.len()
     );
-    let couplings = plan
+    let row = |f: &crate::findings::Finding| FindingRow {
+        code: f.code.as_str().to_string(),
+        message: cell(&f.message),
+        at: f
+            .location
+            .as_ref()
+            .map(|l| cell(&format!("{}:{}", l.file, l.line)))
+            .unwrap_or_default(),
+    };
+    let couplings = plan.findings.iter().map(row).collect();
+    let blocking = plan
         .findings
         .iter()
-        .map(|f| FindingRow {
-            code: f.code.as_str().to_string(),
-            message: cell(&f.message),
-            at: f
-                .location
-                .as_ref()
-                .map(|l| cell(&format!("{}:{}", l.file, l.line)))
-                .unwrap_or_default(),
-        })
+        .filter(|f| f.blocks_plan())
+        .map(row)
         .collect();
     let t = PlanMd {
         plan,
         version: env!("CARGO_PKG_VERSION"),
+        config: untrusted::escape(&plan.config.replace('`', "'")).into_owned(),
         dumps: plan
             .dumps
             .iter()
-            .map(|d| format!("`{}`", d.replace('`', "'")))
+            .map(|d| format!("`{}`", untrusted::escape(&d.replace('`', "'"))))
             .collect::<Vec<_>>()
             .join(", "),
         silos,
@@ -447,6 +458,7 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         decisions: plan.decisions.iter().map(|d| cell(d)).collect(),
         crossings: CrossingRows(&plan.crossings),
         couplings,
+        blocking,
         closures: Closures(&plan.closures),
         drop: summarize(&plan.fks.drop),
         restore: summarize(&plan.fks.restore),
@@ -474,7 +486,7 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
             2 * (c.parent.schema.len() + c.parent.name.len() + c.silo.len()) + steps + 192
         })
         .sum();
-    let rows = t.couplings.len() + t.decisions.len() + t.silos.len();
+    let rows = 2 * t.couplings.len() + t.decisions.len() + t.silos.len();
     run_sized(
         "plan.md",
         &t,
@@ -525,10 +537,12 @@ fn dot_qname(q: &QName) -> String {
 }
 
 /// `s` inside a DOT string: `\` and `"` escaped, line breaks as spaces (what
-/// `.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ")` gives, in one pass).
+/// `.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ")` gives, in one pass), after
+/// the characters [`untrusted`] escapes are written visibly.
 fn push_dot_escaped(out: &mut String, s: &str) {
+    let s = untrusted::escape_but(s, &['\n']);
     if !s.contains(['\\', '"', '\n']) {
-        out.push_str(s);
+        out.push_str(&s);
         return;
     }
     for c in s.chars() {
@@ -543,9 +557,9 @@ fn push_dot_escaped(out: &mut String, s: &str) {
 
 fn mmd_label(s: &str) -> String {
     if !s.contains(['"', '\n', '\r']) {
-        return s.to_string();
+        return untrusted::escape(s).into_owned();
     }
-    s.replace('"', "#quot;").replace(['\n', '\r'], " ")
+    untrusted::escape(&s.replace('"', "#quot;").replace(['\n', '\r'], " ")).into_owned()
 }
 
 fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
@@ -603,7 +617,7 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
             format!("{a} --> {b}")
         });
     }
-    let config = plan.config.replace(['\n', '\r'], " ");
+    let config = untrusted::escape(&plan.config.replace(['\n', '\r'], " ")).into_owned();
     let dot = run(
         "graph.dot",
         &GraphDot {
@@ -726,7 +740,7 @@ mod tests {
             "é\"\\",
             "",
         ] {
-            let chain = s
+            let chain = crate::untrusted::escape_but(s, &['\n'])
                 .replace('\\', "\\\\")
                 .replace('"', "\\\"")
                 .replace('\n', " ");
@@ -772,7 +786,7 @@ mod tests {
         );
         format!(
             "\n| `{}` | {} | {} | {} | {} | {} | {} | {} |",
-            c.constraint.replace('`', "'"),
+            crate::untrusted::escape(&c.constraint.replace('`', "'")),
             cell(&format!(
                 "{}({}) → {}({})",
                 c.child,
@@ -790,16 +804,23 @@ mod tests {
     }
 
     fn closure_as_strings(c: &crate::plan::Closure) -> String {
-        let mut tree = format!("{} [{}]", c.parent, c.silo);
+        let esc = |s: &str| crate::untrusted::escape(s).into_owned();
+        let mut tree = format!(
+            "{}.{} [{}]",
+            esc(&c.parent.schema),
+            esc(&c.parent.name),
+            esc(&c.silo)
+        );
         for s in &c.steps {
             let verb = step_verb(s.action);
             tree.push('\n');
             tree.push_str(&"  ".repeat(s.depth));
             tree.push_str(&format!(
-                "└ {verb} {} [{}] via {}{}",
-                s.child,
-                s.child_silo,
-                s.constraint,
+                "└ {verb} {}.{} [{}] via {}{}",
+                esc(&s.child.schema),
+                esc(&s.child.name),
+                esc(&s.child_silo),
+                esc(&s.constraint),
                 if s.crosses { "  ✗" } else { "" }
             ));
             if s.again {
@@ -809,12 +830,13 @@ mod tests {
         if c.omitted > 0 {
             tree.push_str(&format!(
                 "\n  … and {} more steps: `silo-plan explain {}` lists them all",
-                c.omitted, c.parent
+                c.omitted,
+                esc(&c.parent.to_string())
             ));
         }
         format!(
             "\n### `{}` ({})\n\n```\n{}\n```\n",
-            c.parent.to_string().replace('`', "'"),
+            esc(&c.parent.to_string().replace('`', "'")),
             cell(&c.silo),
             tree.replace("```", "'''")
         )

@@ -335,7 +335,7 @@ fn book_phase(number: usize, p: &Phase) -> BookPhase {
             "yes (see Rollback)".into()
         },
         what: p.what.clone(),
-        locks: phase_locks(p, true),
+        locks: crate::untrusted::escape(&phase_locks(p, true)).into_owned(),
         verify: p.verify.clone(),
         expect: p.expect.clone(),
         rollback: p.rollback.clone(),

@@ -283,32 +283,47 @@ const ALL_KINDS: [Kind; 18] = [
 fn json_str(s: &str) -> String {
     // serde_json cannot fail on a string.
     let out = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
-    // JSON leaves U+2028 and U+2029 as they are; escape them for older JavaScript engines
-    // (copies made only when there is one: almost never).
-    if out.contains(['\u{2028}', '\u{2029}']) {
-        out.replace('\u{2028}', "\\u2028")
-            .replace('\u{2029}', "\\u2029")
+    // JSON leaves DEL, the C1 controls, the bidirectional overrides and U+2028 / U+2029 as they
+    // are: a reader of the stub would see the code around them reordered (and older JavaScript
+    // engines end a line at U+2028). `\uXXXX` holds them in every language this serves; all
+    // are in the Basic Multilingual Plane (copies made only when there is one: almost never).
+    if out.chars().any(crate::untrusted::is_unsafe) {
+        let mut escaped = String::with_capacity(out.len() + 16);
+        for c in out.chars() {
+            if crate::untrusted::is_unsafe(c) {
+                escaped.push_str(&format!("\\u{:04x}", c as u32));
+            } else {
+                escaped.push(c);
+            }
+        }
+        escaped
     } else {
         out
     }
 }
 
 /// Text safe inside a one-line comment in every language (and a Python docstring, a JSDoc
-/// block and a Rust doc comment): line breaks and other control characters become spaces,
-/// `*/` and `"""` are broken up, backslashes doubled.
+/// block and a Rust doc comment): line breaks and tabs become spaces, the other characters
+/// [`crate::untrusted`] escapes (terminal escapes, bidirectional overrides) are written
+/// visibly, `*/` and `"""` are broken up, backslashes doubled.
 fn comment(s: &str) -> String {
     if comment_safe(s) {
         return s.to_string();
     }
-    s.chars()
+    let spaced: String = s
+        .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
+            if matches!(
+                c,
+                '\n' | '\r' | '\t' | '\u{b}' | '\u{c}' | '\u{2028}' | '\u{2029}' | '\u{85}'
+            ) {
                 ' '
             } else {
                 c
             }
         })
-        .collect::<String>()
+        .collect();
+    crate::untrusted::escape(&spaced)
         .replace('\\', "\\\\")
         .replace("*/", "* /")
         .replace("\"\"\"", "\" \" \"")
@@ -1664,11 +1679,20 @@ mod tests {
         assert_eq!(n.name("a".into()), "a_2");
         assert_eq!(Lang::Ruby.lit("#{x}"), "\"\\#{x}\"");
         assert_eq!(Lang::Rust.lit("a\"\n"), "\"a\\\"\\n\"");
+        for lang in Lang::ALL {
+            let lit = lang.lit("ev\x1b[31m\u{202e}\u{9b}\u{7f}\u{2028}");
+            assert!(!lit.chars().any(crate::untrusted::is_unsafe), "{lit}");
+        }
+        assert_eq!(Lang::Python.lit("a\u{202e}\u{7f}"), "\"a\\u202e\\u007f\"");
         assert_eq!(
             driver_sql(Lang::Python, "SELECT \"a$1%\" = $1 AND '%$2' = $2"),
             "SELECT \"a$1%%\" = %s AND '%%$2' = %s"
         );
         assert_eq!(comment("a\nb */ \"\"\" c\\"), "a b * / \" \" \" c\\\\");
+        assert_eq!(
+            comment("x\x1b[31m\u{202e}y\u{9b}\tz"),
+            "x\\\\u{1b}[31m\\\\u{202e}y\\\\u{9b} z"
+        );
         for (s, safe) in [
             ("plain text", true),
             ("a */ b", false),

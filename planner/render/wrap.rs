@@ -1,7 +1,8 @@
 //! SQL `--` comments wrapped to a width: the one place generated scripts lay out prose.
 //!
 //! Comment text passes through [`crate::ident::comment_text`] rules (a line break in a name
-//! cannot end the comment), words are never split, and continuation lines are indented. The
+//! cannot end the comment, a terminal escape or bidirectional override is written visibly),
+//! words are never split, and continuation lines are indented. The
 //! functions append to one `String`, or ([`write_comment`], [`write_comment_in`] with a margin
 //! before each line) write straight into a template's output (the scripts hold thousands of
 //! comment lines; one buffer per block instead of one per line, and no block at all where a
@@ -39,6 +40,10 @@ pub fn write_comment_in<W: std::fmt::Write + ?Sized>(
     width: usize,
     keep_labels: bool,
 ) -> std::fmt::Result {
+    // Terminal escapes and bidirectional overrides in names are written visibly (line breaks
+    // separate words, as spaces do); laid out as they are shown.
+    let escaped = crate::untrusted::escape_but(text, &['\n', '\r']);
+    let text: &str = &escaped;
     let bytes = text.as_bytes();
     let lead = bytes
         .iter()
@@ -378,6 +383,14 @@ mod tests {
         assert_eq!(
             comment_block("a\nDROP TABLE x;\r\nb", 0, 100, false),
             "-- a DROP TABLE x; b\n"
+        );
+    }
+
+    #[test]
+    fn terminal_escapes_and_overrides_are_written_visibly() {
+        assert_eq!(
+            comment_block("drop \x1b[2Jt\u{202e}x\nnext", 0, 100, false),
+            "-- drop \\u{1b}[2Jt\\u{202e}x next\n"
         );
     }
 

@@ -189,7 +189,7 @@ fn preflight_refuses_a_moving_table_without_primary_key() {
 /// examples/saas data, set-based: `users` users with as many e-mail addresses, a quarter as many
 /// login IPs (moving, control), `orgs` organizations with their slug reservations (the
 /// reservations move), and twice as many teams and options (staying, region).
-fn saas_data(users: i64, orgs: i64) -> String {
+pub(crate) fn saas_data(users: i64, orgs: i64) -> String {
     let ips = users / 4;
     let teams = orgs * 2;
     format!(

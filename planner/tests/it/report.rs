@@ -316,3 +316,75 @@ fn strip_ansi(s: &str) -> String {
     }
     out
 }
+
+/// `silo-plan check` in `dir` (config and dump written by the test), text format.
+fn check_text(dir: &std::path::Path) -> (Option<i32>, String) {
+    let o = assert_cmd::Command::cargo_bin("silo-plan")
+        .expect("binary")
+        .current_dir(dir)
+        .args(["check", "."])
+        .output()
+        .expect("runs");
+    (o.status.code(), String::from_utf8(o.stdout).expect("UTF-8"))
+}
+
+/// A dump with 1,000 statements on one line: each finding names the column of its statement and
+/// shows the line around it. Every finding used to say column 1 and show the start of the line
+/// (the first statement), and handing the whole line to the renderer once per finding made
+/// the text report quadratic (15.6 s here, against 0.03 s for `--format json`).
+#[test]
+fn many_statements_on_one_line_are_each_shown_where_they_are() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let statements: Vec<String> = (0..1000)
+        .map(|i| format!("CREATE TABLE public.t{i} (id int);"))
+        .collect();
+    let line = statements.concat();
+    std::fs::write(dir.path().join("schema.sql"), format!("{line}\n")).expect("write");
+    std::fs::write(
+        dir.path().join("silo-plan.toml"),
+        "version = 1\nschema = [\"schema.sql\"]\n[silos.a]\ntables = [\"t0\"]\n",
+    )
+    .expect("write");
+    let (code, out) = check_text(dir.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.ends_with("999 errors, 0 warnings, 0 notes\n"), "{out}");
+    let blocks: Vec<&str> = out.split("\n\n").collect();
+    assert_eq!(blocks.len(), 1000);
+    for i in 1..1000 {
+        let column = line
+            .find(&format!("CREATE TABLE public.t{i} ("))
+            .expect("statement")
+            + 1;
+        let head = format!(
+            "error[SP001]: table public.t{i} is not assigned to a silo\n --> ./schema.sql:1:{column}\n"
+        );
+        let block = blocks
+            .iter()
+            .find(|b| b.starts_with(&head))
+            .unwrap_or_else(|| panic!("no finding starts with {head:?}"));
+        let source = block
+            .lines()
+            .find(|l| l.starts_with("1 | "))
+            .expect("source line");
+        assert!(
+            source.contains(&format!("CREATE TABLE public.t{i} (id int);")),
+            "{block}"
+        );
+        // An excerpt, not the 34,000-character line.
+        assert!(source.chars().count() < 160, "{block}");
+        // The caret stands under the statement's first character.
+        let caret = block
+            .lines()
+            .skip_while(|l| !l.starts_with("1 | "))
+            .nth(1)
+            .expect("caret line");
+        let at = source
+            .find(&format!("CREATE TABLE public.t{i} ("))
+            .expect("shown");
+        assert_eq!(
+            caret.find('^'),
+            Some(source[..at].chars().count()),
+            "{block}"
+        );
+    }
+}
