@@ -769,9 +769,7 @@ pub fn alter_table(ctx: &mut Ctx<'_>, sql: &str) -> bool {
             a + 2
         };
         if let Some(name) = t.ident(n) {
-            ctx.cat
-                .foreign_keys
-                .retain(|f| !(f.table == table && f.name == name));
+            drop_foreign_keys(ctx, &table, &name);
             if let Some(tb) = ctx.cat.table_mut(&table) {
                 if tb
                     .primary_key
@@ -825,6 +823,37 @@ fn ident_list(t: &Tokens<'_>, open: usize) -> Option<(Vec<String>, usize)> {
         out.push(t.ident(a)?);
     }
     (!out.is_empty()).then_some((out, close + 1))
+}
+
+/// Removes the foreign keys `name` of `table` (a migration dropping a constraint) and moves the
+/// statements' foreign-key indexes with them: a statement that added a removed key adds none now,
+/// and every later key's index goes down by the number removed before it. (They stayed as they
+/// were: a statement then named the wrong key, or one past the end.)
+fn drop_foreign_keys(ctx: &mut Ctx<'_>, table: &QName, name: &str) {
+    let removed: Vec<usize> = ctx
+        .cat
+        .foreign_keys
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| &f.table == table && f.name == name)
+        .map(|(i, _)| i)
+        .collect();
+    if removed.is_empty() {
+        return;
+    }
+    let mut i = 0;
+    ctx.cat.foreign_keys.retain(|_| {
+        i += 1;
+        removed.binary_search(&(i - 1)).is_err()
+    });
+    for st in &mut ctx.cat.statements {
+        if let Some(k) = st.fk {
+            st.fk = match removed.binary_search(&k) {
+                Ok(_) => None,
+                Err(before) => Some(k - before),
+            };
+        }
+    }
 }
 
 /// A referential action at `i`, with the column list of `SET NULL (cols)` / `SET DEFAULT
