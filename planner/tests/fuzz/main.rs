@@ -18,7 +18,12 @@
 //! or 0x-hex; default fixed, so a run is reproducible), `SILO_PLAN_FUZZ_INPUT=N` (run only input N
 //! of the seed, in this process, with the panic's backtrace), `SILO_PLAN_FUZZ_DIR=DIR` (run the
 //! files of a crash directory: `DIR/silo-plan.toml` and `DIR/dumps/*.sql`),
-//! `SILO_PLAN_FUZZ_VERBOSE=1` (each input's stage and the error that refused it, on stderr).
+//! `SILO_PLAN_FUZZ_VERBOSE=1` (each input's stage and the error that refused it, on stderr),
+//! `SILO_PLAN_FUZZ_INJECT=panic|hang|memory|overflow|abort:N` (misbehave at input N, to check
+//! that the run catches each kind of failure). A `cargo test` filter that does not match `fuzz`
+//! skips it, as it skips the other tests.
+//!
+//! Every failure it ever found is a test in `planner/tests/it/fuzz_found.rs`, minimized.
 
 mod gen;
 mod pipeline;
@@ -93,6 +98,17 @@ fn rss_bytes() -> u64 {
 }
 
 fn main() -> ExitCode {
+    // `cargo test FILTER` hands the filter to every test binary: run only when it names this one.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        println!("fuzz: test");
+        return ExitCode::SUCCESS;
+    }
+    if let Some(f) = args.iter().find(|a| !a.starts_with('-')) {
+        if !"fuzz".contains(f.as_str()) {
+            return ExitCode::SUCCESS;
+        }
+    }
     let s = Settings::from_env();
     if let Ok(dir) = std::env::var("SILO_PLAN_FUZZ_DIR") {
         return run_dir(Path::new(&dir));
@@ -278,6 +294,34 @@ fn record(corpus: &gen::Corpus, s: &Settings, i: u64, what: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // The child: runs inputs on a worker thread, watches time and memory, reports by line.
 
+/// `SILO_PLAN_FUZZ_INJECT=WHAT:N`: misbehaves at input N, to check that the run notices each
+/// kind of failure (`panic`, `hang`, `memory`, `overflow` of the stack, `abort`).
+fn self_test(what: &str) {
+    match what {
+        "panic" => panic!("injected panic"),
+        "hang" => loop {
+            std::thread::sleep(Duration::from_secs(1));
+        },
+        "memory" => {
+            let mut hog: Vec<Vec<u8>> = Vec::new();
+            loop {
+                hog.push(vec![1u8; 64 << 20]);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        "overflow" => {
+            #[allow(unconditional_recursion)]
+            fn deep(n: u64) -> u64 {
+                let pad = std::hint::black_box([n; 64]);
+                deep(n + 1) + pad[3]
+            }
+            std::hint::black_box(deep(0));
+        }
+        "abort" => std::process::abort(),
+        other => panic!("SILO_PLAN_FUZZ_INJECT: unknown {other:?}"),
+    }
+}
+
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 #[derive(Default)]
@@ -348,6 +392,10 @@ fn child(s: &Settings) {
     let (to_main, results) = mpsc::channel::<Outcome>();
     let seed = s.seed;
     let wc = corpus.clone();
+    let inject = std::env::var("SILO_PLAN_FUZZ_INJECT").ok().map(|v| {
+        let (what, at) = v.split_once(':').expect("SILO_PLAN_FUZZ_INJECT=WHAT:N");
+        (what.to_string(), at.parse::<u64>().expect("input number"))
+    });
     std::thread::Builder::new()
         .name("fuzz-worker".into())
         .stack_size(STACK)
@@ -357,6 +405,9 @@ fn child(s: &Settings) {
                 let started = Instant::now();
                 let (mut size, mut twice) = (0, false);
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    if inject.as_ref().is_some_and(|(_, at)| *at == i) {
+                        self_test(&inject.as_ref().expect("checked").0);
+                    }
                     let input = gen::input(&wc, seed, i);
                     size = input.files.iter().map(Vec::len).sum();
                     twice = input.twice;
