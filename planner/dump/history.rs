@@ -512,11 +512,7 @@ impl Ctx<'_> {
                     }
                 }
             }
-            for x in &mut self.cat.indexes {
-                if x.table == *from {
-                    x.table = new.clone();
-                }
-            }
+            rename_in(&mut self.cat.indexes, |x| &mut x.table, from, &new);
             for s in &mut self.cat.sequences {
                 if let Some(o) = &mut s.owned_by {
                     if o.table == *from {
@@ -524,16 +520,8 @@ impl Ctx<'_> {
                     }
                 }
             }
-            for x in &mut self.cat.triggers {
-                if x.table == *from {
-                    x.table = new.clone();
-                }
-            }
-            for x in &mut self.cat.policies {
-                if x.table == *from {
-                    x.table = new.clone();
-                }
-            }
+            rename_in(&mut self.cat.triggers, |x| &mut x.table, from, &new);
+            rename_in(&mut self.cat.policies, |x| &mut x.table, from, &new);
             self.stmt_subject = Some(new);
             return true;
         }
@@ -541,16 +529,8 @@ impl Ctx<'_> {
             self.views.insert(new.clone(), i);
             self.cat.views[i].name = new.clone();
             self.renamed(from, &new);
-            for x in &mut self.cat.indexes {
-                if x.table == *from {
-                    x.table = new.clone();
-                }
-            }
-            for x in &mut self.cat.triggers {
-                if x.table == *from {
-                    x.table = new.clone();
-                }
-            }
+            rename_in(&mut self.cat.indexes, |x| &mut x.table, from, &new);
+            rename_in(&mut self.cat.triggers, |x| &mut x.table, from, &new);
             self.stmt_subject = Some(new);
             return true;
         }
@@ -794,5 +774,15 @@ pub(super) fn finish(ctx: &mut Ctx<'_>) {
     }
     for i in marks {
         cat.statements[i].superseded = true;
+    }
+}
+
+/// Points every item of `items` whose table (`table` of it) is `from` at `to`.
+fn rename_in<T>(items: &mut [T], table: impl Fn(&mut T) -> &mut QName, from: &QName, to: &QName) {
+    for x in items {
+        let t = table(x);
+        if t == from {
+            *t = to.clone();
+        }
     }
 }
