@@ -28,6 +28,7 @@ pub mod output;
 pub mod plan;
 pub mod queries;
 pub mod references;
+pub mod refs_file;
 pub mod render;
 pub mod report;
 pub mod simulate;

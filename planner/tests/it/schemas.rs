@@ -55,3 +55,11 @@ fn plan_schema_is_current() {
 fn config_schema_is_current() {
     check("silo-plan.schema.json", silo_plan::config::json_schema());
 }
+
+#[test]
+fn references_file_schema_is_current() {
+    check(
+        "references.schema.json",
+        silo_plan::refs_file::json_schema(),
+    );
+}
