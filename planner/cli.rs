@@ -86,6 +86,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Prints a script to run inside the application (`python manage.py shell < script`,
+    /// `bin/rails runner script`) that writes the references its models know, with their
+    /// `on_delete` / `dependent:`, as a references file to import with `references = [...]`.
+    ExportScript {
+        /// The application's framework.
+        #[arg(value_enum)]
+        framework: ExportFramework,
+    },
     /// Writes the whole plan: plan.md, plan.json, graphs, per-silo schemas, FK scripts.
     /// Refuses (exit 2) a silo map with findings that leave the plan to guess: tables in no
     /// silo (with `unassigned = "error"`), shared tables referencing silo tables, inheritance
@@ -191,6 +199,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FindingsFormat::Text)]
         format: FindingsFormat,
     },
+}
+
+/// The frameworks `export-script` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFramework {
+    /// Django (ForeignKey, OneToOneField, `on_delete`, generic foreign keys as unresolved).
+    Django,
+    /// Rails / ActiveRecord (`belongs_to`, `has_many`/`has_one` `dependent:`, polymorphic
+    /// associations as unresolved).
+    Rails,
 }
 
 /// Input format of `queries`.

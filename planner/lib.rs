@@ -18,6 +18,7 @@ pub mod check;
 pub mod config;
 pub mod dump;
 pub mod explain;
+pub mod export;
 pub mod findings;
 pub mod graph;
 pub mod ident;

@@ -425,6 +425,13 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             ))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::ExportScript { framework } => {
+            emit(match framework {
+                cli::ExportFramework::Django => silo_plan::export::Framework::Django.script(),
+                cli::ExportFramework::Rails => silo_plan::export::Framework::Rails.script(),
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Simulate {
             input,
             out,

@@ -7,6 +7,7 @@ mod cascades;
 mod check_saas;
 mod config_errors;
 mod corpus;
+mod frameworks;
 mod fuzz_found;
 mod history;
 mod hostile_names;

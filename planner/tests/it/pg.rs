@@ -219,7 +219,8 @@ impl Cluster {
         }
     }
 
-    fn bin(&self, name: &str) -> PathBuf {
+    /// The path of Postgres program `name` of this cluster's installation.
+    pub fn bin(&self, name: &str) -> PathBuf {
         let p = self.bindir.join(name);
         if p.exists() {
             p

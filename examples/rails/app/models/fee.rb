@@ -1,0 +1,4 @@
+# Region silo.
+class Fee < ApplicationRecord
+  belongs_to :invoice
+end

@@ -1,0 +1,4 @@
+# Region silo.
+class Wallet < ApplicationRecord
+  belongs_to :customer
+end
