@@ -5,9 +5,9 @@
 //! The scripts are product code the team reads before running: they live in
 //! `templates/export/` as plain Python and Ruby (not templated), and read model metadata only.
 
-/// A framework an exporter exists for.
+/// A framework an exporter exists for (telling which framework wrote a dump is another module's job).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Framework {
+pub enum Exporter {
     /// Django: every ForeignKey / OneToOneField with its `on_delete`
     /// (`python manage.py shell < export-django.py`).
     Django,
@@ -16,20 +16,20 @@ pub enum Framework {
     Rails,
 }
 
-impl Framework {
+impl Exporter {
     /// The exporter script.
     pub fn script(self) -> &'static str {
         match self {
-            Framework::Django => include_str!("../templates/export/django.py"),
-            Framework::Rails => include_str!("../templates/export/rails.rb"),
+            Exporter::Django => include_str!("../templates/export/django.py"),
+            Exporter::Rails => include_str!("../templates/export/rails.rb"),
         }
     }
 
     /// The command that runs the script saved as `file`, inside the application.
     pub fn how_to_run(self, file: &str) -> String {
         match self {
-            Framework::Django => format!("python manage.py shell < {file}"),
-            Framework::Rails => format!("bin/rails runner {file}"),
+            Exporter::Django => format!("python manage.py shell < {file}"),
+            Exporter::Rails => format!("bin/rails runner {file}"),
         }
     }
 }

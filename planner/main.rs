@@ -427,8 +427,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         }
         Command::ExportScript { framework } => {
             emit(match framework {
-                cli::ExportFramework::Django => silo_plan::export::Framework::Django.script(),
-                cli::ExportFramework::Rails => silo_plan::export::Framework::Rails.script(),
+                cli::ExportFramework::Django => silo_plan::export::Exporter::Django.script(),
+                cli::ExportFramework::Rails => silo_plan::export::Exporter::Rails.script(),
             })?;
             Ok(ExitCode::SUCCESS)
         }
