@@ -41,10 +41,10 @@ pub enum Lang {
 const PYTHON_RESERVED: &str = "\
     False None True and as assert async await break class continue def del elif else except \
     finally for from global if import in is lambda nonlocal not or pass raise return try while \
-    with yield match case type _ self cls psycopg dataclasses datetime Any Dict List Mapping \
-    MutableMapping Optional Protocol Sequence Tuple Union int str float bool bytes object \
-    JsonValue PumpResult parent child children marks source since batch_size keys conn \
-    annotations
+    with yield match case type _ self cls psycopg dataclasses datetime decimal uuid collections \
+    Any Mapping MutableMapping Protocol Sequence list dict tuple int str float bool bytes object \
+    JsonValue PumpResult Cascade CASCADES after_delete _exists parent child children marks \
+    source since batch_size keys conn annotations table sql params
 ";
 
 const TS_RESERVED: &str = "\
@@ -138,7 +138,17 @@ impl Lang {
         match self {
             // JSON string syntax is valid Python, JavaScript and Go string syntax (`\uXXXX`
             // escapes for control characters; every other character as itself).
-            Lang::Python | Lang::TypeScript | Lang::Go => json_str(s),
+            Lang::Go => json_str(s),
+            // ruff format and prettier write a string in double quotes unless it holds more
+            // double quotes than single ones.
+            Lang::Python | Lang::TypeScript => {
+                let lit = json_str(s);
+                if s.matches('"').count() > s.matches('\'').count() {
+                    single_quoted(&lit)
+                } else {
+                    lit
+                }
+            }
             // Ruby's double quotes interpolate `#{`: escape every `#`.
             Lang::Ruby => json_str(s).replace('#', "\\#"),
             Lang::Rust => format!("{s:?}"),
@@ -178,8 +188,11 @@ impl Lang {
     /// The language type of `kind` with `dims` array dimensions, spelled out.
     fn spell_ty(self, kind: Kind, dims: usize, nullable: bool) -> String {
         let base = match (self, kind) {
+            // As psycopg 3 loads them.
             (Lang::Python, Kind::Int16 | Kind::Int32 | Kind::Int64) => "int",
             (Lang::Python, Kind::Float32 | Kind::Float64) => "float",
+            (Lang::Python, Kind::Decimal) => "decimal.Decimal",
+            (Lang::Python, Kind::Uuid) => "uuid.UUID",
             (Lang::Python, Kind::Bool) => "bool",
             (Lang::Python, Kind::Timestamp | Kind::TimestampTz) => "datetime.datetime",
             (Lang::Python, Kind::Date) => "datetime.date",
@@ -225,7 +238,7 @@ impl Lang {
         let mut s = base.to_string();
         for _ in 0..dims {
             s = match self {
-                Lang::Python => format!("List[{s}]"),
+                Lang::Python => format!("list[{s}]"),
                 Lang::TypeScript if s.contains(' ') => format!("({s})[]"),
                 Lang::TypeScript => format!("{s}[]"),
                 Lang::Go => format!("[]{s}"),
@@ -235,7 +248,7 @@ impl Lang {
         }
         if nullable {
             s = match self {
-                Lang::Python => format!("Optional[{s}]"),
+                Lang::Python => format!("{s} | None"),
                 Lang::TypeScript => format!("{s} | null"),
                 Lang::Go if s.starts_with("[]") || s == "json.RawMessage" => s,
                 Lang::Go => format!("*{s}"),
@@ -279,6 +292,31 @@ const ALL_KINDS: [Kind; 18] = [
     Kind::Enum,
     Kind::Other,
 ];
+
+/// A JSON string literal rewritten in single quotes: `\"` unescaped, `'` escaped, every other
+/// escape as it is.
+fn single_quoted(lit: &str) -> String {
+    let inner = &lit[1..lit.len() - 1];
+    let mut out = String::with_capacity(lit.len() + 4);
+    out.push('\'');
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('"') => out.push('"'),
+                Some(e) => {
+                    out.push('\\');
+                    out.push(e);
+                }
+                None => out.push('\\'),
+            },
+            '\'' => out.push_str("\\'"),
+            _ => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
 
 fn json_str(s: &str) -> String {
     // serde_json cannot fail on a string.
@@ -612,24 +650,43 @@ impl<'a> Fields<'a> {
 impl Fields<'_> {
     /// Writes the fields (see [`Fields`]).
     fn write<W: std::fmt::Write + ?Sized>(&self, f: &mut W) -> std::fmt::Result {
-        for (i, (c, pc)) in self.columns.iter().zip(self.prepared).enumerate() {
+        if self.lang == Lang::Go {
+            return self.write_go(f);
+        }
+        for (i, pc) in self.prepared.iter().enumerate() {
             let name = self.name(i);
             let ty = pc.ty(self.lang);
             let about = pc.about.as_str();
             let parts: &[&str] = match self.lang {
-                Lang::Python => &["\n    ", name, ": ", ty, "  # ", about],
+                // The column as the attribute's docstring (a trailing comment would count in
+                // ruff's line width); the annotation in parentheses where it is too wide.
+                Lang::Python => {
+                    let (open, close) = if 4 + name.len() + 2 + ty.len() > layout::PY {
+                        (": (\n        ", "\n    )")
+                    } else {
+                        (": ", "")
+                    };
+                    // ruff puts a space between the docstring's quotes and a quote of its own.
+                    let lead = if about.starts_with('"') { " " } else { "" };
+                    let trail = if about.ends_with('"') { " " } else { "" };
+                    for part in [
+                        "\n    ",
+                        name,
+                        open,
+                        ty,
+                        close,
+                        "\n    \"\"\"",
+                        lead,
+                        about,
+                        trail,
+                        "\"\"\"",
+                    ] {
+                        f.write_str(part)?;
+                    }
+                    continue;
+                }
                 Lang::TypeScript => &["\n  /** ", about, " */\n  readonly ", name, ": ", ty, ";"],
-                Lang::Go if pc.safe_tag => &[
-                    "\n\t",
-                    name,
-                    " ",
-                    ty,
-                    " `json:\"",
-                    &c.name,
-                    "\"` // ",
-                    about,
-                ],
-                Lang::Go => &["\n\t", name, " ", ty, " // ", about],
+                Lang::Go => &[],
                 Lang::Rust => &["\n    /// ", about, "\n    pub ", name, ": ", ty, ","],
                 Lang::Ruby => &["\n  # - ", name, " [", ty, "]: ", about],
             };
@@ -639,6 +696,90 @@ impl Fields<'_> {
         }
         Ok(())
     }
+}
+
+impl Fields<'_> {
+    /// Go's fields, aligned in columns as `gofmt` aligns them (see [`go_align`]): name, type,
+    /// then the struct tag (`json` and `db`: pgx's `RowToStructByName` reads `db`) where the
+    /// column's name can be one, then the comment.
+    fn write_go<W: std::fmt::Write + ?Sized>(&self, f: &mut W) -> std::fmt::Result {
+        let rows: Vec<[&str; 3]> = (0..self.columns.len())
+            .map(|i| {
+                let pc = self.prepared[i];
+                [
+                    self.name(i),
+                    pc.ty(Lang::Go),
+                    if pc.safe_tag {
+                        &self.columns[i].name
+                    } else {
+                        ""
+                    },
+                ]
+            })
+            .collect();
+        let tags: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                if r[2].is_empty() {
+                    String::new()
+                } else {
+                    format!("`json:\"{0}\" db:\"{0}\"`", r[2])
+                }
+            })
+            .collect();
+        let lines: Vec<Vec<&str>> = rows
+            .iter()
+            .zip(&tags)
+            .map(|(r, t)| {
+                if t.is_empty() {
+                    vec![r[0], r[1]]
+                } else {
+                    vec![r[0], r[1], t.as_str()]
+                }
+            })
+            .collect();
+        let widths = go_align(&lines);
+        for (i, cells) in lines.iter().enumerate() {
+            f.write_str("\n\t")?;
+            for (j, cell) in cells.iter().enumerate() {
+                f.write_str(cell)?;
+                for _ in cell.chars().count()..widths[i][j] {
+                    f.write_char(' ')?;
+                }
+            }
+            f.write_str("// ")?;
+            f.write_str(&self.prepared[i].about)?;
+        }
+        Ok(())
+    }
+}
+
+/// The width of every cell of `lines` as `gofmt` pads them (its `text/tabwriter`, padding 1):
+/// each line's cells are followed by one more, unaligned (the comment). A column's width is the
+/// widest of its cells plus one over each run of consecutive lines that have that column; a line
+/// with fewer cells ends the run of the columns it lacks.
+pub(crate) fn go_align(lines: &[Vec<&str>]) -> Vec<Vec<usize>> {
+    let mut widths: Vec<Vec<usize>> = lines.iter().map(|l| vec![0; l.len()]).collect();
+    let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
+    for col in 0..columns {
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].len() <= col {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut w = 0;
+            while i < lines.len() && lines[i].len() > col {
+                w = w.max(lines[i][col].chars().count() + 1);
+                i += 1;
+            }
+            for row in &mut widths[start..i] {
+                row[col] = w;
+            }
+        }
+    }
+    widths
 }
 
 /// [`Fields::members`].
@@ -687,12 +828,15 @@ struct HandlerLits {
     /// The child silos' string literals as the handler's list of them: `"a", "b"` (Python's
     /// tuple: `"a", "b",`).
     children: [String; 5],
+    /// The child silos' string literals, one by one.
+    child_list: [Vec<String>; 5],
 }
 
 impl HandlerLits {
     fn new(silo: &str, children: &[String]) -> Self {
         HandlerLits {
             silo: Lang::ALL.map(|l| l.lit(silo)),
+            child_list: Lang::ALL.map(|l| children.iter().map(|c| l.lit(c)).collect()),
             children: Lang::ALL.map(|l| {
                 let mut s = String::new();
                 for (i, c) in children.iter().enumerate() {
@@ -798,6 +942,8 @@ impl Cases {
 struct PreparedParent<'a> {
     /// `schema.table`, comment-safe.
     table: String,
+    /// The table as its tombstones' `table_name` writes it ([`crate::names::table_text`]).
+    table_key: String,
     silo: String,
     /// The cascade handler's name in each case: `after`, `delete`, the table's words (the
     /// record's name is its Pascal case without `AfterDelete`: see [`PreparedParent::record`]).
@@ -954,6 +1100,7 @@ impl<'a> Prepared<'a> {
                     go_json,
                     handler_lits: None,
                     table: comment_owned(crate::ident::qualified(&p.table)),
+                    table_key: crate::names::table_text(&p.table),
                     silo: comment(&p.silo),
                     after_delete: {
                         let mut s = String::from("after_delete");
@@ -1093,11 +1240,16 @@ struct Lookup<'a> {
     table: &'a str,
     columns: &'a str,
     used_by: &'a [String],
+    /// The method's declaration as the language's formatter lays it out (Python, TypeScript,
+    /// Rust), without the indentation of its first line.
+    sig: String,
 }
 
 struct KeyStruct<'a> {
     name: String,
     fields: Vec<KeyParam<'a>>,
+    /// Per field, its name and type padded as `gofmt` aligns them.
+    lines: Vec<String>,
 }
 
 struct Interface<'a> {
@@ -1107,7 +1259,11 @@ struct Interface<'a> {
 }
 
 struct Handler<'a> {
-    name: Str<'a>,
+    /// The table as its tombstones' `table_name` writes it, as a string literal.
+    key_lit: String,
+    /// The table's entry of the language's table of cascades, laid out (Python: see
+    /// [`layout`]).
+    entry: String,
     table: &'a str,
     silo: &'a str,
     silo_lit: &'a str,
@@ -1127,6 +1283,11 @@ struct Guard<'a> {
     parent: &'a str,
     child: &'a str,
     child_silo: &'a str,
+    /// The constant's declaration, the function's signature and its body's call, as the
+    /// language's formatter lays them out (see [`layout`]).
+    const_decl: String,
+    sig: String,
+    call: String,
 }
 
 struct PumpView {
@@ -1150,6 +1311,8 @@ struct View<'a> {
     multi_instance: String,
     /// Go imports, sorted.
     imports: Vec<&'static str>,
+    /// The Python modules the records' types name (`datetime`, `decimal`, `uuid`), sorted.
+    py_imports: Vec<&'static str>,
 }
 
 /// Rewrites `$n` placeholders outside quotes for the language's driver: psycopg wants `%s`
@@ -1257,6 +1420,15 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
         "Querier",
         "PumpError",
         "pump_to_silos",
+        "Cascade",
+        "Cascades",
+        "CASCADES",
+        "cascades",
+        "cascade",
+        "AfterDelete",
+        "afterDelete",
+        "after_delete",
+        "_exists",
         "pumpToSilos",
         "PumpToSilos",
     ]);
@@ -1354,8 +1526,33 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
             .zip(&pre.parents)
             .filter_map(|(_, pp)| {
                 let lits = &pre.handler_lits[pp.handler_lits?];
+                let key_lit = lang.lit(&pp.table_key);
+                let silo_lit = &lits.silo[lang.index()];
+                let children = &lits.children[lang.index()];
+                let entry = match lang {
+                    Lang::Python => layout::call(
+                        4,
+                        &format!("{key_lit}: Cascade("),
+                        &[silo_lit.clone(), format!("({children})")],
+                        "),",
+                        layout::PY,
+                    ),
+                    Lang::TypeScript => format!(
+                        "{key_lit}: {{\n    silo: {silo_lit},\n    {}\n  }},",
+                        layout::call_flat(
+                            4,
+                            "children: [",
+                            &lits.child_list[lang.index()],
+                            "],",
+                            layout::TS
+                        )
+                    ),
+                    Lang::Rust => format!("{key_lit} => ({silo_lit}, &[{children}]),"),
+                    _ => String::new(),
+                };
                 Some(Handler {
-                    name: Str(module.name_ref(pp.after_delete.func(lang))),
+                    key_lit,
+                    entry,
                     table: &pp.table,
                     silo: &pp.silo,
                     silo_lit: &lits.silo[lang.index()],
@@ -1398,10 +1595,32 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
                 }
                 args.push_str(&p.name);
             }
+            let sql_lit = lang.lit(&driver_sql(lang, &g.sql));
+            let (const_decl, sig, call) = match lang {
+                Lang::Python => {
+                    let mut items = vec!["child: psycopg.Connection[Any]".to_string()];
+                    items.extend(params.iter().map(|p| format!("{}: {}", &*p.name, &*p.ty)));
+                    let sig = layout::call(
+                        0,
+                        &format!("def {}(", &*name),
+                        &items,
+                        ") -> bool:",
+                        layout::PY,
+                    );
+                    let mut args = vec!["child".to_string(), sql_const.to_string()];
+                    args.extend(params.iter().map(|p| p.name.to_string()));
+                    let call = layout::call(4, "return _exists(", &args, ")", layout::PY);
+                    (layout::py_assign(&sql_const, &sql_lit), sig, call)
+                }
+                _ => Default::default(),
+            };
             Guard {
                 name,
                 sql_const,
-                sql_lit: lang.lit(&driver_sql(lang, &g.sql)),
+                sql_lit,
+                const_decl,
+                sig,
+                call,
                 args,
                 params,
                 about: &pg.about,
@@ -1427,7 +1646,22 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
         imports.push("time");
     }
     imports.sort();
+    let mut py_imports = Vec::new();
+    if lang == Lang::Python {
+        for m in ["datetime", "decimal", "uuid"] {
+            let prefix = format!("{m}.");
+            let used = pre
+                .parents
+                .iter()
+                .flat_map(|p| &p.columns)
+                .any(|c| c.ty(lang).contains(&prefix));
+            if used {
+                py_imports.push(m);
+            }
+        }
+    }
     View {
+        py_imports,
         version: env!("CARGO_PKG_VERSION"),
         config: comment(config),
         records,
@@ -1520,14 +1754,38 @@ fn lookup<'a>(
                             t.written
                         )))),
                     })
+                    .collect::<Vec<KeyParam>>();
+                let cells: Vec<Vec<&str>> = fields.iter().map(|p| vec![&*p.name, &*p.ty]).collect();
+                let widths = go_align(&cells);
+                let lines = cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{:<w0$}{:<w1$}", c[0], c[1], w0 = w[0], w1 = w[1]))
                     .collect();
-                (Cow::Owned(name.clone()), Some(KeyStruct { name, fields }))
+                (
+                    Cow::Owned(name.clone()),
+                    Some(KeyStruct {
+                        name,
+                        fields,
+                        lines,
+                    }),
+                )
             }
-            Lang::Python => (Cow::Owned(tuple_ty(lang, types, "Tuple[", "]")), None),
+            Lang::Python => (Cow::Owned(tuple_ty(lang, types, "tuple[", "]")), None),
             Lang::TypeScript => (Cow::Owned(tuple_ty(lang, types, "readonly [", "]")), None),
             Lang::Rust => (Cow::Owned(tuple_ty(lang, types, "(", ")")), None),
             Lang::Ruby => (Cow::Owned(tuple_ty(lang, types, "Array(", ")")), None),
         }
+    };
+    let sig = match lang {
+        Lang::Python => layout::call(
+            4,
+            &format!("def {}(", &*method),
+            &["self".to_string(), format!("keys: Sequence[{key_ty}]")],
+            &format!(") -> list[{}]:", &**record),
+            layout::PY,
+        ),
+        _ => String::new(),
     };
     Lookup {
         method,
@@ -1537,6 +1795,75 @@ fn lookup<'a>(
         table,
         columns: &pk.columns,
         used_by: &pk.used_by,
+        sig,
+    }
+}
+
+/// Lines laid out as each language's formatter lays out the few constructs whose width depends
+/// on names from the dump (signatures, calls, constants), so the stubs pass `ruff format
+/// --check`, `prettier --check` and `rustfmt --check` as written.
+mod layout {
+    /// ruff format's (and black's) line width.
+    pub const PY: usize = 88;
+    /// prettier's line width.
+    pub const TS: usize = 80;
+
+    /// [`call`] as prettier splits an array or the arguments of a call: all on one line, or
+    /// one a line (no line of all the items).
+    pub fn call_flat(
+        indent: usize,
+        head: &str,
+        items: &[String],
+        tail: &str,
+        max: usize,
+    ) -> String {
+        let joined = items.join(", ");
+        if items.is_empty() || indent + width(head) + width(&joined) + width(tail) <= max {
+            return format!("{head}{joined}{tail}");
+        }
+        call(indent, head, items, tail, 0)
+    }
+
+    /// The width of `s` as the formatters count it (characters).
+    pub fn width(s: &str) -> usize {
+        s.chars().count()
+    }
+
+    /// `head`, the items separated by `, `, `tail` at `indent` columns: on one line when it
+    /// fits in `max`; else the items on one line of their own, one level deeper; else one item a
+    /// line, each followed by a comma (ruff's, black's and prettier's split of brackets).
+    /// The result does not start with the indentation; its later lines do.
+    pub fn call(indent: usize, head: &str, items: &[String], tail: &str, max: usize) -> String {
+        let joined = items.join(", ");
+        if indent + width(head) + width(&joined) + width(tail) <= max {
+            return format!("{head}{joined}{tail}");
+        }
+        let inner = " ".repeat(indent + 4);
+        let outer = " ".repeat(indent);
+        if items.is_empty() || indent + 4 + width(&joined) <= max {
+            return format!("{head}\n{inner}{joined}\n{outer}{tail}");
+        }
+        let mut out = String::from(head);
+        for item in items {
+            out.push('\n');
+            out.push_str(&inner);
+            out.push_str(item);
+            out.push(',');
+        }
+        out.push('\n');
+        out.push_str(&outer);
+        out.push_str(tail);
+        out
+    }
+
+    /// `name = value` at column 0 in Python: `value` in parentheses on a line of its own when
+    /// that makes it fit (ruff's split of a long right-hand side that cannot be split itself).
+    pub fn py_assign(name: &str, value: &str) -> String {
+        if width(name) + 3 + width(value) <= PY || 4 + width(value) > PY {
+            format!("{name} = {value}")
+        } else {
+            format!("{name} = (\n    {value}\n)")
+        }
     }
 }
 
@@ -1885,10 +2212,7 @@ mod tests {
             written: String::new(),
         };
         assert_eq!(Lang::Go.ty(&t(Kind::Int64, 0), true), "*int64");
-        assert_eq!(
-            Lang::Python.ty(&t(Kind::Json, 0), true),
-            "Optional[JsonValue]"
-        );
+        assert_eq!(Lang::Python.ty(&t(Kind::Json, 0), true), "JsonValue | None");
         assert_eq!(Lang::Ruby.ty(&t(Kind::Bool, 0), false), "Boolean");
         assert_eq!(
             Lang::TypeScript.ty(&t(Kind::Int32, 1), true),

@@ -7,9 +7,9 @@
 //   - Records: one struct per table that another silo references.
 //   - Lookups: one interface per silo that owns such tables. These are the reads that used to
 //     be joins; implement them over the application's RPC to that silo.
-//   - Cascade handlers: AfterDelete<Table> per table whose ON DELETE is replicated. The SQL in
-//     cascades/<silo>.sql does the work (tombstone triggers, silo_plan.apply); a handler moves
-//     the tombstones and applies them in every child silo.
+//   - Cascade handler: AfterDelete for every table whose ON DELETE is replicated (listed in
+//     Cascades). The SQL in cascades/<silo>.sql does the work (tombstone triggers,
+//     silo_plan.apply); the handler moves the tombstones and applies them in every child silo.
 //   - Restrict guards: Restrict<Table>By<Child> per RESTRICT crossing, run in the child's silo
 //     before deleting the parent row; refuse the delete when it returns true.
 //   - The tombstone pump: Pump moves tombstones from a parent silo's database to a child
@@ -45,8 +45,8 @@ type {{ r.name }} struct {
 {%- match l.key_struct %}{% when Some with (k) %}
 // {{ k.name }} is a key of {{ l.table }}: ({{ l.columns }}).
 type {{ k.name }} struct {
-{%- for f in k.fields %}
-	{{ f.name }} {{ f.ty }} // {{ f.about }}
+{%- for (f, line) in k.fields.iter().zip(k.lines.iter()) %}
+	{{ line }}// {{ f.about }}
 {%- endfor %}
 }
 {% when None %}{% endmatch %}
@@ -183,20 +183,43 @@ func PumpToSilos(ctx context.Context, parent *sql.DB, children map[string]*sql.D
 	}
 	return results, nil
 }
-{% for h in v.handlers %}
-// {{ h.name }} is the replicated ON DELETE of {{ h.table }} (silo {{ h.silo }}):
-// call it after deleting rows of the table (or from a periodic job). The SQL in
-// cascades/<silo>.sql does the deletes and updates; this moves the tombstones. parent is the
-// {{ h.silo }} database; children maps each child silo to its database; marks holds the
-// high-water mark per child silo and is updated; source is usually the silo's name. Edges:
-{%- for e in h.edges %}
-//   - {{ e }}
-{%- endfor %}
-func {{ h.name }}(ctx context.Context, parent *sql.DB, children map[string]*sql.DB, marks map[string]int64, source string, batchSize int) (map[string]PumpResult, error) {
-	return PumpToSilos(ctx, parent, children, marks, source, batchSize, {{ h.child_silo_lits }})
+
+// Cascade is where the deletes of a table are replicated.
+type Cascade struct {
+	// Silo is the table's silo: the tombstones' source unless the caller names an instance.
+	Silo string
+	// Children are the child silos its tombstones go to.
+	Children []string
 }
-{% endfor %}
-{%- for g in v.guards %}
+
+// Cascades holds the tables whose ON DELETE is replicated, by their tombstones' table_name.
+var Cascades = map[string]Cascade{
+{%- for h in v.handlers %}
+	// {{ h.table }} (silo {{ h.silo }}):
+{%- for e in h.edges %}
+	//   - {{ e }}
+{%- endfor %}
+	{{ h.key_lit }}: {Silo: {{ h.silo_lit }}, Children: []string{ {{- h.child_silo_lits -}} }},
+{%- endfor %}
+}
+
+// AfterDelete is the replicated ON DELETE of table (a key of Cascades): call it after deleting
+// rows of the table (or from a periodic job). The SQL in cascades/<silo>.sql does the deletes
+// and updates; this moves the tombstones. parent is the database of the table's silo; children
+// maps each child silo to its database; marks holds the high-water mark per child silo and is
+// updated; source is the silo's name when empty (give silo/instance for a silo that runs in
+// several instances).
+func AfterDelete(ctx context.Context, parent *sql.DB, children map[string]*sql.DB, marks map[string]int64, table, source string, batchSize int) (map[string]PumpResult, error) {
+	cascade, ok := Cascades[table]
+	if !ok {
+		return nil, fmt.Errorf("the deletes of %q are not replicated", table)
+	}
+	if source == "" {
+		source = cascade.Silo
+	}
+	return PumpToSilos(ctx, parent, children, marks, source, batchSize, cascade.Children...)
+}
+{% for g in v.guards %}
 // {{ g.sql_const }} is the query of {{ g.name }}.
 const {{ g.sql_const }} = {{ g.sql_lit }}
 

@@ -7,9 +7,9 @@
 # - Records: one Struct per table that another silo references.
 # - Lookups: one class per silo that owns such tables. These are the reads that used to be
 #   joins; subclass it and implement each method over the application's RPC to that silo.
-# - Cascade handlers: after_delete_<table> per table whose ON DELETE is replicated. The SQL in
-#   cascades/<silo>.sql does the work (tombstone triggers, silo_plan.apply); a handler moves
-#   the tombstones and applies them in every child silo.
+# - Cascade handler: after_delete for every table whose ON DELETE is replicated (listed in
+#   CASCADES). The SQL in cascades/<silo>.sql does the work (tombstone triggers,
+#   silo_plan.apply); the handler moves the tombstones and applies them in every child silo.
 # - Restrict guards: restrict_<table>_by_<child> per RESTRICT crossing, run in the child's silo
 #   before deleting the parent row; refuse the delete when it returns true.
 # - The tombstone pump: pump moves tombstones from a parent silo's database to a child silo's
@@ -125,20 +125,31 @@ module SiloPlanStubs
   end
 
   # -------------------------------------------------------------------------------------------
-  # Cascade handlers: call one after deleting rows of its table (or from a periodic job). The
-  # SQL in cascades/<silo>.sql does the deletes and updates; a handler only moves tombstones.
-{% for h in v.handlers %}
-  # Replicated ON DELETE of {{ h.table }} (silo {{ h.silo }}).
-  #
-  # parent is the {{ h.silo }} database; children maps each child silo to its database; marks
-  # holds the high-water mark per child silo and is updated. Edges:
+  # The cascade handler: call it after deleting rows of a table in CASCADES (or from a periodic
+  # job). The SQL in cascades/<silo>.sql does the deletes and updates; it only moves tombstones.
+
+  # The tables whose ON DELETE is replicated, by their tombstones' table_name: the table's silo
+  # (the tombstones' source unless the caller names an instance) and the child silos its
+  # tombstones go to.
+  CASCADES = {
+{%- for h in v.handlers %}
+    # {{ h.table }} (silo {{ h.silo }}):
 {%- for e in h.edges %}
-  # - {{ e }}
+    # - {{ e }}
 {%- endfor %}
-  def self.{{ h.name }}(parent, children, marks, source = {{ h.silo_lit }}, batch_size = DEFAULT_BATCH_SIZE)
-    pump_to_silos(parent, children, marks, source, batch_size, [{{ h.child_silo_lits }}])
+    {{ h.key_lit }} => { silo: {{ h.silo_lit }}, children: [{{ h.child_silo_lits }}] },
+{%- endfor %}
+  }.freeze
+
+  # Replicated ON DELETE of table (a key of CASCADES; KeyError otherwise). parent is the
+  # database of the table's silo; children maps each child silo to its database; marks holds
+  # the high-water mark per child silo and is updated; source is the silo's name unless it runs
+  # in several instances (then silo/instance).
+  def self.after_delete(parent, children, marks, table, source: nil, batch_size: DEFAULT_BATCH_SIZE)
+    cascade = CASCADES.fetch(table)
+    pump_to_silos(parent, children, marks, source || cascade[:silo], batch_size, cascade[:children])
   end
-{% endfor %}
+
   # -------------------------------------------------------------------------------------------
   # Restrict guards: run in the child's silo before deleting the parent; refuse when true.
 {% for g in v.guards %}

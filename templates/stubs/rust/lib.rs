@@ -5,9 +5,9 @@
 //! - Records: one struct per table that another silo references.
 //! - Lookups: one trait per silo that owns such tables. These are the reads that used to be
 //!   joins; implement them over the application's RPC to that silo.
-//! - Cascade handlers: `after_delete_<table>` per table whose ON DELETE is replicated. The SQL
-//!   in `cascades/<silo>.sql` does the work (tombstone triggers, `silo_plan.apply`); a handler
-//!   moves the tombstones and applies them in every child silo.
+//! - Cascade handler: [`after_delete`] for every table whose ON DELETE is replicated (see
+//!   [`cascade`]). The SQL in `cascades/<silo>.sql` does the work (tombstone triggers,
+//!   `silo_plan.apply`); the handler moves the tombstones and applies them in every child silo.
 //! - Restrict guards: `restrict_<table>_by_<child>` per RESTRICT crossing, run in the child's
 //!   silo before deleting the parent row; refuse the delete when it returns true.
 //! - The tombstone pump: [`pump`] moves tombstones from a parent silo's database to a child
@@ -90,6 +90,8 @@ pub enum PumpError {
     Postgres(postgres::Error),
     /// No database was given for this child silo.
     NoDatabase(String),
+    /// The deletes of this table are not replicated.
+    NotReplicated(String),
 }
 
 impl std::fmt::Display for PumpError {
@@ -97,6 +99,9 @@ impl std::fmt::Display for PumpError {
         match self {
             PumpError::Postgres(e) => write!(f, "{e}"),
             PumpError::NoDatabase(silo) => write!(f, "no database for silo {silo:?}"),
+            PumpError::NotReplicated(table) => {
+                write!(f, "the deletes of {table:?} are not replicated")
+            }
         }
     }
 }
@@ -188,27 +193,53 @@ pub fn pump_to_silos(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cascade handlers: call one after deleting rows of its table (or from a periodic job). The SQL
-// in cascades/<silo>.sql does the deletes and updates; a handler only moves the tombstones.
-{% for h in v.handlers %}
-/// Replicated ON DELETE of {{ h.table }} (silo {{ h.silo }}).
-///
-/// `parent` is the {{ h.silo }} database; `children` maps each child silo to its database;
-/// `marks` holds the high-water mark per child silo and is updated; `source` is usually the
-/// silo's name. Edges:
+// The cascade handler: call it after deleting rows of a table that [`cascade`] knows (or from a
+// periodic job). The SQL in cascades/<silo>.sql does the deletes and updates; it only moves
+// tombstones.
+
+/// Where the deletes of a table are replicated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cascade {
+    /// The table's silo: the tombstones' source unless the caller names an instance.
+    pub silo: &'static str,
+    /// The child silos its tombstones go to.
+    pub children: &'static [&'static str],
+}
+
+/// Where the deletes of `table` (as its tombstones' `table_name` writes it) are replicated;
+/// `None` when they are not.
+pub fn cascade(table: &str) -> Option<Cascade> {
+    let (silo, children): (&'static str, &'static [&'static str]) = match table {
+{%- for h in v.handlers %}
+        // {{ h.table }} (silo {{ h.silo }}):
 {%- for e in h.edges %}
-/// - {{ e }}
+        // - {{ e }}
 {%- endfor %}
-pub fn {{ h.name }}(
+        {{ h.entry }}
+{%- endfor %}
+        _ => return None,
+    };
+    Some(Cascade { silo, children })
+}
+
+/// Replicated ON DELETE of `table` (one [`cascade`] knows, else [`PumpError::NotReplicated`]).
+///
+/// `parent` is the database of the table's silo; `children` maps each child silo to its
+/// database; `marks` holds the high-water mark per child silo and is updated; `source` is the
+/// silo's name when `None` (give `silo/instance` for a silo that runs in several instances).
+pub fn after_delete(
     parent: &mut postgres::Client,
     children: &mut BTreeMap<String, postgres::Client>,
     marks: &mut BTreeMap<String, i64>,
-    source: &str,
+    table: &str,
+    source: Option<&str>,
     batch_size: i64,
 ) -> Result<BTreeMap<String, PumpResult>, PumpError> {
-    pump_to_silos(parent, children, marks, source, batch_size, &[{{ h.child_silo_lits }}])
+    let cascade = cascade(table).ok_or_else(|| PumpError::NotReplicated(table.to_string()))?;
+    let source = source.unwrap_or(cascade.silo);
+    pump_to_silos(parent, children, marks, source, batch_size, cascade.children)
 }
-{% endfor %}
+
 // ---------------------------------------------------------------------------------------------
 // Restrict guards: run in the child's silo before deleting the parent; refuse when true.
 {% for g in v.guards %}

@@ -6,9 +6,9 @@
 //   bigint, numeric and timestamps as strings, json as parsed JSON).
 // - Lookups: one interface per silo that owns such tables. These are the reads that used to be
 //   joins; implement them over the application's RPC to that silo.
-// - Cascade handlers: `afterDelete<Table>` per table whose ON DELETE is replicated. The SQL in
-//   cascades/<silo>.sql does the work (tombstone triggers, silo_plan.apply); a handler moves the
-//   tombstones and applies them in every child silo.
+// - Cascade handler: `afterDelete` for every table whose ON DELETE is replicated (listed in
+//   `CASCADES`). The SQL in cascades/<silo>.sql does the work (tombstone triggers,
+//   silo_plan.apply); the handler moves the tombstones and applies them in every child silo.
 // - Restrict guards: `restrict<Table>By<Child>` per RESTRICT crossing, run in the child's silo
 //   before deleting the parent row; refuse the delete when it resolves to true.
 // - The tombstone pump: `pump` moves tombstones from a parent silo's database to a child
@@ -171,28 +171,61 @@ export async function pumpToSilos(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cascade handlers: call one after deleting rows of its table (or from a periodic job). The SQL
-// in cascades/<silo>.sql does the deletes and updates; a handler only moves the tombstones.
-{% for h in v.handlers %}
-/**
- * Replicated ON DELETE of {{ h.table }} (silo {{ h.silo }}).
- *
- * `parent` is the {{ h.silo }} database; `children` maps each child silo to its database;
- * `marks` holds the high-water mark per child silo and is updated. Edges:
+// The cascade handler: call it after deleting rows of a table in CASCADES (or from a periodic
+// job). The SQL in cascades/<silo>.sql does the deletes and updates; it only moves tombstones.
+
+/** Where the deletes of a table are replicated. */
+export interface Cascade {
+  /** The table's silo: the tombstones' source unless the caller names an instance. */
+  readonly silo: string;
+  /** The child silos its tombstones go to. */
+  readonly children: readonly string[];
+}
+
+const cascades: { readonly [table: string]: Cascade } = {
+{%- for h in v.handlers %}
+  // {{ h.table }} (silo {{ h.silo }}):
 {%- for e in h.edges %}
- * - {{ e }}
+  // - {{ e }}
 {%- endfor %}
+  {{ h.entry }}
+{%- endfor %}
+};
+
+/** The tables whose ON DELETE is replicated, by their tombstones' `table_name`. */
+export const CASCADES: ReadonlyMap<string, Cascade> = new Map(
+  Object.entries(cascades),
+);
+
+/**
+ * Replicated ON DELETE of `table` (a key of `CASCADES`; rejects any other).
+ *
+ * `parent` is the database of the table's silo; `children` maps each child silo to its
+ * database; `marks` holds the high-water mark per child silo and is updated; `source` is the
+ * silo's name unless it runs in several instances (then `silo/instance`).
  */
-export function {{ h.name }}(
+export async function afterDelete(
   parent: ClientBase,
   children: ReadonlyMap<string, ClientBase>,
   marks: Map<string, bigint>,
-  source: string = {{ h.silo_lit }},
+  table: string,
+  source?: string,
   batchSize: number = DEFAULT_BATCH_SIZE,
 ): Promise<Map<string, PumpResult>> {
-  return pumpToSilos(parent, children, marks, source, batchSize, [{{ h.child_silo_lits }}]);
+  const cascade = CASCADES.get(table);
+  if (cascade === undefined) {
+    throw new Error(`the deletes of ${JSON.stringify(table)} are not replicated`);
+  }
+  return pumpToSilos(
+    parent,
+    children,
+    marks,
+    source ?? cascade.silo,
+    batchSize,
+    cascade.children,
+  );
 }
-{% endfor %}
+
 // ---------------------------------------------------------------------------------------------
 // Restrict guards: run in the child's silo before deleting the parent; refuse when true.
 {% for g in v.guards %}
