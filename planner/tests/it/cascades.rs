@@ -527,8 +527,8 @@ fn apply_all_retrying(c: &mut postgres::Client, batch: i32) -> i64 {
 
 /// Drives the generated Python stub (`stubs/python/silo_plan_stubs.py`): argv = mode, control
 /// URL, region URL, JSON state; prints one JSON object. Transport (a) is this: the stub's cascade
-/// handlers (`after_delete_auth_user` in control, `after_delete_org_member` in region; each
-/// pumps all of its silo's tombstones, the table only names the entry point) move tombstones
+/// handler (`after_delete(..., "public.auth_user")` in control, `"public.org_member"` in region;
+/// each call pumps all of its silo's tombstones, the table only names the entry point) move tombstones
 /// to the other silo's inbox and apply them there with `apply_all`, until a round does nothing.
 const DRIVER_PY: &str = r#"
 import json
@@ -548,8 +548,8 @@ if mode == "drain":
     rounds = moved = applied = 0
     while True:
         rounds += 1
-        a = s.after_delete_auth_user(control, {"region": region}, to_region, batch_size=batch)["region"]
-        b = s.after_delete_org_member(region, {"control": control}, to_control, batch_size=batch)["control"]
+        a = s.after_delete(control, {"region": region}, to_region, "public.auth_user", batch_size=batch)["region"]
+        b = s.after_delete(region, {"control": control}, to_control, "public.org_member", batch_size=batch)["control"]
         moved += a.moved + b.moved
         applied += a.applied + b.applied
         if a.moved + b.moved + a.applied + b.applied == 0:
