@@ -502,7 +502,7 @@ fn step_block(s: &Step) -> Block {
 /// Migrations building the indexes `fks/drop.sql` builds, each `CONCURRENTLY` statement alone.
 fn index_migrations(plan: &Plan, input: &Input, out: &mut Vec<Migration>) {
     for b in &plan.fks.broken {
-        let cols = crate::ident::ident_list(&b.columns);
+        let cols = format!("({})", crate::ident::ident_list(&b.columns));
         let child = qualified(&b.child);
         match &b.index {
             IndexPlan::Existing(_) => {}

@@ -15,6 +15,7 @@ mod infer_corpus;
 mod inspect;
 mod invalid_input;
 mod locks;
+mod migrations;
 mod names;
 mod pg;
 mod phases;
