@@ -307,13 +307,16 @@ fn catalog(pg: &Cluster, db: &str, own: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The foreign keys of `db`: table, name, definition, validated.
+/// The foreign keys of `db` (those of Sqitch's registry left out): table, name, definition,
+/// validated.
 fn foreign_keys(pg: &Cluster, db: &str) -> Vec<String> {
     pg.psql(
         db,
         "SET search_path TO pg_catalog;
          SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated
-           FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
+           FROM pg_constraint
+          WHERE contype = 'f' AND connamespace::regnamespace::text <> 'sqitch' -- Sqitch's registry
+          ORDER BY 1",
     )
     .lines()
     .map(str::to_string)
@@ -501,4 +504,102 @@ fn alembic_runs_the_saas_migrations() {
 #[test]
 fn alembic_builds_indexes_concurrently() {
     concurrently(Tool::Alembic);
+}
+
+/// The files `--migrations` writes for examples/saas (every tool's list), and dbmate's files in
+/// full: the layout each tool documents (golang-migrate's `NNNNNN_name.up.sql`/`.down.sql`,
+/// goose's `-- +goose` annotations and `NO TRANSACTION`, Flyway's `V<n>__`/`U<n>__` with
+/// `executeInTransaction=false` in a `.sql.conf`, Atlas's `-- atlas:txmode none` and
+/// `atlas.sum`), reviewed here since those tools do not install on this machine.
+#[test]
+fn layouts_follow_the_tools_documentation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("plan");
+    let all = [
+        "sql",
+        "dbmate",
+        "golang-migrate",
+        "goose",
+        "flyway",
+        "sqitch",
+        "atlas",
+        "django",
+        "rails",
+        "alembic",
+    ];
+    plan(&root().join("examples/saas"), &out, &all);
+    let files = crate::util::read_tree(&out.join("migrations"));
+    let list: Vec<&str> = files.keys().map(String::as_str).collect();
+    insta::assert_snapshot!("migrations_files", list.join("\n"));
+    let dbmate: String = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("dbmate/origin/"))
+        .map(|(p, c)| format!("==> {p} <==\n{c}"))
+        .collect();
+    insta::assert_snapshot!("migrations_dbmate_origin", dbmate);
+    // Atlas: the sum as its algorithm gives it, over the directory's files.
+    for db in ["origin", "control"] {
+        let sqls: Vec<(String, String)> = files
+            .iter()
+            .filter_map(|(p, c)| {
+                p.strip_prefix(&format!("atlas/{db}/"))
+                    .filter(|n| n.ends_with(".sql"))
+                    .map(|n| (n.to_string(), c.clone()))
+            })
+            .collect();
+        assert_eq!(
+            files[&format!("atlas/{db}/atlas.sum")],
+            atlas_sum_oracle(&sqls)
+        );
+    }
+    // Non-transactional steps are marked the way each tool reads it.
+    let brk = |p: &str| files[p].as_str();
+    assert!(
+        brk("dbmate/origin/003_break_foreign_keys.sql").contains("-- migrate:up transaction:false")
+    );
+    assert!(brk("goose/origin/00003_break_foreign_keys.sql").contains("-- +goose NO TRANSACTION"));
+    assert_eq!(
+        brk("flyway/origin/V3__break_foreign_keys.sql.conf"),
+        "executeInTransaction=false\n"
+    );
+    assert!(brk("atlas/origin/003_break_foreign_keys.sql").starts_with("-- atlas:txmode none\n\n"));
+    assert!(
+        brk("django/origin/silo_plan_origin/migrations/0003_break_foreign_keys.py")
+            .contains("atomic = False")
+    );
+    assert!(
+        brk("rails/origin/003_silo_plan_origin_break_foreign_keys.rb")
+            .contains("disable_ddl_transaction!")
+    );
+    assert!(brk("alembic/origin/versions/003_break_foreign_keys.py").contains("autocommit_block()"));
+}
+
+/// Atlas's `NewHashFile` and `MarshalText`, written out independently of the renderer: a
+/// running SHA-256 over (name, contents) of each file, base64; the first line over every
+/// (name, hash).
+fn atlas_sum_oracle(files: &[(String, String)]) -> String {
+    let py = "import base64, hashlib, sys, json\n\
+              files = json.load(sys.stdin)\n\
+              h = hashlib.sha256(); lines = []\n\
+              for n, c in files:\n    h.update(n.encode()); h.update(c.encode())\n    \
+              lines.append((n, base64.b64encode(h.copy().digest()).decode()))\n\
+              t = hashlib.sha256()\n\
+              for n, x in lines:\n    t.update(n.encode()); t.update(x.encode())\n\
+              sys.stdout.write('h1:' + base64.b64encode(t.digest()).decode() + '\\n' + ''.join(f'{n} h1:{x}\\n' for n, x in lines))\n";
+    let mut child = Command::new("python3")
+        .args(["-c", py])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(serde_json::to_string(files).expect("json").as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("python3 runs");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).expect("utf-8")
 }
