@@ -115,6 +115,11 @@ pub enum Command {
         /// Also print the plan's statements with their locks and hazards as JSON on stdout.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also write the plan's SQL as migrations of this tool in `migrations/<tool>/`
+        /// (repeatable; added to the config's `[output] migrations`): sql, dbmate,
+        /// golang-migrate, goose, flyway, sqitch, atlas, django, rails, alembic.
+        #[arg(long = "migrations", value_name = "TOOL", value_parser = migration_format)]
+        migrations: Vec<silo_plan::render::migrations::Format>,
     },
     /// Compares the moved tables between today's database and a new one, read-only: row counts
     /// and checksums, sequence values (target at or above source), in-silo foreign keys left
@@ -222,4 +227,14 @@ pub enum LogInput {
     Log,
     /// Plain SQL: `;`-separated or one statement per line.
     Sql,
+}
+
+/// A `--migrations` value.
+fn migration_format(s: &str) -> Result<silo_plan::render::migrations::Format, String> {
+    silo_plan::render::migrations::Format::from_name(s).ok_or_else(|| {
+        format!(
+            "unknown migration tool `{s}`; one of: {}",
+            silo_plan::render::migrations::Format::names()
+        )
+    })
 }

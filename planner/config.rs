@@ -256,6 +256,9 @@ pub struct Config {
     pub edges: Vec<EdgeRule>,
     /// `[[allow]]` entries in file order.
     pub allow: Vec<AllowRule>,
+    /// `[output] migrations`: the migration tools `plan` also writes `migrations/<tool>/` for,
+    /// in file order, each once.
+    pub migrations: Vec<crate::render::migrations::Format>,
 }
 
 impl Config {
@@ -406,6 +409,20 @@ struct ConfigFile {
     #[serde(default)]
     #[schemars(with = "Vec<AllowFile>")]
     allow: Vec<Spanned<AllowFile>>,
+    /// What `plan` writes besides the plan itself.
+    output: Option<OutputFile>,
+}
+
+/// `[output]`.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct OutputFile {
+    /// Also write the plan's SQL as migrations of these tools, in `migrations/<tool>/`: `sql`,
+    /// `dbmate`, `golang-migrate`, `goose`, `flyway`, `sqitch`, `atlas`, `django`, `rails`,
+    /// `alembic`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    migrations: Vec<Spanned<String>>,
 }
 
 fn version_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
@@ -1105,6 +1122,24 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         });
     }
 
+    let mut migrations = Vec::new();
+    for m in file.output.iter().flat_map(|o| &o.migrations) {
+        let Some(f) = crate::render::migrations::Format::from_name(m.get_ref()) else {
+            return Err(cx
+                .err(
+                    cx.pos_of(m),
+                    format!("unknown migration tool `{}`", m.get_ref()),
+                )
+                .with_help(format!(
+                    "`[output] migrations` takes: {}",
+                    crate::render::migrations::Format::names()
+                )));
+        };
+        if !migrations.contains(&f) {
+            migrations.push(f);
+        }
+    }
+
     let dir = match Path::new(path).parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -1122,6 +1157,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         shared,
         edges,
         allow,
+        migrations,
     })
 }
 

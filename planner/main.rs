@@ -251,8 +251,14 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             force,
             allow_findings,
             format,
+            migrations,
         } => {
-            let l = load(&input)?;
+            let mut l = load(&input)?;
+            for m in migrations {
+                if !l.a.cfg.migrations.contains(&m) {
+                    l.a.cfg.migrations.push(m);
+                }
+            }
             let findings = l.a.check(check::CheckOptions {
                 strict: input.strict,
             });

@@ -28,6 +28,7 @@ macro_rules! fast_writable {
 
 pub mod cascades;
 pub mod fks;
+pub mod migrations;
 pub mod phases;
 pub mod schema;
 pub mod stubs;
@@ -720,6 +721,10 @@ pub fn render_each(
         emit(f)?;
     }
     for f in phases::files(&plan.phases, &plan.config)? {
+        emit(f)?;
+    }
+    // `[output] migrations` (and `plan --migrations`): the same SQL in the team's tools.
+    for f in migrations::files(plan, input, &input.cfg.migrations)? {
         emit(f)?;
     }
     Ok(())

@@ -16,6 +16,7 @@ mod infer_labels;
 mod inspect;
 mod invalid_input;
 mod locks;
+mod migrations;
 mod names;
 mod pg;
 mod phases;
