@@ -94,8 +94,8 @@ pub enum Command {
         #[arg(long, value_name = "MS", requires = "db",
               default_value_t = silo_plan::verify_refs::DEFAULT_TIMEOUT_MS)]
         timeout_ms: u64,
-        /// A child table the planner estimates at more rows is checked on a sample of about N
-        /// rows (TABLESAMPLE SYSTEM); 0 checks every row.
+        /// A child table the planner estimates at 2N rows or more is checked on a sample of
+        /// about N rows (TABLESAMPLE SYSTEM); 0 checks every row.
         #[arg(long, value_name = "N", requires = "db",
               default_value_t = silo_plan::verify_refs::DEFAULT_SAMPLE)]
         sample: u64,

@@ -31,10 +31,11 @@
 //! reference's query runs waits for it, and the application's queries wait behind the
 //! `ALTER TABLE`.
 //!
-//! **Sampling.** A child table the planner estimates at more than [`Options::sample`] rows
+//! **Sampling.** A child table the planner estimates at twice [`Options::sample`] rows or more
 //! (`EXPLAIN SELECT` of the table: `pg_class.reltuples` scaled to the table's current size,
 //! right also for a table never analyzed, whose `reltuples` is -1) is read through
-//! `TABLESAMPLE SYSTEM (p) REPEATABLE (0)`, `p` the percentage that makes about `sample` rows.
+//! `TABLESAMPLE SYSTEM (p) REPEATABLE (0)`, `p` the percentage that makes about `sample` rows
+//! (a smaller table is read whole: a sample of half of it or more would save little).
 //! `SYSTEM` picks whole pages at random over the whole table and reads only those, so the cost
 //! follows the sample, not the table, and `REPEATABLE (0)` picks the same pages in each query
 //! and on every run over the same table (deterministic output). The price: rows of one page are
@@ -62,7 +63,8 @@ use crate::refs_file::{FileReference, RefsFile, Verdict};
 /// `--timeout-ms`: a reference's query running longer is cancelled (the reference is `unknown`).
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 
-/// `--sample`: a child table estimated at more rows is checked on a sample of about this many.
+/// `--sample`: a child table estimated at twice as many rows or more is checked on a sample of
+/// about this many.
 pub const DEFAULT_SAMPLE: u64 = 1_000_000;
 
 /// What `silo-plan references --db` writes in a references file's `source`.
@@ -92,7 +94,8 @@ pub struct Options {
     pub timeout_ms: u64,
     /// `lock_timeout`, in milliseconds.
     pub lock_timeout_ms: u64,
-    /// A child table estimated at more rows is sampled to about this many; 0: never sample.
+    /// A child table estimated at twice as many rows or more is sampled to about this many; 0:
+    /// never sample.
     pub sample: u64,
 }
 
@@ -392,15 +395,15 @@ fn number(c: &mut dyn Conn, sql: &str, opts: &Options, col: usize) -> Result<u64
         .ok_or_else(|| Stop::Fatal(format!("no number in column {col} of the answer to: {sql}")))
 }
 
-/// The sampling percentage for a table estimated at `rows` rows: `None` when it is not bigger
-/// than the sample.
+/// The sampling percentage for a table estimated at `rows` rows: `None` when `sample` rows are
+/// half of the table or more (a sample would save little and count less), or `sample` is 0.
 pub fn sample_percent(rows: f64, sample: u64) -> Option<f64> {
-    if sample == 0 || rows.is_nan() || rows <= sample as f64 {
+    if sample == 0 || rows.is_nan() || rows < 2.0 * sample as f64 {
         return None;
     }
-    // Six significant decimals are plenty and print the same on every run.
+    // Six decimals are plenty and print the same on every run.
     let p = (100.0 * sample as f64 / rows * 1e6).ceil() / 1e6;
-    Some(p.clamp(0.000001, 100.0))
+    Some(p.clamp(0.000001, 50.0))
 }
 
 /// Checks one reference inside its transaction (opened by the caller).
@@ -674,6 +677,8 @@ mod tests {
     #[test]
     fn sampling_only_above_the_threshold() {
         assert_eq!(sample_percent(1000.0, 1000), None);
+        assert_eq!(sample_percent(1999.0, 1000), None);
+        assert_eq!(sample_percent(2000.0, 1000), Some(50.0));
         assert_eq!(sample_percent(1000.0, 0), None);
         assert_eq!(sample_percent(-1.0, 10), None);
         assert_eq!(sample_percent(4000.0, 1000), Some(25.0));

@@ -32,3 +32,4 @@ mod stubs;
 mod suggest;
 mod util;
 mod verify;
+mod verify_refs;
