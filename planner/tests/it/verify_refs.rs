@@ -110,11 +110,14 @@ impl Conn for Timed {
     }
 }
 
+/// (locktype, mode, relation name or `-`) → how many polls saw it.
+type Locks = BTreeMap<(String, String, String), usize>;
+
 /// Every lock a session holds or waits for, seen by polling `pg_locks` from another session
 /// until stopped: (locktype, mode, relation name or `-`), with how many polls ran.
 struct LockWatch {
     stop: Arc<AtomicBool>,
-    handle: std::thread::JoinHandle<(BTreeMap<(String, String, String), usize>, usize)>,
+    handle: std::thread::JoinHandle<(Locks, usize)>,
 }
 
 impl LockWatch {
@@ -123,7 +126,7 @@ impl LockWatch {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let handle = std::thread::spawn(move || {
-            let mut seen = BTreeMap::new();
+            let mut seen = Locks::new();
             let mut polls = 0;
             while !flag.load(Ordering::Relaxed) {
                 let rows = client
@@ -143,7 +146,7 @@ impl LockWatch {
         LockWatch { stop, handle }
     }
 
-    fn finish(self) -> (BTreeMap<(String, String, String), usize>, usize) {
+    fn finish(self) -> (Locks, usize) {
         self.stop.store(true, Ordering::Relaxed);
         self.handle.join().expect("lock watcher")
     }
@@ -247,12 +250,7 @@ fn unknown(reason: &str, checked: Option<u64>) -> Option<Outcome> {
 
 /// Runs the verification of every reference of the dump in `dir` on `db` with `opts`, watching
 /// the session's locks: the listing, each statement's duration and the locks seen.
-fn verify(
-    c: &Cluster,
-    db: &str,
-    dir: &Path,
-    opts: &Options,
-) -> (Listing, Timed, BTreeMap<(String, String, String), usize>) {
+fn verify(c: &Cluster, db: &str, dir: &Path, opts: &Options) -> (Listing, Timed, Locks) {
     let a = crate::util::analysis(&dir.join("silo-plan.toml"));
     let constraints = silo_plan::references::from_constraints(&a.cat);
     let inferred = silo_plan::infer::infer(&a.cat, &constraints);
@@ -279,7 +277,7 @@ fn verify(
 
 /// Only ACCESS SHARE locks on relations (and the session's own virtual transaction id; no
 /// transaction id, which any write would take), and ACCESS SHARE seen on `table`.
-fn assert_access_share_only(locks: &BTreeMap<(String, String, String), usize>, table: &str) {
+fn assert_access_share_only(locks: &Locks, table: &str) {
     for (locktype, mode, rel) in locks.keys() {
         match locktype.as_str() {
             "relation" => assert_eq!(mode, "AccessShareLock", "{rel}: {locks:?}"),
@@ -561,7 +559,8 @@ INSERT INTO \"Audit Log\" SELECT g, g % 10 + 1 FROM generate_series(1, 30) g;"
     let written = std::fs::read_to_string(&out_file).expect("the references file");
     let f: RefsFile = serde_json::from_str(&written).expect("reads back as a references file");
     assert_eq!(f.source.as_deref(), Some(verify_refs::SOURCE));
-    let got: Vec<(String, Option<Verdict>, Option<u64>, Option<u64>)> = f
+    type Row = (String, Option<Verdict>, Option<u64>, Option<u64>);
+    let got: Vec<Row> = f
         .references
         .iter()
         .map(|r| {
