@@ -267,7 +267,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 }
             }
             match format {
-                Format::Text => emit(&silo_plan::references::text(&listing, &a.cat))?,
+                // Example values from the database are untrusted text, like the dump's names.
+                Format::Text => emit_text(&silo_plan::references::text(&listing, &a.cat))?,
                 Format::Json => {
                     let mut s = serde_json::to_string_pretty(&listing)
                         .map_err(|e| Fatal(format!("cannot serialize the references: {e}")))?;

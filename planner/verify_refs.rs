@@ -145,8 +145,9 @@ pub struct Outcome {
     /// `orphans / checked`, for a refuted reference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate: Option<f64>,
-    /// Up to three distinct orphan values, in the columns' order (a composite key's columns
-    /// joined by `, `).
+    /// Up to three distinct orphan values, the smallest in the columns' order, as text (a
+    /// composite key's columns joined by `, `; a value longer than 80 characters cut to 77 and
+    /// `...`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
     /// The `TABLESAMPLE SYSTEM` percentage, when the child table was sampled.
@@ -395,6 +396,16 @@ fn number(c: &mut dyn Conn, sql: &str, opts: &Options, col: usize) -> Result<u64
         .ok_or_else(|| Stop::Fatal(format!("no number in column {col} of the answer to: {sql}")))
 }
 
+/// An example value cut to 80 characters (a key may be a long text).
+fn shorten(v: String) -> String {
+    if v.chars().count() <= 80 {
+        return v;
+    }
+    let mut s: String = v.chars().take(77).collect();
+    s.push_str("...");
+    s
+}
+
 /// The sampling percentage for a table estimated at `rows` rows: `None` when `sample` rows are
 /// half of the table or more (a sample would save little and count less), or `sample` is 0.
 pub fn sample_percent(rows: f64, sample: u64) -> Option<f64> {
@@ -506,6 +517,7 @@ fn decide(c: &mut dyn Conn, t: &Target<'_>, opts: &Options) -> Result<Outcome, S
                 o.examples = r
                     .into_iter()
                     .filter_map(|row| row.into_iter().next().flatten())
+                    .map(shorten)
                     .collect();
             }
             // The count stands; only the examples are missing, and the reason says why.
@@ -683,6 +695,13 @@ mod tests {
         assert_eq!(sample_percent(-1.0, 10), None);
         assert_eq!(sample_percent(4000.0, 1000), Some(25.0));
         assert_eq!(sample_percent(3.0e9, 1000), Some(0.000034));
+    }
+
+    #[test]
+    fn long_example_values_are_cut() {
+        assert_eq!(shorten("abc".into()), "abc");
+        let long = "é".repeat(100);
+        assert_eq!(shorten(long), format!("{}...", "é".repeat(77)));
     }
 
     #[test]

@@ -503,6 +503,8 @@ CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint);
 CREATE TABLE payments (id bigint PRIMARY KEY, order_id bigint);
 ALTER TABLE payments ADD CONSTRAINT payments_order_id_fkey FOREIGN KEY (order_id) REFERENCES orders(id);
 CREATE TABLE \"Audit Log\" (id bigint PRIMARY KEY, user_id bigint);
+CREATE TABLE languages (code text PRIMARY KEY);
+CREATE TABLE pages (id bigint PRIMARY KEY, language_code text);
 ";
     c.psql(
         "app",
@@ -511,7 +513,9 @@ CREATE TABLE \"Audit Log\" (id bigint PRIMARY KEY, user_id bigint);
 INSERT INTO users SELECT g FROM generate_series(1, 10) g;
 INSERT INTO orders SELECT g, g FROM generate_series(1, 12) g;
 INSERT INTO payments SELECT g, g FROM generate_series(1, 12) g;
-INSERT INTO \"Audit Log\" SELECT g, g % 10 + 1 FROM generate_series(1, 30) g;"
+INSERT INTO \"Audit Log\" SELECT g, g % 10 + 1 FROM generate_series(1, 30) g;
+INSERT INTO languages VALUES ('en');
+INSERT INTO pages VALUES (1, 'en'), (2, E'\\x1b[31mred');"
         ),
     );
     let dir = config_dir(tables, r#"["users"]"#);
@@ -552,9 +556,15 @@ INSERT INTO \"Audit Log\" SELECT g, g % 10 + 1 FROM generate_series(1, 30) g;"
         "{text}"
     );
     assert!(
-        text.contains("2 checked on live data: 1 confirmed, 1 refuted, 0 unknown"),
+        text.contains("3 checked on live data: 1 confirmed, 2 refuted, 0 unknown"),
         "{text}"
     );
+    // A value from the database is written visibly, never as a terminal escape.
+    assert!(
+        text.contains("verified: refuted: 1 orphan in 2 rows checked (50%), e.g. \\u{1b}[31mred\n"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "{text}");
 
     let written = std::fs::read_to_string(&out_file).expect("the references file");
     let f: RefsFile = serde_json::from_str(&written).expect("reads back as a references file");
@@ -586,6 +596,12 @@ INSERT INTO \"Audit Log\" SELECT g, g % 10 + 1 FROM generate_series(1, 30) g;"
                 Some(Verdict::Confirmed),
                 Some(0),
                 Some(30)
+            ),
+            (
+                "public.pages.language_code".to_string(),
+                Some(Verdict::Refuted),
+                Some(1),
+                Some(2)
             ),
         ],
         "{written}"
