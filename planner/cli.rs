@@ -85,6 +85,24 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Check every reference that is not a constraint against this live database, read-only
+        /// (a libpq URL or conninfo string): confirmed, refuted (exit 1) or unknown.
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// statement_timeout and lock_timeout of each query, in milliseconds: a reference whose
+        /// query runs longer is unknown.
+        #[arg(long, value_name = "MS", requires = "db",
+              default_value_t = silo_plan::verify_refs::DEFAULT_TIMEOUT_MS)]
+        timeout_ms: u64,
+        /// A child table the planner estimates at 2N rows or more is checked on a sample of
+        /// about N rows (TABLESAMPLE SYSTEM); 0 checks every row.
+        #[arg(long, value_name = "N", requires = "db",
+              default_value_t = silo_plan::verify_refs::DEFAULT_SAMPLE)]
+        sample: u64,
+        /// Also write the verdicts as a references file (schemas/references.schema.json) to
+        /// import with `references = ["FILE"]`.
+        #[arg(long, value_name = "FILE", requires = "db")]
+        write: Option<PathBuf>,
     },
     /// Prints a script to run inside the application (`python manage.py shell < script`,
     /// `bin/rails runner script`) that writes the references its models know, with their

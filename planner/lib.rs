@@ -37,3 +37,4 @@ pub mod source;
 pub mod suggest;
 pub mod untrusted;
 pub mod verify;
+pub mod verify_refs;

@@ -221,12 +221,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 ExitCode::SUCCESS
             })
         }
-        Command::References { input, format } => {
+        Command::References {
+            input,
+            format,
+            db,
+            timeout_ms,
+            sample,
+            write,
+        } => {
             let l = load(&input)?;
             let a = &l.a;
             let constraints = silo_plan::references::from_constraints(&a.cat);
             let inferred = silo_plan::infer::infer(&a.cat, &constraints);
-            let listing = silo_plan::references::listing(
+            let mut listing = silo_plan::references::listing(
                 &a.cat,
                 &a.cfg,
                 &a.asg,
@@ -234,8 +241,34 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 &constraints,
                 inferred,
             );
+            let mut refuted = false;
+            if let Some(url) = db {
+                let mut conn = postgres::Client::connect(&url, postgres::NoTls)
+                    .map(PgConn)
+                    .map_err(|e| Fatal(format!("cannot connect to {url}: {e}")))?;
+                let opts = silo_plan::verify_refs::Options {
+                    timeout_ms,
+                    lock_timeout_ms: timeout_ms,
+                    sample,
+                };
+                silo_plan::verify_refs::verify_listing(&mut conn, &a.cat, &mut listing, &opts)
+                    .map_err(|e| Fatal(format!("{url}: {e}")))?;
+                refuted = listing
+                    .references
+                    .iter()
+                    .any(|r| r.verified.as_deref() == Some("refuted"));
+                if let Some(path) = write {
+                    let file = silo_plan::verify_refs::to_file(&listing, &a.cat);
+                    let mut s = serde_json::to_string_pretty(&file)
+                        .map_err(|e| Fatal(format!("cannot serialize the references: {e}")))?;
+                    s.push('\n');
+                    std::fs::write(&path, s)
+                        .map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?;
+                }
+            }
             match format {
-                Format::Text => emit(&silo_plan::references::text(&listing, &a.cat))?,
+                // Example values from the database are untrusted text, like the dump's names.
+                Format::Text => emit_text(&silo_plan::references::text(&listing, &a.cat))?,
                 Format::Json => {
                     let mut s = serde_json::to_string_pretty(&listing)
                         .map_err(|e| Fatal(format!("cannot serialize the references: {e}")))?;
@@ -243,7 +276,11 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     emit(&s)?;
                 }
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(if refuted {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Plan {
             input,
@@ -568,17 +605,31 @@ fn file_line(f: &silo_plan::queries::FileStats) -> String {
     line
 }
 
-/// A `postgres` client answering [`silo_plan::verify::Conn`] queries with text values.
+/// A `postgres` client answering [`silo_plan::verify::Conn`] and
+/// [`silo_plan::verify_refs::Conn`] queries with text values.
 struct PgConn(postgres::Client);
 
 impl silo_plan::verify::Conn for PgConn {
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, String> {
+        silo_plan::verify_refs::Conn::query(self, sql)
+            .map_err(|e| format!("{} (in: {sql})", e.message))
+    }
+}
+
+impl silo_plan::verify_refs::Conn for PgConn {
+    fn query(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, silo_plan::verify_refs::DbError> {
         let msgs = self.0.simple_query(sql).map_err(|e| {
             let detail = e
                 .as_db_error()
                 .map(|d| d.message().to_string())
                 .unwrap_or_else(|| e.to_string());
-            format!("{detail} (in: {sql})")
+            silo_plan::verify_refs::DbError {
+                code: e.code().map(|c| c.code().to_string()),
+                message: detail,
+            }
         })?;
         Ok(msgs
             .into_iter()

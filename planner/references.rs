@@ -259,6 +259,10 @@ pub struct Listed {
     pub orphans: Option<u64>,
     /// Child rows checked, when verified.
     pub checked: Option<u64>,
+    /// The whole verdict, with the orphan rate, example values, sample and reason (`silo-plan
+    /// references --db` only; omitted otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify_refs::Outcome>,
     /// The dump file (omitted for the first).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -328,6 +332,7 @@ pub fn listing(
             verified: None,
             orphans: None,
             checked: None,
+            verification: None,
             file: (r.span.file != 0).then(|| {
                 cat.files
                     .get(r.span.file as usize)
@@ -366,6 +371,23 @@ pub fn text(l: &Listing, cat: &Catalog) -> String {
         l.ambiguous.len(),
         l.polymorphic.len()
     );
+    let verdicts: Vec<&str> = l
+        .references
+        .iter()
+        .filter_map(|r| r.verified.as_deref())
+        .collect();
+    if !verdicts.is_empty() {
+        let n = |v: &str| verdicts.iter().filter(|&&x| x == v).count();
+        let _ = writeln!(
+            out,
+            "{} checked on live data: {} confirmed, {} refuted, {} unknown (constraints are not \
+             checked, the database enforces them, but for NOT VALID ones)",
+            verdicts.len(),
+            n("confirmed"),
+            n("refuted"),
+            n("unknown")
+        );
+    }
     for r in &l.references {
         let _ = write!(
             out,
@@ -393,6 +415,9 @@ pub fn text(l: &Listing, cat: &Catalog) -> String {
             r.parent_silo,
             if r.crosses { ", crosses" } else { "" }
         );
+        if let Some(v) = &r.verification {
+            let _ = writeln!(out, "  verified: {}", v.summary());
+        }
         let f = r.file.as_deref().unwrap_or_else(|| file(0));
         let _ = writeln!(out, "  --> {f}:{}", r.line);
     }

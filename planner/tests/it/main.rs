@@ -35,3 +35,4 @@ mod stubs;
 mod suggest;
 mod util;
 mod verify;
+mod verify_refs;
