@@ -148,7 +148,7 @@ pub fn infer(cat: &Catalog, existing: &[Reference]) -> Inferred {
             if covered.contains(&col) {
                 continue;
             }
-            if let Some(type_column) = ix.polymorphic(t, col) {
+            if let Some(type_column) = ix.polymorphic(t, col, false) {
                 out.polymorphic.push(Polymorphic {
                     table: t.qname(),
                     column: col.to_string(),
@@ -193,7 +193,17 @@ pub fn infer(cat: &Catalog, existing: &[Reference]) -> Inferred {
                         span: t.span,
                     });
                 }
-                Outcome::Own | Outcome::Nothing => {}
+                Outcome::Nothing => {
+                    if let Some(type_column) = ix.polymorphic(t, col, true) {
+                        out.polymorphic.push(Polymorphic {
+                            table: t.qname(),
+                            column: col.to_string(),
+                            type_column,
+                            span: t.span,
+                        });
+                    }
+                }
+                Outcome::Own => {}
             }
         }
     }
@@ -408,11 +418,12 @@ fn id_like(kc: &str, col: &str, stem: &str) -> bool {
         && x.split('_').all(|w| stem.split('_').any(|s| s == w))
 }
 
-/// A type, for compatibility: integers with integers, text with text, else the same name
-/// without modifiers or the `public.` / `pg_catalog.` schema.
+/// A type, for compatibility: integers with integers (by width), text with text, else the
+/// same name without modifiers or the `public.` / `pg_catalog.` schema.
 #[derive(Debug, PartialEq, Eq)]
 enum TypeClass<'a> {
-    Int,
+    /// An integer of this many bytes.
+    Int(u8),
     Text,
     Other(&'a str),
 }
@@ -425,21 +436,12 @@ fn type_class(t: &str) -> TypeClass<'_> {
         .or_else(|| t.strip_prefix("pg_catalog."))
         .unwrap_or(t);
     let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
-    if is(&[
-        "smallint",
-        "integer",
-        "int",
-        "int2",
-        "int4",
-        "int8",
-        "bigint",
-        "serial",
-        "bigserial",
-        "smallserial",
-        "serial4",
-        "serial8",
-    ]) {
-        TypeClass::Int
+    if is(&["smallint", "int2", "smallserial", "serial2"]) {
+        TypeClass::Int(2)
+    } else if is(&["integer", "int", "int4", "serial", "serial4"]) {
+        TypeClass::Int(4)
+    } else if is(&["bigint", "int8", "bigserial", "serial8"]) {
+        TypeClass::Int(8)
     } else if is(&[
         "text",
         "character varying",
@@ -455,9 +457,15 @@ fn type_class(t: &str) -> TypeClass<'_> {
     }
 }
 
-fn compatible(a: &str, b: &str) -> bool {
-    match (type_class(a), type_class(b)) {
+/// Whether a child column of type `child` can reference a parent key of type `parent`.
+/// Integers of any width fit each other (`smallint` → `integer`, `integer` → `bigint` are both
+/// common), except a `smallint` child of a `bigint` key: in the corpus that pair is never a
+/// foreign key, and a `smallint` beside a big table's id is an enum (`state_id smallint`), not
+/// a reference to it.
+fn compatible(child: &str, parent: &str) -> bool {
+    match (type_class(child), type_class(parent)) {
         (TypeClass::Other(x), TypeClass::Other(y)) => x.eq_ignore_ascii_case(y),
+        (TypeClass::Int(c), TypeClass::Int(p)) => !(c == 2 && p == 8),
         (x, y) => x == y,
     }
 }
@@ -646,16 +654,21 @@ impl<'a> Index<'a> {
             || self.by_name.get(plural(stem).as_str()).next().is_some()
     }
 
-    /// The column naming the target of a polymorphic `col` of `t`, if it is one.
-    fn polymorphic(&self, t: &Table, col: &str) -> Option<String> {
+    /// The column naming the target of a polymorphic `col` of `t`, if it is one; with
+    /// `integer_kinds`, an integer `<x>_type` counts too.
+    fn polymorphic(&self, t: &Table, col: &str, integer_kinds: bool) -> Option<String> {
         if col == "object_id" && col_type(t, "content_type_id").is_some() {
             return Some("content_type_id".to_string());
         }
         let x = col.strip_suffix("_id").filter(|x| !x.is_empty())?;
-        let type_col = t
-            .columns
-            .iter()
-            .find(|c| c.name.strip_suffix("_type") == Some(x))?;
+        // Rails's `<x>_type` holds a class name (text, or an enum type of names). An integer
+        // `<x>_type` is more often a kind of the row than the table of `<x>_id`
+        // (`runner_type integer` beside `runner_id`, which names `ci_runners`): it makes the
+        // pair polymorphic only when `<x>_id` names no table at all (`integer_kinds`).
+        let type_col = t.columns.iter().find(|c| {
+            c.name.strip_suffix("_type") == Some(x)
+                && (integer_kinds || !matches!(type_class(&c.data_type), TypeClass::Int(_)))
+        })?;
         (!self.names_table(x)).then(|| type_col.name.clone())
     }
 
@@ -1369,6 +1382,51 @@ mod tests {
                 "django_admin_log(content_type_id) -> django_content_type(id) django",
                 "wallets.payable_id ~ payable_type",
                 "django_admin_log.object_id ~ content_type_id",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_integer_type_column_is_a_kind_unless_nothing_else_fits() {
+        let got = infer_sql(
+            "CREATE TABLE ci_runners (id bigint PRIMARY KEY);
+             CREATE TABLE ci_runner_taggings (id bigint PRIMARY KEY, runner_id bigint,
+                 runner_type integer);
+             CREATE TABLE commits (id bigint PRIMARY KEY);
+             CREATE TABLE group_links (id bigint PRIMARY KEY, linked_id bigint,
+                 linked_type integer);
+             CREATE TYPE nwr AS ENUM ('Node', 'Way', 'Relation');
+             CREATE TABLE relation_members (id bigint PRIMARY KEY, member_id bigint,
+                 member_type nwr);",
+        );
+        // `runner_type integer` is the runner's kind; `runner_id` names `ci_runners`. A
+        // `linked_id` names no table: its integer `linked_type` says which, as an enum type does.
+        assert_eq!(
+            got,
+            [
+                "ci_runner_taggings(runner_id) -> ci_runners(id) rails-namespace",
+                "group_links.linked_id ~ linked_type",
+                "relation_members.member_id ~ member_type",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_smallint_does_not_reference_a_bigint_key() {
+        let got = infer_sql(
+            "CREATE TABLE ci_build_pending_states (id bigint PRIMARY KEY);
+             CREATE TABLE statuses (id integer PRIMARY KEY);
+             CREATE TABLE ci_pipelines (id bigint PRIMARY KEY);
+             CREATE TABLE work_items (id bigint PRIMARY KEY, state_id smallint,
+                 status_id smallint, pipeline_id integer);",
+        );
+        // `state_id smallint` is an enum, not a row of a table keyed by bigint; a smallint
+        // still fits an integer key (sakila's `city.country_id`), an integer a bigint one.
+        assert_eq!(
+            got,
+            [
+                "work_items(status_id) -> statuses(id) rails",
+                "work_items(pipeline_id) -> ci_pipelines(id) rails-namespace",
             ]
         );
     }
