@@ -109,7 +109,7 @@ pub struct Polymorphic {
 /// a foreign key is not inferred again; a reference of a partition covers the column of its
 /// partition root, where inference looks).
 pub fn infer(cat: &Catalog, existing: &[Reference]) -> Inferred {
-    let ix = Index::new(cat);
+    let ix = Index::new(cat, existing);
     // The columns of each table that a reference covers: one lookup per table, then a scan
     // of a few names per column. A reference of a partition covers its root's column (pagila
     // declares its keys on the partitions of `payment`).
@@ -536,17 +536,31 @@ struct Index<'a> {
     by_suffix: Multi<&'a str>,
     /// Django tables `<app>_<model>` by (app, every tail of the model's name of 3+ letters).
     model_tail: Multi<(&'a str, &'a str)>,
+    /// The one-column references given to [`infer`]: (child, column) → (parent, column).
+    existing: FxHashMap<(Tid, &'a str), (Tid, &'a str)>,
     /// Tables (not partitions) with a one-column key, by that column's name.
     key_col: Multi<&'a str>,
 }
 
 impl<'a> Index<'a> {
-    fn new(cat: &'a Catalog) -> Self {
+    fn new(cat: &'a Catalog, existing: &'a [Reference]) -> Self {
         let n = cat.tables.len();
         let mut tid: FxHashMap<(&str, &str), Tid> =
             FxHashMap::with_capacity_and_hasher(n, Default::default());
         for (i, t) in cat.tables.iter().enumerate() {
             tid.insert((t.schema.as_str(), t.name.as_str()), i as Tid);
+        }
+        let mut given = FxHashMap::default();
+        for r in existing {
+            let find = |q: &QName| tid.get(&(q.schema.as_str(), q.name.as_str())).copied();
+            if let ([c], [pc], Some(t), Some(p)) = (
+                r.columns.as_slice(),
+                r.referenced_columns.as_slice(),
+                find(&r.table),
+                find(&r.references),
+            ) {
+                given.insert((t, c.as_str()), (p, pc.as_str()));
+            }
         }
         // Unique indexes on plain columns, without a predicate, by table.
         let mut uix: Vec<(Tid, usize)> = Vec::new();
@@ -570,6 +584,7 @@ impl<'a> Index<'a> {
             by_name: Multi::with_capacity(n),
             by_suffix: Multi::with_capacity(n),
             model_tail: Multi::with_capacity(n),
+            existing: given,
             key_col: Multi::with_capacity(n),
         };
         let mut u = 0;
@@ -828,17 +843,7 @@ impl<'a> Index<'a> {
                     found => return found,
                 }
                 if key == "id" {
-                    // The same name as the one-column key of exactly one other table.
-                    // Not when the column is a key of its own table: two tables keyed alike
-                    // are peers, neither the other's child.
-                    let own_key = self.keys_of(child).any(|k| self.key(k) == [col]);
-                    // Exactly one: a name many tables key by is no clue.
-                    let mut others = self.key_col.get(col).filter(|&t| t != child);
-                    if let (false, Some(t), None) = (own_key, others.next(), others.next()) {
-                        if let Some((k, composite)) = self.fit(child, col, Want::Same, t) {
-                            return Outcome::Found(Found::new(t, Rule::SameKey, 40, k, composite));
-                        }
-                    }
+                    return self.same_key(child, col, stem);
                 }
             }
         }
@@ -868,6 +873,78 @@ impl<'a> Index<'a> {
             return self.person(child, col, Want::Id { stem: "user" });
         }
         Outcome::Nothing
+    }
+
+    /// Rule 6 for `<stem>_id`: the same name as the one-column key of exactly one other table
+    /// (a name many tables key by is no clue). Not when the column is a key of its own table:
+    /// two tables keyed alike are peers, neither the other's child. Not when the child is
+    /// named after a table with a key holding the column (`remote_media_cache_thumbnails`
+    /// belongs to `remote_media_cache(media_origin, media_id)`, whatever else is keyed by
+    /// `media_id`): the child is that table's detail. The other table's key must be its
+    /// identity: its primary key, or a unique key of a table without one; a unique `job_id`
+    /// beside a primary key `id` is a has-one reference to the table jobs live in, and its
+    /// siblings with a `job_id` point there, not at it. A key column that is itself a
+    /// reference (a constraint, or a rule above) is followed to its parent.
+    fn same_key(&self, child: Tid, col: &str, stem: &str) -> Outcome {
+        if self.keys_of(child).any(|k| self.key(k) == [col]) {
+            return Outcome::Nothing;
+        }
+        let ct = self.table(child);
+        let cname = ct.name.as_str();
+        for (p, _) in cname.rmatch_indices('_') {
+            let mut owners = self
+                .by_name
+                .get(&cname[..p])
+                .filter(|&t| self.table(t).schema == ct.schema);
+            if let Some(t) = owners.next() {
+                if self.keys_of(t).any(|k| self.key(k).contains(&col)) {
+                    return match self.fit(child, col, Want::Same, t) {
+                        Some((k, composite)) => {
+                            Outcome::Found(Found::new(t, Rule::ParentPrefix, 70, k, composite))
+                        }
+                        None => Outcome::Nothing,
+                    };
+                }
+            }
+        }
+        let mut others = self.key_col.get(col).filter(|&t| t != child);
+        let (Some(t), None) = (others.next(), others.next()) else {
+            return Outcome::Nothing;
+        };
+        let Some((k, false)) = self.fit(child, col, Want::Same, t) else {
+            return Outcome::Nothing;
+        };
+        let pt = self.table(t);
+        if pt.primary_key.is_some() && k != self.keys_of(t).start {
+            return Outcome::Nothing;
+        }
+        // The key column's own reference, if it has one: its parent is the root.
+        if let Some(&(root, rcol)) = self.existing.get(&(t, col)) {
+            let ty = col_type(ct, col).unwrap_or_default();
+            return match self.keys_of(root).find(|&rk| self.key(rk) == [rcol]) {
+                Some(rk)
+                    if root != child
+                        && col_type(self.table(root), rcol).is_some_and(|p| compatible(ty, p)) =>
+                {
+                    Outcome::Found(Found::new(root, Rule::SameKey, 40, rk, false))
+                }
+                _ => Outcome::Nothing,
+            };
+        }
+        match self.resolve(t, col, Want::Id { stem }, stem, false, 1) {
+            Outcome::Found(f) if f.parent != child && !f.composite => {
+                match self.fit(child, col, Want::Id { stem }, f.parent) {
+                    Some((rk, false)) => {
+                        Outcome::Found(Found::new(f.parent, Rule::SameKey, 40, rk, false))
+                    }
+                    _ => Outcome::Nothing,
+                }
+            }
+            Outcome::Own | Outcome::Nothing => {
+                Outcome::Found(Found::new(t, Rule::SameKey, 40, k, false))
+            }
+            Outcome::Found(_) | Outcome::Ambiguous(..) => Outcome::Nothing,
+        }
     }
 
     /// The users table for a person column.
@@ -900,12 +977,32 @@ impl<'a> Index<'a> {
         if !prefixed && tiers.iter().any(|&(tier, t, _)| tier == 2 && t == child) {
             return Outcome::Own;
         }
-        let order: &[u8] = if prefixed {
-            &[2, 1, 3, 4]
-        } else {
-            &[0, 1, 2, 3, 4]
+        // A person is looked up by name in the child's own namespace and by exact name only:
+        // a table in another namespace ending with the word is a table of people in a role
+        // (`merge_request_assignees` for `work_item_assignees.assignee_id`), not the people.
+        let person = stem != "user" && is_person(stem);
+        let order: &[u8] = match (prefixed, person) {
+            (true, false) => &[2, 1, 3, 4],
+            (false, false) => &[0, 1, 2, 3, 4],
+            (true, true) => &[2, 1],
+            (false, true) => &[0, 1, 2],
         };
         for &tier in order {
+            // A one-word stem that is its own table's name after one namespace word, with no
+            // table named by the stem itself, is the table's own identifier too
+            // (`presence_stream.stream_id`, a position in the presence stream, not a row of
+            // `user_signature_stream`). Not a person, whom a table of people in a role names
+            // (`merge_request_assignees.assignee_id`), nor a longer name, a detail of a table
+            // named alike (`tags_implied_tags.implied_tag_id`).
+            if tier == 3
+                && !prefixed
+                && !is_person(stem)
+                && !stem.contains('_')
+                && self.table(child).name.matches('_').count() == 1
+                && tiers.iter().any(|&(tier, t, _)| tier == 3 && t == child)
+            {
+                return Outcome::Own;
+            }
             let cands = tiers
                 .iter()
                 .filter(|c| c.0 == tier)
@@ -1251,6 +1348,39 @@ mod tests {
     }
 
     #[test]
+    fn a_person_is_not_a_table_of_people_in_a_role() {
+        let got = infer_sql(
+            "CREATE TABLE users (id bigint PRIMARY KEY);
+             CREATE TABLE merge_request_assignees (id bigint PRIMARY KEY, user_id bigint);
+             CREATE TABLE work_item_assignees (id bigint PRIMARY KEY, assignee_id bigint);",
+        );
+        assert_eq!(
+            got,
+            [
+                "merge_request_assignees(user_id) -> users(id) rails",
+                "work_item_assignees(assignee_id) -> users(id) person",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stem_naming_its_own_table_after_a_namespace_is_its_identifier() {
+        let got = infer_sql(
+            "CREATE TABLE user_signature_stream (stream_id bigint PRIMARY KEY);
+             CREATE TABLE presence_stream (stream_id bigint, user_id text);
+             CREATE TABLE blockchain_address_labels (id bigint PRIMARY KEY);
+             CREATE TABLE blockchain_address_user_pairs_labels (id bigint PRIMARY KEY,
+                 label_id bigint);",
+        );
+        // `presence_stream.stream_id` is a position in the presence stream. The pairs' labels
+        // are a detail of the address labels, not a namespace's `labels`.
+        assert_eq!(
+            got,
+            ["blockchain_address_user_pairs_labels(label_id) -> blockchain_address_labels(id) rails-namespace"]
+        );
+    }
+
+    #[test]
     fn self_references() {
         let got = infer_sql(
             "CREATE TABLE comments (id bigint PRIMARY KEY, parent_id bigint, root_parent_id bigint);
@@ -1278,12 +1408,13 @@ mod tests {
              CREATE TABLE destinations (destination text PRIMARY KEY);
              CREATE TABLE destination_rooms (destination text NOT NULL, room_id text NOT NULL);",
         );
-        // Two tables are keyed by `media_id`: the name is no clue for the thumbnails. (And
-        // `local_media_repository.media_id` beside `media_type`, naming no table `media`, is
-        // polymorphic.)
+        // Two tables are keyed by `media_id`, but the thumbnails are named after one of them.
+        // (And `local_media_repository.media_id` beside `media_type`, naming no table `media`,
+        // is polymorphic.)
         assert_eq!(
             got,
             [
+                "local_media_repository_thumbnails(media_id) -> local_media_repository(media_id) parent-prefix",
                 "destination_rooms(destination) -> destinations(destination) key-name",
                 "local_media_repository.media_id ~ media_type",
             ]
@@ -1305,13 +1436,13 @@ mod tests {
         let got = infer_sql(
             "CREATE TABLE local_media_repository (media_id text, media_kind text);
              CREATE UNIQUE INDEX local_media_repository_media_id_key ON local_media_repository (media_id);
-             CREATE TABLE local_media_repository_thumbnails (media_id text, thumbnail_width integer);
+             CREATE TABLE thumbnails (media_id text, thumbnail_width integer);
              CREATE TABLE url_cache (url text, media_id integer);",
         );
         // One table keyed by `media_id`; `url_cache.media_id integer` does not fit its text.
         assert_eq!(
             got,
-            ["local_media_repository_thumbnails(media_id) -> local_media_repository(media_id) same-key"]
+            ["thumbnails(media_id) -> local_media_repository(media_id) same-key"]
         );
         let got = infer_sql(
             "CREATE TABLE account_data (room_tag_id text PRIMARY KEY);
@@ -1320,6 +1451,51 @@ mod tests {
         assert_eq!(
             got,
             ["tags(room_tag_id) -> account_data(room_tag_id) same-key"]
+        );
+    }
+
+    #[test]
+    fn same_key_needs_the_parents_identity() {
+        // `job_id` is unique in `ci_job_definition_instances`, beside its primary key `id`: a
+        // has-one reference to wherever jobs live, not the identity of a job.
+        let got = infer_sql(
+            "CREATE TABLE ci_builds (id bigint PRIMARY KEY);
+             CREATE TABLE ci_job_definition_instances (id bigint PRIMARY KEY, job_id bigint);
+             CREATE UNIQUE INDEX ON ci_job_definition_instances (job_id);
+             CREATE TABLE ci_job_artifacts (id bigint PRIMARY KEY, job_id bigint);",
+        );
+        assert!(got.is_empty(), "{got:?}");
+        // A detail named after a table whose key holds the column belongs to that table, even
+        // with another table keyed by the column alone.
+        let got = infer_sql(
+            "CREATE TABLE media_repository (media_id text PRIMARY KEY);
+             CREATE TABLE remote_media_cache (media_origin text, media_id text, media_type text,
+                 UNIQUE (media_origin, media_id));
+             CREATE TABLE remote_media_cache_thumbnails (media_origin text, media_id text);",
+        );
+        assert_eq!(
+            got,
+            [
+                "remote_media_cache_thumbnails(media_origin,media_id) -> remote_media_cache(media_origin,media_id) parent-prefix",
+                "remote_media_cache.media_id ~ media_type",
+            ]
+        );
+        // A key column with a constraint of its own is followed to its parent.
+        let cat = read(
+            "CREATE TABLE builds (id bigint PRIMARY KEY);
+             CREATE TABLE job_metadata (job_id bigint PRIMARY KEY);
+             CREATE TABLE job_variables (id bigint PRIMARY KEY, job_id bigint);
+             ALTER TABLE job_metadata ADD CONSTRAINT m FOREIGN KEY (job_id) REFERENCES builds(id);",
+        );
+        assert_eq!(
+            show(&infer(&cat, &from_constraints(&cat))),
+            ["job_variables(job_id) -> builds(id) same-key"]
+        );
+        let mut blind = cat.clone();
+        blind.foreign_keys.clear();
+        assert_eq!(
+            show(&infer(&blind, &[])),
+            ["job_variables(job_id) -> job_metadata(job_id) same-key"]
         );
     }
 
