@@ -56,6 +56,26 @@ pub struct Input {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Writes a starter silo-plan.toml from a dump: the framework detected, its bookkeeping
+    /// tables shared, silos proposed from the reference graph, each table with a comment saying
+    /// why it is where it is.
+    Init {
+        /// Directory to write silo-plan.toml in (created if missing; default: the current
+        /// directory).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Schema dump to read (repeatable; read in order as one catalog). Written into the
+        /// config relative to DIR.
+        #[arg(long = "schema", value_name = "FILE", required = true)]
+        schema: Vec<PathBuf>,
+        /// The silos to make, seeded and grown by `suggest`: `control,region` (seeds chosen
+        /// among the most connected tables) or `control=users+accounts,region=orders`.
+        #[arg(long, value_name = "NAMES")]
+        silos: Option<String>,
+        /// Replace an existing silo-plan.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// What was read from the dump: objects by kind, unparsed statements with their lines.
     Inspect {
         /// Schema dump to read (repeatable; read in order as one catalog).

@@ -1248,7 +1248,8 @@ pub fn load(path_or_dir: &Path) -> Result<Config, ConfigError> {
             Err(whole(
                 message,
                 Some(format!(
-                    "create `{shown}` with `version = 1`, `schema = [\"<dump>.sql\"]` and one \
+                    "write a starter with `silo-plan init --schema <dump>.sql`, or create \
+                     `{shown}` with `version = 1`, `schema = [\"<dump>.sql\"]` and one \
                      `[silos.NAME]` table per silo listing its `tables` patterns \
                      (examples/saas/silo-plan.toml is a complete example), or pass \
                      `--config FILE`"

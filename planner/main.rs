@@ -180,8 +180,87 @@ fn resolve_table(l: &Loaded, name: &str) -> Result<QName, Fatal> {
     )))
 }
 
+/// `to` relative to the directory `from` (both made absolute), written with `/`.
+fn relative_to(from: &std::path::Path, to: &std::path::Path) -> Result<String, Fatal> {
+    let abs = |p: &std::path::Path| {
+        std::fs::canonicalize(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))
+    };
+    let (from, to) = (abs(from)?, abs(to)?);
+    let a: Vec<_> = from.components().collect();
+    let b: Vec<_> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(parts.join("/"))
+}
+
+fn init(
+    dir: Option<PathBuf>,
+    schema: Vec<PathBuf>,
+    silos: Option<String>,
+    force: bool,
+) -> Result<ExitCode, Fatal> {
+    let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+    if schema.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Fatal(
+            "init writes the dump's path into silo-plan.toml: give it a file, not `-`".into(),
+        ));
+    }
+    let seeds = match &silos {
+        Some(s) => silo_plan::init::parse_seeds(s).map_err(Fatal)?,
+        None => Vec::new(),
+    };
+    let target = dir.join(config::FILE_NAME);
+    if target.exists() && !force {
+        return Err(Fatal(format!(
+            "{} exists; pass --force to replace it",
+            target.display()
+        )));
+    }
+    let sources = load_sources(&schema)?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Fatal(format!("cannot create {}: {e}", dir.display())))?;
+    let rel = schema
+        .iter()
+        .map(|p| relative_to(&dir, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cat = dump::read(&sources, &ReadOptions::default());
+    let opts = silo_plan::init::Options { schema: rel, seeds };
+    let starter = silo_plan::init::build(&cat, &sources, &opts).map_err(Fatal)?;
+    std::fs::write(&target, &starter.text)
+        .map_err(|e| Fatal(format!("cannot write {}: {e}", target.display())))?;
+    let silos = starter
+        .silos
+        .iter()
+        .map(|(n, c)| format!("{n} ({c})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    eprintln!(
+        "{}",
+        human(&format!(
+            "wrote {}: framework {}, silos {silos}, {} shared, {} unassigned; next: silo-plan check {}",
+            target.display(),
+            starter.framework.as_str(),
+            starter.shared,
+            starter.unassigned,
+            dir.display()
+        ))
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
+        Command::Init {
+            dir,
+            schema,
+            silos,
+            force,
+        } => init(dir, schema, silos, force),
         Command::Inspect {
             schema,
             format,

@@ -12,6 +12,7 @@ mod fuzz_found;
 mod history;
 mod hostile_names;
 mod infer_corpus;
+mod init;
 mod inspect;
 mod invalid_input;
 mod locks;
