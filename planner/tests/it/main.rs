@@ -5,6 +5,7 @@
 
 mod cascades;
 mod check_saas;
+mod cli;
 mod config_docs;
 mod config_errors;
 mod corpus;
