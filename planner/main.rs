@@ -189,12 +189,19 @@ struct Loaded {
 }
 
 fn load(input: &Input) -> Result<Loaded, Fatal> {
-    let at = input
-        .config
-        .clone()
-        .or_else(|| input.config_pos.clone())
-        .unwrap_or_else(find_config);
-    let cfg = config::load(&at).map_err(|e| Fatal(e.to_string()))?;
+    let at = input.config.clone().or_else(|| input.config_pos.clone());
+    let searched = at.is_none();
+    let at = at.unwrap_or_else(find_config);
+    let cfg = config::load(&at).map_err(|mut e| {
+        if searched && e.line == 0 && !at.join(config::FILE_NAME).exists() {
+            e.message = format!(
+                "no {} in `{}` nor in any parent directory",
+                config::FILE_NAME,
+                at.display()
+            );
+        }
+        Fatal(e.to_string())
+    })?;
     let config_text = std::fs::read_to_string(&cfg.path).unwrap_or_default();
     let paths: Vec<PathBuf> = if input.schema.is_empty() {
         cfg.schema.iter().map(|s| cfg.dir.join(s)).collect()

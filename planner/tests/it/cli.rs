@@ -222,5 +222,7 @@ fn config_found_upward_from_the_working_directory() {
     let empty = tempfile::tempdir().unwrap();
     let o = run(empty.path());
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("silo-plan init"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("nor in any parent directory"), "{err}");
+    assert!(err.contains("silo-plan init"), "{err}");
 }
