@@ -2,15 +2,48 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 /// Plans the split of one relational database into silos.
 #[derive(Debug, Parser)]
-#[command(name = "silo-plan", version, about, long_about = None)]
+#[command(
+    name = "silo-plan",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:
+  silo-plan init --schema db/structure.sql      write a starter silo-plan.toml here
+  silo-plan check                               the CI gate, with silo-plan.toml found upward
+  silo-plan plan examples/saas --out plan/      the whole plan of the bundled example
+
+CONFIG is a silo-plan.toml or a directory holding one; without it, silo-plan.toml is looked for
+in the current directory, then in each parent. The file's keys: docs/config.md."
+)]
 pub struct Cli {
+    /// When to colour the output: `auto` colours on a terminal unless NO_COLOR is set (not
+    /// empty).
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print results and errors only: no notes or summaries on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Also print on stderr which config and dumps were read.
+    #[arg(short, long, global = true, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless the NO_COLOR environment variable is set and not empty.
+    Auto,
+    /// Always, even when piped or with NO_COLOR.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Output format of `inspect`.
@@ -38,14 +71,15 @@ pub enum FindingsFormat {
 /// Where the config and the dump come from.
 #[derive(Debug, Args)]
 pub struct Input {
-    /// `silo-plan.toml`, or a directory holding one (default: the current directory).
+    /// `silo-plan.toml`, or a directory holding one (default: the first found in the current
+    /// directory or a parent).
     #[arg(value_name = "CONFIG")]
     pub config_pos: Option<PathBuf>,
     /// Same as the positional CONFIG.
     #[arg(long = "config", value_name = "FILE", conflicts_with = "config_pos")]
     pub config: Option<PathBuf>,
     /// Schema dump(s) to read instead of the config's `schema` (repeatable; a directory is read
-    /// as migrations in file-name order).
+    /// as migrations in file-name order; `-` reads standard input).
     #[arg(long = "schema", value_name = "FILE")]
     pub schema: Vec<PathBuf>,
     /// Treat unparsed dump statements as errors.
@@ -56,9 +90,36 @@ pub struct Input {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Writes a starter silo-plan.toml from a dump: the framework detected, its bookkeeping
+    /// tables shared, silos proposed from the reference graph, each table with a comment saying
+    /// why it is where it is.
+    #[command(
+        after_help = "Examples:\n  silo-plan init --schema db/structure.sql\n  silo-plan init config/ --schema db/structure.sql --silos control,region\n  silo-plan init --schema dump.sql --silos control=users+accounts,region=organizations --force"
+    )]
+    Init {
+        /// Directory to write silo-plan.toml in (created if missing; default: the current
+        /// directory).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Schema dump to read (repeatable; read in order as one catalog). Written into the
+        /// config relative to DIR.
+        #[arg(long = "schema", value_name = "FILE", required = true)]
+        schema: Vec<PathBuf>,
+        /// The silos to make, seeded and grown by `suggest`: `control,region` (seeds chosen
+        /// among the most connected tables) or `control=users+accounts,region=orders`.
+        #[arg(long, value_name = "NAMES")]
+        silos: Option<String>,
+        /// Replace an existing silo-plan.toml.
+        #[arg(long)]
+        force: bool,
+    },
     /// What was read from the dump: objects by kind, unparsed statements with their lines.
+    #[command(
+        after_help = "Examples:\n  silo-plan inspect --schema db/structure.sql\n  pg_dump --schema-only mydb | silo-plan inspect --schema -\n  silo-plan inspect --schema db/structure.sql --format json"
+    )]
     Inspect {
-        /// Schema dump to read (repeatable; read in order as one catalog).
+        /// Schema dump to read (repeatable; read in order as one catalog; `-` reads standard
+        /// input).
         #[arg(long = "schema", required = true)]
         schema: Vec<PathBuf>,
         /// Output format: counts and warnings (text) or the whole catalog (json).
@@ -70,6 +131,9 @@ pub enum Command {
     },
     /// The CI gate: unassigned tables, cross-silo foreign keys and other couplings.
     /// Exit 0 clean, 1 findings, 2 bad input.
+    #[command(
+        after_help = "Examples:\n  silo-plan check\n  silo-plan check examples/saas --format sarif > findings.sarif\n  silo-plan check --format github   # annotations in a GitHub workflow"
+    )]
     Check {
         #[command(flatten)]
         input: Input,
@@ -79,6 +143,9 @@ pub enum Command {
     },
     /// Every reference: the foreign keys of the dump and the references its names imply
     /// (inferred), with their rule, confidence, on_delete and silos.
+    #[command(
+        after_help = "Examples:\n  silo-plan references\n  silo-plan references examples/saas --format json"
+    )]
     References {
         #[command(flatten)]
         input: Input,
@@ -116,6 +183,9 @@ pub enum Command {
     /// Refuses (exit 2) a silo map with findings that leave the plan to guess: tables in no
     /// silo (with `unassigned = "error"`), shared tables referencing silo tables, inheritance
     /// across silos.
+    #[command(
+        after_help = "Examples:\n  silo-plan plan --out plan/\n  silo-plan plan examples/saas --out plan/ --force\n  silo-plan plan --out plan/ --allow-findings"
+    )]
     Plan {
         #[command(flatten)]
         input: Input,
@@ -142,6 +212,9 @@ pub enum Command {
     /// Compares the moved tables between today's database and a new one, read-only: row counts
     /// and checksums, sequence values (target at or above source), in-silo foreign keys left
     /// dangling on the target. Exit 0 equal, 1 differences, 2 bad input or a failed query.
+    #[command(
+        after_help = "Examples:\n  silo-plan verify --source postgres://localhost/app --target postgres://localhost/control"
+    )]
     Verify {
         #[command(flatten)]
         input: Input,
@@ -155,6 +228,9 @@ pub enum Command {
     /// A silo for each unassigned table, from its foreign-key neighbourhood (and the statements
     /// and transactions of query logs, with --log), with the crossings each choice costs and a
     /// TOML snippet to paste.
+    #[command(
+        after_help = "Examples:\n  silo-plan suggest\n  silo-plan suggest --log pg_stat_statements.csv\n  silo-plan suggest --format json"
+    )]
     Suggest {
         #[command(flatten)]
         input: Input,
@@ -173,6 +249,9 @@ pub enum Command {
         format: Format,
     },
     /// A table's silo and why, its edges, and what deleting one of its rows cascades to.
+    #[command(
+        after_help = "Examples:\n  silo-plan explain auth_user\n  silo-plan explain org_organization examples/saas"
+    )]
     Explain {
         /// The table (`orders` or `schema.orders`).
         table: String,
@@ -181,6 +260,9 @@ pub enum Command {
     },
     /// SQL that makes the monolith enforce the boundaries: a NOLOGIN role per silo, granted only
     /// its own and the shared tables (run the tests with `SET ROLE silo_<name>`).
+    #[command(
+        after_help = "Examples:\n  silo-plan simulate --out roles.sql\n  silo-plan simulate --reset | psql \"$DATABASE_URL\""
+    )]
     Simulate {
         #[command(flatten)]
         input: Input,
@@ -194,9 +276,24 @@ pub enum Command {
         #[arg(long)]
         reset: bool,
     },
+    /// Shell completions on stdout, e.g. `silo-plan completions bash > /etc/bash_completion.d/silo-plan`.
+    #[command(
+        after_help = "Examples:\n  silo-plan completions bash > ~/.local/share/bash-completion/completions/silo-plan\n  silo-plan completions zsh > ~/.zfunc/_silo-plan\n  silo-plan completions fish > ~/.config/fish/completions/silo-plan.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff) on stdout, e.g. `silo-plan man > silo-plan.1`.
+    #[command(after_help = "Examples:\n  silo-plan man > silo-plan.1 && man ./silo-plan.1")]
+    Man,
     /// Queries and transactions of a query log that cross silos: a pg_stat_statements CSV
     /// export, a server log written with log_statement = 'all', or plain SQL.
     /// Exit 0 clean, 1 findings, 2 bad input.
+    #[command(
+        after_help = "Examples:\n  silo-plan queries pg_stat_statements.csv\n  silo-plan queries config/ postgresql.log --log-line-prefix '%m [%p] '"
+    )]
     Queries {
         /// `[CONFIG] LOG...`: the config (`silo-plan.toml` or its directory; default: the
         /// current directory) when the first path is one, then the log files (format detected

@@ -259,6 +259,9 @@ pub struct Config {
     /// `[output] migrations`: the migration tools `plan` also writes `migrations/<tool>/` for,
     /// in file order, each once.
     pub migrations: Vec<crate::render::migrations::Format>,
+    /// The section of `docs/config.md` each line of the file is in (see [`doc_sections`]), so
+    /// that errors found later, against the dump, point at the key's documentation too.
+    pub doc_sections: Vec<(u32, &'static str)>,
 }
 
 impl Config {
@@ -272,9 +275,12 @@ impl Config {
         self.schema.iter().map(|s| self.dir.join(s)).collect()
     }
 
-    /// An error positioned in this config file.
+    /// An error positioned in this config file, pointing at the documentation of the key it is
+    /// under.
     pub fn error(&self, pos: Pos, message: impl Into<String>) -> ConfigError {
-        ConfigError::at(&self.path, pos, message)
+        let mut e = ConfigError::at(&self.path, pos, message);
+        e.doc = section_at(&self.doc_sections, pos.line);
+        e
     }
 }
 
@@ -294,6 +300,9 @@ pub struct ConfigError {
     pub message: String,
     /// How to fix it.
     pub help: Option<String>,
+    /// The section of `docs/config.md` that documents the key (`silos` for
+    /// `docs/config.md#silos`); `None` points at the whole page.
+    pub doc: Option<&'static str>,
 }
 
 impl ConfigError {
@@ -305,6 +314,7 @@ impl ConfigError {
             column: pos.column,
             message: message.into(),
             help: None,
+            doc: None,
         }
     }
 
@@ -313,6 +323,70 @@ impl ConfigError {
         self.help = Some(help.into());
         self
     }
+
+    /// Points at another section of `docs/config.md` than the key's position gives.
+    pub fn with_doc(mut self, section: &'static str) -> ConfigError {
+        self.doc = Some(section);
+        self
+    }
+}
+
+/// The page documenting every key of the file, with its examples and errors.
+pub const DOC_PAGE: &str = "docs/config.md";
+
+/// The sections of [`DOC_PAGE`]: one per top-level key (its anchor is the key), and `toml` for
+/// the file's syntax.
+pub const DOC_SECTIONS: [&str; 13] = [
+    "version",
+    "schema",
+    "dialect",
+    "origin",
+    "default_schema",
+    "references",
+    "defaults",
+    "silos",
+    "shared",
+    "edges",
+    "allow",
+    "output",
+    "toml",
+];
+
+/// For each line of a config's `text` that starts a documented key, the line and the key's
+/// section in [`DOC_PAGE`]: a table header (`[silos.x]`, `[[edges]]`) starts its table's, a
+/// top-level `key =` its own; a line belongs to the last start at or above it.
+pub fn doc_sections(text: &str) -> Vec<(u32, &'static str)> {
+    let known = |k: &str| DOC_SECTIONS.iter().copied().find(|s| *s == k);
+    let mut out = Vec::new();
+    let mut in_table = false;
+    for (i, line) in text.lines().enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let t = line.trim_start();
+        let key = if let Some(h) = t.strip_prefix('[') {
+            in_table = true;
+            let h = h.trim_start_matches('[').trim_start();
+            let end = h.find(['.', ']']).unwrap_or(h.len());
+            Some(h[..end].trim().trim_matches(['"', '\'']))
+        } else if !in_table {
+            t.split_once('=').map(|(k, _)| k.trim())
+        } else {
+            None
+        };
+        if let Some(k) = key {
+            // An unknown key or table is documented with the file's syntax and keys.
+            out.push((line_no, known(k).unwrap_or("toml")));
+        }
+    }
+    out
+}
+
+/// The section in effect at `line` (from [`doc_sections`]).
+fn section_at(sections: &[(u32, &'static str)], line: u32) -> Option<&'static str> {
+    sections
+        .iter()
+        .take_while(|(l, _)| *l <= line)
+        .last()
+        .map(|(_, s)| *s)
 }
 
 impl fmt::Display for ConfigError {
@@ -330,7 +404,10 @@ impl fmt::Display for ConfigError {
         if let Some(h) = &self.help {
             write!(f, "\n  help: {h}")?;
         }
-        Ok(())
+        match self.doc {
+            Some(d) => write!(f, "\n  see: {DOC_PAGE}#{d}"),
+            None => write!(f, "\n  see: {DOC_PAGE}"),
+        }
     }
 }
 
@@ -555,6 +632,7 @@ pub fn json_schema() -> schemars::schema::RootSchema {
 struct Ctx<'a> {
     path: &'a str,
     src: SourceFile,
+    sections: Vec<(u32, &'static str)>,
 }
 
 impl Ctx<'_> {
@@ -570,7 +648,9 @@ impl Ctx<'_> {
     }
 
     fn err(&self, pos: Pos, message: impl Into<String>) -> ConfigError {
-        ConfigError::at(self.path, pos, message)
+        let mut e = ConfigError::at(self.path, pos, message);
+        e.doc = section_at(&self.sections, pos.line);
+        e
     }
 
     fn err_at<T>(&self, s: &Spanned<T>, message: impl Into<String>) -> ConfigError {
@@ -609,9 +689,13 @@ impl Ctx<'_> {
                 "version" => "add `version = 1` at the top of the file".to_string(),
                 _ => format!("add `{key} = ...`"),
             };
-            return self
+            let e = self
                 .err(pos, format!("missing key `{key}`"))
                 .with_help(help);
+            return match DOC_SECTIONS.iter().find(|s| **s == key) {
+                Some(s) => e.with_doc(s),
+                None => e,
+            };
         }
         if let Some(rest) = msg.strip_prefix("invalid type: ") {
             let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
@@ -643,7 +727,8 @@ impl Ctx<'_> {
         if let Some(dup) = lines.iter().find(|l| l.starts_with("duplicate key")) {
             return self
                 .err(pos, format!("TOML error: {dup}"))
-                .with_help("a key or table may appear only once: merge the two or remove one");
+                .with_help("a key or table may appear only once: merge the two or remove one")
+                .with_doc("toml");
         }
         let what = lines.first().copied().unwrap_or("invalid TOML");
         let help = match what {
@@ -659,6 +744,7 @@ impl Ctx<'_> {
         };
         self.err(pos, format!("TOML syntax error: {what}"))
             .with_help(help)
+            .with_doc("toml")
     }
 
     fn action(&self, s: &Spanned<String>, key: &str) -> Result<EdgeAction, ConfigError> {
@@ -842,6 +928,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     let cx = Ctx {
         path,
         src: SourceFile::new(path, text.to_string()),
+        sections: doc_sections(text),
     };
     let file: ConfigFile = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
 
@@ -994,6 +1081,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     if silos.is_empty() {
         return Err(cx
             .err(Pos { line: 1, column: 1 }, "no silos defined")
+            .with_doc("silos")
             .with_help(
                 "add a `[silos.NAME]` table per silo with `tables = [...]` patterns \
                  (examples/saas/silo-plan.toml is a complete example)",
@@ -1158,6 +1246,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         edges,
         allow,
         migrations,
+        doc_sections: cx.sections,
     })
 }
 
@@ -1177,6 +1266,7 @@ pub fn load(path_or_dir: &Path) -> Result<Config, ConfigError> {
         column: 0,
         message,
         help,
+        doc: None,
     };
     match std::fs::read(&file) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -1195,7 +1285,8 @@ pub fn load(path_or_dir: &Path) -> Result<Config, ConfigError> {
             Err(whole(
                 message,
                 Some(format!(
-                    "create `{shown}` with `version = 1`, `schema = [\"<dump>.sql\"]` and one \
+                    "write a starter with `silo-plan init --schema <dump>.sql`, or create \
+                     `{shown}` with `version = 1`, `schema = [\"<dump>.sql\"]` and one \
                      `[silos.NAME]` table per silo listing its `tables` patterns \
                      (examples/saas/silo-plan.toml is a complete example), or pass \
                      `--config FILE`"
@@ -1293,6 +1384,24 @@ mod tests {
             assert!(s.contains(&format!("\"{key}\"")), "{key} missing from {s}");
         }
         assert!(s.contains("set-null"));
+    }
+
+    #[test]
+    fn errors_point_at_the_section_of_their_key() {
+        let e = parse(
+            "t.toml",
+            "version = 1\nschema = [\n  \"a.sql\",\n  \"\",\n]\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.doc, Some("schema"), "{e}");
+        assert!(
+            e.to_string().ends_with("\n  see: docs/config.md#schema"),
+            "{e}"
+        );
+        let e = parse("t.toml", &format!("{MIN}[[edges]]\nfrom = \"a.b\"\n")).unwrap_err();
+        assert_eq!(e.doc, Some("edges"), "{e}");
+        let e = parse("t.toml", "version = 1\norgin = \"a\"\n").unwrap_err();
+        assert_eq!(e.doc, Some("toml"), "{e}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, FindingsFormat, Format, Input, LogInput};
+use cli::{Cli, ColorChoice, Command, FindingsFormat, Format, Input, LogInput};
 use silo_plan::analysis::Analysis;
 use silo_plan::catalog::QName;
 use silo_plan::config;
@@ -42,9 +42,50 @@ fn keep_freed_memory() {
 /// An error that ends the run with exit code 2 (bad input).
 struct Fatal(String);
 
+/// The command line's `--color`, `--quiet` and `--verbose`, set once in `main`.
+struct Settings {
+    color: ColorChoice,
+    quiet: bool,
+    verbose: u8,
+}
+
+static SETTINGS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+
+fn settings() -> &'static Settings {
+    SETTINGS.get_or_init(|| Settings {
+        color: ColorChoice::Auto,
+        quiet: false,
+        verbose: 0,
+    })
+}
+
+/// Whether to colour a stream that `is_terminal` or not: `--color`, else a terminal without
+/// `NO_COLOR` (set and not empty, https://no-color.org).
+fn use_color(is_terminal: bool) -> bool {
+    match settings().color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// A note or summary on stderr, left out with `--quiet`.
+fn info(text: &str) {
+    if !settings().quiet {
+        eprintln!("{}", human(text));
+    }
+}
+
 fn main() -> ExitCode {
     keep_freed_memory();
     let cli = Cli::parse();
+    let _ = SETTINGS.set(Settings {
+        color: cli.color,
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    });
     match run(cli) {
         Ok(code) => code,
         Err(Fatal(msg)) => {
@@ -79,8 +120,18 @@ fn emit(text: &str) -> Result<(), Fatal> {
 
 fn load_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Fatal> {
     let mut files = Vec::new();
+    let mut stdin: Option<SourceFile> = None;
     for p in paths {
-        if p.is_dir() {
+        if p.as_os_str() == "-" {
+            if stdin.is_some() {
+                return Err(Fatal("--schema -: standard input can be read once".into()));
+            }
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|e| Fatal(format!("cannot read the dump from standard input: {e}")))?;
+            stdin = Some(SourceFile::new("<stdin>", text));
+            files.push(p.clone());
+        } else if p.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
                 .map_err(|e| Fatal(format!("cannot read directory {}: {e}", p.display())))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -100,8 +151,33 @@ fn load_sources(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Fatal> {
     }
     files
         .iter()
-        .map(|p| SourceFile::load(p).map_err(|e| Fatal(e.to_string())))
+        .map(|p| match (p.as_os_str() == "-", &stdin) {
+            (true, Some(s)) => Ok(s.clone()),
+            _ => SourceFile::load(p).map_err(|e| Fatal(e.to_string())),
+        })
         .collect()
+}
+
+/// The config when none is given: `silo-plan.toml` in the current directory or the nearest
+/// parent holding one, as git finds `.git` (`..`-relative, so paths stay short); the current
+/// directory when there is none (whose error then says so).
+fn find_config() -> PathBuf {
+    let here = PathBuf::from(".");
+    let Ok(cwd) = std::env::current_dir() else {
+        return here;
+    };
+    let mut rel = PathBuf::new();
+    for dir in cwd.ancestors() {
+        if dir.join(config::FILE_NAME).is_file() {
+            return if rel.as_os_str().is_empty() {
+                here
+            } else {
+                rel
+            };
+        }
+        rel.push("..");
+    }
+    here
 }
 
 /// Everything a config-driven command needs.
@@ -113,12 +189,19 @@ struct Loaded {
 }
 
 fn load(input: &Input) -> Result<Loaded, Fatal> {
-    let at = input
-        .config
-        .clone()
-        .or_else(|| input.config_pos.clone())
-        .unwrap_or_else(|| PathBuf::from("."));
-    let cfg = config::load(&at).map_err(|e| Fatal(e.to_string()))?;
+    let at = input.config.clone().or_else(|| input.config_pos.clone());
+    let searched = at.is_none();
+    let at = at.unwrap_or_else(find_config);
+    let cfg = config::load(&at).map_err(|mut e| {
+        if searched && e.line == 0 && !at.join(config::FILE_NAME).exists() {
+            e.message = format!(
+                "no {} in `{}` nor in any parent directory",
+                config::FILE_NAME,
+                at.display()
+            );
+        }
+        Fatal(e.to_string())
+    })?;
     let config_text = std::fs::read_to_string(&cfg.path).unwrap_or_default();
     let paths: Vec<PathBuf> = if input.schema.is_empty() {
         cfg.schema.iter().map(|s| cfg.dir.join(s)).collect()
@@ -130,6 +213,17 @@ fn load(input: &Input) -> Result<Loaded, Fatal> {
             "{}: no schema dump: set `schema = [\"db/structure.sql\"]` or pass --schema FILE",
             cfg.path
         )));
+    }
+    if settings().verbose > 0 {
+        let dumps: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "{}",
+            human(&format!(
+                "config: {}; dumps: {}",
+                cfg.path,
+                dumps.join(", ")
+            ))
+        );
     }
     let sources = load_sources(&paths)?;
     let mut inputs = vec![PathBuf::from(&cfg.path)];
@@ -180,8 +274,100 @@ fn resolve_table(l: &Loaded, name: &str) -> Result<QName, Fatal> {
     )))
 }
 
+/// `to` relative to the directory `from` (both made absolute), written with `/`.
+fn relative_to(from: &std::path::Path, to: &std::path::Path) -> Result<String, Fatal> {
+    let abs = |p: &std::path::Path| {
+        std::fs::canonicalize(p).map_err(|e| Fatal(format!("{}: {e}", p.display())))
+    };
+    let (from, to) = (abs(from)?, abs(to)?);
+    let a: Vec<_> = from.components().collect();
+    let b: Vec<_> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(parts.join("/"))
+}
+
+fn init(
+    dir: Option<PathBuf>,
+    schema: Vec<PathBuf>,
+    silos: Option<String>,
+    force: bool,
+) -> Result<ExitCode, Fatal> {
+    let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+    if schema.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Fatal(
+            "init writes the dump's path into silo-plan.toml: give it a file, not `-`".into(),
+        ));
+    }
+    let seeds = match &silos {
+        Some(s) => silo_plan::init::parse_seeds(s).map_err(Fatal)?,
+        None => Vec::new(),
+    };
+    let target = dir.join(config::FILE_NAME);
+    if target.exists() && !force {
+        return Err(Fatal(format!(
+            "{} exists; pass --force to replace it",
+            target.display()
+        )));
+    }
+    let sources = load_sources(&schema)?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Fatal(format!("cannot create {}: {e}", dir.display())))?;
+    let rel = schema
+        .iter()
+        .map(|p| relative_to(&dir, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cat = dump::read(&sources, &ReadOptions::default());
+    let opts = silo_plan::init::Options { schema: rel, seeds };
+    let starter = silo_plan::init::build(&cat, &sources, &opts).map_err(Fatal)?;
+    std::fs::write(&target, &starter.text)
+        .map_err(|e| Fatal(format!("cannot write {}: {e}", target.display())))?;
+    let silos = starter
+        .silos
+        .iter()
+        .map(|(n, c)| format!("{n} ({c})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    info(&format!(
+        "wrote {}: framework {}, silos {silos}, {} shared, {} unassigned; next: silo-plan check {}",
+        target.display(),
+        starter.framework.as_str(),
+        starter.shared,
+        starter.unassigned,
+        dir.display()
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
+        Command::Init {
+            dir,
+            schema,
+            silos,
+            force,
+        } => init(dir, schema, silos, force),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "silo-plan", &mut out);
+            emit(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .map_err(|e| Fatal(format!("cannot render the man page: {e}")))?;
+            emit(&String::from_utf8_lossy(&out))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Inspect {
             schema,
             format,
@@ -208,7 +394,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             });
             let sources = Sources::new(&l.a.sources).with_extra(&l.a.cfg.path, &l.config_text);
             let (fmt, color) = match format {
-                FindingsFormat::Text => (ReportFormat::Text, std::io::stdout().is_terminal()),
+                FindingsFormat::Text => (
+                    ReportFormat::Text,
+                    use_color(std::io::stdout().is_terminal()),
+                ),
                 FindingsFormat::Json => (ReportFormat::Json, false),
                 FindingsFormat::Sarif => (ReportFormat::Sarif, false),
                 FindingsFormat::Github => (ReportFormat::Github, false),
@@ -307,7 +496,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 .collect();
             if !blocking.is_empty() {
                 let sources = Sources::new(&l.a.sources).with_extra(&l.a.cfg.path, &l.config_text);
-                let color = std::io::stderr().is_terminal();
+                let color = use_color(std::io::stderr().is_terminal());
                 eprint!(
                     "{}",
                     report::render(&blocking, &sources, ReportFormat::Text, color)
@@ -340,13 +529,13 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 Ok(w) => w,
                 Err(e) => {
                     for n in &e.notes {
-                        eprintln!("note: {}", human(n));
+                        info(&format!("note: {n}"));
                     }
                     return Err(Fatal(e.message));
                 }
             };
             for n in &written.notes {
-                eprintln!("note: {}", human(n));
+                info(&format!("note: {n}"));
             }
             let files = &written.files;
             match format {
@@ -432,7 +621,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 let w = silo_plan::queries::workload(&res, &log_files, &opts)
                     .map_err(|e| Fatal(e.to_string()))?;
                 for f in &w.files {
-                    eprintln!("{}", human(&file_line(f)));
+                    info(&file_line(f));
                 }
                 let mut line = format!(
                     "query log: {} statements, {} distinct texts weighed, {} transactions of several writes",
@@ -446,7 +635,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                         w.unparsed
                     ));
                 }
-                eprintln!("{line}");
+                info(&line);
                 Some(w)
             };
             let s = silo_plan::suggest::suggest_weighted(&l.a, workload.as_ref());
@@ -520,7 +709,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 None if paths.len() > 1 && is_config(&paths[0]) => {
                     (paths[0].clone(), paths[1..].to_vec())
                 }
-                None => (PathBuf::from("."), paths),
+                None => (find_config(), paths),
             };
             let input = Input {
                 config_pos: None,
@@ -542,7 +731,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 .map_err(|e| Fatal(e.to_string()))?;
             let sources = Sources::new(&log_files);
             let (fmt, color) = match format {
-                FindingsFormat::Text => (ReportFormat::Text, std::io::stdout().is_terminal()),
+                FindingsFormat::Text => (
+                    ReportFormat::Text,
+                    use_color(std::io::stdout().is_terminal()),
+                ),
                 FindingsFormat::Json => (ReportFormat::Json, false),
                 FindingsFormat::Sarif => (ReportFormat::Sarif, false),
                 FindingsFormat::Github => (ReportFormat::Github, false),
@@ -550,12 +742,12 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             emit(&report::render(&outcome.findings, &sources, fmt, color))?;
             let st = &outcome.stats;
             for f in &st.files {
-                eprintln!("{}", human(&file_line(f)));
+                info(&file_line(f));
             }
-            eprintln!(
+            info(&format!(
                 "{} statements, {} distinct, {} crossing silos, {} unparsed; {} transactions, {} writing to several silos",
                 st.statements, st.distinct, st.crossing, st.unparsed, st.transactions, st.crossing_transactions
-            );
+            ));
             let failed = outcome
                 .findings
                 .iter()

@@ -5,6 +5,8 @@
 
 mod cascades;
 mod check_saas;
+mod cli;
+mod config_docs;
 mod config_errors;
 mod corpus;
 mod frameworks;
@@ -13,6 +15,7 @@ mod history;
 mod hostile_names;
 mod infer_corpus;
 mod infer_labels;
+mod init;
 mod inspect;
 mod invalid_input;
 mod locks;
