@@ -26,6 +26,7 @@ pub mod infer;
 pub mod inspect;
 pub mod names;
 pub mod output;
+pub mod paths;
 pub mod plan;
 pub mod queries;
 pub mod references;

@@ -18,6 +18,7 @@ mod locks;
 mod names;
 mod pg;
 mod phases;
+mod plan_cwd;
 mod plan_files;
 mod plan_fks;
 mod plan_schema;
