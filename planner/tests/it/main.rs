@@ -26,6 +26,7 @@ mod plan_shapes;
 mod queries;
 mod references;
 mod report;
+mod report_html;
 mod schemas;
 mod set_columns;
 mod simulate;
