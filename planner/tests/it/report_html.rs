@@ -164,13 +164,29 @@ impl Browser {
         self.events.clear();
         self.call("Page.navigate", json!({"url": url}));
         let deadline = Instant::now() + Duration::from_secs(60);
+        let mut dialogs = 0;
         while !self
             .events
             .iter()
             .any(|e| e["method"] == "Page.loadEventFired")
         {
-            assert!(Instant::now() < deadline, "{url} did not load");
+            assert!(
+                Instant::now() < deadline,
+                "{url} did not load: {:?}",
+                self.complaints(url)
+            );
             self.read();
+            // A dialog (`alert()` of an injected script) holds the page until dismissed: it
+            // is dismissed here and reported by `complaints`.
+            let open = self
+                .events
+                .iter()
+                .filter(|e| e["method"] == "Page.javascriptDialogOpening")
+                .count();
+            while dialogs < open {
+                dialogs += 1;
+                self.call("Page.handleJavaScriptDialog", json!({"accept": false}));
+            }
         }
     }
 
@@ -203,8 +219,8 @@ impl Browser {
         }
     }
 
-    /// What the page did that it must not: console messages, exceptions, log entries of level
-    /// warning or error (a request the page's policy refused is one), and requests of any URL
+    /// What the page did that it must not: console messages, dialogs, exceptions, log entries
+    /// of level warning or error (a request the page's policy refused is one), and requests of any URL
     /// but the page's own file.
     fn complaints(&self, page: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -214,6 +230,7 @@ impl Browser {
                 "Runtime.consoleAPICalled" => {
                     out.push(format!("console.{}: {}", p["type"], p["args"]))
                 }
+                "Page.javascriptDialogOpening" => out.push(format!("dialog: {}", p["message"])),
                 "Runtime.exceptionThrown" => {
                     out.push(format!("exception: {}", p["exceptionDetails"]))
                 }
@@ -423,12 +440,6 @@ fn report_html_survives_hostile_table_names() {
     .expect("config");
     let config = dir.path().join("silo-plan.toml");
     let html = plan(&config, &dir.path().join("plan"), &[]);
-    let text = std::fs::read_to_string(&html).expect("report.html");
-    assert_eq!(
-        text.matches("</script>").count(),
-        2,
-        "only the page's own end tags"
-    );
     let mut b = Browser::start();
     check_page(&mut b, &html, &config, "public.parent");
     let url = file_url(&html);
@@ -445,6 +456,12 @@ fn report_html_survives_hostile_table_names() {
         );
     }
     assert!(b.complaints(&url).is_empty(), "{:?}", b.complaints(&url));
+    let text = std::fs::read_to_string(&html).expect("report.html");
+    assert_eq!(
+        text.matches("</script>").count(),
+        2,
+        "only the page's own end tags"
+    );
 }
 
 /// The checks see what they look for: a page that logs, throws or fetches is reported.
