@@ -84,14 +84,16 @@
     svg.setAttribute("width", W);
     svg.setAttribute("height", H);
     const marker = node("marker", {
-      id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse",
+      // In user units: the arrowhead keeps its size however thick the edge.
+      id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 24, markerHeight: 24,
+      markerUnits: "userSpaceOnUse", orient: "auto-start-reverse",
     }, node("defs", {}, svg));
     node("path", { d: "M0,0L10,5L0,10z", fill: "#c62828" }, marker);
     const max = Math.max(1, ...bySilo.map((b) => b.length));
     const R = silos.length > 1 ? 250 : 0;
     const at = silos.map((s, i) => {
       const a = -Math.PI / 2 + (2 * Math.PI * i) / silos.length;
-      return { x: cx + R * Math.cos(a), y: cy + R * Math.sin(a), r: 30 + 45 * Math.sqrt(bySilo[i].length / max) };
+      return { x: cx + R * Math.cos(a), y: cy + R * Math.sin(a), r: 45 + 35 * Math.sqrt(bySilo[i].length / max) };
     });
     // Crossing keys by (child silo, parent silo).
     const flows = new Map();
@@ -123,8 +125,9 @@
     at.forEach((p, i) => {
       const g = node("g", { class: "silo", "data-silo": silos[i].name }, svg);
       node("circle", { cx: p.x, cy: p.y, r: p.r, fill: color(i), stroke: color(i) }, g);
-      node("text", { class: "sname", x: p.x, y: p.y - 2 }, g, silos[i].name);
-      node("text", { x: p.x, y: p.y + 15 }, g, `${bySilo[i].length} tables · ${silos[i].role}`);
+      node("text", { class: "sname", x: p.x, y: p.y - 8 }, g, silos[i].name);
+      node("text", { x: p.x, y: p.y + 9 }, g, `${bySilo[i].length} tables`);
+      node("text", { x: p.x, y: p.y + 25 }, g, silos[i].role);
       g.addEventListener("click", () => showSilo(i));
     });
     if (flows.size === 0) node("text", { class: "count none", x: cx, y: H - 20 }, svg, "No foreign key crosses a silo boundary.");
@@ -132,14 +135,17 @@
 
   function drawTables() {
     clear();
-    const CW = 200, CH = 20, PAD = 10, HEAD = 26, MAXW = 1500, GAP = 24;
+    // Boxes wrap at the width of the window's drawing area.
+    const CW = 200, CH = 20, PAD = 10, HEAD = 26, GAP = 24;
+    const MAXW = Math.max(2 * CW + 2 * PAD + 2 * GAP, $("canvas").clientWidth - GAP);
     pos = new Array(tables.length);
     // Each silo a box of its tables in a grid, boxes flowing left to right.
     let x = GAP, y = GAP, rowH = 0, width = 0;
     const boxes = [];
     bySilo.forEach((list, s) => {
       if (list.length === 0) return;
-      const cols = Math.max(1, Math.min(8, Math.ceil(Math.sqrt(list.length / 4))));
+      const fit = Math.max(1, Math.floor((MAXW - 2 * GAP - 2 * PAD) / CW));
+      const cols = Math.max(1, Math.min(8, fit, Math.ceil(Math.sqrt(list.length / 4))));
       const rows = Math.ceil(list.length / cols);
       const w = cols * CW + 2 * PAD, h = HEAD + rows * CH + PAD;
       if (x > GAP && x + w > MAXW) {
@@ -205,7 +211,7 @@
       const p = pos[fks[f].child], q = pos[fks[f].parent];
       node("line", { class: cls, x1: p.x, y1: p.y, x2: q.x, y2: q.y }, layer);
     };
-    for (const s of data.closures[i]) {
+    for (const s of data.closures[i] || []) {
       line(s[0], "step");
       cell(fks[s[0]].child).classList.add("reach");
     }
@@ -242,6 +248,12 @@
     r.id = "referenced-by";
     inc[i].forEach((f) => keyItem(r, f, fks[f].child));
     const steps = data.closures[i];
+    if (steps === null) {
+      // A large plan's page holds the closures of its first tables only.
+      html("h3", details, "Deleting one row reaches");
+      html("p", details, `not in this page (the plan is large): \`silo-plan explain ${tables[i][0]}\` lists it`, "muted");
+      return;
+    }
     html("h3", details, `Deleting one row reaches (${steps.length} steps)`);
     const ol = html("ol", details);
     ol.id = "closure";

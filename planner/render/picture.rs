@@ -26,6 +26,11 @@ struct ReportHtml<'a> {
     script: &'a str,
 }
 
+/// Most closure steps the page holds in all: about 14 bytes each, so a page of a few megabytes
+/// that a browser opens at once. A plan of 100,000 tables would otherwise embed millions; the
+/// page then names `silo-plan explain` for the tables past it.
+const PAGE_STEPS: usize = 300_000;
+
 /// A silo of the page.
 #[derive(Serialize)]
 struct SiloData {
@@ -62,8 +67,9 @@ struct Data {
     fks: Vec<FkData>,
     /// Per table, the cascade closure of deleting one of its rows (as `explain` walks it,
     /// at most [`CLOSURE_STEPS`] steps): `[fk, depth, flags]`, flags 1 = the step crosses
-    /// silos, 2 = the child was reached above (listed, not followed again).
-    closures: Vec<Vec<[usize; 3]>>,
+    /// silos, 2 = the child was reached above (listed, not followed again). `null` for the
+    /// tables past [`PAGE_STEPS`].
+    closures: Vec<Option<Vec<[usize; 3]>>>,
     /// `[table, steps left out]` for the closures cut at [`CLOSURE_STEPS`].
     omitted: Vec<[usize; 2]>,
     /// Findings other than the crossings.
@@ -183,6 +189,7 @@ fn data(plan: &Plan, input: &Input) -> Data {
     let mut walk = crate::explain::ClosureWalk::default();
     let mut closures = Vec::with_capacity(tables.len());
     let mut omitted = Vec::new();
+    let mut budget = PAGE_STEPS;
     for (i, q) in input.asg.tables.keys().enumerate() {
         let (hops, left) = walk.walk(
             input.cat,
@@ -193,14 +200,20 @@ fn data(plan: &Plan, input: &Input) -> Data {
             q,
             CLOSURE_STEPS,
         );
-        closures.push(
+        if budget < hops.len() {
+            budget = 0;
+            closures.push(None);
+            continue;
+        }
+        budget -= hops.len();
+        closures.push(Some(
             hops.iter()
                 .filter_map(|h| {
                     let flags = usize::from(h.crosses) | (usize::from(h.cycle) << 1);
                     fk_pos[h.fk].map(|f| [f, h.depth, flags])
                 })
                 .collect(),
-        );
+        ));
         if left > 0 {
             omitted.push([i, left]);
         }
