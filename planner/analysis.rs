@@ -64,6 +64,41 @@ impl Analysis {
         }
     }
 
+    /// Names the config by its file name and every dump by its path relative to the config's
+    /// directory, here and in `findings` (which this analysis made), as `plan` names them: the
+    /// plan then reads the same whatever the working directory `cwd` and however the config
+    /// and dumps were given. `findings` are sorted again, by their new file names.
+    pub fn name_files_from_config(&mut self, cwd: &std::path::Path, findings: &mut [Finding]) {
+        use crate::paths::{absolute, relative};
+        let dir = absolute(cwd, &self.cfg.dir);
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        let config = absolute(cwd, std::path::Path::new(&self.cfg.path));
+        let config_name = relative(&dir, &config);
+        renamed.push((
+            std::mem::replace(&mut self.cfg.path, config_name.clone()),
+            config_name,
+        ));
+        for (s, f) in self.sources.iter_mut().zip(&mut self.cat.files) {
+            let name = relative(&dir, &absolute(cwd, std::path::Path::new(&s.path)));
+            renamed.push((std::mem::replace(&mut s.path, name.clone()), name.clone()));
+            *f = name;
+        }
+        let rename = |file: &mut String| {
+            if let Some((_, new)) = renamed.iter().find(|(old, _)| old == file) {
+                file.clone_from(new);
+            }
+        };
+        for f in findings.iter_mut() {
+            if let Some(l) = &mut f.location {
+                rename(&mut l.file);
+            }
+            for r in &mut f.related {
+                rename(&mut r.location.file);
+            }
+        }
+        crate::findings::sort(findings);
+    }
+
     /// Every `check` finding, in stable order.
     pub fn check(&self, opts: CheckOptions) -> Vec<Finding> {
         check::check_in(

@@ -28,6 +28,7 @@ pub mod init;
 pub mod inspect;
 pub mod names;
 pub mod output;
+pub mod paths;
 pub mod plan;
 pub mod queries;
 pub mod references;

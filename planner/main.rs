@@ -515,11 +515,18 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 }
                 eprintln!("warning: {what}; writing the plan anyway (--allow-findings): plan.md lists them at the top");
             }
-            let pin = l.a.input();
+            // The plan names the config and dumps relative to the config's directory, so
+            // that it reads the same from any working directory (the findings above, printed
+            // for this terminal, keep the names as given).
+            let (mut a, mut findings) = (l.a, findings);
+            let cwd = std::env::current_dir()
+                .map_err(|e| Fatal(format!("cannot read the working directory: {e}")))?;
+            a.name_files_from_config(&cwd, &mut findings);
+            let pin = a.input();
             let plan = silo_plan::plan::build(&pin, &findings);
             let opts = silo_plan::output::Options {
                 force,
-                inputs: l.inputs.clone(),
+                inputs: l.inputs,
                 fault: silo_plan::output::Fault::None,
             };
             let written = silo_plan::output::write_dir(&out, &opts, |emit| {

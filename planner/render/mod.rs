@@ -30,7 +30,9 @@ pub mod cascades;
 pub mod fks;
 pub mod migrations;
 pub mod phases;
+mod picture;
 pub mod schema;
+mod start;
 pub mod stubs;
 pub mod wrap;
 
@@ -350,6 +352,7 @@ struct PlanMd<'a> {
     drop: ScriptSummary,
     restore: ScriptSummary,
     readiness: String,
+    start: start::StartHere,
 }
 
 fn action_name(a: EdgeAction) -> &'static str {
@@ -464,6 +467,7 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         drop: summarize(&plan.fks.drop),
         restore: summarize(&plan.fks.restore),
         readiness: phases::readiness_md(&plan.phases),
+        start: start::StartHere::new(plan),
     };
     // Room for the whole document up front (the closure trees from the lengths of their names,
     // about 500 bytes per crossing row and 250 per other row), so a large plan.md is not copied
@@ -717,6 +721,10 @@ pub fn render_each(
     let (dot, mmd) = graphs(plan, input)?;
     file("graph.dot".into(), dot)?;
     file("graph.mmd".into(), mmd)?;
+    let (dot, mmd) = picture::silo_graphs(plan)?;
+    file("graph-silos.dot".into(), dot)?;
+    file("graph-silos.mmd".into(), mmd)?;
+    file("report.html".into(), picture::report_html(plan, input)?)?;
     for f in stubs::files(&plan.stubs, &plan.config)? {
         emit(f)?;
     }

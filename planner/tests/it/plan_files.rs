@@ -46,6 +46,22 @@ fn saas_plan_files_snapshot() {
     for (path, text) in &fs {
         assert!(!text.is_empty(), "{path} is empty");
         let name = format!("plan_saas__{}", path.replace(['/', '.'], "_"));
+        if path == "report.html" {
+            // The page's data, pretty-printed (its script and style are templates/report.js
+            // and templates/report.html, tested in a browser by report_html.rs).
+            let start = text
+                .find("<script type=\"application/json\" id=\"plan-data\">")
+                .expect("data");
+            let json = &text[start..];
+            let json =
+                &json[json.find('>').expect("tag") + 1..json.find("</script>").expect("end")];
+            let data: serde_json::Value = serde_json::from_str(json).expect("JSON");
+            insta::assert_snapshot!(
+                "plan_saas__report_html_data",
+                serde_json::to_string_pretty(&data).expect("JSON")
+            );
+            continue;
+        }
         insta::assert_snapshot!(name, text);
     }
 }

@@ -165,7 +165,10 @@ fn try_as(client: &mut postgres::Client, role: Option<&str>, sql: &str) -> Resul
 #[test]
 fn simulate_saas_sql_is_the_plans() {
     // Relative to the package root (the tests' working directory): the header names the path.
-    let l = load(Path::new("examples/saas"));
+    let mut l = load(Path::new("examples/saas"));
+    assert_eq!(l.cfg.path, "examples/saas/silo-plan.toml");
+    // `plan` names the config relative to its own directory, whatever the working directory.
+    l.cfg.path = "silo-plan.toml".into();
     let sim = simulation(&l);
     let roles = simulate::roles_sql(&sim).unwrap();
     let reset = simulate::reset_sql(&sim).unwrap();
