@@ -10,6 +10,7 @@ use crate::catalog::{Catalog, FkAction, FkProblem, ForeignKey, QName, RejectedFk
 use crate::config::{Config, EdgeAction, Pos, Unassigned};
 use crate::findings::{sort, Code, Finding, Location, Related, Severity};
 use crate::graph::Graph;
+use crate::references::Kind;
 use crate::source::SourceFile;
 
 /// Where an effective `ON DELETE` action came from.
@@ -21,10 +22,54 @@ pub enum ActionSource {
     Override(Pos),
     /// The dump says NO ACTION; `defaults.on_delete` applies.
     Default,
+    /// A `[[references]]` entry (its position) or a references file (the application's
+    /// models: `Kind::Imported`, no position) states what the application does.
+    Stated(Kind, Option<Pos>),
+    /// A declared or imported reference without a constraint that states no `on_delete`:
+    /// `defaults.on_delete` applies.
+    Unstated,
+    /// An inferred reference: no constraint, nothing states an action, so the database does
+    /// nothing today (the child keeps a dangling id) and neither does the plan.
+    Inferred,
 }
 
-/// The action to replicate for foreign key `k`'s `ON DELETE`, and why: an `[[edges]]`
-/// override, else the declared action, else `defaults.on_delete` where the dump says NO ACTION.
+impl ActionSource {
+    /// A short word for plans (`decided by`): `declared`, `override`, `default`, `references`
+    /// (a `[[references]]` entry), `orm` (a references file), `inferred`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            ActionSource::Declared => "declared",
+            ActionSource::Override(_) => "override",
+            ActionSource::Default | ActionSource::Unstated => "default",
+            ActionSource::Stated(Kind::Imported, _) => "orm",
+            ActionSource::Stated(..) => "references",
+            ActionSource::Inferred => "inferred",
+        }
+    }
+
+    /// What it means, for reports: `[[edges]] override`, `defaults.on_delete, the dump says NO
+    /// ACTION`, ...
+    pub fn text(&self) -> &'static str {
+        match self {
+            ActionSource::Declared => "declared",
+            ActionSource::Override(_) => "[[edges]] override",
+            ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
+            ActionSource::Stated(Kind::Imported, _) => "the application's models, imported",
+            ActionSource::Stated(..) => "[[references]] entry",
+            ActionSource::Unstated => "defaults.on_delete, the reference states no on_delete",
+            ActionSource::Inferred => {
+                "inferred without a constraint: the database does nothing today"
+            }
+        }
+    }
+}
+
+/// The action to replicate for key `k`'s `ON DELETE`, and why. In order: an `[[edges]]`
+/// override; the `on_delete` a `[[references]]` entry, else a references file, states (for a
+/// constraint, `no-action` is `restrict`: the database refuses the delete; without a
+/// constraint it is `ignore`: nothing happens); a constraint's own action, with
+/// `defaults.on_delete` where the dump says NO ACTION; `defaults.on_delete` for a declared or
+/// imported reference that states none; `ignore` for an inferred one (a guess never deletes).
 pub fn effective_action(
     cat: &Catalog,
     cfg: &Config,
@@ -40,7 +85,26 @@ pub fn effective_action(
     {
         return (rule.on_delete, ActionSource::Override(rule.pos));
     }
-    match cat.foreign_keys[k].on_delete {
+    let fk = &cat.foreign_keys[k];
+    if let Some(a) = fk.reference.as_ref().and_then(|p| p.on_delete.as_ref()) {
+        let action = match a.action {
+            FkAction::NoAction if fk.is_constraint() => EdgeAction::Restrict,
+            FkAction::NoAction => EdgeAction::Ignore,
+            FkAction::Restrict => EdgeAction::Restrict,
+            FkAction::Cascade => EdgeAction::Cascade,
+            FkAction::SetNull => EdgeAction::SetNull,
+            FkAction::SetDefault => EdgeAction::SetDefault,
+        };
+        return (action, ActionSource::Stated(a.from, a.pos));
+    }
+    match fk.kind() {
+        Kind::Constraint => {}
+        Kind::Inferred => return (EdgeAction::Ignore, ActionSource::Inferred),
+        Kind::Declared | Kind::Imported => {
+            return (cfg.defaults.on_delete, ActionSource::Unstated)
+        }
+    }
+    match fk.on_delete {
         FkAction::NoAction => (cfg.defaults.on_delete, ActionSource::Default),
         FkAction::Restrict => (EdgeAction::Restrict, ActionSource::Declared),
         FkAction::Cascade => (EdgeAction::Cascade, ActionSource::Declared),
@@ -321,11 +385,7 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
             EdgeAction::Restrict => "RESTRICT cannot be enforced across databases: the application must check before deleting".to_string(),
             EdgeAction::Ignore => "the edge is ignored: nothing is replicated".to_string(),
         };
-        let source_text = match source {
-            ActionSource::Declared => "declared",
-            ActionSource::Override(_) => "[[edges]] override",
-            ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
-        };
+        let source_text = source.text();
         cx.push(Finding {
             code: Code::CrossSiloForeignKey,
             severity: Severity::Error,

@@ -455,14 +455,14 @@ fn type_class(t: &str) -> TypeClass<'_> {
     }
 }
 
-fn compatible(a: &str, b: &str) -> bool {
+pub(crate) fn compatible(a: &str, b: &str) -> bool {
     match (type_class(a), type_class(b)) {
         (TypeClass::Other(x), TypeClass::Other(y)) => x.eq_ignore_ascii_case(y),
         (x, y) => x == y,
     }
 }
 
-fn col_type<'a>(t: &'a Table, name: &str) -> Option<&'a str> {
+pub(crate) fn col_type<'a>(t: &'a Table, name: &str) -> Option<&'a str> {
     t.columns
         .iter()
         .find(|c| c.name == name)

@@ -224,16 +224,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::References { input, format } => {
             let l = load(&input)?;
             let a = &l.a;
-            let constraints = silo_plan::references::from_constraints(&a.cat);
-            let inferred = silo_plan::infer::infer(&a.cat, &constraints);
-            let listing = silo_plan::references::listing(
-                &a.cat,
-                &a.cfg,
-                &a.asg,
-                &a.rules,
-                &constraints,
-                inferred,
-            );
+            let listing =
+                silo_plan::references::listing(&a.cat, &a.cfg, &a.asg, &a.rules, &a.inferred);
             match format {
                 Format::Text => emit(&silo_plan::references::text(&listing, &a.cat))?,
                 Format::Json => {

@@ -827,6 +827,7 @@ fn integrity_message(
         ActionSource::Declared => "as declared",
         ActionSource::Override(_) => "set by [[edges]]",
         ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
+        other => other.text(),
     };
     let instead = match action {
         EdgeAction::Cascade | EdgeAction::SetNull | EdgeAction::SetDefault => format!(

@@ -362,7 +362,7 @@ fn replication(
 /// Builds the plan from the analysis of the dump and the config.
 pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
     use crate::assign::Placement;
-    use crate::check::{crossings, effective_action, ActionSource};
+    use crate::check::{crossings, effective_action};
     let cat = input.cat;
     let cfg = input.cfg;
     let origin = cfg.origin.as_ref().map(|o| o.get_ref().clone());
@@ -433,11 +433,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             declared_on_delete_columns: fk.on_delete_columns.clone(),
             on_delete: action,
             set_columns: set_columns.clone(),
-            decided_by: match source {
-                ActionSource::Declared => "declared".into(),
-                ActionSource::Override(_) => "override".into(),
-                ActionSource::Default => "default".into(),
-            },
+            decided_by: source.word().into(),
             replication: replication(action, &set_columns, &c.child_silo, &c.parent_silo),
             allowed: c.allowed_by.map(|i| cfg.allow[i].reason.clone()),
             file: cat

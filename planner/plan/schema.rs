@@ -1238,6 +1238,7 @@ fn fk_left_out(s: &Silo, k: usize) -> Option<String> {
             ActionSource::Override(p) => {
                 format!("[[edges]] at {}:{}", input.cfg.path, p.line)
             }
+            other => other.text().to_string(),
         };
         let child_silo = if c.child_silo == "shared" {
             s.name
@@ -1699,6 +1700,7 @@ mod tests {
             not_valid: false,
             span: Span::default(),
             written: None,
+            reference: None,
         }
     }
 
