@@ -1342,7 +1342,10 @@ fn references(
         if let Some(t) = &e.to {
             let tt = t.get_ref();
             let n = tt.split('.').count();
-            if n > 3 || tt.split('.').any(|p| p.is_empty() || p.trim() != p || p.contains(['*', '?']))
+            if n > 3
+                || tt
+                    .split('.')
+                    .any(|p| p.is_empty() || p.trim() != p || p.contains(['*', '?']))
             {
                 return Err(cx
                     .err_at(t, format!("`to = \"{tt}\"` is not `table`, `table.column` or `schema.table.column`"))
@@ -1359,7 +1362,10 @@ fn references(
         if ignore {
             if let Some(a) = &e.on_delete {
                 return Err(cx
-                    .err_at(a, "`[[references]]` entry with `ignore = true` and `on_delete`")
+                    .err_at(
+                        a,
+                        "`[[references]]` entry with `ignore = true` and `on_delete`",
+                    )
                     .with_help(
                         "`ignore = true` rejects an inferred reference, so nothing is deleted \
                          through it: remove `on_delete`, or `ignore` to declare the reference",
@@ -1375,7 +1381,13 @@ fn references(
                 "restrict" => FkAction::Restrict,
                 "no-action" => FkAction::NoAction,
                 other => {
-                    let names = ["cascade", "set-null", "set-default", "restrict", "no-action"];
+                    let names = [
+                        "cascade",
+                        "set-null",
+                        "set-default",
+                        "restrict",
+                        "no-action",
+                    ];
                     return Err(cx
                         .err_at(a, format!("invalid on_delete action `{other}`"))
                         .with_help(format!(
@@ -1427,7 +1439,12 @@ pub fn read_imports(cfg: &mut Config) -> Result<(), ConfigError> {
                     "the path is relative to this config file: fix it, or remove the entry",
                 )
             }
-            Err(e) => return err(format!("cannot read references file `{}`: {e}", at.display()), "check the file's permissions"),
+            Err(e) => {
+                return err(
+                    format!("cannot read references file `{}`: {e}", at.display()),
+                    "check the file's permissions",
+                )
+            }
         }
     }
     Ok(())

@@ -205,6 +205,8 @@ pub struct Provenance {
     pub stated_at: Option<String>,
     /// The `reason` of the entry, when it gives one.
     pub reason: Option<String>,
+    /// The `[[references]]` entry that declares it.
+    pub pos: Option<crate::config::Pos>,
 }
 
 /// An `on_delete` a declared or imported entry states.

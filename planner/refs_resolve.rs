@@ -79,6 +79,7 @@ pub fn resolve(cat: &mut Catalog, cfg: &Config) -> Result<Extra, ConfigError> {
                     on_delete: None,
                     stated_at: None,
                     reason: None,
+                    pos: None,
                 })
             });
             if p.on_delete.is_none() {
@@ -122,6 +123,7 @@ pub fn resolve(cat: &mut Catalog, cfg: &Config) -> Result<Extra, ConfigError> {
                 }),
                 stated_at: Some(s.stated_at),
                 reason: s.reason,
+                pos: s.pos,
             })),
         });
     }
@@ -182,6 +184,7 @@ pub fn resolve(cat: &mut Catalog, cfg: &Config) -> Result<Extra, ConfigError> {
                 on_delete: None,
                 stated_at: None,
                 reason: None,
+                pos: None,
             })),
         });
     }
@@ -271,8 +274,7 @@ fn ignore_matches(cat: &Catalog, cfg: &Config, d: &DeclaredRef, r: &Reference) -
         None => true,
         Some(to) => match parent_of(cat, cfg, to) {
             Some((q, col)) => {
-                q == r.references
-                    && col.is_none_or(|c| r.referenced_columns.iter().any(|x| *x == c))
+                q == r.references && col.is_none_or(|c| r.referenced_columns.contains(&c))
             }
             None => false,
         },
@@ -315,9 +317,7 @@ fn nearest_tables(cat: &Catalog, cfg: &Config, name: &str) -> String {
 /// Whether `cols` of `t` are its primary key or a unique key (constraint, or unique index
 /// without a predicate), in any order.
 fn unique_on(cat: &Catalog, t: &Table, cols: &[String]) -> bool {
-    let same = |k: &[String]| {
-        k.len() == cols.len() && k.iter().all(|c| cols.contains(c))
-    };
+    let same = |k: &[String]| k.len() == cols.len() && k.iter().all(|c| cols.contains(c));
     t.primary_key.as_ref().is_some_and(|k| same(&k.columns))
         || t.unique.iter().any(|k| same(&k.columns))
         || cat
@@ -344,7 +344,10 @@ fn keys_of(cat: &Catalog, t: &Table) -> String {
     if keys.is_empty() {
         "it has no primary or unique key".to_string()
     } else {
-        format!("its keys: {}", backticked(keys.iter().map(|k| format!("({k})"))))
+        format!(
+            "its keys: {}",
+            backticked(keys.iter().map(|k| format!("({k})")))
+        )
     }
 }
 
@@ -470,7 +473,9 @@ fn declared(
         pos: d.pos,
         what: format!("`[[references]]` entry `from = \"{}\"`", d.from),
     };
-    let to = d.to.as_deref().expect("checked by the config: `to` without ignore");
+    let to =
+        d.to.as_deref()
+            .expect("checked by the config: `to` without ignore");
     let to_at = At {
         file: &cfg.path,
         pos: d.to_pos.unwrap_or(d.pos),
@@ -495,7 +500,10 @@ fn declared(
             if !glob {
                 let names = t.columns.iter().map(|c| c.name.as_str());
                 return Err(at.err(
-                    format!("`{}` has no column `{column}`", display_name(&t.qname(), ds)),
+                    format!(
+                        "`{}` has no column `{column}`",
+                        display_name(&t.qname(), ds)
+                    ),
                     format!("nearest columns: {}", backticked(nearest(column, names, 3))),
                 ));
             }
@@ -506,20 +514,28 @@ fn declared(
             continue;
         }
         let cols = vec![column.to_string()];
-        let pcols = check_pair(cat, cfg, &to_at, t, &cols, &parent, pcol.iter().cloned().collect())
-            .map_err(|e| {
-                if glob {
-                    let mut e = e;
-                    e.help = Some(format!(
-                        "{} (for `{}`; narrow the pattern to leave that table out)",
-                        e.help.unwrap_or_default(),
-                        display_name(&q, ds)
-                    ));
-                    e
-                } else {
-                    e
-                }
-            })?;
+        let pcols = check_pair(
+            cat,
+            cfg,
+            &to_at,
+            t,
+            &cols,
+            &parent,
+            pcol.iter().cloned().collect(),
+        )
+        .map_err(|e| {
+            if glob {
+                let mut e = e;
+                e.help = Some(format!(
+                    "{} (for `{}`; narrow the pattern to leave that table out)",
+                    e.help.unwrap_or_default(),
+                    display_name(&q, ds)
+                ));
+                e
+            } else {
+                e
+            }
+        })?;
         matched += 1;
         out.push(Stated {
             table: q,
@@ -606,7 +622,8 @@ fn imported(
         references: Vec<&'a serde_json::value::RawValue>,
     }
     let positions: Positions<'_> = serde_json::from_str(text).expect("read above");
-    let offset = |r: &serde_json::value::RawValue| r.get().as_ptr() as usize - text.as_ptr() as usize;
+    let offset =
+        |r: &serde_json::value::RawValue| r.get().as_ptr() as usize - text.as_ptr() as usize;
     if file.version != VERSION {
         return Err(ConfigError::at(
             &shown,

@@ -515,7 +515,9 @@ fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
                     continue;
                 }
                 let (action, _) = effective_action(cat, self.input.cfg, self.input.rules, k);
-                if matches!(fk.on_delete, FkAction::NoAction | FkAction::Restrict)
+                // Postgres checks constraints only: a reference without one blocks nothing.
+                if fk.is_constraint()
+                    && matches!(fk.on_delete, FkAction::NoAction | FkAction::Restrict)
                     && !matches!(action, EdgeAction::Restrict | EdgeAction::Ignore)
                 {
                     let s = format!("{}.{} ({})", fk.table, fk.name, action.as_str());

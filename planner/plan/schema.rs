@@ -328,6 +328,11 @@ impl<'a> Shared<'a> {
         fks_of_stmt.reserve(cat.foreign_keys.len());
         let mut alter_cuts: HashSet<(u32, u32)> = HashSet::default();
         for (k, fk) in cat.foreign_keys.iter().enumerate() {
+            // A reference without a constraint is in no statement (its span is its child
+            // table's definition): there is nothing to cut.
+            if !fk.is_constraint() {
+                continue;
+            }
             let v = fks_of_stmt.entry(key(&fk.span)).or_default();
             v.push(k);
             if v.len() == 2 {
