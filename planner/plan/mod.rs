@@ -390,7 +390,7 @@ fn replication(
 /// Builds the plan from the analysis of the dump and the config.
 pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
     use crate::assign::Placement;
-    use crate::check::{crossings, effective_action};
+    use crate::check::{crossings, effective_action, ActionSource};
     let cat = input.cat;
     let cfg = input.cfg;
     let origin = cfg.origin.as_ref().map(|o| o.get_ref().clone());
@@ -462,7 +462,11 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             on_delete: action,
             set_columns: set_columns.clone(),
             decided_by: source.word().into(),
-            replication: replication(action, &set_columns, &c.child_silo, &c.parent_silo),
+            replication: if source == ActionSource::Inferred {
+                "nothing: only inferred from the column's name (the database does nothing today); a [[references]] entry confirms it with its on_delete".to_string()
+            } else {
+                replication(action, &set_columns, &c.child_silo, &c.parent_silo)
+            },
             allowed: c.allowed_by.map(|i| cfg.allow[i].reason.clone()),
             file: cat
                 .files

@@ -23,6 +23,7 @@ mod plan_schema;
 mod plan_shapes;
 mod queries;
 mod references;
+mod references_pg;
 mod report;
 mod schemas;
 mod set_columns;
