@@ -26,19 +26,26 @@ pub struct Analysis {
     pub rules: RuleMatches,
     /// The object graph.
     pub graph: Graph,
+    /// The columns inference found several parents for, and the polymorphic ones.
+    pub inferred: crate::refs_resolve::Extra,
 }
 
 impl Analysis {
-    /// Reads the dumps and resolves the config against them. Fails on a config that does not
-    /// fit the dump (a pattern matching no table, an ambiguous or partition-splitting map, an
-    /// edge or allow entry matching no foreign key).
+    /// Reads the dumps and resolves the config against them: the references it declares and
+    /// imports, and those inferred, join the dump's foreign keys
+    /// ([`crate::refs_resolve::resolve`]). Fails on a config that does not fit the dump (a
+    /// pattern matching no table, an ambiguous or partition-splitting map, an edge or allow
+    /// entry matching no reference, a reference that does not fit its tables).
     pub fn new(cfg: Config, sources: Vec<SourceFile>) -> Result<Analysis, ConfigError> {
-        let cat = dump::read(
+        let mut cat = dump::read(
             &sources,
             &ReadOptions {
                 dialect: cfg.dialect,
             },
         );
+        // Every reference into one list: declared, imported and inferred ones after the
+        // constraints, so that each later stage sees them all.
+        let inferred = crate::refs_resolve::resolve(&mut cat, &cfg)?;
         let asg = assign::assign(&cat, &cfg)?;
         let rules = assign::match_rules(&cat, &cfg)?;
         let graph = graph::build(&cat, |i| sources.get(i as usize).map(|s| s.text.as_str()));
@@ -49,6 +56,7 @@ impl Analysis {
             asg,
             rules,
             graph,
+            inferred,
         })
     }
 

@@ -194,7 +194,7 @@ fn literals(s: &str) -> usize {
     s.chars().filter(|&c| c != '*' && c != '?').count()
 }
 
-fn is_glob(s: &str) -> bool {
+pub(crate) fn is_glob(s: &str) -> bool {
     s.contains(['*', '?'])
 }
 
@@ -340,7 +340,7 @@ impl<'c> Matcher<'c> {
 }
 
 /// `name` in the default schema, `schema.name` elsewhere.
-fn display_name(q: &QName, default_schema: &str) -> String {
+pub(crate) fn display_name(q: &QName, default_schema: &str) -> String {
     if q.schema == default_schema {
         q.name.clone()
     } else {
@@ -660,7 +660,7 @@ fn claim(
     Ok(())
 }
 
-fn resolve_table(text: &str, default_schema: &str) -> QName {
+pub(crate) fn resolve_table(text: &str, default_schema: &str) -> QName {
     match text.split_once('.') {
         Some((s, t)) => QName::new(s, t),
         None => QName::new(default_schema, text),

@@ -165,6 +165,14 @@ pub struct ForeignKey {
     #[serde(skip)]
     #[schemars(skip)]
     pub written: Option<Box<FkWritten>>,
+    /// Where a reference that is not (only) the dump's constraint comes from: `None` for a
+    /// foreign-key constraint of the dump as read. The analysis appends the declared, imported
+    /// and inferred references after the constraints (so constraint indexes do not move), and
+    /// gives a constraint the `on_delete` a declared or imported entry states (see
+    /// [`crate::references::Provenance`]). Not serialized.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub reference: Option<Box<crate::references::Provenance>>,
 }
 
 /// A foreign key's columns and parent as its defining statement writes them.
@@ -177,6 +185,20 @@ pub struct FkWritten {
 }
 
 impl ForeignKey {
+    /// Where it comes from: [`Kind::Constraint`](crate::references::Kind::Constraint) for a
+    /// constraint of the dump, else declared, imported or inferred.
+    pub fn kind(&self) -> crate::references::Kind {
+        self.reference
+            .as_ref()
+            .map_or(crate::references::Kind::Constraint, |p| p.kind)
+    }
+
+    /// Whether it is a constraint of the dump: only those are in its DDL, dropped by
+    /// `fks/drop.sql`, restored, validated or checked on the target.
+    pub fn is_constraint(&self) -> bool {
+        self.kind() == crate::references::Kind::Constraint
+    }
+
     /// The columns and parent as the defining statement writes them (before later renames).
     pub fn as_written(&self) -> (&[String], &QName) {
         match &self.written {

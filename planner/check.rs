@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::assign::{Assignment, Placement, RuleMatches};
 use crate::catalog::{Catalog, FkAction, FkProblem, ForeignKey, QName, RejectedFk, Span};
 use crate::config::{Config, EdgeAction, Pos, Unassigned};
-use crate::findings::{sort, Code, Finding, Location, Related, Severity};
+use crate::findings::{sort, Code, Finding, FindingRef, Location, Related, Severity};
 use crate::graph::Graph;
+use crate::references::{Confidence, Kind};
 use crate::source::SourceFile;
 
 /// Where an effective `ON DELETE` action came from.
@@ -21,10 +22,54 @@ pub enum ActionSource {
     Override(Pos),
     /// The dump says NO ACTION; `defaults.on_delete` applies.
     Default,
+    /// A `[[references]]` entry (its position) or a references file (the application's
+    /// models: `Kind::Imported`, no position) states what the application does.
+    Stated(Kind, Option<Pos>),
+    /// A declared or imported reference without a constraint that states no `on_delete`:
+    /// `defaults.on_delete` applies.
+    Unstated,
+    /// An inferred reference: no constraint, nothing states an action, so the database does
+    /// nothing today (the child keeps a dangling id) and neither does the plan.
+    Inferred,
 }
 
-/// The action to replicate for foreign key `k`'s `ON DELETE`, and why: an `[[edges]]`
-/// override, else the declared action, else `defaults.on_delete` where the dump says NO ACTION.
+impl ActionSource {
+    /// A short word for plans (`decided by`): `declared`, `override`, `default`, `references`
+    /// (a `[[references]]` entry), `orm` (a references file), `inferred`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            ActionSource::Declared => "declared",
+            ActionSource::Override(_) => "override",
+            ActionSource::Default | ActionSource::Unstated => "default",
+            ActionSource::Stated(Kind::Imported, _) => "orm",
+            ActionSource::Stated(..) => "references",
+            ActionSource::Inferred => "inferred",
+        }
+    }
+
+    /// What it means, for reports: `[[edges]] override`, `defaults.on_delete, the dump says NO
+    /// ACTION`, ...
+    pub fn text(&self) -> &'static str {
+        match self {
+            ActionSource::Declared => "declared",
+            ActionSource::Override(_) => "[[edges]] override",
+            ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
+            ActionSource::Stated(Kind::Imported, _) => "the application's models, imported",
+            ActionSource::Stated(..) => "[[references]] entry",
+            ActionSource::Unstated => "defaults.on_delete, the reference states no on_delete",
+            ActionSource::Inferred => {
+                "inferred without a constraint: the database does nothing today"
+            }
+        }
+    }
+}
+
+/// The action to replicate for key `k`'s `ON DELETE`, and why. In order: an `[[edges]]`
+/// override; the `on_delete` a `[[references]]` entry, else a references file, states (for a
+/// constraint, `no-action` is `restrict`: the database refuses the delete; without a
+/// constraint it is `ignore`: nothing happens); a constraint's own action, with
+/// `defaults.on_delete` where the dump says NO ACTION; `defaults.on_delete` for a declared or
+/// imported reference that states none; `ignore` for an inferred one (a guess never deletes).
 pub fn effective_action(
     cat: &Catalog,
     cfg: &Config,
@@ -40,7 +85,24 @@ pub fn effective_action(
     {
         return (rule.on_delete, ActionSource::Override(rule.pos));
     }
-    match cat.foreign_keys[k].on_delete {
+    let fk = &cat.foreign_keys[k];
+    if let Some(a) = fk.reference.as_ref().and_then(|p| p.on_delete.as_ref()) {
+        let action = match a.action {
+            FkAction::NoAction if fk.is_constraint() => EdgeAction::Restrict,
+            FkAction::NoAction => EdgeAction::Ignore,
+            FkAction::Restrict => EdgeAction::Restrict,
+            FkAction::Cascade => EdgeAction::Cascade,
+            FkAction::SetNull => EdgeAction::SetNull,
+            FkAction::SetDefault => EdgeAction::SetDefault,
+        };
+        return (action, ActionSource::Stated(a.from, a.pos));
+    }
+    match fk.kind() {
+        Kind::Constraint => {}
+        Kind::Inferred => return (EdgeAction::Ignore, ActionSource::Inferred),
+        Kind::Declared | Kind::Imported => return (cfg.defaults.on_delete, ActionSource::Unstated),
+    }
+    match fk.on_delete {
         FkAction::NoAction => (cfg.defaults.on_delete, ActionSource::Default),
         FkAction::Restrict => (EdgeAction::Restrict, ActionSource::Declared),
         FkAction::Cascade => (EdgeAction::Cascade, ActionSource::Declared),
@@ -226,6 +288,7 @@ fn unassigned(cx: &mut Ctx<'_>) {
             let loc = cx.loc(&t.span);
             cx.push(Finding {
                 code: Code::UnassignedTable,
+                reference: None,
                 severity,
                 message: format!("table {q} is not assigned to a silo"),
                 location: Some(loc),
@@ -257,13 +320,64 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
         let fk = &cx.cat.foreign_keys[c.fk];
         let loc = cx.loc(&fk.span);
         let object = format!("{}.{}", fk.table, fk.name);
+        let reference = Some(FindingRef::of(fk));
+        // How the message names it: `foreign key NAME`, or `declared reference` (a reference
+        // without a constraint has no name in the dump).
+        let named = match fk.kind() {
+            Kind::Constraint => format!("foreign key {}", fk.name),
+            k => format!("{} reference", k.as_str()),
+        };
         let (action, source) = effective_action(cx.cat, cx.cfg, cx.rules, c.fk);
         let mut related = Vec::new();
+        if let Some(p) = fk.reference.as_deref() {
+            let stated = p.on_delete.as_ref().and_then(|a| a.pos);
+            if let (Some(pos), None) = (p.pos, stated) {
+                related.push(cx.config_loc(pos, "declared by this [[references]] entry".into()));
+            }
+            if let (Some(pos), ActionSource::Stated(..)) = (stated, &source) {
+                related.push(cx.config_loc(
+                    pos,
+                    format!("[[references]] states on_delete {}", action.as_str()),
+                ));
+            }
+        }
         if let ActionSource::Override(pos) = source {
             related
                 .push(cx.config_loc(pos, format!("[[edges]] sets ON DELETE {}", action.as_str())));
         }
         let shared = c.child_silo == "shared" || c.parent_silo == "shared";
+        // An inferred reference is a guess: a warning that says how to settle it, never an
+        // error (not even SP003, which blocks the plan), unless [[edges]] or [[allow]] took
+        // it on.
+        if fk.kind() == Kind::Inferred
+            && c.allowed_by.is_none()
+            && !matches!(source, ActionSource::Override(_))
+        {
+            let p = fk.reference.as_deref();
+            cx.push(Finding {
+                code: Code::InferredCrossing,
+                reference,
+                severity: Severity::Warning,
+                message: format!(
+                    "inferred reference crosses from silo {} to silo {}: {} (no constraint; by {}, confidence {})",
+                    c.child_silo,
+                    c.parent_silo,
+                    fk_text(fk),
+                    p.and_then(|p| p.rule).map_or("?", |r| r.as_str()),
+                    p.map_or(Confidence::CERTAIN, |p| p.confidence)
+                ),
+                location: Some(loc),
+                related,
+                help: Some(format!(
+                    "only the column's name says so, so nothing is replicated for it (the database does nothing today either). Confirm it with a [[references]] entry: `from = \"{}.{}\"`, `to = \"{}\"` and the on_delete the application implements; or reject it: the same `from` with `ignore = true`",
+                    crate::assign::display_name(&fk.table, &cx.cfg.default_schema),
+                    fk.columns.first().map_or("", String::as_str),
+                    crate::assign::display_name(&fk.references, &cx.cfg.default_schema),
+                )),
+                object,
+            });
+            continue;
+        }
         if shared {
             // A shared table exists in every silo, with data that is not split.
             let severity = if c.child_silo == "shared" {
@@ -280,8 +394,7 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
                 code: Code::SharedForeignKey,
                 severity,
                 message: format!(
-                    "foreign key {} links shared and silo tables: {} ({} → {})",
-                    fk.name,
+                    "{named} links shared and silo tables: {} ({} → {})",
                     fk_text(fk),
                     c.child_silo,
                     c.parent_silo
@@ -290,6 +403,7 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
                 related,
                 help: Some(help.to_string()),
                 object,
+                reference: reference.clone(),
             });
             continue;
         }
@@ -301,8 +415,7 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
                 code: Code::AllowedCrossing,
                 severity: Severity::Note,
                 message: format!(
-                    "foreign key {} crosses silos ({} → {}), allowed: {}",
-                    fk.name,
+                    "{named} crosses silos ({} → {}), allowed: {}",
                     c.child_silo,
                     c.parent_silo,
                     fk_text(fk)
@@ -311,6 +424,7 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
                 related,
                 help: None,
                 object,
+                reference: reference.clone(),
             });
             continue;
         }
@@ -321,17 +435,12 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
             EdgeAction::Restrict => "RESTRICT cannot be enforced across databases: the application must check before deleting".to_string(),
             EdgeAction::Ignore => "the edge is ignored: nothing is replicated".to_string(),
         };
-        let source_text = match source {
-            ActionSource::Declared => "declared",
-            ActionSource::Override(_) => "[[edges]] override",
-            ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
-        };
+        let source_text = source.text();
         cx.push(Finding {
             code: Code::CrossSiloForeignKey,
             severity: Severity::Error,
             message: format!(
-                "foreign key {} crosses from silo {} to silo {}: {}",
-                fk.name,
+                "{named} crosses from silo {} to silo {}: {}",
                 c.child_silo,
                 c.parent_silo,
                 fk_text(fk)
@@ -350,6 +459,7 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
                 }
             )),
             object,
+            reference,
         });
     }
     for (i, rule) in cx.cfg.allow.iter().enumerate() {
@@ -369,6 +479,7 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
         let object = format!("allow[{i}]");
         cx.push(Finding {
             code: Code::StaleAllow,
+            reference: None,
             severity: Severity::Error,
             message: if matched.is_empty() {
                 "[[allow]] entry matches no foreign key".to_string()
@@ -437,6 +548,7 @@ fn views(cx: &mut Ctx<'_>) {
         let loc = cx.loc(&v.span);
         cx.push(Finding {
             code: Code::CrossSiloView,
+            reference: None,
             severity: Severity::Error,
             message: format!(
                 "{} {} reads tables of {} silos: {}",
@@ -475,6 +587,7 @@ fn sequences(cx: &mut Ctx<'_>) {
         let loc = cx.loc(&s.span);
         cx.push(Finding {
             code: Code::CrossSiloSequence,
+            reference: None,
             severity: Severity::Error,
             message: format!("sequence {} feeds tables of {} silos: {}", s.name, silos.len(), parts.join("; ")),
             location: Some(loc),
@@ -552,6 +665,7 @@ fn routines(cx: &mut Ctx<'_>) {
         let loc = cx.loc(&span);
         cx.push(Finding {
             code: Code::CrossSiloRoutine,
+            reference: None,
             severity: Severity::Warning,
             message,
             location: Some(loc),
@@ -572,6 +686,7 @@ fn inheritance(cx: &mut Ctx<'_>) {
                 let loc = cx.loc(&t.span);
                 cx.push(Finding {
                     code: Code::CrossSiloInheritance,
+                    reference: None,
                     severity: Severity::Error,
                     message: format!("table {q} (silo {own}) inherits from {p} (silo {ps})"),
                     location: Some(loc),
@@ -650,6 +765,7 @@ fn rejected_fks(cx: &mut Ctx<'_>) {
         let loc = cx.loc(&fk.span);
         cx.push(Finding {
             code,
+            reference: Some(FindingRef::of(fk)),
             severity: Severity::Error,
             message: format!(
                 "foreign key {} ({}) is not valid: {}",
@@ -671,6 +787,7 @@ fn unparsed(cx: &mut Ctx<'_>, strict: bool) {
         let object = u.object.clone().unwrap_or_default();
         cx.push(Finding {
             code: Code::Unparsed,
+            reference: None,
             severity: if strict {
                 Severity::Error
             } else {

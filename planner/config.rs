@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use toml::Spanned;
 
+use crate::catalog::FkAction;
 use crate::dump::Dialect;
 use crate::source::SourceFile;
 
@@ -156,12 +157,62 @@ impl Unassigned {
 }
 
 /// The `[defaults]` table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Defaults {
     /// Action replicated where the dump says `NO ACTION` (default `cascade`).
     pub on_delete: EdgeAction,
     /// Severity of an unassigned table (default `error`).
     pub unassigned: Unassigned,
+    /// Whether references without a constraint are inferred from the dump's names (default
+    /// `true`).
+    pub infer_references: bool,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            on_delete: EdgeAction::default(),
+            unassigned: Unassigned::default(),
+            infer_references: true,
+        }
+    }
+}
+
+/// A `[[references]]` entry: a reference the dump does not declare (or the `on_delete` the
+/// application gives one it does), or, with `ignore = true`, an inferred reference rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct DeclaredRef {
+    /// The child column as written: `table.column`, `schema.table.column`; the table part may
+    /// be a pattern (`*.user_id`).
+    pub from: String,
+    /// Position of the `from` value (the entry's position in messages).
+    pub pos: Pos,
+    /// The parent as written: `table`, `table.column` or `schema.table.column`; `None` only
+    /// with `ignore` (any parent).
+    pub to: Option<String>,
+    /// Position of the `to` value.
+    pub to_pos: Option<Pos>,
+    /// What the application does to the child rows when a parent row is deleted; `None`:
+    /// `[defaults] on_delete`.
+    pub on_delete: Option<FkAction>,
+    /// Why the reference exists (free text).
+    pub reason: Option<String>,
+    /// Rejects the inferred references it matches instead of declaring one.
+    pub ignore: bool,
+}
+
+/// A references file to import (`references = ["refs.json"]`, or `[[references]] file =
+/// "refs.json"`), relative to the config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Import {
+    /// The path as written.
+    pub path: String,
+    /// Position of the path in the config.
+    pub pos: Pos,
+    /// The file's text, read by [`load`] (`None` after [`parse`] alone).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub text: Option<String>,
 }
 
 /// One `[silos.NAME]` table.
@@ -262,6 +313,10 @@ pub struct Config {
     /// The section of `docs/config.md` each line of the file is in (see [`doc_sections`]), so
     /// that errors found later, against the dump, point at the key's documentation too.
     pub doc_sections: Vec<(u32, &'static str)>,
+    /// `[[references]]` entries in file order (declared references and `ignore` entries).
+    pub references: Vec<DeclaredRef>,
+    /// References files to import, in file order.
+    pub imports: Vec<Import>,
 }
 
 impl Config {
@@ -488,6 +543,12 @@ struct ConfigFile {
     allow: Vec<Spanned<AllowFile>>,
     /// What `plan` writes besides the plan itself.
     output: Option<OutputFile>,
+    /// References the dump does not declare: `[[references]]` entries, and references files
+    /// to import (`references = ["refs.json"]`, relative to this file; `[[references]] file =
+    /// "refs.json"` in a file that also declares entries).
+    #[serde(default)]
+    #[schemars(with = "Vec<ReferenceItemFile>")]
+    references: Vec<Spanned<ReferenceItem>>,
 }
 
 /// `[output]`.
@@ -500,6 +561,73 @@ struct OutputFile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     migrations: Vec<Spanned<String>>,
+}
+
+/// One item of `references`: a references file's path, or an entry.
+#[allow(dead_code)] // only its JSON Schema is used
+#[derive(JsonSchema)]
+#[serde(untagged)]
+enum ReferenceItemFile {
+    /// A references file to import (schemas/references.schema.json), relative to this file.
+    File(String),
+    /// A `[[references]]` entry.
+    Entry(ReferenceFile),
+}
+
+/// One item of `references` as read.
+enum ReferenceItem {
+    File(String),
+    Entry(ReferenceFile),
+}
+
+impl<'de> Deserialize<'de> for ReferenceItem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ReferenceItem;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a references file's path or a `[[references]]` entry")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ReferenceItem, E> {
+                Ok(ReferenceItem::File(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<ReferenceItem, A::Error> {
+                // The entry's own keys keep their spans: the map is handed on as it is.
+                ReferenceFile::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(ReferenceItem::Entry)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `[[references]]`: `from` and `to` (with `on_delete`, `reason`), or `from` with `ignore =
+/// true`, or `file` alone.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ReferenceFile {
+    /// The child column: `table.column` or `schema.table.column`; the table part may be a
+    /// pattern (`*.user_id` declares one reference per table with a `user_id` column).
+    #[schemars(with = "Option<String>")]
+    from: Option<Spanned<String>>,
+    /// The parent: `table` (its one-column primary key), `table.column` or
+    /// `schema.table.column`. Must be a primary or unique key of compatible type.
+    #[schemars(with = "Option<String>")]
+    to: Option<Spanned<String>>,
+    /// What the application does to the child rows when a parent row is deleted: `cascade`,
+    /// `set-null`, `set-default`, `restrict` or `no-action` (nothing). Omitted: `[defaults]
+    /// on_delete`.
+    #[schemars(with = "Option<crate::refs_file::FileAction>")]
+    on_delete: Option<Spanned<String>>,
+    /// Why the reference exists (free text, shown in reports).
+    #[schemars(with = "Option<String>")]
+    reason: Option<Spanned<String>>,
+    /// `true`: reject the inferred references `from` (and `to`, when given) match.
+    #[schemars(with = "Option<bool>")]
+    ignore: Option<Spanned<bool>>,
+    /// A references file to import, relative to this file (alone in its entry).
+    #[schemars(with = "Option<String>")]
+    file: Option<Spanned<String>>,
 }
 
 fn version_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
@@ -523,6 +651,9 @@ struct DefaultsFile {
     /// What a table that no pattern matches is: `error` (default) or `warn`.
     #[schemars(with = "Option<Unassigned>")]
     unassigned: Option<Spanned<String>>,
+    /// Infer references without a constraint from the dump's names (default `true`).
+    #[schemars(with = "Option<bool>")]
+    infer_references: Option<Spanned<bool>>,
 }
 
 /// `[silos.NAME]`.
@@ -996,6 +1127,9 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                 }
             }
         }
+        if let Some(b) = &d.infer_references {
+            defaults.infer_references = *b.get_ref();
+        }
     }
 
     // silos
@@ -1227,6 +1361,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             migrations.push(f);
         }
     }
+    let (references, imports) = references(&cx, &file.references)?;
 
     let dir = match Path::new(path).parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -1247,7 +1382,196 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         allow,
         migrations,
         doc_sections: cx.sections,
+        references,
+        imports,
     })
+}
+
+/// The `references` items: declared entries and files to import.
+fn references(
+    cx: &Ctx<'_>,
+    items: &[Spanned<ReferenceItem>],
+) -> Result<(Vec<DeclaredRef>, Vec<Import>), ConfigError> {
+    let mut declared = Vec::new();
+    let mut imports = Vec::new();
+    for item in items {
+        let e = match item.get_ref() {
+            ReferenceItem::File(path) => {
+                if path.trim().is_empty() {
+                    return Err(cx
+                        .err_at(item, "empty path in `references`")
+                        .with_help("give the references file's path relative to this file"));
+                }
+                imports.push(Import {
+                    path: path.clone(),
+                    pos: cx.pos_of(item),
+                    text: None,
+                });
+                continue;
+            }
+            ReferenceItem::Entry(e) => e,
+        };
+        if let Some(f) = &e.file {
+            let other = [
+                e.from.as_ref().map(|_| "from"),
+                e.to.as_ref().map(|_| "to"),
+                e.on_delete.as_ref().map(|_| "on_delete"),
+                e.reason.as_ref().map(|_| "reason"),
+                e.ignore.as_ref().map(|_| "ignore"),
+            ];
+            if let Some(k) = other.into_iter().flatten().next() {
+                return Err(cx
+                    .err_at(f, format!("`[[references]]` entry has both `file` and `{k}`"))
+                    .with_help(
+                        "an entry either imports a references file (`file` alone) or declares                          a reference (`from`, `to`, `on_delete`): split it in two",
+                    ));
+            }
+            if f.get_ref().trim().is_empty() {
+                return Err(cx
+                    .err_at(f, "empty `file` in `[[references]]`")
+                    .with_help("give the references file's path relative to this file"));
+            }
+            imports.push(Import {
+                path: f.get_ref().clone(),
+                pos: cx.pos_of(f),
+                text: None,
+            });
+            continue;
+        }
+        let Some(from) = &e.from else {
+            return Err(cx
+                .err_at(item, "`[[references]]` entry without `from`")
+                .with_help(
+                    "add `from = \"table.column\"` (the child column; `*.column` for every \
+                     table with it) and `to = \"parent\"`, or `file = \"refs.json\"` to import",
+                ));
+        };
+        let text = from.get_ref();
+        let parts: Vec<&str> = text.split('.').collect();
+        let ok = (parts.len() == 2 || parts.len() == 3)
+            && parts.iter().all(|p| !p.is_empty() && p.trim() == *p)
+            && !parts[parts.len() - 1].contains(['*', '?']);
+        if !ok {
+            return Err(cx
+                .err_at(
+                    from,
+                    format!("`from = \"{text}\"` is not `table.column` or `schema.table.column`"),
+                )
+                .with_help(
+                    "name the child table (a pattern such as `*` is allowed) and its column, \
+                     e.g. `from = \"orders.customer_id\"` or `from = \"*.user_id\"`",
+                ));
+        }
+        let ignore = e.ignore.as_ref().is_some_and(|b| *b.get_ref());
+        if let Some(t) = &e.to {
+            let tt = t.get_ref();
+            let n = tt.split('.').count();
+            if n > 3
+                || tt
+                    .split('.')
+                    .any(|p| p.is_empty() || p.trim() != p || p.contains(['*', '?']))
+            {
+                return Err(cx
+                    .err_at(t, format!("`to = \"{tt}\"` is not `table`, `table.column` or `schema.table.column`"))
+                    .with_help("name the parent table, and its key column when it is not the one-column primary key (no patterns)"));
+            }
+        } else if !ignore {
+            return Err(cx
+                .err_at(from, "`[[references]]` entry without `to`")
+                .with_help(
+                    "add `to = \"parent\"` (its one-column primary key) or `to = \
+                     \"parent.column\"`; or `ignore = true` to reject the inferred reference",
+                ));
+        }
+        if ignore {
+            if let Some(a) = &e.on_delete {
+                return Err(cx
+                    .err_at(
+                        a,
+                        "`[[references]]` entry with `ignore = true` and `on_delete`",
+                    )
+                    .with_help(
+                        "`ignore = true` rejects an inferred reference, so nothing is deleted \
+                         through it: remove `on_delete`, or `ignore` to declare the reference",
+                    ));
+            }
+        }
+        let on_delete = match &e.on_delete {
+            None => None,
+            Some(a) => Some(match a.get_ref().as_str() {
+                "cascade" => FkAction::Cascade,
+                "set-null" => FkAction::SetNull,
+                "set-default" => FkAction::SetDefault,
+                "restrict" => FkAction::Restrict,
+                "no-action" => FkAction::NoAction,
+                other => {
+                    let names = [
+                        "cascade",
+                        "set-null",
+                        "set-default",
+                        "restrict",
+                        "no-action",
+                    ];
+                    return Err(cx
+                        .err_at(a, format!("invalid on_delete action `{other}`"))
+                        .with_help(format!(
+                            "{}use one of: {} (what the application does to the child rows)",
+                            did_you_mean(other, names),
+                            backticked(names)
+                        )));
+                }
+            }),
+        };
+        declared.push(DeclaredRef {
+            from: text.clone(),
+            pos: cx.pos_of(from),
+            to: e.to.as_ref().map(|t| t.get_ref().clone()),
+            to_pos: e.to.as_ref().map(|t| cx.pos_of(t)),
+            on_delete,
+            reason: e
+                .reason
+                .as_ref()
+                .map(|r| r.get_ref().trim().to_string())
+                .filter(|r| !r.is_empty()),
+            ignore,
+        });
+    }
+    Ok((declared, imports))
+}
+
+/// Reads the references files `cfg` imports (relative to [`Config::dir`]) into
+/// [`Import::text`]; a file that is missing or not UTF-8 is an error at its path in the config.
+pub fn read_imports(cfg: &mut Config) -> Result<(), ConfigError> {
+    for i in 0..cfg.imports.len() {
+        let at = cfg.dir.join(&cfg.imports[i].path);
+        let err = |m: String, help: &str| {
+            Err(ConfigError::at(&cfg.path, cfg.imports[i].pos, m).with_help(help))
+        };
+        match std::fs::read(&at) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => cfg.imports[i].text = Some(t),
+                Err(_) => {
+                    return err(
+                        format!("references file `{}` is not valid UTF-8", at.display()),
+                        "save it as UTF-8 JSON (schemas/references.schema.json)",
+                    )
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return err(
+                    format!("references file `{}` not found", at.display()),
+                    "the path is relative to this config file: fix it, or remove the entry",
+                )
+            }
+            Err(e) => {
+                return err(
+                    format!("cannot read references file `{}`: {e}", at.display()),
+                    "check the file's permissions",
+                )
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads and parses the config: `path_or_dir` is the file, or a directory holding
@@ -1270,7 +1594,11 @@ pub fn load(path_or_dir: &Path) -> Result<Config, ConfigError> {
     };
     match std::fs::read(&file) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => parse(&shown, &text),
+            Ok(text) => {
+                let mut cfg = parse(&shown, &text)?;
+                read_imports(&mut cfg)?;
+                Ok(cfg)
+            }
             Err(_) => Err(whole(
                 "not valid UTF-8".into(),
                 Some("save the file as UTF-8".into()),

@@ -258,6 +258,7 @@ pub fn text(
             ActionSource::Declared => "declared",
             ActionSource::Override(_) => "[[edges]] override",
             ActionSource::Default => "default, dump says NO ACTION",
+            other => other.text(),
         };
         let cross = if h.crosses {
             crossings += 1;

@@ -59,6 +59,10 @@ pub enum Code {
     /// DEFAULT (cols)` column outside the key (Postgres rejects the key).
     #[serde(rename = "SP016")]
     FkInvalidColumns,
+    /// SP017: a reference inferred from column names (no constraint, nothing declares it)
+    /// whose child and parent are in different silos (a warning: confirm or reject it).
+    #[serde(rename = "SP017")]
+    InferredCrossing,
 }
 
 impl Code {
@@ -81,6 +85,7 @@ impl Code {
             Code::UnknownRelation => "SP014",
             Code::FkUnknownTable => "SP015",
             Code::FkInvalidColumns => "SP016",
+            Code::InferredCrossing => "SP017",
         }
     }
 
@@ -103,11 +108,12 @@ impl Code {
             Code::UnknownRelation => "unknown-relation",
             Code::FkUnknownTable => "fk-unknown-table",
             Code::FkInvalidColumns => "fk-invalid-columns",
+            Code::InferredCrossing => "inferred-crossing",
         }
     }
 
     /// Every code, in order.
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::UnassignedTable,
         Code::CrossSiloForeignKey,
         Code::SharedForeignKey,
@@ -124,6 +130,7 @@ impl Code {
         Code::UnknownRelation,
         Code::FkUnknownTable,
         Code::FkInvalidColumns,
+        Code::InferredCrossing,
     ];
 }
 
@@ -181,6 +188,39 @@ pub struct Finding {
     /// The main object (`public.orders` or a constraint `public.orders.orders_user_id_fkey`),
     /// for sorting and machine use.
     pub object: String,
+    /// The reference the finding is about (a crossing foreign key or reference), as data;
+    /// omitted for other findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<FindingRef>,
+}
+
+/// A reference a finding is about: child table and columns, parent table and columns, and
+/// where the reference comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FindingRef {
+    /// The child table.
+    pub table: crate::catalog::QName,
+    /// Its columns.
+    pub columns: Vec<String>,
+    /// The parent table.
+    pub referenced_table: crate::catalog::QName,
+    /// The parent's key columns.
+    pub referenced_columns: Vec<String>,
+    /// `constraint`, `declared`, `imported` or `inferred`.
+    pub kind: crate::references::Kind,
+}
+
+impl FindingRef {
+    /// The reference key `fk` is.
+    pub fn of(fk: &crate::catalog::ForeignKey) -> FindingRef {
+        FindingRef {
+            table: fk.table.clone(),
+            columns: fk.columns.clone(),
+            referenced_table: fk.references.clone(),
+            referenced_columns: fk.referenced_columns.clone(),
+            kind: fk.kind(),
+        }
+    }
 }
 
 impl Finding {

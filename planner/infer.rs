@@ -480,7 +480,7 @@ fn type_class(t: &str) -> TypeClass<'_> {
 /// common), except a `smallint` child of a `bigint` key: in the corpus that pair is never a
 /// foreign key, and a `smallint` beside a big table's id is an enum (`state_id smallint`), not
 /// a reference to it.
-fn compatible(child: &str, parent: &str) -> bool {
+pub(crate) fn compatible(child: &str, parent: &str) -> bool {
     match (type_class(child), type_class(parent)) {
         (TypeClass::Other(x), TypeClass::Other(y)) => x.eq_ignore_ascii_case(y),
         (TypeClass::Int(c), TypeClass::Int(p)) => !(c == 2 && p == 8),
@@ -488,7 +488,7 @@ fn compatible(child: &str, parent: &str) -> bool {
     }
 }
 
-fn col_type<'a>(t: &'a Table, name: &str) -> Option<&'a str> {
+pub(crate) fn col_type<'a>(t: &'a Table, name: &str) -> Option<&'a str> {
     t.columns
         .iter()
         .find(|c| c.name == name)

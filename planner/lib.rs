@@ -33,6 +33,7 @@ pub mod plan;
 pub mod queries;
 pub mod references;
 pub mod refs_file;
+pub mod refs_resolve;
 pub mod render;
 pub mod report;
 pub mod simulate;

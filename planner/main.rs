@@ -420,16 +420,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         } => {
             let l = load(&input)?;
             let a = &l.a;
-            let constraints = silo_plan::references::from_constraints(&a.cat);
-            let inferred = silo_plan::infer::infer(&a.cat, &constraints);
-            let mut listing = silo_plan::references::listing(
-                &a.cat,
-                &a.cfg,
-                &a.asg,
-                &a.rules,
-                &constraints,
-                inferred,
-            );
+            let mut listing =
+                silo_plan::references::listing(&a.cat, &a.cfg, &a.asg, &a.rules, &a.inferred);
             let mut refuted = false;
             if let Some(url) = db {
                 let mut conn = postgres::Client::connect(&url, postgres::NoTls)

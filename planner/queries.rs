@@ -1305,6 +1305,7 @@ pub fn analyze_statements(
                 stats.unparsed += s.calls;
                 findings.push(Finding {
                     code: Code::UnparsedQuery,
+                    reference: None,
                     severity: Severity::Warning,
                     message: format!(
                         "statement not parsed ({}): {}",
@@ -1336,6 +1337,7 @@ pub fn analyze_statements(
                     };
                     findings.push(Finding {
                         code: Code::CrossSiloQuery,
+                        reference: None,
                         severity: Severity::Error,
                         message: format!(
                             "query touches silos {} ({}): {}{via}",
@@ -1360,6 +1362,7 @@ pub fn analyze_statements(
     for (name, (calls, first)) in unknown {
         findings.push(Finding {
             code: Code::UnknownRelation,
+            reference: None,
             severity: Severity::Note,
             message: format!(
                 "relation `{name}` is not in the dump ({}); its silo is unknown",
@@ -1431,6 +1434,7 @@ pub fn analyze_statements(
         };
         findings.push(Finding {
             code: Code::CrossSiloTransaction,
+            reference: None,
             severity: Severity::Error,
             message: format!(
                 "transaction writes to silos {} ({}, {}, {}{times})",

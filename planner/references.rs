@@ -186,6 +186,40 @@ impl Reference {
     }
 }
 
+/// Where a key of [`Catalog::foreign_keys`] that is not only the dump's constraint comes from
+/// ([`crate::catalog::ForeignKey::reference`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// Declared, imported or inferred; [`Kind::Constraint`] for a constraint of the dump whose
+    /// `on_delete` a declared or imported entry states.
+    pub kind: Kind,
+    /// The convention of an inferred reference.
+    pub rule: Option<Rule>,
+    /// How sure the planner is.
+    pub confidence: Confidence,
+    /// What the application does when a parent row is deleted, where a declared or imported
+    /// entry says it (the ORM decides, not the dump's `NO ACTION`).
+    pub on_delete: Option<AppAction>,
+    /// Where it was stated, for reports: `silo-plan.toml:12:8`, or the references file and the
+    /// entry's `origin` (`refs.json:4:5 (sentry/models/x.py: X.user)`).
+    pub stated_at: Option<String>,
+    /// The `reason` of the entry, when it gives one.
+    pub reason: Option<String>,
+    /// The `[[references]]` entry that declares it.
+    pub pos: Option<crate::config::Pos>,
+}
+
+/// An `on_delete` a declared or imported entry states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppAction {
+    /// The action as the entry writes it (`no-action`: the application does nothing).
+    pub action: FkAction,
+    /// [`Kind::Declared`] (`[[references]]`) or [`Kind::Imported`] (a references file).
+    pub from: Kind,
+    /// The `[[references]]` entry, for a declared one.
+    pub pos: Option<crate::config::Pos>,
+}
+
 /// Every foreign-key constraint of the catalog as a reference of kind [`Kind::Constraint`], in
 /// the catalog's order.
 pub fn from_constraints(cat: &Catalog) -> Vec<Reference> {
@@ -281,16 +315,16 @@ pub struct Listing {
     pub polymorphic: Vec<crate::infer::Polymorphic>,
 }
 
-/// The listing of `constraints` (from [`from_constraints`]) and `inferred`, with each end's silo
-/// and the `on_delete` the plan replicates ([`crate::check::effective_action`] for a
-/// constraint, `[defaults] on_delete` for an inferred reference).
+/// The listing of every key of the catalog (after [`crate::refs_resolve::resolve`]: the
+/// constraints, then the declared, imported and inferred references) and the columns inference
+/// left undecided (`extra`), with each end's silo and the `on_delete` the plan replicates
+/// ([`crate::check::effective_action`]).
 pub fn listing(
     cat: &Catalog,
     cfg: &crate::config::Config,
     asg: &crate::assign::Assignment,
     rules: &crate::assign::RuleMatches,
-    constraints: &[Reference],
-    inferred: crate::infer::Inferred,
+    extra: &crate::refs_resolve::Extra,
 ) -> Listing {
     use crate::assign::Placement;
     use crate::check::{effective_action, ActionSource};
@@ -300,19 +334,18 @@ pub fn listing(
         let ok = matches!(p, Some(Placement::Silo(_) | Placement::Shared));
         (name, ok)
     };
-    let mut out = Vec::with_capacity(constraints.len() + inferred.references.len());
-    for r in constraints.iter().chain(&inferred.references) {
-        let (on_delete, source) = match r.constraint {
-            Some(k) => {
-                let (a, src) = effective_action(cat, cfg, rules, k);
-                let src = match src {
-                    ActionSource::Override(_) => OnDeleteSource::Declared,
-                    ActionSource::Declared => OnDeleteSource::Constraint,
-                    ActionSource::Default => OnDeleteSource::Default,
-                };
-                (a, src)
+    let refs = crate::refs_resolve::all(cat);
+    let mut out = Vec::with_capacity(refs.len());
+    for (k, r) in refs.iter().enumerate() {
+        let (on_delete, src) = effective_action(cat, cfg, rules, k);
+        let source = match src {
+            ActionSource::Override(_) => OnDeleteSource::Declared,
+            ActionSource::Declared => OnDeleteSource::Constraint,
+            ActionSource::Stated(Kind::Imported, _) => OnDeleteSource::Orm,
+            ActionSource::Stated(..) => OnDeleteSource::Declared,
+            ActionSource::Default | ActionSource::Unstated | ActionSource::Inferred => {
+                OnDeleteSource::Default
             }
-            None => (cfg.defaults.on_delete, OnDeleteSource::Default),
         };
         let (child_silo, child_ok) = placed(&r.table);
         let (parent_silo, parent_ok) = placed(&r.references);
@@ -344,8 +377,8 @@ pub fn listing(
     }
     Listing {
         references: out,
-        ambiguous: inferred.ambiguous,
-        polymorphic: inferred.polymorphic,
+        ambiguous: extra.ambiguous.clone(),
+        polymorphic: extra.polymorphic.clone(),
     }
 }
 
@@ -360,13 +393,22 @@ pub fn text(l: &Listing, cat: &Catalog) -> String {
         .filter(|r| r.kind == Kind::Constraint)
         .count();
     let crossing = l.references.iter().filter(|r| r.crosses).count();
+    let count = |k: Kind| l.references.iter().filter(|r| r.kind == k).count();
+    // Declared and imported counts only where there are some: the line stays as it was for a
+    // config without them.
+    let stated: String = [Kind::Declared, Kind::Imported]
+        .into_iter()
+        .map(|k| (count(k), k))
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, k)| format!(", {n} {}", k.as_str()))
+        .collect();
     let _ = writeln!(
         out,
-        "{} references ({} constraints, {} inferred), {} crossing a silo boundary; {} ambiguous, \
-         {} polymorphic columns",
+        "{} references ({} constraints{stated}, {} inferred), {} crossing a silo boundary; {} \
+         ambiguous, {} polymorphic columns",
         l.references.len(),
         constraints,
-        l.references.len() - constraints,
+        count(Kind::Inferred),
         crossing,
         l.ambiguous.len(),
         l.polymorphic.len()
@@ -502,11 +544,11 @@ mod tests {
              [silos.a]\ntables = [\"users\"]\n[silos.b]\ntables = [\"posts\"]\n",
         )
         .expect("config");
+        let mut cat = cat;
+        let extra = crate::refs_resolve::resolve(&mut cat, &cfg).expect("resolves");
         let asg = crate::assign::assign(&cat, &cfg).expect("assign");
         let rules = crate::assign::match_rules(&cat, &cfg).expect("rules");
-        let constraints = from_constraints(&cat);
-        let inferred = crate::infer::infer(&cat, &constraints);
-        let l = listing(&cat, &cfg, &asg, &rules, &constraints, inferred);
+        let l = listing(&cat, &cfg, &asg, &rules, &extra);
         let rows: Vec<String> = l
             .references
             .iter()
@@ -528,7 +570,7 @@ mod tests {
             rows,
             [
                 "posts.user_id constraint set-null Default b->a true",
-                "posts.editor_id inferred set-null Default b->a true",
+                "posts.editor_id inferred ignore Default b->a true",
             ]
         );
         let text = text(&l, &cat);

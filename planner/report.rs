@@ -841,6 +841,7 @@ mod tests {
         };
         let f = Finding {
             code: Code::UnassignedTable,
+            reference: None,
             severity: Severity::Error,
             message: evil.to_string(),
             location: Some(at.clone()),
@@ -926,6 +927,7 @@ mod tests {
                     .expect("there");
                 Finding {
                     code: Code::UnassignedTable,
+                    reference: None,
                     severity: Severity::Error,
                     message: format!("t{i}"),
                     location: Some(Location {
@@ -979,6 +981,7 @@ mod tests {
             + 1;
         let f = Finding {
             code: Code::UnassignedTable,
+            reference: None,
             severity: Severity::Warning,
             message: "b".to_string(),
             location: Some(Location {

@@ -207,10 +207,13 @@ pub fn suggest_weighted(a: &Analysis, log: Option<&Workload>) -> Vec<Suggestion>
     }
     let open_set: BTreeSet<&QName> = open.iter().collect();
     let index = log.map(|w| LogIndex::new(w, &open_set));
-    // Neighbours through foreign keys, both directions, self-references left out.
+    // Neighbours through foreign keys and declared or imported references, both directions,
+    // self-references left out. Inferred references are left out: a column's name alone is a
+    // guess, and weighed like a constraint it turned clear choices of the example into ties
+    // (`org_membermapping`, which maps region organizations from control by a plain id).
     let mut neighbours: BTreeMap<&QName, Vec<&QName>> = BTreeMap::new();
     for fk in &a.cat.foreign_keys {
-        if fk.table != fk.references {
+        if fk.table != fk.references && fk.kind() != crate::references::Kind::Inferred {
             neighbours
                 .entry(&fk.table)
                 .or_default()

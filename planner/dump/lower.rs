@@ -154,6 +154,7 @@ fn constraint(ctx: &mut Ctx<'_>, table: &QName, c: &TableConstraint, not_valid: 
                 not_valid,
                 span: ctx.span,
                 written: None,
+                reference: None,
             };
             ctx.cat.foreign_keys.push(fk);
         }

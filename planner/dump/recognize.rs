@@ -1016,6 +1016,7 @@ fn add_constraint(ctx: &mut Ctx<'_>, sql: &str, table: &QName, c: usize) -> bool
         not_valid,
         span: ctx.span,
         written: None,
+        reference: None,
     });
     ctx.cat.stats.parsed_recognizer += 1;
     true

@@ -61,7 +61,7 @@ use serde::Serialize;
 use super::{FileLocks, Input, Lock, StepLocks};
 use crate::assign::Placement;
 use crate::catalog::{FkAction, QName};
-use crate::check::{self, effective_action, ActionSource};
+use crate::check::{self, effective_action};
 use crate::config::EdgeAction;
 use crate::names;
 
@@ -411,11 +411,7 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
                     } else {
                         fk.delete_set_columns().to_vec()
                     },
-                    decided_by: match source {
-                        ActionSource::Declared => "declared".into(),
-                        ActionSource::Override(_) => "override".into(),
-                        ActionSource::Default => "default".into(),
-                    },
+                    decided_by: source.word().into(),
                     on_update: fk.on_update,
                     blocked_by,
                     allowed: c.allowed_by.map(|i| input.cfg.allow[i].reason.clone()),
@@ -519,7 +515,9 @@ fn blocked_by(input: &Input, table: &QName, silo: &str) -> Vec<String> {
                     continue;
                 }
                 let (action, _) = effective_action(cat, self.input.cfg, self.input.rules, k);
-                if matches!(fk.on_delete, FkAction::NoAction | FkAction::Restrict)
+                // Postgres checks constraints only: a reference without one blocks nothing.
+                if fk.is_constraint()
+                    && matches!(fk.on_delete, FkAction::NoAction | FkAction::Restrict)
                     && !matches!(action, EdgeAction::Restrict | EdgeAction::Ignore)
                 {
                     let s = format!("{}.{} ({})", fk.table, fk.name, action.as_str());

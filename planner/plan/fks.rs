@@ -76,6 +76,10 @@ pub struct FkScripts {
     /// Keys between a `[shared]` table and a silo table: crossings left in place (see the
     /// module docs).
     pub kept: Vec<KeptFk>,
+    /// Crossing references without a constraint (declared, imported, inferred): nothing to
+    /// drop or restore; the scripts list them in a comment. Omitted from JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unconstrained: Vec<UnconstrainedRef>,
     /// `fks/drop.sql`, step by step.
     pub drop: Vec<Step>,
     /// `fks/restore.sql`, step by step: first every `ADD ... NOT VALID`, then every `VALIDATE`.
@@ -126,6 +130,24 @@ pub enum IndexPlan {
     CreatePartitioned(String),
 }
 
+/// A crossing reference without a constraint: the database enforces nothing for it, so the
+/// scripts have nothing to drop or restore.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct UnconstrainedRef {
+    /// Child table.
+    pub child: QName,
+    /// Child columns.
+    pub columns: Vec<String>,
+    /// Parent table.
+    pub parent: QName,
+    /// Where the reference comes from.
+    pub kind: crate::references::Kind,
+    /// Child's silo (or `shared`).
+    pub child_silo: String,
+    /// Parent's silo (or `shared`).
+    pub parent_silo: String,
+}
+
 /// A crossing between a shared table and a silo table, left in place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct KeptFk {
@@ -173,6 +195,22 @@ pub fn build(input: &Input) -> FkScripts {
     }
     for c in check::crossings(cat, input.asg, input.rules) {
         let fk = &cat.foreign_keys[c.fk];
+        if !fk.is_constraint() {
+            // No constraint: nothing to drop, index or restore. Its cascade, if any, is
+            // replicated like a constraint's (cascades/).
+            let action = check::effective_action(cat, input.cfg, input.rules, c.fk).0;
+            let shared = c.child_silo == "shared" || c.parent_silo == "shared";
+            out.cascade_files |= !shared && action != EdgeAction::Ignore;
+            out.unconstrained.push(UnconstrainedRef {
+                child: fk.table.clone(),
+                columns: fk.columns.clone(),
+                parent: fk.references.clone(),
+                kind: fk.kind(),
+                child_silo: c.child_silo,
+                parent_silo: c.parent_silo,
+            });
+            continue;
+        }
         let object = format!("{}.{}", fk.table, fk.name);
         if c.child_silo == "shared" || c.parent_silo == "shared" {
             out.kept.push(KeptFk {
@@ -827,6 +865,7 @@ fn integrity_message(
         ActionSource::Declared => "as declared",
         ActionSource::Override(_) => "set by [[edges]]",
         ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
+        other => other.text(),
     };
     let instead = match action {
         EdgeAction::Cascade | EdgeAction::SetNull | EdgeAction::SetDefault => format!(

@@ -248,6 +248,34 @@ pub struct PlannedCrossing {
     pub file: String,
     /// Dump line.
     pub line: u32,
+    /// Where the reference comes from: `declared`, `imported`, `inferred`; omitted for a
+    /// foreign-key constraint (then `constraint` is its name; otherwise a name silo-plan gives
+    /// the reference, `<table>_<columns>_ref`, that no constraint has).
+    #[serde(skip_serializing_if = "is_constraint")]
+    pub kind: crate::references::Kind,
+    /// The convention of an inferred reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<crate::references::Rule>,
+    /// How sure inference is of it (inferred references only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<crate::references::Confidence>,
+}
+
+fn is_constraint(k: &crate::references::Kind) -> bool {
+    *k == crate::references::Kind::Constraint
+}
+
+impl PlannedCrossing {
+    /// How plan.md names where a reference without a constraint comes from: ` (declared)`,
+    /// ` (inferred: rails, 0.90)`; empty for a constraint.
+    pub fn kind_note(&self) -> String {
+        use crate::references::Kind;
+        match (self.kind, self.rule, self.confidence) {
+            (Kind::Constraint, ..) => String::new(),
+            (k, Some(r), Some(c)) => format!(" ({}: {r}, {c})", k.as_str()),
+            (k, ..) => format!(" ({})", k.as_str()),
+        }
+    }
 }
 
 /// A closure step's constraint, child table and child silo, shared by the steps of one key.
@@ -433,12 +461,12 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             declared_on_delete_columns: fk.on_delete_columns.clone(),
             on_delete: action,
             set_columns: set_columns.clone(),
-            decided_by: match source {
-                ActionSource::Declared => "declared".into(),
-                ActionSource::Override(_) => "override".into(),
-                ActionSource::Default => "default".into(),
+            decided_by: source.word().into(),
+            replication: if source == ActionSource::Inferred {
+                "nothing: only inferred from the column's name (the database does nothing today); a [[references]] entry confirms it with its on_delete".to_string()
+            } else {
+                replication(action, &set_columns, &c.child_silo, &c.parent_silo)
             },
-            replication: replication(action, &set_columns, &c.child_silo, &c.parent_silo),
             allowed: c.allowed_by.map(|i| cfg.allow[i].reason.clone()),
             file: cat
                 .files
@@ -446,6 +474,13 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
                 .cloned()
                 .unwrap_or_default(),
             line: fk.span.line,
+            kind: fk.kind(),
+            rule: fk.reference.as_ref().and_then(|p| p.rule),
+            confidence: fk
+                .reference
+                .as_ref()
+                .filter(|p| p.kind == crate::references::Kind::Inferred)
+                .map(|p| p.confidence),
         });
     }
     // Each key's names and child silo, made once for all the closure steps that follow it.
@@ -548,15 +583,35 @@ fn decisions(
 ) -> Vec<String> {
     use crate::findings::Code;
     let mut out = Vec::new();
+    use crate::references::Kind;
     let defaulted: Vec<&PlannedCrossing> = crossings
         .iter()
-        .filter(|c| c.decided_by == "default")
+        .filter(|c| c.decided_by == "default" && c.kind == Kind::Constraint)
         .collect();
     if !defaulted.is_empty() {
         out.push(format!(
             "{} crossing(s) say NO ACTION in the dump and get `defaults.on_delete = \"{}\"`: confirm each (an ORM such as Django emulates ON DELETE in code), or set it with an [[edges]] entry",
             defaulted.len(),
             cfg.defaults.on_delete.as_str()
+        ));
+    }
+    let unstated = crossings
+        .iter()
+        .filter(|c| c.decided_by == "default" && c.kind != Kind::Constraint)
+        .count();
+    if unstated > 0 {
+        out.push(format!(
+            "{unstated} crossing reference(s) without a constraint state no on_delete and get `defaults.on_delete = \"{}\"`: give each its on_delete in [[references]] (what the application does)",
+            cfg.defaults.on_delete.as_str()
+        ));
+    }
+    let inferred = crossings
+        .iter()
+        .filter(|c| c.decided_by == "inferred")
+        .count();
+    if inferred > 0 {
+        out.push(format!(
+            "{inferred} crossing reference(s) are only inferred from column names: nothing is replicated for them (the database does nothing today). Confirm each with a [[references]] entry and its on_delete, or reject it with `ignore = true`"
         ));
     }
     for c in crossings

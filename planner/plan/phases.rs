@@ -460,11 +460,13 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
             .collect();
         sequences.sort();
         sequences.dedup();
+        // Constraints only: a reference without one is in no DDL and no check of the target.
         let kept_parents: BTreeSet<QName> = cat
             .foreign_keys
             .iter()
             .filter(|f| {
-                set.contains(&f.table)
+                f.is_constraint()
+                    && set.contains(&f.table)
                     && !set.contains(&f.references)
                     && silo_of(&f.references).is_none()
             })
@@ -473,7 +475,7 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
         let in_silo_fks = cat
             .foreign_keys
             .iter()
-            .filter(|f| set.contains(&f.table) && set.contains(&f.references))
+            .filter(|f| f.is_constraint() && set.contains(&f.table) && set.contains(&f.references))
             .map(|f| InSiloFk {
                 name: f.name.clone(),
                 child: f.table.clone(),
@@ -499,9 +501,11 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
             instances: s.instances.clone(),
         });
     }
+    // The constraints fks/drop.sql drops (a reference without one has nothing to drop).
     out.broken = crate::check::crossings(cat, input.asg, input.rules)
         .into_iter()
         .filter(|c| c.child_silo != "shared" && c.parent_silo != "shared")
+        .filter(|c| cat.foreign_keys[c.fk].is_constraint())
         .map(|c| {
             let fk = &cat.foreign_keys[c.fk];
             (fk.table.clone(), fk.name.clone())

@@ -328,6 +328,11 @@ impl<'a> Shared<'a> {
         fks_of_stmt.reserve(cat.foreign_keys.len());
         let mut alter_cuts: HashSet<(u32, u32)> = HashSet::default();
         for (k, fk) in cat.foreign_keys.iter().enumerate() {
+            // A reference without a constraint is in no statement (its span is its child
+            // table's definition): there is nothing to cut.
+            if !fk.is_constraint() {
+                continue;
+            }
             let v = fks_of_stmt.entry(key(&fk.span)).or_default();
             v.push(k);
             if v.len() == 2 {
@@ -1238,6 +1243,7 @@ fn fk_left_out(s: &Silo, k: usize) -> Option<String> {
             ActionSource::Override(p) => {
                 format!("[[edges]] at {}:{}", input.cfg.path, p.line)
             }
+            other => other.text().to_string(),
         };
         let child_silo = if c.child_silo == "shared" {
             s.name
@@ -1699,6 +1705,7 @@ mod tests {
             not_valid: false,
             span: Span::default(),
             written: None,
+            reference: None,
         }
     }
 

@@ -316,6 +316,31 @@ fn push_list(h: &mut String, s: &FkScripts, names: &[Names]) {
             );
         }
     }
+    if !s.unconstrained.is_empty() {
+        h.push_str("--\n");
+        push_comment(
+            h,
+            "Nothing to drop or restore for these references: they cross silos without a \
+             foreign-key constraint (declared in silo-plan.toml, imported or inferred), so the \
+             database enforces nothing for them today:",
+            0,
+        );
+        for u in &s.unconstrained {
+            push_comment(
+                h,
+                &format!(
+                    "  - {}({}) -> {} ({}; {} -> {})",
+                    qualified(&u.child),
+                    crate::ident::ident_list(&u.columns),
+                    qualified(&u.parent),
+                    u.kind.as_str(),
+                    u.child_silo,
+                    u.parent_silo
+                ),
+                6,
+            );
+        }
+    }
 }
 
 /// `fks/drop.sql`.

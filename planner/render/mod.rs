@@ -192,7 +192,9 @@ impl CrossingRows<'_> {
             // The constraint: backticks would end its code span.
             f.write_str("\n| `")?;
             write_ticks_as_quotes(f, &c.constraint)?;
-            f.write_str("` | ")?;
+            f.write_str("`")?;
+            f.write_str(&c.kind_note())?;
+            f.write_str(" | ")?;
             write_cell_columns(f, &c.child, &c.child_columns)?;
             f.write_str(" → ")?;
             write_cell_columns(f, &c.parent, &c.parent_columns)?;
@@ -201,7 +203,11 @@ impl CrossingRows<'_> {
             f.write_str(" → ")?;
             write_cell(f, &c.parent_silo)?;
             f.write_str(" | ")?;
-            f.write_str(c.declared_on_delete.as_str())?;
+            f.write_str(if c.kind == crate::references::Kind::Constraint {
+                c.declared_on_delete.as_str()
+            } else {
+                "no constraint"
+            })?;
             if !c.declared_on_delete_columns.is_empty() {
                 f.write_str(" (")?;
                 write_cell_list(f, &c.declared_on_delete_columns)?;
@@ -424,9 +430,19 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         .iter()
         .filter(|c| c.allowed.is_some())
         .count();
+    let unconstrained = plan
+        .crossings
+        .iter()
+        .filter(|c| c.kind != crate::references::Kind::Constraint)
+        .count();
     let crossing_line = format!(
-        "{} foreign keys cross a silo boundary ({} of them allowed for now); {} other findings; {} parent tables need tombstones.",
-        plan.crossings.len(),
+        "{} foreign keys{} cross a silo boundary ({} of them allowed for now); {} other findings; {} parent tables need tombstones.",
+        plan.crossings.len() - unconstrained,
+        if unconstrained == 0 {
+            String::new()
+        } else {
+            format!(" and {unconstrained} references without a constraint (declared, imported or inferred; their kind follows the name)")
+        },
         allowed,
         plan.findings.len(),
         plan.closures.len()
@@ -774,12 +790,17 @@ mod tests {
     /// A crossing row and a closure as plan.md wrote them when each was built as `String`s
     /// first (the oracle for the rows now written straight into the document).
     fn crossing_row_as_strings(c: &crate::plan::PlannedCrossing) -> String {
+        let declared_word = if c.kind == crate::references::Kind::Constraint {
+            c.declared_on_delete.as_str()
+        } else {
+            "no constraint"
+        };
         let declared = if c.declared_on_delete_columns.is_empty() {
-            c.declared_on_delete.as_str().to_string()
+            declared_word.to_string()
         } else {
             cell(&format!(
                 "{} ({})",
-                c.declared_on_delete.as_str(),
+                declared_word,
                 c.declared_on_delete_columns.join(", ")
             ))
         };
@@ -798,8 +819,9 @@ mod tests {
             }
         );
         format!(
-            "\n| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            "\n| `{}`{} | {} | {} | {} | {} | {} | {} | {} |",
             crate::untrusted::escape(&c.constraint.replace('`', "'")),
+            c.kind_note(),
             cell(&format!(
                 "{}({}) → {}({})",
                 c.child,
@@ -906,6 +928,13 @@ mod tests {
                 allowed: (i % 2 == 1).then(|| "why".to_string()),
                 file: format!("dump{other}.sql"),
                 line: 7 + i as u32,
+                kind: [
+                    crate::references::Kind::Constraint,
+                    crate::references::Kind::Declared,
+                    crate::references::Kind::Inferred,
+                ][i % 3],
+                rule: (i % 3 == 2).then_some(crate::references::Rule::Rails),
+                confidence: (i % 3 == 2).then_some(crate::references::Confidence(90)),
             });
         }
         let want: String = crossings.iter().map(crossing_row_as_strings).collect();

@@ -271,13 +271,10 @@ struct SilosMmd {
     edges: Vec<SiloEdge>,
 }
 
-/// `N foreign keys` and, when some are allowed, `(A allowed)`.
+/// `N crossings` (foreign keys and references without a constraint) and, when some are
+/// allowed, `(A allowed)`.
 fn count_label(n: usize, allowed: usize) -> String {
-    let keys = if n == 1 {
-        "foreign key"
-    } else {
-        "foreign keys"
-    };
+    let keys = if n == 1 { "crossing" } else { "crossings" };
     if allowed > 0 {
         format!("{n} {keys} ({allowed} allowed)")
     } else {
@@ -286,7 +283,7 @@ fn count_label(n: usize, allowed: usize) -> String {
 }
 
 /// `graph-silos.dot` and `graph-silos.mmd`: a node per silo (its table count), an edge from
-/// the child's silo to the parent's labelled with how many foreign keys cross that way.
+/// the child's silo to the parent's labelled with how many references (foreign keys or not) cross that way.
 pub fn silo_graphs(plan: &Plan) -> Result<(String, String), RenderError> {
     let index: FxHashMap<&str, usize> = plan
         .silos

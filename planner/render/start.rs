@@ -13,8 +13,10 @@ pub(super) fn link(path: &str) -> String {
 
 /// What "Start here" links to.
 pub(super) struct StartHere {
-    /// Cross-silo foreign keys (`fks/drop.sql` breaks them).
+    /// Crossings: constraints and references without one.
     pub crossings: usize,
+    /// Crossing foreign-key constraints (`fks/drop.sql` breaks them).
+    pub constraints: usize,
     /// Other findings.
     pub findings: usize,
     /// `cascades/<silo>.sql` and `cascades/<silo>.replication.sql` as written, as links.
@@ -37,6 +39,11 @@ impl StartHere {
         }
         StartHere {
             crossings: plan.crossings.len(),
+            constraints: plan
+                .crossings
+                .iter()
+                .filter(|c| c.kind == crate::references::Kind::Constraint)
+                .count(),
             findings: plan.findings.len(),
             cascades,
             schemas: plan

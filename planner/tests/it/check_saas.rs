@@ -96,11 +96,29 @@ fn json_reports_exactly_the_readme_crossings() {
         findings.iter().filter(|f| f["code"] == "SP003").collect();
     assert_eq!(shared.len(), 1);
     assert_eq!(shared[0]["severity"], "warning");
+    // The two references inferred across silos (Django's `organization_id` of the control
+    // tables that map region organizations, no constraint) are warnings, each with its
+    // reference as data.
+    assert_eq!(
+        names("SP017"),
+        BTreeSet::from([
+            "org_membermapping_organization_id_ref".to_string(),
+            "org_slugreservation_organization_id_ref".to_string()
+        ])
+    );
+    for f in findings.iter().filter(|f| f["code"] == "SP017") {
+        assert_eq!(f["severity"], "warning");
+        assert_eq!(f["reference"]["kind"], "inferred");
+    }
+    // Every crossing foreign key carries its reference as data, of kind constraint.
+    for f in findings.iter().filter(|f| f["code"] == "SP002") {
+        assert_eq!(f["reference"]["kind"], "constraint", "{f}");
+    }
     // Nothing else: no unassigned table, no stale allow, nothing unparsed.
     for f in findings {
         let c = f["code"].as_str().unwrap_or("");
         assert!(
-            ["SP002", "SP003", "SP004", "SP006", "SP009"].contains(&c),
+            ["SP002", "SP003", "SP004", "SP006", "SP009", "SP017"].contains(&c),
             "unexpected finding {f}"
         );
     }

@@ -702,3 +702,201 @@ fn constraint_named_with_its_table() {
         assert_eq!(fks[0][0], want, "{written}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// `[[references]]` and references files, resolved against a dump whose references are plain
+// columns.
+
+const REFS_DUMP: &str = "
+CREATE TABLE public.users (id bigint PRIMARY KEY, email text, handle text);
+CREATE TABLE public.teams (code text, name text);
+CREATE TABLE public.posts (id bigint PRIMARY KEY, user_id bigint, author_email text,
+    team_code text, owner_ref integer);
+CREATE UNIQUE INDEX users_handle ON public.users (handle);
+";
+
+const REFS_GOOD: &str = r#"version = 1
+[silos.control]
+tables = ["users", "teams"]
+
+[silos.region]
+tables = ["posts"]
+"#;
+
+/// Resolves `cfg` (loaded, so that references files are read) against [`REFS_DUMP`].
+fn refs_resolve(cfg: &config::Config) -> Result<silo_plan::analysis::Analysis, ConfigError> {
+    silo_plan::analysis::Analysis::new(
+        cfg.clone(),
+        vec![SourceFile::new("t.sql", REFS_DUMP.to_string())],
+    )
+}
+
+/// The error resolving `text` (appended to [`REFS_GOOD`]) against [`REFS_DUMP`] gives.
+fn refs_err(text: &str) -> String {
+    let cfg = parse(FILE, &format!("{REFS_GOOD}{text}"))
+        .unwrap_or_else(|e| panic!("does not parse: {e}"));
+    match refs_resolve(&cfg) {
+        Ok(_) => panic!("resolved without error:\n{text}"),
+        Err(e) => shown(e),
+    }
+}
+
+#[test]
+fn references_pattern_matching_nothing() {
+    insta::assert_snapshot!(
+        "config_references_pattern_matching_nothing",
+        refs_err("[[references]]\nfrom = \"*.account_id\"\nto = \"users\"\n")
+    );
+}
+
+#[test]
+fn references_missing_column() {
+    insta::assert_snapshot!(
+        "config_references_missing_column",
+        refs_err("[[references]]\nfrom = \"posts.usr_id\"\nto = \"users\"\n")
+    );
+}
+
+#[test]
+fn references_type_mismatch() {
+    insta::assert_snapshot!(
+        "config_references_type_mismatch",
+        refs_err("[[references]]\nfrom = \"posts.author_email\"\nto = \"users\"\n")
+    );
+}
+
+#[test]
+fn references_target_not_unique() {
+    insta::assert_snapshot!(
+        "config_references_target_not_unique",
+        refs_err("[[references]]\nfrom = \"posts.author_email\"\nto = \"users.email\"\n")
+    );
+}
+
+#[test]
+fn references_parent_without_primary_key() {
+    insta::assert_snapshot!(
+        "config_references_parent_without_primary_key",
+        refs_err("[[references]]\nfrom = \"posts.team_code\"\nto = \"teams\"\n")
+    );
+}
+
+#[test]
+fn references_ignore_matching_nothing() {
+    insta::assert_snapshot!(
+        "config_references_ignore_matching_nothing",
+        refs_err("[[references]]\nfrom = \"posts.owner_ref\"\nignore = true\n")
+    );
+}
+
+#[test]
+fn references_invalid_action() {
+    insta::assert_snapshot!(
+        "config_references_invalid_action",
+        parse_err(&format!(
+            "{REFS_GOOD}[[references]]\nfrom = \"posts.owner_ref\"\nto = \"users\"\non_delete = \"cascad\"\n"
+        ))
+    );
+}
+
+#[test]
+fn references_declared_unique_index_and_int_widths_resolve_and_edges_select_them() {
+    // `integer` → `bigint` is compatible; a unique index is a key; `[[edges]]` selects a
+    // declared reference and an inferred one by their child column.
+    let cfg = parse(
+        FILE,
+        &format!(
+            "{REFS_GOOD}[[references]]\nfrom = \"posts.owner_ref\"\nto = \"users\"\n\
+             [[references]]\nfrom = \"posts.author_email\"\nto = \"users.handle\"\n\
+             on_delete = \"set-null\"\n\
+             [[edges]]\nfrom = \"posts.owner_ref\"\non_delete = \"restrict\"\n\
+             [[edges]]\nfrom = \"posts.user_id\"\non_delete = \"cascade\"\n"
+        ),
+    )
+    .expect("parses");
+    let a = refs_resolve(&cfg).unwrap_or_else(|e| panic!("{e}"));
+    let keys: Vec<String> = a
+        .cat
+        .foreign_keys
+        .iter()
+        .enumerate()
+        .map(|(k, f)| {
+            let (action, _) = silo_plan::check::effective_action(&a.cat, &a.cfg, &a.rules, k);
+            format!(
+                "{}({}) -> {}({}) {} {}",
+                f.table,
+                f.columns.join(","),
+                f.references,
+                f.referenced_columns.join(","),
+                f.kind().as_str(),
+                action.as_str()
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "public.posts(owner_ref) -> public.users(id) declared restrict",
+            "public.posts(author_email) -> public.users(handle) declared set-null",
+            "public.posts(user_id) -> public.users(id) inferred cascade",
+        ]
+    );
+}
+
+/// The error `config::load` then the resolution give for a config importing `refs.json`.
+fn import_err(json: Option<&str>) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join(FILE),
+        format!(
+            "{}references = [\"refs.json\"]\n{}",
+            "version = 1\n",
+            &REFS_GOOD[12..]
+        ),
+    )
+    .expect("config");
+    if let Some(j) = json {
+        std::fs::write(dir.path().join("refs.json"), j).expect("refs");
+    }
+    let e = match config::load(dir.path()) {
+        Err(e) => e,
+        Ok(cfg) => match refs_resolve(&cfg) {
+            Ok(_) => panic!("resolved without error"),
+            Err(e) => e,
+        },
+    };
+    shown(e).replace(&dir.path().display().to_string(), "DIR")
+}
+
+#[test]
+fn references_file_missing() {
+    insta::assert_snapshot!("config_references_file_missing", import_err(None));
+}
+
+#[test]
+fn references_file_invalid_json() {
+    insta::assert_snapshot!(
+        "config_references_file_invalid_json",
+        import_err(Some(
+            "{\"version\": 1,\n \"references\": [\n  {\"table\": \"posts\",}\n ]}\n"
+        ))
+    );
+}
+
+#[test]
+fn references_file_unknown_version() {
+    insta::assert_snapshot!(
+        "config_references_file_unknown_version",
+        import_err(Some("{\n  \"version\": 2,\n  \"references\": []\n}\n"))
+    );
+}
+
+#[test]
+fn references_file_entry_matching_no_table() {
+    insta::assert_snapshot!(
+        "config_references_file_entry_matching_no_table",
+        import_err(Some(
+            "{\n  \"version\": 1,\n  \"references\": [\n    {\"table\": \"posts\", \"columns\": [\"owner_ref\"], \"referenced_table\": \"users\"},\n    {\"table\": \"post\", \"columns\": [\"user_id\"], \"referenced_table\": \"users\"}\n  ]\n}\n"
+        ))
+    );
+}

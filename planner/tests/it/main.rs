@@ -30,6 +30,7 @@ mod plan_schema;
 mod plan_shapes;
 mod queries;
 mod references;
+mod references_pg;
 mod report;
 mod report_html;
 mod schemas;

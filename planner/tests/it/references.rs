@@ -123,7 +123,7 @@ fn references_lists_constraints_and_inferred_references() {
     );
     assert!(text.contains(
         "public.org_slugreservation(organization_id) -> public.org_organization(id)\n  inferred by \
-         django, confidence 0.80; on delete cascade (default); control -> region, crosses\n  --> \
+         django, confidence 0.80; on delete ignore (default); control -> region, crosses\n  --> \
          examples/saas/schema.sql:1473\n"
     ), "{text}");
     // Deterministic.

@@ -61,6 +61,7 @@ fn findings() -> Vec<Finding> {
     let mut findings = vec![
         Finding {
             code: Code::CrossSiloSequence,
+            reference: None,
             severity: Severity::Error,
             message: "sequence `public.global_id_seq` feeds `public.auth_user` (control) and `public.org_member` (region)".to_string(),
             location: None,
@@ -70,6 +71,7 @@ fn findings() -> Vec<Finding> {
         },
         Finding {
             code: Code::CrossSiloRoutine,
+            reference: None,
             severity: Severity::Warning,
             message: "function `public.sync_member()` in silo `region` names `public.auth_user` of silo `control`".to_string(),
             location: Some(at("db/routines.sql", 12, Some(5))),
@@ -79,6 +81,7 @@ fn findings() -> Vec<Finding> {
         },
         Finding {
             code: Code::UnassignedTable,
+            reference: None,
             severity: Severity::Error,
             message: "table `public.billing_invoice` matches no pattern of the silo map".to_string(),
             location: Some(at("schema.sql", 3, Some(14))),
@@ -88,6 +91,7 @@ fn findings() -> Vec<Finding> {
         },
         Finding {
             code: Code::CrossSiloView,
+            reference: None,
             severity: Severity::Error,
             message: "view `public.org_member_emails` reads `public.org_member` (region) and `public.auth_user` (control)".to_string(),
             location: Some(at("schema.sql", 4, Some(13))),
@@ -97,6 +101,7 @@ fn findings() -> Vec<Finding> {
         },
         Finding {
             code: Code::CrossSiloForeignKey,
+            reference: None,
             severity: Severity::Error,
             message: "cross-silo foreign key `org_member_user_id_fkey`: `public.org_member` (region) references `public.auth_user` (control)".to_string(),
             location: Some(at("schema.sql", 7, Some(20))),
@@ -109,6 +114,7 @@ fn findings() -> Vec<Finding> {
         },
         Finding {
             code: Code::AllowedCrossing,
+            reference: None,
             severity: Severity::Note,
             message: "cross-silo foreign key `org_member_invited_by_id_fkey` is allowed: `public.org_member` (region) references `public.auth_user` (control)".to_string(),
             location: Some(at("schema.sql", 9, Some(20))),
@@ -118,6 +124,7 @@ fn findings() -> Vec<Finding> {
         },
         Finding {
             code: Code::Unparsed,
+            reference: None,
             severity: Severity::Warning,
             message: "statement not read: ALTER EVENT TRIGGER (kept as text)".to_string(),
             location: Some(at("schema.sql", 10, None)),
@@ -127,6 +134,7 @@ fn findings() -> Vec<Finding> {
         },
         Finding {
             code: Code::StaleAllow,
+            reference: None,
             severity: Severity::Warning,
             message: "[[allow]] `org_team.parent_id` matches no cross-silo foreign key".to_string(),
             location: Some(at("silo-plan.toml", 15, Some(8))),

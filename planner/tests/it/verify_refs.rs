@@ -252,10 +252,7 @@ fn unknown(reason: &str, checked: Option<u64>) -> Option<Outcome> {
 /// the session's locks: the listing, each statement's duration and the locks seen.
 fn verify(c: &Cluster, db: &str, dir: &Path, opts: &Options) -> (Listing, Timed, Locks) {
     let a = crate::util::analysis(&dir.join("silo-plan.toml"));
-    let constraints = silo_plan::references::from_constraints(&a.cat);
-    let inferred = silo_plan::infer::infer(&a.cat, &constraints);
-    let mut listing =
-        silo_plan::references::listing(&a.cat, &a.cfg, &a.asg, &a.rules, &constraints, inferred);
+    let mut listing = silo_plan::references::listing(&a.cat, &a.cfg, &a.asg, &a.rules, &a.inferred);
     let mut conn = Timed {
         client: c.client(db),
         log: Vec::new(),
@@ -542,7 +539,7 @@ INSERT INTO pages VALUES (1, 'en'), (2, E'\\x1b[31mred');"
     assert!(
         text.contains(
             "public.orders(user_id) -> public.users(id)\n  inferred by rails, confidence 0.90; \
-             on delete cascade (default); region -> control, crosses\n  verified: refuted: 2 \
+             on delete ignore (default); region -> control, crosses\n  verified: refuted: 2 \
              orphans in 12 rows checked (16.67%), e.g. 11; 12\n"
         ),
         "{text}"
@@ -550,7 +547,7 @@ INSERT INTO pages VALUES (1, 'en'), (2, E'\\x1b[31mred');"
     assert!(
         text.contains(
             "public.Audit Log(user_id) -> public.users(id)\n  inferred by rails, confidence \
-             0.90; on delete cascade (default); region -> control, crosses\n  verified: \
+             0.90; on delete ignore (default); region -> control, crosses\n  verified: \
              confirmed: 0 orphans in 30 rows checked\n"
         ),
         "{text}"
