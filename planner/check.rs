@@ -203,6 +203,8 @@ pub fn check_in(
     inheritance(&mut cx);
     rejected_fks(&mut cx);
     unparsed(&mut cx, opts.strict);
+    let tenants = crate::residency::findings(cat, cfg, asg, graph, |s| cx.loc(s));
+    cx.out.extend(tenants);
     let mut out = cx.out;
     sort(&mut out);
     out

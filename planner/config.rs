@@ -175,6 +175,10 @@ pub struct Silo {
     pub tables: Vec<Pattern>,
     /// Instances (regions) this silo runs as; empty for a single instance.
     pub instances: Vec<String>,
+    /// `tenant`: the table whose rows are placed in an instance (`org_organization`, in
+    /// `default_schema`, or `schema.table`), with the position of its string; checked against
+    /// the dump by [`crate::residency::validate`].
+    pub tenant: Option<Pattern>,
 }
 
 /// How an `[[edges]]` or `[[allow]]` entry names foreign keys.
@@ -461,6 +465,11 @@ struct SiloFile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     instances: Vec<Spanned<String>>,
+    /// The table whose rows are placed in an instance, e.g. `"org_organization"` (in
+    /// `default_schema`) or `"schema.table"`: a table of this silo. `plan` lists the tables
+    /// reachable from it by references and `check` warns about the others (SP017).
+    #[schemars(with = "Option<String>")]
+    tenant: Option<Spanned<String>>,
 }
 
 /// `[shared]`.
@@ -984,11 +993,34 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             }
             instances.push(v.clone());
         }
+        let tenant = match &s.tenant {
+            None => None,
+            Some(t) => {
+                let text = t.get_ref();
+                let (schema, table) = split_pattern(text, "x");
+                if schema.is_empty()
+                    || table.is_empty()
+                    || table.contains('.')
+                    || text.contains(['*', '?'])
+                    || text.trim() != text
+                {
+                    return Err(cx.err_at(t, format!("invalid tenant `{text}`")).with_help(
+                        "name one table of this silo: `table` (in `default_schema`) or \
+                             `schema.table`, no glob",
+                    ));
+                }
+                Some(Pattern {
+                    text: text.clone(),
+                    pos: cx.pos_of(t),
+                })
+            }
+        };
         silos.push(Silo {
             name: n.clone(),
             name_pos: cx.pos_of(name),
             tables,
             instances,
+            tenant,
         });
     }
     if silos.is_empty() {

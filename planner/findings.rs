@@ -59,6 +59,10 @@ pub enum Code {
     /// DEFAULT (cols)` column outside the key (Postgres rejects the key).
     #[serde(rename = "SP016")]
     FkInvalidColumns,
+    /// SP017: a table of a multi-instance silo with a `tenant` that no chain of references
+    /// reaches from the tenant (its rows cannot be placed in an instance; a warning).
+    #[serde(rename = "SP017")]
+    TenantUnreachable,
 }
 
 impl Code {
@@ -81,6 +85,7 @@ impl Code {
             Code::UnknownRelation => "SP014",
             Code::FkUnknownTable => "SP015",
             Code::FkInvalidColumns => "SP016",
+            Code::TenantUnreachable => "SP017",
         }
     }
 
@@ -103,11 +108,12 @@ impl Code {
             Code::UnknownRelation => "unknown-relation",
             Code::FkUnknownTable => "fk-unknown-table",
             Code::FkInvalidColumns => "fk-invalid-columns",
+            Code::TenantUnreachable => "tenant-unreachable",
         }
     }
 
     /// Every code, in order.
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::UnassignedTable,
         Code::CrossSiloForeignKey,
         Code::SharedForeignKey,
@@ -124,6 +130,7 @@ impl Code {
         Code::UnknownRelation,
         Code::FkUnknownTable,
         Code::FkInvalidColumns,
+        Code::TenantUnreachable,
     ];
 }
 

@@ -32,6 +32,7 @@ pub mod references;
 pub mod refs_file;
 pub mod render;
 pub mod report;
+pub mod residency;
 pub mod simulate;
 pub mod source;
 pub mod suggest;

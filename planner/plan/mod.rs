@@ -311,6 +311,10 @@ pub struct Plan {
     pub findings: Vec<crate::findings::Finding>,
     /// Cascade closures of every parent of a broken edge.
     pub closures: Vec<Closure>,
+    /// Each silo's `tenant` and the tables it reaches by references (its closure), with the
+    /// silo's tables it does not reach; omitted when no silo names a tenant.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<crate::residency::Tenant>,
     /// `fks/drop.sql` and `fks/restore.sql`: every step with its locks and hazards.
     pub fks: fks::FkScripts,
     /// What a person must decide before running anything.
@@ -530,6 +534,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         crossings: planned,
         findings: others,
         closures,
+        tenants: crate::residency::tenants(cat, cfg, input.asg, input.graph),
         fks: fk_scripts,
         schemas: schema::build(input),
         cascades,

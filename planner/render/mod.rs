@@ -332,6 +332,66 @@ struct ScriptSummary {
     hazards: String,
 }
 
+/// A silo's tenant in plan.md: its closure, each table with its path, and the tables it does
+/// not reach.
+struct TenantSection {
+    silo: String,
+    tenant: String,
+    intro: String,
+    /// (table, path) cells.
+    rows: Vec<(String, String)>,
+    unreachable_intro: String,
+    unreachable: Vec<String>,
+}
+
+fn tenant_section(t: &crate::residency::Tenant) -> TenantSection {
+    let many = t.instances.len() > 1;
+    let intro = format!(
+        "A row of silo {} belongs to the instance of the {} row it references, directly or \
+         through the tables below (every reference of the dump, walked from the tenant to its \
+         children within the silo; the first path with the fewest steps). {} of the silo's {} \
+         other tables are reachable.",
+        t.silo,
+        t.tenant,
+        t.reachable.len(),
+        t.reachable.len() + t.unreachable.len()
+    );
+    let unreachable_intro = if many {
+        format!(
+            "Not reachable from the tenant: with {} instances ({}) their rows cannot be placed \
+             in one (`check` warns, SP017). Give each a reference into the closure, or move it \
+             to a single-instance silo or `[shared]`.",
+            t.instances.len(),
+            t.instances.join(", ")
+        )
+    } else {
+        "Not reachable from the tenant (the silo runs as one instance, so their rows stay \
+         placed; with several instances they could not be):"
+            .to_string()
+    };
+    TenantSection {
+        silo: untrusted::escape(&t.silo).into_owned(),
+        tenant: untrusted::escape(&t.tenant.to_string()).into_owned(),
+        intro: untrusted::escape(&intro).into_owned(),
+        rows: t
+            .reachable
+            .iter()
+            .map(|r| {
+                (
+                    cell(&r.table.to_string()),
+                    cell(&crate::residency::path_text(&r.path)),
+                )
+            })
+            .collect(),
+        unreachable_intro: untrusted::escape(&unreachable_intro).into_owned(),
+        unreachable: t
+            .unreachable
+            .iter()
+            .map(|q| untrusted::escape(&q.to_string()).into_owned())
+            .collect(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "plan.md", escape = "none")]
 struct PlanMd<'a> {
@@ -347,6 +407,7 @@ struct PlanMd<'a> {
     /// The findings that block a plan (written with `--allow-findings`).
     blocking: Vec<FindingRow>,
     closures: Closures<'a>,
+    tenants: Vec<TenantSection>,
     drop: ScriptSummary,
     restore: ScriptSummary,
     readiness: String,
@@ -461,6 +522,7 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         couplings,
         blocking,
         closures: Closures(&plan.closures),
+        tenants: plan.tenants.iter().map(tenant_section).collect(),
         drop: summarize(&plan.fks.drop),
         restore: summarize(&plan.fks.restore),
         readiness: phases::readiness_md(&plan.phases),

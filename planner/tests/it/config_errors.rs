@@ -629,6 +629,39 @@ fn silos_making_the_same_subscription_name() {
 }
 
 #[test]
+fn tenant_with_a_glob() {
+    insta::assert_snapshot!(
+        "config_tenant_with_a_glob",
+        parse_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ntenant = \"org_*\""
+        ))
+    );
+}
+
+#[test]
+fn tenant_names_no_table() {
+    insta::assert_snapshot!(
+        "config_tenant_names_no_table",
+        resolve_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ntenant = \"org_organisation\""
+        ))
+    );
+}
+
+#[test]
+fn tenant_in_another_silo() {
+    insta::assert_snapshot!(
+        "config_tenant_in_another_silo",
+        resolve_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ntenant = \"org_mapping\""
+        ))
+    );
+}
+
+#[test]
 fn instances_whose_names_flatten_alike() {
     insta::assert_snapshot!(
         "config_instances_whose_names_flatten_alike",

@@ -27,6 +27,7 @@ mod plan_shapes;
 mod queries;
 mod references;
 mod report;
+mod residency;
 mod schemas;
 mod set_columns;
 mod simulate;
