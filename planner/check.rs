@@ -205,6 +205,8 @@ pub fn check_in(
     unparsed(&mut cx, opts.strict);
     let tenants = crate::residency::findings(cat, cfg, asg, graph, |s| cx.loc(s));
     cx.out.extend(tenants);
+    let keys = crate::residency::global_key_findings(cat, cfg, asg, |s| cx.loc(s));
+    cx.out.extend(keys);
     let mut out = cx.out;
     sort(&mut out);
     out

@@ -63,6 +63,11 @@ pub enum Code {
     /// reaches from the tenant (its rows cannot be placed in an instance; a warning).
     #[serde(rename = "SP017")]
     TenantUnreachable,
+    /// SP018: a key of a multi-instance silo referenced from another silo, that no
+    /// `global_unique` entry plans (its values must stay unique across the instances; a
+    /// warning).
+    #[serde(rename = "SP018")]
+    GlobalKeyUnplanned,
 }
 
 impl Code {
@@ -86,6 +91,7 @@ impl Code {
             Code::FkUnknownTable => "SP015",
             Code::FkInvalidColumns => "SP016",
             Code::TenantUnreachable => "SP017",
+            Code::GlobalKeyUnplanned => "SP018",
         }
     }
 
@@ -109,11 +115,12 @@ impl Code {
             Code::FkUnknownTable => "fk-unknown-table",
             Code::FkInvalidColumns => "fk-invalid-columns",
             Code::TenantUnreachable => "tenant-unreachable",
+            Code::GlobalKeyUnplanned => "global-key-unplanned",
         }
     }
 
     /// Every code, in order.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::UnassignedTable,
         Code::CrossSiloForeignKey,
         Code::SharedForeignKey,
@@ -131,6 +138,7 @@ impl Code {
         Code::FkUnknownTable,
         Code::FkInvalidColumns,
         Code::TenantUnreachable,
+        Code::GlobalKeyUnplanned,
     ];
 }
 

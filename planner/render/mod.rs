@@ -408,6 +408,8 @@ struct PlanMd<'a> {
     blocking: Vec<FindingRow>,
     closures: Closures<'a>,
     tenants: Vec<TenantSection>,
+    /// Rows of the global keys table: key, why, plan.
+    global_keys: Vec<(String, String, String)>,
     drop: ScriptSummary,
     restore: ScriptSummary,
     readiness: String,
@@ -523,6 +525,32 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         blocking,
         closures: Closures(&plan.closures),
         tenants: plan.tenants.iter().map(tenant_section).collect(),
+        global_keys: plan
+            .global_keys
+            .iter()
+            .map(|k| {
+                let key = format!("{}({})", k.table, k.columns.join(", "));
+                let mut why = Vec::new();
+                if let Some(p) = k.configured {
+                    why.push(format!("`global_unique` at {}:{p}", plan.config));
+                }
+                if !k.referenced_by.is_empty() {
+                    why.push(format!("referenced from another silo by {}", k.referenced_by.join(", ")));
+                }
+                let res = plan
+                    .reservations
+                    .iter()
+                    .find(|r| r.table == k.table && [r.column.clone()] == k.columns.as_slice());
+                let how = match res {
+                    Some(r) => format!(
+                        "reservation table silo_plan.{} in silo {} (`residency/{}.sql`): `silo_plan.{}` before the insert, `silo_plan.{}` after the delete",
+                        r.reservation_table, r.registry_silo, r.registry_silo, r.reserve_function, r.release_function
+                    ),
+                    None => "none: `check` warns (SP018)".to_string(),
+                };
+                (cell(&key), cell(&why.join("; ")), cell(&how))
+            })
+            .collect(),
         drop: summarize(&plan.fks.drop),
         restore: summarize(&plan.fks.restore),
         readiness: phases::readiness_md(&plan.phases),
@@ -755,6 +783,21 @@ pub fn render_each(
                 format!("cascades/{}.replication.sql", c.silo),
                 cascades::replication_sql(c)?,
             )?;
+        }
+    }
+    // Reservations of keys unique across instances, one file per registry silo.
+    let mut registries: Vec<&str> = plan
+        .reservations
+        .iter()
+        .map(|r| r.registry_silo.as_str())
+        .collect();
+    registries.sort_unstable();
+    registries.dedup();
+    for r in registries {
+        if let Some(sql) =
+            crate::residency::registry_sql(input.cat, input.cfg, &plan.reservations, r)
+        {
+            file(format!("residency/{r}.sql"), sql)?;
         }
     }
     // The simulation roles of the default prefix (`silo-plan simulate --prefix` for another).

@@ -661,6 +661,53 @@ fn tenant_in_another_silo() {
     );
 }
 
+fn with_global_unique(entry: &str) -> String {
+    GOOD.replace(
+        "tables = [\"org_*\", \"issue_*\"]",
+        &format!("tables = [\"org_*\", \"issue_*\"]\ninstances = [\"us\", \"eu\"]\nglobal_unique = [{entry}]"),
+    )
+}
+
+#[test]
+fn global_unique_syntax() {
+    insta::assert_snapshot!(
+        "config_global_unique_syntax",
+        parse_err(&with_global_unique("\"org_organization\""))
+    );
+}
+
+#[test]
+fn global_unique_unknown_column() {
+    insta::assert_snapshot!(
+        "config_global_unique_unknown_column",
+        resolve_err(&with_global_unique("\"org_organization.slag\""))
+    );
+}
+
+#[test]
+fn global_unique_not_a_unique_key() {
+    insta::assert_snapshot!(
+        "config_global_unique_not_a_unique_key",
+        resolve_err(&with_global_unique("\"org_member.role\""))
+    );
+}
+
+#[test]
+fn global_unique_table_of_another_silo() {
+    insta::assert_snapshot!(
+        "config_global_unique_table_of_another_silo",
+        resolve_err(&with_global_unique("\"auth_user.id\""))
+    );
+}
+
+#[test]
+fn global_unique_unknown_table() {
+    insta::assert_snapshot!(
+        "config_global_unique_unknown_table",
+        resolve_err(&with_global_unique("\"org_organisation.id\""))
+    );
+}
+
 #[test]
 fn instances_whose_names_flatten_alike() {
     insta::assert_snapshot!(
