@@ -352,7 +352,7 @@ pub(crate) fn display_name(q: &QName, default_schema: &str) -> String {
 ///
 /// Errors (positioned at the config pattern involved): a tie between globs of different places,
 /// a partition assigned apart from its parent (or assigned while its parent is not), a pattern
-/// that matches no table or view.
+/// that matches no table or view, a `tenant` that is not a table of its silo.
 pub fn assign(cat: &Catalog, cfg: &Config) -> Result<Assignment, ConfigError> {
     let mut m = Matcher::new(cfg);
 
@@ -468,13 +468,15 @@ pub fn assign(cat: &Catalog, cfg: &Config) -> Result<Assignment, ConfigError> {
         return Err(no_match(cat, cfg, p));
     }
 
-    Ok(Assignment {
+    let asg = Assignment {
         tables,
         views,
         index,
         placements,
         fk_ends,
-    })
+    };
+    crate::residency::validate(cat, cfg, &asg)?;
+    Ok(asg)
 }
 
 /// The "partition assigned apart from its parent" error.

@@ -265,6 +265,10 @@ pub fn check_in(
     inheritance(&mut cx);
     rejected_fks(&mut cx);
     unparsed(&mut cx, opts.strict);
+    let tenants = crate::residency::findings(cat, cfg, asg, graph, |s| cx.loc(s));
+    cx.out.extend(tenants);
+    let keys = crate::residency::global_key_findings(cat, cfg, asg, |s| cx.loc(s));
+    cx.out.extend(keys);
     let mut out = cx.out;
     sort(&mut out);
     out

@@ -226,6 +226,14 @@ pub struct Silo {
     pub tables: Vec<Pattern>,
     /// Instances (regions) this silo runs as; empty for a single instance.
     pub instances: Vec<String>,
+    /// `tenant`: the table whose rows are placed in an instance (`org_organization`, in
+    /// `default_schema`, or `schema.table`), with the position of its string; checked against
+    /// the dump by [`crate::residency::validate`].
+    pub tenant: Option<Pattern>,
+    /// `global_unique`: keys of this silo that stay unique across its instances
+    /// (`org_organization.slug`: `table.column` or `schema.table.column`), each with the
+    /// position of its string; checked against the dump by [`crate::residency::validate`].
+    pub global_unique: Vec<Pattern>,
 }
 
 /// How an `[[edges]]` or `[[allow]]` entry names foreign keys.
@@ -669,6 +677,17 @@ struct SiloFile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     instances: Vec<Spanned<String>>,
+    /// The table whose rows are placed in an instance, e.g. `"org_organization"` (in
+    /// `default_schema`) or `"schema.table"`: a table of this silo. `plan` lists the tables
+    /// reachable from it by references and `check` warns about the others (SP017).
+    #[schemars(with = "Option<String>")]
+    tenant: Option<Spanned<String>>,
+    /// Unique keys that stay unique across the instances, e.g. `["org_organization.slug"]`
+    /// (`table.column` or `schema.table.column`): each gets a reservation table in a
+    /// single-instance silo. A key referenced from another silo needs one too (SP018).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    global_unique: Vec<Spanned<String>>,
 }
 
 /// `[shared]`.
@@ -1205,11 +1224,60 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             }
             instances.push(v.clone());
         }
+        let tenant = match &s.tenant {
+            None => None,
+            Some(t) => {
+                let text = t.get_ref();
+                let (schema, table) = split_pattern(text, "x");
+                if schema.is_empty()
+                    || table.is_empty()
+                    || table.contains('.')
+                    || text.contains(['*', '?'])
+                    || text.trim() != text
+                {
+                    return Err(cx.err_at(t, format!("invalid tenant `{text}`")).with_help(
+                        "name one table of this silo: `table` (in `default_schema`) or \
+                             `schema.table`, no glob",
+                    ));
+                }
+                Some(Pattern {
+                    text: text.clone(),
+                    pos: cx.pos_of(t),
+                })
+            }
+        };
+        let mut global_unique: Vec<Pattern> = Vec::new();
+        for g in &s.global_unique {
+            let text = g.get_ref();
+            let parts: Vec<&str> = text.split('.').collect();
+            if !(2..=3).contains(&parts.len())
+                || parts.iter().any(|p| p.is_empty() || p.trim() != *p)
+                || text.contains(['*', '?'])
+            {
+                return Err(cx
+                    .err_at(g, format!("invalid global_unique entry `{text}`"))
+                    .with_help(
+                        "name a one-column unique key of this silo: `table.column` (table in \
+                         `default_schema`) or `schema.table.column`",
+                    ));
+            }
+            if global_unique.iter().any(|p| p.text == *text) {
+                return Err(cx
+                    .err_at(g, format!("duplicate global_unique entry `{text}`"))
+                    .with_help("list each key once"));
+            }
+            global_unique.push(Pattern {
+                text: text.clone(),
+                pos: cx.pos_of(g),
+            });
+        }
         silos.push(Silo {
             name: n.clone(),
             name_pos: cx.pos_of(name),
             tables,
             instances,
+            tenant,
+            global_unique,
         });
     }
     if silos.is_empty() {

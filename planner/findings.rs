@@ -63,6 +63,15 @@ pub enum Code {
     /// whose child and parent are in different silos (a warning: confirm or reject it).
     #[serde(rename = "SP017")]
     InferredCrossing,
+    /// SP018: a key of a multi-instance silo referenced from another silo, that no
+    /// `global_unique` entry plans (its values must stay unique across the instances; a
+    /// warning).
+    #[serde(rename = "SP018")]
+    GlobalKeyUnplanned,
+    /// SP019: a table of a multi-instance silo with a `tenant` that no chain of references
+    /// reaches from the tenant (its rows cannot be placed in an instance; a warning).
+    #[serde(rename = "SP019")]
+    TenantUnreachable,
 }
 
 impl Code {
@@ -86,6 +95,8 @@ impl Code {
             Code::FkUnknownTable => "SP015",
             Code::FkInvalidColumns => "SP016",
             Code::InferredCrossing => "SP017",
+            Code::GlobalKeyUnplanned => "SP018",
+            Code::TenantUnreachable => "SP019",
         }
     }
 
@@ -109,11 +120,13 @@ impl Code {
             Code::FkUnknownTable => "fk-unknown-table",
             Code::FkInvalidColumns => "fk-invalid-columns",
             Code::InferredCrossing => "inferred-crossing",
+            Code::GlobalKeyUnplanned => "global-key-unplanned",
+            Code::TenantUnreachable => "tenant-unreachable",
         }
     }
 
     /// Every code, in order.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 19] = [
         Code::UnassignedTable,
         Code::CrossSiloForeignKey,
         Code::SharedForeignKey,
@@ -131,6 +144,8 @@ impl Code {
         Code::FkUnknownTable,
         Code::FkInvalidColumns,
         Code::InferredCrossing,
+        Code::GlobalKeyUnplanned,
+        Code::TenantUnreachable,
     ];
 }
 

@@ -36,6 +36,7 @@ pub mod refs_file;
 pub mod refs_resolve;
 pub mod render;
 pub mod report;
+pub mod residency;
 pub mod simulate;
 pub mod source;
 pub mod suggest;

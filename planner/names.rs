@@ -200,6 +200,39 @@ pub fn unique_table_objects(prefix: &str, tables: &[&QName]) -> Vec<String> {
         .collect()
 }
 
+/// The names of the reservation objects of keys that stay unique across instances, one per
+/// key in the order given: `<table>_<columns joined by _>`, which the caller prefixes
+/// (`reservation_`, `reserve_`, `release_`, [`fit`] to 63 bytes with the hash of prefix and
+/// base). A base that an earlier key already has (`a_b.c` and `a.b_c`, or two schemas' tables
+/// of one name), or that would not fit behind the longest prefix, is cut and ended by the hash
+/// of schema, table, columns and a counter: distinct on every run. Give the keys sorted.
+pub fn unique_key_objects(keys: &[(&QName, &[String])]) -> Vec<String> {
+    // The longest prefix is `reservation_` (12 bytes).
+    const ROOM: usize = MAX_IDENT - 12;
+    let mut taken = std::collections::BTreeSet::new();
+    keys.iter()
+        .map(|(t, cols)| {
+            let base = format!("{}_{}", t.name, cols.join("_"));
+            let mut salt = 0u32;
+            loop {
+                let name = if salt == 0 && base.len() <= ROOM {
+                    base.clone()
+                } else {
+                    let salt_text = salt.to_string();
+                    let mut parts = vec![t.schema.as_str(), t.name.as_str()];
+                    parts.extend(cols.iter().map(String::as_str));
+                    parts.push(&salt_text);
+                    hashed(&base, ROOM, &parts)
+                };
+                if taken.insert(name.clone()) {
+                    return name;
+                }
+                salt += 1;
+            }
+        })
+        .collect()
+}
+
 /// A table as a tombstone's `table_name` names it: `schema.table` unquoted when neither part
 /// has a `.`, else quoted as SQL (`"a.b".c`), so two tables never share the text.
 pub fn table_text(t: &QName) -> String {
@@ -625,5 +658,35 @@ mod tests {
         let names = silo_names(&input(&["a", "to_b", "a_to", "b"], none), false);
         let (x, y) = first_collision(&names).expect("subscriptions");
         assert_eq!(x.namespace, Namespace::Subscription, "{x:?} {y:?}");
+    }
+
+    #[test]
+    fn key_objects_are_distinct_and_fit() {
+        let long = "t".repeat(60);
+        let (ab_c, a_bc) = (QName::new("public", "a_b"), QName::new("public", "a"));
+        let other_schema = QName::new("other", "a_b");
+        let (c, b_c) = (vec!["c".to_string()], vec!["b_c".to_string()]);
+        let long_t = QName::new("public", long.as_str());
+        let names = unique_key_objects(&[
+            (&ab_c, &c),
+            (&a_bc, &b_c),
+            (&other_schema, &c),
+            (&long_t, &c),
+        ]);
+        assert_eq!(names[0], "a_b_c");
+        let set: std::collections::BTreeSet<&String> = names.iter().collect();
+        assert_eq!(set.len(), 4, "{names:?}");
+        for n in &names {
+            assert!(format!("reservation_{n}").len() <= MAX_IDENT, "{n}");
+        }
+        assert_eq!(
+            names,
+            unique_key_objects(&[
+                (&ab_c, &c),
+                (&a_bc, &b_c),
+                (&other_schema, &c),
+                (&long_t, &c)
+            ])
+        );
     }
 }

@@ -339,6 +339,18 @@ pub struct Plan {
     pub findings: Vec<crate::findings::Finding>,
     /// Cascade closures of every parent of a broken edge.
     pub closures: Vec<Closure>,
+    /// Each silo's `tenant` and the tables it reaches by references (its closure), with the
+    /// silo's tables it does not reach; omitted when no silo names a tenant.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<crate::residency::Tenant>,
+    /// The keys of multi-instance silos that must stay unique across the instances (referenced
+    /// from another silo, or named by `global_unique`); omitted when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub global_keys: Vec<crate::residency::GlobalKey>,
+    /// The reservation table and functions of each key `global_unique` plans
+    /// (`residency/<registry silo>.sql`); omitted when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reservations: Vec<crate::residency::Reservation>,
     /// `fks/drop.sql` and `fks/restore.sql`: every step with its locks and hazards.
     pub fks: fks::FkScripts,
     /// What a person must decide before running anything.
@@ -565,6 +577,9 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         crossings: planned,
         findings: others,
         closures,
+        tenants: crate::residency::tenants(cat, cfg, input.asg, input.graph),
+        global_keys: crate::residency::global_keys(cat, cfg, input.asg),
+        reservations: crate::residency::reservations(cat, cfg, input.asg),
         fks: fk_scripts,
         schemas: schema::build(input),
         cascades,

@@ -340,6 +340,66 @@ struct ScriptSummary {
     hazards: String,
 }
 
+/// A silo's tenant in plan.md: its closure, each table with its path, and the tables it does
+/// not reach.
+struct TenantSection {
+    silo: String,
+    tenant: String,
+    intro: String,
+    /// (table, path) cells.
+    rows: Vec<(String, String)>,
+    unreachable_intro: String,
+    unreachable: Vec<String>,
+}
+
+fn tenant_section(t: &crate::residency::Tenant) -> TenantSection {
+    let many = t.instances.len() > 1;
+    let intro = format!(
+        "A row of silo {} belongs to the instance of the {} row it references, directly or \
+         through the tables below (every reference of the dump, walked from the tenant to its \
+         children within the silo; the first path with the fewest steps). {} of the silo's {} \
+         other tables are reachable.",
+        t.silo,
+        t.tenant,
+        t.reachable.len(),
+        t.reachable.len() + t.unreachable.len()
+    );
+    let unreachable_intro = if many {
+        format!(
+            "Not reachable from the tenant: with {} instances ({}) their rows cannot be placed \
+             in one (`check` warns, SP017). Give each a reference into the closure, or move it \
+             to a single-instance silo or `[shared]`.",
+            t.instances.len(),
+            t.instances.join(", ")
+        )
+    } else {
+        "Not reachable from the tenant (the silo runs as one instance, so their rows stay \
+         placed; with several instances they could not be):"
+            .to_string()
+    };
+    TenantSection {
+        silo: untrusted::escape(&t.silo).into_owned(),
+        tenant: untrusted::escape(&t.tenant.to_string()).into_owned(),
+        intro: untrusted::escape(&intro).into_owned(),
+        rows: t
+            .reachable
+            .iter()
+            .map(|r| {
+                (
+                    cell(&r.table.to_string()),
+                    cell(&crate::residency::path_text(&r.path)),
+                )
+            })
+            .collect(),
+        unreachable_intro: untrusted::escape(&unreachable_intro).into_owned(),
+        unreachable: t
+            .unreachable
+            .iter()
+            .map(|q| untrusted::escape(&q.to_string()).into_owned())
+            .collect(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "plan.md", escape = "none")]
 struct PlanMd<'a> {
@@ -355,6 +415,9 @@ struct PlanMd<'a> {
     /// The findings that block a plan (written with `--allow-findings`).
     blocking: Vec<FindingRow>,
     closures: Closures<'a>,
+    tenants: Vec<TenantSection>,
+    /// Rows of the global keys table: key, why, plan.
+    global_keys: Vec<(String, String, String)>,
     drop: ScriptSummary,
     restore: ScriptSummary,
     readiness: String,
@@ -480,6 +543,33 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         couplings,
         blocking,
         closures: Closures(&plan.closures),
+        tenants: plan.tenants.iter().map(tenant_section).collect(),
+        global_keys: plan
+            .global_keys
+            .iter()
+            .map(|k| {
+                let key = format!("{}({})", k.table, k.columns.join(", "));
+                let mut why = Vec::new();
+                if let Some(p) = k.configured {
+                    why.push(format!("`global_unique` at {}:{p}", plan.config));
+                }
+                if !k.referenced_by.is_empty() {
+                    why.push(format!("referenced from another silo by {}", k.referenced_by.join(", ")));
+                }
+                let res = plan
+                    .reservations
+                    .iter()
+                    .find(|r| r.table == k.table && [r.column.clone()] == k.columns.as_slice());
+                let how = match res {
+                    Some(r) => format!(
+                        "reservation table silo_plan.{} in silo {} (`residency/{}.sql`): `silo_plan.{}` before the insert, `silo_plan.{}` after the delete",
+                        r.reservation_table, r.registry_silo, r.registry_silo, r.reserve_function, r.release_function
+                    ),
+                    None => "none: `check` warns (SP018)".to_string(),
+                };
+                (cell(&key), cell(&why.join("; ")), cell(&how))
+            })
+            .collect(),
         drop: summarize(&plan.fks.drop),
         restore: summarize(&plan.fks.restore),
         readiness: phases::readiness_md(&plan.phases),
@@ -713,6 +803,21 @@ pub fn render_each(
                 format!("cascades/{}.replication.sql", c.silo),
                 cascades::replication_sql(c)?,
             )?;
+        }
+    }
+    // Reservations of keys unique across instances, one file per registry silo.
+    let mut registries: Vec<&str> = plan
+        .reservations
+        .iter()
+        .map(|r| r.registry_silo.as_str())
+        .collect();
+    registries.sort_unstable();
+    registries.dedup();
+    for r in registries {
+        if let Some(sql) =
+            crate::residency::registry_sql(input.cat, input.cfg, &plan.reservations, r)
+        {
+            file(format!("residency/{r}.sql"), sql)?;
         }
     }
     // The simulation roles of the default prefix (`silo-plan simulate --prefix` for another).

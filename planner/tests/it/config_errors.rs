@@ -629,6 +629,86 @@ fn silos_making_the_same_subscription_name() {
 }
 
 #[test]
+fn tenant_with_a_glob() {
+    insta::assert_snapshot!(
+        "config_tenant_with_a_glob",
+        parse_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ntenant = \"org_*\""
+        ))
+    );
+}
+
+#[test]
+fn tenant_names_no_table() {
+    insta::assert_snapshot!(
+        "config_tenant_names_no_table",
+        resolve_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ntenant = \"org_organisation\""
+        ))
+    );
+}
+
+#[test]
+fn tenant_in_another_silo() {
+    insta::assert_snapshot!(
+        "config_tenant_in_another_silo",
+        resolve_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ntenant = \"org_mapping\""
+        ))
+    );
+}
+
+fn with_global_unique(entry: &str) -> String {
+    GOOD.replace(
+        "tables = [\"org_*\", \"issue_*\"]",
+        &format!("tables = [\"org_*\", \"issue_*\"]\ninstances = [\"us\", \"eu\"]\nglobal_unique = [{entry}]"),
+    )
+}
+
+#[test]
+fn global_unique_syntax() {
+    insta::assert_snapshot!(
+        "config_global_unique_syntax",
+        parse_err(&with_global_unique("\"org_organization\""))
+    );
+}
+
+#[test]
+fn global_unique_unknown_column() {
+    insta::assert_snapshot!(
+        "config_global_unique_unknown_column",
+        resolve_err(&with_global_unique("\"org_organization.slag\""))
+    );
+}
+
+#[test]
+fn global_unique_not_a_unique_key() {
+    insta::assert_snapshot!(
+        "config_global_unique_not_a_unique_key",
+        resolve_err(&with_global_unique("\"org_member.role\""))
+    );
+}
+
+#[test]
+fn global_unique_table_of_another_silo() {
+    insta::assert_snapshot!(
+        "config_global_unique_table_of_another_silo",
+        resolve_err(&with_global_unique("\"auth_user.id\""))
+    );
+}
+
+#[test]
+fn global_unique_unknown_table() {
+    insta::assert_snapshot!(
+        "config_global_unique_unknown_table",
+        resolve_err(&with_global_unique("\"org_organisation.id\""))
+    );
+}
+
+#[test]
 fn instances_whose_names_flatten_alike() {
     insta::assert_snapshot!(
         "config_instances_whose_names_flatten_alike",

@@ -33,6 +33,7 @@ mod references;
 mod references_pg;
 mod report;
 mod report_html;
+mod residency;
 mod schemas;
 mod set_columns;
 mod simulate;
