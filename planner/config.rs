@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub use toml::Spanned;
 
+use crate::catalog::FkAction;
 use crate::dump::Dialect;
 use crate::source::SourceFile;
 
@@ -107,6 +108,18 @@ impl EdgeAction {
             EdgeAction::SetDefault => "set-default",
             EdgeAction::Restrict => "restrict",
             EdgeAction::Ignore => "ignore",
+        }
+    }
+
+    /// The declared `ON DELETE` action that does the same inside one database; `None` for
+    /// `ignore`, which no declared action does (the child keeps a dangling id).
+    pub fn fk_action(self) -> Option<FkAction> {
+        match self {
+            EdgeAction::Cascade => Some(FkAction::Cascade),
+            EdgeAction::SetNull => Some(FkAction::SetNull),
+            EdgeAction::SetDefault => Some(FkAction::SetDefault),
+            EdgeAction::Restrict => Some(FkAction::Restrict),
+            EdgeAction::Ignore => None,
         }
     }
 

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Debug, Display};
 use std::path::PathBuf;
 
-use silo_plan::catalog::{Catalog, FkAction, TableKind};
+use silo_plan::catalog::{Catalog, TableKind};
 use silo_plan::dump::{self, Dialect, ReadOptions};
 use silo_plan::source::SourceFile;
 
@@ -701,16 +701,6 @@ impl Facts {
     }
 }
 
-fn action_name(a: FkAction) -> &'static str {
-    match a {
-        FkAction::NoAction => "no-action",
-        FkAction::Restrict => "restrict",
-        FkAction::Cascade => "cascade",
-        FkAction::SetNull => "set-null",
-        FkAction::SetDefault => "set-default",
-    }
-}
-
 fn pg_action(c: &str) -> &'static str {
     match c {
         "a" => "no-action",
@@ -731,7 +721,7 @@ impl From<&Catalog> for Facts {
                 // The serde name and the match above must agree (kebab-case).
                 debug_assert_eq!(
                     serde_json::to_value(f.on_delete).unwrap(),
-                    serde_json::Value::from(action_name(f.on_delete))
+                    serde_json::Value::from(f.on_delete.as_str())
                 );
                 (
                     FkKey(Name::from(&f.table), f.name.clone()),
@@ -739,8 +729,8 @@ impl From<&Catalog> for Facts {
                         columns: f.columns.clone(),
                         references: f.references.to_string(),
                         referenced_columns: f.referenced_columns.clone(),
-                        on_delete: action_name(f.on_delete),
-                        on_update: action_name(f.on_update),
+                        on_delete: f.on_delete.as_str(),
+                        on_update: f.on_update.as_str(),
                         deferrable: f.deferrable,
                         initially_deferred: f.initially_deferred,
                     },

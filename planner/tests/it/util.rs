@@ -68,3 +68,45 @@ pub fn plan_example(
     let files = read_tree(&out);
     (out, files)
 }
+
+/// One row of the crossing tables of examples/saas/README.md (written by hand, not by the
+/// program): `| # | constraint | child | parent | declared | deferrable | effective | allowed |
+/// line |`.
+pub struct ReadmeCrossing {
+    /// The constraint name.
+    pub constraint: String,
+    /// The action the split replicates, as the config names it (`cascade`, `set-null`, ...):
+    /// the `effective` column's first word.
+    pub effective: String,
+    /// `[[allow]]` accepts it.
+    pub allowed: bool,
+}
+
+/// Every row of the README's crossing tables, in order.
+pub fn saas_readme_crossings() -> Vec<ReadmeCrossing> {
+    let readme = std::fs::read_to_string(root().join("examples/saas/README.md")).expect("README");
+    let mut out = Vec::new();
+    let mut in_section = false;
+    for line in readme.lines() {
+        if line.starts_with("## ") {
+            in_section = line.starts_with("## Cross-silo foreign keys");
+        }
+        if !in_section || !line.starts_with("| ") {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 10 || cells[1].parse::<u32>().is_err() {
+            continue;
+        }
+        out.push(ReadmeCrossing {
+            constraint: cells[2].trim_matches('`').to_string(),
+            effective: cells[7]
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            allowed: cells[8].contains("yes"),
+        });
+    }
+    out
+}
