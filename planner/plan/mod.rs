@@ -351,6 +351,12 @@ pub struct Plan {
     #[serde(skip)]
     #[schemars(skip)]
     pub stubs: stubs::Stubs,
+    /// `simulate/roles.sql` and `reset.sql`: the roles of the default prefix (`silo-plan
+    /// simulate --prefix` for another), or why they cannot be made (a silo name too long for
+    /// its role).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub simulation: Result<crate::simulate::Simulation, crate::simulate::SimulateError>,
     /// `phases/`: the physical split, phase by phase (plan.json: each phase's locks and verify
     /// query), and the replication-readiness findings.
     pub phases: phases::Phases,
@@ -545,6 +551,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         cascades,
         stubs,
         decisions,
+        simulation: crate::simulate::build(input, &crate::simulate::Options::default()),
         phases,
         locks,
     }

@@ -694,21 +694,17 @@ pub fn render_each(
             )?;
         }
     }
-    // The simulation roles of the default prefix (`silo-plan simulate --prefix` for another).
-    let sim = crate::simulate::build(
-        input,
-        &crate::simulate::Options {
-            prefix: "silo_".into(),
-        },
-    )
-    .map_err(|e| RenderError(e.to_string()))?;
+    let sim = plan
+        .simulation
+        .as_ref()
+        .map_err(|e| RenderError(e.to_string()))?;
     file(
         "simulate/roles.sql".into(),
-        crate::simulate::roles_sql(&sim)?,
+        crate::simulate::roles_sql(sim)?,
     )?;
     file(
         "simulate/reset.sql".into(),
-        crate::simulate::reset_sql(&sim)?,
+        crate::simulate::reset_sql(sim)?,
     )?;
     let (dot, mmd) = graphs(plan, input)?;
     file("graph.dot".into(), dot)?;
