@@ -46,7 +46,7 @@ use serde_json::{json, Value};
 use silo_plan::catalog::{Catalog, FkAction, QName, TableKind};
 use silo_plan::ident::{ident_list, qualified};
 
-use crate::pg::{self, Cluster};
+use crate::pg::{self, run_file, Cluster};
 use crate::util::root;
 
 /// The example's catalog and table placement.
@@ -147,23 +147,6 @@ fn effective_fks(s: &Saas, keep: impl Fn(&str, &str) -> bool) -> Vec<String> {
         ));
     }
     out
-}
-
-/// Runs a SQL file with psql; panics on any error it reports.
-pub(crate) fn run_file(c: &Cluster, db: &str, dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name.replace('/', "_"));
-    std::fs::write(&path, text).expect("write sql");
-    let out = c.psql_file(db, &path);
-    let err = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("FATAL"))
-        .collect();
-    assert!(
-        out.status.success() && errors.is_empty(),
-        "{name} on {db}: {}\n{err}",
-        out.status
-    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::cascades::{apply_all, checksums, run_file};
-use crate::pg::{self, Cluster};
+use crate::cascades::{apply_all, checksums};
+use crate::pg::{self, run_file, Cluster};
 use crate::util::plan_files;
 
 const DUMP: &str = r#"

@@ -593,6 +593,24 @@ enum Tok {
     Punct(char),
 }
 
+/// Runs `text` with psql in database `db`, as file `<db>-<name>` (`/` as `_`) of `dir`; panics
+/// on any error it reports.
+pub fn run_file(c: &Cluster, db: &str, dir: &Path, name: &str, text: &str) {
+    let path = dir.join(format!("{db}-{}", name.replace('/', "_")));
+    std::fs::write(&path, text).expect("write sql");
+    let out = c.psql_file(db, &path);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("FATAL"))
+        .collect();
+    assert!(
+        out.status.success() && errors.is_empty(),
+        "{name} on {db}: {}\n{err}",
+        out.status
+    );
+}
+
 /// The end of the block comment that opens at `b[i]` (`/*`), nested ones included, as Postgres
 /// reads them; the end of `b` when it is not closed.
 pub fn block_comment_end(b: &[u8], mut i: usize) -> usize {

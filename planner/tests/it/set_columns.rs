@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use silo_plan::source::SourceFile;
 
-use crate::pg::{self, Cluster};
+use crate::pg::{self, run_file, Cluster};
 use crate::util::{plan_files, root};
 
 const CONTROL: [&str; 2] = ["tenants", "users"];
@@ -65,23 +65,6 @@ fn keys(c: &mut postgres::Client) -> BTreeMap<Key, (String, Vec<String>, String,
         )
     })
     .collect()
-}
-
-/// Runs a file with psql; panics on any error it reports.
-fn run_file(c: &Cluster, db: &str, dir: &Path, name: &str, text: &str) {
-    let path = dir.join(format!("{db}-{}", name.replace('/', "_")));
-    std::fs::write(&path, text).expect("write sql");
-    let out = c.psql_file(db, &path);
-    let err = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("FATAL"))
-        .collect();
-    assert!(
-        out.status.success() && errors.is_empty(),
-        "{name} on {db}: {}\n{err}",
-        out.status
-    );
 }
 
 /// Loads `file` of the fixture into a new database `db` and checks that silo-plan's catalog of
