@@ -109,14 +109,6 @@ impl Analysis {
 
     /// Every `check` finding, in stable order.
     pub fn check(&self, opts: CheckOptions) -> Vec<Finding> {
-        check::check_in(
-            &self.cat,
-            &self.cfg,
-            &self.asg,
-            &self.rules,
-            &self.graph,
-            &self.sources,
-            opts,
-        )
+        check::check(&self.input(), opts)
     }
 }

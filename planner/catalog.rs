@@ -103,6 +103,17 @@ impl FkAction {
             FkAction::SetDefault => "set-default",
         }
     }
+
+    /// The action as SQL writes it after `ON DELETE` / `ON UPDATE`: `NO ACTION`, `SET NULL`, ...
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
 }
 
 /// `MATCH` kind of a foreign key.

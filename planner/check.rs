@@ -10,6 +10,7 @@ use crate::catalog::{Catalog, FkAction, FkProblem, ForeignKey, QName, RejectedFk
 use crate::config::{Config, EdgeAction, Pos, Unassigned};
 use crate::findings::{sort, Code, Finding, FindingRef, Location, Related, Severity};
 use crate::graph::Graph;
+use crate::plan::Input;
 use crate::references::{Confidence, Kind};
 use crate::source::SourceFile;
 
@@ -224,30 +225,18 @@ pub struct CheckOptions {
     pub strict: bool,
 }
 
-/// Runs every analyzer and returns the findings in their stable order. Findings carry no
-/// column (see [`check_in`]).
-pub fn check(
-    cat: &Catalog,
-    cfg: &Config,
-    asg: &Assignment,
-    rules: &RuleMatches,
-    graph: &Graph,
-    opts: CheckOptions,
-) -> Vec<Finding> {
-    check_in(cat, cfg, asg, rules, graph, &[], opts)
-}
-
-/// [`check`] with the dump files the catalog was read from (in its order), so that a finding
-/// about a statement that does not start its line names its column.
-pub fn check_in(
-    cat: &Catalog,
-    cfg: &Config,
-    asg: &Assignment,
-    rules: &RuleMatches,
-    graph: &Graph,
-    sources: &[SourceFile],
-    opts: CheckOptions,
-) -> Vec<Finding> {
+/// Runs every analyzer and returns the findings in their stable order. A finding about a
+/// statement that does not start its line names its column when `input.sources` holds the dump
+/// files the catalog was read from (in its order); with none, findings carry no column.
+pub fn check(input: &Input, opts: CheckOptions) -> Vec<Finding> {
+    let Input {
+        cat,
+        sources,
+        cfg,
+        asg,
+        rules,
+        graph,
+    } = *input;
     let mut cx = Ctx {
         cat,
         sources,

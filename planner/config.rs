@@ -111,6 +111,18 @@ impl EdgeAction {
         }
     }
 
+    /// The declared `ON DELETE` action that does the same inside one database; `None` for
+    /// `ignore`, which no declared action does (the child keeps a dangling id).
+    pub fn fk_action(self) -> Option<FkAction> {
+        match self {
+            EdgeAction::Cascade => Some(FkAction::Cascade),
+            EdgeAction::SetNull => Some(FkAction::SetNull),
+            EdgeAction::SetDefault => Some(FkAction::SetDefault),
+            EdgeAction::Restrict => Some(FkAction::Restrict),
+            EdgeAction::Ignore => None,
+        }
+    }
+
     fn from_name(s: &str) -> Option<EdgeAction> {
         EdgeAction::ALL.into_iter().find(|a| a.as_str() == s)
     }

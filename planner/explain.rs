@@ -1,166 +1,24 @@
 //! `explain TABLE`: a table's silo and why, its edges, and the transitive cascade closure of
-//! deleting one of its rows, across in-silo and cross-silo edges.
+//! deleting one of its rows ([`crate::closure`]), across in-silo and cross-silo edges.
 
 use std::fmt::Write;
 
-use petgraph::graph::NodeIndex;
-
-use crate::assign::{Assignment, Placement, RuleMatches};
-use crate::catalog::{Catalog, QName};
+use crate::catalog::QName;
 use crate::check::{effective_action, ActionSource};
-use crate::config::{Config, EdgeAction};
-use crate::graph::Graph;
-
-/// One step of a cascade: the foreign key followed and what happens to the child rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hop {
-    /// Index into [`Catalog::foreign_keys`].
-    pub fk: usize,
-    /// Effective action.
-    pub action: EdgeAction,
-    /// Where the action came from.
-    pub source: ActionSource,
-    /// Child silo differs from parent silo.
-    pub crosses: bool,
-    /// Nesting depth (1 = a direct child).
-    pub depth: usize,
-    /// The child was already reached in this closure (another path, or a cycle): listed, not
-    /// followed again.
-    pub cycle: bool,
-}
-
-/// The cascade closure of deleting one row of `table`, depth first, in catalog order. Each
-/// table's children are expanded once: a table reached again (by another path, or a cycle) is
-/// listed with `cycle` set and not followed, so the closure is linear in the edges it reaches.
-pub fn closure(
-    cat: &Catalog,
-    cfg: &Config,
-    asg: &Assignment,
-    rules: &RuleMatches,
-    graph: &Graph,
-    table: &QName,
-) -> Vec<Hop> {
-    closure_limited(cat, cfg, asg, rules, graph, table, usize::MAX).0
-}
-
-/// [`closure`] stopped after `limit` steps; also returns how many steps were left out.
-pub fn closure_limited<'a>(
-    cat: &'a Catalog,
-    cfg: &'a Config,
-    asg: &'a Assignment,
-    rules: &'a RuleMatches,
-    graph: &'a Graph,
-    table: &'a QName,
-    limit: usize,
-) -> (Vec<Hop>, usize) {
-    let mut w = ClosureWalk::default();
-    let omitted = w.walk(cat, cfg, asg, rules, graph, table, limit).1;
-    (w.out, omitted)
-}
-
-/// [`closure_limited`] for many tables in a row, keeping its buffers (the tables walked and the
-/// steps) between walks: a plan walks the closure of every parent of a crossing, 50,000 of
-/// them at 100,000 tables, and a fresh set and list each time were grown step by step.
-#[derive(Debug, Default)]
-pub struct ClosureWalk {
-    seen: rustc_hash::FxHashSet<NodeIndex>,
-    out: Vec<Hop>,
-}
-
-impl ClosureWalk {
-    /// The closure of `table` as [`closure_limited`] returns it, borrowed until the next walk.
-    #[allow(clippy::too_many_arguments)]
-    pub fn walk<'w>(
-        &'w mut self,
-        cat: &Catalog,
-        cfg: &Config,
-        asg: &Assignment,
-        rules: &RuleMatches,
-        graph: &Graph,
-        table: &QName,
-        limit: usize,
-    ) -> (&'w [Hop], usize) {
-        self.seen.clear();
-        self.out.clear();
-        let mut w = Walk {
-            cat,
-            cfg,
-            asg,
-            rules,
-            graph,
-            seen: std::mem::take(&mut self.seen),
-            out: std::mem::take(&mut self.out),
-            limit,
-            omitted: 0,
-        };
-        // A table the graph does not have has no children.
-        if let Some(n) = graph.table_node(table) {
-            w.seen.insert(n);
-            w.walk(n, asg.silo_name(table), 1);
-        }
-        self.seen = w.seen;
-        self.out = w.out;
-        (&self.out, w.omitted)
-    }
-}
-
-struct Walk<'a> {
-    cat: &'a Catalog,
-    cfg: &'a Config,
-    asg: &'a Assignment,
-    rules: &'a RuleMatches,
-    graph: &'a Graph,
-    /// Tables whose children are (being) listed, by graph node: the walk runs once per parent
-    /// of every crossing, and follows node indices and the assignment's per-key placements, so
-    /// that a step hashes no name.
-    seen: rustc_hash::FxHashSet<NodeIndex>,
-    out: Vec<Hop>,
-    limit: usize,
-    omitted: usize,
-}
-
-impl<'a> Walk<'a> {
-    fn walk(&mut self, parent: NodeIndex, parent_silo: &'a str, depth: usize) {
-        for &k in self.graph.children_at(parent) {
-            if self.out.len() >= self.limit {
-                self.omitted += 1;
-                continue;
-            }
-            let fk = &self.cat.foreign_keys[k];
-            let (action, source) = effective_action(self.cat, self.cfg, self.rules, k);
-            let child_silo = self
-                .asg
-                .fk_placements(k, fk)
-                .0
-                .map_or("unassigned", Placement::name);
-            let child = self.graph.fk_child(k);
-            let crosses = child_silo != parent_silo;
-            let cycle = self.seen.contains(&child);
-            self.out.push(Hop {
-                fk: k,
-                action,
-                source,
-                crosses,
-                depth,
-                cycle,
-            });
-            if action == EdgeAction::Cascade && !cycle {
-                self.seen.insert(child);
-                self.walk(child, child_silo, depth + 1);
-            }
-        }
-    }
-}
+use crate::closure::closure;
+use crate::config::EdgeAction;
+use crate::plan::Input;
 
 /// The `explain` text for `table`.
-pub fn text(
-    cat: &Catalog,
-    cfg: &Config,
-    asg: &Assignment,
-    rules: &RuleMatches,
-    graph: &Graph,
-    table: &QName,
-) -> String {
+pub fn text(input: &Input, table: &QName) -> String {
+    let Input {
+        cat,
+        cfg,
+        asg,
+        rules,
+        graph,
+        ..
+    } = *input;
     let mut o = String::new();
     let silo = asg.silo_name(table);
     let why = match asg.tables.get(table) {
@@ -238,7 +96,7 @@ pub fn text(
         );
     }
     let _ = writeln!(o);
-    let hops = closure(cat, cfg, asg, rules, graph, table);
+    let hops = closure(input, table);
     let _ = writeln!(o, "deleting one row of {table} [{silo}]:");
     if hops.is_empty() {
         let _ = writeln!(o, "  affects no other table");

@@ -15,6 +15,7 @@ pub mod analysis;
 pub mod assign;
 pub mod catalog;
 pub mod check;
+pub mod closure;
 pub mod config;
 pub mod dump;
 pub mod explain;

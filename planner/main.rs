@@ -608,15 +608,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let workload = if log.is_empty() {
                 None
             } else {
-                let log_files = load_logs(&log)?;
-                let res = silo_plan::queries::Resolver::new(
-                    &l.a.cat,
-                    &l.a.cfg,
-                    &l.a.asg,
-                    &l.a.graph,
-                    &l.a.sources,
-                );
-                let opts = log_options(input_format, log_line_prefix);
+                let (log_files, res, opts) = query_logs(&l.a, &log, input_format, log_line_prefix)?;
                 let w = silo_plan::queries::workload(&res, &log_files, &opts)
                     .map_err(|e| Fatal(e.to_string()))?;
                 for f in &w.files {
@@ -651,9 +643,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         Command::Explain { table, input } => {
             let l = load(&input)?;
             let q = resolve_table(&l, &table)?;
-            emit_text(&explain::text(
-                &l.a.cat, &l.a.cfg, &l.a.asg, &l.a.rules, &l.a.graph, &q,
-            ))?;
+            emit_text(&explain::text(&l.a.input(), &q))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::ExportScript { framework } => {
@@ -670,14 +660,9 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             reset,
         } => {
             let l = load(&input)?;
-            let sim = silo_plan::simulate::build(
-                &l.a.cat,
-                &l.a.cfg,
-                &l.a.asg,
-                &l.a.graph,
-                &silo_plan::simulate::Options { prefix },
-            )
-            .map_err(|e| Fatal(e.to_string()))?;
+            let sim =
+                silo_plan::simulate::build(&l.a.input(), &silo_plan::simulate::Options { prefix })
+                    .map_err(|e| Fatal(e.to_string()))?;
             let sql = if reset {
                 silo_plan::simulate::reset_sql(&sim)
             } else {
@@ -717,15 +702,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 strict,
             };
             let l = load(&input)?;
-            let log_files = load_logs(&logs)?;
-            let res = silo_plan::queries::Resolver::new(
-                &l.a.cat,
-                &l.a.cfg,
-                &l.a.asg,
-                &l.a.graph,
-                &l.a.sources,
-            );
-            let opts = log_options(input_format, log_line_prefix);
+            let (log_files, res, opts) = query_logs(&l.a, &logs, input_format, log_line_prefix)?;
             let outcome = silo_plan::queries::analyze(&res, &log_files, &opts)
                 .map_err(|e| Fatal(e.to_string()))?;
             let sources = Sources::new(&log_files);
@@ -760,15 +737,26 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     }
 }
 
-fn load_logs(paths: &[PathBuf]) -> Result<Vec<SourceFile>, Fatal> {
-    paths
+/// The query logs at `paths`, read, with the resolver over `a` and the options that analyse
+/// them (`queries` and `suggest --log`).
+fn query_logs<'a>(
+    a: &'a Analysis,
+    paths: &[PathBuf],
+    format: LogInput,
+    log_line_prefix: Option<String>,
+) -> Result<
+    (
+        Vec<SourceFile>,
+        silo_plan::queries::Resolver<'a>,
+        silo_plan::queries::Options,
+    ),
+    Fatal,
+> {
+    let files = paths
         .iter()
         .map(|p| SourceFile::load(p).map_err(|e| Fatal(e.to_string())))
-        .collect()
-}
-
-fn log_options(format: LogInput, log_line_prefix: Option<String>) -> silo_plan::queries::Options {
-    silo_plan::queries::Options {
+        .collect::<Result<_, _>>()?;
+    let opts = silo_plan::queries::Options {
         format: match format {
             LogInput::Auto => silo_plan::queries::LogFormat::Auto,
             LogInput::Csv => silo_plan::queries::LogFormat::Csv,
@@ -776,7 +764,8 @@ fn log_options(format: LogInput, log_line_prefix: Option<String>) -> silo_plan::
             LogInput::Sql => silo_plan::queries::LogFormat::Sql,
         },
         log_line_prefix,
-    }
+    };
+    Ok((files, silo_plan::queries::Resolver::new(&a.input()), opts))
 }
 
 /// How one log file was read, for stderr.

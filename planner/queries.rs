@@ -38,13 +38,12 @@ use sqlparser::parser::Parser;
 
 use crate::assign::{Assignment, Placement};
 use crate::catalog::{Catalog, QName};
-use crate::config::Config;
 use crate::dump::lex::{tokenize, Tok};
 use crate::dump::lower::parts;
 use crate::dump::split::{split, PieceKind};
 use crate::dump::Dialect;
 use crate::findings::{Code, Finding, Location, Related, Severity};
-use crate::graph::Graph;
+use crate::plan::Input;
 use crate::source::SourceFile;
 
 /// How a log file is read.
@@ -246,15 +245,17 @@ fn parse(sql: &str) -> Result<Vec<Statement>, String> {
 }
 
 impl<'a> Resolver<'a> {
-    /// A resolver over a catalog, its silo map and its graph; `dump` holds the dump files'
-    /// text (trigger definitions are re-read from it for their `UPDATE OF` columns).
-    pub fn new(
-        cat: &'a Catalog,
-        cfg: &Config,
-        asg: &'a Assignment,
-        graph: &Graph,
-        dump: &[SourceFile],
-    ) -> Self {
+    /// A resolver over a catalog, its silo map and its graph; the dump files' text in
+    /// `input.sources` gives the trigger definitions' `UPDATE OF` columns.
+    pub fn new(input: &Input<'a>) -> Self {
+        let Input {
+            cat,
+            sources: dump,
+            cfg,
+            asg,
+            graph,
+            ..
+        } = *input;
         let views = cat
             .views
             .iter()

@@ -898,8 +898,9 @@ mod tests {
     }
 
     /// The work per finding is bounded whatever the line's length: the renderer is given an
-    /// excerpt of at most about 130 characters, the caret is found without scanning the line,
-    /// and the header names the column in the file. Plain and coloured output agree.
+    /// excerpt of at most about 130 characters and the caret is found without scanning the line
+    /// (the report of such a line: `long_lines_are_shown_as_bounded_excerpts` in
+    /// planner/tests/it/report.rs).
     #[test]
     fn long_lines_are_shown_as_bounded_excerpts() {
         let line: String = (0..20_000)
@@ -916,57 +917,6 @@ mod tests {
         // A token that runs to the end of a long line is looked at up to LONG_LINE bytes.
         let quoted = format!("x \"{}", "y".repeat(100_000));
         assert_eq!(token_end(&quoted, 2), 2 + LONG_LINE);
-
-        let file = "many.sql";
-        let files = [SourceFile::new(file, format!("{line}\n"))];
-        let findings: Vec<Finding> = [1usize, 777, 19_999]
-            .iter()
-            .map(|&i| {
-                let at = line
-                    .find(&format!("CREATE TABLE public.t{i} ("))
-                    .expect("there");
-                Finding {
-                    code: Code::UnassignedTable,
-                    reference: None,
-                    severity: Severity::Error,
-                    message: format!("t{i}"),
-                    location: Some(Location {
-                        file: file.to_string(),
-                        line: 1,
-                        column: Some(at as u32 + 1),
-                    }),
-                    related: vec![],
-                    help: None,
-                    object: format!("t{i}"),
-                }
-            })
-            .collect();
-        let sources = Sources::new(&files);
-        let plain = render(&findings, &sources, ReportFormat::Text, false);
-        for f in &findings {
-            let c = f.location.as_ref().and_then(|l| l.column).expect("column");
-            assert!(plain.contains(&format!(" --> many.sql:1:{c}\n")), "{plain}");
-        }
-        assert!(plain.lines().all(|l| l.chars().count() < 160), "{plain}");
-        let styled = render(&findings, &sources, ReportFormat::Text, true);
-        assert_eq!(strip_ansi(&styled), plain);
-    }
-
-    fn strip_ansi(s: &str) -> String {
-        let mut out = String::new();
-        let mut chars = s.chars();
-        while let Some(c) = chars.next() {
-            if c == '\x1b' {
-                for c in chars.by_ref() {
-                    if c.is_ascii_alphabetic() {
-                        break;
-                    }
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        out
     }
 
     /// A line with an unsafe character before the annotation is shown escaped, the caret under

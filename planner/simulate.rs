@@ -37,10 +37,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use askama::Template;
 
 use crate::assign::{Assignment, Placement};
-use crate::catalog::{Catalog, QName};
-use crate::config::Config;
-use crate::graph::Graph;
+use crate::catalog::QName;
 use crate::ident::{comment_text, ident, literal, qualified};
+use crate::plan::Input;
 
 /// Default role name prefix (`--prefix`).
 pub const DEFAULT_PREFIX: &str = "silo_";
@@ -135,13 +134,14 @@ fn valid_prefix(p: &str) -> bool {
 }
 
 /// Builds the simulation for a resolved silo map.
-pub fn build(
-    cat: &Catalog,
-    cfg: &Config,
-    asg: &Assignment,
-    graph: &Graph,
-    opts: &Options,
-) -> Result<Simulation, SimulateError> {
+pub fn build(input: &Input, opts: &Options) -> Result<Simulation, SimulateError> {
+    let Input {
+        cat,
+        cfg,
+        asg,
+        graph,
+        ..
+    } = *input;
     if !valid_prefix(&opts.prefix) {
         return Err(SimulateError(format!(
             "--prefix {:?}: use only ASCII letters, digits and `_`",

@@ -67,7 +67,7 @@ use silo_plan::plan;
 use silo_plan::render;
 use silo_plan::report::{self, ReportFormat, Sources};
 use silo_plan::source::SourceFile;
-use silo_plan::{explain, graph, infer, references};
+use silo_plan::{closure, graph, infer, references};
 
 /// How long the rounds of one input should take together.
 const BUDGET: Duration = Duration::from_secs(3);
@@ -493,8 +493,23 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 10], Outco
     let g = graph::build(&cat, |i| sources.get(i as usize).map(|s| s.text.as_str()));
     t[3] = sw.stop();
 
+    let pin = plan::Input {
+        cat: &cat,
+        sources: &sources,
+        cfg: &cfg,
+        asg: &asg,
+        rules: &rules,
+        graph: &g,
+    };
     let sw = Stopwatch::start();
-    let findings = check::check(&cat, &cfg, &asg, &rules, &g, CheckOptions { strict: false });
+    // Without the dump files, as before `check` took the bundle: findings without a column.
+    let findings = check::check(
+        &plan::Input {
+            sources: &[],
+            ..pin
+        },
+        CheckOptions { strict: false },
+    );
     t[4] = sw.stop();
 
     let sw = Stopwatch::start();
@@ -508,14 +523,6 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 10], Outco
     let (parents, steps) = *st
         .closures
         .get_or_insert_with(|| closure_steps(&cat, &cfg, &asg, &rules, cap));
-    let pin = plan::Input {
-        cat: &cat,
-        sources: &sources,
-        cfg: &cfg,
-        asg: &asg,
-        rules: &rules,
-        graph: &g,
-    };
     let mut out = Outcome {
         tables: cat.tables.len(),
         foreign_keys: cat.foreign_keys.len(),
@@ -609,7 +616,7 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 10], Outco
 }
 
 /// The parts of `plan::build` and `render::render` that are public, each timed on its own: the
-/// cascade closures (`explain::ClosureWalk` per parent, as `plan::build` walks them, only when
+/// cascade closures (`closure::ClosureWalk` per parent, as `plan::build` walks them, only when
 /// `closures`), the FK scripts (`plan::fks::build`), the silo schemas (`plan::schema::build`),
 /// and their rendering; with `closures` (a plan can be built), also plan.json, the cascade,
 /// stub and phase files, and plan.md.
@@ -618,20 +625,9 @@ fn plan_parts(pin: &plan::Input<'_>, closures: bool) -> Parts {
     if closures {
         let sw = Stopwatch::start();
         let mut hops = 0;
-        let mut walk = explain::ClosureWalk::default();
+        let mut walk = closure::ClosureWalk::default();
         for p in closure_parents(pin.cat, pin.cfg, pin.asg, pin.rules) {
-            hops += walk
-                .walk(
-                    pin.cat,
-                    pin.cfg,
-                    pin.asg,
-                    pin.rules,
-                    pin.graph,
-                    p,
-                    plan::CLOSURE_STEPS,
-                )
-                .0
-                .len();
+            hops += walk.walk(pin, p, plan::CLOSURE_STEPS).0.len();
         }
         out.push(("plan: closures (ClosureWalk)", sw.stop()));
         black_box(hops);
@@ -654,11 +650,10 @@ fn plan_parts(pin: &plan::Input<'_>, closures: bool) -> Parts {
     if closures {
         // The rest of render, from a whole plan (built outside the clock).
         let findings = check::check(
-            pin.cat,
-            pin.cfg,
-            pin.asg,
-            pin.rules,
-            pin.graph,
+            &plan::Input {
+                sources: &[],
+                ..*pin
+            },
             CheckOptions { strict: false },
         );
         let p = plan::build(pin, &findings);
@@ -709,7 +704,7 @@ fn closure_parents<'c>(
 /// The number of parents and the total steps of the cascade closures `plan::build` will list,
 /// counted without building them; the steps are `None` past `cap`.
 ///
-/// `explain::closure_limited` (planner/explain.rs) expands each table's children once per
+/// `closure::closure_limited` (planner/closure.rs) expands each table's children once per
 /// closure (a table reached again is listed, not followed) and `plan::build` keeps at most
 /// `plan::CLOSURE_STEPS` steps per parent. This count walks the same way, without building
 /// the steps, and stops at `cap`.
@@ -1137,21 +1132,27 @@ fn child(spec: &str) {
         let asg = assign::assign(&cat, &cfg).unwrap_or_else(|e| panic!("{e}"));
         let rules = assign::match_rules(&cat, &cfg).unwrap_or_else(|e| panic!("{e}"));
         let g = graph::build(&cat, |i| sources.get(i as usize).map(|s| s.text.as_str()));
-        let findings = check::check(&cat, &cfg, &asg, &rules, &g, CheckOptions { strict: false });
+        let pin = plan::Input {
+            cat: &cat,
+            sources: &sources,
+            cfg: &cfg,
+            asg: &asg,
+            rules: &rules,
+            graph: &g,
+        };
+        let findings = check::check(
+            &plan::Input {
+                sources: &[],
+                ..pin
+            },
+            CheckOptions { strict: false },
+        );
         match mode {
             "check" => {
                 let s = Sources::new(&sources).with_extra(&cfg.path, &config_text);
                 black_box(report::render(&findings, &s, ReportFormat::Text, false));
             }
             "plan" => {
-                let pin = plan::Input {
-                    cat: &cat,
-                    sources: &sources,
-                    cfg: &cfg,
-                    asg: &asg,
-                    rules: &rules,
-                    graph: &g,
-                };
                 let p = plan::build(&pin, &findings);
                 // As the command does: each file rendered, then dropped (the command writes it
                 // to disk first) before the next.

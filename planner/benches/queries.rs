@@ -272,7 +272,7 @@ fn bench_one(a: &Analysis, name: &'static str, text: String, quick: bool) -> Row
         .collect();
     let round = || {
         let sw = Stopwatch::start();
-        let res = Resolver::new(&a.cat, &a.cfg, &a.asg, &a.graph, &a.sources);
+        let res = Resolver::new(&a.input());
         let outcome = queries::analyze(&res, &files, &opts).expect("the generated log reads");
         let t_an = sw.stop();
 

@@ -58,7 +58,7 @@ use petgraph::graph::NodeIndex;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{FileLocks, Input, Lock, StepLocks};
+use super::{CrossingKey, FileLocks, Input, Lock, StepLocks};
 use crate::assign::Placement;
 use crate::catalog::{FkAction, QName};
 use crate::check::{self, effective_action};
@@ -317,20 +317,8 @@ pub struct CascadeEdge {
 /// A broken `restrict` edge: the application's check before deleting the parent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Guard {
-    /// Constraint name.
-    pub constraint: String,
-    /// Child table.
-    pub child: QName,
-    /// Child columns.
-    pub child_columns: Vec<String>,
-    /// Child's silo (where the check runs).
-    pub child_silo: String,
-    /// Parent table.
-    pub parent: QName,
-    /// Referenced columns.
-    pub parent_columns: Vec<String>,
-    /// Parent's silo (where the delete runs).
-    pub parent_silo: String,
+    /// The key: the check runs in the child's silo, the delete in the parent's.
+    pub key: CrossingKey,
     /// `ON UPDATE` as declared.
     pub on_update: FkAction,
 }
@@ -377,13 +365,7 @@ pub fn build(input: &Input) -> Vec<SiloCascades> {
             EdgeAction::Ignore => {}
             EdgeAction::Restrict => {
                 let g = Guard {
-                    constraint: fk.name.clone(),
-                    child: fk.table.clone(),
-                    child_columns: fk.columns.clone(),
-                    child_silo: c.child_silo.clone(),
-                    parent: fk.references.clone(),
-                    parent_columns: fk.referenced_columns.clone(),
-                    parent_silo: c.parent_silo.clone(),
+                    key: CrossingKey::new(fk, c),
                     on_update: fk.on_update,
                 };
                 silos[pi].guards.push(g.clone());

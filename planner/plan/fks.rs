@@ -540,16 +540,6 @@ fn push_cols(out: &mut String, cols: &[String]) {
     out.push(')');
 }
 
-fn action_text(a: FkAction) -> &'static str {
-    match a {
-        FkAction::NoAction => "NO ACTION",
-        FkAction::Restrict => "RESTRICT",
-        FkAction::Cascade => "CASCADE",
-        FkAction::SetNull => "SET NULL",
-        FkAction::SetDefault => "SET DEFAULT",
-    }
-}
-
 /// The constraint's definition after `ADD CONSTRAINT name`, as pg_dump writes it.
 fn definition(fk: &ForeignKey) -> String {
     let mut s = String::with_capacity(128);
@@ -566,11 +556,11 @@ fn definition(fk: &ForeignKey) -> String {
     }
     if fk.on_update != FkAction::NoAction {
         s.push_str(" ON UPDATE ");
-        s.push_str(action_text(fk.on_update));
+        s.push_str(fk.on_update.sql());
     }
     if fk.on_delete != FkAction::NoAction {
         s.push_str(" ON DELETE ");
-        s.push_str(action_text(fk.on_delete));
+        s.push_str(fk.on_delete.sql());
         if !fk.on_delete_columns.is_empty() {
             // Postgres 15+: only these columns are set.
             s.push(' ');
@@ -853,11 +843,11 @@ fn integrity_message(
             q.parent, q.child
         ),
         other if fk.on_delete_columns.is_empty() => {
-            format!("and ON DELETE {} no longer runs", action_text(other))
+            format!("and ON DELETE {} no longer runs", other.sql())
         }
         other => format!(
             "and ON DELETE {} {} no longer runs",
-            action_text(other),
+            other.sql(),
             cols_text(&fk.on_delete_columns)
         ),
     };
@@ -896,7 +886,7 @@ fn integrity_message(
         m.push_str(&format!(
             " ON UPDATE {} no longer runs either, and is not replicated: a changed key in {} \
              leaves {} rows pointing at the old value.",
-            action_text(fk.on_update),
+            fk.on_update.sql(),
             q.parent,
             q.child
         ));

@@ -209,9 +209,10 @@ pub struct SiloSummary {
     pub views: Vec<QName>,
 }
 
-/// A cross-silo foreign key and what the plan does about it.
+/// A foreign key whose two ends are in different silos: its name, and each end's table,
+/// columns and silo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct PlannedCrossing {
+pub struct CrossingKey {
     /// Constraint name.
     pub constraint: String,
     /// Child table.
@@ -226,6 +227,29 @@ pub struct PlannedCrossing {
     pub parent_columns: Vec<String>,
     /// Parent's silo.
     pub parent_silo: String,
+}
+
+impl CrossingKey {
+    /// Foreign key `fk`, placed as crossing `c` finds it.
+    pub fn new(fk: &crate::catalog::ForeignKey, c: &crate::check::Crossing) -> CrossingKey {
+        CrossingKey {
+            constraint: fk.name.clone(),
+            child: fk.table.clone(),
+            child_columns: fk.columns.clone(),
+            child_silo: c.child_silo.clone(),
+            parent: fk.references.clone(),
+            parent_columns: fk.referenced_columns.clone(),
+            parent_silo: c.parent_silo.clone(),
+        }
+    }
+}
+
+/// A cross-silo foreign key and what the plan does about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct PlannedCrossing {
+    /// The key and its two ends.
+    #[serde(flatten)]
+    pub key: CrossingKey,
     /// `ON DELETE` as the dump declares it.
     pub declared_on_delete: crate::catalog::FkAction,
     /// The dump's `ON DELETE SET NULL|DEFAULT (cols)` list (Postgres 15+); omitted when none.
@@ -367,6 +391,12 @@ pub struct Plan {
     #[serde(skip)]
     #[schemars(skip)]
     pub stubs: stubs::Stubs,
+    /// `simulate/roles.sql` and `reset.sql`: the roles of the default prefix (`silo-plan
+    /// simulate --prefix` for another), or why they cannot be made (a silo name too long for
+    /// its role).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub simulation: Result<crate::simulate::Simulation, crate::simulate::SimulateError>,
     /// `phases/`: the physical split, phase by phase (plan.json: each phase's locks and verify
     /// query), and the replication-readiness findings.
     pub phases: phases::Phases,
@@ -462,13 +492,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             _ => Vec::new(),
         };
         planned.push(PlannedCrossing {
-            constraint: fk.name.clone(),
-            child: fk.table.clone(),
-            child_columns: fk.columns.clone(),
-            child_silo: c.child_silo.clone(),
-            parent: fk.references.clone(),
-            parent_columns: fk.referenced_columns.clone(),
-            parent_silo: c.parent_silo.clone(),
+            key: CrossingKey::new(fk, &c),
             declared_on_delete: fk.on_delete,
             declared_on_delete_columns: fk.on_delete_columns.clone(),
             on_delete: action,
@@ -498,19 +522,11 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
     // Each key's names and child silo, made once for all the closure steps that follow it.
     let mut step_names: Vec<Option<StepNames>> = vec![None; cat.foreign_keys.len()];
     let mut silo_names: BTreeMap<&str, Arc<str>> = BTreeMap::new();
-    let mut walk = crate::explain::ClosureWalk::default();
+    let mut walk = crate::closure::ClosureWalk::default();
     let closures = parents
         .iter()
         .map(|p| {
-            let (hops, omitted) = walk.walk(
-                cat,
-                cfg,
-                input.asg,
-                input.rules,
-                input.graph,
-                p,
-                CLOSURE_STEPS,
-            );
+            let (hops, omitted) = walk.walk(input, p, CLOSURE_STEPS);
             Closure {
                 parent: p.clone(),
                 silo: input.asg.silo_name(p).to_string(),
@@ -585,6 +601,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         cascades,
         stubs,
         decisions,
+        simulation: crate::simulate::build(input, &crate::simulate::Options::default()),
         phases,
         locks,
     }
@@ -635,13 +652,13 @@ fn decisions(
     {
         out.push(format!(
             "{} ({} → {}) is RESTRICT: after the split the application must check for children in {} before deleting from {}",
-            c.constraint, c.child, c.parent, c.child_silo, c.parent
+            c.key.constraint, c.key.child, c.key.parent, c.key.child_silo, c.key.parent
         ));
     }
     for c in crossings.iter().filter(|c| c.allowed.is_some()) {
         out.push(format!(
             "{} is allowed for now ({}); it is still broken by fks/drop.sql and its cascade still has to be replicated",
-            c.constraint,
+            c.key.constraint,
             c.allowed.as_deref().unwrap_or("")
         ));
     }

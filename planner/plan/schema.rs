@@ -65,7 +65,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::Input;
 use crate::assign::Placement;
-use crate::catalog::{Attached, ForeignKey, QName, Span, Stmt, StmtKind};
+use crate::catalog::{Attached, FkAction, ForeignKey, QName, Span, Stmt, StmtKind};
 use crate::check::{crossings, effective_action, ActionSource, Crossing};
 use crate::config::EdgeAction;
 use crate::dump::lex::{tokenize, Tok, Tokens};
@@ -1277,7 +1277,7 @@ fn fk_left_out(s: &Silo, k: usize) -> Option<String> {
         return Some(format!(
             "{} crosses to {to}; its ON DELETE {}{list} ({why}) {how}{allowed}",
             edge(),
-            action_sql(action)
+            action.fk_action().map_or("(ignore)", FkAction::sql)
         ));
     }
     match input.asg.fk_placements(k, fk).1 {
@@ -1286,16 +1286,6 @@ fn fk_left_out(s: &Silo, k: usize) -> Option<String> {
             edge()
         )),
         _ => None,
-    }
-}
-
-fn action_sql(a: EdgeAction) -> &'static str {
-    match a {
-        EdgeAction::Cascade => "CASCADE",
-        EdgeAction::SetNull => "SET NULL",
-        EdgeAction::SetDefault => "SET DEFAULT",
-        EdgeAction::Restrict => "RESTRICT",
-        EdgeAction::Ignore => "(ignore)",
     }
 }
 

@@ -214,14 +214,14 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
     // Column types by their text: a dump writes a few dozen types over all its columns.
     let mut types: FxHashMap<&str, FieldType> = FxHashMap::default();
     for c in crossings {
-        let i = match index.get(&c.parent) {
+        let i = match index.get(&c.key.parent) {
             Some(&i) => i,
             None => {
-                index.insert(&c.parent, parents.len());
+                index.insert(&c.key.parent, parents.len());
                 parents.push(StubParent {
-                    table: c.parent.clone(),
-                    silo: c.parent_silo.clone(),
-                    columns: columns(cat, &c.parent, &mut types),
+                    table: c.key.parent.clone(),
+                    silo: c.key.parent_silo.clone(),
+                    columns: columns(cat, &c.key.parent, &mut types),
                     keys: Vec::new(),
                     edges: Vec::new(),
                     cascade_to: Vec::new(),
@@ -230,18 +230,18 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
             }
         };
         let p = &mut parents[i];
-        if !p.keys.contains(&c.parent_columns) {
-            p.keys.push(c.parent_columns.clone());
+        if !p.keys.contains(&c.key.parent_columns) {
+            p.keys.push(c.key.parent_columns.clone());
         }
-        if replicated(c.on_delete) && !p.cascade_to.contains(&c.child_silo) {
-            p.cascade_to.push(c.child_silo.clone());
+        if replicated(c.on_delete) && !p.cascade_to.contains(&c.key.child_silo) {
+            p.cascade_to.push(c.key.child_silo.clone());
         }
         p.edges.push(StubEdge {
-            constraint: c.constraint.clone(),
-            child: c.child.clone(),
-            child_columns: c.child_columns.clone(),
-            child_silo: c.child_silo.clone(),
-            parent_columns: c.parent_columns.clone(),
+            constraint: c.key.constraint.clone(),
+            child: c.key.child.clone(),
+            child_columns: c.key.child_columns.clone(),
+            child_silo: c.key.child_silo.clone(),
+            parent_columns: c.key.parent_columns.clone(),
             action: c.on_delete,
             set_columns: c.set_columns.clone(),
         });
@@ -269,11 +269,12 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
         .iter()
         .filter(|c| c.on_delete == EdgeAction::Restrict)
         .map(|c| {
-            let parent = by_table.get(&c.parent).copied();
+            let parent = by_table.get(&c.key.parent).copied();
             let columns: Vec<(String, String, FieldType)> = c
+                .key
                 .child_columns
                 .iter()
-                .zip(&c.parent_columns)
+                .zip(&c.key.parent_columns)
                 .map(|(cc, pc)| {
                     let ty = parent
                         .and_then(|p| p.column(pc))
@@ -289,14 +290,14 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
                 .collect::<Vec<_>>()
                 .join(" AND ");
             RestrictGuard {
-                constraint: c.constraint.clone(),
-                parent: c.parent.clone(),
-                parent_silo: c.parent_silo.clone(),
-                child: c.child.clone(),
-                child_silo: c.child_silo.clone(),
+                constraint: c.key.constraint.clone(),
+                parent: c.key.parent.clone(),
+                parent_silo: c.key.parent_silo.clone(),
+                child: c.key.child.clone(),
+                child_silo: c.key.child_silo.clone(),
                 sql: format!(
                     "SELECT EXISTS (SELECT 1 FROM {} WHERE {cond})",
-                    qualified(&c.child)
+                    qualified(&c.key.child)
                 ),
                 columns,
             }
@@ -306,7 +307,7 @@ pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCro
     let mut routes: Vec<(String, String)> = crossings
         .iter()
         .filter(|c| replicated(c.on_delete))
-        .map(|c| (c.parent_silo.clone(), c.child_silo.clone()))
+        .map(|c| (c.key.parent_silo.clone(), c.key.child_silo.clone()))
         .collect();
     routes.sort();
     routes.dedup();

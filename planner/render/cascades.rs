@@ -283,16 +283,6 @@ fn action_words(e: &CascadeEdge) -> String {
     }
 }
 
-fn fk_action_sql(a: FkAction) -> &'static str {
-    match a {
-        FkAction::NoAction => "NO ACTION",
-        FkAction::Restrict => "RESTRICT",
-        FkAction::Cascade => "CASCADE",
-        FkAction::SetNull => "SET NULL",
-        FkAction::SetDefault => "SET DEFAULT",
-    }
-}
-
 fn edge_line(e: &CascadeEdge) -> String {
     format!(
         "{}({}) -> {}({}) [{} -> this silo], {} ({})",
@@ -352,6 +342,7 @@ fn cols(t: &str, cs: &[String]) -> String {
 
 fn guard_lines(g: &Guard, silo: &str) -> Lines {
     let pairs: Vec<String> = g
+        .key
         .child_columns
         .iter()
         .enumerate()
@@ -359,30 +350,30 @@ fn guard_lines(g: &Guard, silo: &str) -> Lines {
         .collect();
     let query = format!(
         "SELECT 1 FROM {} WHERE {} LIMIT 1",
-        qualified(&g.child),
+        qualified(&g.key.child),
         pairs.join(" AND ")
     );
     let mut out = comment(
         &format!(
             "{}: {}({}) [{}] -> {}({}) [{}], restrict.",
-            ident(&g.constraint),
-            qualified(&g.child),
-            g.child_columns.join(", "),
-            g.child_silo,
-            qualified(&g.parent),
-            g.parent_columns.join(", "),
-            g.parent_silo
+            ident(&g.key.constraint),
+            qualified(&g.key.child),
+            g.key.child_columns.join(", "),
+            g.key.child_silo,
+            qualified(&g.key.parent),
+            g.key.parent_columns.join(", "),
+            g.key.parent_silo
         ),
         4,
     );
-    if g.parent_silo == silo {
+    if g.key.parent_silo == silo {
         out.push_comment(
             &format!(
                 "Before deleting a row of {} here, the application runs in {}'s database, with the \
                  row's {} as parameters, and refuses the delete when it returns a row:",
-                qualified(&g.parent),
-                g.child_silo,
-                g.parent_columns.join(", ")
+                qualified(&g.key.parent),
+                g.key.child_silo,
+                g.key.parent_columns.join(", ")
             ),
             4,
             WIDTH,
@@ -393,8 +384,8 @@ fn guard_lines(g: &Guard, silo: &str) -> Lines {
             &format!(
                 "The application deleting a row of {} in {} runs this here first and refuses the \
                  delete when it returns a row (the stubs' restrict guard):",
-                qualified(&g.parent),
-                g.parent_silo
+                qualified(&g.key.parent),
+                g.key.parent_silo
             ),
             4,
             WIDTH,
@@ -416,9 +407,9 @@ fn guard_lines(g: &Guard, silo: &str) -> Lines {
                 "Hazard integrity-unchecked: ON UPDATE {} is declared and not replicated: changing \
                  a referenced value of {} leaves {} rows pointing at the old one; keep the key \
                  immutable or update both databases in the application.",
-                fk_action_sql(g.on_update),
-                qualified(&g.parent),
-                qualified(&g.child)
+                g.on_update.sql(),
+                qualified(&g.key.parent),
+                qualified(&g.key.child)
             ),
             4,
             WIDTH,
@@ -519,7 +510,7 @@ impl ProducerComments<'_> {
                      of {table} leaves the child rows in {} pointing at the old value; keep the key \
                      immutable, or update both databases in the application.",
                     ident(c),
-                    fk_action_sql(*a),
+                    a.sql(),
                     silo.consumers.join(", ")
                 ),
             ));
@@ -681,7 +672,7 @@ impl EdgeComments<'_> {
                 format!(
                     "ON UPDATE {} is declared and not replicated: a changed key in {parent} leaves \
                      these rows pointing at the old value.",
-                    fk_action_sql(e.on_update),
+                    e.on_update.sql(),
                 ),
             ));
         }
@@ -922,20 +913,20 @@ fn header(s: &SiloCascades, edge_lines: &[String]) -> Lines {
         ps.push(format!(
             "- {} declares ON UPDATE {}: not replicated.",
             e.constraint,
-            fk_action_sql(e.on_update)
+            e.on_update.sql()
         ));
     }
     for (c, a) in producer_updates {
         ps.push(format!(
             "- {c} declares ON UPDATE {}: not replicated.",
-            fk_action_sql(*a)
+            a.sql()
         ));
     }
     for g in guard_updates {
         ps.push(format!(
             "- {} (restrict) declares ON UPDATE {}: not replicated.",
-            g.constraint,
-            fk_action_sql(g.on_update)
+            g.key.constraint,
+            g.on_update.sql()
         ));
     }
     if !s.guards.is_empty() {
@@ -995,11 +986,11 @@ fn names(s: &SiloCascades) -> impl Iterator<Item = &str> {
             .chain(e.allowed.as_deref())
     });
     let guards = s.guards.iter().flat_map(move |g| {
-        parts(&g.child)
+        parts(&g.key.child)
             .into_iter()
-            .chain(parts(&g.parent))
-            .chain([g.constraint.as_str()])
-            .chain(strs(&g.child_columns))
+            .chain(parts(&g.key.parent))
+            .chain([g.key.constraint.as_str()])
+            .chain(strs(&g.key.child_columns))
     });
     std::iter::once(s.silo.as_str())
         .chain(producers)

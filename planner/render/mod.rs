@@ -191,17 +191,17 @@ impl CrossingRows<'_> {
         for c in self.0 {
             // The constraint: backticks would end its code span.
             f.write_str("\n| `")?;
-            write_ticks_as_quotes(f, &c.constraint)?;
+            write_ticks_as_quotes(f, &c.key.constraint)?;
             f.write_str("`")?;
             f.write_str(&c.kind_note())?;
             f.write_str(" | ")?;
-            write_cell_columns(f, &c.child, &c.child_columns)?;
+            write_cell_columns(f, &c.key.child, &c.key.child_columns)?;
             f.write_str(" → ")?;
-            write_cell_columns(f, &c.parent, &c.parent_columns)?;
+            write_cell_columns(f, &c.key.parent, &c.key.parent_columns)?;
             f.write_str(" | ")?;
-            write_cell(f, &c.child_silo)?;
+            write_cell(f, &c.key.child_silo)?;
             f.write_str(" → ")?;
-            write_cell(f, &c.parent_silo)?;
+            write_cell(f, &c.key.parent_silo)?;
             f.write_str(" | ")?;
             f.write_str(if c.kind == crate::references::Kind::Constraint {
                 c.declared_on_delete.as_str()
@@ -702,7 +702,7 @@ fn graphs(plan: &Plan, input: &Input) -> Result<(String, String), RenderError> {
     let crossing: FxHashSet<(&QName, &str)> = plan
         .crossings
         .iter()
-        .map(|c| (&c.child, c.constraint.as_str()))
+        .map(|c| (&c.key.child, c.key.constraint.as_str()))
         .collect();
     let mut dot_edges = Vec::new();
     let mut mmd_edges = Vec::new();
@@ -820,24 +820,17 @@ pub fn render_each(
             file(format!("residency/{r}.sql"), sql)?;
         }
     }
-    // The simulation roles of the default prefix (`silo-plan simulate --prefix` for another).
-    let sim = crate::simulate::build(
-        input.cat,
-        input.cfg,
-        input.asg,
-        input.graph,
-        &crate::simulate::Options {
-            prefix: "silo_".into(),
-        },
-    )
-    .map_err(|e| RenderError(e.to_string()))?;
+    let sim = plan
+        .simulation
+        .as_ref()
+        .map_err(|e| RenderError(e.to_string()))?;
     file(
         "simulate/roles.sql".into(),
-        crate::simulate::roles_sql(&sim)?,
+        crate::simulate::roles_sql(sim)?,
     )?;
     file(
         "simulate/reset.sql".into(),
-        crate::simulate::reset_sql(&sim)?,
+        crate::simulate::reset_sql(sim)?,
     )?;
     let (dot, mmd) = graphs(plan, input)?;
     file("graph.dot".into(), dot)?;
@@ -925,16 +918,16 @@ mod tests {
         );
         format!(
             "\n| `{}`{} | {} | {} | {} | {} | {} | {} | {} |",
-            crate::untrusted::escape(&c.constraint.replace('`', "'")),
+            crate::untrusted::escape(&c.key.constraint.replace('`', "'")),
             c.kind_note(),
             cell(&format!(
                 "{}({}) → {}({})",
-                c.child,
-                c.child_columns.join(", "),
-                c.parent,
-                c.parent_columns.join(", ")
+                c.key.child,
+                c.key.child_columns.join(", "),
+                c.key.parent,
+                c.key.parent_columns.join(", ")
             )),
-            cell(&format!("{} → {}", c.child_silo, c.parent_silo)),
+            cell(&format!("{} → {}", c.key.child_silo, c.key.parent_silo)),
             declared,
             action,
             c.decided_by,
@@ -994,7 +987,7 @@ mod tests {
     #[test]
     fn rows_written_straight_are_those_built_as_strings() {
         use crate::catalog::FkAction;
-        use crate::plan::{Closure, ClosureStep, PlannedCrossing};
+        use crate::plan::{Closure, ClosureStep, CrossingKey, PlannedCrossing};
         let odd = [
             "plain",
             "a|b",
@@ -1009,13 +1002,15 @@ mod tests {
         for (i, name) in odd.iter().enumerate() {
             let other = odd[(i + 3) % odd.len()];
             crossings.push(PlannedCrossing {
-                constraint: format!("fk_{name}"),
-                child: QName::new(*name, other),
-                child_columns: vec![name.to_string(), other.to_string()],
-                child_silo: other.to_string(),
-                parent: QName::new(other, *name),
-                parent_columns: vec![other.to_string()],
-                parent_silo: name.to_string(),
+                key: CrossingKey {
+                    constraint: format!("fk_{name}"),
+                    child: QName::new(*name, other),
+                    child_columns: vec![name.to_string(), other.to_string()],
+                    child_silo: other.to_string(),
+                    parent: QName::new(other, *name),
+                    parent_columns: vec![other.to_string()],
+                    parent_silo: name.to_string(),
+                },
                 declared_on_delete: FkAction::SetNull,
                 declared_on_delete_columns: if i % 2 == 0 {
                     vec![name.to_string()]

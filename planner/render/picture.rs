@@ -153,7 +153,12 @@ fn data(plan: &Plan, input: &Input) -> Data {
     let crossing: FxHashMap<(&QName, &str), bool> = plan
         .crossings
         .iter()
-        .map(|c| ((&c.child, c.constraint.as_str()), c.allowed.is_some()))
+        .map(|c| {
+            (
+                (&c.key.child, c.key.constraint.as_str()),
+                c.allowed.is_some(),
+            )
+        })
         .collect();
     let mut fk_pos: Vec<Option<usize>> = vec![None; input.cat.foreign_keys.len()];
     let mut fks = Vec::new();
@@ -186,20 +191,12 @@ fn data(plan: &Plan, input: &Input) -> Data {
             )),
         });
     }
-    let mut walk = crate::explain::ClosureWalk::default();
+    let mut walk = crate::closure::ClosureWalk::default();
     let mut closures = Vec::with_capacity(tables.len());
     let mut omitted = Vec::new();
     let mut budget = PAGE_STEPS;
     for (i, q) in input.asg.tables.keys().enumerate() {
-        let (hops, left) = walk.walk(
-            input.cat,
-            input.cfg,
-            input.asg,
-            input.rules,
-            input.graph,
-            q,
-            CLOSURE_STEPS,
-        );
+        let (hops, left) = walk.walk(input, q, CLOSURE_STEPS);
         if budget < hops.len() {
             budget = 0;
             closures.push(None);
@@ -295,8 +292,8 @@ pub fn silo_graphs(plan: &Plan) -> Result<(String, String), RenderError> {
     let mut counts: BTreeMap<(usize, usize), (usize, usize)> = BTreeMap::new();
     for c in &plan.crossings {
         let (Some(&a), Some(&b)) = (
-            index.get(c.child_silo.as_str()),
-            index.get(c.parent_silo.as_str()),
+            index.get(c.key.child_silo.as_str()),
+            index.get(c.key.parent_silo.as_str()),
         ) else {
             continue;
         };

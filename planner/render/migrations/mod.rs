@@ -809,10 +809,7 @@ fn break_migration(plan: &Plan) -> Option<Migration> {
 /// The simulation roles (`simulate/roles.sql`), down `simulate/reset.sql`.
 fn roles_migration(input: &Input) -> Result<Migration, RenderError> {
     let sim = crate::simulate::build(
-        input.cat,
-        input.cfg,
-        input.asg,
-        input.graph,
+        input,
         &crate::simulate::Options {
             prefix: crate::simulate::DEFAULT_PREFIX.into(),
         },

@@ -138,7 +138,7 @@ pub fn run_files(
     }
     if !a.cat.tables.is_empty() {
         let t = a.cat.tables[explain % a.cat.tables.len()].qname();
-        let out = silo_plan::explain::text(&a.cat, &a.cfg, &a.asg, &a.rules, &a.graph, &t);
+        let out = silo_plan::explain::text(&a.input(), &t);
         run.out.push((format!("explain {t}"), out));
     }
     let pin = a.input();

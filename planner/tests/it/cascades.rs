@@ -26,9 +26,11 @@
 //! Two adjustments keep the worlds comparable, both applied to M and S alike:
 //! * Django-style dumps declare most keys `NO ACTION` (the ORM emulates `ON DELETE`); the plan
 //!   replicates `defaults.on_delete` (or an `[[edges]]` override) for those. Postgres must do
-//!   the same inside each database, so every foreign key whose action the plan decides
-//!   differently from the dump is re-declared with the plan's action (in M all keys, in S the
-//!   keys inside each silo). The generated file lists such keys as hazards.
+//!   the same inside each database, so every foreign key whose intended action differs from the
+//!   dump's is re-declared with it (in M all keys, in S the keys inside each silo). The
+//!   intended action is the README's for a crossing, written by hand, never the plan's: were
+//!   the plan to replicate the wrong action, M would run the intended one and the worlds would
+//!   differ. The generated file lists such keys as hazards.
 //! * `org_organization.slug → org_slugreservation` is `restrict`: in M the delete fails; in S the
 //!   test runs the application's guard (the query in cascades/control.sql, Part 3) in region
 //!   first and skips the delete when it finds a child. The two worlds must refuse the same
@@ -41,99 +43,90 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use silo_plan::assign;
 use silo_plan::catalog::{Catalog, FkAction, QName, TableKind};
-use silo_plan::check::effective_action;
-use silo_plan::config::{self, Config, EdgeAction};
-use silo_plan::dump::{self, ReadOptions};
 use silo_plan::ident::{ident_list, qualified};
-use silo_plan::source::SourceFile;
 
-use crate::pg::{self, Cluster};
+use crate::pg::{self, run_file, Cluster};
+use crate::util::root;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The example's catalog, config and table placement.
+/// The example's catalog and table placement.
 struct Saas {
     cat: Catalog,
-    cfg: Config,
-    rules: assign::RuleMatches,
     /// `schema.table` → silo name (`shared` for shared tables).
     silo: BTreeMap<String, String>,
+    /// Per foreign key, the `ON DELETE` Postgres must run for the two worlds to be comparable
+    /// ([`intended_actions`]).
+    intended: Vec<FkAction>,
 }
 
 fn saas() -> Saas {
-    let path = root().join("examples/saas/silo-plan.toml");
-    let cfg = config::load(&path).unwrap_or_else(|e| panic!("{e:?}"));
-    let sources: Vec<SourceFile> = cfg
-        .schema_paths()
-        .iter()
-        .map(|p| SourceFile::load(p).unwrap_or_else(|e| panic!("{}: {e:?}", p.display())))
-        .collect();
-    let cat = dump::read(
-        &sources,
-        &ReadOptions {
-            dialect: cfg.dialect,
-        },
-    );
-    let asg = assign::assign(&cat, &cfg).unwrap_or_else(|e| panic!("assign: {e:?}"));
-    let rules = assign::match_rules(&cat, &cfg).unwrap_or_else(|e| panic!("rules: {e:?}"));
-    let silo = cat
+    let a = crate::util::analysis(&root().join("examples/saas"));
+    let silo = a
+        .cat
         .tables
         .iter()
         .map(|t| {
             let q = QName::new(&t.schema, &t.name);
-            (q.to_string(), asg.silo_name(&q).to_string())
+            (q.to_string(), a.asg.silo_name(&q).to_string())
         })
         .collect();
+    let intended = intended_actions(&a.cat);
     Saas {
-        cat,
-        cfg,
-        rules,
+        cat: a.cat,
         silo,
+        intended,
     }
 }
 
-fn action_sql(a: EdgeAction) -> &'static str {
-    match a {
-        EdgeAction::Cascade => "CASCADE",
-        EdgeAction::SetNull => "SET NULL",
-        EdgeAction::SetDefault => "SET DEFAULT",
-        EdgeAction::Restrict => "RESTRICT",
-        EdgeAction::Ignore => "NO ACTION",
+/// Per foreign key of the example, the `ON DELETE` the split must reproduce, taken from what
+/// people wrote and not from the code under test (`check::effective_action`, which decides what
+/// the generated cascades replicate): a crossing's is the `effective` column of the README's
+/// crossing tables (21 rows, each written by hand from the dump and the config); any other
+/// key's is the one the dump declares, except that `NO ACTION` means `CASCADE` (the README and
+/// the config's `[defaults] on_delete = "cascade"`: Django emulates `ON DELETE` in the ORM; the
+/// config's one `[[edges]]` override is a crossing, README row 14).
+fn intended_actions(cat: &Catalog) -> Vec<FkAction> {
+    const ACTIONS: [FkAction; 5] = [
+        FkAction::NoAction,
+        FkAction::Restrict,
+        FkAction::Cascade,
+        FkAction::SetNull,
+        FkAction::SetDefault,
+    ];
+    let mut readme = BTreeMap::new();
+    for c in crate::util::saas_readme_crossings() {
+        let action = ACTIONS
+            .into_iter()
+            .find(|a| a.as_str() == c.effective)
+            .unwrap_or_else(|| panic!("README: {}: no action {:?}", c.constraint, c.effective));
+        assert_eq!(
+            cat.foreign_keys
+                .iter()
+                .filter(|f| f.name == c.constraint)
+                .count(),
+            1,
+            "README: {} names one foreign key of the dump",
+            c.constraint
+        );
+        readme.insert(c.constraint, action);
     }
+    assert_eq!(readme.len(), 21, "the README lists 21 crossings");
+    cat.foreign_keys
+        .iter()
+        .map(|fk| match (readme.get(&fk.name), fk.on_delete) {
+            (Some(a), _) => *a,
+            (None, FkAction::NoAction) => FkAction::Cascade,
+            (None, declared) => declared,
+        })
+        .collect()
 }
 
-fn fk_action_sql(a: FkAction) -> &'static str {
-    match a {
-        FkAction::NoAction => "NO ACTION",
-        FkAction::Restrict => "RESTRICT",
-        FkAction::Cascade => "CASCADE",
-        FkAction::SetNull => "SET NULL",
-        FkAction::SetDefault => "SET DEFAULT",
-    }
-}
-
-/// `ALTER TABLE` statements that re-declare, with the plan's action, every foreign key whose
-/// two ends satisfy `keep` and whose declared action differs from the plan's.
+/// `ALTER TABLE` statements that re-declare, with its intended action, every foreign key whose
+/// two ends satisfy `keep` and whose declared action differs from that.
 fn effective_fks(s: &Saas, keep: impl Fn(&str, &str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
-    for (k, fk) in s.cat.foreign_keys.iter().enumerate() {
-        if !keep(&fk.table.to_string(), &fk.references.to_string()) {
-            continue;
-        }
-        let (action, _) = effective_action(&s.cat, &s.cfg, &s.rules, k);
-        let same = matches!(
-            (fk.on_delete, action),
-            (FkAction::Cascade, EdgeAction::Cascade)
-                | (FkAction::SetNull, EdgeAction::SetNull)
-                | (FkAction::SetDefault, EdgeAction::SetDefault)
-                | (FkAction::Restrict, EdgeAction::Restrict)
-                | (FkAction::NoAction, EdgeAction::Ignore)
-        );
-        if same {
+    for (fk, &action) in s.cat.foreign_keys.iter().zip(&s.intended) {
+        if !keep(&fk.table.to_string(), &fk.references.to_string()) || fk.on_delete == action {
             continue;
         }
         out.push(format!(
@@ -144,8 +137,8 @@ fn effective_fks(s: &Saas, keep: impl Fn(&str, &str) -> bool) -> Vec<String> {
             c = ident_list(&fk.columns),
             p = qualified(&fk.references),
             pc = ident_list(&fk.referenced_columns),
-            u = fk_action_sql(fk.on_update),
-            d = action_sql(action),
+            u = fk.on_update.sql(),
+            d = action.sql(),
             def = match (fk.deferrable, fk.initially_deferred) {
                 (true, true) => " DEFERRABLE INITIALLY DEFERRED",
                 (true, false) => " DEFERRABLE",
@@ -154,23 +147,6 @@ fn effective_fks(s: &Saas, keep: impl Fn(&str, &str) -> bool) -> Vec<String> {
         ));
     }
     out
-}
-
-/// Runs a SQL file with psql; panics on any error it reports.
-pub(crate) fn run_file(c: &Cluster, db: &str, dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name.replace('/', "_"));
-    std::fs::write(&path, text).expect("write sql");
-    let out = c.psql_file(db, &path);
-    let err = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("FATAL"))
-        .collect();
-    assert!(
-        out.status.success() && errors.is_empty(),
-        "{name} on {db}: {}\n{err}",
-        out.status
-    );
 }
 
 // ---------------------------------------------------------------------------------------------

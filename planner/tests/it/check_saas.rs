@@ -1,35 +1,6 @@
 //! `check` on examples/saas reports exactly the crossings its README lists, in all four formats.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/saas")
-}
-
-/// (constraint, allowed) for every row of the README's crossing tables.
-fn readme_crossings() -> Vec<(String, bool)> {
-    let readme = std::fs::read_to_string(example().join("README.md")).expect("README");
-    let mut out = Vec::new();
-    let mut in_section = false;
-    for line in readme.lines() {
-        if line.starts_with("## ") {
-            in_section = line.starts_with("## Cross-silo foreign keys");
-        }
-        if !in_section || !line.starts_with("| ") {
-            continue;
-        }
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        // | # | `constraint` | child | parent | declared | deferrable | effective | allowed | line |
-        if cells.len() < 10 || cells[1].parse::<u32>().is_err() {
-            continue;
-        }
-        let name = cells[2].trim_matches('`').to_string();
-        let allowed = cells[8].contains("yes");
-        out.push((name, allowed));
-    }
-    out
-}
 
 fn run(format: &str) -> (i32, String) {
     let out = assert_cmd::Command::cargo_bin("silo-plan")
@@ -46,7 +17,7 @@ fn run(format: &str) -> (i32, String) {
 
 #[test]
 fn json_reports_exactly_the_readme_crossings() {
-    let expected = readme_crossings();
+    let expected = crate::util::saas_readme_crossings();
     assert_eq!(expected.len(), 21, "README lists 21 crossings");
     let (code, out) = run("json");
     assert_eq!(code, 1, "crossings fail the gate");
@@ -67,16 +38,14 @@ fn json_reports_exactly_the_readme_crossings() {
             })
             .collect()
     };
-    let want_errors: BTreeSet<String> = expected
-        .iter()
-        .filter(|(_, a)| !a)
-        .map(|(n, _)| n.clone())
-        .collect();
-    let want_allowed: BTreeSet<String> = expected
-        .iter()
-        .filter(|(_, a)| *a)
-        .map(|(n, _)| n.clone())
-        .collect();
+    let want = |allowed: bool| -> BTreeSet<String> {
+        expected
+            .iter()
+            .filter(|c| c.allowed == allowed)
+            .map(|c| c.constraint.clone())
+            .collect()
+    };
+    let (want_errors, want_allowed) = (want(false), want(true));
     assert_eq!(names("SP002"), want_errors);
     assert_eq!(names("SP009"), want_allowed);
     // The README's other couplings: the view across silos and the trigger.

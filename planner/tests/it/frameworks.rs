@@ -605,7 +605,7 @@ fn orm_and_split_agree(app: App) {
     for silo in &silos {
         s.createdb(silo);
         let schema = &files[&format!("silos/{silo}/schema.sql")];
-        crate::cascades::run_file(
+        crate::pg::run_file(
             &s,
             silo,
             dir,
@@ -666,7 +666,7 @@ fn orm_and_split_agree(app: App) {
         c.batch_execute("SET session_replication_role = origin")
             .expect("origin");
         if let Some(cascades) = files.get(&format!("cascades/{silo}.sql")) {
-            crate::cascades::run_file(&s, silo, dir, &format!("{silo}-cascades.sql"), cascades);
+            crate::pg::run_file(&s, silo, dir, &format!("{silo}-cascades.sql"), cascades);
         }
     }
 

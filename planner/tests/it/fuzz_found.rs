@@ -1,7 +1,7 @@
 //! What the fuzz run (`planner/tests/fuzz`) found, minimized: each input through the binary,
 //! which must answer (an exit code of its own, never a panic) and say what it read.
 
-use crate::util::root;
+use crate::util::{root, silo_plan};
 
 /// `silo-plan ARGS` with `dump` written to `DIR/dump.sql` (`{dump}` in `args` stands for its path).
 fn run(dump: &[u8], args: &[&str]) -> (Option<i32>, String, String) {
@@ -10,12 +10,7 @@ fn run(dump: &[u8], args: &[&str]) -> (Option<i32>, String, String) {
     std::fs::write(&path, dump).expect("write");
     let p = path.display().to_string();
     let args: Vec<String> = args.iter().map(|a| a.replace("{dump}", &p)).collect();
-    let o = assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .current_dir(root())
-        .args(&args)
-        .output()
-        .expect("runs");
+    let o = silo_plan(root(), &args);
     (
         o.status.code(),
         String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -49,20 +44,7 @@ fn plan_and_load_x(dump: &str) -> Vec<String> {
     )
     .expect("write");
     let out = dir.path().join("plan");
-    let o = assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .arg("plan")
-        .arg(dir.path())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    crate::util::plan_files(dir.path(), &out);
     let c = crate::pg::Cluster::start();
     c.createdb("x");
     let l = c.psql_file("x", &out.join("silos/x/schema.sql"));

@@ -22,6 +22,7 @@ use silo_plan::source::SourceFile;
 
 use crate::corpus::{Known, Loaded, USER_REL};
 use crate::pg::Cluster;
+use crate::util::silo_plan;
 
 /// Writes `files` into `dir` (created) and returns their paths in file-name order.
 fn write_migrations(dir: &Path, files: &[(&str, &str)]) -> Vec<std::path::PathBuf> {
@@ -36,15 +37,6 @@ fn write_migrations(dir: &Path, files: &[(&str, &str)]) -> Vec<std::path::PathBu
         .collect();
     paths.sort();
     paths
-}
-
-fn silo_plan(args: &[&str], cwd: &Path) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("runs")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -79,7 +71,8 @@ fn migrations_dir_with_a_dropped_constraint_plans_and_applies() {
     write_migrations(&dir.path().join("migrations"), &PANIC_MIGRATIONS);
     std::fs::write(dir.path().join("silo-plan.toml"), PANIC_CONFIG).expect("config");
     let o = silo_plan(
-        &[
+        dir.path(),
+        [
             "plan",
             "silo-plan.toml",
             "--schema",
@@ -87,7 +80,6 @@ fn migrations_dir_with_a_dropped_constraint_plans_and_applies() {
             "--out",
             "out",
         ],
-        dir.path(),
     );
     assert_eq!(
         o.status.code(),
@@ -97,8 +89,8 @@ fn migrations_dir_with_a_dropped_constraint_plans_and_applies() {
     );
     // No key crosses any more: the only one that did was dropped.
     let check = silo_plan(
-        &["check", "silo-plan.toml", "--schema", "migrations"],
         dir.path(),
+        ["check", "silo-plan.toml", "--schema", "migrations"],
     );
     assert_eq!(
         check.status.code(),
@@ -515,7 +507,8 @@ fn migrations_history_matches_postgres_and_plans_per_silo() {
     // its key to region's users, an SP003 error that blocks `plan` by default: this test is
     // about the history, so it plans despite it.
     let o = silo_plan(
-        &[
+        dir.path(),
+        [
             "plan",
             "silo-plan.toml",
             "--schema",
@@ -524,7 +517,6 @@ fn migrations_history_matches_postgres_and_plans_per_silo() {
             "out",
             "--allow-findings",
         ],
-        dir.path(),
     );
     assert_eq!(
         o.status.code(),

@@ -4,11 +4,10 @@
 //! GitHub reports, stderr), while the generated SQL still names them exactly, as PostgreSQL
 //! runs it.
 
-use std::path::Path;
-
 use silo_plan::untrusted::is_unsafe;
 
 use crate::pg::Cluster;
+use crate::util::silo_plan;
 
 /// The parent (control) and the child (region), their key column and the constraint.
 const PARENT: &str = "pa\x1b[31mrent\u{202e}";
@@ -45,15 +44,6 @@ fn raw_unsafe(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-fn silo_plan(dir: &Path, args: &[&str]) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
 #[test]
 fn hostile_names_reach_no_reader_raw_and_the_sql_still_names_them() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -62,20 +52,20 @@ fn hostile_names_reach_no_reader_raw_and_the_sql_still_names_them() {
 
     // The reports a person reads.
     for format in ["text", "github"] {
-        let o = silo_plan(dir.path(), &["check", ".", "--format", format]);
+        let o = silo_plan(dir.path(), ["check", ".", "--format", format]);
         assert_eq!(o.status.code(), Some(1));
         let out = String::from_utf8(o.stdout).expect("UTF-8");
         assert!(out.contains("\\u{1b}[31m"), "{format}: {out}");
         assert_eq!(raw_unsafe(&out), [], "check --format {format}");
     }
-    let o = silo_plan(dir.path(), &["explain", "ch*"]);
+    let o = silo_plan(dir.path(), ["explain", "ch*"]);
     assert_eq!(
         raw_unsafe(&String::from_utf8_lossy(&o.stderr)),
         [],
         "stderr"
     );
 
-    let o = silo_plan(dir.path(), &["plan", ".", "--out", "plan"]);
+    let o = silo_plan(dir.path(), ["plan", ".", "--out", "plan"]);
     assert_eq!(
         o.status.code(),
         Some(0),

@@ -16,15 +16,7 @@ use std::path::Path;
 use silo_plan::check::CheckOptions;
 
 use crate::pg::Cluster;
-
-fn silo_plan(args: &[&str], cwd: &Path) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("runs")
-}
+use crate::util::silo_plan;
 
 /// Every file `plan` writes for the config in `dir`, through the library (`plan` itself may
 /// refuse to write on error findings; what it would write must be right all the same).
@@ -103,7 +95,7 @@ fn byte_order_mark_before_the_first_create_table() {
 
     // The crossing key of the first statement, at line 1, column 1, its line shown as an
     // editor shows it (the mark is no character of it).
-    let o = silo_plan(&["check"], dir.path());
+    let o = silo_plan(dir.path(), ["check"]);
     assert_eq!(o.status.code(), Some(1));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -112,7 +104,7 @@ fn byte_order_mark_before_the_first_create_table() {
             && text.contains("\n1 | CREATE TABLE orders (id bigint"),
         "{text}"
     );
-    let inspect = silo_plan(&["inspect", "--schema", "schema.sql"], dir.path());
+    let inspect = silo_plan(dir.path(), ["inspect", "--schema", "schema.sql"]);
     let text = String::from_utf8_lossy(&inspect.stdout);
     assert!(text.contains("tables              2"), "{text}");
 
@@ -193,7 +185,7 @@ const INVALID_SILOS: &str = "version = 1\nschema = [\"base.sql\", \"schema.sql\"
 
 /// `(line, code)` of each error finding of `check`.
 fn error_lines(dir: &Path) -> Vec<(u64, String)> {
-    let o = silo_plan(&["check", "--format", "json"], dir);
+    let o = silo_plan(dir, ["check", "--format", "json"]);
     assert_eq!(
         o.status.code(),
         Some(1),

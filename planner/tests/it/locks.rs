@@ -177,22 +177,8 @@ fn scan(text: &str) -> Scanned {
             continue;
         }
         if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            let mut depth = 0;
             let start = i;
-            while i < b.len() {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
+            i = crate::pg::block_comment_end(b, i);
             stmt.push_str(&text[start..i]);
             continue;
         }

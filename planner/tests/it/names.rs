@@ -19,9 +19,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::cascades::{apply_all, checksums, run_file};
-use crate::pg::{self, Cluster};
-use crate::util::read_tree;
+use crate::cascades::{apply_all, checksums};
+use crate::pg::{self, run_file, Cluster};
+use crate::util::plan_files;
 
 const DUMP: &str = r#"
 CREATE SCHEMA a;
@@ -98,26 +98,6 @@ fn fixture(dir: &Path, config: &str, dump: &str) -> PathBuf {
     d
 }
 
-/// `silo-plan plan CONFIG_DIR --out DIR/plan`: the generated files.
-fn plan(config_dir: &Path, dir: &Path) -> BTreeMap<String, String> {
-    let out = dir.join("plan");
-    let o = assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .arg("plan")
-        .arg(config_dir)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    read_tree(&out)
-}
-
 fn all_tables() -> Vec<String> {
     TABLES.iter().map(|t| t.to_string()).collect()
 }
@@ -128,7 +108,7 @@ fn all_tables() -> Vec<String> {
 fn parents_whose_names_flatten_alike_cascade_to_their_own_children() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let d = tmp.path();
-    let files = plan(&fixture(d, CONFIG, DUMP), d);
+    let files = plan_files(&fixture(d, CONFIG, DUMP), &d.join("plan"));
     let cascades = &files["cascades/control.sql"];
     // One trigger function per parent, each recording its own table.
     for (function, table) in [
@@ -258,7 +238,7 @@ fn documented_sources(stub: &str) -> BTreeMap<String, Vec<String>> {
 fn stubs_document_the_tombstone_source_the_sql_writes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let d = tmp.path();
-    let files = plan(&fixture(d, CONFIG, DUMP), d);
+    let files = plan_files(&fixture(d, CONFIG, DUMP), &d.join("plan"));
     let stubs = [
         "stubs/python/silo_plan_stubs.py",
         "stubs/typescript/silo_plan_stubs.ts",
@@ -384,7 +364,7 @@ on_delete = "set-null"
 "#;
     let tmp = tempfile::tempdir().expect("tempdir");
     let d = tmp.path();
-    let files = plan(&fixture(d, SAME_CONFIG, SAME), d);
+    let files = plan_files(&fixture(d, SAME_CONFIG, SAME), &d.join("plan"));
     assert!(
         files["cascades/region.sql"].contains("SET owner_id = NULL"),
         "the [[edges]] entry `posts.owner_fk` applies to posts' key"

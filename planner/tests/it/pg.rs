@@ -286,6 +286,29 @@ impl Cluster {
         );
     }
 
+    /// Creates the roles `dump` names ([`dump_roles`]).
+    pub fn create_roles(&self, dump: &str) {
+        let roles = dump_roles(dump);
+        if !roles.is_empty() {
+            let sql: String = roles
+                .iter()
+                .map(|r| format!("CREATE ROLE {};", quote_ident(r)))
+                .collect();
+            self.psql("postgres", &sql);
+        }
+    }
+
+    /// Creates the roles `dump` names ([`dump_roles`]), then database `db`, and runs `text`
+    /// (`dump` as [`prepare_dump`] prepares it, maybe edited further) in it with psql, as file
+    /// `name` of the cluster's directory: psql's output, whose errors the caller judges.
+    pub fn load_dump(&self, db: &str, name: &str, dump: &str, text: &str) -> Output {
+        self.create_roles(dump);
+        self.createdb(db);
+        let file = self.dir().join(name);
+        std::fs::write(&file, text).expect("writing the dump");
+        self.psql_file(db, &file)
+    }
+
     /// Runs a SQL file with `psql -v ON_ERROR_STOP=0 -X -q`: every statement is tried, and the
     /// errors are in the output's stderr, each as `psql:FILE:LINE: ERROR: ...`.
     pub fn psql_file(&self, db: &str, path: &Path) -> Output {
@@ -571,6 +594,45 @@ enum Tok {
     Punct(char),
 }
 
+/// Runs `text` with psql in database `db`, as file `<db>-<name>` (`/` as `_`) of `dir`; panics
+/// on any error it reports.
+pub fn run_file(c: &Cluster, db: &str, dir: &Path, name: &str, text: &str) {
+    let path = dir.join(format!("{db}-{}", name.replace('/', "_")));
+    std::fs::write(&path, text).expect("write sql");
+    let out = c.psql_file(db, &path);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("FATAL"))
+        .collect();
+    assert!(
+        out.status.success() && errors.is_empty(),
+        "{name} on {db}: {}\n{err}",
+        out.status
+    );
+}
+
+/// The end of the block comment that opens at `b[i]` (`/*`), nested ones included, as Postgres
+/// reads them; the end of `b` when it is not closed.
+pub fn block_comment_end(b: &[u8], mut i: usize) -> usize {
+    let mut depth = 0;
+    while i < b.len() {
+        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                break;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    i
+}
+
 /// Cuts dump text into tokens, dropping comments and dollar-quoted bodies; psql backslash lines
 /// (outside quotes) become a `;` so they end a statement.
 fn tokens(text: &str) -> Vec<Tok> {
@@ -604,21 +666,7 @@ fn tokens(text: &str) -> Vec<Tok> {
             continue;
         }
         if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            let mut depth = 0;
-            while i < b.len() {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
+            i = block_comment_end(b, i);
             continue;
         }
         if c == b'\'' || ((c == b'E' || c == b'e') && b.get(i + 1) == Some(&b'\'')) {

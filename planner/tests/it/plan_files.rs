@@ -3,19 +3,20 @@
 
 use std::path::Path;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::{root, silo_plan};
 
+/// `silo-plan plan examples/saas --out OUT EXTRA...`.
 fn plan(out: &Path, extra: &[&str]) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .current_dir(root())
-        .args(["plan", "examples/saas", "--out"])
-        .arg(out)
-        .args(extra)
-        .output()
-        .expect("runs")
+    let args = [
+        "plan".as_ref(),
+        "examples/saas".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    silo_plan(
+        root(),
+        args.into_iter().chain(extra.iter().map(|a| a.as_ref())),
+    )
 }
 
 #[test]
@@ -199,15 +200,6 @@ fn copy_saas(dir: &Path) -> std::path::PathBuf {
     proj
 }
 
-fn run(dir: &Path, args: &[&std::ffi::OsStr]) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
 /// `--out` naming the config's directory, a directory above it, or a dump directory given with
 /// `--schema`: `--force` would delete the inputs. Refused, and the inputs are all still there.
 #[test]
@@ -247,7 +239,7 @@ fn refuses_an_output_that_holds_an_input() {
         let mut args = args;
         args.push(os("--force"));
         let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-        let o = run(dir.path(), &refs);
+        let o = silo_plan(dir.path(), &refs);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(
@@ -278,7 +270,7 @@ fn refuses_to_replace_a_file() {
         if force {
             args.push(std::ffi::OsStr::new("--force"));
         }
-        let o = run(dir.path(), &args);
+        let o = silo_plan(dir.path(), &args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
         assert!(err.contains("is a file, not a directory"), "{err}");
@@ -340,7 +332,7 @@ fn the_binary_restores_an_output_a_killed_run_moved_aside() {
         std::ffi::OsStr::new("plan"),
     ];
     // Without --force: restored, and then refused as the non-empty directory it is.
-    let o = run(dir.path(), &args);
+    let o = silo_plan(dir.path(), args);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
@@ -356,7 +348,7 @@ fn the_binary_restores_an_output_a_killed_run_moved_aside() {
     // With --force: replaced.
     let mut forced = args.to_vec();
     forced.push(std::ffi::OsStr::new("--force"));
-    let o = run(dir.path(), &forced);
+    let o = silo_plan(dir.path(), &forced);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -403,14 +395,15 @@ fn an_old_output_that_cannot_be_removed_is_reported_truly() {
 
 /// `silo-plan plan DIR --out OUT` (the config in `dir`, written by the test).
 fn plan_dir(dir: &Path, out: &Path) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .args(["plan"])
-        .arg(dir)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .expect("runs")
+    silo_plan(
+        root(),
+        [
+            "plan".as_ref(),
+            dir.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+    )
 }
 
 #[test]

@@ -393,40 +393,15 @@ fn saas() -> PathBuf {
 
 /// `(public, child, constraint)` of every row of the README's crossing table.
 fn readme_crossings() -> BTreeSet<FkKey> {
-    let readme = std::fs::read_to_string(saas().join("README.md")).expect("README");
-    let mut out = BTreeSet::new();
-    let mut in_section = false;
-    for line in readme.lines() {
-        if line.starts_with("## ") {
-            in_section = line.starts_with("## Cross-silo foreign keys");
-        }
-        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        // | # | `constraint` | `child.column` | `parent.column` | ...
-        if !in_section || cells.len() < 5 || cells[1].parse::<u32>().is_err() {
-            continue;
-        }
-        let constraint = cells[2].trim_matches('`').to_string();
-        let child = cells[3].trim_matches('`');
-        let table = child.split_once('.').map_or(child, |(t, _)| t).to_string();
-        out.insert(("public".to_string(), table, constraint));
-    }
-    out
+    crate::util::saas_readme_crossings()
+        .into_iter()
+        .map(|c| ("public".to_string(), c.child, c.constraint))
+        .collect()
 }
 
 /// Loads a dump's text (psql lines stripped, its roles created) into database `db`.
 fn load_text(cluster: &Cluster, db: &str, name: &str, text: &str) {
-    let roles = pg::dump_roles(text);
-    if !roles.is_empty() {
-        let sql: String = roles
-            .iter()
-            .map(|r| format!("CREATE ROLE {};", pg::quote_ident(r)))
-            .collect();
-        cluster.psql("postgres", &sql);
-    }
-    cluster.createdb(db);
-    let file = cluster.dir().join(name);
-    std::fs::write(&file, pg::prepare_dump(text)).expect("writing the dump");
-    let out = cluster.psql_file(db, &file);
+    let out = cluster.load_dump(db, name, text, &pg::prepare_dump(text));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success() && !stderr.contains("ERROR"),

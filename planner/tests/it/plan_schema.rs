@@ -245,14 +245,7 @@ pub(crate) fn check_split(
     let views: BTreeSet<&String> = reads.keys().collect();
 
     let cluster = Cluster::start();
-    let roles = pg::dump_roles(&original.original);
-    if !roles.is_empty() {
-        let sql: String = roles
-            .iter()
-            .map(|r| format!("CREATE ROLE {};", pg::quote_ident(r)))
-            .collect();
-        cluster.psql("postgres", &sql);
-    }
+    cluster.create_roles(&original.original);
 
     let mut report = Vec::new();
     let mut found_in: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -448,19 +441,8 @@ fn load_file(path: &Path) -> Loaded {
     let original = src.text.clone();
     let cat = dump::read(&[src], &ReadOptions::default());
     let cluster = Cluster::start();
-    let roles = pg::dump_roles(&original);
-    if !roles.is_empty() {
-        let sql: String = roles
-            .iter()
-            .map(|r| format!("CREATE ROLE {};", pg::quote_ident(r)))
-            .collect();
-        cluster.psql("postgres", &sql);
-    }
     let db = "original";
-    cluster.createdb(db);
-    let file = cluster.dir().join("original.sql");
-    std::fs::write(&file, pg::prepare_dump(&original)).expect("writing the dump");
-    let out = cluster.psql_file(db, &file);
+    let out = cluster.load_dump(db, "original.sql", &original, &pg::prepare_dump(&original));
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let unexpected = unexpected_errors(&stderr, &Known::default());
     Loaded {

@@ -8,7 +8,8 @@ use silo_plan::queries::{self, LogFormat, Options, Resolver};
 use silo_plan::source::SourceFile;
 
 use crate::pg::Cluster;
-use crate::simulate::{fixtures, load, root};
+use crate::simulate::{fixtures, root};
+use crate::util::analysis;
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let out = assert_cmd::Command::cargo_bin("silo-plan")
@@ -240,8 +241,8 @@ fn queries_server_log_from_postgres_finds_exactly_the_cross_silo_transactions() 
     let log_path = cluster.dir().join("workload.log");
     std::fs::write(&log_path, &log).unwrap();
 
-    let l = load(&root().join("examples/saas"));
-    let res = Resolver::new(&l.cat, &l.cfg, &l.asg, &l.graph, &l.sources);
+    let l = analysis(&root().join("examples/saas"));
+    let res = Resolver::new(&l.input());
     let logs = [SourceFile::new(log_path.display().to_string(), log.clone())];
     for opts in [
         Options::default(),

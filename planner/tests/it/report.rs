@@ -396,3 +396,45 @@ fn many_statements_on_one_line_are_each_shown_where_they_are() {
         );
     }
 }
+
+/// A finding on a line of 600,000 characters is shown as a short excerpt whose header names the
+/// column in the file; plain and coloured output agree.
+#[test]
+fn long_lines_are_shown_as_bounded_excerpts() {
+    let line: String = (0..20_000)
+        .map(|i| format!("CREATE TABLE public.t{i} (id int);"))
+        .collect();
+    let file = "many.sql";
+    let files = [SourceFile::new(file, format!("{line}\n"))];
+    let findings: Vec<Finding> = [1usize, 777, 19_999]
+        .iter()
+        .map(|&i| {
+            let at = line
+                .find(&format!("CREATE TABLE public.t{i} ("))
+                .expect("there");
+            Finding {
+                code: Code::UnassignedTable,
+                reference: None,
+                severity: Severity::Error,
+                message: format!("t{i}"),
+                location: Some(Location {
+                    file: file.to_string(),
+                    line: 1,
+                    column: Some(at as u32 + 1),
+                }),
+                related: vec![],
+                help: None,
+                object: format!("t{i}"),
+            }
+        })
+        .collect();
+    let sources = Sources::new(&files);
+    let plain = render(&findings, &sources, ReportFormat::Text, false);
+    for f in &findings {
+        let c = f.location.as_ref().and_then(|l| l.column).expect("column");
+        assert!(plain.contains(&format!(" --> many.sql:1:{c}\n")), "{plain}");
+    }
+    assert!(plain.lines().all(|l| l.chars().count() < 160), "{plain}");
+    let styled = render(&findings, &sources, ReportFormat::Text, true);
+    assert_eq!(strip_ansi(&styled), plain);
+}

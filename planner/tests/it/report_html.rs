@@ -319,15 +319,8 @@ fn check_page(b: &mut Browser, html: &Path, config: &Path, table: &str) {
         Some((s, t)) => silo_plan::catalog::QName::new(s, t),
         None => panic!("{table}: schema.table"),
     };
-    let (hops, _) = silo_plan::explain::closure_limited(
-        &a.cat,
-        &a.cfg,
-        &a.asg,
-        &a.rules,
-        &a.graph,
-        &q,
-        silo_plan::plan::CLOSURE_STEPS,
-    );
+    let (hops, _) =
+        silo_plan::closure::closure_limited(&a.input(), &q, silo_plan::plan::CLOSURE_STEPS);
     assert!(!hops.is_empty(), "{table} has a closure to show");
     assert_eq!(
         b.eval(CLOSURE_STEPS_SHOWN),
@@ -398,8 +391,7 @@ fn report_html_in_chromium() {
         .tables
         .keys()
         .max_by_key(|q| {
-            let n =
-                silo_plan::explain::closure(&a.cat, &a.cfg, &a.asg, &a.rules, &a.graph, q).len();
+            let n = silo_plan::closure::closure(&a.input(), q).len();
             (n, std::cmp::Reverse((*q).clone()))
         })
         .expect("tables")

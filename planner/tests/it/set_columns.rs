@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 use silo_plan::source::SourceFile;
 
-use crate::pg::{self, Cluster};
-use crate::util::{read_tree, root};
+use crate::pg::{self, run_file, Cluster};
+use crate::util::{plan_files, root};
 
 const CONTROL: [&str; 2] = ["tenants", "users"];
 const REGION: [&str; 2] = ["posts", "comments"];
@@ -65,43 +65,6 @@ fn keys(c: &mut postgres::Client) -> BTreeMap<Key, (String, Vec<String>, String,
         )
     })
     .collect()
-}
-
-/// Runs a file with psql; panics on any error it reports.
-fn run_file(c: &Cluster, db: &str, dir: &Path, name: &str, text: &str) {
-    let path = dir.join(format!("{db}-{}", name.replace('/', "_")));
-    std::fs::write(&path, text).expect("write sql");
-    let out = c.psql_file(db, &path);
-    let err = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("FATAL"))
-        .collect();
-    assert!(
-        out.status.success() && errors.is_empty(),
-        "{name} on {db}: {}\n{err}",
-        out.status
-    );
-}
-
-/// `silo-plan plan fixtures/set_columns --out DIR/plan`: the generated files.
-fn plan(dir: &Path) -> BTreeMap<String, String> {
-    let out = dir.join("plan");
-    let o = assert_cmd::Command::cargo_bin("silo-plan")
-        .expect("binary")
-        .arg("plan")
-        .arg(fixture())
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    read_tree(&out)
 }
 
 /// Loads `file` of the fixture into a new database `db` and checks that silo-plan's catalog of
@@ -152,7 +115,7 @@ fn set_column_lists_read_and_restored_as_declared() {
     load_and_compare_catalog(&cluster, dir.path(), "src", "source.sql");
     load_and_compare_catalog(&cluster, dir.path(), "orig", "schema.sql");
 
-    let files = plan(dir.path());
+    let files = plan_files(&fixture(), &dir.path().join("plan"));
     let mut c = cluster.client("orig");
     let before = keys(&mut c);
     for round in 1..=2 {
@@ -280,7 +243,7 @@ fn set_column_lists_in_silo_schemas_and_replicated_cascades() {
     let cluster = Cluster::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let files = plan(d);
+    let files = plan_files(&fixture(), &d.join("plan"));
 
     // World M: the monolith with every key.
     let dump = std::fs::read_to_string(fixture().join("schema.sql")).expect("fixture");
@@ -413,7 +376,7 @@ fn set_column_lists_in_silo_schemas_and_replicated_cascades() {
 #[test]
 fn set_column_lists_shown_where_the_action_is() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let files = plan(dir.path());
+    let files = plan_files(&fixture(), &dir.path().join("plan"));
     let md = &files["plan.md"];
     let row = md
         .lines()

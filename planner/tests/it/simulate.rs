@@ -12,15 +12,14 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use postgres::error::SqlState;
-use silo_plan::assign;
-use silo_plan::config;
-use silo_plan::dump::{self, ReadOptions};
-use silo_plan::graph;
+use silo_plan::analysis::Analysis;
+use silo_plan::dump;
 use silo_plan::queries::Resolver;
 use silo_plan::simulate::{self, Simulation};
 use silo_plan::source::SourceFile;
 
 use crate::pg::{self, Cluster};
+use crate::util::analysis;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -30,48 +29,8 @@ pub fn fixtures() -> PathBuf {
     root().join("planner/tests/it/fixtures/queries")
 }
 
-/// Loaded inputs of a config.
-pub struct Loaded {
-    pub cfg: config::Config,
-    pub sources: Vec<SourceFile>,
-    pub cat: silo_plan::catalog::Catalog,
-    pub asg: assign::Assignment,
-    pub graph: graph::Graph,
-}
-
-pub fn load(config_path: &Path) -> Loaded {
-    let cfg = config::load(config_path).unwrap_or_else(|e| panic!("{e:?}"));
-    let sources: Vec<SourceFile> = cfg
-        .schema_paths()
-        .iter()
-        .map(|p| SourceFile::load(p).unwrap_or_else(|e| panic!("{}: {e:?}", p.display())))
-        .collect();
-    let cat = dump::read(
-        &sources,
-        &ReadOptions {
-            dialect: cfg.dialect,
-        },
-    );
-    let asg = assign::assign(&cat, &cfg).unwrap_or_else(|e| panic!("assign: {e:?}"));
-    let graph = graph::build(&cat, |i| sources.get(i as usize).map(|s| s.text.as_str()));
-    Loaded {
-        cfg,
-        sources,
-        cat,
-        asg,
-        graph,
-    }
-}
-
-fn simulation(l: &Loaded) -> Simulation {
-    simulate::build(
-        &l.cat,
-        &l.cfg,
-        &l.asg,
-        &l.graph,
-        &simulate::Options::default(),
-    )
-    .expect("simulation")
+fn simulation(l: &Analysis) -> Simulation {
+    simulate::build(&l.input(), &simulate::Options::default()).expect("simulation")
 }
 
 /// One workload statement with its verdict.
@@ -165,7 +124,7 @@ fn try_as(client: &mut postgres::Client, role: Option<&str>, sql: &str) -> Resul
 #[test]
 fn simulate_saas_sql_is_the_plans() {
     // Relative to the package root (the tests' working directory): the header names the path.
-    let mut l = load(Path::new("examples/saas"));
+    let mut l = analysis(Path::new("examples/saas"));
     assert_eq!(l.cfg.path, "examples/saas/silo-plan.toml");
     // `plan` names the config relative to its own directory, whatever the working directory.
     l.cfg.path = "silo-plan.toml".into();
@@ -191,12 +150,9 @@ fn simulate_saas_sql_is_the_plans() {
 
 #[test]
 fn simulate_rejects_a_prefix_that_needs_quoting() {
-    let l = load(&root().join("examples/saas"));
+    let l = analysis(&root().join("examples/saas"));
     let e = simulate::build(
-        &l.cat,
-        &l.cfg,
-        &l.asg,
-        &l.graph,
+        &l.input(),
         &simulate::Options {
             prefix: "x$y".into(),
         },
@@ -214,8 +170,8 @@ fn simulate_workload_on_postgres_matches_expectations_and_queries() {
     }
 
     // Without a database: the verdicts of `queries`.
-    let l = load(&root().join("examples/saas"));
-    let res = Resolver::new(&l.cat, &l.cfg, &l.asg, &l.graph, &l.sources);
+    let l = analysis(&root().join("examples/saas"));
+    let res = Resolver::new(&l.input());
     let mut wrong = Vec::new();
     for c in &cases {
         let t = res
@@ -312,7 +268,7 @@ fn simulate_workload_on_postgres_matches_expectations_and_queries() {
 fn simulate_rerun_after_map_change_revokes_and_reset_removes_all() {
     let cluster = Cluster::start();
     load_dump(&cluster, "saas");
-    let l = load(&root().join("examples/saas"));
+    let l = analysis(&root().join("examples/saas"));
     run_sql(
         &cluster,
         "saas",
@@ -348,7 +304,7 @@ fn simulate_rerun_after_map_change_revokes_and_reset_removes_all() {
             ),
         );
     std::fs::write(dir.path().join("silo-plan.toml"), toml).unwrap();
-    let moved = load(&dir.path().join("silo-plan.toml"));
+    let moved = analysis(&dir.path().join("silo-plan.toml"));
     run_sql(
         &cluster,
         "saas",

@@ -64,47 +64,55 @@ fn suggest_restores_removed_assignments() {
     let a = crate::util::analysis(dir.path());
     let s = silo_plan::suggest::suggest(&a);
     assert_eq!(s.len(), REMOVED.len(), "one suggestion per removed table");
-    // A suggestion minimises crossings; the example's map follows ownership (an org member
-    // belongs to its organization even though it points at users twice), so a few may differ:
-    // count them, check every decided suggestion really is the cheapest, and snapshot the rest.
-    let mut right = 0;
-    let mut verdicts = Vec::new();
+    // Every decided suggestion is the one cheapest silo.
     for x in &s {
-        let want = &truth[&x.table.name];
-        let best = x.costs.iter().map(|c| c.1).min().unwrap_or(0);
-        match &x.silo {
-            Some(got) => {
-                let cost = x
-                    .costs
-                    .iter()
-                    .find(|c| &c.0 == got)
-                    .map_or(usize::MAX, |c| c.1);
-                assert_eq!(cost, best, "{}: {got} is not the cheapest", x.table);
-                assert_eq!(
-                    x.costs.iter().filter(|c| c.1 == best).count(),
-                    1,
-                    "{}: a decided table has one cheapest silo",
-                    x.table
-                );
-                if got == want {
-                    right += 1;
-                }
-                verdicts.push(format!("{}: suggested {got}, example {want}", x.table.name));
-            }
-            None => {
-                assert!(
-                    x.tie.len() != 1,
-                    "{}: undecided needs a tie or no neighbour",
-                    x.table
-                );
-                verdicts.push(format!(
-                    "{}: undecided {:?}, example {want}",
-                    x.table.name, x.tie
-                ));
-            }
+        if let Some(got) = &x.silo {
+            let best = x.costs.iter().map(|c| c.1).min().unwrap_or(0);
+            let cheapest: Vec<&str> = x
+                .costs
+                .iter()
+                .filter(|c| c.1 == best)
+                .map(|c| c.0.as_str())
+                .collect();
+            assert_eq!(cheapest, [got.as_str()], "{}: {:?}", x.table, x.costs);
         }
     }
-    assert!(right >= 8, "only {right} of 12 restored: {verdicts:#?}");
+    // Foreign keys alone restore 10 of the 12 to the example's silo. The two others, worked out
+    // from the example's keys:
+    // * org_member (region in the example) has two keys to auth_user (control) and one to
+    //   org_organization (region), and is referenced by org_memberteam (region) and
+    //   org_membermapping (control once round 1 restores it): 2 crossings in control, 3 in
+    //   region. The example's map follows ownership (a member belongs to its organization), which
+    //   keys alone cannot see; a query log can (`suggest_weighted_by_query_logs_changes_a_decision`).
+    // * integ_organizationintegration (control) has one key to integ_integration (control) and
+    //   one to org_organization (region): 1 crossing either way, a tie left to a person.
+    let got: BTreeMap<&str, String> = s
+        .iter()
+        .map(|x| {
+            let verdict = match &x.silo {
+                Some(silo) => silo.clone(),
+                None => format!("tie {}", x.tie.join(" ")),
+            };
+            (x.table.name.as_str(), verdict)
+        })
+        .collect();
+    let want: BTreeMap<&str, String> = REMOVED
+        .iter()
+        .map(|t| {
+            let verdict = match *t {
+                "org_member" => "control".to_string(),
+                "integ_organizationintegration" => "tie control region".to_string(),
+                _ => truth[*t].clone(),
+            };
+            (*t, verdict)
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        REMOVED.iter().filter(|t| got[**t] == truth[**t]).count(),
+        10,
+        "restored to the example's silo"
+    );
     let out = assert_cmd::Command::cargo_bin("silo-plan")
         .expect("binary")
         .args(["suggest"])
@@ -158,7 +166,7 @@ fn suggest_weighted_by_query_logs_changes_a_decision() {
         .collect();
 
     let a = crate::util::analysis(dir.path());
-    let res = silo_plan::queries::Resolver::new(&a.cat, &a.cfg, &a.asg, &a.graph, &a.sources);
+    let res = silo_plan::queries::Resolver::new(&a.input());
     let w = silo_plan::queries::workload(&res, &logs, &silo_plan::queries::Options::default())
         .expect("logs read");
     assert_eq!(w.unparsed, 0);
