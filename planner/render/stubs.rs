@@ -149,8 +149,7 @@ impl Lang {
                     lit
                 }
             }
-            // Ruby's double quotes interpolate `#{`: escape every `#`.
-            Lang::Ruby => json_str(s).replace('#', "\\#"),
+            Lang::Ruby => ruby_lit(s),
             Lang::Rust => format!("{s:?}"),
         }
     }
@@ -315,6 +314,150 @@ fn single_quoted(lit: &str) -> String {
         }
     }
     out.push('\'');
+    out
+}
+
+/// A Ruby string literal as rubocop's defaults want it: single quotes (only `\\` and `\'`
+/// escaped) unless the string needs an escape sequence (a control character, a character
+/// [`crate::untrusted`] writes visibly), holds `#{` (single-quoted, rubocop reads it as a
+/// forgotten interpolation) or single quotes and no double ones; then double quotes, with `#` escaped only before `{`, `$` and `@`
+/// (where it would interpolate: any other `\#` is a redundant escape to rubocop).
+fn ruby_lit(s: &str) -> String {
+    if s.contains("#{")
+        || (s.contains('\'') && !s.contains('"'))
+        || s.chars()
+            .any(|c| c.is_control() || crate::untrusted::is_unsafe(c))
+    {
+        let lit = json_str(s);
+        let mut out = String::with_capacity(lit.len() + 2);
+        let mut chars = lit.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '#' && matches!(chars.peek(), Some('{' | '$' | '@')) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        return out;
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\\' || c == '\'' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// rubocop's `Layout/LineLength` default.
+const RUBY_WIDTH: usize = 120;
+
+/// `s` as Ruby string literals joined by line continuations (`'a' \`, then `'b'` on the next
+/// line at column `col`), none of whose lines passes [`RUBY_WIDTH`] when the first starts at
+/// column `col`: rubocop's `Layout/LineLength` and `aligned` string continuation. The parts
+/// are cut between characters of `s`, never inside an escape; one literal when it fits.
+fn ruby_lit_lines(s: &str, col: usize) -> String {
+    let whole = ruby_lit(s);
+    if col + layout::width(&whole) <= RUBY_WIDTH {
+        return whole;
+    }
+    // Room for a part's characters: the width less the quotes and ` \`, at least 16.
+    let room = RUBY_WIDTH.saturating_sub(col + 4).max(16);
+    let mut out = String::with_capacity(whole.len() + whole.len() / 8);
+    let mut part = String::new();
+    let mut part_width = 0;
+    let flush = |out: &mut String, part: &str| {
+        if !out.is_empty() {
+            out.push_str(" \\\n");
+            out.push_str(&" ".repeat(col));
+        }
+        out.push_str(&ruby_lit(part));
+    };
+    // A character's width inside a literal: escapes take up to 6 columns.
+    let char_width = |c: char| layout::width(&ruby_lit(c.encode_utf8(&mut [0; 4]))) - 2;
+    for c in s.chars() {
+        let w = char_width(c);
+        if part_width + w > room && !part.is_empty() {
+            // Cut after the part's last space when it has one, else here.
+            let cut = part
+                .rfind(' ')
+                .map(|i| i + 1)
+                .filter(|&i| i < part.len())
+                .unwrap_or(part.len());
+            flush(&mut out, &part[..cut]);
+            part.drain(..cut);
+            part_width = part.chars().map(char_width).sum();
+        }
+        part.push(c);
+        part_width += w;
+    }
+    flush(&mut out, &part);
+    out
+}
+
+/// Full-line `#` comments of a rendered Ruby file rewrapped to [`RUBY_WIDTH`] (rubocop's
+/// `Layout/LineLength` counts comments): a long line is cut at spaces, its continuation lines
+/// indented as the first and, in a `# - item` list, hung under the item's text. Code lines,
+/// and the file when no comment is too long, are left as they are.
+fn wrap_ruby_comments(file: String) -> String {
+    if !file
+        .lines()
+        .any(|l| layout::width(l) > RUBY_WIDTH && l.trim_start().starts_with('#'))
+    {
+        return file;
+    }
+    let mut out = String::with_capacity(file.len() + file.len() / 32);
+    for line in file.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let trimmed = body.trim_start();
+        if layout::width(body) <= RUBY_WIDTH || !trimmed.starts_with("# ") {
+            out.push_str(line);
+            continue;
+        }
+        let margin = &body[..body.len() - trimmed.len()];
+        let hang = if trimmed.starts_with("# - ") {
+            "#   "
+        } else {
+            "# "
+        };
+        let mut text = &trimmed[2..];
+        let mut first = true;
+        loop {
+            let lead = if first { "# " } else { hang };
+            let room = RUBY_WIDTH.saturating_sub(layout::width(margin) + lead.len());
+            out.push_str(margin);
+            out.push_str(lead);
+            if layout::width(text) <= room {
+                out.push_str(text);
+                out.push('\n');
+                break;
+            }
+            // The last space within the room, else the first one after it (a word longer
+            // than the line stays whole).
+            let cut = text
+                .char_indices()
+                .filter(|&(i, c)| c == ' ' && layout::width(&text[..i]) <= room)
+                .map(|(i, _)| i)
+                .next_back()
+                .filter(|&i| i > 0)
+                .or_else(|| text.find(' '));
+            match cut {
+                Some(i) => {
+                    out.push_str(&text[..i]);
+                    out.push('\n');
+                    text = text[i..].trim_start_matches(' ');
+                    first = false;
+                }
+                None => {
+                    out.push_str(text);
+                    out.push('\n');
+                    break;
+                }
+            }
+        }
+    }
     out
 }
 
@@ -499,6 +642,8 @@ type FxSet<T> = rustc_hash::FxHashSet<T>;
 /// [`Prepared`] texts, or the file's own `'static` names) when they need no change, so the
 /// common case allocates nothing.
 struct Namer<'a> {
+    /// Ruby numbers a repeat without a `_` (rubocop's `Naming/VariableNumber`).
+    ruby: bool,
     /// The language's reserved words, split once per process.
     reserved: &'static FxSet<&'static str>,
     taken: FxSet<Cow<'a, str>>,
@@ -507,6 +652,7 @@ struct Namer<'a> {
 impl<'a> Namer<'a> {
     fn new(lang: Lang) -> Self {
         Namer {
+            ruby: lang == Lang::Ruby,
             reserved: Self::reserved_set(lang),
             taken: FxSet::default(),
         }
@@ -568,7 +714,9 @@ impl<'a> Namer<'a> {
         } else {
             candidate.to_string()
         };
-        let sep = if candidate.contains('_') || candidate.chars().all(|c| !c.is_ascii_uppercase()) {
+        let sep = if !self.ruby
+            && (candidate.contains('_') || candidate.chars().all(|c| !c.is_ascii_uppercase()))
+        {
             "_"
         } else {
             ""
@@ -851,9 +999,36 @@ impl HandlerLits {
                         s.push(',');
                     }
                 }
+                if l == Lang::Ruby {
+                    s = ruby_array(children, s);
+                }
                 s
             }),
         }
+    }
+}
+
+/// A Ruby array of `items` (their literals joined: `joined`) as rubocop's `Style/WordArray`
+/// wants it: `%w[a b]` when there are two or more and each is a word (letters, digits, `_`,
+/// and `-` between them), else `['a', 'b c']`.
+fn ruby_array(items: &[String], joined: String) -> String {
+    let word = |s: &String| {
+        let b: Vec<char> = s.chars().collect();
+        !b.is_empty()
+            && b.iter().enumerate().all(|(i, &c)| {
+                c.is_alphanumeric()
+                    || c == '_'
+                    || (c == '-'
+                        && i > 0
+                        && i + 1 < b.len()
+                        && (b[i - 1].is_alphanumeric() || b[i - 1] == '_')
+                        && (b[i + 1].is_alphanumeric() || b[i + 1] == '_'))
+            })
+    };
+    if items.len() >= 2 && items.iter().all(word) {
+        format!("%w[{}]", items.join(" "))
+    } else {
+        format!("[{joined}]")
     }
 }
 
@@ -865,6 +1040,10 @@ struct Cases {
     pascal_at: usize,
     /// Where the camel case starts in `buf`.
     camel_at: usize,
+    /// Where the camel case ends in `buf`.
+    camel_end: usize,
+    /// Where Ruby's snake case starts in `buf`, or 0 when it is the snake case.
+    ruby_at: usize,
 }
 
 impl Cases {
@@ -902,10 +1081,38 @@ impl Cases {
                 c
             }));
         }
+        // Ruby's snake case without a `_` before a digit (rubocop's `Naming/VariableNumber`
+        // wants `a2`, not `a_2`), only for the few names that have one.
+        let end = buf.len();
+        let ruby_at = if buf.as_bytes()[..pascal_at]
+            .windows(2)
+            .any(|w| w[0] == b'_' && w[1].is_ascii_digit())
+        {
+            for i in 0..pascal_at {
+                let b = buf.as_bytes();
+                if !(b[i] == b'_' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+                    buf.push(char::from(b[i]));
+                }
+            }
+            end
+        } else {
+            0
+        };
         Cases {
             buf,
             pascal_at,
             camel_at,
+            camel_end: end,
+            ruby_at,
+        }
+    }
+
+    /// [`Cases::snake`] as Ruby writes it (see [`Cases::from_snake`]).
+    fn ruby(&self) -> &str {
+        if self.ruby_at == 0 {
+            self.snake()
+        } else {
+            &self.buf[self.ruby_at..]
         }
     }
 
@@ -918,13 +1125,14 @@ impl Cases {
     }
 
     fn camel(&self) -> &str {
-        &self.buf[self.camel_at..]
+        &self.buf[self.camel_at..self.camel_end]
     }
 
     /// A value name: `snake_case`, or `camelCase` in TypeScript and Go.
     fn value(&self, lang: Lang) -> &str {
         match lang {
-            Lang::Python | Lang::Rust | Lang::Ruby => self.snake(),
+            Lang::Python | Lang::Rust => self.snake(),
+            Lang::Ruby => self.ruby(),
             Lang::TypeScript | Lang::Go => self.camel(),
         }
     }
@@ -1548,6 +1756,9 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
                         )
                     ),
                     Lang::Rust => format!("{key_lit} => ({silo_lit}, &[{children}]),"),
+                    Lang::Ruby => format!(
+                        "{key_lit} => {{\n      silo: {silo_lit},\n      children: {children}\n    }}"
+                    ),
                     _ => String::new(),
                 };
                 Some(Handler {
@@ -1595,7 +1806,10 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
                 }
                 args.push_str(&p.name);
             }
-            let sql_lit = lang.lit(&driver_sql(lang, &g.sql));
+            let sql_lit = match lang {
+                Lang::Ruby => ruby_lit_lines(&g.sql, 2 + layout::width(&sql_const) + 3),
+                _ => lang.lit(&driver_sql(lang, &g.sql)),
+            };
             let (const_decl, sig, call) = match lang {
                 Lang::Python => {
                     let mut items = vec!["child: psycopg.Connection[Any]".to_string()];
@@ -1611,6 +1825,20 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
                     args.extend(params.iter().map(|p| p.name.to_string()));
                     let call = layout::call(4, "return _exists(", &args, ")", layout::PY);
                     (layout::py_assign(&sql_const, &sql_lit), sig, call)
+                }
+                Lang::Ruby => {
+                    let mut items = vec!["child".to_string()];
+                    items.extend(params.iter().map(|p| p.name.to_string()));
+                    let sig =
+                        layout::call(2, &format!("def self.{}(", &*name), &items, ")", RUBY_WIDTH);
+                    let call = layout::call(
+                        4,
+                        "result = child.exec_params(",
+                        &[sql_const.to_string(), format!("[{args}]")],
+                        ")",
+                        RUBY_WIDTH,
+                    );
+                    (String::new(), sig, call)
                 }
                 _ => Default::default(),
             };
@@ -1631,12 +1859,19 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
         })
         .collect();
 
+    // Ruby's constants, `  NAME = 'sql'`, are cut into continued literals to fit its width.
+    // (psycopg runs the lock statements without parameters: their `%` stay single.)
+    let sql_lit = |name: &str, sql: &str, params: bool| match lang {
+        Lang::Ruby => ruby_lit_lines(sql, 2 + layout::width(name) + 3),
+        _ if params => lang.lit(&driver_sql(lang, sql)),
+        _ => lang.lit(sql),
+    };
     let pump = PumpView {
-        lock_timeout: lang.lit(&stubs.pump.lock_timeout),
-        lock: lang.lit(&stubs.pump.lock),
-        read: lang.lit(&driver_sql(lang, &stubs.pump.read)),
-        insert: lang.lit(&driver_sql(lang, &stubs.pump.insert)),
-        apply: lang.lit(&driver_sql(lang, &stubs.pump.apply)),
+        lock_timeout: sql_lit("SQL_LOCK_TIMEOUT", &stubs.pump.lock_timeout, false),
+        lock: sql_lit("SQL_LOCK", &stubs.pump.lock, false),
+        read: sql_lit("SQL_READ", &stubs.pump.read, true),
+        insert: sql_lit("SQL_INSERT", &stubs.pump.insert, true),
+        apply: sql_lit("SQL_APPLY", &stubs.pump.apply, true),
     };
     let mut imports = vec!["context", "database/sql", "fmt"];
     if uses_json {
@@ -1974,13 +2209,13 @@ pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
         ),
         file(
             "ruby/silo_plan_stubs.rb",
-            render_sized(
+            wrap_ruby_comments(render_sized(
                 "stubs/ruby",
                 &RubyStubs {
                     v: view(stubs, &pre, Lang::Ruby, config),
                 },
                 &mut hint,
-            )?,
+            )?),
         ),
     ])
 }
@@ -2147,8 +2382,23 @@ mod tests {
         assert_eq!(children(Lang::TypeScript), r#""region", "eu#{x}""#);
         assert_eq!(children(Lang::Go), r#""region", "eu#{x}""#);
         assert_eq!(children(Lang::Rust), r#""region", "eu#{x}""#);
-        assert_eq!(children(Lang::Ruby), r#""region", "eu\#{x}""#);
-        assert_eq!(lits.silo[Lang::Ruby.index()], r#""control""#);
+        assert_eq!(children(Lang::Ruby), r#"['region', "eu\#{x}"]"#);
+        assert_eq!(lits.silo[Lang::Ruby.index()], "'control'");
+        let words = HandlerLits::new("control", &["region".to_string(), "eu-1".to_string()]);
+        assert_eq!(words.children[Lang::Ruby.index()], "%w[region eu-1]");
+        assert_eq!(Lang::Ruby.lit("it's"), "\"it's\"");
+        assert_eq!(Lang::Ruby.lit("a\\'\"#b"), r##"'a\\\'"#b'"##);
+        assert_eq!(Lang::Ruby.lit("#@x\n"), "\"\\#@x\\n\"");
+        let long = "x ".repeat(100);
+        let lines = ruby_lit_lines(&long, 20);
+        assert!(
+            lines.lines().all(|l| l.chars().count() <= RUBY_WIDTH),
+            "{lines}"
+        );
+        assert!(lines
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with(&" ".repeat(20))));
         let one = HandlerLits::new("control", &["region".to_string()]);
         assert_eq!(one.children[Lang::Python.index()], r#""region","#);
         assert_eq!(one.children[Lang::Go.index()], r#""region""#);

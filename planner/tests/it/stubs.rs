@@ -281,12 +281,13 @@ fn rust_stubs_pass_cargo_check() {
     }
 }
 
-const RUBY_HINT: &str =
-    "install Ruby: `apt-get install -y ruby` (.ci/run does this); these tests never skip";
+const RUBY_HINT: &str = "install Ruby and rubocop: `apt-get install -y ruby rubocop` (.ci/run \
+    does this); these tests never skip";
 
 #[test]
-fn ruby_stubs_pass_ruby_c() {
+fn ruby_stubs_pass_ruby_wc_and_rubocop() {
     require("ruby", &["--version"], RUBY_HINT);
+    require("rubocop", &["--version"], RUBY_HINT);
     for ex in EXAMPLES {
         let dir = plan(ex);
         let rb = stubs(&dir, "ruby");
@@ -299,6 +300,22 @@ fn ruby_stubs_pass_ruby_c() {
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.trim().is_empty(), "ruby -wc warns:\n{stderr}");
+        // rubocop's defaults (no configuration file, none looked up), as a project without
+        // one would check the file in; it exits non-zero on any offense.
+        run(
+            Command::new("rubocop")
+                .args([
+                    "--force-default-config",
+                    "--cache",
+                    "false",
+                    "--format",
+                    "simple",
+                    "silo_plan_stubs.rb",
+                ])
+                .current_dir(&rb),
+            &format!("rubocop on {ex}'s Ruby stub"),
+            RUBY_HINT,
+        );
     }
 }
 
