@@ -1747,13 +1747,7 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
                     ),
                     Lang::TypeScript => format!(
                         "{key_lit}: {{\n    silo: {silo_lit},\n    {}\n  }},",
-                        layout::call_flat(
-                            4,
-                            "children: [",
-                            &lits.child_list[lang.index()],
-                            "],",
-                            layout::TS
-                        )
+                        layout::ts_call(4, "children: [", &lits.child_list[lang.index()], "],")
                     ),
                     Lang::Rust => format!("{key_lit} => ({silo_lit}, &[{children}]),"),
                     Lang::Ruby => format!(
@@ -1826,6 +1820,34 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
                     let call = layout::call(4, "return _exists(", &args, ")", layout::PY);
                     (layout::py_assign(&sql_const, &sql_lit), sig, call)
                 }
+                Lang::TypeScript => {
+                    let mut items = vec!["child: ClientBase".to_string()];
+                    items.extend(params.iter().map(|p| format!("{}: {}", &*p.name, &*p.ty)));
+                    let sig = layout::ts_call(
+                        0,
+                        &format!("export async function {}(", &*name),
+                        &items,
+                        "): Promise<boolean> {",
+                    );
+                    let values: Vec<String> = params.iter().map(|p| p.name.to_string()).collect();
+                    let call = layout::ts_call(4, "values: [", &values, "],");
+                    (layout::ts_const(&sql_const, &sql_lit), sig, call)
+                }
+                Lang::Rust => {
+                    let mut items = vec!["child: &mut impl postgres::GenericClient".to_string()];
+                    items.extend(params.iter().map(|p| format!("{}: {}", &*p.name, &*p.ty)));
+                    let sig = layout::rs_sig(
+                        0,
+                        &format!("pub fn {}(", &*name),
+                        &items,
+                        ") -> Result<bool, postgres::Error> {",
+                    );
+                    let refs: Vec<String> =
+                        params.iter().map(|p| format!("&{}", &*p.name)).collect();
+                    let call =
+                        layout::rs_call(4, "let row = child.query_one(", &sql_const, &refs, ")?;");
+                    (layout::rs_const(&sql_const, &sql_lit), sig, call)
+                }
                 Lang::Ruby => {
                     let mut items = vec!["child".to_string()];
                     items.extend(params.iter().map(|p| p.name.to_string()));
@@ -1861,8 +1883,10 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
 
     // Ruby's constants, `  NAME = 'sql'`, are cut into continued literals to fit its width.
     // (psycopg runs the lock statements without parameters: their `%` stay single.)
+    // TypeScript's are whole declarations, laid out as prettier does.
     let sql_lit = |name: &str, sql: &str, params: bool| match lang {
         Lang::Ruby => ruby_lit_lines(sql, 2 + layout::width(name) + 3),
+        Lang::TypeScript => layout::ts_const(Cases::of_name(name).camel(), &lang.lit(sql)),
         _ if params => lang.lit(&driver_sql(lang, sql)),
         _ => lang.lit(sql),
     };
@@ -2013,6 +2037,18 @@ fn lookup<'a>(
         }
     };
     let sig = match lang {
+        Lang::TypeScript => layout::ts_call(
+            2,
+            &format!("{}(", &*method),
+            &[format!("keys: ReadonlyArray<{key_ty}>")],
+            &format!("): Promise<{}[]>;", &**record),
+        ),
+        Lang::Rust => layout::rs_sig(
+            4,
+            &format!("fn {}(", &*method),
+            &["&mut self".to_string(), format!("keys: &[{key_ty}]")],
+            &format!(") -> Result<Vec<{}>, Self::Error>;", &**record),
+        ),
         Lang::Python => layout::call(
             4,
             &format!("def {}(", &*method),
@@ -2042,22 +2078,6 @@ mod layout {
     pub const PY: usize = 88;
     /// prettier's line width.
     pub const TS: usize = 80;
-
-    /// [`call`] as prettier splits an array or the arguments of a call: all on one line, or
-    /// one a line (no line of all the items).
-    pub fn call_flat(
-        indent: usize,
-        head: &str,
-        items: &[String],
-        tail: &str,
-        max: usize,
-    ) -> String {
-        let joined = items.join(", ");
-        if items.is_empty() || indent + width(head) + width(&joined) + width(tail) <= max {
-            return format!("{head}{joined}{tail}");
-        }
-        call(indent, head, items, tail, 0)
-    }
 
     /// The width of `s` as the formatters count it (characters).
     pub fn width(s: &str) -> usize {
@@ -2089,6 +2109,117 @@ mod layout {
         out.push_str(&outer);
         out.push_str(tail);
         out
+    }
+
+    /// prettier's split of a parameter list, arguments or an array: `head`, the items
+    /// separated by `, `, `tail` on one line when that fits in [`TS`] at `indent` columns; else
+    /// one item a line, two columns deeper, each followed by a comma. The result does not
+    /// start with the indentation; its later lines do.
+    pub fn ts_call(indent: usize, head: &str, items: &[String], tail: &str) -> String {
+        let joined = items.join(", ");
+        if items.is_empty() || indent + width(head) + width(&joined) + width(tail) <= TS {
+            return format!("{head}{joined}{tail}");
+        }
+        let mut out = String::from(head);
+        for item in items {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent + 2));
+            out.push_str(item);
+            out.push(',');
+        }
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+        out.push_str(tail);
+        out
+    }
+
+    /// `const name = value;` at column 0 as prettier writes it: `value` on a line of its own,
+    /// two columns in, when the line is too wide (a string literal cannot be split).
+    pub fn ts_const(name: &str, value: &str) -> String {
+        if 6 + width(name) + 3 + width(value) + ";".len() <= TS {
+            format!("const {name} = {value};")
+        } else {
+            format!("const {name} =\n  {value};")
+        }
+    }
+
+    /// rustfmt's `max_width`.
+    pub const RS: usize = 100;
+    /// rustfmt's `fn_call_width` and `array_width` (its default heuristics: 60% of the width).
+    pub const RS_CALL: usize = 60;
+
+    /// A function signature as rustfmt lays it out: `head` (`fn name(`), the parameters, `tail`
+    /// (`) -> T;` or `) -> T {`) on one line when it fits; for a declaration ending in `;` that
+    /// is one column too wide, the return type alone on the next line, four columns deeper;
+    /// else one parameter a line, each followed by a comma.
+    pub fn rs_sig(indent: usize, head: &str, params: &[String], tail: &str) -> String {
+        let joined = params.join(", ");
+        let one = indent + width(head) + width(&joined) + width(tail);
+        // rustfmt keeps a column for the `;` of a declaration.
+        let max = if tail.ends_with(';') { RS - 1 } else { RS };
+        if one <= max {
+            return format!("{head}{joined}{tail}");
+        }
+        if one == RS && tail.ends_with(';') {
+            if let Some(ret) = tail.strip_prefix(") ") {
+                let pad = " ".repeat(indent + 4);
+                return format!("{head}{joined})\n{pad}{ret}");
+            }
+        }
+        let mut out = String::from(head);
+        for p in params {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent + 4));
+            out.push_str(p);
+            out.push(',');
+        }
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+        out.push_str(tail);
+        out
+    }
+
+    /// `head` (`let row = client.query_one(`), `first`, `&[items]`, `tail` as rustfmt lays a
+    /// call out: on one line when its arguments fit in [`RS_CALL`] and the line in [`RS`];
+    /// else one argument a line, four columns deeper, the array itself one item a line when it
+    /// has several and is wider than [`RS_CALL`] or its line.
+    pub fn rs_call(indent: usize, head: &str, first: &str, items: &[String], tail: &str) -> String {
+        let array = format!("&[{}]", items.join(", "));
+        let args = width(first) + 2 + width(&array);
+        if args <= RS_CALL && indent + width(head) + args + width(tail) <= RS {
+            return format!("{head}{first}, {array}{tail}");
+        }
+        let inner = " ".repeat(indent + 4);
+        let mut out = format!("{head}\n{inner}{first},\n{inner}");
+        if items.len() < 2 || (width(&array) - 1 <= RS_CALL && indent + 4 + width(&array) < RS) {
+            out.push_str(&array);
+        } else {
+            out.push_str("&[");
+            for item in items {
+                out.push('\n');
+                out.push_str(&inner);
+                out.push_str("    ");
+                out.push_str(item);
+                out.push(',');
+            }
+            out.push('\n');
+            out.push_str(&inner);
+            out.push(']');
+        }
+        out.push_str(",\n");
+        out.push_str(&" ".repeat(indent));
+        out.push_str(tail.trim_start());
+        out
+    }
+
+    /// `pub const NAME: &str = value;` at column 0 as rustfmt writes it: `value` on the next
+    /// line, four columns in, when the line is too wide.
+    pub fn rs_const(name: &str, value: &str) -> String {
+        if 10 + width(name) + 9 + width(value) + ";".len() <= RS {
+            format!("pub const {name}: &str = {value};")
+        } else {
+            format!("pub const {name}: &str =\n    {value};")
+        }
     }
 
     /// `name = value` at column 0 in Python: `value` in parentheses on a line of its own when

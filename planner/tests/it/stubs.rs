@@ -2,7 +2,8 @@
 //! names (`fixtures/stubs`: keywords of every language, mixed case, spaces, quotes, `$1` and `%`,
 //! `#{`, `*/`, unicode, names that collide once sanitized), each checked by its language's own
 //! tools: `py_compile`, `mypy --strict`, `ruff format --check` and `ruff check`, `tsc --strict`,
-//! `gofmt` and `go vet`, `cargo check`, `ruby -c`.
+//! `prettier --check`, `gofmt` and `go vet`, `rustfmt --check` and `cargo clippy -D warnings`,
+//! `ruby -wc` and rubocop.
 //! The Python pump, a cascade handler and a restrict guard also run against two real databases.
 //!
 //! The saas stubs' snapshots are those of `plan_files` (`plan_saas__stubs_*`). A missing tool
@@ -143,7 +144,7 @@ fn python_stubs_compile_and_pass_mypy_strict() {
 }
 
 const TS_HINT: &str = "install Node.js and npm (`apt-get install -y nodejs npm`); the test \
-    installs typescript, @types/pg, @types/node and pg, at the versions of \
+    installs typescript, prettier, @types/pg, @types/node and pg, at the versions of \
     planner/tests/stub-tools/package-lock.json, into target/stub-tools with `npm ci` \
     (.ci/run does this too); these tests never skip";
 
@@ -173,7 +174,7 @@ fn tsc() -> PathBuf {
 }
 
 #[test]
-fn typescript_stubs_pass_tsc_strict() {
+fn typescript_stubs_pass_tsc_strict_and_prettier() {
     let tsc = tsc();
     for ex in EXAMPLES {
         let dir = plan(ex);
@@ -195,6 +196,20 @@ fn typescript_stubs_pass_tsc_strict() {
                 ])
                 .current_dir(&ts),
             &format!("tsc --strict on {ex}'s TypeScript stub"),
+            TS_HINT,
+        );
+        // prettier's defaults (no configuration file or .editorconfig read), as a project
+        // without one would check the file in.
+        run(
+            Command::new(tools_dir().join("node_modules/.bin/prettier"))
+                .args([
+                    "--check",
+                    "--no-config",
+                    "--no-editorconfig",
+                    "silo_plan_stubs.ts",
+                ])
+                .current_dir(&ts),
+            &format!("prettier --check on {ex}'s TypeScript stub"),
             TS_HINT,
         );
     }
@@ -253,30 +268,47 @@ fn go_stubs_pass_gofmt_and_go_vet() {
     }
 }
 
-const CARGO_HINT: &str = "cargo must be on PATH (it runs this test)";
+const CARGO_HINT: &str = "cargo, rustfmt and clippy must be on PATH (`rustup component add \
+    rustfmt clippy`; .ci/run does this)";
 
 #[test]
-fn rust_stubs_pass_cargo_check() {
+fn rust_stubs_pass_rustfmt_and_clippy() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for ex in EXAMPLES {
         let dir = plan(ex);
         let krate = stubs(&dir, "rust");
+        // rustfmt's defaults for the crate's edition (the stub has no rustfmt.toml).
+        run(
+            Command::new("rustfmt")
+                .args(["--edition", "2021", "--check", "src/lib.rs"])
+                .current_dir(&krate),
+            &format!("rustfmt --check on {ex}'s Rust stub"),
+            CARGO_HINT,
+        );
         // The project's lock pins `postgres` and its dependencies to versions already fetched.
         std::fs::copy(root().join("Cargo.lock"), krate.join("Cargo.lock")).expect("Cargo.lock");
         let out = run(
             Command::new(&cargo)
-                .args(["check", "--quiet", "--message-format", "short"])
+                .args([
+                    "clippy",
+                    "--quiet",
+                    "--message-format",
+                    "short",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
                 .current_dir(&krate)
                 .env("CARGO_TARGET_DIR", tools_dir().join("cargo"))
                 .env_remove("RUSTFLAGS")
                 .env_remove("CARGO_BUILD_RUSTFLAGS"),
-            &format!("cargo check on {ex}'s Rust stub"),
+            &format!("cargo clippy on {ex}'s Rust stub"),
             CARGO_HINT,
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !stderr.contains("warning"),
-            "cargo check on {ex}'s Rust stub warns:\n{stderr}"
+            "cargo clippy on {ex}'s Rust stub warns:\n{stderr}"
         );
     }
 }

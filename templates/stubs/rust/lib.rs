@@ -45,7 +45,7 @@ pub trait {{ i.name }} {
 {% for l in i.lookups %}
     /// Rows of {{ l.table }} whose ({{ l.columns }}) is one of `keys`; missing keys are left
     /// out. Replaces joins from:{% for u in l.used_by %} {{ u }}{% if !loop.last %};{% endif %}{% endfor %}{% if l.used_by.is_empty() %} (none){% endif %}
-    fn {{ l.method }}(&mut self, keys: &[{{ l.key_ty }}]) -> Result<Vec<{{ l.record }}>, Self::Error>;
+    {{ l.sig }}
 {%- endfor %}
 }
 {% endfor %}
@@ -237,27 +237,29 @@ pub fn after_delete(
 ) -> Result<BTreeMap<String, PumpResult>, PumpError> {
     let cascade = cascade(table).ok_or_else(|| PumpError::NotReplicated(table.to_string()))?;
     let source = source.unwrap_or(cascade.silo);
-    pump_to_silos(parent, children, marks, source, batch_size, cascade.children)
+    pump_to_silos(
+        parent,
+        children,
+        marks,
+        source,
+        batch_size,
+        cascade.children,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
 // Restrict guards: run in the child's silo before deleting the parent; refuse when true.
 {% for g in v.guards %}
 /// The query of [`{{ g.name }}`].
-pub const {{ g.sql_const }}: &str = {{ g.sql_lit }};
+{{ g.const_decl }}
 
 /// True when {{ g.child }} (silo {{ g.child_silo }}) still references the {{ g.parent }} row:
 /// refuse the delete. RESTRICT {{ g.about }}. Run it in the child silo's database.
 {%- for p in g.params %}
 /// `{{ p.name }}`: {{ p.about }}.
 {%- endfor %}
-pub fn {{ g.name }}(
-    child: &mut impl postgres::GenericClient,
-{%- for p in g.params %}
-    {{ p.name }}: {{ p.ty }},
-{%- endfor %}
-) -> Result<bool, postgres::Error> {
-    let row = child.query_one({{ g.sql_const }}, &[{% for p in g.params %}&{{ p.name }}{% if !loop.last %}, {% endif %}{% endfor %}])?;
+{{ g.sig }}
+    {{ g.call }}
     Ok(row.get(0))
 }
 {% endfor %}

@@ -22,7 +22,8 @@
 import type { ClientBase } from "pg";
 
 /** Any JSON value (json and jsonb columns). */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json =
+  null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export const DEFAULT_BATCH_SIZE = 1000;
 
@@ -44,14 +45,14 @@ export interface {{ i.name }} {
    * Rows of {{ l.table }} whose ({{ l.columns }}) is one of `keys`; missing keys are left out.
    * Replaces joins from:{% for u in l.used_by %} {{ u }}{% if !loop.last %};{% endif %}{% endfor %}{% if l.used_by.is_empty() %} (none){% endif %}
    */
-  {{ l.method }}(keys: ReadonlyArray<{{ l.key_ty }}>): Promise<{{ l.record }}[]>;
+  {{ l.sig }}
 {%- endfor %}
 }
 {% endfor %}
 // ---------------------------------------------------------------------------------------------
 // The tombstone pump
 
-const sqlLockTimeout = {{ v.pump.lock_timeout }};
+{{ v.pump.lock_timeout }}
 // Waits for every transaction still writing tombstones. Ordering contract with cascades/<silo>.sql:
 // tombstone ids are handed out in order but commit in any order. The pump's high-water mark lives
 // in the application and never goes back, so the pump must not read past an id still uncommitted:
@@ -61,10 +62,10 @@ const sqlLockTimeout = {{ v.pump.lock_timeout }};
 // read. Batches thus reach the inbox in id order; the child's watermark rewind (silo_plan.inbox's
 // arrival trigger) is for a second pump of the same source. Logical replication does not use the
 // inbox: the child's apply orders replicated rows itself.
-const sqlLock = {{ v.pump.lock }};
-const sqlRead = {{ v.pump.read }};
-const sqlInsert = {{ v.pump.insert }};
-const sqlApply = {{ v.pump.apply }};
+{{ v.pump.lock }}
+{{ v.pump.read }}
+{{ v.pump.insert }}
+{{ v.pump.apply }}
 
 /** What one `pump` call did. */
 export interface PumpResult {
@@ -76,7 +77,10 @@ export interface PumpResult {
   readonly applied: number;
 }
 
-async function inTransaction<T>(client: ClientBase, body: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(
+  client: ClientBase,
+  body: () => Promise<T>,
+): Promise<T> {
   await client.query("BEGIN");
   try {
     const result = await body();
@@ -92,10 +96,16 @@ async function inTransaction<T>(client: ClientBase, body: () => Promise<T>): Pro
  * Calls `silo_plan.apply(batchSize)` in the child silo's database until it returns 0 (each call
  * commits on its own). Resolves to the total it processed.
  */
-export async function applyAll(child: ClientBase, batchSize: number = DEFAULT_BATCH_SIZE): Promise<number> {
+export async function applyAll(
+  child: ClientBase,
+  batchSize: number = DEFAULT_BATCH_SIZE,
+): Promise<number> {
   let total = 0;
   for (;;) {
-    const r = await child.query<{ n: string | null }>({ text: sqlApply, values: [batchSize] });
+    const r = await child.query<{ n: string | null }>({
+      text: sqlApply,
+      values: [batchSize],
+    });
     const done = Number(r.rows[0]?.n ?? 0);
     if (done === 0) {
       return total;
@@ -126,10 +136,12 @@ export async function pump(
     const r = await inTransaction(parent, async () => {
       await parent.query(sqlLockTimeout);
       await parent.query(sqlLock);
-      return parent.query<{ n: string; last_id: string | null; batch: string }>({
-        text: sqlRead,
-        values: [mark.toString(), batchSize],
-      });
+      return parent.query<{ n: string; last_id: string | null; batch: string }>(
+        {
+          text: sqlRead,
+          values: [mark.toString(), batchSize],
+        },
+      );
     });
     const row = r.rows[0];
     const count = row === undefined ? 0 : Number(row.n);
@@ -145,7 +157,11 @@ export async function pump(
       break;
     }
   }
-  return { highWaterMark: mark, moved, applied: await applyAll(child, batchSize) };
+  return {
+    highWaterMark: mark,
+    moved,
+    applied: await applyAll(child, batchSize),
+  };
 }
 
 /** Runs `pump` from `parent` to each of `silos`, keeping `marks` per child silo. */
@@ -163,7 +179,13 @@ export async function pumpToSilos(
     if (child === undefined) {
       throw new Error(`no database for silo ${JSON.stringify(silo)}`);
     }
-    const result = await pump(parent, child, source, marks.get(silo) ?? 0n, batchSize);
+    const result = await pump(
+      parent,
+      child,
+      source,
+      marks.get(silo) ?? 0n,
+      batchSize,
+    );
     marks.set(silo, result.highWaterMark);
     results.set(silo, result);
   }
@@ -183,6 +205,7 @@ export interface Cascade {
 }
 
 const cascades: { readonly [table: string]: Cascade } = {
+{%- if v.handlers.is_empty() %}};{% endif %}
 {%- for h in v.handlers %}
   // {{ h.table }} (silo {{ h.silo }}):
 {%- for e in h.edges %}
@@ -190,7 +213,9 @@ const cascades: { readonly [table: string]: Cascade } = {
 {%- endfor %}
   {{ h.entry }}
 {%- endfor %}
+{%- if !v.handlers.is_empty() %}
 };
+{%- endif %}
 
 /** The tables whose ON DELETE is replicated, by their tombstones' `table_name`. */
 export const CASCADES: ReadonlyMap<string, Cascade> = new Map(
@@ -214,7 +239,9 @@ export async function afterDelete(
 ): Promise<Map<string, PumpResult>> {
   const cascade = CASCADES.get(table);
   if (cascade === undefined) {
-    throw new Error(`the deletes of ${JSON.stringify(table)} are not replicated`);
+    throw new Error(
+      `the deletes of ${JSON.stringify(table)} are not replicated`,
+    );
   }
   return pumpToSilos(
     parent,
@@ -229,7 +256,7 @@ export async function afterDelete(
 // ---------------------------------------------------------------------------------------------
 // Restrict guards: run in the child's silo before deleting the parent; refuse when true.
 {% for g in v.guards %}
-const {{ g.sql_const }} = {{ g.sql_lit }};
+{{ g.const_decl }}
 
 /**
  * True when {{ g.child }} (silo {{ g.child_silo }}) still references the {{ g.parent }} row:
@@ -238,8 +265,11 @@ const {{ g.sql_const }} = {{ g.sql_lit }};
  * @param {{ p.name }} {{ p.about }}
 {%- endfor %}
  */
-export async function {{ g.name }}(child: ClientBase{% for p in g.params %}, {{ p.name }}: {{ p.ty }}{% endfor %}): Promise<boolean> {
-  const r = await child.query<{ exists: boolean }>({ text: {{ g.sql_const }}, values: [{{ g.args }}] });
+{{ g.sig }}
+  const r = await child.query<{ exists: boolean }>({
+    text: {{ g.sql_const }},
+    {{ g.call }}
+  });
   return r.rows[0]?.exists === true;
 }
 {% endfor %}
