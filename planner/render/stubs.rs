@@ -54,7 +54,7 @@ const TS_RESERVED: &str = "\
     public static yield any boolean constructor declare get module require number set string \
     symbol type from of async await bigint unknown never object undefined arguments eval Promise \
     Array ReadonlyArray Date Buffer Record Map Set Object String Number Boolean BigInt JSON \
-    Error Json ClientBase PumpResult parent child children marks source since batchSize keys \
+    Error Json PostgresInterval ClientBase PumpResult parent child children marks source since batchSize keys \
     conn
 ";
 
@@ -199,15 +199,26 @@ impl Lang {
             (Lang::Python, Kind::Interval) => "datetime.timedelta",
             (Lang::Python, Kind::Bytes) => "bytes",
             (Lang::Python, Kind::Json) => "JsonValue",
+            // psycopg loads an array of a type it has no loader for (an enum's, unless
+            // registered) as the array's text.
             (Lang::Python, _) => "str",
-            // `pg` returns bigint as a string (a JavaScript number cannot hold every value).
+            // As node-postgres (pg-types 2) parses them: bigint and numeric as strings (a
+            // JavaScript number cannot hold every value), but `numeric[]` as numbers (pg-types
+            // parses its elements with parseFloat); dates and timestamps as `Date`; an interval
+            // as postgres-interval's object; arrays of an enum or another type pg-types does
+            // not know as the array's text (`{a,b}`).
+            (Lang::TypeScript, Kind::Enum | Kind::Other) if dims > 0 => "string",
+            (Lang::TypeScript, Kind::Decimal) if dims > 0 => "number",
             (Lang::TypeScript, Kind::Int16 | Kind::Int32 | Kind::Float32 | Kind::Float64) => {
                 "number"
             }
             (Lang::TypeScript, Kind::Bool) => "boolean",
             (Lang::TypeScript, Kind::Bytes) => "Buffer",
             (Lang::TypeScript, Kind::Json) => "Json",
+            (Lang::TypeScript, Kind::Timestamp | Kind::TimestampTz | Kind::Date) => "Date",
+            (Lang::TypeScript, Kind::Interval) => "PostgresInterval",
             (Lang::TypeScript, _) => "string",
+            // As pgx scans them (and its database/sql driver converts them).
             (Lang::Go, Kind::Int16) => "int16",
             (Lang::Go, Kind::Int32) => "int32",
             (Lang::Go, Kind::Int64) => "int64",
@@ -218,21 +229,40 @@ impl Lang {
             (Lang::Go, Kind::Bytes) => "[]byte",
             (Lang::Go, Kind::Json) => "json.RawMessage",
             (Lang::Go, _) => "string",
+            // As the `postgres` crate (tokio-postgres's types) reads them with the features the
+            // stub's Cargo.toml enables; interval, enums and other types have no `FromSql` for
+            // `String`: select them with `::text`.
             (Lang::Rust, Kind::Int16) => "i16",
             (Lang::Rust, Kind::Int32) => "i32",
             (Lang::Rust, Kind::Int64) => "i64",
             (Lang::Rust, Kind::Float32) => "f32",
             (Lang::Rust, Kind::Float64) => "f64",
             (Lang::Rust, Kind::Bool) => "bool",
-            (Lang::Rust, Kind::TimestampTz) => "std::time::SystemTime",
+            (Lang::Rust, Kind::Decimal) => "rust_decimal::Decimal",
+            (Lang::Rust, Kind::Uuid) => "uuid::Uuid",
+            (Lang::Rust, Kind::Timestamp) => "chrono::NaiveDateTime",
+            (Lang::Rust, Kind::TimestampTz) => "chrono::DateTime<chrono::Utc>",
+            (Lang::Rust, Kind::Date) => "chrono::NaiveDate",
+            (Lang::Rust, Kind::Time) => "chrono::NaiveTime",
+            (Lang::Rust, Kind::Json) => "serde_json::Value",
             (Lang::Rust, Kind::Bytes) => "Vec<u8>",
             (Lang::Rust, _) => "String",
+            // As the pg gem decodes them with `PG::BasicTypeMapForResults` (without a type
+            // map, every value is a String).
+            (Lang::Ruby, Kind::Enum | Kind::Other) if dims > 0 => "String",
             (Lang::Ruby, Kind::Int16 | Kind::Int32 | Kind::Int64) => "Integer",
             (Lang::Ruby, Kind::Float32 | Kind::Float64) => "Float",
+            (Lang::Ruby, Kind::Decimal) => "BigDecimal",
             (Lang::Ruby, Kind::Bool) => "Boolean",
             (Lang::Ruby, Kind::Timestamp | Kind::TimestampTz) => "Time",
+            (Lang::Ruby, Kind::Date) => "Date",
             (Lang::Ruby, Kind::Json) => "Object",
             (Lang::Ruby, _) => "String",
+        };
+        // Those read as one string, whatever the array's dimensions.
+        let dims = match (self, kind) {
+            (Lang::TypeScript | Lang::Ruby | Lang::Python, Kind::Enum | Kind::Other) => 0,
+            _ => dims,
         };
         let mut s = base.to_string();
         for _ in 0..dims {
@@ -833,7 +863,29 @@ impl Fields<'_> {
                     }
                     continue;
                 }
-                Lang::TypeScript => &["\n  /** ", about, " */\n  readonly ", name, ": ", ty, ";"],
+                // The column's own name: `pg` returns a row keyed by column names. Quoted unless
+                // an identifier (prettier unquotes the others).
+                Lang::TypeScript => {
+                    let column = &self.columns[i].name;
+                    let plain = column
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+                        && column
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+                    let quoted;
+                    let key = if plain {
+                        column.as_str()
+                    } else {
+                        quoted = Lang::TypeScript.lit(column);
+                        quoted.as_str()
+                    };
+                    for part in ["\n  /** ", about, " */\n  readonly ", key, ": ", ty, ";"] {
+                        f.write_str(part)?;
+                    }
+                    continue;
+                }
                 Lang::Go => &[],
                 Lang::Rust => &["\n    /// ", about, "\n    pub ", name, ": ", ty, ","],
                 Lang::Ruby => &["\n  # - ", name, " [", ty, "]: ", about],

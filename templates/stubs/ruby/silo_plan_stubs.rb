@@ -6,7 +6,12 @@ require 'pg'
 # {{ v.config }}. Regenerate with `silo-plan plan`; do not edit by hand. Uses the pg gem;
 # queries take $1, $2 parameters.
 #
-# - Records: one Struct per table that another silo references.
+# - Records: one Struct per table that another silo references. The types in their comments are
+#   those the pg gem decodes with a type map, `conn.type_map_for_results =
+#   PG::BasicTypeMapForResults.new(conn)`: Integer, Float, BigDecimal (numeric), true/false,
+#   Time (timestamps), Date, parsed JSON, Arrays; uuids, enums, intervals and arrays of enums stay
+#   Strings. Without a type map every value is a String. Build one from a row with
+#   `Record.new(**row.transform_keys(&:to_sym))`.
 # - Lookups: one class per silo that owns such tables. These are the reads that used to be
 #   joins; subclass it and implement each method over the application's RPC to that silo.
 # - Cascade handler: after_delete for every table whose ON DELETE is replicated (listed in
@@ -170,7 +175,8 @@ module SiloPlanStubs
 {%- endfor %}
   {{ g.sig }}
     {{ g.call }}
-    result.getvalue(0, 0) == 't'
+    # 't' without a type map, true with one.
+    [true, 't'].include?(result.getvalue(0, 0))
   end
 {%- endfor %}
 end

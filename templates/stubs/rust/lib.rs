@@ -18,8 +18,11 @@
 //! `source` to give `pump` for it; cascades/<silo>.replication.sql -v instance=... writes the
 //! same): {{ v.multi_instance }}.
 //!
-//! Dates, times, intervals, decimals, uuids and JSON are carried as strings (no extra crate
-//! features needed); `timestamp with time zone` as `std::time::SystemTime`.
+//! The records' fields have the types the `postgres` crate (tokio-postgres's types) reads with
+//! the features Cargo.toml enables: `uuid::Uuid`, `serde_json::Value` for json,
+//! `rust_decimal::Decimal` for numeric, chrono for dates and times. Intervals, enums, `timetz`
+//! and types silo-plan does not know are `String`s: select them with `::text` (`::text[]` for
+//! an array), `String` reads no other type.
 
 use std::collections::BTreeMap;
 
