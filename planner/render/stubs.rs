@@ -1094,8 +1094,36 @@ struct Cases {
     camel_at: usize,
     /// Where the camel case ends in `buf`.
     camel_end: usize,
-    /// Where Ruby's snake case starts in `buf`, or 0 when it is the snake case.
+    /// Where Ruby's snake case starts and ends in `buf`, or 0 when it is the snake case.
     ruby_at: usize,
+    ruby_end: usize,
+    /// Where Go's Pascal case (with its initialisms: `UserID`) starts in `buf`, where its camel
+    /// case starts and where that ends, or 0 when they are the Pascal and camel cases.
+    go_at: usize,
+    go_camel_at: usize,
+    go_end: usize,
+}
+
+/// Words Go writes in capitals (its initialisms, as `go vet`'s old lint and the standard
+/// library write them), in their Go spelling.
+const GO_INITIALISMS: [(&str, &str); 9] = [
+    ("id", "ID"),
+    ("ids", "IDs"),
+    ("uuid", "UUID"),
+    ("url", "URL"),
+    ("api", "API"),
+    ("http", "HTTP"),
+    ("json", "JSON"),
+    ("sql", "SQL"),
+    ("ip", "IP"),
+];
+
+/// A word's Go initialism, if it is one.
+fn go_initialism(word: &str) -> Option<&'static str> {
+    GO_INITIALISMS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, g)| *g)
 }
 
 impl Cases {
@@ -1150,12 +1178,57 @@ impl Cases {
         } else {
             0
         };
+        let ruby_end = buf.len();
+        // Go's cases with initialisms, only for the names that have one.
+        let (go_at, go_camel_at) = if buf[..pascal_at]
+            .split('_')
+            .any(|w| go_initialism(w).is_some())
+        {
+            let snake = buf[..pascal_at].to_string();
+            let go_at = buf.len();
+            for w in snake.split('_') {
+                match go_initialism(w) {
+                    Some(g) => buf.push_str(g),
+                    None => {
+                        let mut c = w.chars();
+                        if let Some(f) = c.next() {
+                            buf.push(f.to_ascii_uppercase());
+                            buf.push_str(c.as_str());
+                        }
+                    }
+                }
+            }
+            let go_camel_at = buf.len();
+            for (i, w) in snake.split('_').enumerate() {
+                if i == 0 {
+                    buf.push_str(w);
+                    continue;
+                }
+                match go_initialism(w) {
+                    Some(g) => buf.push_str(g),
+                    None => {
+                        let mut c = w.chars();
+                        if let Some(f) = c.next() {
+                            buf.push(f.to_ascii_uppercase());
+                            buf.push_str(c.as_str());
+                        }
+                    }
+                }
+            }
+            (go_at, go_camel_at)
+        } else {
+            (0, 0)
+        };
         Cases {
+            go_end: buf.len(),
             buf,
             pascal_at,
             camel_at,
             camel_end: end,
             ruby_at,
+            ruby_end,
+            go_at,
+            go_camel_at,
         }
     }
 
@@ -1164,7 +1237,25 @@ impl Cases {
         if self.ruby_at == 0 {
             self.snake()
         } else {
-            &self.buf[self.ruby_at..]
+            &self.buf[self.ruby_at..self.ruby_end]
+        }
+    }
+
+    /// [`Cases::pascal`] as Go writes it, its initialisms in capitals.
+    fn go_pascal(&self) -> &str {
+        if self.go_at == 0 {
+            self.pascal()
+        } else {
+            &self.buf[self.go_at..self.go_camel_at]
+        }
+    }
+
+    /// [`Cases::camel`] as Go writes it, its initialisms after the first word in capitals.
+    fn go_camel(&self) -> &str {
+        if self.go_at == 0 {
+            self.camel()
+        } else {
+            &self.buf[self.go_camel_at..self.go_end]
         }
     }
 
@@ -1185,7 +1276,8 @@ impl Cases {
         match lang {
             Lang::Python | Lang::Rust => self.snake(),
             Lang::Ruby => self.ruby(),
-            Lang::TypeScript | Lang::Go => self.camel(),
+            Lang::TypeScript => self.camel(),
+            Lang::Go => self.go_camel(),
         }
     }
 
@@ -1193,7 +1285,7 @@ impl Cases {
     /// (exported).
     fn func(&self, lang: Lang) -> &str {
         match lang {
-            Lang::Go => self.pascal(),
+            Lang::Go => self.go_pascal(),
             _ => self.value(lang),
         }
     }
@@ -1205,9 +1297,8 @@ struct PreparedParent<'a> {
     /// The table as its tombstones' `table_name` writes it ([`crate::names::table_text`]).
     table_key: String,
     silo: String,
-    /// The cascade handler's name in each case: `after`, `delete`, the table's words (the
-    /// record's name is its Pascal case without `AfterDelete`: see [`PreparedParent::record`]).
-    after_delete: Cases,
+    /// The record's name in each case (see [`PreparedParent::record`]).
+    record: Cases,
     /// Per column of `StubParent::columns`: its texts, shared by the columns of every table
     /// with the same name, type and nullability (see [`PreparedColumn::table`]).
     columns: Vec<&'a PreparedColumn>,
@@ -1229,9 +1320,13 @@ struct PreparedParent<'a> {
 }
 
 impl PreparedParent<'_> {
-    /// The record's name: the table's words in Pascal case, as in every language.
-    fn record(&self) -> &str {
-        &self.after_delete.pascal()["AfterDelete".len()..]
+    /// The record's name in `lang`: a row of the table, so its words with the last one made
+    /// singular ([`crate::infer::singular`]: `AddOn` for `add_ons`), in Pascal case.
+    fn record(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Go => self.record.go_pascal(),
+            _ => self.record.pascal(),
+        }
     }
 }
 
@@ -1362,11 +1457,7 @@ impl<'a> Prepared<'a> {
                     table: comment_owned(crate::ident::qualified(&p.table)),
                     table_key: crate::names::table_text(&p.table),
                     silo: comment(&p.silo),
-                    after_delete: {
-                        let mut s = String::from("after_delete");
-                        push_snake_name(&mut s, &p.table.name);
-                        Cases::from_snake(s)
-                    },
+                    record: Cases::from_snake(crate::infer::singular(&snake_name(&p.table.name))),
                     plain_fields: 0,
                     columns,
                     keys: p
@@ -1472,6 +1563,10 @@ fn plain_fields<'c>(columns: &[&'c PreparedColumn], seen: &mut FxSet<&'c str>) -
     let mut reserved = 0;
     for c in columns {
         if !seen.insert(c.name.snake()) || !seen.insert(c.name.pascal()) {
+            return 0;
+        }
+        // Go's initialisms can make two Pascal cases one (`a_id`, `a_i_d`).
+        if c.name.go_pascal() != c.name.pascal() && !seen.insert(c.name.go_pascal()) {
             return 0;
         }
         for lang in Lang::ALL {
@@ -1700,7 +1795,7 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
     let mut uses_json = false;
     let mut scope = Namer::new(lang);
     for (p, pp) in stubs.parents.iter().zip(&pre.parents) {
-        let name = Str(module.name_ref(pp.record()));
+        let name = Str(module.name_ref(pp.record(lang)));
         let plain = pp.plain_fields & lang.bit() != 0;
         let renamed = (!plain).then(|| {
             scope.clear();
@@ -1731,7 +1826,13 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
         .lookup_silos
         .iter()
         .map(|silo| {
-            let name = module.name(type_case(&[words(silo), vec!["lookups".into()]].concat()));
+            let name = module.name(if lang == Lang::Go {
+                Cases::of_name(&format!("{silo}_lookups"))
+                    .go_pascal()
+                    .to_string()
+            } else {
+                type_case(&[words(silo), vec!["lookups".into()]].concat())
+            });
             // A method per key of the silo's parents: the namer and the list sized once (grown
             // step by step, the list of thousands of lookups was copied into fresh memory
             // at every doubling, a visible part of the view).
@@ -1827,7 +1928,7 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
         .map(|(g, pg)| {
             let name = Str(module.name_ref(pg.name.func(lang)));
             let sql_const = Str(module.name_ref(match lang {
-                Lang::Go => pg.sql_const.pascal(),
+                Lang::Go => pg.sql_const.go_pascal(),
                 Lang::TypeScript => pg.sql_const.camel(),
                 _ => &pg.sql_const_upper,
             }));
@@ -2051,13 +2152,15 @@ fn lookup<'a>(
         match lang {
             Lang::Go => {
                 // The words of the method's name, then `key`.
-                let name = module.name(format!("{}Key", pk.method.pascal()));
+                let name = module.name(format!("{}Key", pk.method.go_pascal()));
                 let mut scope = Namer::new(lang);
                 let fields = key
                     .iter()
                     .zip(types)
                     .map(|(k, t)| KeyParam {
-                        name: Str(Cow::Owned(scope.name(pascal(&words(k))))),
+                        name: Str(Cow::Owned(
+                            scope.name(Cases::of_name(k).go_pascal().to_string()),
+                        )),
                         ty: Str(lang.key_ty(t)),
                         about: Str(Cow::Owned(comment(&format!(
                             "{} ({})",
@@ -2585,6 +2688,36 @@ mod tests {
         let one = HandlerLits::new("control", &["region".to_string()]);
         assert_eq!(one.children[Lang::Python.index()], r#""region","#);
         assert_eq!(one.children[Lang::Go.index()], r#""region""#);
+    }
+
+    #[test]
+    fn go_writes_initialisms_in_capitals() {
+        for (name, pascal, camel) in [
+            ("user_id", "UserID", "userID"),
+            ("id", "ID", "id"),
+            ("uuid", "UUID", "uuid"),
+            ("api_url", "APIURL", "apiURL"),
+            ("member_ids", "MemberIDs", "memberIDs"),
+            ("http_server", "HTTPServer", "httpServer"),
+            ("json_payload", "JSONPayload", "jsonPayload"),
+            ("ident", "Ident", "ident"),
+            ("sql_read", "SQLRead", "sqlRead"),
+            ("ip", "IP", "ip"),
+        ] {
+            let c = Cases::of_name(name);
+            assert_eq!(
+                (c.func(Lang::Go), c.value(Lang::Go)),
+                (pascal, camel),
+                "{name}"
+            );
+        }
+        // The other languages keep their cases.
+        let c = Cases::of_name("user_id");
+        assert_eq!(c.func(Lang::TypeScript), "userId");
+        assert_eq!(c.pascal(), "UserId");
+        // Ruby's numbers follow the letters (rubocop's normalcase).
+        assert_eq!(Cases::of_name("a_2").func(Lang::Ruby), "a2");
+        assert_eq!(Cases::of_name("$1%s").func(Lang::Ruby), "n1_s");
     }
 
     #[test]

@@ -420,6 +420,60 @@ fn every_language_is_rendered_for_every_example() {
     }
 }
 
+#[test]
+fn records_are_singular_and_go_writes_initialisms() {
+    let dir = plan("planner/tests/it/fixtures/stubs-lago");
+    // lago-api's `add_ons`, `billing_entities` and `taxes`: a row of each is one record.
+    for (lang, file, decl) in [
+        ("python", "silo_plan_stubs.py", "class {}:"),
+        ("typescript", "silo_plan_stubs.ts", "export interface {} {"),
+        ("go", "siloplan/siloplan.go", "type {} struct {"),
+        ("rust", "src/lib.rs", "pub struct {} {"),
+        ("ruby", "silo_plan_stubs.rb", "  {} = Struct.new("),
+    ] {
+        let text = std::fs::read_to_string(stubs(&dir, lang).join(file)).expect(file);
+        for record in ["AddOn", "BillingEntity", "Tax", "Organization"] {
+            let line = decl.replace("{}", record);
+            assert!(
+                text.lines().any(|l| l == line),
+                "{lang}: no `{line}` for a row of its table"
+            );
+        }
+        let plural = decl.replace("{}", "AddOns");
+        assert!(
+            !text.contains(&plural),
+            "{lang}: a plural record `{plural}`"
+        );
+    }
+    // Go's initialisms: fields, lookups and key structs.
+    let dir = plan("examples/saas");
+    let go = std::fs::read_to_string(stubs(&dir, "go").join("siloplan/siloplan.go")).expect("Go");
+    for name in [
+        "\tID ",
+        "\tUUID ",
+        "\tUserID ",
+        "AppSentryappByID(",
+        "ExternalIDKey struct",
+    ] {
+        assert!(go.contains(name), "Go stub lacks `{name}`");
+    }
+    for line in go.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        let code = line
+            .split("//")
+            .next()
+            .expect("code")
+            .split('`')
+            .next()
+            .expect("code");
+        for word in ["Id", "Uuid", "Url", "Api", "Json", "Sql", "Ip"] {
+            let bad = code.match_indices(word).any(|(i, _)| {
+                !code[i + word.len()..].starts_with(|c: char| c.is_ascii_lowercase())
+            });
+            assert!(!bad, "Go writes `{word}` in: {line}");
+        }
+    }
+}
+
 /// A name as the stubs' docs show it: double-quoted unless a plain lowercase identifier.
 fn doc_ident(name: &str) -> String {
     let plain = name
