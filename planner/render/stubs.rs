@@ -1,17 +1,24 @@
 //! Rendering `stubs/<lang>/` from [`Stubs`]: Python (typing + psycopg 3), TypeScript (`pg`),
-//! Go (`database/sql` only), Rust (the `postgres` crate) and Ruby (`pg`).
+//! Go (pgx's types; `database/sql` for the pump), Rust (the `postgres` crate) and Ruby (`pg`).
 //!
 //! Every language gets the same parts: a record per parent table, a lookup interface per silo
-//! that owns parents (the calls that used to be joins), a cascade handler per parent table whose
-//! `ON DELETE` is replicated, the restrict guards, and the tombstone pump. This module decides
-//! how names and types are spelled in each language; the templates in `templates/stubs/` lay
-//! them out, but for the records' fields (every column of every parent table, the hottest
-//! list), which `Fields` writes straight into the file, a line layout per language.
+//! that owns parents (the calls that used to be joins), one generic cascade handler with the
+//! table of replicated deletes, the restrict guards, and the tombstone pump. This module decides
+//! how names and types are spelled in each language (a record's field has the type its driver
+//! returns: see `Lang::spell_ty`); the templates in `templates/stubs/` lay them out, but for
+//! the records' fields (every column of every parent table, the hottest list), which `Fields`
+//! writes straight into the file, a line layout per language. Each file is written as its
+//! formatter writes it (ruff format, prettier, gofmt, rustfmt) and passes its linter with the
+//! defaults (ruff check, go vet, clippy, rubocop): the few constructs whose width depends on
+//! names from the dump are laid out by `layout`, Ruby's long literals and comments cut to 120
+//! columns.
 //!
 //! Names from the dump become identifiers through [`words`]: ASCII letters and digits split into
 //! words (case changes and every other character separate words; a non-ASCII character becomes
-//! a word of its own, `u` and its code point in hex), then each language's case, a trailing `_`
-//! on a keyword or a name the file already uses, and `_2`, `_3` on a collision, in a fixed order.
+//! a word of its own, `u` and its code point in hex), then each language's case (Go's
+//! initialisms in capitals, `UserID`; Ruby's numbers after letters, `a2`; a record's last word
+//! singular, `AddOn`), a trailing `_` on a keyword or a name the file already uses, and `_2`,
+//! `_3` (`2`, `3` in Ruby) on a collision, in a fixed order.
 //! SQL keeps the real names, quoted by [`crate::ident`], inside string literals escaped for the
 //! language.
 
@@ -26,13 +33,13 @@ use crate::plan::stubs::{FieldType, Kind, StubColumn, StubParent, Stubs};
 /// The languages stubs are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
-    /// Python 3.9+, typing and psycopg 3.
+    /// Python 3.10+, typing and psycopg 3.
     Python,
     /// TypeScript with `pg`.
     TypeScript,
-    /// Go, `database/sql`.
+    /// Go: records typed as pgx scans them, the pump over `database/sql`.
     Go,
-    /// Rust, the `postgres` crate (sync).
+    /// Rust, the `postgres` crate (sync; tokio-postgres's types).
     Rust,
     /// Ruby, `pg`.
     Ruby,
