@@ -329,6 +329,79 @@ pub fn plural(stem: &str) -> String {
     out
 }
 
+/// ActiveSupport's singular of a snake_case name, the inverse of [`plural`]: its last word made
+/// singular (`add_ons` → `add_on`, `categories` → `category`, `people` → `person`); a word that
+/// reads as singular already stays as it is (`status`, `address`, `news`).
+pub fn singular(name: &str) -> String {
+    let cut = name.rfind('_').map_or(0, |i| i + 1);
+    let (head, w) = name.split_at(cut);
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push_str(head);
+    if UNCOUNTABLE.contains(&w) {
+        out.push_str(w);
+        return out;
+    }
+    if let Some((s, _)) = IRREGULAR.iter().find(|(_, p)| *p == w) {
+        out.push_str(s);
+        return out;
+    }
+    let n = w.len();
+    let ends = |s: &str| w.ends_with(s);
+    let b = w.as_bytes();
+    let vowel = |c: u8| matches!(c, b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    // ActiveSupport's singular rules, the most specific first.
+    let (keep, add): (usize, &str) = if ends("databases") {
+        (n - 1, "")
+    } else if ends("quizzes") {
+        (n - 3, "")
+    } else if ends("matrices") {
+        (n - 3, "x")
+    } else if ends("vertices") || ends("indices") {
+        (n - 4, "ex")
+    } else if ends("aliases") || ends("statuses") || ends("buses") {
+        (n - 2, "")
+    } else if ends("alias") || ends("status") || ends("bus") || ends("octopus") || ends("virus") {
+        (n, "")
+    } else if ends("octopi") || ends("viri") {
+        (n - 1, "us")
+    } else if w == "axes" || w == "testes" || ends("crises") {
+        (n - 2, "is")
+    } else if ends("shoes") {
+        (n - 1, "")
+    } else if ends("oes") || ends("xes") || ends("ches") || ends("sses") || ends("shes") {
+        (n - 2, "")
+    } else if ends("movies") {
+        (n - 1, "")
+    } else if n >= 4 && ends("ies") && (!vowel(b[n - 4]) || ends("quies")) {
+        (n - 3, "y")
+    } else if n >= 4 && ends("ves") && matches!(b[n - 4], b'l' | b'r') {
+        (n - 3, "f")
+    } else if ends("tives") || ends("hives") {
+        (n - 1, "")
+    } else if n >= 4 && ends("ves") && b[n - 4] != b'f' {
+        (n - 3, "fe")
+    } else if ends("ses")
+        && [
+            "analy", "ba", "diagno", "parenthe", "progno", "synop", "the",
+        ]
+        .iter()
+        .any(|stem| w[..n - 3].ends_with(stem))
+    {
+        (n - 2, "is")
+    } else if ends("sis") || ends("ss") || ends("us") || ends("news") {
+        (n, "")
+    } else if n >= 2 && ends("a") && matches!(b[n - 2], b't' | b'i') {
+        (n - 1, "um")
+    } else if n >= 2 && ends("s") {
+        (n - 1, "")
+    } else {
+        (n, "")
+    };
+    out.push_str(&w[..keep]);
+    out.push_str(add);
+    out
+}
+
 /// Words naming a person in a role: such a column points at the users table.
 const PERSON: [&str; 47] = [
     "author",
@@ -1199,6 +1272,52 @@ mod tests {
 
     fn infer_sql(sql: &str) -> Vec<String> {
         show(&infer(&read(sql), &[]))
+    }
+
+    #[test]
+    fn singulars_invert_plurals() {
+        for (s, p) in [
+            ("add_on", "add_ons"),
+            ("category", "categories"),
+            ("person", "people"),
+            ("sales_person", "sales_people"),
+            ("status", "statuses"),
+            ("diary_entry", "diary_entries"),
+            ("address", "addresses"),
+            ("box", "boxes"),
+            ("branch", "branches"),
+            ("wife", "wives"),
+            ("half", "halves"),
+            ("analysis", "analyses"),
+            ("datum", "data"),
+            ("matrix", "matrices"),
+            ("index", "indices"),
+            ("quiz", "quizzes"),
+            ("bus", "buses"),
+            ("alias", "aliases"),
+            ("octopus", "octopi"),
+            ("day", "days"),
+            ("key", "keys"),
+            ("child", "children"),
+            ("mouse", "mice"),
+            ("equipment", "equipment"),
+            ("news", "news"),
+            ("user", "users"),
+            ("tomato", "tomatoes"),
+            ("hive", "hives"),
+            ("movie", "movies"),
+            ("shoe", "shoes"),
+            ("objective", "objectives"),
+            ("database", "databases"),
+            ("series", "series"),
+            ("auth_user", "auth_user"),
+            ("billing_entity", "billing_entities"),
+            ("staff", "staff"),
+        ] {
+            assert_eq!(singular(p), s, "{p}");
+            // Already singular: unchanged.
+            assert_eq!(singular(s), s, "{s}");
+        }
     }
 
     #[test]

@@ -1,17 +1,24 @@
 //! Rendering `stubs/<lang>/` from [`Stubs`]: Python (typing + psycopg 3), TypeScript (`pg`),
-//! Go (`database/sql` only), Rust (the `postgres` crate) and Ruby (`pg`).
+//! Go (pgx's types; `database/sql` for the pump), Rust (the `postgres` crate) and Ruby (`pg`).
 //!
 //! Every language gets the same parts: a record per parent table, a lookup interface per silo
-//! that owns parents (the calls that used to be joins), a cascade handler per parent table whose
-//! `ON DELETE` is replicated, the restrict guards, and the tombstone pump. This module decides
-//! how names and types are spelled in each language; the templates in `templates/stubs/` lay
-//! them out, but for the records' fields (every column of every parent table, the hottest
-//! list), which `Fields` writes straight into the file, a line layout per language.
+//! that owns parents (the calls that used to be joins), one generic cascade handler with the
+//! table of replicated deletes, the restrict guards, and the tombstone pump. This module decides
+//! how names and types are spelled in each language (a record's field has the type its driver
+//! returns: see `Lang::spell_ty`); the templates in `templates/stubs/` lay them out, but for
+//! the records' fields (every column of every parent table, the hottest list), which `Fields`
+//! writes straight into the file, a line layout per language. Each file is written as its
+//! formatter writes it (ruff format, prettier, gofmt, rustfmt) and passes its linter with the
+//! defaults (ruff check, go vet, clippy, rubocop): the few constructs whose width depends on
+//! names from the dump are laid out by `layout`, Ruby's long literals and comments cut to 120
+//! columns.
 //!
 //! Names from the dump become identifiers through [`words`]: ASCII letters and digits split into
 //! words (case changes and every other character separate words; a non-ASCII character becomes
-//! a word of its own, `u` and its code point in hex), then each language's case, a trailing `_`
-//! on a keyword or a name the file already uses, and `_2`, `_3` on a collision, in a fixed order.
+//! a word of its own, `u` and its code point in hex), then each language's case (Go's
+//! initialisms in capitals, `UserID`; Ruby's numbers after letters, `a2`; a record's last word
+//! singular, `AddOn`), a trailing `_` on a keyword or a name the file already uses, and `_2`,
+//! `_3` (`2`, `3` in Ruby) on a collision, in a fixed order.
 //! SQL keeps the real names, quoted by [`crate::ident`], inside string literals escaped for the
 //! language.
 
@@ -26,13 +33,13 @@ use crate::plan::stubs::{FieldType, Kind, StubColumn, StubParent, Stubs};
 /// The languages stubs are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
-    /// Python 3.9+, typing and psycopg 3.
+    /// Python 3.10+, typing and psycopg 3.
     Python,
     /// TypeScript with `pg`.
     TypeScript,
-    /// Go, `database/sql`.
+    /// Go: records typed as pgx scans them, the pump over `database/sql`.
     Go,
-    /// Rust, the `postgres` crate (sync).
+    /// Rust, the `postgres` crate (sync; tokio-postgres's types).
     Rust,
     /// Ruby, `pg`.
     Ruby,
@@ -54,7 +61,7 @@ const TS_RESERVED: &str = "\
     public static yield any boolean constructor declare get module require number set string \
     symbol type from of async await bigint unknown never object undefined arguments eval Promise \
     Array ReadonlyArray Date Buffer Record Map Set Object String Number Boolean BigInt JSON \
-    Error Json ClientBase PumpResult parent child children marks source since batchSize keys \
+    Error Json PostgresInterval ClientBase PumpResult parent child children marks source since batchSize keys \
     conn
 ";
 
@@ -149,8 +156,7 @@ impl Lang {
                     lit
                 }
             }
-            // Ruby's double quotes interpolate `#{`: escape every `#`.
-            Lang::Ruby => json_str(s).replace('#', "\\#"),
+            Lang::Ruby => ruby_lit(s),
             Lang::Rust => format!("{s:?}"),
         }
     }
@@ -200,15 +206,26 @@ impl Lang {
             (Lang::Python, Kind::Interval) => "datetime.timedelta",
             (Lang::Python, Kind::Bytes) => "bytes",
             (Lang::Python, Kind::Json) => "JsonValue",
+            // psycopg loads an array of a type it has no loader for (an enum's, unless
+            // registered) as the array's text.
             (Lang::Python, _) => "str",
-            // `pg` returns bigint as a string (a JavaScript number cannot hold every value).
+            // As node-postgres (pg-types 2) parses them: bigint and numeric as strings (a
+            // JavaScript number cannot hold every value), but `numeric[]` as numbers (pg-types
+            // parses its elements with parseFloat); dates and timestamps as `Date`; an interval
+            // as postgres-interval's object; arrays of an enum or another type pg-types does
+            // not know as the array's text (`{a,b}`).
+            (Lang::TypeScript, Kind::Enum | Kind::Other) if dims > 0 => "string",
+            (Lang::TypeScript, Kind::Decimal) if dims > 0 => "number",
             (Lang::TypeScript, Kind::Int16 | Kind::Int32 | Kind::Float32 | Kind::Float64) => {
                 "number"
             }
             (Lang::TypeScript, Kind::Bool) => "boolean",
             (Lang::TypeScript, Kind::Bytes) => "Buffer",
             (Lang::TypeScript, Kind::Json) => "Json",
+            (Lang::TypeScript, Kind::Timestamp | Kind::TimestampTz | Kind::Date) => "Date",
+            (Lang::TypeScript, Kind::Interval) => "PostgresInterval",
             (Lang::TypeScript, _) => "string",
+            // As pgx scans them (and its database/sql driver converts them).
             (Lang::Go, Kind::Int16) => "int16",
             (Lang::Go, Kind::Int32) => "int32",
             (Lang::Go, Kind::Int64) => "int64",
@@ -219,21 +236,40 @@ impl Lang {
             (Lang::Go, Kind::Bytes) => "[]byte",
             (Lang::Go, Kind::Json) => "json.RawMessage",
             (Lang::Go, _) => "string",
+            // As the `postgres` crate (tokio-postgres's types) reads them with the features the
+            // stub's Cargo.toml enables; interval, enums and other types have no `FromSql` for
+            // `String`: select them with `::text`.
             (Lang::Rust, Kind::Int16) => "i16",
             (Lang::Rust, Kind::Int32) => "i32",
             (Lang::Rust, Kind::Int64) => "i64",
             (Lang::Rust, Kind::Float32) => "f32",
             (Lang::Rust, Kind::Float64) => "f64",
             (Lang::Rust, Kind::Bool) => "bool",
-            (Lang::Rust, Kind::TimestampTz) => "std::time::SystemTime",
+            (Lang::Rust, Kind::Decimal) => "rust_decimal::Decimal",
+            (Lang::Rust, Kind::Uuid) => "uuid::Uuid",
+            (Lang::Rust, Kind::Timestamp) => "chrono::NaiveDateTime",
+            (Lang::Rust, Kind::TimestampTz) => "chrono::DateTime<chrono::Utc>",
+            (Lang::Rust, Kind::Date) => "chrono::NaiveDate",
+            (Lang::Rust, Kind::Time) => "chrono::NaiveTime",
+            (Lang::Rust, Kind::Json) => "serde_json::Value",
             (Lang::Rust, Kind::Bytes) => "Vec<u8>",
             (Lang::Rust, _) => "String",
+            // As the pg gem decodes them with `PG::BasicTypeMapForResults` (without a type
+            // map, every value is a String).
+            (Lang::Ruby, Kind::Enum | Kind::Other) if dims > 0 => "String",
             (Lang::Ruby, Kind::Int16 | Kind::Int32 | Kind::Int64) => "Integer",
             (Lang::Ruby, Kind::Float32 | Kind::Float64) => "Float",
+            (Lang::Ruby, Kind::Decimal) => "BigDecimal",
             (Lang::Ruby, Kind::Bool) => "Boolean",
             (Lang::Ruby, Kind::Timestamp | Kind::TimestampTz) => "Time",
+            (Lang::Ruby, Kind::Date) => "Date",
             (Lang::Ruby, Kind::Json) => "Object",
             (Lang::Ruby, _) => "String",
+        };
+        // Those read as one string, whatever the array's dimensions.
+        let dims = match (self, kind) {
+            (Lang::TypeScript | Lang::Ruby | Lang::Python, Kind::Enum | Kind::Other) => 0,
+            _ => dims,
         };
         let mut s = base.to_string();
         for _ in 0..dims {
@@ -315,6 +351,150 @@ fn single_quoted(lit: &str) -> String {
         }
     }
     out.push('\'');
+    out
+}
+
+/// A Ruby string literal as rubocop's defaults want it: single quotes (only `\\` and `\'`
+/// escaped) unless the string needs an escape sequence (a control character, a character
+/// [`crate::untrusted`] writes visibly), holds `#{` (single-quoted, rubocop reads it as a
+/// forgotten interpolation) or single quotes and no double ones; then double quotes, with `#` escaped only before `{`, `$` and `@`
+/// (where it would interpolate: any other `\#` is a redundant escape to rubocop).
+fn ruby_lit(s: &str) -> String {
+    if s.contains("#{")
+        || (s.contains('\'') && !s.contains('"'))
+        || s.chars()
+            .any(|c| c.is_control() || crate::untrusted::is_unsafe(c))
+    {
+        let lit = json_str(s);
+        let mut out = String::with_capacity(lit.len() + 2);
+        let mut chars = lit.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '#' && matches!(chars.peek(), Some('{' | '$' | '@')) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        return out;
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\\' || c == '\'' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// rubocop's `Layout/LineLength` default.
+const RUBY_WIDTH: usize = 120;
+
+/// `s` as Ruby string literals joined by line continuations (`'a' \`, then `'b'` on the next
+/// line at column `col`), none of whose lines passes [`RUBY_WIDTH`] when the first starts at
+/// column `col`: rubocop's `Layout/LineLength` and `aligned` string continuation. The parts
+/// are cut between characters of `s`, never inside an escape; one literal when it fits.
+fn ruby_lit_lines(s: &str, col: usize) -> String {
+    let whole = ruby_lit(s);
+    if col + layout::width(&whole) <= RUBY_WIDTH {
+        return whole;
+    }
+    // Room for a part's characters: the width less the quotes and ` \`, at least 16.
+    let room = RUBY_WIDTH.saturating_sub(col + 4).max(16);
+    let mut out = String::with_capacity(whole.len() + whole.len() / 8);
+    let mut part = String::new();
+    let mut part_width = 0;
+    let flush = |out: &mut String, part: &str| {
+        if !out.is_empty() {
+            out.push_str(" \\\n");
+            out.push_str(&" ".repeat(col));
+        }
+        out.push_str(&ruby_lit(part));
+    };
+    // A character's width inside a literal: escapes take up to 6 columns.
+    let char_width = |c: char| layout::width(&ruby_lit(c.encode_utf8(&mut [0; 4]))) - 2;
+    for c in s.chars() {
+        let w = char_width(c);
+        if part_width + w > room && !part.is_empty() {
+            // Cut after the part's last space when it has one, else here.
+            let cut = part
+                .rfind(' ')
+                .map(|i| i + 1)
+                .filter(|&i| i < part.len())
+                .unwrap_or(part.len());
+            flush(&mut out, &part[..cut]);
+            part.drain(..cut);
+            part_width = part.chars().map(char_width).sum();
+        }
+        part.push(c);
+        part_width += w;
+    }
+    flush(&mut out, &part);
+    out
+}
+
+/// Full-line `#` comments of a rendered Ruby file rewrapped to [`RUBY_WIDTH`] (rubocop's
+/// `Layout/LineLength` counts comments): a long line is cut at spaces, its continuation lines
+/// indented as the first and, in a `# - item` list, hung under the item's text. Code lines,
+/// and the file when no comment is too long, are left as they are.
+fn wrap_ruby_comments(file: String) -> String {
+    if !file
+        .lines()
+        .any(|l| layout::width(l) > RUBY_WIDTH && l.trim_start().starts_with('#'))
+    {
+        return file;
+    }
+    let mut out = String::with_capacity(file.len() + file.len() / 32);
+    for line in file.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let trimmed = body.trim_start();
+        if layout::width(body) <= RUBY_WIDTH || !trimmed.starts_with("# ") {
+            out.push_str(line);
+            continue;
+        }
+        let margin = &body[..body.len() - trimmed.len()];
+        let hang = if trimmed.starts_with("# - ") {
+            "#   "
+        } else {
+            "# "
+        };
+        let mut text = &trimmed[2..];
+        let mut first = true;
+        loop {
+            let lead = if first { "# " } else { hang };
+            let room = RUBY_WIDTH.saturating_sub(layout::width(margin) + lead.len());
+            out.push_str(margin);
+            out.push_str(lead);
+            if layout::width(text) <= room {
+                out.push_str(text);
+                out.push('\n');
+                break;
+            }
+            // The last space within the room, else the first one after it (a word longer
+            // than the line stays whole).
+            let cut = text
+                .char_indices()
+                .filter(|&(i, c)| c == ' ' && layout::width(&text[..i]) <= room)
+                .map(|(i, _)| i)
+                .next_back()
+                .filter(|&i| i > 0)
+                .or_else(|| text.find(' '));
+            match cut {
+                Some(i) => {
+                    out.push_str(&text[..i]);
+                    out.push('\n');
+                    text = text[i..].trim_start_matches(' ');
+                    first = false;
+                }
+                None => {
+                    out.push_str(text);
+                    out.push('\n');
+                    break;
+                }
+            }
+        }
+    }
     out
 }
 
@@ -499,6 +679,8 @@ type FxSet<T> = rustc_hash::FxHashSet<T>;
 /// [`Prepared`] texts, or the file's own `'static` names) when they need no change, so the
 /// common case allocates nothing.
 struct Namer<'a> {
+    /// Ruby numbers a repeat without a `_` (rubocop's `Naming/VariableNumber`).
+    ruby: bool,
     /// The language's reserved words, split once per process.
     reserved: &'static FxSet<&'static str>,
     taken: FxSet<Cow<'a, str>>,
@@ -507,6 +689,7 @@ struct Namer<'a> {
 impl<'a> Namer<'a> {
     fn new(lang: Lang) -> Self {
         Namer {
+            ruby: lang == Lang::Ruby,
             reserved: Self::reserved_set(lang),
             taken: FxSet::default(),
         }
@@ -568,7 +751,9 @@ impl<'a> Namer<'a> {
         } else {
             candidate.to_string()
         };
-        let sep = if candidate.contains('_') || candidate.chars().all(|c| !c.is_ascii_uppercase()) {
+        let sep = if !self.ruby
+            && (candidate.contains('_') || candidate.chars().all(|c| !c.is_ascii_uppercase()))
+        {
             "_"
         } else {
             ""
@@ -685,7 +870,29 @@ impl Fields<'_> {
                     }
                     continue;
                 }
-                Lang::TypeScript => &["\n  /** ", about, " */\n  readonly ", name, ": ", ty, ";"],
+                // The column's own name: `pg` returns a row keyed by column names. Quoted unless
+                // an identifier (prettier unquotes the others).
+                Lang::TypeScript => {
+                    let column = &self.columns[i].name;
+                    let plain = column
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+                        && column
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+                    let quoted;
+                    let key = if plain {
+                        column.as_str()
+                    } else {
+                        quoted = Lang::TypeScript.lit(column);
+                        quoted.as_str()
+                    };
+                    for part in ["\n  /** ", about, " */\n  readonly ", key, ": ", ty, ";"] {
+                        f.write_str(part)?;
+                    }
+                    continue;
+                }
                 Lang::Go => &[],
                 Lang::Rust => &["\n    /// ", about, "\n    pub ", name, ": ", ty, ","],
                 Lang::Ruby => &["\n  # - ", name, " [", ty, "]: ", about],
@@ -851,9 +1058,36 @@ impl HandlerLits {
                         s.push(',');
                     }
                 }
+                if l == Lang::Ruby {
+                    s = ruby_array(children, s);
+                }
                 s
             }),
         }
+    }
+}
+
+/// A Ruby array of `items` (their literals joined: `joined`) as rubocop's `Style/WordArray`
+/// wants it: `%w[a b]` when there are two or more and each is a word (letters, digits, `_`,
+/// and `-` between them), else `['a', 'b c']`.
+fn ruby_array(items: &[String], joined: String) -> String {
+    let word = |s: &String| {
+        let b: Vec<char> = s.chars().collect();
+        !b.is_empty()
+            && b.iter().enumerate().all(|(i, &c)| {
+                c.is_alphanumeric()
+                    || c == '_'
+                    || (c == '-'
+                        && i > 0
+                        && i + 1 < b.len()
+                        && (b[i - 1].is_alphanumeric() || b[i - 1] == '_')
+                        && (b[i + 1].is_alphanumeric() || b[i + 1] == '_'))
+            })
+    };
+    if items.len() >= 2 && items.iter().all(word) {
+        format!("%w[{}]", items.join(" "))
+    } else {
+        format!("[{joined}]")
     }
 }
 
@@ -865,6 +1099,38 @@ struct Cases {
     pascal_at: usize,
     /// Where the camel case starts in `buf`.
     camel_at: usize,
+    /// Where the camel case ends in `buf`.
+    camel_end: usize,
+    /// Where Ruby's snake case starts and ends in `buf`, or 0 when it is the snake case.
+    ruby_at: usize,
+    ruby_end: usize,
+    /// Where Go's Pascal case (with its initialisms: `UserID`) starts in `buf`, where its camel
+    /// case starts and where that ends, or 0 when they are the Pascal and camel cases.
+    go_at: usize,
+    go_camel_at: usize,
+    go_end: usize,
+}
+
+/// Words Go writes in capitals (its initialisms, as `go vet`'s old lint and the standard
+/// library write them), in their Go spelling.
+const GO_INITIALISMS: [(&str, &str); 9] = [
+    ("id", "ID"),
+    ("ids", "IDs"),
+    ("uuid", "UUID"),
+    ("url", "URL"),
+    ("api", "API"),
+    ("http", "HTTP"),
+    ("json", "JSON"),
+    ("sql", "SQL"),
+    ("ip", "IP"),
+];
+
+/// A word's Go initialism, if it is one.
+fn go_initialism(word: &str) -> Option<&'static str> {
+    GO_INITIALISMS
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, g)| *g)
 }
 
 impl Cases {
@@ -902,10 +1168,101 @@ impl Cases {
                 c
             }));
         }
+        // Ruby's snake case without a `_` before a digit (rubocop's `Naming/VariableNumber`
+        // wants `a2`, not `a_2`), only for the few names that have one.
+        let end = buf.len();
+        let ruby_at = if buf.as_bytes()[..pascal_at]
+            .windows(2)
+            .any(|w| w[0] == b'_' && w[1].is_ascii_digit())
+        {
+            for i in 0..pascal_at {
+                let b = buf.as_bytes();
+                if !(b[i] == b'_' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+                    buf.push(char::from(b[i]));
+                }
+            }
+            end
+        } else {
+            0
+        };
+        let ruby_end = buf.len();
+        // Go's cases with initialisms, only for the names that have one.
+        let (go_at, go_camel_at) = if buf[..pascal_at]
+            .split('_')
+            .any(|w| go_initialism(w).is_some())
+        {
+            let snake = buf[..pascal_at].to_string();
+            let go_at = buf.len();
+            for w in snake.split('_') {
+                match go_initialism(w) {
+                    Some(g) => buf.push_str(g),
+                    None => {
+                        let mut c = w.chars();
+                        if let Some(f) = c.next() {
+                            buf.push(f.to_ascii_uppercase());
+                            buf.push_str(c.as_str());
+                        }
+                    }
+                }
+            }
+            let go_camel_at = buf.len();
+            for (i, w) in snake.split('_').enumerate() {
+                if i == 0 {
+                    buf.push_str(w);
+                    continue;
+                }
+                match go_initialism(w) {
+                    Some(g) => buf.push_str(g),
+                    None => {
+                        let mut c = w.chars();
+                        if let Some(f) = c.next() {
+                            buf.push(f.to_ascii_uppercase());
+                            buf.push_str(c.as_str());
+                        }
+                    }
+                }
+            }
+            (go_at, go_camel_at)
+        } else {
+            (0, 0)
+        };
         Cases {
+            go_end: buf.len(),
             buf,
             pascal_at,
             camel_at,
+            camel_end: end,
+            ruby_at,
+            ruby_end,
+            go_at,
+            go_camel_at,
+        }
+    }
+
+    /// [`Cases::snake`] as Ruby writes it (see [`Cases::from_snake`]).
+    fn ruby(&self) -> &str {
+        if self.ruby_at == 0 {
+            self.snake()
+        } else {
+            &self.buf[self.ruby_at..self.ruby_end]
+        }
+    }
+
+    /// [`Cases::pascal`] as Go writes it, its initialisms in capitals.
+    fn go_pascal(&self) -> &str {
+        if self.go_at == 0 {
+            self.pascal()
+        } else {
+            &self.buf[self.go_at..self.go_camel_at]
+        }
+    }
+
+    /// [`Cases::camel`] as Go writes it, its initialisms after the first word in capitals.
+    fn go_camel(&self) -> &str {
+        if self.go_at == 0 {
+            self.camel()
+        } else {
+            &self.buf[self.go_camel_at..self.go_end]
         }
     }
 
@@ -918,14 +1275,16 @@ impl Cases {
     }
 
     fn camel(&self) -> &str {
-        &self.buf[self.camel_at..]
+        &self.buf[self.camel_at..self.camel_end]
     }
 
     /// A value name: `snake_case`, or `camelCase` in TypeScript and Go.
     fn value(&self, lang: Lang) -> &str {
         match lang {
-            Lang::Python | Lang::Rust | Lang::Ruby => self.snake(),
-            Lang::TypeScript | Lang::Go => self.camel(),
+            Lang::Python | Lang::Rust => self.snake(),
+            Lang::Ruby => self.ruby(),
+            Lang::TypeScript => self.camel(),
+            Lang::Go => self.go_camel(),
         }
     }
 
@@ -933,7 +1292,7 @@ impl Cases {
     /// (exported).
     fn func(&self, lang: Lang) -> &str {
         match lang {
-            Lang::Go => self.pascal(),
+            Lang::Go => self.go_pascal(),
             _ => self.value(lang),
         }
     }
@@ -945,9 +1304,8 @@ struct PreparedParent<'a> {
     /// The table as its tombstones' `table_name` writes it ([`crate::names::table_text`]).
     table_key: String,
     silo: String,
-    /// The cascade handler's name in each case: `after`, `delete`, the table's words (the
-    /// record's name is its Pascal case without `AfterDelete`: see [`PreparedParent::record`]).
-    after_delete: Cases,
+    /// The record's name in each case (see [`PreparedParent::record`]).
+    record: Cases,
     /// Per column of `StubParent::columns`: its texts, shared by the columns of every table
     /// with the same name, type and nullability (see [`PreparedColumn::table`]).
     columns: Vec<&'a PreparedColumn>,
@@ -969,9 +1327,13 @@ struct PreparedParent<'a> {
 }
 
 impl PreparedParent<'_> {
-    /// The record's name: the table's words in Pascal case, as in every language.
-    fn record(&self) -> &str {
-        &self.after_delete.pascal()["AfterDelete".len()..]
+    /// The record's name in `lang`: a row of the table, so its words with the last one made
+    /// singular ([`crate::infer::singular`]: `AddOn` for `add_ons`), in Pascal case.
+    fn record(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Go => self.record.go_pascal(),
+            _ => self.record.pascal(),
+        }
     }
 }
 
@@ -1102,11 +1464,7 @@ impl<'a> Prepared<'a> {
                     table: comment_owned(crate::ident::qualified(&p.table)),
                     table_key: crate::names::table_text(&p.table),
                     silo: comment(&p.silo),
-                    after_delete: {
-                        let mut s = String::from("after_delete");
-                        push_snake_name(&mut s, &p.table.name);
-                        Cases::from_snake(s)
-                    },
+                    record: Cases::from_snake(crate::infer::singular(&snake_name(&p.table.name))),
                     plain_fields: 0,
                     columns,
                     keys: p
@@ -1212,6 +1570,10 @@ fn plain_fields<'c>(columns: &[&'c PreparedColumn], seen: &mut FxSet<&'c str>) -
     let mut reserved = 0;
     for c in columns {
         if !seen.insert(c.name.snake()) || !seen.insert(c.name.pascal()) {
+            return 0;
+        }
+        // Go's initialisms can make two Pascal cases one (`a_id`, `a_i_d`).
+        if c.name.go_pascal() != c.name.pascal() && !seen.insert(c.name.go_pascal()) {
             return 0;
         }
         for lang in Lang::ALL {
@@ -1440,7 +1802,7 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
     let mut uses_json = false;
     let mut scope = Namer::new(lang);
     for (p, pp) in stubs.parents.iter().zip(&pre.parents) {
-        let name = Str(module.name_ref(pp.record()));
+        let name = Str(module.name_ref(pp.record(lang)));
         let plain = pp.plain_fields & lang.bit() != 0;
         let renamed = (!plain).then(|| {
             scope.clear();
@@ -1471,7 +1833,13 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
         .lookup_silos
         .iter()
         .map(|silo| {
-            let name = module.name(type_case(&[words(silo), vec!["lookups".into()]].concat()));
+            let name = module.name(if lang == Lang::Go {
+                Cases::of_name(&format!("{silo}_lookups"))
+                    .go_pascal()
+                    .to_string()
+            } else {
+                type_case(&[words(silo), vec!["lookups".into()]].concat())
+            });
             // A method per key of the silo's parents: the namer and the list sized once (grown
             // step by step, the list of thousands of lookups was copied into fresh memory
             // at every doubling, a visible part of the view).
@@ -1539,15 +1907,12 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
                     ),
                     Lang::TypeScript => format!(
                         "{key_lit}: {{\n    silo: {silo_lit},\n    {}\n  }},",
-                        layout::call_flat(
-                            4,
-                            "children: [",
-                            &lits.child_list[lang.index()],
-                            "],",
-                            layout::TS
-                        )
+                        layout::ts_call(4, "children: [", &lits.child_list[lang.index()], "],")
                     ),
                     Lang::Rust => format!("{key_lit} => ({silo_lit}, &[{children}]),"),
+                    Lang::Ruby => format!(
+                        "{key_lit} => {{\n      silo: {silo_lit},\n      children: {children}\n    }}"
+                    ),
                     _ => String::new(),
                 };
                 Some(Handler {
@@ -1570,7 +1935,7 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
         .map(|(g, pg)| {
             let name = Str(module.name_ref(pg.name.func(lang)));
             let sql_const = Str(module.name_ref(match lang {
-                Lang::Go => pg.sql_const.pascal(),
+                Lang::Go => pg.sql_const.go_pascal(),
                 Lang::TypeScript => pg.sql_const.camel(),
                 _ => &pg.sql_const_upper,
             }));
@@ -1595,7 +1960,10 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
                 }
                 args.push_str(&p.name);
             }
-            let sql_lit = lang.lit(&driver_sql(lang, &g.sql));
+            let sql_lit = match lang {
+                Lang::Ruby => ruby_lit_lines(&g.sql, 2 + layout::width(&sql_const) + 3),
+                _ => lang.lit(&driver_sql(lang, &g.sql)),
+            };
             let (const_decl, sig, call) = match lang {
                 Lang::Python => {
                     let mut items = vec!["child: psycopg.Connection[Any]".to_string()];
@@ -1611,6 +1979,48 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
                     args.extend(params.iter().map(|p| p.name.to_string()));
                     let call = layout::call(4, "return _exists(", &args, ")", layout::PY);
                     (layout::py_assign(&sql_const, &sql_lit), sig, call)
+                }
+                Lang::TypeScript => {
+                    let mut items = vec!["child: ClientBase".to_string()];
+                    items.extend(params.iter().map(|p| format!("{}: {}", &*p.name, &*p.ty)));
+                    let sig = layout::ts_call(
+                        0,
+                        &format!("export async function {}(", &*name),
+                        &items,
+                        "): Promise<boolean> {",
+                    );
+                    let values: Vec<String> = params.iter().map(|p| p.name.to_string()).collect();
+                    let call = layout::ts_call(4, "values: [", &values, "],");
+                    (layout::ts_const(&sql_const, &sql_lit), sig, call)
+                }
+                Lang::Rust => {
+                    let mut items = vec!["child: &mut impl postgres::GenericClient".to_string()];
+                    items.extend(params.iter().map(|p| format!("{}: {}", &*p.name, &*p.ty)));
+                    let sig = layout::rs_sig(
+                        0,
+                        &format!("pub fn {}(", &*name),
+                        &items,
+                        ") -> Result<bool, postgres::Error> {",
+                    );
+                    let refs: Vec<String> =
+                        params.iter().map(|p| format!("&{}", &*p.name)).collect();
+                    let call =
+                        layout::rs_call(4, "let row = child.query_one(", &sql_const, &refs, ")?;");
+                    (layout::rs_const(&sql_const, &sql_lit), sig, call)
+                }
+                Lang::Ruby => {
+                    let mut items = vec!["child".to_string()];
+                    items.extend(params.iter().map(|p| p.name.to_string()));
+                    let sig =
+                        layout::call(2, &format!("def self.{}(", &*name), &items, ")", RUBY_WIDTH);
+                    let call = layout::call(
+                        4,
+                        "result = child.exec_params(",
+                        &[sql_const.to_string(), format!("[{args}]")],
+                        ")",
+                        RUBY_WIDTH,
+                    );
+                    (String::new(), sig, call)
                 }
                 _ => Default::default(),
             };
@@ -1631,12 +2041,21 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
         })
         .collect();
 
+    // Ruby's constants, `  NAME = 'sql'`, are cut into continued literals to fit its width.
+    // (psycopg runs the lock statements without parameters: their `%` stay single.)
+    // TypeScript's are whole declarations, laid out as prettier does.
+    let sql_lit = |name: &str, sql: &str, params: bool| match lang {
+        Lang::Ruby => ruby_lit_lines(sql, 2 + layout::width(name) + 3),
+        Lang::TypeScript => layout::ts_const(Cases::of_name(name).camel(), &lang.lit(sql)),
+        _ if params => lang.lit(&driver_sql(lang, sql)),
+        _ => lang.lit(sql),
+    };
     let pump = PumpView {
-        lock_timeout: lang.lit(&stubs.pump.lock_timeout),
-        lock: lang.lit(&stubs.pump.lock),
-        read: lang.lit(&driver_sql(lang, &stubs.pump.read)),
-        insert: lang.lit(&driver_sql(lang, &stubs.pump.insert)),
-        apply: lang.lit(&driver_sql(lang, &stubs.pump.apply)),
+        lock_timeout: sql_lit("SQL_LOCK_TIMEOUT", &stubs.pump.lock_timeout, false),
+        lock: sql_lit("SQL_LOCK", &stubs.pump.lock, false),
+        read: sql_lit("SQL_READ", &stubs.pump.read, true),
+        insert: sql_lit("SQL_INSERT", &stubs.pump.insert, true),
+        apply: sql_lit("SQL_APPLY", &stubs.pump.apply, true),
     };
     let mut imports = vec!["context", "database/sql", "fmt"];
     if uses_json {
@@ -1740,13 +2159,15 @@ fn lookup<'a>(
         match lang {
             Lang::Go => {
                 // The words of the method's name, then `key`.
-                let name = module.name(format!("{}Key", pk.method.pascal()));
+                let name = module.name(format!("{}Key", pk.method.go_pascal()));
                 let mut scope = Namer::new(lang);
                 let fields = key
                     .iter()
                     .zip(types)
                     .map(|(k, t)| KeyParam {
-                        name: Str(Cow::Owned(scope.name(pascal(&words(k))))),
+                        name: Str(Cow::Owned(
+                            scope.name(Cases::of_name(k).go_pascal().to_string()),
+                        )),
                         ty: Str(lang.key_ty(t)),
                         about: Str(Cow::Owned(comment(&format!(
                             "{} ({})",
@@ -1778,6 +2199,18 @@ fn lookup<'a>(
         }
     };
     let sig = match lang {
+        Lang::TypeScript => layout::ts_call(
+            2,
+            &format!("{}(", &*method),
+            &[format!("keys: ReadonlyArray<{key_ty}>")],
+            &format!("): Promise<{}[]>;", &**record),
+        ),
+        Lang::Rust => layout::rs_sig(
+            4,
+            &format!("fn {}(", &*method),
+            &["&mut self".to_string(), format!("keys: &[{key_ty}]")],
+            &format!(") -> Result<Vec<{}>, Self::Error>;", &**record),
+        ),
         Lang::Python => layout::call(
             4,
             &format!("def {}(", &*method),
@@ -1807,22 +2240,6 @@ mod layout {
     pub const PY: usize = 88;
     /// prettier's line width.
     pub const TS: usize = 80;
-
-    /// [`call`] as prettier splits an array or the arguments of a call: all on one line, or
-    /// one a line (no line of all the items).
-    pub fn call_flat(
-        indent: usize,
-        head: &str,
-        items: &[String],
-        tail: &str,
-        max: usize,
-    ) -> String {
-        let joined = items.join(", ");
-        if items.is_empty() || indent + width(head) + width(&joined) + width(tail) <= max {
-            return format!("{head}{joined}{tail}");
-        }
-        call(indent, head, items, tail, 0)
-    }
 
     /// The width of `s` as the formatters count it (characters).
     pub fn width(s: &str) -> usize {
@@ -1854,6 +2271,117 @@ mod layout {
         out.push_str(&outer);
         out.push_str(tail);
         out
+    }
+
+    /// prettier's split of a parameter list, arguments or an array: `head`, the items
+    /// separated by `, `, `tail` on one line when that fits in [`TS`] at `indent` columns; else
+    /// one item a line, two columns deeper, each followed by a comma. The result does not
+    /// start with the indentation; its later lines do.
+    pub fn ts_call(indent: usize, head: &str, items: &[String], tail: &str) -> String {
+        let joined = items.join(", ");
+        if items.is_empty() || indent + width(head) + width(&joined) + width(tail) <= TS {
+            return format!("{head}{joined}{tail}");
+        }
+        let mut out = String::from(head);
+        for item in items {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent + 2));
+            out.push_str(item);
+            out.push(',');
+        }
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+        out.push_str(tail);
+        out
+    }
+
+    /// `const name = value;` at column 0 as prettier writes it: `value` on a line of its own,
+    /// two columns in, when the line is too wide (a string literal cannot be split).
+    pub fn ts_const(name: &str, value: &str) -> String {
+        if 6 + width(name) + 3 + width(value) + ";".len() <= TS {
+            format!("const {name} = {value};")
+        } else {
+            format!("const {name} =\n  {value};")
+        }
+    }
+
+    /// rustfmt's `max_width`.
+    pub const RS: usize = 100;
+    /// rustfmt's `fn_call_width` and `array_width` (its default heuristics: 60% of the width).
+    pub const RS_CALL: usize = 60;
+
+    /// A function signature as rustfmt lays it out: `head` (`fn name(`), the parameters, `tail`
+    /// (`) -> T;` or `) -> T {`) on one line when it fits; for a declaration ending in `;` that
+    /// is one column too wide, the return type alone on the next line, four columns deeper;
+    /// else one parameter a line, each followed by a comma.
+    pub fn rs_sig(indent: usize, head: &str, params: &[String], tail: &str) -> String {
+        let joined = params.join(", ");
+        let one = indent + width(head) + width(&joined) + width(tail);
+        // rustfmt keeps a column for the `;` of a declaration.
+        let max = if tail.ends_with(';') { RS - 1 } else { RS };
+        if one <= max {
+            return format!("{head}{joined}{tail}");
+        }
+        if one == RS && tail.ends_with(';') {
+            if let Some(ret) = tail.strip_prefix(") ") {
+                let pad = " ".repeat(indent + 4);
+                return format!("{head}{joined})\n{pad}{ret}");
+            }
+        }
+        let mut out = String::from(head);
+        for p in params {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent + 4));
+            out.push_str(p);
+            out.push(',');
+        }
+        out.push('\n');
+        out.push_str(&" ".repeat(indent));
+        out.push_str(tail);
+        out
+    }
+
+    /// `head` (`let row = client.query_one(`), `first`, `&[items]`, `tail` as rustfmt lays a
+    /// call out: on one line when its arguments fit in [`RS_CALL`] and the line in [`RS`];
+    /// else one argument a line, four columns deeper, the array itself one item a line when it
+    /// has several and is wider than [`RS_CALL`] or its line.
+    pub fn rs_call(indent: usize, head: &str, first: &str, items: &[String], tail: &str) -> String {
+        let array = format!("&[{}]", items.join(", "));
+        let args = width(first) + 2 + width(&array);
+        if args <= RS_CALL && indent + width(head) + args + width(tail) <= RS {
+            return format!("{head}{first}, {array}{tail}");
+        }
+        let inner = " ".repeat(indent + 4);
+        let mut out = format!("{head}\n{inner}{first},\n{inner}");
+        if items.len() < 2 || (width(&array) - 1 <= RS_CALL && indent + 4 + width(&array) < RS) {
+            out.push_str(&array);
+        } else {
+            out.push_str("&[");
+            for item in items {
+                out.push('\n');
+                out.push_str(&inner);
+                out.push_str("    ");
+                out.push_str(item);
+                out.push(',');
+            }
+            out.push('\n');
+            out.push_str(&inner);
+            out.push(']');
+        }
+        out.push_str(",\n");
+        out.push_str(&" ".repeat(indent));
+        out.push_str(tail.trim_start());
+        out
+    }
+
+    /// `pub const NAME: &str = value;` at column 0 as rustfmt writes it: `value` on the next
+    /// line, four columns in, when the line is too wide.
+    pub fn rs_const(name: &str, value: &str) -> String {
+        if 10 + width(name) + 9 + width(value) + ";".len() <= RS {
+            format!("pub const {name}: &str = {value};")
+        } else {
+            format!("pub const {name}: &str =\n    {value};")
+        }
     }
 
     /// `name = value` at column 0 in Python: `value` in parentheses on a line of its own when
@@ -1974,13 +2502,13 @@ pub fn files(stubs: &Stubs, config: &str) -> Result<Vec<OutFile>, RenderError> {
         ),
         file(
             "ruby/silo_plan_stubs.rb",
-            render_sized(
+            wrap_ruby_comments(render_sized(
                 "stubs/ruby",
                 &RubyStubs {
                     v: view(stubs, &pre, Lang::Ruby, config),
                 },
                 &mut hint,
-            )?,
+            )?),
         ),
     ])
 }
@@ -2147,11 +2675,56 @@ mod tests {
         assert_eq!(children(Lang::TypeScript), r#""region", "eu#{x}""#);
         assert_eq!(children(Lang::Go), r#""region", "eu#{x}""#);
         assert_eq!(children(Lang::Rust), r#""region", "eu#{x}""#);
-        assert_eq!(children(Lang::Ruby), r#""region", "eu\#{x}""#);
-        assert_eq!(lits.silo[Lang::Ruby.index()], r#""control""#);
+        assert_eq!(children(Lang::Ruby), r#"['region', "eu\#{x}"]"#);
+        assert_eq!(lits.silo[Lang::Ruby.index()], "'control'");
+        let words = HandlerLits::new("control", &["region".to_string(), "eu-1".to_string()]);
+        assert_eq!(words.children[Lang::Ruby.index()], "%w[region eu-1]");
+        assert_eq!(Lang::Ruby.lit("it's"), "\"it's\"");
+        assert_eq!(Lang::Ruby.lit("a\\'\"#b"), r##"'a\\\'"#b'"##);
+        assert_eq!(Lang::Ruby.lit("#@x\n"), "\"\\#@x\\n\"");
+        let long = "x ".repeat(100);
+        let lines = ruby_lit_lines(&long, 20);
+        assert!(
+            lines.lines().all(|l| l.chars().count() <= RUBY_WIDTH),
+            "{lines}"
+        );
+        assert!(lines
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with(&" ".repeat(20))));
         let one = HandlerLits::new("control", &["region".to_string()]);
         assert_eq!(one.children[Lang::Python.index()], r#""region","#);
         assert_eq!(one.children[Lang::Go.index()], r#""region""#);
+    }
+
+    #[test]
+    fn go_writes_initialisms_in_capitals() {
+        for (name, pascal, camel) in [
+            ("user_id", "UserID", "userID"),
+            ("id", "ID", "id"),
+            ("uuid", "UUID", "uuid"),
+            ("api_url", "APIURL", "apiURL"),
+            ("member_ids", "MemberIDs", "memberIDs"),
+            ("http_server", "HTTPServer", "httpServer"),
+            ("json_payload", "JSONPayload", "jsonPayload"),
+            ("ident", "Ident", "ident"),
+            ("sql_read", "SQLRead", "sqlRead"),
+            ("ip", "IP", "ip"),
+        ] {
+            let c = Cases::of_name(name);
+            assert_eq!(
+                (c.func(Lang::Go), c.value(Lang::Go)),
+                (pascal, camel),
+                "{name}"
+            );
+        }
+        // The other languages keep their cases.
+        let c = Cases::of_name("user_id");
+        assert_eq!(c.func(Lang::TypeScript), "userId");
+        assert_eq!(c.pascal(), "UserId");
+        // Ruby's numbers follow the letters (rubocop's normalcase).
+        assert_eq!(Cases::of_name("a_2").func(Lang::Ruby), "a2");
+        assert_eq!(Cases::of_name("$1%s").func(Lang::Ruby), "n1_s");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! names (`fixtures/stubs`: keywords of every language, mixed case, spaces, quotes, `$1` and `%`,
 //! `#{`, `*/`, unicode, names that collide once sanitized), each checked by its language's own
 //! tools: `py_compile`, `mypy --strict`, `ruff format --check` and `ruff check`, `tsc --strict`,
-//! `gofmt` and `go vet`, `cargo check`, `ruby -c`.
+//! `prettier --check`, `gofmt` and `go vet`, `rustfmt --check` and `cargo clippy -D warnings`,
+//! `ruby -wc` and rubocop.
 //! The Python pump, a cascade handler and a restrict guard also run against two real databases.
 //!
 //! The saas stubs' snapshots are those of `plan_files` (`plan_saas__stubs_*`). A missing tool
@@ -143,7 +144,7 @@ fn python_stubs_compile_and_pass_mypy_strict() {
 }
 
 const TS_HINT: &str = "install Node.js and npm (`apt-get install -y nodejs npm`); the test \
-    installs typescript, @types/pg, @types/node and pg, at the versions of \
+    installs typescript, prettier, @types/pg, @types/node and pg, at the versions of \
     planner/tests/stub-tools/package-lock.json, into target/stub-tools with `npm ci` \
     (.ci/run does this too); these tests never skip";
 
@@ -173,7 +174,7 @@ fn tsc() -> PathBuf {
 }
 
 #[test]
-fn typescript_stubs_pass_tsc_strict() {
+fn typescript_stubs_pass_tsc_strict_and_prettier() {
     let tsc = tsc();
     for ex in EXAMPLES {
         let dir = plan(ex);
@@ -195,6 +196,20 @@ fn typescript_stubs_pass_tsc_strict() {
                 ])
                 .current_dir(&ts),
             &format!("tsc --strict on {ex}'s TypeScript stub"),
+            TS_HINT,
+        );
+        // prettier's defaults (no configuration file or .editorconfig read), as a project
+        // without one would check the file in.
+        run(
+            Command::new(tools_dir().join("node_modules/.bin/prettier"))
+                .args([
+                    "--check",
+                    "--no-config",
+                    "--no-editorconfig",
+                    "silo_plan_stubs.ts",
+                ])
+                .current_dir(&ts),
+            &format!("prettier --check on {ex}'s TypeScript stub"),
             TS_HINT,
         );
     }
@@ -253,40 +268,64 @@ fn go_stubs_pass_gofmt_and_go_vet() {
     }
 }
 
-const CARGO_HINT: &str = "cargo must be on PATH (it runs this test)";
+const CARGO_HINT: &str = "cargo, rustfmt and clippy must be on PATH (`rustup component add \
+    rustfmt clippy`; .ci/run does this)";
 
 #[test]
-fn rust_stubs_pass_cargo_check() {
+fn rust_stubs_pass_rustfmt_and_clippy() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for ex in EXAMPLES {
         let dir = plan(ex);
         let krate = stubs(&dir, "rust");
-        // The project's lock pins `postgres` and its dependencies to versions already fetched.
-        std::fs::copy(root().join("Cargo.lock"), krate.join("Cargo.lock")).expect("Cargo.lock");
+        // rustfmt's defaults for the crate's edition (the stub has no rustfmt.toml).
+        run(
+            Command::new("rustfmt")
+                .args(["--edition", "2021", "--check", "src/lib.rs"])
+                .current_dir(&krate),
+            &format!("rustfmt --check on {ex}'s Rust stub"),
+            CARGO_HINT,
+        );
+        // The stub crate's dependencies are the same for every plan: pinned by a lock of
+        // their own (`cargo generate-lockfile` in a generated stub crate).
+        std::fs::copy(
+            root().join("planner/tests/stub-tools/rust-stubs.Cargo.lock"),
+            krate.join("Cargo.lock"),
+        )
+        .expect("Cargo.lock");
         let out = run(
             Command::new(&cargo)
-                .args(["check", "--quiet", "--message-format", "short"])
+                .args([
+                    "clippy",
+                    "--locked",
+                    "--quiet",
+                    "--message-format",
+                    "short",
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
                 .current_dir(&krate)
                 .env("CARGO_TARGET_DIR", tools_dir().join("cargo"))
                 .env_remove("RUSTFLAGS")
                 .env_remove("CARGO_BUILD_RUSTFLAGS"),
-            &format!("cargo check on {ex}'s Rust stub"),
+            &format!("cargo clippy on {ex}'s Rust stub"),
             CARGO_HINT,
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             !stderr.contains("warning"),
-            "cargo check on {ex}'s Rust stub warns:\n{stderr}"
+            "cargo clippy on {ex}'s Rust stub warns:\n{stderr}"
         );
     }
 }
 
-const RUBY_HINT: &str =
-    "install Ruby: `apt-get install -y ruby` (.ci/run does this); these tests never skip";
+const RUBY_HINT: &str = "install Ruby and rubocop: `apt-get install -y ruby rubocop` (.ci/run \
+    does this); these tests never skip";
 
 #[test]
-fn ruby_stubs_pass_ruby_c() {
+fn ruby_stubs_pass_ruby_wc_and_rubocop() {
     require("ruby", &["--version"], RUBY_HINT);
+    require("rubocop", &["--version"], RUBY_HINT);
     for ex in EXAMPLES {
         let dir = plan(ex);
         let rb = stubs(&dir, "ruby");
@@ -299,6 +338,22 @@ fn ruby_stubs_pass_ruby_c() {
         );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.trim().is_empty(), "ruby -wc warns:\n{stderr}");
+        // rubocop's defaults (no configuration file, none looked up), as a project without
+        // one would check the file in; it exits non-zero on any offense.
+        run(
+            Command::new("rubocop")
+                .args([
+                    "--force-default-config",
+                    "--cache",
+                    "false",
+                    "--format",
+                    "simple",
+                    "silo_plan_stubs.rb",
+                ])
+                .current_dir(&rb),
+            &format!("rubocop on {ex}'s Ruby stub"),
+            RUBY_HINT,
+        );
     }
 }
 
@@ -362,6 +417,60 @@ fn every_language_is_rendered_for_every_example() {
             !py.contains(".format(") && !py.contains("\" % ") && !py.contains(" f\""),
             "{ex}: no formatting"
         );
+    }
+}
+
+#[test]
+fn records_are_singular_and_go_writes_initialisms() {
+    let dir = plan("planner/tests/it/fixtures/stubs-lago");
+    // lago-api's `add_ons`, `billing_entities` and `taxes`: a row of each is one record.
+    for (lang, file, decl) in [
+        ("python", "silo_plan_stubs.py", "class {}:"),
+        ("typescript", "silo_plan_stubs.ts", "export interface {} {"),
+        ("go", "siloplan/siloplan.go", "type {} struct {"),
+        ("rust", "src/lib.rs", "pub struct {} {"),
+        ("ruby", "silo_plan_stubs.rb", "  {} = Struct.new("),
+    ] {
+        let text = std::fs::read_to_string(stubs(&dir, lang).join(file)).expect(file);
+        for record in ["AddOn", "BillingEntity", "Tax", "Organization"] {
+            let line = decl.replace("{}", record);
+            assert!(
+                text.lines().any(|l| l == line),
+                "{lang}: no `{line}` for a row of its table"
+            );
+        }
+        let plural = decl.replace("{}", "AddOns");
+        assert!(
+            !text.contains(&plural),
+            "{lang}: a plural record `{plural}`"
+        );
+    }
+    // Go's initialisms: fields, lookups and key structs.
+    let dir = plan("examples/saas");
+    let go = std::fs::read_to_string(stubs(&dir, "go").join("siloplan/siloplan.go")).expect("Go");
+    for name in [
+        "\tID ",
+        "\tUUID ",
+        "\tUserID ",
+        "AppSentryappByID(",
+        "ExternalIDKey struct",
+    ] {
+        assert!(go.contains(name), "Go stub lacks `{name}`");
+    }
+    for line in go.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        let code = line
+            .split("//")
+            .next()
+            .expect("code")
+            .split('`')
+            .next()
+            .expect("code");
+        for word in ["Id", "Uuid", "Url", "Api", "Json", "Sql", "Ip"] {
+            let bad = code.match_indices(word).any(|(i, _)| {
+                !code[i + word.len()..].starts_with(|c: char| c.is_ascii_lowercase())
+            });
+            assert!(!bad, "Go writes `{word}` in: {line}");
+        }
     }
 }
 
@@ -505,3 +614,409 @@ fn python_pump_moves_tombstones_once_and_guards_run() {
         "6"
     );
 }
+
+/// The row every driver reads in [`records_round_trip_through_each_driver`], and what each
+/// prints of it (times as milliseconds since the epoch, dates as `YYYY-MM-DD`, JSON compact
+/// with sorted keys, numbers exactly as Postgres wrote them).
+const SAMPLE_ROW: &str = r#"
+INSERT INTO public.samples VALUES (
+    '7d3c1b6e-2a0f-4c55-9a51-1f2f7e0b9a10', 12345.67, 9007199254740993,
+    '2024-05-01 10:00:00.123456+00', '2024-02-29', '{"b": null, "a": [1, "x"]}',
+    '{x,"y z"}', 'sad', NULL
+);
+"#;
+
+fn sample_expected() -> serde_json::Value {
+    serde_json::json!({
+        "id": "7d3c1b6e-2a0f-4c55-9a51-1f2f7e0b9a10",
+        "amount": "12345.67",
+        "big": "9007199254740993",
+        "created_at": "1714557600123",
+        "born": "2024-02-29",
+        "payload": "{\"a\":[1,\"x\"],\"b\":null}",
+        "tags": ["x", "y z"],
+        "mood": "sad",
+        "note": null,
+    })
+}
+
+/// Python: psycopg's `class_row` builds the record; every value is checked against the
+/// record's annotation at run time (`typing.get_type_hints`), then printed.
+const ROUND_TRIP_PY: &str = r#"
+import datetime
+import decimal
+import json
+import sys
+import types
+import typing
+import uuid
+
+import psycopg
+from psycopg.rows import class_row
+
+import silo_plan_stubs as s
+
+record = getattr(s, sys.argv[2])
+conn = psycopg.connect(sys.argv[1])
+row = conn.cursor(row_factory=class_row(record)).execute("SELECT * FROM public.samples").fetchone()
+
+
+def fits(value, hint):
+    if hint is s.JsonValue or hint == s.JsonValue:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(fits(value, h) for h in typing.get_args(hint))
+    if origin is list:
+        (element,) = typing.get_args(hint)
+        return isinstance(value, list) and all(fits(v, element) for v in value)
+    if origin is dict:
+        _, element = typing.get_args(hint)
+        return isinstance(value, dict) and all(fits(v, element) for v in value.values())
+    if isinstance(hint, typing.ForwardRef):
+        return fits(value, s.JsonValue)
+    if hint is type(None):
+        return value is None
+    return isinstance(value, hint)
+
+
+wrong = {
+    name: f"{type(getattr(row, name)).__name__} is not {hint}"
+    for name, hint in typing.get_type_hints(record).items()
+    if not fits(getattr(row, name), hint)
+}
+if wrong:
+    sys.exit(f"values that do not fit the record's types: {wrong}")
+print(json.dumps({
+    "id": str(row.id),
+    "amount": str(row.amount),
+    "big": str(row.big),
+    "created_at": str(int(row.created_at.timestamp() * 1000)),
+    "born": row.born.isoformat(),
+    "payload": json.dumps(row.payload, sort_keys=True, separators=(",", ":")),
+    "tags": row.tags,
+    "mood": row.mood,
+    "note": row.note,
+    "types": [type(row.id).__name__, type(row.amount).__name__, type(row.created_at).__name__],
+}))
+"#;
+
+/// TypeScript, compiled with the stub by `tsc --strict` and run by node: `pg` reads the row;
+/// every value is checked against the type the record's interface declares (given as JSON:
+/// field to type, read from the stub), then printed.
+const ROUND_TRIP_TS: &str = r#"
+import { Client } from "pg";
+import type * as stubs from "./silo_plan_stubs";
+
+function fits(value: unknown, type: string): boolean {
+  if (type.endsWith(" | null")) {
+    return value === null || fits(value, type.slice(0, -" | null".length));
+  }
+  if (type.endsWith("[]")) {
+    const element = type.slice(0, -2).replace(/^\((.*)\)$/, "$1");
+    return Array.isArray(value) && value.every((v) => fits(v, element));
+  }
+  switch (type) {
+    case "string":
+    case "number":
+    case "boolean":
+      return typeof value === type;
+    case "Date":
+      return value instanceof Date;
+    case "Buffer":
+      return Buffer.isBuffer(value);
+    case "Json":
+      return value !== undefined;
+    case "PostgresInterval":
+      return typeof value === "object" && value !== null;
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const [url, recordTypes] = process.argv.slice(2);
+  const declared = JSON.parse(recordTypes) as Record<string, string>;
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const r = await client.query<stubs.Samples>("SELECT * FROM public.samples");
+  await client.end();
+  const row = r.rows[0] as unknown as Record<string, unknown>;
+  const wrong = Object.entries(declared)
+    .filter(([name, type]) => !fits(row[name], type))
+    .map(([name, type]) => `${name}: ${String(row[name])} is not ${type}`);
+  const missing = Object.keys(row).filter((k) => !(k in declared));
+  if (wrong.length > 0 || missing.length > 0) {
+    throw new Error(`wrong: ${wrong.join("; ")}; not in the record: ${missing.join(", ")}`);
+  }
+  const born = row.born as Date;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  console.log(
+    JSON.stringify({
+      id: row.id,
+      amount: row.amount,
+      big: row.big,
+      created_at: String((row.created_at as Date).getTime()),
+      born: `${born.getFullYear()}-${pad(born.getMonth() + 1)}-${pad(born.getDate())}`,
+      payload: JSON.stringify(row.payload),
+      tags: row.tags,
+      mood: row.mood,
+      note: row.note,
+    }),
+  );
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
+"#;
+
+/// Ruby: the pg gem with `PG::BasicTypeMapForResults` (as the stub's header says) reads the
+/// row into the record's Struct; every value is checked against the type its comment
+/// declares (given as JSON: member to type, read from the stub), then printed.
+const ROUND_TRIP_RB: &str = r#"
+require 'bigdecimal'
+require 'date'
+require 'json'
+require 'pg'
+require_relative 'silo_plan_stubs'
+
+def fits(value, type)
+  return value.nil? || fits(value, type.delete_suffix(', nil')) if type.end_with?(', nil')
+
+  if type.start_with?('Array<')
+    element = type.delete_prefix('Array<').delete_suffix('>')
+    return value.is_a?(Array) && value.all? { |v| fits(v, element) }
+  end
+  case type
+  when 'Boolean' then [true, false].include?(value)
+  when 'Object' then true
+  else value.is_a?(Object.const_get(type))
+  end
+end
+
+url, name, types = ARGV
+conn = PG.connect(url)
+conn.type_map_for_results = PG::BasicTypeMapForResults.new(conn)
+row = conn.exec('SELECT * FROM public.samples').first
+record = SiloPlanStubs.const_get(name).new(**row.transform_keys(&:to_sym))
+declared = JSON.parse(types)
+wrong = declared.reject { |member, type| fits(record[member], type) }
+abort "values that do not fit the record's types: #{wrong} #{record.to_h}" unless wrong.empty?
+puts JSON.generate(
+  id: record.id,
+  amount: record.amount.to_s('F'),
+  big: record.big.to_s,
+  created_at: (record.created_at.to_r * 1000).floor.to_s,
+  born: record.born.iso8601,
+  payload: JSON.generate(record.payload.sort.to_h),
+  tags: record.tags,
+  mood: record.mood,
+  note: record.note
+)
+"#;
+
+/// Rust, an example in the stub crate: the `postgres` crate reads each column into the
+/// record's field by name, its type taken from the struct (a type the driver cannot read
+/// it as fails the run); the enum is selected `::text`, as the stub's docs say.
+const ROUND_TRIP_RS: &str = r#"
+use silo_plan_stubs::Samples;
+
+fn main() -> Result<(), postgres::Error> {
+    let url = std::env::args().nth(1).expect("a URL");
+    let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+    let row = client.query_one("SELECT *, mood::text AS mood_text FROM public.samples", &[])?;
+    let r = Samples {
+        id: row.try_get("id")?,
+        amount: row.try_get("amount")?,
+        big: row.try_get("big")?,
+        created_at: row.try_get("created_at")?,
+        born: row.try_get("born")?,
+        payload: row.try_get("payload")?,
+        tags: row.try_get("tags")?,
+        mood: row.try_get("mood_text")?,
+        note: row.try_get("note")?,
+    };
+    let out = serde_json::json!({
+        "id": r.id.to_string(),
+        "amount": r.amount.to_string(),
+        "big": r.big.to_string(),
+        "created_at": r.created_at.timestamp_millis().to_string(),
+        "born": r.born.to_string(),
+        "payload": r.payload.to_string(),
+        "tags": r.tags,
+        "mood": r.mood,
+        "note": r.note,
+    });
+    println!("{out}");
+    Ok(())
+}
+"#;
+
+/// The fields of `record` in the stub `text` and their declared types: `readonly name: type;`
+/// lines of a TypeScript interface, or `# - name [type]:` lines of a Ruby record.
+fn declared_types(text: &str, start: &str, field: fn(&str) -> Option<(&str, &str)>) -> String {
+    let body = text
+        .split_once(start)
+        .unwrap_or_else(|| panic!("the stub has `{start}`"))
+        .1;
+    let mut types = serde_json::Map::new();
+    for line in body.lines().skip(1) {
+        let line = line.trim();
+        if line == "}" || line.contains("Struct.new(") {
+            break;
+        }
+        if let Some((name, ty)) = field(line) {
+            types.insert(name.to_string(), ty.into());
+        }
+    }
+    assert!(types.len() >= 9, "fields of {start}: {types:?}");
+    serde_json::Value::Object(types).to_string()
+}
+
+#[test]
+fn records_round_trip_through_each_driver() {
+    let dir = plan("planner/tests/it/fixtures/stubs-kinds");
+    let cluster = Cluster::start();
+    cluster.createdb("app");
+    let schema =
+        std::fs::read_to_string(root().join("planner/tests/it/fixtures/stubs-kinds/schema.sql"))
+            .expect("schema");
+    cluster.psql("app", &schema);
+    cluster.psql("app", SAMPLE_ROW);
+    let url = cluster.url("app");
+    let expected = sample_expected();
+    let ts_text = std::fs::read_to_string(stubs(&dir, "typescript").join("silo_plan_stubs.ts"))
+        .expect("TypeScript stub");
+    // The record's name, as the stubs spell it.
+    let record = ts_text
+        .split_once("/** A row of public.samples (silo a). */\nexport interface ")
+        .and_then(|(_, rest)| rest.split_once(' '))
+        .expect("a record for public.samples")
+        .0
+        .to_string();
+    let parse = |what: &str, out: &Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{what} prints JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    };
+
+    // Python (psycopg 3).
+    python();
+    let py = stubs(&dir, "python");
+    std::fs::write(py.join("round_trip.py"), ROUND_TRIP_PY).expect("driver");
+    let out = run(
+        Command::new(python())
+            .args(["round_trip.py", &url, &record])
+            .current_dir(&py),
+        "the Python record round trip",
+        PY_HINT,
+    );
+    let mut got = parse("the Python driver", &out);
+    assert_eq!(
+        got.as_object_mut().expect("an object").remove("types"),
+        Some(serde_json::json!(["UUID", "Decimal", "datetime"]))
+    );
+    assert_eq!(got, expected, "Python");
+
+    // TypeScript (node-postgres), compiled with the stub.
+    let tsc = tsc();
+    let ts = stubs(&dir, "typescript");
+    copy_dir_link(&tools_dir().join("node_modules"), &ts.join("node_modules"));
+    std::fs::write(
+        ts.join("round_trip.ts"),
+        ROUND_TRIP_TS.replace("Samples", &record),
+    )
+    .expect("driver");
+    run(
+        Command::new(&tsc)
+            .args([
+                "--strict",
+                "--target",
+                "es2020",
+                "--module",
+                "nodenext",
+                "--types",
+                "node",
+                "--outDir",
+                "out",
+                "round_trip.ts",
+            ])
+            .current_dir(&ts),
+        "tsc of the TypeScript round trip",
+        TS_HINT,
+    );
+    let ts_types = declared_types(&ts_text, &format!("export interface {record} {{"), |line| {
+        let rest = line.strip_prefix("readonly ")?.strip_suffix(';')?;
+        rest.split_once(": ")
+    });
+    let out = run(
+        Command::new("node")
+            .args(["out/round_trip.js", &url, &ts_types])
+            .current_dir(&ts)
+            .env("TZ", "UTC"),
+        "the TypeScript record round trip",
+        TS_HINT,
+    );
+    assert_eq!(parse("the TypeScript driver", &out), expected, "TypeScript");
+
+    // Ruby (the pg gem with its basic type map).
+    require("ruby", &["-e", "require 'pg'"], RUBY_PG_HINT);
+    let rb = stubs(&dir, "ruby");
+    let rb_text = std::fs::read_to_string(rb.join("silo_plan_stubs.rb")).expect("Ruby stub");
+    let rb_types = declared_types(&rb_text, "# A row of public.samples (silo a).", |line| {
+        let (name, rest) = line.strip_prefix("# - ")?.split_once(" [")?;
+        Some((name, rest.split_once("]: ")?.0))
+    });
+    std::fs::write(rb.join("round_trip.rb"), ROUND_TRIP_RB).expect("driver");
+    let out = run(
+        Command::new("ruby")
+            .args(["round_trip.rb", &url, &record, &rb_types])
+            .current_dir(&rb),
+        "the Ruby record round trip",
+        RUBY_PG_HINT,
+    );
+    assert_eq!(parse("the Ruby driver", &out), expected, "Ruby");
+
+    // Rust (the `postgres` crate), an example in the stub crate.
+    let krate = stubs(&dir, "rust");
+    std::fs::copy(
+        root().join("planner/tests/stub-tools/rust-stubs.Cargo.lock"),
+        krate.join("Cargo.lock"),
+    )
+    .expect("Cargo.lock");
+    std::fs::create_dir_all(krate.join("examples")).expect("examples/");
+    std::fs::write(
+        krate.join("examples/round_trip.rs"),
+        ROUND_TRIP_RS.replace("Samples", &record),
+    )
+    .expect("driver");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = run(
+        Command::new(&cargo)
+            .args([
+                "run",
+                "--locked",
+                "--quiet",
+                "--example",
+                "round_trip",
+                "--",
+            ])
+            .arg(&url)
+            .current_dir(&krate)
+            .env("CARGO_TARGET_DIR", tools_dir().join("cargo"))
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_BUILD_RUSTFLAGS"),
+        "the Rust record round trip",
+        CARGO_HINT,
+    );
+    assert_eq!(parse("the Rust driver", &out), expected, "Rust");
+    // Go: pgx cannot be fetched here (no Go module proxy); its types are checked against
+    // pgx's documented mapping, not run (README, "Stubs").
+}
+
+const RUBY_PG_HINT: &str = "install Ruby's pg gem: `apt-get install -y ruby-pg` (.ci/run does \
+    this); these tests never skip";

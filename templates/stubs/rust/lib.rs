@@ -18,8 +18,11 @@
 //! `source` to give `pump` for it; cascades/<silo>.replication.sql -v instance=... writes the
 //! same): {{ v.multi_instance }}.
 //!
-//! Dates, times, intervals, decimals, uuids and JSON are carried as strings (no extra crate
-//! features needed); `timestamp with time zone` as `std::time::SystemTime`.
+//! The records' fields have the types the `postgres` crate (tokio-postgres's types) reads with
+//! the features Cargo.toml enables: `uuid::Uuid`, `serde_json::Value` for json,
+//! `rust_decimal::Decimal` for numeric, chrono for dates and times. Intervals, enums, `timetz`
+//! and types silo-plan does not know are `String`s: select them with `::text` (`::text[]` for
+//! an array), `String` reads no other type.
 
 use std::collections::BTreeMap;
 
@@ -45,7 +48,7 @@ pub trait {{ i.name }} {
 {% for l in i.lookups %}
     /// Rows of {{ l.table }} whose ({{ l.columns }}) is one of `keys`; missing keys are left
     /// out. Replaces joins from:{% for u in l.used_by %} {{ u }}{% if !loop.last %};{% endif %}{% endfor %}{% if l.used_by.is_empty() %} (none){% endif %}
-    fn {{ l.method }}(&mut self, keys: &[{{ l.key_ty }}]) -> Result<Vec<{{ l.record }}>, Self::Error>;
+    {{ l.sig }}
 {%- endfor %}
 }
 {% endfor %}
@@ -237,27 +240,29 @@ pub fn after_delete(
 ) -> Result<BTreeMap<String, PumpResult>, PumpError> {
     let cascade = cascade(table).ok_or_else(|| PumpError::NotReplicated(table.to_string()))?;
     let source = source.unwrap_or(cascade.silo);
-    pump_to_silos(parent, children, marks, source, batch_size, cascade.children)
+    pump_to_silos(
+        parent,
+        children,
+        marks,
+        source,
+        batch_size,
+        cascade.children,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
 // Restrict guards: run in the child's silo before deleting the parent; refuse when true.
 {% for g in v.guards %}
 /// The query of [`{{ g.name }}`].
-pub const {{ g.sql_const }}: &str = {{ g.sql_lit }};
+{{ g.const_decl }}
 
 /// True when {{ g.child }} (silo {{ g.child_silo }}) still references the {{ g.parent }} row:
 /// refuse the delete. RESTRICT {{ g.about }}. Run it in the child silo's database.
 {%- for p in g.params %}
 /// `{{ p.name }}`: {{ p.about }}.
 {%- endfor %}
-pub fn {{ g.name }}(
-    child: &mut impl postgres::GenericClient,
-{%- for p in g.params %}
-    {{ p.name }}: {{ p.ty }},
-{%- endfor %}
-) -> Result<bool, postgres::Error> {
-    let row = child.query_one({{ g.sql_const }}, &[{% for p in g.params %}&{{ p.name }}{% if !loop.last %}, {% endif %}{% endfor %}])?;
+{{ g.sig }}
+    {{ g.call }}
     Ok(row.get(0))
 }
 {% endfor %}
