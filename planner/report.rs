@@ -11,6 +11,7 @@
 //!
 //! let dump = [SourceFile::new("schema.sql", "CREATE TABLE public.t (id int);\n".to_string())];
 //! let finding = Finding {
+//!     reference: None,
 //!     code: Code::UnassignedTable,
 //!     severity: Severity::Error,
 //!     message: "table `public.t` is in no silo".to_string(),

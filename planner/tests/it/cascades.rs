@@ -126,7 +126,11 @@ fn intended_actions(cat: &Catalog) -> Vec<FkAction> {
 fn effective_fks(s: &Saas, keep: impl Fn(&str, &str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     for (fk, &action) in s.cat.foreign_keys.iter().zip(&s.intended) {
-        if !keep(&fk.table.to_string(), &fk.references.to_string()) || fk.on_delete == action {
+        // Only constraints are re-declared: a reference without one (inferred) has none.
+        if !fk.is_constraint()
+            || !keep(&fk.table.to_string(), &fk.references.to_string())
+            || fk.on_delete == action
+        {
             continue;
         }
         out.push(format!(
