@@ -14,30 +14,14 @@
 //! 4. with no `[[references]]`, the inferred crossing is a warning: `check` exits 0 and `plan`
 //!    writes the plan.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::pg::{self, Cluster};
+use crate::pg::{self, run_file, Cluster};
+use crate::set_columns::{apply_all, rows};
 use crate::util::{read_tree, root};
 
 fn fixture() -> PathBuf {
     root().join("planner/tests/it/fixtures/references")
-}
-
-fn run_file(c: &Cluster, db: &str, dir: &Path, name: &str, text: &str) {
-    let path = dir.join(format!("{db}-{}", name.replace('/', "_")));
-    std::fs::write(&path, text).expect("write sql");
-    let out = c.psql_file(db, &path);
-    let err = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = err
-        .lines()
-        .filter(|l| l.contains("ERROR") || l.contains("FATAL"))
-        .collect();
-    assert!(
-        out.status.success() && errors.is_empty(),
-        "{name} on {db}: {}\n{err}",
-        out.status
-    );
 }
 
 fn silo_plan(args: &[&str], config: &Path, out: Option<&Path>) -> std::process::Output {
@@ -47,26 +31,6 @@ fn silo_plan(args: &[&str], config: &Path, out: Option<&Path>) -> std::process::
         cmd.arg("--out").arg(o);
     }
     cmd.output().expect("runs")
-}
-
-fn rows(c: &mut postgres::Client, tables: &[&str]) -> BTreeMap<String, String> {
-    tables
-        .iter()
-        .map(|t| {
-            let text: String = c
-                .query_one(
-                    format!(
-                        "SELECT coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), '') \
-                         FROM public.{t} AS r"
-                    )
-                    .as_str(),
-                    &[],
-                )
-                .expect("rows")
-                .get(0);
-            (t.to_string(), text)
-        })
-        .collect()
 }
 
 fn constraints(c: &mut postgres::Client) -> Vec<String> {
@@ -79,20 +43,6 @@ fn constraints(c: &mut postgres::Client) -> Vec<String> {
     .iter()
     .map(|r| r.get(0))
     .collect()
-}
-
-fn apply_all(c: &mut postgres::Client) -> i64 {
-    let mut total = 0;
-    loop {
-        let n: i32 = c
-            .query_one("SELECT silo_plan.apply(100)", &[])
-            .expect("apply")
-            .get(0);
-        if n == 0 {
-            return total;
-        }
-        total += i64::from(n);
-    }
 }
 
 const CONTROL: [&str; 1] = ["accounts"];

@@ -155,7 +155,7 @@ fn set_column_lists_read_and_restored_as_declared() {
 }
 
 /// Every row of each table, as text, sorted.
-fn rows(c: &mut postgres::Client, tables: &[&str]) -> BTreeMap<String, String> {
+pub(crate) fn rows(c: &mut postgres::Client, tables: &[&str]) -> BTreeMap<String, String> {
     tables
         .iter()
         .map(|t| {
@@ -204,7 +204,7 @@ pub(crate) fn pump(
 }
 
 /// Calls `silo_plan.apply` until it has nothing left; the (tombstone, edge) pairs applied.
-fn apply_all(c: &mut postgres::Client) -> i64 {
+pub(crate) fn apply_all(c: &mut postgres::Client) -> i64 {
     let mut total = 0;
     loop {
         let n: i32 = c
