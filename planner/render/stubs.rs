@@ -2282,10 +2282,23 @@ mod layout {
         if items.is_empty() || indent + width(head) + width(&joined) + width(tail) <= TS {
             return format!("{head}{joined}{tail}");
         }
+        one_per_line(indent, 2, head, items, tail)
+    }
+
+    /// `head`, then each item on a line of its own `step` columns deeper than `indent`, each
+    /// followed by a comma, then `tail` on its own line at `indent`: the layout prettier and
+    /// rustfmt fall back to when a list does not fit on one line.
+    fn one_per_line(
+        indent: usize,
+        step: usize,
+        head: &str,
+        items: &[String],
+        tail: &str,
+    ) -> String {
         let mut out = String::from(head);
         for item in items {
             out.push('\n');
-            out.push_str(&" ".repeat(indent + 2));
+            out.push_str(&" ".repeat(indent + step));
             out.push_str(item);
             out.push(',');
         }
@@ -2328,17 +2341,7 @@ mod layout {
                 return format!("{head}{joined})\n{pad}{ret}");
             }
         }
-        let mut out = String::from(head);
-        for p in params {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent + 4));
-            out.push_str(p);
-            out.push(',');
-        }
-        out.push('\n');
-        out.push_str(&" ".repeat(indent));
-        out.push_str(tail);
-        out
+        one_per_line(indent, 4, head, params, tail)
     }
 
     /// `head` (`let row = client.query_one(`), `first`, `&[items]`, `tail` as rustfmt lays a
