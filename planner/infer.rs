@@ -583,6 +583,11 @@ struct Multi<K> {
 
 const NONE: u32 = u32::MAX;
 
+/// How many leading words of a column name `resolve` strips as role prefixes
+/// (`billing_owner_user_id` strips two). Postgres names hold 63 bytes, so real columns stay far
+/// below this; the bound keeps generated names from recursing once per underscore.
+const MAX_ROLE_WORDS: u8 = 16;
+
 impl<K: std::hash::Hash + Eq> Multi<K> {
     fn with_capacity(n: usize) -> Self {
         Multi {
@@ -1149,7 +1154,9 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        if let Some((_, rest)) = stem.split_once('_') {
+        // A role prefix is a word or two (`created_by_`, `billing_`); a column of more words than
+        // MAX_ROLE_WORDS is not followed further, which also bounds the recursion on generated names.
+        if let Some((_, rest)) = stem.split_once('_').filter(|_| depth < MAX_ROLE_WORDS) {
             if !rest.is_empty() {
                 let want = match want {
                     Want::Id { .. } => Want::Id { stem: rest },
@@ -1461,6 +1468,28 @@ mod tests {
                 "merge_requests(source_project_id) -> projects(id) role-prefix",
                 "merge_requests(target_project_id) -> projects(id) role-prefix",
             ]
+        );
+    }
+
+    /// The fuzzer's find: a column of 300 words recursed once per word until the depth counter
+    /// overflowed. Role prefixes are followed MAX_ROLE_WORDS words deep and no further.
+    #[test]
+    fn a_column_of_hundreds_of_words_is_not_followed_to_the_end() {
+        let long = format!("{}project_id", "a_".repeat(300));
+        let deep = format!("{}project_id", "a_".repeat(MAX_ROLE_WORDS as usize + 1));
+        let sql = format!(
+            "CREATE TABLE projects (id bigint PRIMARY KEY);
+             CREATE TABLE t (id bigint PRIMARY KEY, \"{long}\" bigint, \"{deep}\" bigint);"
+        );
+        let shallow = format!("{}project_id", "a_".repeat(MAX_ROLE_WORDS as usize));
+        let sql_shallow = format!(
+            "CREATE TABLE projects (id bigint PRIMARY KEY);
+             CREATE TABLE t (id bigint PRIMARY KEY, \"{shallow}\" bigint);"
+        );
+        assert_eq!(infer_sql(&sql), Vec::<String>::new());
+        assert_eq!(
+            infer_sql(&sql_shallow),
+            [format!("t({shallow}) -> projects(id) role-prefix")]
         );
     }
 
