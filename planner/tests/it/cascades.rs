@@ -1168,6 +1168,17 @@ impl ApplierTally {
     }
 }
 
+/// Sets the appliers' stop flag when dropped: at the end of the scope's closure, and also when
+/// the closure panics, so that `thread::scope` (which joins the appliers) never waits forever on
+/// appliers nobody told to stop.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
 /// Calls `silo_plan.apply(batch)` in a loop until `stop` is set and a call finds nothing.
 fn applier(db: &SiloDb, batch: i32, stop: &AtomicBool, tally: &ApplierTally) {
     let mut c = db.client();
@@ -1245,6 +1256,7 @@ fn saas_cascades_concurrent_appliers_apply_each_tombstone_once() {
     };
     let mut refused = 0;
     std::thread::scope(|scope| {
+        let _stop = StopOnDrop(&stop);
         for (k, tally) in tallies.iter().enumerate() {
             let db = &c[k / THREADS];
             let stop = &stop;
@@ -1255,7 +1267,6 @@ fn saas_cascades_concurrent_appliers_apply_each_tombstone_once() {
             drain(&mut c_last, &mut r_last)
         })
         .1;
-        stop.store(true, Ordering::SeqCst);
     });
     // What the threads left when they stopped (a chain's next hop) the pump finishes.
     drain(&mut c_last, &mut r_last);
@@ -1465,6 +1476,7 @@ fn saas_cascades_concurrent_appliers_over_replication_apply_each_tombstone_once(
     let mut drained = 0i64;
     let mut refused = 0;
     std::thread::scope(|scope| {
+        let _stop = StopOnDrop(&stop);
         for (k, tally) in tallies.iter().enumerate() {
             let db = &d[k / THREADS];
             let stop = &stop;
@@ -1475,7 +1487,6 @@ fn saas_cascades_concurrent_appliers_over_replication_apply_each_tombstone_once(
                 drain_replicated(&mut cpub, &mut rpub, &mut c_d, &mut r_d, apply_all_retrying).1;
         })
         .1;
-        stop.store(true, Ordering::SeqCst);
     });
     // What the threads left when they stopped (a chain's next hop).
     drained += drain_replicated(&mut cpub, &mut rpub, &mut c_d, &mut r_d, apply_all).1;

@@ -887,10 +887,7 @@ fn saas_lock_claims_match_pg_locks() {
     // A cut-over that stops at the target's wait (its subscription disabled), rolled back, then
     // run again: the second lifts the fence the rollback left on the target (the runbook's way
     // to cut over again). The stopped one runs through run.sh, not observed.
-    t.psql(
-        "control",
-        "ALTER SUBSCRIPTION silo_plan_move_control DISABLE",
-    );
+    t.disable_subscription("control", "silo_plan_move_control");
     let mut env = two_cluster_env(&o, &t, dir.path());
     env.retain(|(k, _)| *k != "CATCHUP_TIMEOUT");
     env.push(("CATCHUP_TIMEOUT", "2".to_string()));

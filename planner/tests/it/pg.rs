@@ -347,6 +347,29 @@ impl Cluster {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Disables subscription `name` in `db` and waits until its apply worker has exited.
+    /// `ALTER SUBSCRIPTION ... DISABLE` only asks the worker to stop: under load it goes on
+    /// applying for a moment, long enough to let a cut-over that a test expects to stop at its
+    /// catch-up wait catch up instead.
+    pub fn disable_subscription(&self, db: &str, name: &str) {
+        self.psql(
+            db,
+            &format!("ALTER SUBSCRIPTION {} DISABLE", quote_ident(name)),
+        );
+        let running = format!(
+            "SELECT count(*) FROM pg_stat_subscription WHERE subname = '{}' AND pid IS NOT NULL",
+            name.replace('\'', "''")
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.psql(db, &running).trim() != "0" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the apply worker of subscription {name} in {db} still runs 60 s after DISABLE"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     /// A client connection to `db` (no TLS).
     pub fn client(&self, db: &str) -> postgres::Client {
         postgres::Client::connect(&self.url(db), postgres::NoTls)

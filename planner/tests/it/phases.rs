@@ -1097,10 +1097,7 @@ fn cutover_again_after_a_rollback_before_the_switch() {
         format!("INSERT INTO auth_user (password, username, name, email, is_staff, is_active, is_superuser) VALUES ('pw', '{name}', '{name}', '{name}@example.com', false, true, false) RETURNING id")
     };
     // The cause: the subscription stops applying; ORIGIN keeps taking writes.
-    t.psql(
-        "control",
-        "ALTER SUBSCRIPTION silo_plan_move_control DISABLE",
-    );
+    t.disable_subscription("control", "silo_plan_move_control");
     o.psql("origin", &insert("during"));
     let mut short = env.clone();
     short.retain(|(k, _)| *k != "CATCHUP_TIMEOUT");

@@ -282,10 +282,7 @@ fn split(dir: &Path, s: &Shape, plan_dir: &Path, files: &BTreeMap<String, String
         check_phase(&plan_json, id, &o, &t);
     }
     // A cut-over that stops at the target's wait, and its rollback.
-    t.psql(
-        "control",
-        "ALTER SUBSCRIPTION silo_plan_move_control DISABLE",
-    );
+    t.disable_subscription("control", "silo_plan_move_control");
     let mut short = env.clone();
     short.retain(|(k, _)| *k != "CATCHUP_TIMEOUT");
     short.push(("CATCHUP_TIMEOUT", "2".to_string()));
