@@ -610,7 +610,9 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 10], Outco
         .unwrap_or_else(|e| panic!("{name}: assign (inferring): {e}"));
     let rules2 = assign::match_rules(&with_refs, &cfg2)
         .unwrap_or_else(|e| panic!("{name}: match_rules (inferring): {e}"));
-    let g2 = graph::build(&with_refs, |i| sources.get(i as usize).map(|s| s.text.as_str()));
+    let g2 = graph::build(&with_refs, |i| {
+        sources.get(i as usize).map(|s| s.text.as_str())
+    });
     let findings2 = check::check(
         &plan::Input {
             cat: &with_refs,
@@ -624,7 +626,9 @@ fn round(name: &str, text: &str, st: &mut State, parts: bool) -> ([T; 10], Outco
     );
     t[INFER] = sw.stop();
     out.inferred = with_refs.foreign_keys.len() - cat.foreign_keys.len();
-    drop(black_box((findings2, g2, rules2, asg2, extra, with_refs, cfg2)));
+    drop(black_box((
+        findings2, g2, rules2, asg2, extra, with_refs, cfg2,
+    )));
     let constraints = references::from_constraints(&cat);
     if parts {
         // Blind: no constraint passed, so every key column is inferred again (the cost on a

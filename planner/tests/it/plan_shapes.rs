@@ -1,6 +1,7 @@
 //! Plan shapes other than examples/saas: no crossing at all, crossings that are all restrict
 //! (no tombstone, no apply function), a silo that holds no table (only a view) beside one that
-//! moves, nothing that moves, one silo only. For each, `plan` succeeds; runbook.md, plan.md and
+//! moves, nothing that moves, one silo only, references without a constraint on both sides of
+//! the boundary (issue 21: no phase, verify or blocking check treats them as keys). For each, `plan` succeeds; runbook.md, plan.md and
 //! every SQL file name only files that are written and call only `silo_plan` functions that a
 //! generated file creates; and where there are phases, they run through `phases/run.sh` on two
 //! clusters, each phase's verify query (plan.json's `check`) giving what the runbook expects.
@@ -71,6 +72,36 @@ fn restrict_only() -> Shape {
         config: "version = 1\nschema = [\"schema.sql\"]\norigin = \"region\"\n\n\
                  [silos.control]\ntables = [\"users\", \"sessions\", \"user_names\"]\n\n\
                  [silos.region]\ntables = [\"orgs\", \"projects\"]\n",
+    }
+}
+
+/// References without a constraint on both sides of the boundary: `projects.owner_id` declared
+/// (it crosses, set-null through tombstones) and `profiles.user_id` inside the moving silo
+/// (inferred). Neither is in the DDL, so no phase may drop, create or look for a constraint for
+/// them.
+fn references_without_constraints() -> Shape {
+    Shape {
+        name: "references-without-constraints",
+        schema: concat!(
+            "CREATE TABLE public.users (id bigint PRIMARY KEY, name text NOT NULL);\n",
+            "CREATE TABLE public.sessions (id bigint PRIMARY KEY, user_id bigint NOT NULL);\n",
+            "CREATE TABLE public.profiles (id bigint PRIMARY KEY, user_id bigint NOT NULL);\n",
+            "CREATE TABLE public.orgs (id bigint PRIMARY KEY, name text NOT NULL);\n",
+            "CREATE TABLE public.projects (id bigint PRIMARY KEY, org_id bigint NOT NULL, owner_id bigint);\n",
+            "CREATE VIEW public.user_names AS SELECT id, name FROM public.users;\n",
+            "ALTER TABLE ONLY public.sessions\n",
+            "    ADD CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;\n",
+            "ALTER TABLE ONLY public.projects\n",
+            "    ADD CONSTRAINT projects_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.orgs(id) ON DELETE CASCADE;\n",
+            // One orphan: the application never enforced the reference. Verify does not count
+            // it as a key broken by the move (the database never declared the key).
+            "INSERT INTO public.profiles SELECT i, 1 + i % 50 FROM generate_series(1, 40) AS i;\n",
+            "INSERT INTO public.profiles VALUES (41, 999);\n",
+        ),
+        config: "version = 1\nschema = [\"schema.sql\"]\norigin = \"region\"\n\n\
+                 [silos.control]\ntables = [\"users\", \"sessions\", \"profiles\", \"user_names\"]\n\n\
+                 [silos.region]\ntables = [\"orgs\", \"projects\"]\n\n\
+                 [[references]]\nfrom = \"projects.owner_id\"\nto = \"users.id\"\non_delete = \"set-null\"\n",
     }
 }
 
@@ -389,6 +420,66 @@ fn a_plan_whose_crossings_are_all_restrict_names_only_what_it_writes_and_runs() 
         !files["cascades/region.sql"].contains("FUNCTION silo_plan.apply("),
         "nothing to apply"
     );
+    assert_no_dangling(&s, &files);
+    split(dir.path(), &s, &out, &files);
+}
+
+/// A replicated cascade whose child has children of its own through references without a
+/// constraint: Postgres checks no such reference, so none of them blocks the replicated DELETE
+/// (a NO ACTION constraint would: `blocked_by`, the "Postgres refuses this DELETE" hazard).
+#[test]
+fn a_reference_without_constraint_blocks_no_replicated_delete() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = Shape {
+        name: "cascade-over-references",
+        schema: concat!(
+            "CREATE TABLE public.users (id bigint PRIMARY KEY, name text NOT NULL);\n",
+            "CREATE TABLE public.projects (id bigint PRIMARY KEY, owner_id bigint NOT NULL);\n",
+            "CREATE TABLE public.tasks (id bigint PRIMARY KEY, project_id bigint NOT NULL);\n",
+            "CREATE TABLE public.notes (id bigint PRIMARY KEY, project_id bigint NOT NULL);\n",
+            "ALTER TABLE ONLY public.projects\n",
+            "    ADD CONSTRAINT projects_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.users(id) ON DELETE CASCADE;\n",
+            "ALTER TABLE ONLY public.notes\n",
+            "    ADD CONSTRAINT notes_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id);\n",
+        ),
+        config: "version = 1\nschema = [\"schema.sql\"]\norigin = \"region\"\n\n\
+                 [silos.control]\ntables = [\"users\"]\n\n\
+                 [silos.region]\ntables = [\"projects\", \"tasks\", \"notes\"]\n\n\
+                 [[references]]\nfrom = \"tasks.project_id\"\nto = \"projects.id\"\non_delete = \"cascade\"\n\n\
+                 [[edges]]\nfrom = \"notes.project_id\"\non_delete = \"cascade\"\n",
+    };
+    let (_, files) = plan(dir.path(), &s);
+    let region = &files["cascades/region.sql"];
+    // The control: a NO ACTION constraint the application emulated as a cascade does block it.
+    assert!(
+        region.contains("public.notes.notes_project_id_fkey (cascade)"),
+        "the NO ACTION constraint notes_project_id_fkey is named as blocking:\n{region}"
+    );
+    assert!(
+        !region.contains("tasks_project_id_ref"),
+        "a reference without a constraint is named as blocking the replicated DELETE:\n{region}"
+    );
+}
+
+/// The phases keep to constraints: a crossing reference without one is not in 03-break's list
+/// of keys to drop, and an in-silo one is not a key the target must have (issue 21).
+#[test]
+fn references_without_constraints_are_in_no_phase_ddl_and_the_split_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = references_without_constraints();
+    let (out, files) = plan(dir.path(), &s);
+    let plan_json: Value = serde_json::from_str(&files["plan.json"]).expect("plan.json");
+    let text = plan_json.to_string();
+    assert!(
+        text.contains("projects_owner_id_ref") && text.contains("profiles_user_id_ref"),
+        "both references are in the plan (declared crossing, inferred in-silo)"
+    );
+    for (f, body) in files.iter().filter(|(f, _)| f.starts_with("phases/")) {
+        assert!(
+            !body.contains("projects_owner_id_ref") && !body.contains("profiles_user_id_ref"),
+            "{f} names a reference that has no constraint"
+        );
+    }
     assert_no_dangling(&s, &files);
     split(dir.path(), &s, &out, &files);
 }
