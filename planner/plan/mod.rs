@@ -684,7 +684,7 @@ fn decisions(
                     _ => "Rails decides deletes with `dependent:`, which never reaches the database",
                 };
                 out.push(format!(
-                    "{} crossing(s) say NO ACTION in the dump, which says nothing about the application's {setting} ({why}), and {given} (`{words}`): export the models with `silo-plan export-script {}` and import the references file it writes (`references = [\"silo-plan-references.json\"]`), or set each with an [[edges]] entry: {names}",
+                    "{} crossing(s) say NO ACTION in the dump, which says nothing about the application's `{setting}` ({why}), and {given} (`{words}`): export the models with `silo-plan export-script {}` and import the references file it writes (`references = [\"silo-plan-references.json\"]`), or set each with an [[edges]] entry: {names}",
                     defaulted.len(),
                     framework.as_str(),
                 ));
