@@ -60,7 +60,7 @@ impl ActionSource {
             ActionSource::Override(_) => "[[edges]] override",
             ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
             ActionSource::Today => {
-                "the dump says NO ACTION: the database refuses the delete today, and so does the plan"
+                "the dump says NO ACTION, so the database refuses the delete today; defaults.on_delete is unset, so that is kept"
             }
             ActionSource::Stated(Kind::Imported, _) => "the application's models, imported",
             ActionSource::Stated(..) => "[[references]] entry",

@@ -11,6 +11,10 @@
 //! * Ecto (Phoenix): a `schema_migrations` table with an `inserted_at` column;
 //! * anything else is generic.
 //!
+//! Where the framework decides deletes in its models (Django's `on_delete`, Rails's
+//! `dependent:`), the dump's `NO ACTION` says nothing about them: plan.md asks for an export and
+//! gives each action in the framework's words ([`Framework::action_words`]).
+//!
 //! Bookkeeping tables are known by name in any schema (Supabase keeps its migrations in
 //! `supabase_migrations.schema_migrations`), whatever the framework.
 
