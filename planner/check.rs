@@ -21,13 +21,17 @@ pub enum ActionSource {
     Declared,
     /// An `[[edges]]` entry overrides it (its position in the config).
     Override(Pos),
-    /// The dump says NO ACTION; `defaults.on_delete` applies.
+    /// The dump says NO ACTION and `defaults.on_delete` is set: it applies.
     Default,
+    /// The dump says NO ACTION and `defaults.on_delete` is unset: what the database does
+    /// today, which is to refuse the delete while child rows exist (`restrict`).
+    Today,
     /// A `[[references]]` entry (its position) or a references file (the application's
     /// models: `Kind::Imported`, no position) states what the application does.
     Stated(Kind, Option<Pos>),
     /// A declared or imported reference without a constraint that states no `on_delete`:
-    /// `defaults.on_delete` applies.
+    /// `defaults.on_delete` applies, or, unset, what the database does today: nothing
+    /// (`ignore`).
     Unstated,
     /// An inferred reference: no constraint, nothing states an action, so the database does
     /// nothing today (the child keeps a dangling id) and neither does the plan.
@@ -41,7 +45,7 @@ impl ActionSource {
         match self {
             ActionSource::Declared => "declared",
             ActionSource::Override(_) => "override",
-            ActionSource::Default | ActionSource::Unstated => "default",
+            ActionSource::Default | ActionSource::Today | ActionSource::Unstated => "default",
             ActionSource::Stated(Kind::Imported, _) => "orm",
             ActionSource::Stated(..) => "references",
             ActionSource::Inferred => "inferred",
@@ -55,9 +59,12 @@ impl ActionSource {
             ActionSource::Declared => "declared",
             ActionSource::Override(_) => "[[edges]] override",
             ActionSource::Default => "defaults.on_delete, the dump says NO ACTION",
+            ActionSource::Today => {
+                "the dump says NO ACTION, so the database refuses the delete today; defaults.on_delete is unset, so that is kept"
+            }
             ActionSource::Stated(Kind::Imported, _) => "the application's models, imported",
             ActionSource::Stated(..) => "[[references]] entry",
-            ActionSource::Unstated => "defaults.on_delete, the reference states no on_delete",
+            ActionSource::Unstated => "the reference states no on_delete, defaults.on_delete",
             ActionSource::Inferred => {
                 "inferred without a constraint: the database does nothing today"
             }
@@ -71,6 +78,8 @@ impl ActionSource {
 /// constraint it is `ignore`: nothing happens); a constraint's own action, with
 /// `defaults.on_delete` where the dump says NO ACTION; `defaults.on_delete` for a declared or
 /// imported reference that states none; `ignore` for an inferred one (a guess never deletes).
+/// Where `defaults.on_delete` is unset, what the database does today: a constraint's NO ACTION
+/// refuses the delete (`restrict`), a reference without a constraint does nothing (`ignore`).
 pub fn effective_action(
     cat: &Catalog,
     cfg: &Config,
@@ -101,10 +110,18 @@ pub fn effective_action(
     match fk.kind() {
         Kind::Constraint => {}
         Kind::Inferred => return (EdgeAction::Ignore, ActionSource::Inferred),
-        Kind::Declared | Kind::Imported => return (cfg.defaults.on_delete, ActionSource::Unstated),
+        Kind::Declared | Kind::Imported => {
+            return (
+                cfg.defaults.on_delete.unwrap_or(EdgeAction::Ignore),
+                ActionSource::Unstated,
+            )
+        }
     }
     match fk.on_delete {
-        FkAction::NoAction => (cfg.defaults.on_delete, ActionSource::Default),
+        FkAction::NoAction => match cfg.defaults.on_delete {
+            Some(a) => (a, ActionSource::Default),
+            None => (EdgeAction::Restrict, ActionSource::Today),
+        },
         FkAction::Restrict => (EdgeAction::Restrict, ActionSource::Declared),
         FkAction::Cascade => (EdgeAction::Cascade, ActionSource::Declared),
         FkAction::SetNull => (EdgeAction::SetNull, ActionSource::Declared),
@@ -801,5 +818,76 @@ fn unparsed(cx: &mut Ctx<'_>, strict: bool) {
             help: Some("its couplings are not analyzed; report it if it matters".to_string()),
             object,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dump::{self, ReadOptions};
+    use crate::source::SourceFile;
+
+    /// Each key's effective action and source word, under a config with `defaults` inserted.
+    fn actions(defaults: &str) -> Vec<String> {
+        let sql = "CREATE TABLE p (id bigint PRIMARY KEY);\n\
+                   CREATE TABLE c (id bigint PRIMARY KEY, a bigint, b bigint, d bigint, e bigint,\n\
+                     f bigint, g bigint);\n\
+                   ALTER TABLE c ADD CONSTRAINT c_a FOREIGN KEY (a) REFERENCES p(id);\n\
+                   ALTER TABLE c ADD CONSTRAINT c_b FOREIGN KEY (b) REFERENCES p(id) ON DELETE CASCADE;\n\
+                   ALTER TABLE c ADD CONSTRAINT c_d FOREIGN KEY (d) REFERENCES p(id) ON DELETE SET NULL;\n\
+                   ALTER TABLE c ADD CONSTRAINT c_e FOREIGN KEY (e) REFERENCES p(id) ON DELETE RESTRICT;\n";
+        let mut cat = dump::read(
+            &[SourceFile::new("s.sql", sql.to_string())],
+            &ReadOptions::default(),
+        );
+        let cfg = crate::config::parse(
+            "silo-plan.toml",
+            &format!(
+                "version = 1\n[defaults]\ninfer_references = false\n{defaults}\n\
+                 [silos.a]\ntables = [\"p\"]\n[silos.b]\ntables = [\"c\"]\n\
+                 [[references]]\nfrom = \"c.f\"\nto = \"p\"\n"
+            ),
+        )
+        .expect("config");
+        crate::refs_resolve::resolve(&mut cat, &cfg).expect("resolves");
+        let rules = crate::assign::match_rules(&cat, &cfg).expect("rules");
+        (0..cat.foreign_keys.len())
+            .map(|k| {
+                let (a, s) = effective_action(&cat, &cfg, &rules, k);
+                format!(
+                    "{} {} {}",
+                    cat.foreign_keys[k].columns[0],
+                    a.as_str(),
+                    s.word()
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn unset_default_keeps_what_the_database_does_today() {
+        // NO ACTION refuses the delete today: restrict; a declared reference without a
+        // constraint and without on_delete: nothing happens today: ignore.
+        assert_eq!(
+            actions(""),
+            [
+                "a restrict default",
+                "b cascade declared",
+                "d set-null declared",
+                "e restrict declared",
+                "f ignore default",
+            ]
+        );
+        // Set explicitly, the default still applies where the dump says NO ACTION.
+        assert_eq!(
+            actions("on_delete = \"cascade\""),
+            [
+                "a cascade default",
+                "b cascade declared",
+                "d set-null declared",
+                "e restrict declared",
+                "f cascade default",
+            ]
+        );
     }
 }

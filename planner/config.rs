@@ -171,8 +171,11 @@ impl Unassigned {
 /// The `[defaults]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Defaults {
-    /// Action replicated where the dump says `NO ACTION` (default `cascade`).
-    pub on_delete: EdgeAction,
+    /// Action replicated where the dump says `NO ACTION`, or a declared or imported reference
+    /// states none, when the config sets one; `None` (unset): what the database does today (a
+    /// constraint's `NO ACTION` refuses the delete: `restrict`; no constraint does nothing:
+    /// `ignore`).
+    pub on_delete: Option<EdgeAction>,
     /// Severity of an unassigned table (default `error`).
     pub unassigned: Unassigned,
     /// Whether references without a constraint are inferred from the dump's names (default
@@ -183,7 +186,7 @@ pub struct Defaults {
 impl Default for Defaults {
     fn default() -> Self {
         Defaults {
-            on_delete: EdgeAction::default(),
+            on_delete: None,
             unassigned: Unassigned::default(),
             infer_references: true,
         }
@@ -664,8 +667,10 @@ fn version_schema(_: &mut schemars::gen::SchemaGenerator) -> schemars::schema::S
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct DefaultsFile {
-    /// What to replicate where the dump says `NO ACTION` (ORMs such as Django emulate
-    /// `ON DELETE` in the application, so their dumps never say it). Default `cascade`.
+    /// What to replicate where the dump says `NO ACTION`, or a declared or imported reference
+    /// states no `on_delete`. Unset (default): what the database does today: a constraint's
+    /// `NO ACTION` refuses the delete (`restrict`), a reference without one does nothing
+    /// (`ignore`).
     #[schemars(with = "Option<EdgeAction>")]
     on_delete: Option<Spanned<String>>,
     /// What a table that no pattern matches is: `error` (default) or `warn`.
@@ -1142,7 +1147,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
     let mut defaults = Defaults::default();
     if let Some(d) = &file.defaults {
         if let Some(a) = &d.on_delete {
-            defaults.on_delete = cx.action(a, "on_delete")?;
+            defaults.on_delete = Some(cx.action(a, "on_delete")?);
         }
         if let Some(u) = &d.unassigned {
             defaults.unassigned = match u.get_ref().as_str() {

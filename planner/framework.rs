@@ -11,13 +11,22 @@
 //! * Ecto (Phoenix): a `schema_migrations` table with an `inserted_at` column;
 //! * anything else is generic.
 //!
+//! Where the framework decides deletes in its models (Django's `on_delete`, Rails's
+//! `dependent:`), the dump's `NO ACTION` says nothing about them: plan.md asks for an export and
+//! gives each action in the framework's words ([`Framework::action_words`]).
+//!
 //! Bookkeeping tables are known by name in any schema (Supabase keeps its migrations in
 //! `supabase_migrations.schema_migrations`), whatever the framework.
 
+use schemars::JsonSchema;
+use serde::Serialize;
+
 use crate::catalog::{Catalog, QName, Table};
+use crate::config::EdgeAction;
 
 /// The framework that wrote a dump.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Framework {
     /// Ruby on Rails (`db/structure.sql`).
     Rails,
@@ -39,16 +48,63 @@ impl Framework {
             Framework::Generic => "generic",
         }
     }
+
+    /// The framework's name as people write it: `Rails`, `Django`, `Ecto`, `generic`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Framework::Rails => "Rails",
+            Framework::Django => "Django",
+            Framework::Ecto => "Ecto",
+            Framework::Generic => "generic",
+        }
+    }
+
+    /// Whether the application, not the dump, decides what deleting a parent does: Django
+    /// writes every key `NO ACTION` whatever `on_delete` says, Rails's `dependent:` never
+    /// reaches the database. (Ecto's migrations write `on_delete:` into the key.)
+    pub fn orm_decides(self) -> bool {
+        matches!(self, Framework::Rails | Framework::Django)
+    }
+
+    /// An action in the words of the framework's models (`on_delete=CASCADE`, `dependent:
+    /// :destroy`), for the frameworks whose models decide ([`Framework::orm_decides`]).
+    pub fn action_words(self, a: EdgeAction) -> Option<&'static str> {
+        Some(match (self, a) {
+            (Framework::Django, EdgeAction::Cascade) => "on_delete=CASCADE",
+            (Framework::Django, EdgeAction::SetNull) => "on_delete=SET_NULL",
+            (Framework::Django, EdgeAction::SetDefault) => "on_delete=SET_DEFAULT",
+            (Framework::Django, EdgeAction::Restrict) => "on_delete=PROTECT",
+            (Framework::Django, EdgeAction::Ignore) => "on_delete=DO_NOTHING",
+            (Framework::Rails, EdgeAction::Cascade) => "dependent: :destroy",
+            (Framework::Rails, EdgeAction::SetNull) => "dependent: :nullify",
+            // Rails has no `dependent:` that writes a column's default: a callback does.
+            (Framework::Rails, EdgeAction::SetDefault) => "a before_destroy callback",
+            (Framework::Rails, EdgeAction::Restrict) => "dependent: :restrict_with_error",
+            (Framework::Rails, EdgeAction::Ignore) => "no dependent:",
+            _ => return None,
+        })
+    }
+
+    /// The models' setting that decides deletes: `on_delete`, `dependent:`.
+    pub fn delete_setting(self) -> Option<&'static str> {
+        match self {
+            Framework::Django => Some("on_delete"),
+            Framework::Rails => Some("dependent:"),
+            _ => None,
+        }
+    }
 }
 
 /// What [`detect`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Detected {
     /// The framework.
     pub framework: Framework,
     /// The sign it was told by (`table ar_internal_metadata`), empty for [`Framework::Generic`].
     pub evidence: String,
     /// The dump's bookkeeping tables, in catalog order, each with what it is.
+    #[serde(skip)]
+    #[schemars(skip)]
     pub bookkeeping: Vec<(QName, &'static str)>,
 }
 

@@ -604,11 +604,15 @@ fn render(
         let _ = writeln!(out, "origin = {}", toml_str(first));
     }
     out.push_str("\n[defaults]\n");
+    // Unset, a crossing's NO ACTION keeps what the database does today (the delete is refused
+    // while children exist): a starter config must not turn it into deletes.
     out.push_str(
-        "# Replicated for a foreign key that crosses silos where the dump says NO ACTION: \
-         frameworks\n# emulate ON DELETE in the application, so their dumps rarely say more.\n",
+        "# Where the dump says NO ACTION and no export or declaration says more, a crossing \
+         foreign key\n# keeps what the database does today: the parent's delete is refused while \
+         children exist\n# in the other silo. Django and Rails decide deletes in their models: \
+         `silo-plan export-script`\n# writes them to a references file. Uncomment to replicate \
+         another action instead:\n# on_delete = \"cascade\"\n",
     );
-    out.push_str("on_delete = \"cascade\"\n");
     let unplaced = open.len() + unwritable.len();
     if unplaced > 0 {
         let _ = writeln!(

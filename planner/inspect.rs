@@ -4,7 +4,8 @@ use std::fmt::Write;
 
 use crate::catalog::Catalog;
 
-/// Text report: per-file statement counts, objects per kind, then every unparsed statement
+/// Text report: per-file statement counts, the framework that wrote the dump
+/// ([`crate::framework::detect`]), objects per kind, then every unparsed statement
 /// as a warning and every foreign key Postgres would reject as an error, with its `file:line`.
 pub fn text(cat: &Catalog) -> String {
     let mut out = String::new();
@@ -16,6 +17,20 @@ pub fn text(cat: &Catalog) -> String {
         "  {} statements: {} by sqlparser, {} by recognizers, {} without schema facts, {} unparsed; {} psql lines",
         s.statements, s.parsed_sqlparser, s.parsed_recognizer, s.ignored, s.unparsed, s.psql_lines
     );
+    let fw = crate::framework::detect(cat);
+    if fw.framework == crate::framework::Framework::Generic {
+        let _ = writeln!(
+            out,
+            "  framework: generic (no framework's bookkeeping table)"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  framework: {} ({})",
+            fw.framework.as_str(),
+            fw.evidence
+        );
+    }
     let _ = writeln!(out);
     for (kind, n) in cat.counts() {
         let _ = writeln!(out, "  {kind:<14} {n:>6}");

@@ -254,9 +254,12 @@ pub enum OnDeleteSource {
     Orm,
     /// `silo-plan.toml`: an `[[edges]]` entry (or a declared reference).
     Declared,
-    /// `[defaults] on_delete`: nothing else says (a constraint's `NO ACTION`, an inferred
-    /// reference).
+    /// `[defaults] on_delete`, or where it is unset what the database does today: nothing else
+    /// says (a constraint's `NO ACTION`, a declared or imported reference that states none).
     Default,
+    /// An inferred reference that nothing confirms: no constraint, so the database does nothing
+    /// today and the plan replicates nothing (`ignore`).
+    Inferred,
 }
 
 /// One reference as `silo-plan references` lists it.
@@ -343,9 +346,10 @@ pub fn listing(
             ActionSource::Declared => OnDeleteSource::Constraint,
             ActionSource::Stated(Kind::Imported, _) => OnDeleteSource::Orm,
             ActionSource::Stated(..) => OnDeleteSource::Declared,
-            ActionSource::Default | ActionSource::Unstated | ActionSource::Inferred => {
+            ActionSource::Default | ActionSource::Today | ActionSource::Unstated => {
                 OnDeleteSource::Default
             }
+            ActionSource::Inferred => OnDeleteSource::Inferred,
         };
         let (child_silo, child_ok) = placed(&r.table);
         let (parent_silo, parent_ok) = placed(&r.references);
@@ -448,6 +452,7 @@ pub fn text(l: &Listing, cat: &Catalog) -> String {
             OnDeleteSource::Orm => "orm",
             OnDeleteSource::Declared => "declared",
             OnDeleteSource::Default => "default",
+            OnDeleteSource::Inferred => "inferred",
         };
         let _ = writeln!(
             out,
@@ -570,10 +575,15 @@ mod tests {
             rows,
             [
                 "posts.user_id constraint set-null Default b->a true",
-                "posts.editor_id inferred ignore Default b->a true",
+                "posts.editor_id inferred ignore Inferred b->a true",
             ]
         );
         let text = text(&l, &cat);
+        // An inferred reference's ignore comes from its being inferred, not from the default.
+        assert!(
+            text.contains("inferred by person, confidence 0.70; on delete ignore (inferred);"),
+            "{text}"
+        );
         assert!(text.starts_with(
             "2 references (1 constraints, 1 inferred), 2 crossing a silo boundary; 1 ambiguous, \
              1 polymorphic columns\n"

@@ -283,6 +283,11 @@ pub struct PlannedCrossing {
     /// How sure inference is of it (inferred references only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confidence: Option<crate::references::Confidence>,
+    /// The replicated action in the words of the models of the framework that wrote the dump
+    /// (`on_delete=PROTECT`, `dependent: :destroy`); omitted for a dump whose framework does
+    /// not decide deletes in its models.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orm: Option<String>,
 }
 
 fn is_constraint(k: &crate::references::Kind) -> bool {
@@ -343,6 +348,15 @@ pub struct Closure {
 /// Most steps of a closure that plan.md and plan.json list; `explain` shows the rest.
 pub const CLOSURE_STEPS: usize = 100;
 
+/// The framework that wrote the dump, as [`crate::framework::detect`] tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FrameworkSeen {
+    /// `rails`, `django`, `ecto` or `generic`.
+    pub name: crate::framework::Framework,
+    /// The sign it was told by (`table ar_internal_metadata`), empty for `generic`.
+    pub evidence: String,
+}
+
 /// The whole plan: data only. `plan.json` is this, serialized.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Plan {
@@ -352,6 +366,9 @@ pub struct Plan {
     pub config: String,
     /// The dumps read.
     pub dumps: Vec<String>,
+    /// The framework that wrote the dump: where it is Rails or Django, the application's
+    /// models, not the dump's `NO ACTION`, decide what a delete does.
+    pub framework: FrameworkSeen,
     /// The silo whose tables stay in today's database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
@@ -471,6 +488,8 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             silos[i].views.push(q.clone());
         }
     }
+    let detected = crate::framework::detect(cat);
+    let framework = detected.framework;
     let mut planned = Vec::new();
     let mut parents = std::collections::BTreeSet::new();
     for c in crossings(cat, input.asg, input.rules) {
@@ -501,7 +520,14 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             replication: if source == ActionSource::Inferred {
                 "nothing: only inferred from the column's name (the database does nothing today); a [[references]] entry confirms it with its on_delete".to_string()
             } else {
-                replication(action, &set_columns, &c.child_silo, &c.parent_silo)
+                let how = replication(action, &set_columns, &c.child_silo, &c.parent_silo);
+                // In the words of the framework's models, where they decide deletes.
+                match framework.action_words(action) {
+                    Some(w) if action != crate::config::EdgeAction::Ignore => {
+                        format!("as `{w}`: {how}")
+                    }
+                    _ => how,
+                }
             },
             allowed: c.allowed_by.map(|i| cfg.allow[i].reason.clone()),
             file: cat
@@ -517,6 +543,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
                 .as_ref()
                 .filter(|p| p.kind == crate::references::Kind::Inferred)
                 .map(|p| p.confidence),
+            orm: framework.action_words(action).map(str::to_string),
         });
     }
     // Each key's names and child silo, made once for all the closure steps that follow it.
@@ -578,7 +605,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         .cloned()
         .collect();
     let fk_scripts = fks::build(input);
-    let decisions = decisions(&planned, &others, origin.as_deref(), cfg);
+    let decisions = decisions(&planned, &others, origin.as_deref(), cfg, framework);
     let stubs = stubs::build(cat, cfg, &planned);
     let cascades = cascades::build(input);
     let phases = phases::build_with(input, &fk_scripts, &cascades);
@@ -588,6 +615,10 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         version: 1,
         config: cfg.path.clone(),
         dumps: cat.files.clone(),
+        framework: FrameworkSeen {
+            name: framework,
+            evidence: detected.evidence,
+        },
         origin,
         silos,
         crossings: planned,
@@ -612,6 +643,7 @@ fn decisions(
     others: &[crate::findings::Finding],
     origin: Option<&str>,
     cfg: &Config,
+    framework: crate::framework::Framework,
 ) -> Vec<String> {
     use crate::findings::Code;
     let mut out = Vec::new();
@@ -621,11 +653,47 @@ fn decisions(
         .filter(|c| c.decided_by == "default" && c.kind == Kind::Constraint)
         .collect();
     if !defaulted.is_empty() {
-        out.push(format!(
-            "{} crossing(s) say NO ACTION in the dump and get `defaults.on_delete = \"{}\"`: confirm each (an ORM such as Django emulates ON DELETE in code), or set it with an [[edges]] entry",
-            defaulted.len(),
-            cfg.defaults.on_delete.as_str()
-        ));
+        // What the plan gives them: `defaults.on_delete` when the config sets it, else what the
+        // database does today (NO ACTION refuses the delete).
+        let given = match cfg.defaults.on_delete {
+            Some(a) => format!("get `defaults.on_delete = \"{}\"`", a.as_str()),
+            None => "get restrict, what the database does today: the parent's delete is refused while children exist in the other silo".to_string(),
+        };
+        let action = cfg
+            .defaults
+            .on_delete
+            .unwrap_or(crate::config::EdgeAction::Restrict);
+        match (framework.delete_setting(), framework.action_words(action)) {
+            (Some(setting), Some(words)) => {
+                // The names, so a reader can find them without the table (at most 20).
+                const NAMED: usize = 20;
+                let mut names = defaulted
+                    .iter()
+                    .take(NAMED)
+                    .map(|c| format!("`{}`", c.key.constraint.replace('`', "'")))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if defaulted.len() > NAMED {
+                    names.push_str(&format!(
+                        " and {} more (decided by `default` below)",
+                        defaulted.len() - NAMED
+                    ));
+                }
+                let why = match framework {
+                    crate::framework::Framework::Django => "Django creates every foreign key NO ACTION DEFERRABLE whatever the model's `on_delete` says",
+                    _ => "Rails decides deletes with `dependent:`, which never reaches the database",
+                };
+                out.push(format!(
+                    "{} crossing(s) say NO ACTION in the dump, which says nothing about the application's `{setting}` ({why}), and {given} (`{words}`): export the models with `silo-plan export-script {}` and import the references file it writes (`references = [\"silo-plan-references.json\"]`), or set each with an [[edges]] entry: {names}",
+                    defaulted.len(),
+                    framework.as_str(),
+                ));
+            }
+            _ => out.push(format!(
+                "{} crossing(s) say NO ACTION in the dump and {given}: confirm each (the application may delete or null the children itself), or set it with an [[edges]] entry",
+                defaulted.len(),
+            )),
+        }
     }
     let unstated = crossings
         .iter()
@@ -633,8 +701,11 @@ fn decisions(
         .count();
     if unstated > 0 {
         out.push(format!(
-            "{unstated} crossing reference(s) without a constraint state no on_delete and get `defaults.on_delete = \"{}\"`: give each its on_delete in [[references]] (what the application does)",
-            cfg.defaults.on_delete.as_str()
+            "{unstated} crossing reference(s) without a constraint state no on_delete and get {}: give each its on_delete in [[references]] (what the application does)",
+            match cfg.defaults.on_delete {
+                Some(a) => format!("`defaults.on_delete = \"{}\"`", a.as_str()),
+                None => "ignore, what the database does today (it has no constraint): nothing is replicated".to_string(),
+            }
         ));
     }
     let inferred = crossings
@@ -650,9 +721,25 @@ fn decisions(
         .iter()
         .filter(|c| c.on_delete == crate::config::EdgeAction::Restrict)
     {
+        // As the dump says it, unless something else decided the restrict.
+        let what = match (c.kind, c.declared_on_delete, c.decided_by.as_str()) {
+            (Kind::Constraint, crate::catalog::FkAction::Restrict, _) => "RESTRICT",
+            (Kind::Constraint, crate::catalog::FkAction::NoAction, "default") => {
+                "NO ACTION, kept as restrict"
+            }
+            _ => "restrict",
+        };
         out.push(format!(
-            "{} ({} → {}) is RESTRICT: after the split the application must check for children in {} before deleting from {}",
-            c.key.constraint, c.key.child, c.key.parent, c.key.child_silo, c.key.parent
+            "{} ({} → {}) is {what}{}: after the split the application must check for children in {} before deleting from {}",
+            c.key.constraint,
+            c.key.child,
+            c.key.parent,
+            match &c.orm {
+                Some(w) => format!(" (`{w}`)"),
+                None => String::new(),
+            },
+            c.key.child_silo,
+            c.key.parent
         ));
     }
     for c in crossings.iter().filter(|c| c.allowed.is_some()) {

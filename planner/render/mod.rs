@@ -407,6 +407,8 @@ struct PlanMd<'a> {
     version: &'a str,
     config: String,
     dumps: String,
+    /// The line naming the framework that wrote the dump.
+    framework: String,
     silos: Vec<SiloRow>,
     crossing_line: String,
     decisions: Vec<String>,
@@ -462,6 +464,27 @@ fn summarize(steps: &[Step]) -> ScriptSummary {
         count: steps.len(),
         locks: join(locks),
         hazards: join(hazards),
+    }
+}
+
+/// plan.md's line on the framework that wrote the dump and what it means for deletes.
+fn framework_line(f: &crate::plan::FrameworkSeen) -> String {
+    use crate::framework::Framework;
+    let evidence = untrusted::escape(&f.evidence.replace('`', "'")).into_owned();
+    match f.name {
+        Framework::Generic => "Framework: none detected (no framework's bookkeeping table): the \
+                               dump's foreign keys say what a delete does."
+            .to_string(),
+        Framework::Ecto => format!(
+            "Framework: Ecto (told by `{evidence}`): its migrations write `on_delete:` into the \
+             foreign keys, so the dump says what a delete does."
+        ),
+        fw => format!(
+            "Framework: {} (told by `{evidence}`): the models' `{}`, not the dump's NO ACTION, \
+             decide what a delete does; the *how* column gives each action in their words.",
+            fw.title(),
+            fw.delete_setting().unwrap_or("")
+        ),
     }
 }
 
@@ -536,6 +559,7 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
             .map(|d| format!("`{}`", untrusted::escape(&d.replace('`', "'"))))
             .collect::<Vec<_>>()
             .join(", "),
+        framework: framework_line(&plan.framework),
         silos,
         crossing_line,
         decisions: plan.decisions.iter().map(|d| cell(d)).collect(),
@@ -1035,6 +1059,7 @@ mod tests {
                 ][i % 3],
                 rule: (i % 3 == 2).then_some(crate::references::Rule::Rails),
                 confidence: (i % 3 == 2).then_some(crate::references::Confidence(90)),
+                orm: None,
             });
         }
         let want: String = crossings.iter().map(crossing_row_as_strings).collect();

@@ -103,9 +103,9 @@ fn references_lists_constraints_and_inferred_references() {
     assert_eq!(
         inferred,
         [
-            "public.org_membermapping(organization_id) -> public.org_organization django default control->region crosses=true",
-            "public.org_slugreservation(organization_id) -> public.org_organization django default control->region crosses=true",
-            "public.org_slugreservation(user_id) -> public.auth_user django default control->control crosses=false",
+            "public.org_membermapping(organization_id) -> public.org_organization django inferred control->region crosses=true",
+            "public.org_slugreservation(organization_id) -> public.org_organization django inferred control->region crosses=true",
+            "public.org_slugreservation(user_id) -> public.auth_user django inferred control->control crosses=false",
         ]
     );
     assert!(v["ambiguous"].as_array().is_some_and(Vec::is_empty));
@@ -123,7 +123,7 @@ fn references_lists_constraints_and_inferred_references() {
     );
     assert!(text.contains(
         "public.org_slugreservation(organization_id) -> public.org_organization(id)\n  inferred by \
-         django, confidence 0.80; on delete ignore (default); control -> region, crosses\n  --> \
+         django, confidence 0.80; on delete ignore (inferred); control -> region, crosses\n  --> \
          examples/saas/schema.sql:1473\n"
     ), "{text}");
     // Deterministic.

@@ -539,7 +539,7 @@ INSERT INTO pages VALUES (1, 'en'), (2, E'\\x1b[31mred');"
     assert!(
         text.contains(
             "public.orders(user_id) -> public.users(id)\n  inferred by rails, confidence 0.90; \
-             on delete ignore (default); region -> control, crosses\n  verified: refuted: 2 \
+             on delete ignore (inferred); region -> control, crosses\n  verified: refuted: 2 \
              orphans in 12 rows checked (16.67%), e.g. 11; 12\n"
         ),
         "{text}"
@@ -547,7 +547,7 @@ INSERT INTO pages VALUES (1, 'en'), (2, E'\\x1b[31mred');"
     assert!(
         text.contains(
             "public.Audit Log(user_id) -> public.users(id)\n  inferred by rails, confidence \
-             0.90; on delete ignore (default); region -> control, crosses\n  verified: \
+             0.90; on delete ignore (inferred); region -> control, crosses\n  verified: \
              confirmed: 0 orphans in 30 rows checked\n"
         ),
         "{text}"
