@@ -316,6 +316,8 @@ pub struct Listing {
     pub ambiguous: Vec<crate::infer::Ambiguous>,
     /// Polymorphic columns (targets unknown).
     pub polymorphic: Vec<crate::infer::Polymorphic>,
+    /// What imported references files list as unresolved (never planned).
+    pub unresolved: Vec<crate::refs_resolve::ImportedUnresolved>,
 }
 
 /// The listing of every key of the catalog (after [`crate::refs_resolve::resolve`]: the
@@ -383,6 +385,7 @@ pub fn listing(
         references: out,
         ambiguous: extra.ambiguous.clone(),
         polymorphic: extra.polymorphic.clone(),
+        unresolved: extra.unresolved.clone(),
     }
 }
 
@@ -409,13 +412,18 @@ pub fn text(l: &Listing, cat: &Catalog) -> String {
     let _ = writeln!(
         out,
         "{} references ({} constraints{stated}, {} inferred), {} crossing a silo boundary; {} \
-         ambiguous, {} polymorphic columns",
+         ambiguous, {} polymorphic columns{}",
         l.references.len(),
         constraints,
         count(Kind::Inferred),
         crossing,
         l.ambiguous.len(),
-        l.polymorphic.len()
+        l.polymorphic.len(),
+        // Only where a references file lists some: the line stays as it was without.
+        match l.unresolved.len() {
+            0 => String::new(),
+            n => format!(", {n} unresolved in references files"),
+        }
     );
     let verdicts: Vec<&str> = l
         .references
@@ -492,6 +500,32 @@ pub fn text(l: &Listing, cat: &Catalog) -> String {
             p.type_column,
             file(p.span.file),
             p.span.line
+        );
+    }
+    for u in &l.unresolved {
+        let e = &u.entry;
+        let candidates = if e.candidates.is_empty() {
+            "targets unknown".to_string()
+        } else {
+            format!("could reference {}", e.candidates.join(" or "))
+        };
+        let why = e
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        let origin = e
+            .origin
+            .as_deref()
+            .map(|o| format!(", {o}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\nunresolved{why}: {}({}) {candidates}; nothing is planned for it: declare the \
+             parent in [[references]] if there is one\n  --> {}{origin}",
+            e.table,
+            e.columns.join(", "),
+            u.file,
         );
     }
     out

@@ -39,6 +39,19 @@ pub struct Extra {
     pub ambiguous: Vec<Ambiguous>,
     /// Polymorphic columns (targets unknown).
     pub polymorphic: Vec<Polymorphic>,
+    /// What references files list as unresolved (a Django generic foreign key, a Rails
+    /// polymorphic `belongs_to`): never planned, shown by `silo-plan references`.
+    pub unresolved: Vec<ImportedUnresolved>,
+}
+
+/// An `unresolved` entry of a references file, with the file it came from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct ImportedUnresolved {
+    /// The references file, as the config names it.
+    pub file: String,
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: crate::refs_file::Unresolved,
 }
 
 /// One declared or imported reference, resolved against the catalog.
@@ -61,8 +74,9 @@ pub fn resolve(cat: &mut Catalog, cfg: &Config) -> Result<Extra, ConfigError> {
     for d in cfg.references.iter().filter(|d| !d.ignore) {
         declared(cat, cfg, d, &mut stated)?;
     }
+    let mut unresolved = Vec::new();
     for i in &cfg.imports {
-        imported(cat, cfg, i, &mut stated)?;
+        imported(cat, cfg, i, &mut stated, &mut unresolved)?;
     }
     let constraints = cat.foreign_keys.len();
     for s in stated {
@@ -210,6 +224,7 @@ pub fn resolve(cat: &mut Catalog, cfg: &Config) -> Result<Extra, ConfigError> {
     Ok(Extra {
         ambiguous: inferred.ambiguous,
         polymorphic: inferred.polymorphic,
+        unresolved,
     })
 }
 
@@ -584,6 +599,7 @@ fn imported(
     cfg: &Config,
     i: &crate::config::Import,
     out: &mut Vec<Stated>,
+    unresolved: &mut Vec<ImportedUnresolved>,
 ) -> Result<(), ConfigError> {
     let shown = cfg.dir.join(&i.path).display().to_string();
     let Some(text) = i.text.as_deref() else {
@@ -706,5 +722,9 @@ fn imported(
             reason: r.reason.clone(),
         });
     }
+    unresolved.extend(file.unresolved.into_iter().map(|entry| ImportedUnresolved {
+        file: i.path.clone(),
+        entry,
+    }));
     Ok(())
 }

@@ -811,6 +811,56 @@ fn check_reports_the_readme_crossings(app: App) {
         .map(|(r, _, _)| (r.0, r.1))
         .collect();
     assert_eq!(crossing, want, "check's crossings against the README's");
+    // The export's unresolved entry (a generic foreign key, a polymorphic belongs_to) is shown by
+    // `references`, with the file it came from, and planned nowhere.
+    let export: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("refs.json")).expect("refs"))
+            .expect("refs json");
+    let listed = |format: &str| {
+        let out = assert_cmd::Command::cargo_bin("silo-plan")
+            .expect("binary")
+            .arg("references")
+            .arg(dir)
+            .args(["--format", format])
+            .output()
+            .expect("references");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let json: serde_json::Value = serde_json::from_str(&listed("json")).expect("listing json");
+    let shown: Vec<(String, serde_json::Value)> = json["unresolved"]
+        .as_array()
+        .expect("unresolved")
+        .iter()
+        .map(|u| {
+            (
+                u["file"].as_str().expect("file").to_string(),
+                u["columns"].clone(),
+            )
+        })
+        .collect();
+    let exported: Vec<(String, serde_json::Value)> = export["unresolved"]
+        .as_array()
+        .expect("export's unresolved")
+        .iter()
+        .map(|u| ("refs.json".to_string(), u["columns"].clone()))
+        .collect();
+    assert!(
+        !exported.is_empty(),
+        "the example has an unresolved reference"
+    );
+    assert_eq!(
+        shown, exported,
+        "references lists the file's unresolved entries"
+    );
+    let text = listed("text");
+    assert!(
+        text.contains(&format!(
+            "{} unresolved in references files",
+            exported.len()
+        )) && text.contains("\nunresolved"),
+        "{text}"
+    );
 }
 
 #[test]
