@@ -24,8 +24,8 @@
 //!   `refs_resolve::resolve` (which infers the references the dump's names imply and appends
 //!   them to the catalog), then assign, graph and check again over the longer reference list.
 //!   The stages above run with the dump's constraints only, as `[defaults] infer_references =
-//!   false` makes them; this one is counted in no cumulative figure: the target is read + config
-//!   + infer at most 1.2x `check` without inference. The first round also times inference blind
+//!   false` makes them; this one is counted in no cumulative figure: the target is read, config
+//!   and infer together at most 1.2x `check` without inference. The first round also times inference blind
 //!   to the constraints (`infer::infer(&cat, &[])`, printed with the parts): what it costs when
 //!   every key column is inferred.
 //!
