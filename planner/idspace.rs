@@ -380,14 +380,19 @@ fn header(p: &IdSpacePlan, file: &str, db: &str) -> String {
         "-- silo-plan: {file}\n--\n\
          -- ID space of silo {silo} (`id_space = \"{scheme}\"`; instances {instances}), for the {db} database.\n\
          -- Run with psql -v ON_ERROR_STOP=1 on that database, before the application writes there after the split.\n\
-         -- Every guard below runs before anything changes and raises an exception that names the sequence\n\
-         -- or column and the id that breaks the scheme; nothing is changed then. Idempotent: run it again.\n\
+         -- {guard}\n\
          \\set ON_ERROR_STOP on\n\
          SET standard_conforming_strings = on;",
         silo = comment_text(&p.silo),
         scheme = p.scheme.as_str(),
         instances = comment_text(&p.instances.join(", ")),
         db = comment_text(db),
+        guard = match p.scheme {
+            IdSpace::InstanceColumn => "Each step is done once: run it again after a failure, it goes on where it stopped.",
+            _ => "Each sequence (or column) is its own transaction whose guard runs first and raises an exception that\n\
+                  -- names it and the id that breaks the scheme: the file stops there, the ones before are done, that one\n\
+                  -- is unchanged. Fix it and run the file again: what is done is left as it is.",
+        },
     );
     s
 }

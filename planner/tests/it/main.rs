@@ -13,6 +13,7 @@ mod frameworks;
 mod fuzz_found;
 mod history;
 mod hostile_names;
+mod idspace;
 mod infer_corpus;
 mod infer_labels;
 mod init;
