@@ -9,6 +9,7 @@ mod cli;
 mod config_docs;
 mod config_errors;
 mod corpus;
+mod fanout;
 mod frameworks;
 mod fuzz_found;
 mod history;
