@@ -223,7 +223,7 @@ pub fn build(cat: &Catalog, cfg: &Config, asg: &Assignment) -> Vec<IdSpacePlan> 
                 if sequences.iter().any(|s| s.columns.contains(&col)) {
                     continue;
                 }
-                let name = QName::new(&t.schema, &format!("{}_{}_seq", t.name, c.name));
+                let name = QName::new(&t.schema, format!("{}_{}_seq", t.name, c.name));
                 sequences.push(sequence_entry(cat, name, true, vec![col], s));
             }
         }
