@@ -571,8 +571,7 @@ fn snowflake_sql(s: &mut String, p: &IdSpacePlan, instance: &str, number: usize)
                  IF top >= floor_id THEN\n        \
                  RAISE EXCEPTION 'id space of instance %: column % holds id %, at or above the first snowflake id %',\n            \
                  {inst}, {what}, top, floor_id;\n    END IF;\n    \
-                 ALTER TABLE {t} ALTER COLUMN {col} DROP IDENTITY IF EXISTS;\n    \
-                 ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {f}();\nEND\n$silo_plan$;\nCOMMIT;",
+                 {drop_identity}ALTER TABLE {t} ALTER COLUMN {col} SET DEFAULT {f}();\nEND\n$silo_plan$;\nCOMMIT;",
                 tc = comment_text(&format!("{}.{}", c.table, c.column)),
                 tc_t = comment_text(&c.table.to_string()),
                 fc = comment_text(&f),
@@ -580,6 +579,11 @@ fn snowflake_sql(s: &mut String, p: &IdSpacePlan, instance: &str, number: usize)
                     " (its identity is dropped first: inserts may then also give ids of their own)"
                 } else {
                     ""
+                },
+                drop_identity = if q.identity {
+                    format!("ALTER TABLE {t} ALTER COLUMN {col} DROP IDENTITY IF EXISTS;\n    ")
+                } else {
+                    String::new()
                 },
                 tlit = literal(&t),
                 clit = literal(&c.column),
