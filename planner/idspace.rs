@@ -103,6 +103,10 @@ pub struct InstanceRef {
     pub check: String,
     /// Its index, built concurrently: (instance column, reference columns).
     pub index: String,
+    /// The child table is partitioned: Postgres cannot build its index concurrently, the plain
+    /// build blocks writes while it runs.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partitioned: bool,
 }
 
 /// The id-space plan of one multi-instance silo.
@@ -342,6 +346,9 @@ fn instance_refs(cat: &Catalog, cfg: &Config, asg: &Assignment, silo: &str) -> V
             let check_base = format!("{}_{instance_column}_check", table.name);
             let index_base = format!("silo_plan_{}_{instance_column}_idx", table.name);
             InstanceRef {
+                partitioned: cat
+                    .table(&table)
+                    .is_some_and(|t| t.kind == crate::catalog::TableKind::Partitioned),
                 silo: child_silo,
                 constraint,
                 check: names::fit(
@@ -654,11 +661,29 @@ pub fn references_sql(p: &IdSpacePlan, child_silo: &str) -> Option<String> {
              END IF;\nEND\n$silo_plan$;\nCOMMIT;\n\
              -- Locks: SHARE UPDATE EXCLUSIVE on {tt} while it scans (writes go on).\n\
              ALTER TABLE {t} VALIDATE CONSTRAINT {chk};\n\
-             -- Lookups by instance (which references a move of rows between instances updates). CONCURRENTLY,\n\
-             -- outside any transaction; an invalid index left by an interrupted build is skipped by IF NOT EXISTS:\n\
-             -- drop it and run again.\n\
-             -- Locks: SHARE UPDATE EXCLUSIVE on {tt} while it builds (writes go on).\n\
-             CREATE INDEX CONCURRENTLY IF NOT EXISTS {idx} ON {t} ({c}, {refcols});",
+             -- Lookups by instance (which references a move of rows between instances updates).\n\
+             {index}",
+            index = if r.partitioned {
+                format!(
+                    "-- {tt} is partitioned: Postgres cannot build the index CONCURRENTLY; this build blocks writes.\n\
+                     -- Locks: SHARE on {tt} and each partition while it builds; lock_timeout {LOCK_TIMEOUT}.\n\
+                     BEGIN;\nSET LOCAL lock_timeout = '{LOCK_TIMEOUT}';\n\
+                     CREATE INDEX IF NOT EXISTS {idx} ON {t} ({c}, {refcols});\nCOMMIT;",
+                    tt = comment_text(&r.table.to_string()),
+                    idx = ident(&r.index),
+                    refcols = crate::ident::ident_list(&r.columns),
+                )
+            } else {
+                format!(
+                    "-- CONCURRENTLY, outside any transaction; an invalid index left by an interrupted build is skipped\n\
+                     -- by IF NOT EXISTS: drop it and run again.\n\
+                     -- Locks: SHARE UPDATE EXCLUSIVE on {tt} while it builds (writes go on).\n\
+                     CREATE INDEX CONCURRENTLY IF NOT EXISTS {idx} ON {t} ({c}, {refcols});",
+                    tt = comment_text(&r.table.to_string()),
+                    idx = ident(&r.index),
+                    refcols = crate::ident::ident_list(&r.columns),
+                )
+            },
             tt = comment_text(&r.table.to_string()),
             cols = comment_text(&r.columns.join(", ")),
             parent = comment_text(&r.references.to_string()),
@@ -671,8 +696,6 @@ pub fn references_sql(p: &IdSpacePlan, child_silo: &str) -> Option<String> {
             chk = ident(&r.check),
             list = list.join(", "),
             any_null = any_null.join(" OR "),
-            idx = ident(&r.index),
-            refcols = crate::ident::ident_list(&r.columns),
         );
     }
     let _ = writeln!(s, "\n-- End of {file}.");
