@@ -701,3 +701,25 @@ pub fn references_sql(p: &IdSpacePlan, child_silo: &str) -> Option<String> {
     let _ = writeln!(s, "\n-- End of {file}.");
     Some(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_cover_the_type_without_overlap() {
+        let instances: Vec<String> = ["us", "de", "jp"].iter().map(|s| s.to_string()).collect();
+        for max in [i64::from(i16::MAX), i64::from(i32::MAX), i64::MAX] {
+            let r = ranges(&instances, max);
+            assert_eq!(r.len(), 3);
+            assert_eq!(r[0].start, 1);
+            assert_eq!(r[2].end, max);
+            for w in r.windows(2) {
+                assert_eq!(w[0].end + 1, w[1].start, "{w:?}");
+            }
+            assert!(r.iter().all(|x| x.start <= x.end));
+        }
+        assert_eq!(type_of("character varying(20)"), ("bigint", i64::MAX));
+        assert_eq!(type_of("INTEGER"), ("integer", i64::from(i32::MAX)));
+    }
+}
