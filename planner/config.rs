@@ -249,6 +249,41 @@ pub struct Silo {
     /// (`org_organization.slug`: `table.column` or `schema.table.column`), each with the
     /// position of its string; checked against the dump by [`crate::residency::validate`].
     pub global_unique: Vec<Pattern>,
+    /// `id_space`: how ids of a multi-instance silo stay apart across its instances
+    /// ([`crate::idspace`]), with the position of its string.
+    pub id_space: Option<IdSpaceSetting>,
+}
+
+/// How the ids of a multi-instance silo stay apart across its instances (`id_space`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdSpace {
+    /// Each instance's sequences hand out ids from its own range of the column's type.
+    Ranges,
+    /// References into the silo from a single-instance silo get an instance column beside them.
+    InstanceColumn,
+    /// Ids carry the instance: time, instance number and a sequence in one bigint.
+    Snowflake,
+}
+
+impl IdSpace {
+    /// The value as written in `silo-plan.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdSpace::Ranges => "ranges",
+            IdSpace::InstanceColumn => "instance-column",
+            IdSpace::Snowflake => "snowflake",
+        }
+    }
+}
+
+/// A silo's `id_space` and where its value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct IdSpaceSetting {
+    /// The scheme.
+    pub scheme: IdSpace,
+    /// Where the string is in the config.
+    pub pos: Pos,
 }
 
 /// How an `[[edges]]` or `[[allow]]` entry names foreign keys.
@@ -705,6 +740,11 @@ struct SiloFile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     global_unique: Vec<Spanned<String>>,
+    /// How ids stay apart across the instances: `"ranges"` (a sequence range per instance),
+    /// `"instance-column"` (an instance column beside each reference into the silo) or
+    /// `"snowflake"` (ids carrying the instance). Needs two or more `instances`.
+    #[schemars(with = "Option<IdSpace>")]
+    id_space: Option<Spanned<String>>,
 }
 
 /// `[shared]`.
@@ -1288,6 +1328,40 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                 pos: cx.pos_of(g),
             });
         }
+        let id_space = match &s.id_space {
+            None => None,
+            Some(v) => {
+                let scheme = match v.get_ref().as_str() {
+                    "ranges" => IdSpace::Ranges,
+                    "instance-column" => IdSpace::InstanceColumn,
+                    "snowflake" => IdSpace::Snowflake,
+                    other => {
+                        return Err(cx
+                            .err_at(v, format!("invalid id_space `{other}` in silo `{n}`"))
+                            .with_help(
+                                "write \"ranges\" (a sequence range per instance), \
+                                 \"instance-column\" (an instance column beside each reference \
+                                 into the silo) or \"snowflake\" (ids that carry the instance)",
+                            ));
+                    }
+                };
+                if instances.len() < 2 {
+                    return Err(cx
+                        .err_at(
+                            v,
+                            format!("id_space of silo `{n}` needs two or more instances"),
+                        )
+                        .with_help(format!(
+                            "ids collide only between instances: list them in `[silos.{n}] \
+                             instances`, or remove `id_space`"
+                        )));
+                }
+                Some(IdSpaceSetting {
+                    scheme,
+                    pos: cx.pos_of(v),
+                })
+            }
+        };
         silos.push(Silo {
             name: n.clone(),
             name_pos: cx.pos_of(name),
@@ -1295,6 +1369,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             instances,
             tenant,
             global_unique,
+            id_space,
         });
     }
     if silos.is_empty() {

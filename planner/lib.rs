@@ -24,6 +24,7 @@ pub mod findings;
 pub mod framework;
 pub mod graph;
 pub mod ident;
+pub mod idspace;
 pub mod infer;
 pub mod init;
 pub mod inspect;

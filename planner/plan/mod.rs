@@ -5,6 +5,7 @@
 //! templates in `templates/`.
 
 pub mod cascades;
+pub mod fanout;
 pub mod fks;
 pub mod phases;
 pub mod schema;
@@ -392,6 +393,14 @@ pub struct Plan {
     /// (`residency/<registry silo>.sql`); omitted when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reservations: Vec<crate::residency::Reservation>,
+    /// The id space of each silo that sets `id_space` (`residency/id-space/<silo>/`); omitted
+    /// when none does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub id_spaces: Vec<crate::idspace::IdSpacePlan>,
+    /// The tombstones of single-instance silos fanned out to every instance of a multi-instance
+    /// silo (`residency/fanout/<silo>.sql`); omitted when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fanouts: Vec<fanout::Fanout>,
     /// `fks/drop.sql` and `fks/restore.sql`: every step with its locks and hazards.
     pub fks: fks::FkScripts,
     /// What a person must decide before running anything.
@@ -627,6 +636,8 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         tenants: crate::residency::tenants(cat, cfg, input.asg, input.graph),
         global_keys: crate::residency::global_keys(cat, cfg, input.asg),
         reservations: crate::residency::reservations(cat, cfg, input.asg),
+        id_spaces: crate::idspace::build(cat, cfg, input.asg),
+        fanouts: fanout::build(cfg, &cascades),
         fks: fk_scripts,
         schemas: schema::build(input),
         cascades,

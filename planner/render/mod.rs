@@ -31,6 +31,7 @@ pub mod fks;
 pub mod migrations;
 pub mod phases;
 mod picture;
+mod residency;
 pub mod schema;
 mod start;
 pub mod stubs;
@@ -420,6 +421,10 @@ struct PlanMd<'a> {
     tenants: Vec<TenantSection>,
     /// Rows of the global keys table: key, why, plan.
     global_keys: Vec<(String, String, String)>,
+    /// The ID spaces section (empty when no silo sets `id_space`).
+    id_spaces: String,
+    /// The fan-out section (empty when no tombstones reach a multi-instance silo).
+    fanouts: String,
     drop: ScriptSummary,
     restore: ScriptSummary,
     readiness: String,
@@ -594,6 +599,8 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
                 (cell(&key), cell(&why.join("; ")), cell(&how))
             })
             .collect(),
+        id_spaces: residency::id_spaces_md(plan),
+        fanouts: residency::fanouts_md(plan),
         drop: summarize(&plan.fks.drop),
         restore: summarize(&plan.fks.restore),
         readiness: phases::readiness_md(&plan.phases),
@@ -843,6 +850,35 @@ pub fn render_each(
         {
             file(format!("residency/{r}.sql"), sql)?;
         }
+    }
+    // ID spaces of multi-instance silos, and the fan-out of tombstones to their instances.
+    for p in &plan.id_spaces {
+        match p.scheme {
+            crate::config::IdSpace::InstanceColumn => {
+                let mut silos: Vec<&str> = p.references.iter().map(|r| r.silo.as_str()).collect();
+                silos.sort_unstable();
+                silos.dedup();
+                for c in silos {
+                    if let Some(sql) = crate::idspace::references_sql(p, c) {
+                        file(format!("residency/id-space/{}/{c}.sql", p.silo), sql)?;
+                    }
+                }
+            }
+            _ => {
+                for i in &p.instances {
+                    file(
+                        format!("residency/id-space/{}/{i}.sql", p.silo),
+                        crate::idspace::instance_sql(p, i),
+                    )?;
+                }
+            }
+        }
+    }
+    for f in &plan.fanouts {
+        file(
+            format!("residency/fanout/{}.sql", f.silo),
+            crate::plan::fanout::sql(f),
+        )?;
     }
     let sim = plan
         .simulation

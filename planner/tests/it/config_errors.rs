@@ -980,3 +980,25 @@ fn references_file_entry_matching_no_table() {
         ))
     );
 }
+
+#[test]
+fn id_space_unknown_scheme() {
+    insta::assert_snapshot!(
+        "config_id_space_unknown_scheme",
+        parse_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ninstances = [\"us\", \"eu\"]\nid_space = \"uuid\""
+        ))
+    );
+}
+
+#[test]
+fn id_space_without_instances() {
+    insta::assert_snapshot!(
+        "config_id_space_without_instances",
+        parse_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\nid_space = \"ranges\""
+        ))
+    );
+}
