@@ -31,6 +31,7 @@ mod plan_shapes;
 mod queries;
 mod references;
 mod references_pg;
+mod relocate;
 mod report;
 mod report_html;
 mod residency;
