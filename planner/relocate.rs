@@ -139,6 +139,8 @@ pub struct Relocation {
     pub reservations: Vec<ReservationMove>,
     /// The single-instance silos whose databases change (referrers and reservations), sorted.
     pub other_silos: Vec<String>,
+    /// The silo's tables the tenant does not reach (SP019): their rows stay where they are.
+    pub left_out: Vec<QName>,
 }
 
 fn is_integer(ty: &str) -> bool {
@@ -203,31 +205,49 @@ pub fn build(
     let tenants = residency::tenants(cat, cfg, asg, graph);
     let candidates: Vec<&residency::Tenant> =
         tenants.iter().filter(|t| t.instances.len() >= 2).collect();
-    let t = match &opts.silo {
-        Some(name) => match tenants.iter().find(|t| &t.silo == name) {
-            Some(t) if t.instances.len() >= 2 => t,
-            Some(_) => return err(format!("silo `{name}` runs as one instance: nothing to relocate between (give it `instances = [...]` with two or more)")),
-            None if cfg.silo(name).is_some() => {
-                return err(format!("silo `{name}` has no `tenant`: name the table whose rows are placed in an instance (`tenant = \"...\"`)"))
-            }
-            None => {
-                return err(format!(
-                    "no silo `{name}`; silos: {}",
-                    cfg.silos.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+    let t =
+        match &opts.silo {
+            Some(name) => match (cfg.silo(name), tenants.iter().find(|t| &t.silo == name)) {
+                (None, _) => {
+                    return err(format!(
+                        "no silo `{name}`; silos: {}",
+                        cfg.silos
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
+                (Some(s), _) if s.instances.len() < 2 => {
+                    return err(format!(
+                        "silo `{name}` runs as one instance: nothing to relocate between (give it \
+                     `instances = [...]` with two or more)"
+                    ))
+                }
+                (Some(_), Some(t)) => t,
+                (Some(_), None) => {
+                    return err(format!(
+                    "silo `{name}` has no `tenant`: name the table whose rows are placed in an \
+                     instance (`tenant = \"...\"`)"
                 ))
-            }
-        },
-        None => match candidates.as_slice() {
-            [one] => one,
-            [] => return err("no silo has two or more `instances` and a `tenant`: nothing to relocate".into()),
-            many => {
-                return err(format!(
+                }
+            },
+            None => {
+                match candidates.as_slice() {
+                    [one] => one,
+                    [] => return err(
+                        "no silo has two or more `instances` and a `tenant`: nothing to relocate"
+                            .into(),
+                    ),
+                    many => {
+                        return err(format!(
                     "several silos have instances and a tenant ({}): choose one with --silo",
                     many.iter().map(|t| t.silo.as_str()).collect::<Vec<_>>().join(", ")
                 ))
+                    }
+                }
             }
-        },
-    };
+        };
     for (what, i) in [("--from", &opts.from), ("--to", &opts.to)] {
         if !t.instances.contains(i) {
             return err(format!(
@@ -464,6 +484,12 @@ pub fn build(
         referrers,
         reservations,
         other_silos,
+        left_out: t
+            .unreachable
+            .iter()
+            .filter(|q| cat.table(q).is_some_and(|x| x.partition_of.is_none()))
+            .cloned()
+            .collect(),
     })
 }
 
@@ -1068,6 +1094,18 @@ fn driver(r: &Relocation) -> String {
             "#   {v:<14} a single-instance silo's database whose rows point at moved rows"
         );
     }
+    let mut left_note = String::new();
+    if !r.left_out.is_empty() {
+        let _ = writeln!(
+            left_note,
+            "#\n# Not moved: the silo's tables its tenant does not reach (check's SP019), whose rows stay in\n# the source: {}",
+            r.left_out
+                .iter()
+                .map(|q| comment_text(&q.to_string()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let mut setup = String::new();
     let mut map = String::new();
     let mut refs = String::new();
@@ -1095,7 +1133,7 @@ fn driver(r: &Relocation) -> String {
          #   70-delete     source: the tenant's rows, only once verified\n#\n\
          # Environment:\n#   SOURCE_URL     the database of instance {}\n#   TARGET_URL     the database of instance {}\n{env_doc}\
          #   RELOCATION_DATA  directory for the exported rows (default: data/ next to this script)\n\
-         #   PSQL           the psql binary (default: psql on PATH)\n\
+         #   PSQL           the psql binary (default: psql on PATH)\n{left_note}\
          set -euo pipefail\n\n\
          here=\"$(cd \"$(dirname \"${{BASH_SOURCE[0]}}\")\" && pwd)\"\n\
          psql_bin=\"${{PSQL:-psql}}\"\ndata=\"${{RELOCATION_DATA:-$here/data}}\"\nmkdir -p \"$data\"\ncd \"$data\"\n\n\

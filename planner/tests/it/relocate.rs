@@ -617,3 +617,248 @@ fn organization_relocated_from_us_to_de() {
     relocate(&pg, &out);
     assert_eq!(snapshot(&pg), after, "a second run changes nothing");
 }
+
+/// What `relocate` refuses (exit 2, one line naming the fix), on examples/saas.
+#[test]
+fn relocate_refuses_what_it_cannot_move() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let run = |extra: &[&str]| {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "relocate".into(),
+            root().join("examples/saas").into(),
+            "--tenant-id".into(),
+            "1".into(),
+            "--out".into(),
+            out.clone().into(),
+        ];
+        args.extend(extra.iter().map(|s| s.into()));
+        let o = crate::util::silo_plan(root(), args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    for (args, message) in [
+        (
+            &["--from", "us", "--to", "eu"][..],
+            "--to `eu` is not an instance of silo `region` (instances: us, de)",
+        ),
+        (
+            &["--from", "us", "--to", "us"][..],
+            "--from and --to are both `us`",
+        ),
+        (
+            &["--silo", "control", "--from", "us", "--to", "de"][..],
+            "silo `control` runs as one instance",
+        ),
+        (
+            &["--silo", "nope", "--from", "us", "--to", "de"][..],
+            "no silo `nope`; silos: control, region",
+        ),
+        (
+            &[
+                "--from",
+                "us",
+                "--to",
+                "de",
+                "--instance-column",
+                "auth_user.nope",
+            ][..],
+            "--instance-column `auth_user.nope`: public.auth_user has no column `nope`",
+        ),
+        (
+            &[
+                "--from",
+                "us",
+                "--to",
+                "de",
+                "--instance-column",
+                "org_team.slug",
+            ][..],
+            "public.org_team is not in a single-instance silo other than `region`",
+        ),
+        (
+            &[
+                "--from",
+                "us",
+                "--to",
+                "de",
+                "--instance-column",
+                "auth_user.email",
+            ][..],
+            "--instance-column: public.auth_user has no reference to a renumbered table",
+        ),
+    ] {
+        let err = run(args);
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    assert!(!out.exists(), "nothing written");
+}
+
+/// Names that need quoting (`"Orgs"`, `"Org id"`), an identity tenant key (`OVERRIDING SYSTEM
+/// VALUE`), a self-reference (`projects.parent_id`, rewritten through the same mapping), a
+/// partitioned table and a table the tenant does not reach (left where it is), on Postgres.
+#[test]
+fn relocation_with_quoted_names_identity_self_reference_and_partitions() {
+    const REGION: &str = "
+CREATE TABLE public.\"Orgs\" (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, slug text UNIQUE);
+CREATE TABLE public.projects (id serial PRIMARY KEY, \"Org id\" bigint NOT NULL, parent_id integer,
+    owner_id bigint);
+CREATE TABLE public.keys (id bigserial PRIMARY KEY, project_id integer NOT NULL, k text);
+CREATE TABLE public.events (id bigserial, project_id integer NOT NULL, at date NOT NULL,
+    PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE public.events_2024 PARTITION OF public.events
+    FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE public.plans (id bigint PRIMARY KEY, name text NOT NULL);
+ALTER TABLE ONLY public.projects
+    ADD CONSTRAINT projects_org_id_fkey FOREIGN KEY (\"Org id\") REFERENCES public.\"Orgs\"(id);
+ALTER TABLE ONLY public.projects
+    ADD CONSTRAINT projects_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.projects(id);
+ALTER TABLE ONLY public.keys
+    ADD CONSTRAINT keys_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id);
+ALTER TABLE public.events
+    ADD CONSTRAINT events_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.projects(id);
+";
+    const CONTROL: &str = "
+CREATE TABLE public.users (id bigint PRIMARY KEY);
+CREATE TABLE public.org_links (id bigint PRIMARY KEY, org_id bigint NOT NULL, region text NOT NULL);
+";
+    const CROSSING: &str = "
+ALTER TABLE ONLY public.projects
+    ADD CONSTRAINT projects_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.users(id);
+ALTER TABLE public.org_links
+    ADD CONSTRAINT org_links_org_fkey FOREIGN KEY (org_id) REFERENCES public.\"Orgs\"(id);
+";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        format!("{CONTROL}{REGION}{CROSSING}"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("silo-plan.toml"),
+        "version = 1\nschema = [\"schema.sql\"]\norigin = \"region\"\n\n\
+         [silos.control]\ntables = [\"users\", \"org_links\"]\n\n\
+         [silos.region]\ntables = [\"Orgs\", \"projects\", \"keys\", \"events\", \"plans\"]\n\
+         instances = [\"us\", \"eu\"]\ntenant = \"Orgs\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("r");
+    let o = crate::util::silo_plan(
+        dir.path(),
+        [
+            "relocate",
+            ".",
+            "--tenant-id",
+            "2",
+            "--from",
+            "us",
+            "--to",
+            "eu",
+            "--instance-column",
+            "org_links.region",
+            "--out",
+            "r",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sh = std::fs::read_to_string(out.join("relocate.sh")).unwrap();
+    assert!(sh.contains("# the source: public.plans"), "{sh}");
+
+    let pg = Cluster::start();
+    for db in ["control", "us", "eu"] {
+        pg.createdb(db);
+    }
+    pg.client("control")
+        .batch_execute(&format!(
+            "{CONTROL} INSERT INTO users VALUES (1);
+             INSERT INTO org_links SELECT i, i, 'us' FROM generate_series(1, 3) AS i;
+             INSERT INTO org_links VALUES (4, 2, 'eu');"
+        ))
+        .unwrap();
+    // us: three organizations, each with a project tree, keys and events; eu: one of its own,
+    // whose id 2 collides with us's organization 2 (org_links row 4 names it with region eu).
+    pg.client("us")
+        .batch_execute(&format!(
+            "{REGION}
+             INSERT INTO \"Orgs\" (slug) SELECT 'o' || i FROM generate_series(1, 3) AS i;
+             INSERT INTO projects (\"Org id\", parent_id, owner_id)
+               SELECT o, NULL, 1 FROM generate_series(1, 3) AS o;
+             INSERT INTO projects (\"Org id\", parent_id, owner_id)
+               SELECT p.\"Org id\", p.id, NULL FROM projects AS p;
+             INSERT INTO keys (project_id, k) SELECT p.id, 'k' || k FROM projects AS p,
+               generate_series(1, 2) AS k;
+             INSERT INTO events (project_id, at) SELECT p.id, date '2024-03-01' + k
+               FROM projects AS p, generate_series(1, 3) AS k;
+             INSERT INTO plans VALUES (1, 'free');"
+        ))
+        .unwrap();
+    pg.client("eu")
+        .batch_execute(&format!(
+            "{REGION}
+             INSERT INTO \"Orgs\" (slug) VALUES ('e1'), ('e2');
+             DELETE FROM \"Orgs\" WHERE slug = 'e1';
+             INSERT INTO projects (\"Org id\") SELECT id FROM \"Orgs\";"
+        ))
+        .unwrap();
+    let q = |db: &str, sql: &str| pg.psql(db, sql);
+    let us_rest = |pg: &Cluster| {
+        pg.psql(
+            "us",
+            "SELECT (SELECT string_agg(id || ':' || slug, ',' ORDER BY id) FROM \"Orgs\") || ' ' || \
+             (SELECT count(*) FROM projects) || ' ' || (SELECT count(*) FROM keys) || ' ' || \
+             (SELECT count(*) FROM events) || ' ' || (SELECT count(*) FROM plans)",
+        )
+    };
+    assert_eq!(us_rest(&pg), "1:o1,2:o2,3:o3 6 12 18 1\n");
+    let run = || {
+        let o = Command::new("bash")
+            .arg(out.join("relocate.sh"))
+            .env("SOURCE_URL", pg.url("us"))
+            .env("TARGET_URL", pg.url("eu"))
+            .env("CONTROL_URL", pg.url("control"))
+            .env("PSQL", pg.bin("psql"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run();
+    assert_eq!(
+        us_rest(&pg),
+        "1:o1,3:o3 4 8 12 1\n",
+        "organization 2 left us"
+    );
+    // eu: the organization under a new id (its sequence's next: 3), its project tree with the
+    // child pointing at its parent's new id, 4 keys, 6 events.
+    assert_eq!(
+        q(
+            "eu",
+            "SELECT string_agg(o.id || ':' || o.slug, ',' ORDER BY o.id) FROM \"Orgs\" AS o"
+        ),
+        "2:e2,3:o2\n"
+    );
+    assert_eq!(
+        q(
+            "eu",
+            "SELECT count(*), count(c.parent_id) FILTER (WHERE p.id IS NOT NULL AND p.\"Org id\" = 3) \
+             FROM projects AS c LEFT JOIN projects AS p ON p.id = c.parent_id WHERE c.\"Org id\" = 3"
+        ),
+        "2|1\n"
+    );
+    assert_eq!(
+        q(
+            "eu",
+            "SELECT (SELECT count(*) FROM keys AS k JOIN projects AS p ON p.id = k.project_id \
+             WHERE p.\"Org id\" = 3), (SELECT count(*) FROM events_2024 AS e JOIN projects AS p \
+             ON p.id = e.project_id WHERE p.\"Org id\" = 3)"
+        ),
+        "4|6\n"
+    );
+    // control: us's organization 2 is eu's 3; eu's own organization 2 is untouched.
+    let links =
+        "SELECT string_agg(id || '=' || org_id || '@' || region, ',' ORDER BY id) FROM org_links";
+    assert_eq!(q("control", links), "1=1@us,2=3@eu,3=3@us,4=2@eu\n");
+    let snapshot = || ["control", "us", "eu"].map(|db| everything(&mut pg.client(db)));
+    let before = snapshot();
+    run();
+    assert_eq!(snapshot(), before, "a second run changes nothing");
+}
