@@ -270,10 +270,11 @@ fn phase_sql(
     ));
     if p.point_of_no_return {
         header.push("--".into());
-        header.push(
-            "-- !!! POINT OF NO RETURN: this phase deletes the moved tables from ORIGIN. !!!"
-                .into(),
-        );
+        header.push(if p.id == "08-truncate" {
+            "-- !!! POINT OF NO RETURN: this phase empties the moved tables in ORIGIN. !!!".into()
+        } else {
+            "-- !!! POINT OF NO RETURN: this phase deletes the moved tables from ORIGIN. !!!".into()
+        });
     }
     run(
         &f.path,

@@ -18,6 +18,7 @@ mod infer_labels;
 mod init;
 mod inspect;
 mod invalid_input;
+mod lock_writes;
 mod locks;
 mod migrations;
 mod names;
