@@ -278,6 +278,9 @@ pub struct Phases {
     /// them in `08-truncate`.
     #[serde(skip)]
     pub cleanup: crate::config::Cleanup,
+    /// The origin silo's instances, when it runs as several: ORIGIN becomes the first.
+    #[serde(skip)]
+    pub origin_instances: Vec<String>,
 }
 
 /// `CONTROL_URL` for silo `control` ([`names::env_var`]).
@@ -404,6 +407,12 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
     let mut out = Phases {
         origin: origin.clone(),
         cleanup: cfg.cleanup,
+        origin_instances: origin
+            .as_deref()
+            .and_then(|o| cfg.silo(o))
+            .filter(|s| s.instances.len() >= 2)
+            .map(|s| s.instances.clone())
+            .unwrap_or_default(),
         ..Phases::default()
     };
     out.readiness = readiness(input);
