@@ -276,6 +276,42 @@ pub enum Command {
         #[arg(long)]
         reset: bool,
     },
+    /// Writes the scripts that move one tenant (a row of a silo's `tenant` table and every row
+    /// of its closure) from one instance of a multi-instance silo to another: export in
+    /// dependency order, new ids from the target's sequences with a mapping table, references
+    /// from single-instance silos rewritten, verify (row counts and checksums), then delete in
+    /// the source. Idempotent and resumable (`relocate.sh` records each step).
+    #[command(
+        after_help = "Examples:\n  silo-plan relocate examples/saas --tenant-id 42 --from us --to de --out relocate-42/\n  silo-plan relocate --silo region --tenant-id 42 --from us --to de --instance-column org_organizationmapping.region_name --out relocate-42/\n  SOURCE_URL=postgres:///us TARGET_URL=postgres:///de CONTROL_URL=postgres:///control relocate-42/relocate.sh"
+    )]
+    Relocate {
+        #[command(flatten)]
+        input: Input,
+        /// The multi-instance silo (default: the only one with `instances` and a `tenant`).
+        #[arg(long, value_name = "SILO")]
+        silo: Option<String>,
+        /// The tenant row's primary key value.
+        #[arg(long = "tenant-id", value_name = "ID")]
+        tenant_id: String,
+        /// The instance the tenant is in.
+        #[arg(long, value_name = "INSTANCE")]
+        from: String,
+        /// The instance it moves to.
+        #[arg(long, value_name = "INSTANCE")]
+        to: String,
+        /// The relocation's id, recorded in every database (default:
+        /// `<silo>-<tenant id>-<from>-<to>`).
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+        /// A column of a single-instance silo's table naming the instance of the tenant row its
+        /// row points at (`org_organizationmapping.region_name`; repeatable): set to the target
+        /// instance, and only rows naming the source are rewritten.
+        #[arg(long = "instance-column", value_name = "TABLE.COLUMN")]
+        instance_columns: Vec<String>,
+        /// Output directory (created; the files it already holds of a relocation are replaced).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Shell completions on stdout, e.g. `silo-plan completions bash > /etc/bash_completion.d/silo-plan`.
     #[command(
         after_help = "Examples:\n  silo-plan completions bash > ~/.local/share/bash-completion/completions/silo-plan\n  silo-plan completions zsh > ~/.zfunc/_silo-plan\n  silo-plan completions fish > ~/.config/fish/completions/silo-plan.fish"

@@ -336,6 +336,18 @@ pub struct AllowRule {
     pub pos: Pos,
 }
 
+/// `cleanup`: what the phases' clean-up does with the moved tables in today's database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cleanup {
+    /// Drop them (`07-cleanup`, the point of no return).
+    #[default]
+    Drop,
+    /// Keep them, write-locked by triggers naming the silo that owns each (reads work), and
+    /// truncate them in a last phase (`08-truncate`), as GitLab's decomposition does.
+    LockWrites,
+}
+
 /// A parsed and validated `silo-plan.toml`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -353,6 +365,8 @@ pub struct Config {
     pub dialect: Dialect,
     /// The silo whose tables stay in today's database, when given; always names a silo.
     pub origin: Option<Spanned<String>>,
+    /// What the phases' clean-up does with the moved tables in today's database.
+    pub cleanup: Cleanup,
     /// Schema of patterns and `from` tables written without one (default `public`).
     pub default_schema: String,
     /// The `[defaults]` table.
@@ -449,11 +463,12 @@ pub const DOC_PAGE: &str = "docs/config.md";
 
 /// The sections of [`DOC_PAGE`]: one per top-level key (its anchor is the key), and `toml` for
 /// the file's syntax.
-pub const DOC_SECTIONS: [&str; 13] = [
+pub const DOC_SECTIONS: [&str; 14] = [
     "version",
     "schema",
     "dialect",
     "origin",
+    "cleanup",
     "default_schema",
     "references",
     "defaults",
@@ -581,6 +596,10 @@ struct ConfigFile {
     /// The silo whose tables stay in today's database.
     #[schemars(with = "Option<String>")]
     origin: Option<Spanned<String>>,
+    /// What the phases' clean-up does with the moved tables in today's database: `drop`
+    /// (default) or `lock-writes`.
+    #[schemars(with = "Option<Cleanup>")]
+    cleanup: Option<Spanned<String>>,
     /// Schema of table patterns written without a dot (default `public`).
     #[schemars(with = "Option<String>")]
     default_schema: Option<Spanned<String>>,
@@ -1173,6 +1192,18 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             }
         },
     };
+    let cleanup = match &file.cleanup {
+        None => Cleanup::Drop,
+        Some(c) => match c.get_ref().as_str() {
+            "drop" => Cleanup::Drop,
+            "lock-writes" => Cleanup::LockWrites,
+            other => {
+                return Err(cx
+                    .err_at(c, format!("unknown cleanup `{other}`"))
+                    .with_help("use `\"drop\"` or `\"lock-writes\"`"))
+            }
+        },
+    };
     let default_schema = match &file.default_schema {
         None => "public".to_string(),
         Some(s) if s.get_ref().trim().is_empty() || s.get_ref().contains('.') => {
@@ -1534,6 +1565,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         schema,
         dialect,
         origin: file.origin,
+        cleanup,
         default_schema,
         defaults,
         silos,

@@ -36,6 +36,7 @@ pub mod queries;
 pub mod references;
 pub mod refs_file;
 pub mod refs_resolve;
+pub mod relocate;
 pub mod render;
 pub mod report;
 pub mod residency;

@@ -676,6 +676,53 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Relocate {
+            input,
+            silo,
+            tenant_id,
+            from,
+            to,
+            id,
+            instance_columns,
+            out,
+        } => {
+            let l = load(&input)?;
+            let opts = silo_plan::relocate::Options {
+                silo,
+                tenant_id,
+                from,
+                to,
+                id,
+                instance_columns,
+            };
+            let r = silo_plan::relocate::build(&l.a.cat, &l.a.cfg, &l.a.asg, &l.a.graph, &opts)
+                .map_err(|e| Fatal(e.to_string()))?;
+            std::fs::create_dir_all(&out)
+                .map_err(|e| Fatal(format!("cannot create {}: {e}", out.display())))?;
+            for (name, text) in silo_plan::relocate::files(&l.a.cat, &r) {
+                let path = out.join(&name);
+                std::fs::write(&path, text)
+                    .map_err(|e| Fatal(format!("cannot write {}: {e}", path.display())))?;
+                #[cfg(unix)]
+                if name.ends_with(".sh") {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                        .map_err(|e| Fatal(format!("cannot chmod {}: {e}", path.display())))?;
+                }
+            }
+            info(&format!(
+                "wrote {}: relocation {} of {} tables; run {}/relocate.sh with SOURCE_URL, TARGET_URL{}",
+                out.display(),
+                r.id,
+                r.tables.len(),
+                out.display(),
+                r.other_silos
+                    .iter()
+                    .map(|s| format!(", {}", silo_plan::names::env_var(s, "URL")))
+                    .collect::<String>()
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Queries {
             paths,
             config,

@@ -274,6 +274,13 @@ pub struct Phases {
     /// Cross-silo foreign keys `fks/drop.sql` drops: `(child, constraint)`.
     #[serde(skip)]
     pub broken: Vec<(QName, String)>,
+    /// The config's `cleanup`: drop the moved tables, or keep them write-locked and truncate
+    /// them in `08-truncate`.
+    #[serde(skip)]
+    pub cleanup: crate::config::Cleanup,
+    /// The origin silo's instances, when it runs as several: ORIGIN becomes the first.
+    #[serde(skip)]
+    pub origin_instances: Vec<String>,
 }
 
 /// `CONTROL_URL` for silo `control` ([`names::env_var`]).
@@ -399,6 +406,13 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
     let origin = cfg.origin.as_ref().map(|o| o.get_ref().clone());
     let mut out = Phases {
         origin: origin.clone(),
+        cleanup: cfg.cleanup,
+        origin_instances: origin
+            .as_deref()
+            .and_then(|o| cfg.silo(o))
+            .filter(|s| s.instances.len() >= 2)
+            .map(|s| s.instances.clone())
+            .unwrap_or_default(),
         ..Phases::default()
     };
     out.readiness = readiness(input);
@@ -523,6 +537,9 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
         cutover(&out),
         cleanup(&out),
     ];
+    if out.cleanup == crate::config::Cleanup::LockWrites {
+        out.phases.push(truncate(&out));
+    }
     out.rollbacks = vec![rollback_cutover(&out)];
     // Each phase's locks: its statements' and those of the files it includes.
     let mut included: BTreeMap<String, Vec<StepLocks>> = BTreeMap::new();
@@ -1664,6 +1681,7 @@ $silo_plan$"#,
 fn cleanup(p: &Phases) -> Phase {
     let id = "07-cleanup";
     let roots = all_roots(p);
+    let lock_writes = p.cleanup == crate::config::Cleanup::LockWrites;
     let guard = format!(
         r#"DO $silo_plan$
 DECLARE
@@ -1673,10 +1691,24 @@ BEGIN
       FROM (VALUES {values}) AS v(name)
      WHERE pg_catalog.to_regclass(v.name) IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                        WHERE t.tgrelid = pg_catalog.to_regclass(v.name) AND t.tgname = 'silo_plan_fence');
+                        WHERE t.tgrelid = pg_catalog.to_regclass(v.name) AND t.tgname {fenced});
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'silo-plan: cut-over has not fenced %: run phases/run.sh 06-cutover first; nothing was dropped', missing;
-    END IF;
+    END IF;{depends}
+END
+$silo_plan$"#,
+        values = regclass_values(&roots),
+        // A table this phase already write-locked (a second run) has no fence any more.
+        fenced = if lock_writes {
+            "IN ('silo_plan_fence', 'silo_plan_lock_writes')"
+        } else {
+            "= 'silo_plan_fence'"
+        },
+        depends = if lock_writes {
+            String::new()
+        } else {
+            format!(
+                r#"
     WITH moved AS (
         SELECT pg_catalog.to_regclass(v.name) AS oid FROM (VALUES {values}) AS v(name)
     )
@@ -1692,10 +1724,10 @@ BEGIN
     ) AS x;
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'silo-plan: objects that stay in ORIGIN still depend on the moved tables: %. Replace or drop them first (plan.md lists them as couplings); nothing was dropped', missing;
-    END IF;
-END
-$silo_plan$"#,
-        values = regclass_values(&roots)
+    END IF;"#,
+                values = regclass_values(&roots)
+            )
+        }
     );
     let mut items = vec![
         meta(
@@ -1728,28 +1760,39 @@ $silo_plan$"#,
             format!("DROP PUBLICATION IF EXISTS {}", ident(&t.forward)),
         ));
     }
-    let mut drop = Item::Step(Step {
-        why: "POINT OF NO RETURN: drop the moved tables (with their partitions, indexes, triggers and owned sequences) from ORIGIN. No CASCADE: a view or key of another silo that still depends on them stops the drop with Postgres's own message.".into(),
-        locks: {
-            // The partitions go with their roots, and the triggers of the keys that still
-            // reference a table staying here go with the moved tables.
-            let mut l: BTreeSet<&QName> = p.targets.iter().flat_map(|t| &t.tables).collect();
-            l.extend(p.targets.iter().flat_map(|t| &t.kept_parents));
-            l.into_iter()
-                .map(|q| (q.clone(), Lock::AccessExclusive))
-                .collect()
-        },
-        hazards: vec![hazard("data-loss", "the moved tables' rows in ORIGIN are deleted; the target databases hold the only copy")],
-        transactional: true,
-        object: String::new(),
-        lock_timeout: Some(LOCK_TIMEOUT.into()),
-        gexec: false,
-        sql: format!("DROP TABLE IF EXISTS\n    {}", table_list(&roots)),
-    });
-    if let Item::Step(s) = &mut drop {
-        s.object = "moved tables".into();
+    if lock_writes {
+        // Not destructive: no confirmation needed here (08-truncate asks for it).
+        items.remove(0);
+        items.push(timed(
+            "Keep the moved tables, readable, write-locked: a statement trigger on each (partitions too) refuses INSERT, UPDATE, DELETE and TRUNCATE with a message naming the silo that owns the table (the cut-over's fence, whose message does not, is dropped after). CREATE TRIGGER takes SHARE ROW EXCLUSIVE, DROP TRIGGER ACCESS EXCLUSIVE, for milliseconds.",
+            lock_tables(p).into_iter().map(|q| (q, Lock::AccessExclusive)).collect(),
+            Vec::new(),
+            lock_writes_sql(p),
+        ));
+    } else {
+        let mut drop = Item::Step(Step {
+            why: "POINT OF NO RETURN: drop the moved tables (with their partitions, indexes, triggers and owned sequences) from ORIGIN. No CASCADE: a view or key of another silo that still depends on them stops the drop with Postgres's own message.".into(),
+            locks: {
+                // The partitions go with their roots, and the triggers of the keys that still
+                // reference a table staying here go with the moved tables.
+                let mut l: BTreeSet<&QName> = p.targets.iter().flat_map(|t| &t.tables).collect();
+                l.extend(p.targets.iter().flat_map(|t| &t.kept_parents));
+                l.into_iter()
+                    .map(|q| (q.clone(), Lock::AccessExclusive))
+                    .collect()
+            },
+            hazards: vec![hazard("data-loss", "the moved tables' rows in ORIGIN are deleted; the target databases hold the only copy")],
+            transactional: true,
+            object: String::new(),
+            lock_timeout: Some(LOCK_TIMEOUT.into()),
+            gexec: false,
+            sql: format!("DROP TABLE IF EXISTS\n    {}", table_list(&roots)),
+        });
+        if let Item::Step(s) = &mut drop {
+            s.object = "moved tables".into();
+        }
+        items.push(drop);
     }
-    items.push(drop);
     let mut files = vec![file(
         id,
         Place::Origin,
@@ -1771,6 +1814,30 @@ $silo_plan$"#,
             )],
         ));
     }
+    if lock_writes {
+        let tables = lock_tables(p);
+        let c = check(
+            &Place::Origin,
+            format!(
+                "SELECT count(*) FROM (VALUES {}) AS v(name) WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = pg_catalog.to_regclass(v.name) AND t.tgname = 'silo_plan_lock_writes');",
+                regclass_values(&tables).replace("\n           ", " ")
+            ),
+            "0",
+        );
+        return Phase {
+            id: id.into(),
+            title: "Clean up (lock writes)".into(),
+            what: "Drops the reverse subscription and the publications, and keeps the moved tables in ORIGIN write-locked (`cleanup = \"lock-writes\"`): reads still work, every write fails with a message naming the silo that owns the table. `08-truncate` empties them later.".into(),
+            locks: Vec::new(),
+            lock_note: "While the lock triggers are created and the fences dropped, in one transaction under lock_timeout 5s".into(),
+            verify: verify_text(&c),
+            expect: "0 (every moved table, partitions included, is write-locked)".into(),
+            check: Some(c),
+            rollback: "ORIGIN no longer follows the targets: its moved tables hold the rows as of this phase. To make ORIGIN authoritative again, copy the rows written since from the targets, then drop the `silo_plan_lock_writes` triggers.".into(),
+            point_of_no_return: false,
+            files,
+        };
+    }
     let c = check(
         &Place::Origin,
         format!(
@@ -1789,6 +1856,104 @@ $silo_plan$"#,
         expect: "0 (every moved table is gone from ORIGIN)".into(),
         check: Some(c),
         rollback: "none. This is the point of no return: restore ORIGIN's moved tables from a backup taken before this phase, or copy them back from the targets.".into(),
+        point_of_no_return: true,
+        files,
+    }
+}
+
+/// Every moved table, partitions included (a statement trigger on a partitioned table does not
+/// fire for a write addressed to one of its partitions).
+fn lock_tables(p: &Phases) -> Vec<QName> {
+    let set: BTreeSet<QName> = p.targets.iter().flat_map(|t| t.tables.clone()).collect();
+    set.into_iter().collect()
+}
+
+/// `cleanup = "lock-writes"`: `silo_plan.lock_writes()` and, on each moved table that lacks it,
+/// the trigger `silo_plan_lock_writes` (its argument: the silo that owns the table); then the
+/// cut-over's fence dropped. Statements for one transaction.
+fn lock_writes_sql(p: &Phases) -> String {
+    let mut sql = String::from(
+        "CREATE SCHEMA IF NOT EXISTS silo_plan;\nCREATE OR REPLACE FUNCTION silo_plan.lock_writes() RETURNS trigger\n    LANGUAGE plpgsql\n    SET search_path = pg_catalog, pg_temp\nAS $silo_plan$\nBEGIN\n    -- 08-truncate empties the table with silo_plan.truncating set in its transaction.\n    IF TG_OP = 'TRUNCATE' AND current_setting('silo_plan.truncating', true) = 'on' THEN\n        RETURN NULL;\n    END IF;\n    RAISE EXCEPTION 'table %.% belongs to silo %: write to its database', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0]\n        USING ERRCODE = 'read_only_sql_transaction';\nEND\n$silo_plan$;\n",
+    );
+    let mut values = Vec::new();
+    for t in &p.targets {
+        for q in &t.tables {
+            values.push(format!(
+                "({}, {})",
+                literal(&qualified(q)),
+                literal(&t.silo)
+            ));
+        }
+    }
+    values.sort();
+    values.dedup();
+    let body = format!(
+        "\nDECLARE\n    t regclass;\n    owner text;\nBEGIN\n    FOR t, owner IN SELECT v.name::regclass, v.silo FROM (VALUES {}) AS v(name, silo) LOOP\n        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = t AND tgname = 'silo_plan_lock_writes') THEN\n            EXECUTE pg_catalog.format('CREATE TRIGGER silo_plan_lock_writes BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.lock_writes(%L)', t, owner);\n        END IF;\n    END LOOP;\nEND\n",
+        values.join(",\n           ")
+    );
+    sql.push_str("DO ");
+    super::fks::push_dollar_quoted(&mut sql, &body);
+    sql.push_str(";\n");
+    sql.push_str(&unfence_sql(&lock_tables(p)));
+    sql
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Truncate (cleanup = "lock-writes").
+
+fn truncate(p: &Phases) -> Phase {
+    let id = "08-truncate";
+    let roots = all_roots(p);
+    let tables = lock_tables(p);
+    let items = vec![
+        meta(
+            "Truncating deletes data: run.sh passes confirm only when CONFIRM=drop-moved-tables is set.",
+            &[
+                "\\if :{?confirm}".to_string(),
+                "\\else".into(),
+                "DO $silo_plan$ BEGIN RAISE EXCEPTION 'silo-plan: truncating the moved tables is the point of no return: set CONFIRM=drop-moved-tables to run it'; END $silo_plan$;".into(),
+                "\\endif".into(),
+            ],
+        ),
+        timed(
+            "POINT OF NO RETURN: empty the moved tables in ORIGIN (their partitions with them). They stay, write-locked, so that a forgotten writer still fails with the owning silo's name. The lock triggers let this TRUNCATE through because silo_plan.truncating is set for this transaction only. No CASCADE: a table that stays and references one of them stops it with Postgres's own message.",
+            tables.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
+            vec![hazard("data-loss", "the moved tables' rows in ORIGIN are deleted; the target databases hold the only copy")],
+            format!(
+                "SET LOCAL silo_plan.truncating = 'on';\nTRUNCATE TABLE\n    {}",
+                table_list(&roots)
+            ),
+        ),
+    ];
+    let files = vec![file(
+        id,
+        Place::Origin,
+        None,
+        "Empties the write-locked moved tables in ORIGIN: the point of no return.",
+        items,
+    )];
+    let c = check(
+        &Place::Origin,
+        format!(
+            "SELECT {};",
+            roots
+                .iter()
+                .map(|q| format!("(SELECT count(*) FROM {})", qualified(q)))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        ),
+        "0",
+    );
+    Phase {
+        id: id.into(),
+        title: "Truncate the write-locked tables".into(),
+        what: "Empties the moved tables that `07-cleanup` write-locked in ORIGIN. Run it once the application has run on the new database(s) long enough to trust them.".into(),
+        locks: Vec::new(),
+        lock_note: "While the tables are truncated, in one transaction under lock_timeout 5s".into(),
+        verify: verify_text(&c),
+        expect: "0 (no row left in the moved tables)".into(),
+        check: Some(c),
+        rollback: "none. This is the point of no return: restore the rows from a backup taken before this phase, or copy them back from the targets.".into(),
         point_of_no_return: true,
         files,
     }

@@ -270,10 +270,11 @@ fn phase_sql(
     ));
     if p.point_of_no_return {
         header.push("--".into());
-        header.push(
-            "-- !!! POINT OF NO RETURN: this phase deletes the moved tables from ORIGIN. !!!"
-                .into(),
-        );
+        header.push(if p.id == "08-truncate" {
+            "-- !!! POINT OF NO RETURN: this phase empties the moved tables in ORIGIN. !!!".into()
+        } else {
+            "-- !!! POINT OF NO RETURN: this phase deletes the moved tables from ORIGIN. !!!".into()
+        });
     }
     run(
         &f.path,
@@ -361,6 +362,14 @@ fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
             t.silo,
             t.instances.len(),
             t.instances.join(", ")
+        ));
+    }
+    if let (Some(o), Some((first, others))) = (&ph.origin, ph.origin_instances.split_first()) {
+        notes.push(format!(
+            "Silo {o} (the origin) runs as {} instances ({}). ORIGIN becomes instance {first}: every step below that runs on ORIGIN runs on {first} only, and {first} keeps all of today's rows. Each other instance ({}) starts as a new, empty database, before the application sends it a tenant: create it with `silos/{o}/schema.sql`, give its sequences their own id space (so that its ids never meet {first}'s), run `cascades/{o}.sql` on it (and `cascades/{o}.replication.sql -v instance=NAME` for the replicated transport), and point the application's tombstone pump at it. Tenants then move between instances with `silo-plan relocate`.",
+            ph.origin_instances.len(),
+            ph.origin_instances.join(", "),
+            others.join(", ")
         ));
     }
     for s in &ph.without_tables {

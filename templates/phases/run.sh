@@ -30,7 +30,7 @@
 #   SILO_PLAN_STATE   directory for the files 06-cutover (and its rollback) hands from one
 #                     database to the other
 #                     (default: phases/state next to this script)
-#   CONFIRM=drop-moved-tables   required by 07-cleanup, the point of no return
+#   CONFIRM=drop-moved-tables   required by {% for p in phases %}{% if p.point_of_no_return %}{{ p.id }}{% endif %}{% endfor %}, the point of no return
 #   PSQL              the psql binary (default: psql on PATH)
 set -euo pipefail
 

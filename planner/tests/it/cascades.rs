@@ -159,7 +159,7 @@ fn effective_fks(s: &Saas, keep: impl Fn(&str, &str) -> bool) -> Vec<String> {
 /// The seeded generator: about 160k rows, every key derived from the row number and `SEED`.
 const SEED: i64 = 20_240_917;
 
-fn data_sql() -> String {
+pub(crate) fn data_sql() -> String {
     // h(x) is a deterministic pseudo-random non-negative int from x and the seed.
     let h = |x: &str| format!("(abs(hashint8(({x})::bigint * 7919 + {SEED})) )");
     format!(

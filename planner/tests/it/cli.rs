@@ -24,7 +24,7 @@ fn ok_stdout(args: &[&str]) -> String {
     String::from_utf8(o.stdout).expect("utf-8")
 }
 
-const COMMANDS: [&str; 12] = [
+const COMMANDS: [&str; 13] = [
     "init",
     "inspect",
     "check",
@@ -35,6 +35,7 @@ const COMMANDS: [&str; 12] = [
     "explain",
     "simulate",
     "queries",
+    "relocate",
     "completions",
     "man",
 ];
