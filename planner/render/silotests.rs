@@ -1,7 +1,7 @@
 //! Silo-mode test helpers beside the stubs (`stubs/<lang>/`): a pytest plugin, a Django
-//! test-runner mixin, a Minitest module and a Go `testing` helper, each running a test as code of
-//! one silo (`SET ROLE` to the role `simulate/roles.sql` creates for it), in monolith mode, silo
-//! mode or both, and turning Postgres's `permission denied for table X` (SQLSTATE 42501) into a
+//! test-runner mixin, a Vitest/Jest helper, a Minitest module and a Go `testing` helper, each
+//! running a test as code of one silo (`SET ROLE` to the role `simulate/roles.sql` creates for
+//! it), in monolith mode, silo mode or both, and turning Postgres's `permission denied for table X` (SQLSTATE 42501) into a
 //! message that names the boundary: `code in silo region read table auth_user of silo control`.
 //!
 //! The table → silo map comes from the simulation ([`Simulation`]): the names Postgres writes in
@@ -141,6 +141,12 @@ struct PyDjango {
 }
 
 #[derive(Template)]
+#[template(path = "stubs/typescript/silo_plan_testing.ts", escape = "none")]
+struct TsTesting {
+    d: Data,
+}
+
+#[derive(Template)]
 #[template(path = "stubs/ruby/silo_plan_minitest.rb", escape = "none")]
 struct RbMinitest {
     d: Data,
@@ -184,6 +190,15 @@ pub fn files(sim: &Simulation) -> Result<Vec<OutFile>, RenderError> {
                 "stubs/python/silo_plan_django.py",
                 &PyDjango {
                     d: data(sim, &m, Lang::Python),
+                },
+            )?,
+        ),
+        file(
+            "typescript/silo_plan_testing.ts",
+            super::run(
+                "stubs/typescript/silo_plan_testing.ts",
+                &TsTesting {
+                    d: data(sim, &m, Lang::TypeScript),
                 },
             )?,
         ),

@@ -7,8 +7,9 @@
 //! passes in every mode.
 //!
 //! Runners: pytest (PyPI, pinned in .ci/run) with the plugin, Django's `manage.py test` with
-//! the runner mixin, Minitest (Ruby's) with the pg gem, and `go test` with lib/pq (Debian's
-//! sources, through a module `replace`). A missing one fails with its install command.
+//! the runner mixin, Minitest (Ruby's) with the pg gem, `go test` with lib/pq (Debian's
+//! sources, through a module `replace`), and Vitest with pg (npm, pinned by
+//! planner/tests/stub-tools). A missing one fails with its install command.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -507,5 +508,86 @@ fn copy_dir(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).expect("read_dir") {
         let e = e.expect("entry");
         std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+const VITEST_FILE: &str = r#"import { afterAll, beforeAll, test } from "vitest";
+import pg from "pg";
+import { siloTest } from "./silo_plan_testing";
+
+const client = new pg.Client();
+beforeAll(async () => {
+  await client.connect();
+});
+afterAll(async () => {
+  await client.end();
+});
+
+siloTest(test, "region reads users", "region", () => client, async (c) => {
+  await c.query("SELECT count(*) FROM billing_invoice");
+  await c.query("SELECT count(*) FROM accounts_user");
+});
+
+siloTest(test, "region reads invoices", "region", () => client, async (c) => {
+  await c.query("SELECT count(*) FROM billing_invoice");
+});
+
+test("unmarked reads users", async () => {
+  await client.query("SELECT count(*) FROM accounts_user");
+});
+"#;
+
+#[test]
+fn vitest_helper_runs_silo_tests_in_their_silo() {
+    crate::stubs::tsc();
+    let w = world();
+    let ts = w.plan.join("stubs/typescript");
+    crate::stubs::copy_dir_link(
+        &crate::stubs::tools_dir().join("node_modules"),
+        &ts.join("node_modules"),
+    );
+    std::fs::write(ts.join("boundary.test.ts"), VITEST_FILE).expect("test file");
+    let vitest = crate::stubs::tools_dir().join("node_modules/.bin/vitest");
+    let run = |mode: Option<&str>| {
+        let mut c = w.command(vitest.to_str().expect("UTF-8 path"), &ts);
+        c.args(["run", "--reporter=verbose", "--cache=false", "--root", "."])
+            .env("NO_COLOR", "1")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CI");
+        if let Some(m) = mode {
+            c.env("SILO_MODE", m);
+        }
+        output(&mut c, crate::stubs::TS_HINT)
+    };
+    let message = format!("SiloBoundaryError: code in silo region touched {CROSSED}");
+    expect(
+        &run(None),
+        "vitest",
+        true,
+        "Tests  1 failed | 2 passed (3)",
+        &message,
+    );
+    expect(
+        &run(Some("monolith")),
+        "SILO_MODE=monolith vitest",
+        false,
+        "Tests  3 passed (3)",
+        &message,
+    );
+    let both = run(Some("both"));
+    expect(
+        &both,
+        "SILO_MODE=both vitest",
+        true,
+        "Tests  1 failed | 4 passed (5)",
+        &message,
+    );
+    let t = text(&both);
+    for name in [
+        "region reads users [monolith]",
+        "region reads users [silo-region]",
+        "region reads invoices [silo-region]",
+    ] {
+        assert!(t.contains(name), "no `{name}` in\n{t}");
     }
 }

@@ -4,7 +4,8 @@
 //! tools: `py_compile`, `mypy --strict`, `ruff format --check` and `ruff check`, `tsc --strict`,
 //! `prettier --check`, `gofmt` and `go vet`, `rustfmt --check` and `cargo clippy -D warnings`,
 //! `ruby -wc` and rubocop; the silo-mode test helpers beside them (`silo_plan_testing.py`,
-//! `silo_plan_pytest.py`, `silo_plan_django.py`, `go/silotest/`, `silo_plan_minitest.rb`) too,
+//! `silo_plan_pytest.py`, `silo_plan_django.py`, `silo_plan_testing.ts`, `go/silotest/`,
+//! `silo_plan_minitest.rb`) too,
 //! and `silotests.rs` runs them in their test runners.
 //! The Python pump, a cascade handler and a restrict guard also run against two real databases.
 //!
@@ -24,7 +25,7 @@ fn root() -> &'static Path {
 
 /// Where the checkers' caches live: `target/stub-tools` (npm packages, the generated crate's
 /// build directory), shared by every run.
-fn tools_dir() -> PathBuf {
+pub(crate) fn tools_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"));
@@ -158,14 +159,15 @@ fn python_stubs_compile_and_pass_mypy_strict() {
     }
 }
 
-const TS_HINT: &str = "install Node.js and npm (`apt-get install -y nodejs npm`); the test \
-    installs typescript, prettier, @types/pg, @types/node and pg, at the versions of \
+pub(crate) const TS_HINT: &str =
+    "install Node.js and npm (`apt-get install -y nodejs npm`); the test \
+    installs typescript, prettier, @types/pg, @types/node, pg and vitest, at the versions of \
     planner/tests/stub-tools/package-lock.json, into target/stub-tools with `npm ci` \
     (.ci/run does this too); these tests never skip";
 
 /// `tsc` from `target/stub-tools/node_modules`, installed with `npm ci` from the pinned
 /// `planner/tests/stub-tools/package-lock.json` when missing or installed from another lock.
-fn tsc() -> PathBuf {
+pub(crate) fn tsc() -> PathBuf {
     let dir = tools_dir();
     let tsc = dir.join("node_modules/.bin/tsc");
     let pinned = crate::util::root().join("planner/tests/stub-tools");
@@ -208,6 +210,7 @@ fn typescript_stubs_pass_tsc_strict_and_prettier() {
                     "--types",
                     "node",
                     "silo_plan_stubs.ts",
+                    "silo_plan_testing.ts",
                 ])
                 .current_dir(&ts),
             &format!("tsc --strict on {ex}'s TypeScript stub"),
@@ -222,6 +225,7 @@ fn typescript_stubs_pass_tsc_strict_and_prettier() {
                     "--no-config",
                     "--no-editorconfig",
                     "silo_plan_stubs.ts",
+                    "silo_plan_testing.ts",
                 ])
                 .current_dir(&ts),
             &format!("prettier --check on {ex}'s TypeScript stub"),
@@ -231,7 +235,7 @@ fn typescript_stubs_pass_tsc_strict_and_prettier() {
 }
 
 /// A symlink to `from` at `to` (node resolves packages through it).
-fn copy_dir_link(from: &Path, to: &Path) {
+pub(crate) fn copy_dir_link(from: &Path, to: &Path) {
     #[cfg(unix)]
     std::os::unix::fs::symlink(from, to).expect("symlinking node_modules");
     #[cfg(not(unix))]
