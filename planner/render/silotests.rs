@@ -222,3 +222,93 @@ pub fn files(sim: &Simulation) -> Result<Vec<OutFile>, RenderError> {
         ),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::QName;
+    use crate::simulate::{CrossingView, SiloRole};
+
+    fn role(silo: &str, tables: &[(&str, &str)], sequences: &[&str]) -> SiloRole {
+        SiloRole {
+            silo: silo.into(),
+            role: format!("silo_{silo}"),
+            tables: tables.iter().map(|(s, t)| QName::new(*s, *t)).collect(),
+            shared: Vec::new(),
+            views: Vec::new(),
+            sequences: sequences.iter().map(|s| QName::new("public", *s)).collect(),
+            schemas: vec!["public".into()],
+        }
+    }
+
+    fn sim() -> Simulation {
+        Simulation {
+            config: "silo-plan.toml".into(),
+            roles: vec![
+                role(
+                    "control",
+                    &[("public", "auth_user"), ("audit", "log")],
+                    &["auth_user_id_seq", "django_migrations_id_seq"],
+                ),
+                role(
+                    "Region",
+                    &[("public", "invoice"), ("public", "log")],
+                    &["invoice_id_seq", "django_migrations_id_seq"],
+                ),
+            ],
+            schemas: vec!["audit".into(), "public".into()],
+            crossing_views: vec![CrossingView {
+                view: QName::new("public", "member_v"),
+                silos: vec!["Region".into(), "control".into()],
+            }],
+            crossing_functions: Vec::new(),
+            unassigned: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn maps_name_relations_as_postgres_does() {
+        let m = maps(&sim());
+        // Postgres names the relation without its schema: `log` is in both silos.
+        assert_eq!(m.tables["log"], "Region or control");
+        assert_eq!(m.tables["auth_user"], "control");
+        assert_eq!(m.tables["invoice"], "Region");
+        // A sequence every role holds (a shared table's) is never refused.
+        assert!(!m.sequences.contains_key("django_migrations_id_seq"));
+        assert_eq!(m.sequences["invoice_id_seq"], "Region");
+        assert_eq!(m.views["member_v"], "Region and control");
+    }
+
+    #[test]
+    fn roles_are_quoted_in_sql_and_escaped_for_libpq() {
+        let files = files(&sim()).expect("renders");
+        let py = &files
+            .iter()
+            .find(|f| f.path == "stubs/python/silo_plan_testing.py")
+            .expect("python")
+            .contents;
+        assert!(
+            py.contains(r#""Region": 'SET ROLE "silo_Region"',"#),
+            "{py}"
+        );
+        assert!(
+            py.contains(r#""control": "SET ROLE silo_control","#),
+            "{py}"
+        );
+        assert!(py.contains(r#""Region": "-c role=silo_Region","#), "{py}");
+        assert!(py.contains(r#""log": "Region or control","#), "{py}");
+        assert_eq!(pg_option("a b\\c"), r"-c role=a\ b\\c");
+        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "stubs/python/silo_plan_testing.py",
+                "stubs/python/silo_plan_pytest.py",
+                "stubs/python/silo_plan_django.py",
+                "stubs/typescript/silo_plan_testing.ts",
+                "stubs/go/silotest/silotest.go",
+                "stubs/ruby/silo_plan_minitest.rb",
+            ]
+        );
+    }
+}
