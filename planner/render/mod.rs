@@ -33,6 +33,7 @@ pub mod phases;
 mod picture;
 mod residency;
 pub mod schema;
+pub mod silotests;
 mod start;
 pub mod stubs;
 pub mod wrap;
@@ -900,6 +901,10 @@ pub fn render_each(
     file("graph-silos.mmd".into(), mmd)?;
     file("report.html".into(), picture::report_html(plan, input)?)?;
     for f in stubs::files(&plan.stubs, &plan.config)? {
+        emit(f)?;
+    }
+    // Silo-mode test helpers beside the stubs, from the simulation's roles.
+    for f in silotests::files(sim)? {
         emit(f)?;
     }
     for f in phases::files(&plan.phases, &plan.config)? {

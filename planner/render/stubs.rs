@@ -524,7 +524,7 @@ fn json_str(s: &str) -> String {
 /// block and a Rust doc comment): line breaks and tabs become spaces, the other characters
 /// [`crate::untrusted`] escapes (terminal escapes, bidirectional overrides) are written
 /// visibly, `*/` and `"""` are broken up, backslashes doubled.
-fn comment(s: &str) -> String {
+pub(super) fn comment(s: &str) -> String {
     if comment_safe(s) {
         return s.to_string();
     }

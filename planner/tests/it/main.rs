@@ -41,6 +41,7 @@ mod report_html;
 mod residency;
 mod schemas;
 mod set_columns;
+mod silotests;
 mod simulate;
 mod statements;
 mod stubs;

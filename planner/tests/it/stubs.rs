@@ -3,7 +3,10 @@
 //! `#{`, `*/`, unicode, names that collide once sanitized), each checked by its language's own
 //! tools: `py_compile`, `mypy --strict`, `ruff format --check` and `ruff check`, `tsc --strict`,
 //! `prettier --check`, `gofmt` and `go vet`, `rustfmt --check` and `cargo clippy -D warnings`,
-//! `ruby -wc` and rubocop.
+//! `ruby -wc` and rubocop; the silo-mode test helpers beside them (`silo_plan_testing.py`,
+//! `silo_plan_pytest.py`, `silo_plan_django.py`, `silo_plan_testing.ts`, `go/silotest/`,
+//! `silo_plan_minitest.rb`) too,
+//! and `silotests.rs` runs them in their test runners.
 //! The Python pump, a cascade handler and a restrict guard also run against two real databases.
 //!
 //! The saas stubs' snapshots are those of `plan_files` (`plan_saas__stubs_*`). A missing tool
@@ -22,7 +25,7 @@ fn root() -> &'static Path {
 
 /// Where the checkers' caches live: `target/stub-tools` (npm packages, the generated crate's
 /// build directory), shared by every run.
-fn tools_dir() -> PathBuf {
+pub(crate) fn tools_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"));
@@ -88,9 +91,10 @@ fn require(program: &str, args: &[&str], hint: &str) {
     assert!(ok, "`{program} {}` failed: {hint}", args.join(" "));
 }
 
-pub(crate) const PY_HINT: &str = "install Python 3 with mypy, psycopg 3 and ruff: \
-    `apt-get install -y python3 python3-pip && pip install mypy 'psycopg[binary]' ruff==0.17.6` \
-    (.ci/run does this); these tests never skip";
+pub(crate) const PY_HINT: &str = "install Python 3 with mypy, psycopg 3, ruff, pytest and \
+    Django (the silo-mode helpers are checked against them): `apt-get install -y python3 \
+    python3-pip && pip install mypy 'psycopg[binary]' ruff==0.17.6 pytest==9.2.0 \
+    django==5.2.19` (.ci/run does this); these tests never skip";
 
 pub(crate) fn python() -> &'static str {
     static CHECKED: OnceLock<()> = OnceLock::new();
@@ -98,9 +102,20 @@ pub(crate) fn python() -> &'static str {
         require("python3", &["-c", "import psycopg"], PY_HINT);
         require("python3", &["-m", "mypy", "--version"], PY_HINT);
         require("python3", &["-m", "ruff", "--version"], PY_HINT);
+        require("python3", &["-m", "pytest", "--version"], PY_HINT);
+        require("python3", &["-c", "import django"], PY_HINT);
     });
     "python3"
 }
+
+/// The Python files of `stubs/python/`: the stubs, and the silo-mode test helpers (the pytest
+/// plugin and the Django test-runner mixin over `silo_plan_testing`).
+const PY_FILES: [&str; 4] = [
+    "silo_plan_stubs.py",
+    "silo_plan_testing.py",
+    "silo_plan_pytest.py",
+    "silo_plan_django.py",
+];
 
 #[test]
 fn python_stubs_compile_and_pass_mypy_strict() {
@@ -109,7 +124,8 @@ fn python_stubs_compile_and_pass_mypy_strict() {
         let py = stubs(&dir, "python");
         run(
             Command::new(python())
-                .args(["-m", "py_compile", "silo_plan_stubs.py"])
+                .args(["-m", "py_compile"])
+                .args(PY_FILES)
                 .current_dir(&py),
             &format!("py_compile of {ex}'s Python stub"),
             PY_HINT,
@@ -117,7 +133,7 @@ fn python_stubs_compile_and_pass_mypy_strict() {
         run(
             Command::new(python())
                 .args(["-m", "mypy", "--strict", "--no-incremental"])
-                .arg("silo_plan_stubs.py")
+                .args(PY_FILES)
                 .current_dir(&py),
             &format!("mypy --strict on {ex}'s Python stub"),
             PY_HINT,
@@ -127,7 +143,7 @@ fn python_stubs_compile_and_pass_mypy_strict() {
         run(
             Command::new(python())
                 .args(["-m", "ruff", "format", "--isolated", "--check", "--diff"])
-                .arg("silo_plan_stubs.py")
+                .args(PY_FILES)
                 .current_dir(&py),
             &format!("ruff format --check on {ex}'s Python stub"),
             PY_HINT,
@@ -135,7 +151,7 @@ fn python_stubs_compile_and_pass_mypy_strict() {
         run(
             Command::new(python())
                 .args(["-m", "ruff", "check", "--isolated", "--no-cache"])
-                .arg("silo_plan_stubs.py")
+                .args(PY_FILES)
                 .current_dir(&py),
             &format!("ruff check on {ex}'s Python stub"),
             PY_HINT,
@@ -143,14 +159,15 @@ fn python_stubs_compile_and_pass_mypy_strict() {
     }
 }
 
-const TS_HINT: &str = "install Node.js and npm (`apt-get install -y nodejs npm`); the test \
-    installs typescript, prettier, @types/pg, @types/node and pg, at the versions of \
+pub(crate) const TS_HINT: &str =
+    "install Node.js and npm (`apt-get install -y nodejs npm`); the test \
+    installs typescript, prettier, @types/pg, @types/node, pg and vitest, at the versions of \
     planner/tests/stub-tools/package-lock.json, into target/stub-tools with `npm ci` \
     (.ci/run does this too); these tests never skip";
 
 /// `tsc` from `target/stub-tools/node_modules`, installed with `npm ci` from the pinned
 /// `planner/tests/stub-tools/package-lock.json` when missing or installed from another lock.
-fn tsc() -> PathBuf {
+pub(crate) fn tsc() -> PathBuf {
     let dir = tools_dir();
     let tsc = dir.join("node_modules/.bin/tsc");
     let pinned = crate::util::root().join("planner/tests/stub-tools");
@@ -193,6 +210,7 @@ fn typescript_stubs_pass_tsc_strict_and_prettier() {
                     "--types",
                     "node",
                     "silo_plan_stubs.ts",
+                    "silo_plan_testing.ts",
                 ])
                 .current_dir(&ts),
             &format!("tsc --strict on {ex}'s TypeScript stub"),
@@ -207,6 +225,7 @@ fn typescript_stubs_pass_tsc_strict_and_prettier() {
                     "--no-config",
                     "--no-editorconfig",
                     "silo_plan_stubs.ts",
+                    "silo_plan_testing.ts",
                 ])
                 .current_dir(&ts),
             &format!("prettier --check on {ex}'s TypeScript stub"),
@@ -216,7 +235,7 @@ fn typescript_stubs_pass_tsc_strict_and_prettier() {
 }
 
 /// A symlink to `from` at `to` (node resolves packages through it).
-fn copy_dir_link(from: &Path, to: &Path) {
+pub(crate) fn copy_dir_link(from: &Path, to: &Path) {
     #[cfg(unix)]
     std::os::unix::fs::symlink(from, to).expect("symlinking node_modules");
     #[cfg(not(unix))]
@@ -322,6 +341,9 @@ fn rust_stubs_pass_rustfmt_and_clippy() {
 const RUBY_HINT: &str = "install Ruby and rubocop: `apt-get install -y ruby rubocop` (.ci/run \
     does this); these tests never skip";
 
+/// The Ruby files of `stubs/ruby/`: the stubs and the Minitest silo-mode helper.
+const RB_FILES: [&str; 2] = ["silo_plan_stubs.rb", "silo_plan_minitest.rb"];
+
 #[test]
 fn ruby_stubs_pass_ruby_wc_and_rubocop() {
     require("ruby", &["--version"], RUBY_HINT);
@@ -329,15 +351,18 @@ fn ruby_stubs_pass_ruby_wc_and_rubocop() {
     for ex in EXAMPLES {
         let dir = plan(ex);
         let rb = stubs(&dir, "ruby");
-        let out = run(
-            Command::new("ruby")
-                .args(["-wc", "silo_plan_stubs.rb"])
-                .current_dir(&rb),
-            &format!("ruby -c on {ex}'s Ruby stub"),
-            RUBY_HINT,
-        );
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.trim().is_empty(), "ruby -wc warns:\n{stderr}");
+        for file in RB_FILES {
+            let out = run(
+                Command::new("ruby").args(["-wc", file]).current_dir(&rb),
+                &format!("ruby -c on {ex}'s {file}"),
+                RUBY_HINT,
+            );
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.trim().is_empty(),
+                "ruby -wc warns on {file}:\n{stderr}"
+            );
+        }
         // rubocop's defaults (no configuration file, none looked up), as a project without
         // one would check the file in; it exits non-zero on any offense.
         run(
@@ -348,8 +373,8 @@ fn ruby_stubs_pass_ruby_wc_and_rubocop() {
                     "false",
                     "--format",
                     "simple",
-                    "silo_plan_stubs.rb",
                 ])
+                .args(RB_FILES)
                 .current_dir(&rb),
             &format!("rubocop on {ex}'s Ruby stub"),
             RUBY_HINT,
