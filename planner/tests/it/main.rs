@@ -6,6 +6,7 @@
 mod allow;
 mod cascades;
 mod check_saas;
+mod ci;
 mod cli;
 mod config_docs;
 mod config_errors;
