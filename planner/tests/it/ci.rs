@@ -13,7 +13,7 @@ fn last_command(text: &str) -> String {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .last()
+        .next_back()
         .expect("a command")
         .to_string()
 }
