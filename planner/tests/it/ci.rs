@@ -12,8 +12,7 @@ fn read(path: &str) -> String {
 fn last_command(text: &str) -> String {
     text.lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .next_back()
+        .rfind(|l| !l.is_empty() && !l.starts_with('#'))
         .expect("a command")
         .to_string()
 }
