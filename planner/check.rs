@@ -275,6 +275,7 @@ pub fn check(input: &Input, opts: CheckOptions) -> Vec<Finding> {
     cx.out.extend(tenants);
     let keys = crate::residency::global_key_findings(cat, cfg, asg, |s| cx.loc(s));
     cx.out.extend(keys);
+    allowed_findings(&mut cx);
     let mut out = cx.out;
     sort(&mut out);
     out
@@ -388,6 +389,27 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
             });
             continue;
         }
+        if let Some(i) = c.allowed_by {
+            allow_used[i] = true;
+            let rule = &cx.cfg.allow[i];
+            related.push(cx.config_loc(rule.pos, format!("allowed: {}", rule.reason)));
+            cx.push(Finding {
+                code: Code::AllowedCrossing,
+                severity: Severity::Note,
+                message: format!(
+                    "{named} crosses silos ({} → {}), allowed: {}",
+                    c.child_silo,
+                    c.parent_silo,
+                    fk_text(fk)
+                ),
+                location: Some(loc),
+                related,
+                help: None,
+                object,
+                reference: reference.clone(),
+            });
+            continue;
+        }
         if shared {
             // A shared table exists in every silo, with data that is not split.
             let severity = if c.child_silo == "shared" {
@@ -412,27 +434,6 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
                 location: Some(loc),
                 related,
                 help: Some(help.to_string()),
-                object,
-                reference: reference.clone(),
-            });
-            continue;
-        }
-        if let Some(i) = c.allowed_by {
-            allow_used[i] = true;
-            let rule = &cx.cfg.allow[i];
-            related.push(cx.config_loc(rule.pos, format!("allowed: {}", rule.reason)));
-            cx.push(Finding {
-                code: Code::AllowedCrossing,
-                severity: Severity::Note,
-                message: format!(
-                    "{named} crosses silos ({} → {}), allowed: {}",
-                    c.child_silo,
-                    c.parent_silo,
-                    fk_text(fk)
-                ),
-                location: Some(loc),
-                related,
-                help: None,
                 object,
                 reference: reference.clone(),
             });
@@ -506,6 +507,64 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
             related,
             help: Some("remove the entry: the crossing it accepted is gone".to_string()),
             object,
+        });
+    }
+}
+
+/// `[[allow]]` entries with `code` and `object`: each finding one accepts (the first in file
+/// order) becomes a note, still reported, with the entry and its reason as a related position;
+/// an entry that accepts nothing is the error SP008, so that the allowlist cannot rot.
+fn allowed_findings(cx: &mut Ctx<'_>) {
+    let rules = &cx.cfg.allow_findings;
+    let mut used = vec![false; rules.len()];
+    for f in &mut cx.out {
+        let Some(i) = rules
+            .iter()
+            .position(|r| r.matches(f, &cx.cfg.default_schema))
+        else {
+            continue;
+        };
+        used[i] = true;
+        f.severity = Severity::Note;
+        f.related.push(Related {
+            location: Location {
+                file: cx.cfg.path.clone(),
+                line: rules[i].pos.line,
+                column: Some(rules[i].pos.column),
+            },
+            message: format!("allowed: {}", rules[i].reason),
+        });
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        if used[i] {
+            continue;
+        }
+        let entry = format!(
+            "code = \"{}\", object = \"{}\"",
+            rule.code.as_str(),
+            rule.object
+        );
+        let related = vec![cx.config_loc(rule.pos, "this [[allow]] entry".to_string())];
+        cx.push(Finding {
+            code: Code::StaleAllow,
+            reference: None,
+            severity: Severity::Error,
+            message: format!(
+                "[[allow]] entry `{entry}` matches no finding: no {} {} about an object matching `{}`",
+                rule.code.as_str(),
+                rule.code.name(),
+                rule.object
+            ),
+            location: Some(Location {
+                file: cx.cfg.path.clone(),
+                line: rule.pos.line,
+                column: Some(rule.pos.column),
+            }),
+            related,
+            help: Some(
+                "remove the entry if what it accepted is gone; else correct `object` to the object `check` names without the entry (globs `*` and `?`)".to_string(),
+            ),
+            object: format!("allow[{entry}]"),
         });
     }
 }

@@ -229,7 +229,7 @@ pub enum Command {
     /// and transactions of query logs, with --log), with the crossings each choice costs and a
     /// TOML snippet to paste.
     #[command(
-        after_help = "Examples:\n  silo-plan suggest\n  silo-plan suggest --log pg_stat_statements.csv\n  silo-plan suggest --format json"
+        after_help = "Examples:\n  silo-plan suggest\n  silo-plan suggest --write\n  silo-plan suggest --log pg_stat_statements.csv\n  silo-plan suggest --format json"
     )]
     Suggest {
         #[command(flatten)]
@@ -247,6 +247,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Add each decided table to its silo's `tables` in silo-plan.toml, in place, keeping
+        /// its comments and layout (instead of printing the entries to add).
+        #[arg(long)]
+        write: bool,
     },
     /// A table's silo and why, its edges, and what deleting one of its rows cascades to.
     #[command(

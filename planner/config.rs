@@ -325,7 +325,58 @@ pub struct EdgeRule {
     pub pos: Pos,
 }
 
-/// An `[[allow]]` entry: a crossing accepted for now.
+/// An `[[allow]]` entry with `code` and `object`: the findings of that code about that
+/// object (a view, a sequence, a routine, an unassigned table, an unread statement...) accepted
+/// for now: `check` reports them as notes, and an entry that matches no finding is an error
+/// (SP008).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct AllowFinding {
+    /// The finding code it accepts.
+    pub code: crate::findings::Code,
+    /// A glob (`*`, `?`) over the finding's object as `check` names it (`public.orders`, a
+    /// trigger `public.orders.orders_audit`); an object in `default_schema` may be written
+    /// without it.
+    pub object: String,
+    /// Why (never empty).
+    pub reason: String,
+    /// Position of the `code` value.
+    pub pos: Pos,
+}
+
+impl AllowFinding {
+    /// The codes an entry with `code` can accept: every `check` finding except those about a
+    /// foreign key or reference (SP002, SP003, SP017: `from` or `constraint` select those) and
+    /// those about `[[allow]]` itself (SP008, SP009).
+    pub const CODES: [crate::findings::Code; 10] = {
+        use crate::findings::Code as C;
+        [
+            C::UnassignedTable,
+            C::CrossSiloView,
+            C::CrossSiloSequence,
+            C::CrossSiloRoutine,
+            C::CrossSiloInheritance,
+            C::Unparsed,
+            C::FkUnknownTable,
+            C::FkInvalidColumns,
+            C::GlobalKeyUnplanned,
+            C::TenantUnreachable,
+        ]
+    };
+
+    /// Whether it accepts finding `f`, with `default_schema` the config's.
+    pub fn matches(&self, f: &crate::findings::Finding, default_schema: &str) -> bool {
+        use crate::assign::glob_match;
+        f.code == self.code
+            && (glob_match(&self.object, &f.object)
+                || f.object
+                    .strip_prefix(default_schema)
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .is_some_and(|rest| glob_match(&self.object, rest)))
+    }
+}
+
+/// An `[[allow]]` entry with `from` or `constraint`: a crossing foreign key or reference
+/// accepted for now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AllowRule {
     /// Which foreign keys.
@@ -377,8 +428,10 @@ pub struct Config {
     pub shared: Vec<Pattern>,
     /// `[[edges]]` entries in file order.
     pub edges: Vec<EdgeRule>,
-    /// `[[allow]]` entries in file order.
+    /// `[[allow]]` entries with `from` or `constraint`, in file order.
     pub allow: Vec<AllowRule>,
+    /// `[[allow]]` entries with `code` and `object`, in file order.
+    pub allow_findings: Vec<AllowFinding>,
     /// `[output] migrations`: the migration tools `plan` also writes `migrations/<tool>/` for,
     /// in file order, each once.
     pub migrations: Vec<crate::render::migrations::Format>,
@@ -793,10 +846,18 @@ struct EdgeFile {
     on_delete: Option<Spanned<String>>,
 }
 
-/// `[[allow]]`: exactly one of `from` and `constraint`, and a `reason`.
+/// `[[allow]]`: exactly one of `from` and `constraint` (a foreign key's crossing), or `code`
+/// and `object` (any other finding), and a `reason`.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct AllowFile {
+    /// The code of the finding accepted (`SP004`), with `object`; not for foreign keys.
+    #[schemars(with = "Option<String>")]
+    code: Option<Spanned<String>>,
+    /// The finding's object as `check` names it (`public.org_stats`; globs `*` and `?`), with
+    /// `code`.
+    #[schemars(with = "Option<String>")]
+    object: Option<Spanned<String>>,
     /// The child column, `table.column` or `schema.table.column`.
     #[schemars(with = "Option<String>")]
     from: Option<Spanned<String>>,
@@ -1008,10 +1069,16 @@ impl Ctx<'_> {
                     entry,
                     format!("`{kind}` entry has neither `from` nor `constraint`"),
                 )
-                .with_help(
+                .with_help(format!(
                     "add `from = \"table.column\"` (the child's foreign-key column) or \
-                     `constraint = \"name\"`",
-                )),
+                     `constraint = \"name\"`{}",
+                    if kind == "[[allow]]" {
+                        "; for a finding of another kind, `code = \"SP004\"` and \
+                         `object = \"name\"`"
+                    } else {
+                        ""
+                    }
+                ))),
             (Some(f), None) => {
                 let text = f.get_ref();
                 let parts: Vec<&str> = text.split('.').collect();
@@ -1515,10 +1582,15 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         });
     }
     let mut allow = Vec::new();
+    let mut allow_findings = Vec::new();
     for a in &file.allow {
-        let (selector, pos) =
-            cx.selector("[[allow]]", a, &a.get_ref().from, &a.get_ref().constraint)?;
-        let reason = match &a.get_ref().reason {
+        let entry = a.get_ref();
+        if let Some(found) = allow_finding(&cx, a)? {
+            allow_findings.push(found);
+            continue;
+        }
+        let (selector, pos) = cx.selector("[[allow]]", a, &entry.from, &entry.constraint)?;
+        let reason = match &entry.reason {
             Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_string(),
             r => {
                 let at = r.as_ref().map_or(pos, |r| cx.pos_of(r));
@@ -1572,11 +1644,110 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         shared,
         edges,
         allow,
+        allow_findings,
         migrations,
         doc_sections: cx.sections,
         references,
         imports,
     })
+}
+
+/// An `[[allow]]` entry with `code` or `object` (`None` for one with neither: a foreign key's).
+fn allow_finding(
+    cx: &Ctx<'_>,
+    a: &Spanned<AllowFile>,
+) -> Result<Option<AllowFinding>, ConfigError> {
+    use crate::findings::Code;
+    let entry = a.get_ref();
+    let (code, object) =
+        match (&entry.code, &entry.object) {
+            (None, None) => return Ok(None),
+            (Some(c), None) => return Err(cx
+                .err_at(c, "`[[allow]]` entry with `code` but no `object`")
+                .with_help(
+                    "add `object = \"...\"`: the object the finding names, as `check` prints it \
+                     (`public.org_stats` or `org_stats` in default_schema; globs `*` and `?`)",
+                )),
+            (None, Some(o)) => {
+                return Err(cx
+                    .err_at(o, "`[[allow]]` entry with `object` but no `code`")
+                    .with_help("add `code = \"SP004\"`: the code of the finding to accept"))
+            }
+            (Some(c), Some(o)) => (c, o),
+        };
+    if let Some(sel) = entry.from.as_ref().or(entry.constraint.as_ref()) {
+        let key = if entry.from.is_some() {
+            "from"
+        } else {
+            "constraint"
+        };
+        return Err(cx
+            .err_at(
+                sel,
+                format!("`[[allow]]` entry has both `code` and `{key}`"),
+            )
+            .with_help(
+                "keep one: `from` or `constraint` accepts a foreign key's crossing (SP002, \
+                 SP003, SP017), `code` and `object` any other finding",
+            ));
+    }
+    let text = code.get_ref().trim();
+    let Some(found) = Code::ALL
+        .into_iter()
+        .find(|k| k.as_str().eq_ignore_ascii_case(text) || k.name() == text)
+    else {
+        let names = AllowFinding::CODES.map(Code::as_str);
+        return Err(cx
+            .err_at(code, format!("unknown finding code `{text}`"))
+            .with_help(format!(
+                "{}`code` takes: {} (docs/codes.md)",
+                did_you_mean(text, names),
+                backticked(names)
+            )));
+    };
+    if !AllowFinding::CODES.contains(&found) {
+        let help = match found {
+            Code::CrossSiloForeignKey | Code::SharedForeignKey | Code::InferredCrossing => {
+                "select the foreign key or reference instead: `from = \"table.column\"` or \
+                 `constraint = \"name\"`, without `code` and `object`"
+                    .to_string()
+            }
+            _ => format!(
+                "{} is not a finding of `check` that an entry can accept; `code` takes: {}",
+                found.as_str(),
+                backticked(AllowFinding::CODES.map(Code::as_str))
+            ),
+        };
+        return Err(cx
+            .err_at(code, format!("`[[allow]]` cannot take `code = \"{text}\"`"))
+            .with_help(help));
+    }
+    let pattern = object.get_ref();
+    if pattern.trim().is_empty() || pattern.trim() != pattern {
+        return Err(cx
+            .err_at(object, "empty `object`, or with leading or trailing spaces")
+            .with_help(
+                "write the object the finding names, as `check` prints it (`public.org_stats`; \
+                 `*` matches every object)",
+            ));
+    }
+    let pos = cx.pos_of(code);
+    let reason = match &entry.reason {
+        Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_string(),
+        r => {
+            let at = r.as_ref().map_or(pos, |r| cx.pos_of(r));
+            return Err(cx.err(at, "`[[allow]]` entry without a reason").with_help(
+                "add `reason = \"...\"`: why this finding is accepted and when it goes \
+                     (e.g. a tracking issue)",
+            ));
+        }
+    };
+    Ok(Some(AllowFinding {
+        code: found,
+        object: pattern.clone(),
+        reason,
+        pos,
+    }))
 }
 
 /// The `references` items: declared entries and files to import.

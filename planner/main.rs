@@ -603,6 +603,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             log_line_prefix,
             input_format,
             format,
+            write,
         } => {
             let l = load(&input)?;
             let workload = if log.is_empty() {
@@ -630,8 +631,25 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 Some(w)
             };
             let s = silo_plan::suggest::suggest_weighted(&l.a, workload.as_ref());
+            if write {
+                let (text, added) =
+                    silo_plan::suggest::write_into(&l.config_text, &l.a, &s).map_err(Fatal)?;
+                if added > 0 {
+                    std::fs::write(&l.a.cfg.path, text)
+                        .map_err(|e| Fatal(format!("cannot write {}: {e}", l.a.cfg.path)))?;
+                }
+                info(&format!(
+                    "{}: added {added} table{} to the silos' `tables`",
+                    l.a.cfg.path,
+                    if added == 1 { "" } else { "s" }
+                ));
+            }
             match format {
-                Format::Text => emit_text(&silo_plan::suggest::text(&l.a, &s))?,
+                Format::Text => emit_text(&silo_plan::suggest::text(
+                    &l.a,
+                    &s,
+                    Some(l.config_text.as_str()).filter(|_| !write),
+                ))?,
                 Format::Json => {
                     let text = serde_json::to_string_pretty(&s)
                         .map_err(|e| Fatal(format!("cannot print suggestions: {e}")))?;

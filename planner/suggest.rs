@@ -404,7 +404,9 @@ fn short(s: &str) -> String {
 /// The text report: one line per table (with a query log, the heaviest statements and
 /// transactions that would cross in each silo not chosen), then a TOML snippet for the decided
 /// ones.
-pub fn text(a: &Analysis, s: &[Suggestion]) -> String {
+/// `config_text` is the config's own text, where the snippet says each entry goes; with `None`
+/// (`suggest --write` wrote the entries), there is no snippet.
+pub fn text(a: &Analysis, s: &[Suggestion], config_text: Option<&str>) -> String {
     let mut o = String::new();
     if s.is_empty() {
         o.push_str("every table is assigned: nothing to suggest\n");
@@ -485,6 +487,67 @@ pub fn text(a: &Analysis, s: &[Suggestion]) -> String {
             let _ = writeln!(o, "    would cross in {}: {items}", l.silo);
         }
     }
+    let decided = decided(a, s);
+    let doc: Option<toml_edit::DocumentMut> = config_text.and_then(|t| t.parse().ok());
+    if let (Some(doc), false) = (&doc, decided.is_empty()) {
+        // Only the new entries, each where it goes: a `[silos.NAME]` header pasted again would
+        // be a duplicate table, which TOML refuses.
+        let file = std::path::Path::new(&a.cfg.path)
+            .file_name()
+            .map_or(a.cfg.path.clone(), |f| f.to_string_lossy().into_owned());
+        let _ = writeln!(
+            o,
+            "\n# Add to {file} (`silo-plan suggest --write` does it in place, keeping comments):"
+        );
+        for (silo, names) in decided {
+            let tables = tables_of(doc, &silo.name);
+            let Some(last) = silo.tables.last() else {
+                continue;
+            };
+            let (line, after) = (last.pos.line, toml_string(&last.text));
+            // A list written one item a line, ending in a comma: one line per entry, after the
+            // last item's line. Any other: the entries after the last item, on its line.
+            let one_a_line = tables.is_some_and(|t| one_a_line(t) && t.trailing_comma());
+            if one_a_line {
+                let _ = writeln!(
+                    o,
+                    "# to the `tables` of [silos.{}], the lines after line {line} ({after}):",
+                    silo.name
+                );
+                for n in names {
+                    let _ = writeln!(o, "    {},", toml_string(&n));
+                }
+            } else {
+                let _ = writeln!(
+                    o,
+                    "# to the `tables` of [silos.{}], after {after} on line {line}:",
+                    silo.name
+                );
+                let list: Vec<String> = names.iter().map(|n| toml_string(n)).collect();
+                let _ = writeln!(o, ", {}", list.join(", "));
+            }
+        }
+    }
+    o
+}
+
+/// The `tables` list of silo `name` in `doc`.
+fn tables_of<'d>(doc: &'d toml_edit::DocumentMut, name: &str) -> Option<&'d toml_edit::Array> {
+    doc.get("silos")?.get(name)?.get("tables")?.as_array()
+}
+
+/// Whether `tables` is written one item a line.
+fn one_a_line(tables: &toml_edit::Array) -> bool {
+    tables.iter().any(|v| {
+        v.decor()
+            .prefix()
+            .and_then(|p| p.as_str())
+            .is_some_and(|p| p.contains('\n'))
+    })
+}
+
+/// The decided tables of `s` by silo, in the config's silo order, each as a `tables` pattern.
+fn decided<'a>(a: &'a Analysis, s: &[Suggestion]) -> Vec<(&'a crate::config::Silo, Vec<String>)> {
     let mut by_silo: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for x in s {
         if let Some(silo) = &x.silo {
@@ -494,21 +557,96 @@ pub fn text(a: &Analysis, s: &[Suggestion]) -> String {
                 .push(pattern(&x.table, &a.cfg.default_schema));
         }
     }
-    if !by_silo.is_empty() {
-        o.push_str("\n# Add to silo-plan.toml (merge into the existing `tables` lists):\n");
-        for silo in a.cfg.silos.iter().map(|s| s.name.as_str()) {
-            let Some(names) = by_silo.get(silo) else {
-                continue;
-            };
-            let list = names
-                .iter()
-                .map(|n| toml_string(n))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let _ = writeln!(o, "[silos.{silo}]\ntables = [{list}]");
+    a.cfg
+        .silos
+        .iter()
+        .filter_map(|silo| Some((silo, by_silo.remove(silo.name.as_str())?)))
+        .collect()
+}
+
+/// `text`, the config's own text, with each decided table of `s` added to the end of its
+/// silo's `tables` list (what `suggest --write` writes), and how many were added. Comments,
+/// order and layout stay as they are (`toml_edit`): in a list written one item a line, each new
+/// item gets a line of its own with the indentation of the last, and a comment after the last
+/// item stays on its line. The result is checked to read back as a config.
+pub fn write_into(text: &str, a: &Analysis, s: &[Suggestion]) -> Result<(String, usize), String> {
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| format!("{}: cannot edit: {e}", a.cfg.path))?;
+    let mut added = 0;
+    for (silo, names) in decided(a, s) {
+        let tables = doc
+            .get_mut("silos")
+            .and_then(|i| i.get_mut(&silo.name))
+            .and_then(|i| i.get_mut("tables"))
+            .and_then(|i| i.as_array_mut())
+            .ok_or_else(|| {
+                format!(
+                    "{}: no `tables` list for silo `{}` to add to",
+                    a.cfg.path, silo.name
+                )
+            })?;
+        push_lines(tables, &names)?;
+        added += names.len();
+    }
+    let out = doc.to_string();
+    crate::config::parse(&a.cfg.path, &out).map_err(|e| {
+        format!(
+            "{}: the edited file would not read back ({e}); nothing was written",
+            a.cfg.path
+        )
+    })?;
+    Ok((out, added))
+}
+
+/// Appends `names` to `tables` in its layout: one a line when its items are, else on its line.
+fn push_lines(tables: &mut toml_edit::Array, names: &[String]) -> Result<(), String> {
+    let last_prefix = tables
+        .iter()
+        .last()
+        .and_then(|v| v.decor().prefix())
+        .and_then(|p| p.as_str())
+        .unwrap_or("")
+        .to_string();
+    let one_a_line = one_a_line(tables);
+    let mut trailing = tables.trailing().as_str().unwrap_or("").to_string();
+    if one_a_line && !tables.trailing_comma() {
+        // Without a trailing comma, the line break before `]` is the last item's suffix.
+        if let Some(last) = tables.iter_mut().last() {
+            let suffix = last.decor().suffix().and_then(|p| p.as_str()).unwrap_or("");
+            trailing = format!("{suffix}{trailing}");
+            last.decor_mut().set_suffix("");
         }
     }
-    o
+    for (i, n) in names.iter().enumerate() {
+        let mut v: toml_edit::Value = toml_string(n)
+            .parse()
+            .map_err(|e| format!("cannot write table name {n}: {e}"))?;
+        let prefix = if one_a_line {
+            let indent = last_prefix.rsplit('\n').next().unwrap_or("");
+            // The text after the old last item (a comment) stays after it: it goes before the
+            // first new item's line break.
+            let keep = if i == 0 {
+                trailing.rsplit_once('\n').map_or("", |(before, _)| before)
+            } else {
+                ""
+            };
+            format!("{keep}\n{indent}")
+        } else if tables.is_empty() {
+            String::new()
+        } else {
+            " ".to_string()
+        };
+        v.decor_mut().set_prefix(prefix);
+        v.decor_mut().set_suffix("");
+        tables.push_formatted(v);
+    }
+    if one_a_line {
+        let closing = trailing.rsplit_once('\n').map_or("", |(_, after)| after);
+        tables.set_trailing(format!("\n{closing}"));
+        tables.set_trailing_comma(true);
+    }
+    Ok(())
 }
 
 /// `s` as a TOML string for the snippet to paste: a name holding a character that
@@ -546,5 +684,28 @@ mod tests {
             let v: toml::Table = toml::from_str(&format!("x = {t}")).expect("valid TOML");
             assert_eq!(v["x"].as_str(), Some(s));
         }
+    }
+
+    /// New entries follow the list's layout; comments stay on the lines they were on.
+    #[test]
+    fn push_lines_keeps_layout_and_comments() {
+        let edit = |text: &str| {
+            let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+            let t = doc["tables"].as_array_mut().unwrap();
+            super::push_lines(t, &["c".to_string(), "d e".to_string()]).unwrap();
+            doc.to_string()
+        };
+        assert_eq!(
+            edit("tables = [\n    \"a\",  # first\n  \"b\", # last\n]  # end\n"),
+            "tables = [\n    \"a\",  # first\n  \"b\", # last\n  \"c\",\n  \"d e\",\n]  # end\n"
+        );
+        assert_eq!(
+            edit("tables = [\n  \"a\"\n]\n"),
+            "tables = [\n  \"a\",\n  \"c\",\n  \"d e\",\n]\n"
+        );
+        assert_eq!(
+            edit("tables = [\"a\", \"b\"]  # x\n"),
+            "tables = [\"a\", \"b\", \"c\", \"d e\"]  # x\n"
+        );
     }
 }

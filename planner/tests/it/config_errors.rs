@@ -355,6 +355,94 @@ fn allow_without_reason() {
 }
 
 #[test]
+fn allow_code_without_object() {
+    insta::assert_snapshot!(
+        "config_allow_code_without_object",
+        parse_err(&format!(
+            "{GOOD}\n[[allow]]\ncode = \"SP004\"\nreason = \"tracked in #12\"\n"
+        ))
+    );
+}
+
+#[test]
+fn allow_object_without_code() {
+    insta::assert_snapshot!(
+        "config_allow_object_without_code",
+        parse_err(&format!(
+            "{GOOD}\n[[allow]]\nobject = \"org_stats_mv\"\nreason = \"tracked in #12\"\n"
+        ))
+    );
+}
+
+#[test]
+fn allow_unknown_code() {
+    insta::assert_snapshot!(
+        "config_allow_unknown_code",
+        parse_err(&format!(
+            "{GOOD}\n[[allow]]\ncode = \"SP04\"\nobject = \"org_stats_mv\"\nreason = \"tracked in #12\"\n"
+        ))
+    );
+}
+
+#[test]
+fn allow_code_of_a_foreign_key() {
+    insta::assert_snapshot!(
+        "config_allow_code_of_a_foreign_key",
+        parse_err(&format!(
+            "{GOOD}\n[[allow]]\ncode = \"SP002\"\nobject = \"org_member.*\"\nreason = \"tracked in #12\"\n"
+        ))
+    );
+}
+
+#[test]
+fn allow_code_of_queries() {
+    insta::assert_snapshot!(
+        "config_allow_code_of_queries",
+        parse_err(&format!(
+            "{GOOD}\n[[allow]]\ncode = \"SP011\"\nobject = \"*\"\nreason = \"tracked in #12\"\n"
+        ))
+    );
+}
+
+#[test]
+fn allow_code_and_from() {
+    insta::assert_snapshot!(
+        "config_allow_code_and_from",
+        parse_err(&format!(
+            "{GOOD}\n[[allow]]\ncode = \"SP004\"\nobject = \"org_stats_mv\"\nfrom = \"org_member.user_id\"\nreason = \"tracked in #12\"\n"
+        ))
+    );
+}
+
+#[test]
+fn allow_empty_object() {
+    insta::assert_snapshot!(
+        "config_allow_empty_object",
+        parse_err(&format!(
+            "{GOOD}\n[[allow]]\ncode = \"SP004\"\nobject = \"\"\nreason = \"tracked in #12\"\n"
+        ))
+    );
+}
+
+#[test]
+fn allow_code_without_reason() {
+    insta::assert_snapshot!(
+        "config_allow_code_without_reason",
+        parse_err(&format!(
+            "{GOOD}\n[[allow]]\ncode = \"SP004\"\nobject = \"org_stats_mv\"\n"
+        ))
+    );
+}
+
+#[test]
+fn allow_without_selector() {
+    insta::assert_snapshot!(
+        "config_allow_without_selector",
+        parse_err(&format!("{GOOD}\n[[allow]]\nreason = \"tracked in #12\"\n"))
+    );
+}
+
+#[test]
 fn missing_file() {
     let dir = tempfile::tempdir().unwrap();
     let e = config::load(dir.path()).unwrap_err();

@@ -3,8 +3,10 @@
 //! Tests that need PostgreSQL start their own throwaway clusters (`pg.rs`) and fail with an
 //! install hint when the server binaries are missing; they never skip.
 
+mod allow;
 mod cascades;
 mod check_saas;
+mod ci;
 mod cli;
 mod config_docs;
 mod config_errors;

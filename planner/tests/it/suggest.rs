@@ -304,3 +304,198 @@ fn suggest_weighted_by_query_logs_changes_a_decision() {
     let text = String::from_utf8(out.stdout).expect("utf-8");
     insta::assert_snapshot!("suggest_saas_twelve_removed_with_log", text);
 }
+
+/// examples/saas copied into `dir` with `"rel_*"` taken out of region's `tables` (the rel_
+/// tables are then in no silo): its config text.
+fn example_without_rel(dir: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/saas");
+    std::fs::copy(root.join("schema.sql"), dir.join("schema.sql")).expect("copy dump");
+    let original = std::fs::read_to_string(root.join("silo-plan.toml")).expect("example");
+    let line = "    \"rel_*\",\n";
+    assert!(original.contains(line), "the example lists {line:?}");
+    let text = original.replacen(line, "", 1);
+    std::fs::write(dir.join("silo-plan.toml"), &text).expect("write config");
+    text
+}
+
+/// `silo-plan ARGS` in `dir`: exit code, stdout, stderr.
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = crate::util::silo_plan(dir, args);
+    (
+        o.status.code().expect("exit code"),
+        String::from_utf8(o.stdout).expect("utf-8"),
+        String::from_utf8(o.stderr).expect("utf-8"),
+    )
+}
+
+/// The rel_ tables `suggest` places, by silo (from its JSON).
+fn rel_suggestions(dir: &Path) -> Vec<(String, String)> {
+    let (code, out, err) = run(dir, &["suggest", "silo-plan.toml", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let got: Vec<(String, String)> = v
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|x| {
+            let silo = x["silo"].as_str()?;
+            let table = x["table"].as_str()?.strip_prefix("public.")?;
+            Some((table.to_string(), silo.to_string()))
+        })
+        .collect();
+    assert!(got.len() >= 3, "{got:?}");
+    assert!(got.iter().all(|(t, _)| t.starts_with("rel_")), "{got:?}");
+    got
+}
+
+/// The tables each silo of the config `text` lists.
+fn silo_tables(text: &str) -> BTreeMap<String, Vec<String>> {
+    let cfg = silo_plan::config::parse("silo-plan.toml", text).expect("reads back");
+    cfg.silos
+        .iter()
+        .map(|s| {
+            let names = s.tables.iter().map(|p| p.text.clone()).collect();
+            (s.name.clone(), names)
+        })
+        .collect()
+}
+
+#[test]
+fn suggest_write_edits_the_config_in_place_keeping_comments_and_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let before = example_without_rel(dir.path());
+    let placed = rel_suggestions(dir.path());
+
+    let (code, out, err) = run(dir.path(), &["suggest", "silo-plan.toml", "--write"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("added {} tables", placed.len())),
+        "{err}"
+    );
+    assert!(!out.contains("# Add to"), "no snippet once written: {out}");
+    let after = std::fs::read_to_string(dir.path().join("silo-plan.toml")).unwrap();
+
+    // Every line of the file is still there, in its order (comments included); the new lines
+    // are only the added entries.
+    let mut rest = after.lines();
+    let mut added = Vec::new();
+    for line in before.lines() {
+        loop {
+            let l = rest
+                .next()
+                .unwrap_or_else(|| panic!("{line:?} lost or moved:\n{after}"));
+            if l == line {
+                break;
+            }
+            added.push(l.to_string());
+        }
+    }
+    added.extend(rest.map(str::to_string));
+    let mut want: Vec<String> = placed
+        .iter()
+        .map(|(t, _)| format!("    \"{t}\","))
+        .collect();
+    want.sort();
+    added.sort();
+    assert_eq!(added, want, "after:\n{after}");
+    for comment in before.lines().filter(|l| l.contains('#')) {
+        assert!(after.contains(comment), "comment lost: {comment}");
+    }
+    // Each table is in the silo suggest chose, and check reads the file.
+    let silos = silo_tables(&after);
+    for (t, s) in &placed {
+        assert!(silos[s].contains(t), "{t} not in {s}: {silos:?}");
+    }
+    let (code, out, err) = run(dir.path(), &["check", "silo-plan.toml", "--format", "json"]);
+    assert!(code == 0 || code == 1, "check: {code} {err}");
+    assert!(!out.contains("\"SP001\""), "a table left unassigned: {out}");
+}
+
+/// The decided tables `suggest` places, by silo (from its JSON).
+fn placed(dir: &Path) -> Vec<(String, String)> {
+    let (code, out, err) = run(dir, &["suggest", "silo-plan.toml", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    v.as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|x| {
+            let silo = x["silo"].as_str()?;
+            let table = x["table"].as_str()?.strip_prefix("public.")?;
+            Some((table.to_string(), silo.to_string()))
+        })
+        .collect()
+}
+
+/// `suggest`'s snippet for the config in `dir` (text `before`), pasted as it says: every
+/// decided table is then in its silo.
+fn paste_snippet(dir: &Path, before: &str) {
+    let placed = placed(dir);
+    assert!(placed.len() >= 3, "{placed:?}");
+    let (code, out, err) = run(dir, &["suggest", "silo-plan.toml"]);
+    assert_eq!(code, 0, "{err}");
+    let snippet = out
+        .split_once("# Add to silo-plan.toml (")
+        .unwrap_or_else(|| panic!("no snippet: {out}"))
+        .1;
+    let mut lines: Vec<String> = before.lines().map(str::to_string).collect();
+    // (line, the last item's text when the entries go on its line, entries)
+    let mut groups: Vec<(usize, Option<String>, Vec<String>)> = Vec::new();
+    for l in snippet.lines().skip(1) {
+        // No table header to paste a second time: only comments saying where, and entries.
+        assert!(!l.starts_with('['), "{l:?} in\n{snippet}");
+        if let Some(rest) = l.strip_prefix("# to the `tables` of [silos.") {
+            if let Some((_, at)) = rest.split_once("], the lines after line ") {
+                let n = at.split_once(' ').expect("a line number").0;
+                groups.push((n.parse().expect("a number"), None, Vec::new()));
+            } else {
+                let (_, at) = rest.split_once("], after ").expect("where");
+                let (item, n) = at
+                    .strip_suffix(':')
+                    .and_then(|a| a.rsplit_once(" on line "))
+                    .expect("an item and a line");
+                groups.push((
+                    n.parse().expect("a number"),
+                    Some(item.to_string()),
+                    Vec::new(),
+                ));
+            }
+        } else {
+            groups.last_mut().expect("a group").2.push(l.to_string());
+        }
+    }
+    assert!(!groups.is_empty(), "{snippet}");
+    groups.sort_by_key(|g| std::cmp::Reverse(g.0));
+    for (at, item, entries) in groups {
+        match item {
+            None => {
+                for (i, e) in entries.into_iter().enumerate() {
+                    lines.insert(at + i, e);
+                }
+            }
+            Some(item) => {
+                let line = &mut lines[at - 1];
+                let end = line.find(&item).expect("the item on its line") + item.len();
+                line.insert_str(end, &entries.concat());
+            }
+        }
+    }
+    let pasted = lines.join("\n") + "\n";
+    let silos = silo_tables(&pasted);
+    for (t, s) in &placed {
+        assert!(silos[s].contains(t), "{t} not in {s}: {silos:?}\n{pasted}");
+    }
+}
+
+#[test]
+fn suggest_prints_only_the_entries_to_add_where_they_go() {
+    // Lists written one item a line (the example's).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let before = example_without_rel(dir.path());
+    paste_snippet(dir.path(), &before);
+    // Lists on one line.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_map_without_removed(dir.path());
+    let before = std::fs::read_to_string(dir.path().join("silo-plan.toml")).unwrap();
+    paste_snippet(dir.path(), &before);
+}
