@@ -772,10 +772,8 @@ fn inheritance(cx: &mut Ctx<'_>) {
 /// schema's note where the key is cut out).
 pub fn rejected_text(r: &RejectedFk) -> String {
     let fk = &r.foreign_key;
-    let action = match fk.on_delete {
-        FkAction::SetDefault => "SET DEFAULT",
-        _ => "SET NULL",
-    };
+    // `SET NULL` or `SET DEFAULT`: the only actions a column list is read with.
+    let action = fk.on_delete.sql();
     r.problems
         .iter()
         .map(|p| match p {

@@ -420,8 +420,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         } => {
             let l = load(&input)?;
             let a = &l.a;
-            let mut listing =
-                silo_plan::references::listing(&a.cat, &a.cfg, &a.asg, &a.rules, &a.inferred);
+            let mut listing = silo_plan::references::listing(a);
             let mut refuted = false;
             if let Some(url) = db {
                 let mut conn = postgres::Client::connect(&url, postgres::NoTls)

@@ -324,13 +324,15 @@ pub struct Listing {
 /// constraints, then the declared, imported and inferred references) and the columns inference
 /// left undecided (`extra`), with each end's silo and the `on_delete` the plan replicates
 /// ([`crate::check::effective_action`]).
-pub fn listing(
-    cat: &Catalog,
-    cfg: &crate::config::Config,
-    asg: &crate::assign::Assignment,
-    rules: &crate::assign::RuleMatches,
-    extra: &crate::refs_resolve::Extra,
-) -> Listing {
+pub fn listing(a: &crate::analysis::Analysis) -> Listing {
+    let crate::analysis::Analysis {
+        cat,
+        cfg,
+        asg,
+        rules,
+        inferred: extra,
+        ..
+    } = a;
     use crate::assign::Placement;
     use crate::check::{effective_action, ActionSource};
     let placed = |q: &QName| {
@@ -573,21 +575,15 @@ mod tests {
                    CREATE TABLE shop_widgets (id bigint PRIMARY KEY);\n\
                    CREATE TABLE admin_widgets (id bigint PRIMARY KEY);\n\
                    ALTER TABLE posts ADD CONSTRAINT p_u FOREIGN KEY (user_id) REFERENCES users(id);\n";
-        let cat = dump::read(
-            &[SourceFile::new("s.sql", sql.to_string())],
-            &ReadOptions::default(),
-        );
         let cfg = crate::config::parse(
             "silo-plan.toml",
             "version = 1\n[defaults]\non_delete = \"set-null\"\nunassigned = \"warn\"\n\
              [silos.a]\ntables = [\"users\"]\n[silos.b]\ntables = [\"posts\"]\n",
         )
         .expect("config");
-        let mut cat = cat;
-        let extra = crate::refs_resolve::resolve(&mut cat, &cfg).expect("resolves");
-        let asg = crate::assign::assign(&cat, &cfg).expect("assign");
-        let rules = crate::assign::match_rules(&cat, &cfg).expect("rules");
-        let l = listing(&cat, &cfg, &asg, &rules, &extra);
+        let sources = vec![SourceFile::new("s.sql", sql.to_string())];
+        let a = crate::analysis::Analysis::new(cfg, sources).expect("analysis");
+        let l = listing(&a);
         let rows: Vec<String> = l
             .references
             .iter()
@@ -612,7 +608,7 @@ mod tests {
                 "posts.editor_id inferred ignore Inferred b->a true",
             ]
         );
-        let text = text(&l, &cat);
+        let text = text(&l, &a.cat);
         // An inferred reference's ignore comes from its being inferred, not from the default.
         assert!(
             text.contains("inferred by person, confidence 0.70; on delete ignore (inferred);"),

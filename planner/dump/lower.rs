@@ -1,10 +1,11 @@
 //! Lowering sqlparser ASTs to catalog facts: tables, constraints, indexes and views.
 //!
-//! The only code that turns a dump statement's AST into catalog facts (`dump/read.rs` parses
-//! the statement and hands it here; `queries.rs` walks the ASTs of query-log statements, which
-//! never reach the catalog). Each function takes one parsed statement and the
-//! name resolver of the statement's position in the dump, and adds facts to the catalog. The
-//! AST is dropped right after, so memory stays flat however large the dump is.
+//! The only code that turns a dump statement's AST into catalog facts. sqlparser's AST is read
+//! in two other places: `dump/read.rs` parses each statement and dispatches on its variant
+//! before handing it here, and `queries/analysis.rs` walks the ASTs of query-log statements,
+//! which never reach the catalog. Each function takes one parsed statement and the name
+//! resolver of the statement's position in the dump, and adds facts to the catalog. The AST is
+//! dropped right after, so memory stays flat however large the dump is.
 
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;

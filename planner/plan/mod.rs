@@ -615,7 +615,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         .collect();
     let fk_scripts = fks::build(input);
     let decisions = decisions(&planned, &others, origin.as_deref(), cfg, framework);
-    let stubs = stubs::build(cat, cfg, &planned);
+    let stubs = stubs::build(input, &planned);
     let cascades = cascades::build(input);
     let phases = phases::build_with(input, &fk_scripts, &cascades);
     let mut locks: Vec<FileLocks> = cascades.iter().flat_map(cascades::file_locks).collect();

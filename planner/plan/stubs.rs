@@ -207,7 +207,8 @@ fn replicated(a: EdgeAction) -> bool {
 }
 
 /// Builds the stubs from the planned crossings (shared tables never cross).
-pub fn build(cat: &Catalog, cfg: &crate::config::Config, crossings: &[PlannedCrossing]) -> Stubs {
+pub fn build(input: &super::Input<'_>, crossings: &[PlannedCrossing]) -> Stubs {
+    let super::Input { cat, cfg, .. } = *input;
     let mut parents: Vec<StubParent> = Vec::new();
     // Lookups only: rustc's fast hash, not SipHash.
     let mut index: FxHashMap<&QName, usize> = FxHashMap::default();

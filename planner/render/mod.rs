@@ -1,5 +1,8 @@
 //! Rendering a [`crate::plan::Plan`] into files: askama templates in `templates/`, one template
-//! struct per output kind. Nothing here decides content; it only lays out what the plan holds.
+//! struct per output kind. The plan decides what each file says (statements, crossings,
+//! decisions, the facts in comments); rendering decides how it is written: quoting through
+//! [`crate::ident`], comment wrapping, how each stub language spells names and types
+//! (`stubs.rs`), which files plan.md's start links to (`start.rs`), and the layout of each file.
 //! The result is an in-memory directory (paths and contents); only `main.rs` writes it.
 
 /// Gives a type with a `write<W: fmt::Write>` method what askama needs to write it straight into

@@ -252,7 +252,7 @@ fn unknown(reason: &str, checked: Option<u64>) -> Option<Outcome> {
 /// the session's locks: the listing, each statement's duration and the locks seen.
 fn verify(c: &Cluster, db: &str, dir: &Path, opts: &Options) -> (Listing, Timed, Locks) {
     let a = crate::util::analysis(&dir.join("silo-plan.toml"));
-    let mut listing = silo_plan::references::listing(&a.cat, &a.cfg, &a.asg, &a.rules, &a.inferred);
+    let mut listing = silo_plan::references::listing(&a);
     let mut conn = Timed {
         client: c.client(db),
         log: Vec::new(),
