@@ -182,7 +182,8 @@ pub fn ranges(instances: &[String], max: i64) -> Vec<IdRange> {
 }
 
 /// The id-space plan of every silo that sets `id_space`, in config order.
-pub fn build(cat: &Catalog, cfg: &Config, asg: &Assignment) -> Vec<IdSpacePlan> {
+pub fn build(input: &crate::plan::Input) -> Vec<IdSpacePlan> {
+    let (cat, cfg, asg) = (input.cat, input.cfg, input.asg);
     let mut out = Vec::new();
     for s in &cfg.silos {
         let Some(setting) = s.id_space else { continue };

@@ -712,7 +712,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 id,
                 instance_columns,
             };
-            let r = silo_plan::relocate::build(&l.a.cat, &l.a.cfg, &l.a.asg, &l.a.graph, &opts)
+            let r = silo_plan::relocate::build(&l.a.input(), &opts)
                 .map_err(|e| Fatal(e.to_string()))?;
             std::fs::create_dir_all(&out)
                 .map_err(|e| Fatal(format!("cannot create {}: {e}", out.display())))?;

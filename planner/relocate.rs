@@ -21,10 +21,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::assign::{Assignment, Placement};
+use crate::assign::Placement;
 use crate::catalog::{Catalog, QName};
-use crate::config::Config;
-use crate::graph::Graph;
 use crate::ident::{comment_text, ident, literal, qualified};
 use crate::residency::{self, TenantHop};
 
@@ -194,13 +192,8 @@ fn split_column(text: &str, default_schema: &str) -> Option<(QName, String)> {
 }
 
 /// Plans the relocation of one tenant.
-pub fn build(
-    cat: &Catalog,
-    cfg: &Config,
-    asg: &Assignment,
-    graph: &Graph,
-    opts: &Options,
-) -> Result<Relocation, RelocateError> {
+pub fn build(input: &crate::plan::Input, opts: &Options) -> Result<Relocation, RelocateError> {
+    let (cat, cfg, asg, graph) = (input.cat, input.cfg, input.asg, input.graph);
     let err = |m: String| Err(RelocateError(m));
     let tenants = residency::tenants(cat, cfg, asg, graph);
     let candidates: Vec<&residency::Tenant> =

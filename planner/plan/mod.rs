@@ -636,7 +636,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         tenants: crate::residency::tenants(cat, cfg, input.asg, input.graph),
         global_keys: crate::residency::global_keys(cat, cfg, input.asg),
         reservations: crate::residency::reservations(cat, cfg, input.asg),
-        id_spaces: crate::idspace::build(cat, cfg, input.asg),
+        id_spaces: crate::idspace::build(input),
         fanouts: fanout::build(cfg, &cascades),
         fks: fk_scripts,
         schemas: schema::build(input),

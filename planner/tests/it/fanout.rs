@@ -178,14 +178,7 @@ fn compare(m: &mut postgres::Client, pg: &Cluster, what: &str) -> usize {
 
 fn install(pg: &Cluster, dir: &Path, files: &std::collections::BTreeMap<String, String>) {
     for (db, silo) in [("control", "control"), ("us", "region"), ("de", "region")] {
-        pg.createdb(db);
-        run_file(
-            pg,
-            db,
-            dir,
-            "schema.sql",
-            &pg::prepare_dump(&files[&format!("silos/{silo}/schema.sql")]),
-        );
+        pg::load_silo(pg, files, silo, db, dir);
         run_file(
             pg,
             db,

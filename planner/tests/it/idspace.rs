@@ -21,7 +21,7 @@ use silo_plan::config::IdSpace;
 use silo_plan::ident::{ident, qualified};
 use silo_plan::idspace::IdSpacePlan;
 
-use crate::pg::{self, run_file, Cluster};
+use crate::pg::{self, Cluster};
 use crate::util::{analysis, plan_files, root};
 
 /// examples/saas copied into `dir` with `id_space = "<scheme>"` for the region silo.
@@ -98,22 +98,10 @@ fn fill(cat: &Catalog, t: &QName, from: i64, to: i64, set: &[(&str, String)]) ->
 
 fn id_space(config: &Path) -> (silo_plan::analysis::Analysis, IdSpacePlan) {
     let a = analysis(config);
-    let mut p = silo_plan::idspace::build(&a.cat, &a.cfg, &a.asg);
+    let mut p = silo_plan::idspace::build(&a.input());
     assert_eq!(p.len(), 1, "{p:#?}");
     let p = p.remove(0);
     (a, p)
-}
-
-/// Loads `silos/<silo>/schema.sql` into a new database `db`.
-fn load_silo(pg: &Cluster, files: &BTreeMap<String, String>, silo: &str, db: &str, dir: &Path) {
-    pg.createdb(db);
-    run_file(
-        pg,
-        db,
-        dir,
-        "schema.sql",
-        &pg::prepare_dump(&files[&format!("silos/{silo}/schema.sql")]),
-    );
 }
 
 fn run_twice(pg: &Cluster, db: &str, path: &Path) {
@@ -181,7 +169,7 @@ fn ranges_keep_ids_of_us_and_de_apart() {
 
     let pg = Cluster::start();
     for db in ["us", "de"] {
-        load_silo(&pg, &files, "region", db, dir.path());
+        pg::load_silo(&pg, &files, "region", db, dir.path());
     }
     // Today's rows are in us (the first instance): 100 per table.
     let mut us = pg.client("us");
@@ -254,7 +242,7 @@ fn ranges_keep_ids_of_us_and_de_apart() {
         .find(|q| q.sequence.name == "org_team_id_seq")
         .unwrap();
     let de_start = team.ranges[1].start;
-    load_silo(&pg, &files, "region", "de2", dir.path());
+    pg::load_silo(&pg, &files, "region", "de2", dir.path());
     let mut de2 = pg.client("de2");
     de2.batch_execute("SET session_replication_role = replica")
         .unwrap();
@@ -291,7 +279,7 @@ fn ranges_keep_ids_of_us_and_de_apart() {
         .unwrap();
     assert_eq!(env.data_type, "integer");
     let past = env.ranges[0].end + 1;
-    load_silo(&pg, &files, "region", "us2", dir.path());
+    pg::load_silo(&pg, &files, "region", "us2", dir.path());
     let mut us2 = pg.client("us2");
     us2.batch_execute("SET session_replication_role = replica")
         .unwrap();
@@ -334,7 +322,7 @@ fn instance_column_names_the_instance_of_every_reference_from_control() {
     assert!(files.contains_key(file), "{:?}", files.keys());
     assert!(!files.contains_key("residency/id-space/region/us.sql"));
     let pg = Cluster::start();
-    load_silo(&pg, &files, "control", "control", dir.path());
+    pg::load_silo(&pg, &files, "control", "control", dir.path());
     let mut c = pg.client("control");
     c.batch_execute("SET session_replication_role = replica")
         .unwrap();
@@ -463,7 +451,7 @@ CREATE TABLE public.small (id integer DEFAULT nextval('public.small_id_seq') PRI
     // The integer column is refused until it is widened.
     let mut seen: BTreeSet<i64> = BTreeSet::new();
     for (n, db) in ["us", "de"].iter().enumerate() {
-        load_silo(&pg, &files, "region", db, dir.path());
+        pg::load_silo(&pg, &files, "region", db, dir.path());
         let path = out.join(format!("residency/id-space/region/{db}.sql"));
         let o = pg.psql_file_stop(db, &path);
         assert!(!o.status.success());

@@ -360,13 +360,13 @@ impl Cluster {
             "SELECT count(*) FROM pg_stat_subscription WHERE subname = '{}' AND pid IS NOT NULL",
             name.replace('\'', "''")
         );
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_secs(60);
         while self.psql(db, &running).trim() != "0" {
             assert!(
-                std::time::Instant::now() < deadline,
+                Instant::now() < deadline,
                 "the apply worker of subscription {name} in {db} still runs 60 s after DISABLE"
             );
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
@@ -615,6 +615,25 @@ enum Tok {
     Str(String),
     /// One punctuation character (`;`, `,`, `(`, ...).
     Punct(char),
+}
+
+/// Creates database `db` on `c` and loads the plan's `silos/<silo>/schema.sql` into it (prepared
+/// as [`prepare_dump`] prepares a dump for this server).
+pub fn load_silo(
+    c: &Cluster,
+    files: &std::collections::BTreeMap<String, String>,
+    silo: &str,
+    db: &str,
+    dir: &Path,
+) {
+    c.createdb(db);
+    run_file(
+        c,
+        db,
+        dir,
+        "schema.sql",
+        &prepare_dump(&files[&format!("silos/{silo}/schema.sql")]),
+    );
 }
 
 /// Runs `text` with psql in database `db`, as file `<db>-<name>` (`/` as `_`) of `dir`; panics
