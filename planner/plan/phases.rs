@@ -14,7 +14,8 @@
 //!    the subscription on the target and waits until `pg_subscription_rel` says every table is
 //!    `r`/`s`;
 //! 6. **cut over** fences writes to the moving tables in ORIGIN (a statement trigger that
-//!    refuses them), waits until the target has received ORIGIN's WAL up to the fence,
+//!    refuses them, on each partition too, and a row trigger on each partitioned root that
+//!    Postgres passes on to partitions created later), waits until the target has received ORIGIN's WAL up to the fence,
 //!    `setval`s every sequence of the moved tables on the target, drops the forward subscription
 //!    and creates the reverse one (target → ORIGIN) that keeps ORIGIN current for a rollback;
 //! 7. **clean up** drops the reverse subscription, the publications and the moved tables in
@@ -1239,33 +1240,46 @@ $silo_plan$"#,
 }
 
 /// The fence: statements for one transaction (the step's `lock_timeout` wraps them) that
-/// create `silo_plan.refuse_write()` and, on each of `tables` that lacks it, a statement trigger
-/// `silo_plan_fence` calling it. Cut-over fences ORIGIN with it; the rollback of the cut-over
-/// fences the targets with the same SQL. A trigger is created only when missing: CREATE
-/// TRIGGER takes SHARE ROW EXCLUSIVE (reads go on), where dropping an existing one to create
-/// it again would take ACCESS EXCLUSIVE, blocking reads too.
+/// create `silo_plan.refuse_write()` and, on each of `tables` and each of their partitions that
+/// lacks it, a statement trigger `silo_plan_fence` calling it. Cut-over fences ORIGIN with it;
+/// the rollback of the cut-over fences the targets with the same SQL. A trigger is created only
+/// when missing: CREATE TRIGGER takes SHARE ROW EXCLUSIVE (reads go on), where dropping an
+/// existing one to create it again would take ACCESS EXCLUSIVE, blocking reads too.
+///
+/// A statement trigger on a partitioned table fires only for statements that name it, not for
+/// a write addressed to a partition: the partitions are fenced one by one, as the live catalog
+/// lists them (`pg_partition_tree`, so those created after the dump too). A partitioned root
+/// also gets the row trigger `silo_plan_fence_rows`, which Postgres clones to every partition
+/// created or attached later: their INSERT, UPDATE and DELETE fail too (a TRUNCATE of such a
+/// partition is not fenced: TRUNCATE fires statement triggers only).
 fn fence_sql(tables: &[QName]) -> String {
     let mut fence = String::from(
         "CREATE SCHEMA IF NOT EXISTS silo_plan;\nCREATE OR REPLACE FUNCTION silo_plan.refuse_write() RETURNS trigger\n    LANGUAGE plpgsql\n    SET search_path = pg_catalog, pg_temp\nAS $silo_plan$\nBEGIN\n    RAISE EXCEPTION 'silo-plan: %.% has moved to another database: write to it there', TG_TABLE_SCHEMA, TG_TABLE_NAME\n        USING ERRCODE = 'read_only_sql_transaction';\nEND\n$silo_plan$;\nDO ",
     );
     let body = format!(
-        "\nDECLARE\n    t regclass;\nBEGIN\n    FOR t IN SELECT v.name::regclass FROM (VALUES {}) AS v(name) LOOP\n        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = t AND tgname = 'silo_plan_fence') THEN\n            EXECUTE pg_catalog.format('CREATE TRIGGER silo_plan_fence BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.refuse_write()', t);\n        END IF;\n    END LOOP;\nEND\n",
+        "\nDECLARE\n    t regclass;\nBEGIN\n    -- Each table and its partitions, as the catalog lists them now: a statement trigger on a\n    -- partitioned table does not fire for a write addressed to one of its partitions.\n    FOR t IN SELECT x.rel FROM (VALUES {}) AS v(name)\n               CROSS JOIN LATERAL (SELECT v.name::regclass UNION SELECT p.relid FROM pg_catalog.pg_partition_tree(v.name::regclass) AS p) AS x(rel)\n              GROUP BY x.rel ORDER BY x.rel LOOP\n        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = t AND tgname = 'silo_plan_fence') THEN\n            EXECUTE pg_catalog.format('CREATE TRIGGER silo_plan_fence BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.refuse_write()', t);\n        END IF;\n        -- A row trigger on a partitioned root is cloned to the partitions created or attached\n        -- later: their INSERT, UPDATE and DELETE fail too.\n        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE oid = t AND relkind = 'p' AND NOT relispartition)\n           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = t AND tgname = 'silo_plan_fence_rows') THEN\n            EXECUTE pg_catalog.format('CREATE TRIGGER silo_plan_fence_rows BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION silo_plan.refuse_write()', t);\n        END IF;\n    END LOOP;\nEND\n",
         regclass_values(tables)
     );
     super::fks::push_dollar_quoted(&mut fence, &body);
     fence
 }
 
-/// Drops the fence triggers of [`fence_sql`] from `tables`: statements for one transaction
-/// (the step's `lock_timeout` wraps them). ACCESS EXCLUSIVE on each table that has one; none
-/// on a table without.
+/// Drops the fence triggers of [`fence_sql`] from `tables` and their partitions (those it
+/// finds in the catalog now): statements for one transaction (the step's `lock_timeout` wraps
+/// them). ACCESS EXCLUSIVE on each table that has one (a row trigger's clones go with it, so
+/// its partitions too); none on a table without, nor on a table that does not exist.
 fn unfence_sql(tables: &[QName]) -> String {
-    tables
-        .iter()
-        .map(|q| format!("DROP TRIGGER IF EXISTS silo_plan_fence ON {}", qualified(q)))
-        .collect::<Vec<_>>()
-        .join(";\n")
+    let mut sql = String::from("DO ");
+    let body = format!(
+        "\nDECLARE\n    t regclass;\n    tg name;\nBEGIN\n    FOR t, tg IN SELECT g.tgrelid::regclass, g.tgname FROM pg_catalog.pg_trigger AS g\n                       WHERE g.tgname IN ('silo_plan_fence', 'silo_plan_fence_rows') AND g.tgparentid = 0\n                         AND g.tgrelid IN (SELECT x.rel FROM (VALUES {}) AS v(name)\n                               CROSS JOIN LATERAL (SELECT pg_catalog.to_regclass(v.name) UNION SELECT p.relid FROM pg_catalog.pg_partition_tree(pg_catalog.to_regclass(v.name)) AS p) AS x(rel))\n                       ORDER BY g.tgrelid, g.tgname LOOP\n        EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', tg, t);\n    END LOOP;\nEND\n",
+        regclass_values(tables)
+    );
+    super::fks::push_dollar_quoted(&mut sql, &body);
+    sql
 }
+
+/// What a fence step's comment adds when a moving table has partitions.
+const PARTITIONS_FENCED: &str = " Each partition gets its own trigger (one on a partitioned table does not fire for a write addressed to a partition), found in the catalog when the step runs, so partitions created after the dump are fenced too; a partitioned table also gets a row trigger, which Postgres passes on to partitions created later (their INSERT, UPDATE and DELETE fail).";
 
 /// A step of `sql` (statements for one transaction) under `SET LOCAL lock_timeout`.
 fn timed(why: &str, locks: Vec<(QName, Lock)>, hazards: Vec<Hazard>, sql: String) -> Item {
@@ -1306,10 +1320,12 @@ fn cutover(p: &Phases) -> Phase {
     let id = "06-cutover";
     let mut files = Vec::new();
     let roots = all_roots(p);
-    let locks: Vec<(QName, Lock)> = roots
-        .iter()
-        .map(|q| (q.clone(), Lock::ShareRowExclusive))
+    // The fence reaches the partitions too: each is locked.
+    let locks: Vec<(QName, Lock)> = all_tables(p)
+        .into_iter()
+        .map(|q| (q, Lock::ShareRowExclusive))
         .collect();
+    let partitioned = locks.len() > roots.len();
     let fence = fence_sql(&roots);
     let mut origin_items = vec![
         meta(
@@ -1317,7 +1333,7 @@ fn cutover(p: &Phases) -> Phase {
             &header_guard(&[("state_dir", "a directory for the files this phase hands from ORIGIN to the targets")]),
         ),
         timed(
-            &format!("Fence: from this commit on, every INSERT, UPDATE, DELETE and TRUNCATE on a moving table fails with `... has moved to another database` (owners and superusers included), while reads go on. Chosen over REVOKE (the application often connects as the owner or a superuser, and grants would have to be restored exactly) and over LOCK TABLE (it must be held in an open session for the whole cut-over and would also block the reverse subscription). The subscription's apply workers do not fire ordinary triggers, so the reverse subscription can still write here. All {} tables in one transaction with lock_timeout 5s: all fenced or none; rerun when it times out. A table's trigger is created only when missing: a rerun takes no lock on the tables already fenced.", roots.len()),
+            &format!("Fence: from this commit on, every INSERT, UPDATE, DELETE and TRUNCATE on a moving table fails with `... has moved to another database` (owners and superusers included), while reads go on. Chosen over REVOKE (the application often connects as the owner or a superuser, and grants would have to be restored exactly) and over LOCK TABLE (it must be held in an open session for the whole cut-over and would also block the reverse subscription). The subscription's apply workers do not fire ordinary triggers, so the reverse subscription can still write here. All {} tables in one transaction with lock_timeout 5s: all fenced or none; rerun when it times out. A table's trigger is created only when missing: a rerun takes no lock on the tables already fenced.{}", roots.len(), if partitioned { PARTITIONS_FENCED } else { "" }),
             locks,
             vec![hazard("blocks-writes", "the application's writes to the moving tables fail from here until it is switched to the new database: this is the write downtime of the split")],
             fence,
@@ -1427,7 +1443,7 @@ $silo_plan$"#,
             ),
             timed(
                 "Lift the fence a rollback of an earlier cut-over (rollback-06-cutover) may have left here, so the application can write after the switch. Nothing else uses these tables yet: the application has not switched and the forward subscription is gone. All in one transaction with lock_timeout 5s; does nothing on a database that was never fenced.",
-                t.roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
+                t.tables.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
                 Vec::new(),
                 unfence_sql(&t.roots),
             ),
@@ -1524,7 +1540,7 @@ fn rollback_cutover(p: &Phases) -> Phase {
     let mut files = Vec::new();
     for (i, t) in p.targets.iter().enumerate() {
         let locks = t
-            .roots
+            .tables
             .iter()
             .map(|q| (q.clone(), Lock::ShareRowExclusive))
             .collect();
@@ -1538,7 +1554,7 @@ fn rollback_cutover(p: &Phases) -> Phase {
                 },
             ),
             timed(
-                &format!("Fence {}'s moved tables here: from this commit on the application's writes to them fail on this database (reads go on), so the position taken next covers every write it acknowledged. Same fence as the cut-over's on ORIGIN; the database stays fenced after the rollback, so an application instance that was not switched back cannot write where nobody reads. All {} tables in one transaction with lock_timeout 5s: all fenced or none; rerun when it times out.", t.silo, t.roots.len()),
+                &format!("Fence {}'s moved tables here: from this commit on the application's writes to them fail on this database (reads go on), so the position taken next covers every write it acknowledged. Same fence as the cut-over's on ORIGIN; the database stays fenced after the rollback, so an application instance that was not switched back cannot write where nobody reads. All {} tables in one transaction with lock_timeout 5s: all fenced or none; rerun when it times out.{}", t.silo, t.roots.len(), if t.tables.len() > t.roots.len() { PARTITIONS_FENCED } else { "" }),
                 locks,
                 vec![hazard("blocks-writes", "the application's writes to the moved tables fail from here until it is switched back to ORIGIN: the write downtime of the rollback")],
                 fence_sql(&t.roots),
@@ -1629,7 +1645,7 @@ $silo_plan$"#,
     let unfence = unfence_sql(&roots);
     origin_items.push(timed(
         &format!("Lift ORIGIN's fence: from this commit on ORIGIN takes writes to the {} tables again. All in one transaction with lock_timeout 5s; rerun when it times out. Then switch the application back to ORIGIN.", roots.len()),
-        roots.iter().map(|q| (q.clone(), Lock::AccessExclusive)).collect(),
+        all_tables(p).into_iter().map(|q| (q, Lock::AccessExclusive)).collect(),
         Vec::new(),
         unfence,
     ));
@@ -1657,7 +1673,7 @@ $silo_plan$"#,
     let t0 = &p.targets[0];
     let c = check(
         &Place::Origin,
-        format!("SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname = 'silo_plan_fence') AS fenced, (SELECT count(*) FROM pg_catalog.pg_subscription WHERE subname = {}) AS subscribed;", literal(&t0.reverse)),
+        format!("SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname IN ('silo_plan_fence', 'silo_plan_fence_rows')) AS fenced, (SELECT count(*) FROM pg_catalog.pg_subscription WHERE subname = {}) AS subscribed;", literal(&t0.reverse)),
         "0|0",
     );
     Phase {
@@ -1710,7 +1726,9 @@ $silo_plan$"#,
             format!(
                 r#"
     WITH moved AS (
-        SELECT pg_catalog.to_regclass(v.name) AS oid FROM (VALUES {values}) AS v(name)
+        -- With their partitions: a partition's clone of a moved key is not an object that stays.
+        SELECT x.rel AS oid FROM (VALUES {values}) AS v(name)
+          CROSS JOIN LATERAL (SELECT pg_catalog.to_regclass(v.name) UNION SELECT p.relid FROM pg_catalog.pg_partition_tree(pg_catalog.to_regclass(v.name)) AS p) AS x(rel)
     )
     SELECT string_agg(DISTINCT x.what, '; ') INTO missing FROM (
         SELECT format('view %s reads %s', r.ev_class::regclass, d.refobjid::regclass) AS what

@@ -12,6 +12,7 @@ mod config_docs;
 mod config_errors;
 mod corpus;
 mod fanout;
+mod fence;
 mod frameworks;
 mod fuzz_found;
 mod history;

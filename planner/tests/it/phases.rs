@@ -970,7 +970,7 @@ fn rollback_of_the_cutover_through_run_sh() {
     assert_eq!(
         o.psql(
             "origin",
-            "SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname = 'silo_plan_fence') AS fenced, (SELECT count(*) FROM pg_catalog.pg_subscription WHERE subname = 'silo_plan_back_control') AS subscribed;",
+            "SELECT (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgname IN ('silo_plan_fence', 'silo_plan_fence_rows')) AS fenced, (SELECT count(*) FROM pg_catalog.pg_subscription WHERE subname = 'silo_plan_back_control') AS subscribed;",
         )
         .trim(),
         "0|0",
