@@ -392,7 +392,10 @@ fn foreign_keys(cx: &mut Ctx<'_>) {
         if let Some(i) = c.allowed_by {
             allow_used[i] = true;
             let rule = &cx.cfg.allow[i];
-            related.push(cx.config_loc(rule.pos, format!("allowed: {}", rule.reason)));
+            related.push(cx.config_loc(
+                rule.pos,
+                format!("{}{}", crate::findings::ALLOWED_PREFIX, rule.reason),
+            ));
             cx.push(Finding {
                 code: Code::AllowedCrossing,
                 severity: Severity::Note,
@@ -532,7 +535,7 @@ fn allowed_findings(cx: &mut Ctx<'_>) {
                 line: rules[i].pos.line,
                 column: Some(rules[i].pos.column),
             },
-            message: format!("allowed: {}", rules[i].reason),
+            message: format!("{}{}", crate::findings::ALLOWED_PREFIX, rules[i].reason),
         });
     }
     for (i, rule) in rules.iter().enumerate() {

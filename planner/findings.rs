@@ -238,7 +238,19 @@ impl FindingRef {
     }
 }
 
+/// How the message of the [`Related`] position an `[[allow]]` entry adds to the finding it
+/// accepts starts (the entry's reason follows).
+pub const ALLOWED_PREFIX: &str = "allowed: ";
+
 impl Finding {
+    /// The `[[allow]]` entry that accepts this finding (its position in the config, and its
+    /// reason after [`ALLOWED_PREFIX`]), if one does.
+    pub fn allowed_by(&self) -> Option<&Related> {
+        self.related
+            .iter()
+            .find(|r| r.message.starts_with(ALLOWED_PREFIX))
+    }
+
     /// Whether `silo-plan plan` refuses to write a plan while this finding stands (unless
     /// `--allow-findings`): an error that says the silo map itself is incomplete or contradicts
     /// the dump, so that a plan would have to guess. These are the errors of SP001 (a table in

@@ -603,13 +603,23 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             }
         })
         .collect();
+    // The crossings are listed with their plans; an allowed key that is not among them (a
+    // shared table's, SP003 accepted) stays a finding, or plan.md would not show it at all.
+    let planned_key = |r: &crate::findings::FindingRef| {
+        planned.iter().any(|c| {
+            c.key.child == r.table
+                && c.key.child_columns == r.columns
+                && c.key.parent == r.referenced_table
+        })
+    };
     let others: Vec<crate::findings::Finding> = findings
         .iter()
-        .filter(|f| {
-            !matches!(
-                f.code,
-                crate::findings::Code::CrossSiloForeignKey | crate::findings::Code::AllowedCrossing
-            )
+        .filter(|f| match f.code {
+            crate::findings::Code::CrossSiloForeignKey => false,
+            crate::findings::Code::AllowedCrossing => {
+                f.reference.as_ref().is_some_and(|r| !planned_key(r))
+            }
+            _ => true,
         })
         .cloned()
         .collect();

@@ -531,7 +531,7 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         .filter(|c| c.kind != crate::references::Kind::Constraint)
         .count();
     let crossing_line = format!(
-        "{} foreign keys{} cross a silo boundary ({} of them allowed for now); {} other findings; {} parent tables need tombstones.",
+        "{} foreign keys{} cross a silo boundary ({} of them allowed for now); {} other findings{}; {} parent tables need tombstones.",
         plan.crossings.len() - unconstrained,
         if unconstrained == 0 {
             String::new()
@@ -540,11 +540,28 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
         },
         allowed,
         plan.findings.len(),
+        match plan.findings.iter().filter(|f| f.allowed_by().is_some()).count() {
+            0 => String::new(),
+            n => format!(" ({n} of them allowed)"),
+        },
         plan.closures.len()
     );
     let row = |f: &crate::findings::Finding| FindingRow {
         code: f.code.as_str().to_string(),
-        message: cell(&f.message),
+        // An accepted finding says so, with the entry's place and reason, as `check` does.
+        message: match f.allowed_by() {
+            Some(r) => format!(
+                "{} — **allowed** by the `[[allow]]` entry at {}: {}",
+                cell(&f.message),
+                cell(&format!("{}:{}", r.location.file, r.location.line)),
+                cell(
+                    r.message
+                        .strip_prefix(crate::findings::ALLOWED_PREFIX)
+                        .unwrap_or(&r.message)
+                )
+            ),
+            None => cell(&f.message),
+        },
         at: f
             .location
             .as_ref()

@@ -240,3 +240,28 @@ fn a_stale_allow_is_an_error_at_its_line_and_column() {
         "{text}"
     );
 }
+
+/// plan.md marks each finding an `[[allow]]` entry accepted, with the entry's line and reason
+/// (as `check` prints them), in the section that lists it; a shared table's accepted key (not a
+/// crossing with a plan of its own) is listed there too, and the summary line counts them.
+#[test]
+fn plan_md_marks_allowed_findings_with_the_entry_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("schema.sql"), DUMP).unwrap();
+    std::fs::write(dir.path().join("silo-plan.toml"), format!("{MAP}{ALLOWS}")).unwrap();
+    let files =
+        crate::util::plan_files(&dir.path().join("silo-plan.toml"), &dir.path().join("plan"));
+    let md = &files["plan.md"];
+    let summary = md
+        .lines()
+        .find(|l| l.contains("cross a silo boundary"))
+        .expect("the summary line");
+    let start = md.find("## Other couplings").expect("the section");
+    let end = md[start + 1..]
+        .find("\n## ")
+        .map_or(md.len(), |e| start + 1 + e);
+    insta::assert_snapshot!(
+        "plan_md_allowed_findings",
+        format!("{summary}\n\n{}", &md[start..end])
+    );
+}
