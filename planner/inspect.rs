@@ -2,6 +2,9 @@
 
 use std::fmt::Write;
 
+use schemars::JsonSchema;
+use serde::Serialize;
+
 use crate::catalog::Catalog;
 
 /// Text report: per-file statement counts, the framework that wrote the dump
@@ -70,10 +73,30 @@ pub fn text(cat: &Catalog) -> String {
     out
 }
 
-/// The whole catalog as pretty JSON (shape: `schemas/catalog.schema.json`).
+/// What `silo-plan inspect --format json` prints: the framework that wrote the dump, as the
+/// text report names it, then everything read from the dumps (the catalog).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Inspection<'a> {
+    /// The framework that wrote the dump, told by its bookkeeping tables: `generic`, with empty
+    /// evidence, when no framework's bookkeeping table is there.
+    pub framework: crate::plan::FrameworkSeen,
+    /// Everything read from the dumps.
+    #[serde(flatten)]
+    pub catalog: &'a Catalog,
+}
+
+/// [`Inspection`] of `cat` as pretty JSON (shape: `schemas/catalog.schema.json`).
 pub fn json(cat: &Catalog) -> String {
+    let fw = crate::framework::detect(cat);
+    let doc = Inspection {
+        framework: crate::plan::FrameworkSeen {
+            name: fw.framework,
+            evidence: fw.evidence,
+        },
+        catalog: cat,
+    };
     let mut s =
-        serde_json::to_string_pretty(cat).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -95,3 +95,51 @@ fn cli_inspect_strict_fails_on_unparsed() {
     assert_eq!(ok.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("warning[unparsed]: CREATE OPERATOR"));
 }
+
+/// `inspect --format json` names the framework that wrote the dump, as the text report does
+/// (`django` and its sign for examples/saas; `generic` with no evidence for a plain dump), and
+/// `schemas/catalog.schema.json` requires the key with both fields.
+#[test]
+fn cli_inspect_json_names_the_framework() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("schemas/catalog.schema.json")).expect("schema"),
+    )
+    .expect("schema json");
+    assert!(
+        schema["required"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|k| k == "framework")),
+        "the schema requires `framework`"
+    );
+    assert_eq!(
+        schema["definitions"]["FrameworkSeen"]["required"],
+        serde_json::json!(["evidence", "name"])
+    );
+    for (dump, name, evidence) in [
+        (
+            "examples/saas/schema.sql",
+            "django",
+            "table django_migrations",
+        ),
+        (
+            "planner/tests/it/fixtures/dumps/pg17_partitions.sql",
+            "generic",
+            "",
+        ),
+    ] {
+        let out = assert_cmd::Command::cargo_bin("silo-plan")
+            .expect("binary")
+            .args(["inspect", "--format", "json", "--schema"])
+            .arg(root.join(dump))
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{dump}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(
+            doc["framework"],
+            serde_json::json!({"name": name, "evidence": evidence}),
+            "{dump}"
+        );
+    }
+}
