@@ -854,6 +854,19 @@ pub fn render_each(
         {
             file(format!("residency/{r}.sql"), sql)?;
         }
+        // The backfill of the values today's rows hold: imported in the registry...
+        if let Some(sql) = crate::residency::backfill_import_sql(input.cfg, &plan.reservations, r) {
+            file(format!("residency/backfill/{r}-import.sql"), sql)?;
+        }
+    }
+    // ... from files each multi-instance silo's origin instance exports.
+    let mut reserved: Vec<&str> = plan.reservations.iter().map(|r| r.silo.as_str()).collect();
+    reserved.sort_unstable();
+    reserved.dedup();
+    for s in reserved {
+        if let Some(sql) = crate::residency::backfill_export_sql(input.cfg, &plan.reservations, s) {
+            file(format!("residency/backfill/{s}-export.sql"), sql)?;
+        }
     }
     // ID spaces of multi-instance silos, and the fan-out of tombstones to their instances.
     for p in &plan.id_spaces {
