@@ -977,3 +977,56 @@ pub fn backfill_import_sql(cfg: &Config, rs: &[Reservation], registry: &str) -> 
     }
     Some(s)
 }
+
+/// What the `-- Locks:` comments of `residency/<registry>.sql` and `residency/backfill/` claim,
+/// file by file (plan.json's `locks`): the reservation tables and functions are new objects
+/// (no lock on an existing table); the export reads each key's table (ACCESS SHARE), the
+/// import creates a temporary table, inserts into the reservation table (ROW EXCLUSIVE) and
+/// reads it: none of them blocks the application's reads or writes.
+pub fn file_locks(cfg: &Config, rs: &[Reservation]) -> Vec<crate::plan::FileLocks> {
+    use crate::plan::{FileLocks, Lock, StepLocks};
+    let mut out = Vec::new();
+    let mut registries: Vec<&str> = rs.iter().map(|r| r.registry_silo.as_str()).collect();
+    registries.sort_unstable();
+    registries.dedup();
+    for g in registries {
+        let mine: Vec<&Reservation> = rs.iter().filter(|r| r.registry_silo == g).collect();
+        // Per reservation: its table, the reserve and the release functions.
+        out.push(FileLocks {
+            file: format!("residency/{g}.sql"),
+            steps: vec![StepLocks::default(); 3 * mine.len()],
+        });
+        let backfilled = mine
+            .iter()
+            .filter(|r| backfill_instance(cfg, r).is_some())
+            .count();
+        if backfilled > 0 {
+            // Per key: the temporary table, the insert, the check.
+            out.push(FileLocks {
+                file: format!("residency/backfill/{g}-import.sql"),
+                steps: vec![StepLocks::new(&[], Some("5s")); 3 * backfilled],
+            });
+        }
+    }
+    let mut silos: Vec<&str> = rs.iter().map(|r| r.silo.as_str()).collect();
+    silos.sort_unstable();
+    silos.dedup();
+    for s in silos {
+        let mine: Vec<&Reservation> = rs
+            .iter()
+            .filter(|r| r.silo == s && backfill_instance(cfg, r).is_some())
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        out.push(FileLocks {
+            file: format!("residency/backfill/{s}-export.sql"),
+            steps: mine
+                .iter()
+                .map(|r| StepLocks::new(&[(r.table.clone(), Lock::None)], Some("5s")))
+                .collect(),
+        });
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
+}

@@ -171,3 +171,74 @@ fn backfill_registers_today_s_values_and_refuses_a_value_held_elsewhere() {
     ok(&psql_in(&pg, "control", &work, &import), "import again");
     assert_eq!(all(&pg), before);
 }
+
+/// The generated Python stubs' reservation path against Postgres (must-show 1 of issue 19
+/// through the application's code): control holds the registry (`residency/control.sql`);
+/// `reserve_org_organization_slug` takes "acme" for us, refuses it for de with the generated
+/// message (psycopg's UniqueViolation), `release_org_organization_slug` by de (not the holder)
+/// releases nothing, by us releases it, and de can then reserve it. The connection is psycopg's
+/// default (not autocommit): what the stubs do is committed, as a second session sees.
+const RESERVE_PY: &str = r#"
+import json
+import sys
+
+import psycopg
+
+import silo_plan_stubs as s
+
+out = {}
+with psycopg.connect(sys.argv[1]) as control:
+    s.reserve_org_organization_slug(control, "acme", "us", 1)
+    s.reserve_org_organization_slug(control, "acme", "us", 1)
+    try:
+        s.reserve_org_organization_slug(control, "acme", "de", 2)
+        out["second"] = "accepted"
+    except psycopg.errors.UniqueViolation as e:
+        out["second"] = e.diag.message_primary
+    out["release_by_de"] = s.release_org_organization_slug(control, "acme", "de", 2)
+    out["release_by_us"] = s.release_org_organization_slug(control, "acme", "us", 1)
+    s.reserve_org_organization_slug(control, "acme", "de", 2)
+    s.reserve_proj_project_id(control, 7, "de", 7)
+print(json.dumps(out, sort_keys=True))
+"#;
+
+#[test]
+fn python_stubs_reserve_and_release_through_the_registry() {
+    let py = crate::stubs::python();
+    let dir = tempfile::tempdir().unwrap();
+    let (out, _) = crate::util::plan_example(dir.path());
+    let stubs = out.join("stubs/python");
+    let pg = Cluster::start();
+    pg.createdb("control");
+    ok(
+        &pg.psql_file_stop("control", &out.join("residency/control.sql")),
+        "residency/control.sql",
+    );
+    std::fs::write(stubs.join("reserve_driver.py"), RESERVE_PY).unwrap();
+    let o = crate::stubs::run(
+        std::process::Command::new(py)
+            .arg("reserve_driver.py")
+            .arg(pg.url("control"))
+            .current_dir(&stubs),
+        "the Python reservation stubs against Postgres",
+        crate::stubs::PY_HINT,
+    );
+    let got: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(
+        got,
+        serde_json::json!({
+            "second": "value acme of public.org_organization.slug is held by instance us",
+            "release_by_de": false,
+            "release_by_us": true,
+        })
+    );
+    assert_eq!(
+        pg.psql(
+            "control",
+            "SELECT string_agg(value::text || '=' || instance || '/' || owner_id, ',' ORDER BY value) \
+             FROM (SELECT value::text, instance, owner_id FROM silo_plan.reservation_org_organization_slug \
+             UNION ALL SELECT value::text, instance, owner_id FROM silo_plan.reservation_proj_project_id) AS x"
+        ),
+        "7=de/7,acme=de/2\n"
+    );
+}
