@@ -595,8 +595,9 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
                     .find(|r| r.table == k.table && [r.column.clone()] == k.columns.as_slice());
                 let how = match res {
                     Some(r) => format!(
-                        "reservation table silo_plan.{} in silo {} (`residency/{}.sql`): `silo_plan.{}` before the insert, `silo_plan.{}` after the delete",
-                        r.reservation_table, r.registry_silo, r.registry_silo, r.reserve_function, r.release_function
+                        "reservation table silo_plan.{} in silo {} (`residency/{}.sql`): `silo_plan.{}` before the insert, `silo_plan.{}` after the delete (stubs: `{}`, `{}`); today's values: `residency/backfill/{}-export.sql`, then `residency/backfill/{}-import.sql`",
+                        r.reservation_table, r.registry_silo, r.registry_silo, r.reserve_function, r.release_function,
+                        r.reserve_function, r.release_function, r.silo, r.registry_silo
                     ),
                     None => "none: `check` warns (SP018)".to_string(),
                 };

@@ -53,8 +53,9 @@ fn today(pg: &Cluster, table: &str, column: &str) -> String {
 /// exports every org_organization.slug and .id, org_member.id and proj_project.id with its row;
 /// control imports them into the reservation tables. A slug control already holds for de (a
 /// conflicting pre-held value) stops the import, naming the value and both holders, and its
-/// key registers nothing; a value only de holds is left alone. Once the conflict is released
-/// the import registers every value for us; running both steps again changes nothing (not even
+/// key registers nothing; a value only de holds is left alone; a value us holds for a row it
+/// no longer has is reported (a NOTICE), not released. Once the conflict is released the
+/// import registers every value for us; running both steps again changes nothing (not even
 /// `reserved_at`).
 #[test]
 fn backfill_registers_today_s_values_and_refuses_a_value_held_elsewhere() {
@@ -90,11 +91,13 @@ fn backfill_registers_today_s_values_and_refuses_a_value_held_elsewhere() {
         &pg.psql_file_stop("control", &out.join("residency/control.sql")),
         "residency/control.sql",
     );
-    // Held before the backfill: slug-7 by de (org 7 of us has it too), de-only by de alone.
+    // Held before the backfill: slug-7 by de (org 7 of us has it too), de-only by de alone, and
+    // gone by us for a row us no longer has (deleted without a release).
     pg.psql(
         "control",
         "SELECT silo_plan.reserve_org_organization_slug('slug-7', 'de', 9999), \
-         silo_plan.reserve_org_organization_slug('de-only', 'de', 9998)",
+         silo_plan.reserve_org_organization_slug('de-only', 'de', 9998), \
+         silo_plan.reserve_org_organization_slug('gone', 'us', 99999)",
     );
 
     ok(&psql_in(&pg, "us", &work, &export), "export");
@@ -117,7 +120,7 @@ fn backfill_registers_today_s_values_and_refuses_a_value_held_elsewhere() {
             "SELECT string_agg(value || '=' || instance || '/' || owner_id, ',' ORDER BY value) \
              FROM silo_plan.reservation_org_organization_slug"
         ),
-        "de-only=de/9998,slug-7=de/9999\n",
+        "de-only=de/9998,gone=us/99999,slug-7=de/9999\n",
         "the refused key registers nothing"
     );
 
@@ -125,7 +128,17 @@ fn backfill_registers_today_s_values_and_refuses_a_value_held_elsewhere() {
         "control",
         "SELECT silo_plan.release_org_organization_slug('slug-7', 'de', 9999)",
     );
-    ok(&psql_in(&pg, "control", &work, &import), "import");
+    let o = psql_in(&pg, "control", &work, &import);
+    ok(&o, "import");
+    // The stale reservation is reported, not released.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "NOTICE:  1 value(s) of public.org_organization.slug held by instance us are in none \
+             of its rows"
+        ),
+        "{err}"
+    );
     let keys = [
         (
             "reservation_org_organization_slug",
@@ -143,7 +156,8 @@ fn backfill_registers_today_s_values_and_refuses_a_value_held_elsewhere() {
                 "us",
                 "SELECT count(*) || ' ' || md5(string_agg(v, ',' ORDER BY k)) FROM (\
                  SELECT slug AS k, slug || '=us/' || id AS v FROM public.org_organization \
-                 UNION ALL SELECT 'de-only', 'de-only=de/9998') AS x",
+                 UNION ALL SELECT 'de-only', 'de-only=de/9998' \
+                 UNION ALL SELECT 'gone', 'gone=us/99999') AS x",
             )
         } else {
             today(&pg, table, column)
