@@ -11,6 +11,11 @@
 //! reach are listed too: with several instances their rows cannot be placed, which `check`
 //! reports (SP019, [`findings`]).
 //!
+//! Keys unique across instances ([`global_keys`], SP018) get a reservation table in a
+//! single-instance silo ([`reservations`], [`registry_sql`]); [`backfill_export_sql`] and
+//! [`backfill_import_sql`] register the values today's rows already hold, from the
+//! [`origin_instance`].
+//!
 //! Plain data and pure functions: no I/O.
 
 use std::collections::{BTreeMap, VecDeque};

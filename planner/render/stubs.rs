@@ -3,7 +3,8 @@
 //!
 //! Every language gets the same parts: a record per parent table, a lookup interface per silo
 //! that owns parents (the calls that used to be joins), one generic cascade handler with the
-//! table of replicated deletes, the restrict guards, and the tombstone pump. This module decides
+//! table of replicated deletes, the restrict guards, the reserve and release functions of keys
+//! unique across instances (when `global_unique` plans any), and the tombstone pump. This module decides
 //! how names and types are spelled in each language (a record's field has the type its driver
 //! returns: see `Lang::spell_ty`); the templates in `templates/stubs/` lay them out, but for
 //! the records' fields (every column of every parent table, the hottest list), which `Fields`
