@@ -11,6 +11,11 @@
 //! reach are listed too: with several instances their rows cannot be placed, which `check`
 //! reports (SP019, [`findings`]).
 //!
+//! Keys unique across instances ([`global_keys`], SP018) get a reservation table in a
+//! single-instance silo ([`reservations`], [`registry_sql`]); [`backfill_export_sql`] and
+//! [`backfill_import_sql`] register the values today's rows already hold, from the
+//! [`origin_instance`].
+//!
 //! Plain data and pure functions: no I/O.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -756,4 +761,286 @@ pub fn registry_sql(
         );
     }
     Some(s)
+}
+
+/// The instance of a multi-instance silo that holds today's rows: the first of its `instances`
+/// (the origin database becomes that instance; the others start empty). `None` for a silo that
+/// runs as one instance.
+pub fn origin_instance(s: &Silo) -> Option<&str> {
+    if s.instances.len() < 2 {
+        return None;
+    }
+    s.instances.first().map(String::as_str)
+}
+
+/// The file the backfill of reservation `i` (its place in [`reservations`]) travels through:
+/// written by [`backfill_export_sql`] in the instance, read by [`backfill_import_sql`] in the
+/// registry, in psql's working directory. Only `[a-z0-9_-]`, so it needs no quoting.
+pub fn backfill_file(rs: &[Reservation], i: usize) -> String {
+    let name: String = rs[i]
+        .reservation_table
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("backfill-{:02}-{name}.copy", i + 1)
+}
+
+/// The instance whose rows the backfill of `r` reads ([`origin_instance`] of its silo).
+fn backfill_instance<'a>(cfg: &'a Config, r: &Reservation) -> Option<&'a str> {
+    cfg.silo(&r.silo).and_then(origin_instance)
+}
+
+/// `residency/backfill/<silo>-export.sql`: run with psql in the database of silo `silo`'s
+/// origin instance; writes, for each of its reserved keys, every value its rows hold today
+/// with the instance and the owner (the row's primary key), read in one snapshot. `None` when
+/// the silo has no reservation.
+pub fn backfill_export_sql(cfg: &Config, rs: &[Reservation], silo: &str) -> Option<String> {
+    use crate::ident::{comment_text, ident, literal, qualified};
+    use std::fmt::Write;
+    let mine: Vec<(usize, &Reservation)> = rs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.silo == silo)
+        .collect();
+    let instance = backfill_instance(cfg, mine.first()?.1)?;
+    let mut registries: Vec<String> = mine
+        .iter()
+        .map(|(_, r)| {
+            format!(
+                "residency/backfill/{}-import.sql on the database of silo {}",
+                comment_text(&r.registry_silo),
+                comment_text(&r.registry_silo)
+            )
+        })
+        .collect();
+    registries.sort();
+    registries.dedup();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "-- Backfill of the reservations of silo {silo}, step 1 of 2: export the values today's rows hold.\n\
+         -- Run with psql -v ON_ERROR_STOP=1 on the database of instance {instance} (the instance that holds today's\n\
+         -- rows; today's database when {silo} is the origin), from the directory step 2 runs in: each key's values\n\
+         -- go to a file there (psql's \\copy, on the client). Then run {}.\n\
+         -- Read-only: run it as often as needed; run both steps again just before a second\n\
+         -- instance takes inserts, after the application reserves every new value (stubs: reserve_*).\n\
+         -- Locks: ACCESS SHARE on each table read (a SELECT; writes go on).\n\n\
+         \\set ON_ERROR_STOP on\n\
+         SET lock_timeout = '5s';\n\
+         -- One snapshot for every key.\n\
+         BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;",
+        registries.join(", then "),
+        silo = comment_text(silo),
+        instance = comment_text(instance),
+    );
+    for (i, r) in mine {
+        let mut cols = vec![format!("k.{}", ident(&r.column)), literal(instance)];
+        cols.extend(r.owner_columns.iter().map(|c| format!("k.{}", ident(c))));
+        let _ = writeln!(
+            s,
+            "\n-- {}.{} with its owner ({}), for silo_plan.{}.\n\
+             -- Locks: ACCESS SHARE on {}.\n\
+             \\copy (SELECT {} FROM {} AS k WHERE k.{} IS NOT NULL ORDER BY k.{}) TO '{}'",
+            comment_text(&r.table.to_string()),
+            comment_text(&r.column),
+            comment_text(&r.owner_columns.join(", ")),
+            comment_text(&r.reservation_table),
+            comment_text(&r.table.to_string()),
+            cols.join(", "),
+            qualified(&r.table),
+            ident(&r.column),
+            ident(&r.column),
+            backfill_file(rs, i),
+        );
+    }
+    s.push_str("\nCOMMIT;\n");
+    Some(s)
+}
+
+/// `residency/backfill/<registry>-import.sql`: run with psql on the registry's database after
+/// `residency/<registry>.sql`, where the export wrote its files. Per key, in its own
+/// transaction: the values go to a temporary table, then into the reservation table (`INSERT
+/// ... ON CONFLICT DO NOTHING`: a value already held by the same instance and row stays as it
+/// is), and a value held by another instance or row refuses the whole key, naming the value and
+/// both holders. Running it again changes nothing. `None` when the registry holds none.
+pub fn backfill_import_sql(cfg: &Config, rs: &[Reservation], registry: &str) -> Option<String> {
+    use crate::ident::{comment_text, ident, literal};
+    use std::fmt::Write;
+    let mine: Vec<(usize, &Reservation)> = rs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.registry_silo == registry && backfill_instance(cfg, r).is_some())
+        .collect();
+    if mine.is_empty() {
+        return None;
+    }
+    let mut silos: Vec<&str> = mine.iter().map(|(_, r)| r.silo.as_str()).collect();
+    silos.dedup();
+    let exports: Vec<String> = silos
+        .iter()
+        .map(|s| format!("residency/backfill/{}-export.sql", comment_text(s)))
+        .collect();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "-- Backfill of the reservations held in the database of silo {registry}, step 2 of 2: register every value\n\
+         -- today's rows hold, with the instance and the row holding it, so that no other instance can reserve it.\n\
+         -- Run with psql -v ON_ERROR_STOP=1 on the {registry} database, after residency/{registry}.sql, in the\n\
+         -- directory where step 1 ({}) wrote its files.\n\
+         -- Each key in its own transaction. A value already held by the same instance and row is left as it is:\n\
+         -- running this again changes nothing. A value held by another instance or row stops the file, naming\n\
+         -- the value and both holders (SQLSTATE 23505), and that key's transaction registers nothing: settle the\n\
+         -- value (rename one row, or release a stale reservation), then run steps 1 and 2 again.\n\
+         -- Locks: ROW EXCLUSIVE on each reservation table (the rows it inserts; reserve and release go on).\n\n\
+         \\set ON_ERROR_STOP on\n\
+         SET lock_timeout = '5s';",
+        exports.join(", "),
+        registry = comment_text(registry),
+    );
+    for (i, r) in mine {
+        let instance = backfill_instance(cfg, r).unwrap_or_default();
+        let table = format!("silo_plan.{}", ident(&r.reservation_table));
+        let owners: Vec<String> = r
+            .owner_columns
+            .iter()
+            .map(|c| ident(&format!("owner_{c}")))
+            .collect();
+        let mut cols = vec!["value".to_string(), "instance".to_string()];
+        cols.extend(owners.iter().cloned());
+        let cols = cols.join(", ");
+        let owner_text = |alias: &str| {
+            if owners.is_empty() {
+                "''".to_string()
+            } else {
+                format!(
+                    "concat_ws(', ', {})",
+                    owners
+                        .iter()
+                        .map(|o| format!("{alias}.{o}::text"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        };
+        let differs = if owners.is_empty() {
+            "r.instance <> b.instance".to_string()
+        } else {
+            let row = |alias: &str| {
+                owners
+                    .iter()
+                    .map(|o| format!("{alias}.{o}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!(
+                "r.instance <> b.instance OR ({}) IS DISTINCT FROM ({})",
+                row("r"),
+                row("b")
+            )
+        };
+        let what = literal(&format!("{}.{}", r.table, r.column));
+        let inst = literal(instance);
+        let release = literal(&format!("silo_plan.{}", ident(&r.release_function)));
+        let _ = writeln!(
+            s,
+            "\n-- {}.{} (silo {}, instance {}) into {}.\n\
+             BEGIN;\n\
+             -- Locks: none on existing tables (a temporary table, dropped at COMMIT).\n\
+             CREATE TEMPORARY TABLE backfill ON COMMIT DROP AS SELECT {cols} FROM {table} WITH NO DATA;\n\
+             \\copy pg_temp.backfill FROM '{}'\n\
+             -- Locks: ROW EXCLUSIVE on {}; the rows it inserts.\n\
+             INSERT INTO {table} ({cols})\n\
+             SELECT {cols} FROM pg_temp.backfill\n\
+             ON CONFLICT (value) DO NOTHING;\n\
+             -- Every value must now be held by instance {} and its own row: the first that is not stops here.\n\
+             -- Locks: none beyond the above (reads).\n\
+             DO $backfill$\nDECLARE\n    c record;\n    n bigint;\nBEGIN\n    \
+             SELECT b.value, r.instance AS held_by, {} AS held_for, b.instance AS instance, {} AS owner\n      \
+             INTO c\n      FROM pg_temp.backfill AS b\n      JOIN {table} AS r ON r.value = b.value\n     \
+             WHERE {differs}\n     ORDER BY b.value\n     LIMIT 1;\n    \
+             IF FOUND THEN\n        \
+             RAISE EXCEPTION 'value % of % is held by instance % (row %), and instance % holds it in row %', c.value, {what}, c.held_by, c.held_for, c.instance, c.owner\n            \
+             USING ERRCODE = 'unique_violation',\n                  \
+             HINT = 'rename one of the two rows, or release the reservation if its row is gone; then run the backfill again';\n    \
+             END IF;\n    \
+             -- Values the instance holds here that none of its rows holds: a delete whose release never ran\n    \
+             -- (the application forgot), or a value reserved after the export. Reported, not released.\n    \
+             SELECT count(*) INTO n FROM {table} AS r\n     \
+             WHERE r.instance = {inst} AND NOT EXISTS (SELECT FROM pg_temp.backfill AS b WHERE b.value = r.value);\n    \
+             IF n > 0 THEN\n        \
+             RAISE NOTICE '% value(s) of % held by instance % are in none of its rows: deleted without a release, or reserved after the export; release each that is gone with %(value, instance, owner)', n, {what}, {inst}, {release};\n    \
+             END IF;\nEND\n$backfill$;\n\
+             COMMIT;",
+            comment_text(&r.table.to_string()),
+            comment_text(&r.column),
+            comment_text(&r.silo),
+            comment_text(instance),
+            comment_text(&table),
+            backfill_file(rs, i),
+            comment_text(&table),
+            comment_text(instance),
+            owner_text("r"),
+            owner_text("b"),
+        );
+    }
+    Some(s)
+}
+
+/// What the `-- Locks:` comments of `residency/<registry>.sql` and `residency/backfill/` claim,
+/// file by file (plan.json's `locks`): the reservation tables and functions are new objects
+/// (no lock on an existing table); the export reads each key's table (ACCESS SHARE), the
+/// import creates a temporary table, inserts into the reservation table (ROW EXCLUSIVE) and
+/// reads it: none of them blocks the application's reads or writes.
+pub fn file_locks(cfg: &Config, rs: &[Reservation]) -> Vec<crate::plan::FileLocks> {
+    use crate::plan::{FileLocks, Lock, StepLocks};
+    let mut out = Vec::new();
+    let mut registries: Vec<&str> = rs.iter().map(|r| r.registry_silo.as_str()).collect();
+    registries.sort_unstable();
+    registries.dedup();
+    for g in registries {
+        let mine: Vec<&Reservation> = rs.iter().filter(|r| r.registry_silo == g).collect();
+        // Per reservation: its table, the reserve and the release functions.
+        out.push(FileLocks {
+            file: format!("residency/{g}.sql"),
+            steps: vec![StepLocks::default(); 3 * mine.len()],
+        });
+        let backfilled = mine
+            .iter()
+            .filter(|r| backfill_instance(cfg, r).is_some())
+            .count();
+        if backfilled > 0 {
+            // Per key: the temporary table, the insert, the check.
+            out.push(FileLocks {
+                file: format!("residency/backfill/{g}-import.sql"),
+                steps: vec![StepLocks::new(&[], Some("5s")); 3 * backfilled],
+            });
+        }
+    }
+    let mut silos: Vec<&str> = rs.iter().map(|r| r.silo.as_str()).collect();
+    silos.sort_unstable();
+    silos.dedup();
+    for s in silos {
+        let mine: Vec<&Reservation> = rs
+            .iter()
+            .filter(|r| r.silo == s && backfill_instance(cfg, r).is_some())
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        out.push(FileLocks {
+            file: format!("residency/backfill/{s}-export.sql"),
+            steps: mine
+                .iter()
+                .map(|r| StepLocks::new(&[(r.table.clone(), Lock::None)], Some("5s")))
+                .collect(),
+        });
+    }
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
 }

@@ -630,6 +630,8 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
     let phases = phases::build_with(input, &fk_scripts, &cascades);
     let mut locks: Vec<FileLocks> = cascades.iter().flat_map(cascades::file_locks).collect();
     locks.extend(phases::file_locks(&phases));
+    let reservations = crate::residency::reservations(cat, cfg, input.asg);
+    locks.extend(crate::residency::file_locks(cfg, &reservations));
     Plan {
         version: 1,
         config: cfg.path.clone(),
@@ -645,7 +647,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         closures,
         tenants: crate::residency::tenants(cat, cfg, input.asg, input.graph),
         global_keys: crate::residency::global_keys(cat, cfg, input.asg),
-        reservations: crate::residency::reservations(cat, cfg, input.asg),
+        reservations,
         id_spaces: crate::idspace::build(input),
         fanouts: fanout::build(cfg, &cascades),
         fks: fk_scripts,

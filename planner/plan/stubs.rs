@@ -181,6 +181,38 @@ pub struct PumpSql {
     pub apply: String,
 }
 
+/// A key unique across the instances of its silo ([`crate::residency::reservations`]): the
+/// application reserves a value in the registry silo's database before the insert in an
+/// instance, and releases it after the delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StubReservation {
+    /// The table.
+    pub table: QName,
+    /// The key column.
+    pub column: String,
+    /// The multi-instance silo.
+    pub silo: String,
+    /// Its instances.
+    pub instances: Vec<String>,
+    /// The single-instance silo whose database holds the reservation table.
+    pub registry_silo: String,
+    /// `silo_plan.reservation_<...>`.
+    pub reservation_table: String,
+    /// `silo_plan.reserve_<...>`, the SQL function's name.
+    pub reserve_function: String,
+    /// `silo_plan.release_<...>`.
+    pub release_function: String,
+    /// The key column's type.
+    pub value: FieldType,
+    /// The owner's columns (the table's primary key) and their types.
+    pub owners: Vec<(String, FieldType)>,
+    /// `$1` value, `$2` instance, `$3...` owner: returns one row, `true` (the function raises
+    /// SQLSTATE 23505 when another instance or row holds the value).
+    pub reserve_sql: String,
+    /// The same parameters: returns one boolean, true when this instance and row held it.
+    pub release_sql: String,
+}
+
 /// Everything `stubs/<lang>/` holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stubs {
@@ -197,6 +229,8 @@ pub struct Stubs {
     pub multi_instance: Vec<(String, Vec<String>)>,
     /// The pump's SQL.
     pub pump: PumpSql,
+    /// Keys unique across instances, in [`crate::residency::reservations`] order.
+    pub reservations: Vec<StubReservation>,
 }
 
 fn replicated(a: EdgeAction) -> bool {
@@ -334,7 +368,58 @@ pub fn build(input: &super::Input<'_>, crossings: &[PlannedCrossing]) -> Stubs {
         lookup_silos,
         multi_instance,
         pump: pump_sql(),
+        reservations: reservations(input),
     }
+}
+
+/// The stubs' view of [`crate::residency::reservations`].
+fn reservations(input: &super::Input<'_>) -> Vec<StubReservation> {
+    let type_of = |t: &QName, c: &str| {
+        let written = input
+            .cat
+            .table(t)
+            .and_then(|t| t.columns.iter().find(|x| x.name == c))
+            .map_or("text", |c| c.data_type.as_str());
+        field_type(input.cat, written)
+    };
+    crate::residency::reservations(input.cat, input.cfg, input.asg)
+        .into_iter()
+        .map(|r| {
+            let value = type_of(&r.table, &r.column);
+            let owners: Vec<(String, FieldType)> = r
+                .owner_columns
+                .iter()
+                .map(|c| (c.clone(), type_of(&r.table, c)))
+                .collect();
+            let mut args = vec![param(1, &value), "$2::text".to_string()];
+            args.extend(owners.iter().enumerate().map(|(i, (_, t))| param(i + 3, t)));
+            let args = args.join(", ");
+            StubReservation {
+                reserve_sql: format!(
+                    "SELECT true AS reserved FROM silo_plan.{}({args}) AS r",
+                    ident(&r.reserve_function)
+                ),
+                release_sql: format!(
+                    "SELECT silo_plan.{}({args}) AS released",
+                    ident(&r.release_function)
+                ),
+                instances: input
+                    .cfg
+                    .silo(&r.silo)
+                    .map(|s| s.instances.clone())
+                    .unwrap_or_default(),
+                table: r.table,
+                column: r.column,
+                silo: r.silo,
+                registry_silo: r.registry_silo,
+                reservation_table: r.reservation_table,
+                reserve_function: r.reserve_function,
+                release_function: r.release_function,
+                value,
+                owners,
+            }
+        })
+        .collect()
 }
 
 /// A placeholder for parameter `n`, cast to the parent column's type so that every language

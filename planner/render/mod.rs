@@ -612,8 +612,9 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
                     .find(|r| r.table == k.table && [r.column.clone()] == k.columns.as_slice());
                 let how = match res {
                     Some(r) => format!(
-                        "reservation table silo_plan.{} in silo {} (`residency/{}.sql`): `silo_plan.{}` before the insert, `silo_plan.{}` after the delete",
-                        r.reservation_table, r.registry_silo, r.registry_silo, r.reserve_function, r.release_function
+                        "reservation table silo_plan.{} in silo {} (`residency/{}.sql`): `silo_plan.{}` before the insert, `silo_plan.{}` after the delete (stubs: `{}`, `{}`); today's values: `residency/backfill/{}-export.sql`, then `residency/backfill/{}-import.sql`",
+                        r.reservation_table, r.registry_silo, r.registry_silo, r.reserve_function, r.release_function,
+                        r.reserve_function, r.release_function, r.silo, r.registry_silo
                     ),
                     None => "none: `check` warns (SP018)".to_string(),
                 };
@@ -870,6 +871,19 @@ pub fn render_each(
             crate::residency::registry_sql(input.cat, input.cfg, &plan.reservations, r)
         {
             file(format!("residency/{r}.sql"), sql)?;
+        }
+        // The backfill of the values today's rows hold: imported in the registry...
+        if let Some(sql) = crate::residency::backfill_import_sql(input.cfg, &plan.reservations, r) {
+            file(format!("residency/backfill/{r}-import.sql"), sql)?;
+        }
+    }
+    // ... from files each multi-instance silo's origin instance exports.
+    let mut reserved: Vec<&str> = plan.reservations.iter().map(|r| r.silo.as_str()).collect();
+    reserved.sort_unstable();
+    reserved.dedup();
+    for s in reserved {
+        if let Some(sql) = crate::residency::backfill_export_sql(input.cfg, &plan.reservations, s) {
+            file(format!("residency/backfill/{s}-export.sql"), sql)?;
         }
     }
     // ID spaces of multi-instance silos, and the fan-out of tombstones to their instances.

@@ -3,7 +3,8 @@
 //!
 //! Every language gets the same parts: a record per parent table, a lookup interface per silo
 //! that owns parents (the calls that used to be joins), one generic cascade handler with the
-//! table of replicated deletes, the restrict guards, and the tombstone pump. This module decides
+//! table of replicated deletes, the restrict guards, the reserve and release functions of keys
+//! unique across instances (when `global_unique` plans any), and the tombstone pump. This module decides
 //! how names and types are spelled in each language (a record's field has the type its driver
 //! returns: see `Lang::spell_ty`); the templates in `templates/stubs/` lay them out, but for
 //! the records' fields (every column of every parent table, the hottest list), which `Fields`
@@ -1652,6 +1653,220 @@ struct Guard<'a> {
     call: String,
 }
 
+/// One function calling a reservation function of the registry ([`ReservationView`]).
+struct ReservationFn {
+    name: String,
+    sql_const: String,
+    /// The query as the language's literal (Go, Ruby), and the constant's declaration as the
+    /// language's formatter lays it out (Python, TypeScript, Rust).
+    sql_lit: String,
+    const_decl: String,
+    /// The signature and the call of the query, laid out (see [`layout`]).
+    sig: String,
+    call: String,
+    /// Go and Ruby: the parameters with their types (`value string, instance string`), and
+    /// the arguments (`value, instance`).
+    params: String,
+    args: String,
+}
+
+/// A key unique across instances: reserve before the insert, release after the delete.
+struct ReservationView {
+    /// `schema.table.column`, comment-safe.
+    key: String,
+    silo: String,
+    instances: String,
+    registry: String,
+    /// `silo_plan.reserve_...(...)`, comment-safe.
+    reserve_sql_fn: String,
+    release_sql_fn: String,
+    /// Per parameter: its name and what it binds, comment-safe.
+    about: Vec<(String, String)>,
+    reserve: ReservationFn,
+    release: ReservationFn,
+}
+
+/// The reservation functions of `stubs` in `lang`, their names made unique in `module`.
+fn reservation_views(stubs: &Stubs, lang: Lang, module: &mut Namer<'_>) -> Vec<ReservationView> {
+    stubs
+        .reservations
+        .iter()
+        .map(|r| {
+            let mut scope = Namer::new(lang);
+            scope.reserve(&["registry", "ctx", "result", "row", "r"]);
+            let mut params: Vec<(String, &FieldType, String)> = Vec::new();
+            let text = crate::plan::stubs::field_type(&crate::catalog::Catalog::default(), "text");
+            let key = format!(
+                "{}.{}",
+                crate::ident::qualified(&r.table),
+                crate::ident::ident(&r.column)
+            );
+            params.push((
+                scope.name(Cases::of_name("value").value(lang).to_string()),
+                &r.value,
+                comment_owned(format!("the value of {key} ({})", r.value.written)),
+            ));
+            params.push((
+                scope.name(Cases::of_name("instance").value(lang).to_string()),
+                &text,
+                comment_owned(format!(
+                    "the instance of silo {} the row is in ({})",
+                    r.silo,
+                    r.instances.join(", ")
+                )),
+            ));
+            for (c, t) in &r.owners {
+                params.push((
+                    scope.name(
+                        Cases::of_name(&format!("owner_{c}"))
+                            .value(lang)
+                            .to_string(),
+                    ),
+                    t,
+                    comment_owned(format!(
+                        "the row's {} ({})",
+                        crate::ident::ident(c),
+                        t.written
+                    )),
+                ));
+            }
+            let typed: Vec<(String, String)> = params
+                .iter()
+                .map(|(n, t, _)| {
+                    let ty = match lang.key_ty(t) {
+                        t if lang == Lang::Rust && t == "String" => Cow::Borrowed("&str"),
+                        t => t,
+                    };
+                    (n.clone(), ty.into_owned())
+                })
+                .collect();
+            let make = |module: &mut Namer<'_>, function: &str, sql: &str, release: bool| {
+                let name = module.name(Cases::of_name(function).func(lang).to_string());
+                let c = Cases::of_name(&format!("sql_{function}"));
+                let sql_const = module.name(match lang {
+                    Lang::Go => c.go_pascal().to_string(),
+                    Lang::TypeScript => c.camel().to_string(),
+                    _ => c.snake().to_ascii_uppercase(),
+                });
+                let sql_lit = match lang {
+                    Lang::Ruby => ruby_lit_lines(sql, 2 + layout::width(&sql_const) + 3),
+                    _ => lang.lit(&driver_sql(lang, sql)),
+                };
+                let names: Vec<String> = typed.iter().map(|(n, _)| n.clone()).collect();
+                let args = names.join(", ");
+                let (const_decl, sig, call) = match lang {
+                    Lang::Python => {
+                        let mut items = vec!["registry: psycopg.Connection[Any]".to_string()];
+                        items.extend(typed.iter().map(|(n, t)| format!("{n}: {t}")));
+                        let ret = if release { ") -> bool:" } else { ") -> None:" };
+                        let sig = layout::call(0, &format!("def {name}("), &items, ret, layout::PY);
+                        let mut a = vec!["registry".to_string(), sql_const.clone()];
+                        a.extend(names.iter().cloned());
+                        let head = if release {
+                            "return _exists("
+                        } else {
+                            "_exists("
+                        };
+                        let call = layout::call(4, head, &a, ")", layout::PY);
+                        (layout::py_assign(&sql_const, &sql_lit), sig, call)
+                    }
+                    Lang::TypeScript => {
+                        let mut items = vec!["registry: ClientBase".to_string()];
+                        items.extend(typed.iter().map(|(n, t)| format!("{n}: {t}")));
+                        let ret = if release {
+                            "): Promise<boolean> {"
+                        } else {
+                            "): Promise<void> {"
+                        };
+                        let sig = layout::ts_call(
+                            0,
+                            &format!("export async function {name}("),
+                            &items,
+                            ret,
+                        );
+                        let call = layout::ts_call(4, "values: [", &names, "],");
+                        (layout::ts_const(&sql_const, &sql_lit), sig, call)
+                    }
+                    Lang::Rust => {
+                        let mut items =
+                            vec!["registry: &mut impl postgres::GenericClient".to_string()];
+                        items.extend(typed.iter().map(|(n, t)| format!("{n}: {t}")));
+                        let ret = if release {
+                            ") -> Result<bool, postgres::Error> {"
+                        } else {
+                            ") -> Result<(), postgres::Error> {"
+                        };
+                        let sig = layout::rs_sig(0, &format!("pub fn {name}("), &items, ret);
+                        let refs: Vec<String> = names.iter().map(|n| format!("&{n}")).collect();
+                        let head = if release {
+                            "let row = registry.query_one("
+                        } else {
+                            "registry.query_one("
+                        };
+                        let call = layout::rs_call(4, head, &sql_const, &refs, ")?;");
+                        (layout::rs_const(&sql_const, &sql_lit), sig, call)
+                    }
+                    Lang::Ruby => {
+                        let mut items = vec!["registry".to_string()];
+                        items.extend(names.iter().cloned());
+                        let sig =
+                            layout::call(2, &format!("def self.{name}("), &items, ")", RUBY_WIDTH);
+                        let head = if release {
+                            "result = registry.exec_params("
+                        } else {
+                            "registry.exec_params("
+                        };
+                        let call = layout::call(
+                            4,
+                            head,
+                            &[sql_const.clone(), format!("[{args}]")],
+                            ")",
+                            RUBY_WIDTH,
+                        );
+                        (String::new(), sig, call)
+                    }
+                    _ => Default::default(),
+                };
+                let params = typed
+                    .iter()
+                    .map(|(n, t)| format!("{n} {t}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                ReservationFn {
+                    name,
+                    sql_const,
+                    sql_lit,
+                    const_decl,
+                    sig,
+                    call,
+                    params,
+                    args,
+                }
+            };
+            ReservationView {
+                key: comment_owned(key.clone()),
+                silo: comment(&r.silo),
+                instances: comment_owned(r.instances.join(", ")),
+                registry: comment(&r.registry_silo),
+                reserve_sql_fn: comment_owned(format!(
+                    "silo_plan.{}",
+                    crate::ident::ident(&r.reserve_function)
+                )),
+                release_sql_fn: comment_owned(format!(
+                    "silo_plan.{}",
+                    crate::ident::ident(&r.release_function)
+                )),
+                about: params
+                    .iter()
+                    .map(|(n, _, a)| (n.clone(), a.clone()))
+                    .collect(),
+                reserve: make(module, &r.reserve_function, &r.reserve_sql, false),
+                release: make(module, &r.release_function, &r.release_sql, true),
+            }
+        })
+        .collect()
+}
+
 struct PumpView {
     lock_timeout: String,
     lock: String,
@@ -1668,6 +1883,7 @@ struct View<'a> {
     interfaces: Vec<Interface<'a>>,
     handlers: Vec<Handler<'a>>,
     guards: Vec<Guard<'a>>,
+    reservations: Vec<ReservationView>,
     pump: PumpView,
     routes: Vec<String>,
     multi_instance: String,
@@ -2079,7 +2295,9 @@ fn view<'a>(stubs: &'a Stubs, pre: &'a Prepared<'a>, lang: Lang, config: &str) -
             }
         }
     }
+    let reservations = reservation_views(stubs, lang, &mut module);
     View {
+        reservations,
         py_imports,
         version: env!("CARGO_PKG_VERSION"),
         config: comment(config),

@@ -10,6 +10,12 @@
 //!   `fks/drop.sql`, down `fks/restore.sql`).
 //! * **each moving silo's new database** (phase 4, provision): its initial schema
 //!   (`silos/<silo>/schema.sql`, no down: drop the database) and its replicated cascades.
+//! * **residency**, in the database of the single-instance silo it belongs to (a moving silo's,
+//!   or today's for the origin silo), after its cascades: the fan-out of its tombstones to the
+//!   instances of a multi-instance silo (`residency/fanout/<silo>.sql`) and the reservation
+//!   tables it holds as a registry (`residency/<silo>.sql`). The id-space files are per
+//!   instance (`residency/id-space/`), and the backfill reads one database and writes another
+//!   (`residency/backfill/`): they stay psql scripts.
 //!
 //! Phases 1 and 5 to 7 (preflight, replicate, cut over, clean up) are not migrations: they span
 //! two databases, wait on each other and hold connection strings; `phases/run.sh` runs them.
@@ -488,6 +494,114 @@ fn cascades_migration(
     }))
 }
 
+/// The migrations of `residency/` for the database of silo `silo`: the fan-out of its
+/// tombstones to the instances of multi-instance silos (`residency/fanout/<silo>.sql`, after
+/// its cascades, whose `silo_plan.tombstones` it reads), then the reservation tables and
+/// functions it holds as a registry (`residency/<silo>.sql`). Each in one transaction; neither
+/// locks an existing table.
+fn residency_migrations(
+    plan: &Plan,
+    input: &Input,
+    silo: &str,
+) -> Result<Vec<Migration>, RenderError> {
+    let one = |stmts: Vec<Stmt>| Script {
+        transactional: true,
+        blocks: vec![Block {
+            lock_timeout: None,
+            stmts,
+        }],
+    };
+    let mut out = Vec::new();
+    if let Some(f) = plan.fanouts.iter().find(|f| f.silo == silo) {
+        let (stmts, _) = file_stmts(&crate::plan::fanout::sql(f));
+        out.push(Migration {
+            name: "install_fanout".into(),
+            what: format!(
+                "Installs the fan-out of silo {silo}'s tombstones to every instance of the silos \
+                 it cascades into (residency/fanout/{silo}.sql): a watermark per instance and \
+                 the functions the pump calls. After install_cascades. Locks no existing table."
+            ),
+            up: one(stmts),
+            down: Some(one(vec![
+                stmt("", "DROP VIEW IF EXISTS silo_plan.tombstone_fanout"),
+                stmt(
+                    "",
+                    "DROP FUNCTION IF EXISTS silo_plan.fanout_ack(text, text, bigint)",
+                ),
+                stmt(
+                    "",
+                    "DROP FUNCTION IF EXISTS silo_plan.fanout_batch(text, text, integer)",
+                ),
+                stmt(
+                    "The instances' watermarks are lost: a new install delivers every \
+                     tombstone again (the inbox stores each once).",
+                    "DROP TABLE IF EXISTS silo_plan.tombstone_watermark",
+                ),
+            ])),
+            no_down: String::new(),
+            verify: "SELECT 'silo_plan.fanout_batch(text, text, integer)'::regprocedure".into(),
+        });
+    }
+    if let Some(sql) =
+        crate::residency::registry_sql(input.cat, input.cfg, &plan.reservations, silo)
+    {
+        let (stmts, _) = file_stmts(&sql);
+        let mine: Vec<&crate::residency::Reservation> = plan
+            .reservations
+            .iter()
+            .filter(|r| r.registry_silo == silo)
+            .collect();
+        let mut down = Vec::new();
+        for r in &mine {
+            down.push(stmt(
+                "",
+                format!(
+                    "DROP FUNCTION IF EXISTS silo_plan.{}",
+                    ident(&r.release_function)
+                ),
+            ));
+            down.push(stmt(
+                "",
+                format!(
+                    "DROP FUNCTION IF EXISTS silo_plan.{}",
+                    ident(&r.reserve_function)
+                ),
+            ));
+            down.push(stmt(
+                "The reservations it holds are lost: run residency/backfill/ again after a new \
+                 install.",
+                format!(
+                    "DROP TABLE IF EXISTS silo_plan.{}",
+                    ident(&r.reservation_table)
+                ),
+            ));
+        }
+        out.push(Migration {
+            name: "install_reservations".into(),
+            what: format!(
+                "Installs the reservations of keys unique across instances that silo {silo} \
+                 holds (residency/{silo}.sql): {}. The application reserves a value before the \
+                 insert in an instance and releases it after the delete (stubs: reserve_*, \
+                 release_*); residency/backfill/ registers today's values. Locks no existing table.",
+                mine.iter()
+                    .map(|r| format!("{}.{}", r.table, r.column))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            up: one(stmts),
+            down: Some(one(down)),
+            no_down: String::new(),
+            verify: mine.first().map_or_else(String::new, |r| {
+                format!(
+                    "SELECT {}::regclass",
+                    literal(&format!("silo_plan.{}", ident(&r.reservation_table)))
+                )
+            }),
+        });
+    }
+    Ok(out)
+}
+
 /// A step of `fks/*.sql` as a block: in its own transaction with its `lock_timeout`.
 fn step_block(s: &Step) -> Block {
     Block {
@@ -927,6 +1041,10 @@ pub fn build(
     origin.extend(cascades_migration(plan, &silos, "today's database")?);
     index_migrations(plan, input, &mut origin);
     origin.extend(break_migration(plan));
+    // Residency (fan-out, reservations) of the origin silo, when it runs as one instance.
+    if let Some(o) = plan.origin.as_deref() {
+        origin.extend(residency_migrations(plan, input, o)?);
+    }
     dbs.push(Database {
         name: "origin".into(),
         env: "ORIGIN_URL".into(),
@@ -943,6 +1061,7 @@ pub fn build(
                 &format!("silo {}'s new database", t.silo),
             )?);
         }
+        m.extend(residency_migrations(plan, input, &t.silo)?);
         dbs.push(Database {
             name: t.silo.clone(),
             env: t.env.clone(),

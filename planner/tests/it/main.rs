@@ -41,6 +41,7 @@ mod references_pg;
 mod relocate;
 mod report;
 mod report_html;
+mod reserve;
 mod residency;
 mod schemas;
 mod set_columns;

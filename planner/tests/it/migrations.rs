@@ -332,9 +332,15 @@ fn saas(tool: Tool) {
     let scratch = tmp.path().join("scratch");
     std::fs::create_dir_all(&scratch).expect("scratch");
 
-    // Control's new database: the tool's `up` against psql applying what phase 4 applies.
+    // Control's new database: the tool's `up` against psql applying what phase 4 applies, and
+    // control's residency files (the fan-out to region's instances, the reservations it holds).
     pg.createdb("by_psql");
-    for f in ["silos/control/schema.sql", "cascades/control.sql"] {
+    for f in [
+        "silos/control/schema.sql",
+        "cascades/control.sql",
+        "residency/fanout/control.sql",
+        "residency/control.sql",
+    ] {
         let o = pg.psql_file_stop("by_psql", &out.join(f));
         assert!(
             o.status.success(),
@@ -359,6 +365,19 @@ fn saas(tool: Tool) {
         "{}: control's catalog differs from psql's\nmissing: {missing:#?}\nextra: {extra:#?}",
         tool.name()
     );
+    // The last migration installs the reservations: its down drops them, up makes them again.
+    let reservations =
+        "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname LIKE 'reservation\\_%'";
+    assert_eq!(pg.psql("by_tool", reservations).trim(), "4");
+    tool.down_one(&pg, &dir, "by_tool", &scratch);
+    assert_eq!(
+        pg.psql("by_tool", reservations).trim(),
+        "0",
+        "{}",
+        tool.name()
+    );
+    tool.up(&pg, &dir, "by_tool", &scratch);
+    assert_eq!(catalog(&pg, "by_tool", tool.own()), have, "{}", tool.name());
 
     // Today's database: the dump, then the origin's migrations; the break is the last one.
     pg.createdb("origin");

@@ -15,6 +15,11 @@
 //     silo_plan.apply); the handler moves the tombstones and applies them in every child silo.
 //   - Restrict guards: Restrict<Table>By<Child> per RESTRICT crossing, run in the child's silo
 //     before deleting the parent row; refuse the delete when it returns true.
+{%- if !v.reservations.is_empty() %}
+//   - Reservations: Reserve<Table><Column> before inserting a row whose key stays unique
+//     across the instances of its silo, Release<Table><Column> after deleting it; both run on
+//     the database of the silo that holds the registry (residency/<silo>.sql).
+{%- endif %}
 //   - The tombstone pump: Pump moves tombstones from a parent silo's database to a child
 //     silo's inbox and applies them.
 //
@@ -238,3 +243,43 @@ func {{ g.name }}(ctx context.Context, child Querier{% for p in g.params %}, {{ 
 	return exists, err
 }
 {% endfor %}
+{%- if !v.reservations.is_empty() %}
+// Keys unique across instances. After the split each instance enforces its UNIQUE constraints
+// alone, so two instances could both accept the same value; the registry holds each value once,
+// with the instance and row that hold it. Reserve before the insert (or the change of the key)
+// in the instance, release after the delete: a value another instance or row holds is refused
+// with SQLSTATE 23505 (an error), and the row must not be inserted.
+{%- for r in v.reservations %}
+
+// {{ r.reserve.sql_const }} is the query of {{ r.reserve.name }}.
+const {{ r.reserve.sql_const }} = {{ r.reserve.sql_lit }}
+
+// {{ r.reserve.name }} reserves a value of {{ r.key }} (silo {{ r.silo }}: {{ r.instances }})
+// for a row. Run it on the database of silo {{ r.registry }} ({{ r.reserve_sql_fn }}) before
+// inserting the row in its instance; it fails with SQLSTATE 23505 when another instance or row
+// holds the value (then do not insert). Reserving again for the same instance and row is
+// accepted.
+{%- for p in r.about %}
+// {{ p.0 }}: {{ p.1 }}.
+{%- endfor %}
+func {{ r.reserve.name }}(ctx context.Context, registry Querier, {{ r.reserve.params }}) error {
+	var reserved bool
+	return registry.QueryRowContext(ctx, {{ r.reserve.sql_const }}, {{ r.reserve.args }}).Scan(&reserved)
+}
+
+// {{ r.release.sql_const }} is the query of {{ r.release.name }}.
+const {{ r.release.sql_const }} = {{ r.release.sql_lit }}
+
+// {{ r.release.name }} releases a value of {{ r.key }} after deleting its row (or changing its
+// key). Run it on the database of silo {{ r.registry }} ({{ r.release_sql_fn }}); true when this
+// instance and row held it. Until it is released no instance can take the value again.
+{%- for p in r.about %}
+// {{ p.0 }}: {{ p.1 }}.
+{%- endfor %}
+func {{ r.release.name }}(ctx context.Context, registry Querier, {{ r.release.params }}) (bool, error) {
+	var released bool
+	err := registry.QueryRowContext(ctx, {{ r.release.sql_const }}, {{ r.release.args }}).Scan(&released)
+	return released, err
+}
+{%- endfor %}
+{%- endif %}

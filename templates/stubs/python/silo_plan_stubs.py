@@ -14,6 +14,11 @@ Formatted as `ruff format` writes it; passes `ruff check` and `mypy --strict`.
   child silo.
 * Restrict guards: ``restrict_<table>_by_<child>`` per RESTRICT crossing, run in the child's
   silo before deleting the parent row; refuse the delete when it returns True.
+{%- if !v.reservations.is_empty() %}
+* Reservations: ``reserve_<table>_<column>`` before inserting a row whose key stays unique
+  across the instances of its silo, ``release_<table>_<column>`` after deleting it; both run
+  on the database of the silo that holds the registry (``residency/<silo>.sql``).
+{%- endif %}
 * The tombstone pump: ``pump`` moves tombstones from a parent silo's database to a child silo's
   inbox and applies them.
 
@@ -240,3 +245,40 @@ def _exists(child: psycopg.Connection[Any], sql: str, *params: object) -> bool:
     """
     {{ g.call }}
 {% endfor %}
+{%- if !v.reservations.is_empty() %}
+
+# ---------------------------------------------------------------------------------------------
+# Keys unique across instances. After the split each instance enforces its UNIQUE constraints
+# alone, so two instances could both accept the same value; the registry holds each value once,
+# with the instance and row that hold it. Reserve before the insert (or the change of the key)
+# in the instance, release after the delete: a value another instance or row holds is refused
+# with SQLSTATE 23505 (psycopg.errors.UniqueViolation), and the row must not be inserted.
+{%- for r in v.reservations %}
+
+
+{{ r.reserve.const_decl }}
+
+
+{{ r.reserve.sig }}
+    """Reserve a value of {{ r.key }} (silo {{ r.silo }}: {{ r.instances }}) for a row.
+
+    Run on the database of silo {{ r.registry }} ({{ r.reserve_sql_fn }}) before inserting the
+    row in its instance; raises psycopg.errors.UniqueViolation when another instance or row
+    holds the value (then do not insert). Reserving again for the same instance and row is
+    accepted (a retried insert).{% for p in r.about %} ``{{ p.0 }}``: {{ p.1 }}.{% endfor %}
+    """
+    {{ r.reserve.call }}
+
+
+{{ r.release.const_decl }}
+
+
+{{ r.release.sig }}
+    """Release a value of {{ r.key }} after deleting its row (or changing its key).
+
+    Run on the database of silo {{ r.registry }} ({{ r.release_sql_fn }}); True when this
+    instance and row held it. Until it is released no instance can take the value again.{% for p in r.about %} ``{{ p.0 }}``: {{ p.1 }}.{% endfor %}
+    """
+    {{ r.release.call }}
+{%- endfor %}
+{%- endif %}

@@ -10,6 +10,11 @@
 //!   `silo_plan.apply`); the handler moves the tombstones and applies them in every child silo.
 //! - Restrict guards: `restrict_<table>_by_<child>` per RESTRICT crossing, run in the child's
 //!   silo before deleting the parent row; refuse the delete when it returns true.
+{%- if !v.reservations.is_empty() %}
+//! - Reservations: `reserve_<table>_<column>` before inserting a row whose key stays unique
+//!   across the instances of its silo, `release_<table>_<column>` after deleting it; both run
+//!   on the database of the silo that holds the registry (`residency/<silo>.sql`).
+{%- endif %}
 //! - The tombstone pump: [`pump`] moves tombstones from a parent silo's database to a child
 //!   silo's inbox and applies them.
 //!
@@ -266,3 +271,42 @@ pub fn after_delete(
     Ok(row.get(0))
 }
 {% endfor %}
+{%- if !v.reservations.is_empty() %}
+// ---------------------------------------------------------------------------------------------
+// Keys unique across instances. After the split each instance enforces its UNIQUE constraints
+// alone, so two instances could both accept the same value; the registry holds each value once,
+// with the instance and row that hold it. Reserve before the insert (or the change of the key)
+// in the instance, release after the delete: a value another instance or row holds is refused
+// with SQLSTATE 23505 (an error), and the row must not be inserted.
+{%- for r in v.reservations %}
+
+/// The query of [`{{ r.reserve.name }}`].
+{{ r.reserve.const_decl }}
+
+/// Reserves a value of {{ r.key }} (silo {{ r.silo }}: {{ r.instances }}) for a row. Run it on
+/// the database of silo {{ r.registry }} ({{ r.reserve_sql_fn }}) before inserting the row in
+/// its instance; it fails with SQLSTATE 23505 when another instance or row holds the value
+/// (then do not insert). Reserving again for the same instance and row is accepted.
+{%- for p in r.about %}
+/// `{{ p.0 }}`: {{ p.1 }}.
+{%- endfor %}
+{{ r.reserve.sig }}
+    {{ r.reserve.call }}
+    Ok(())
+}
+
+/// The query of [`{{ r.release.name }}`].
+{{ r.release.const_decl }}
+
+/// Releases a value of {{ r.key }} after deleting its row (or changing its key). Run it on the
+/// database of silo {{ r.registry }} ({{ r.release_sql_fn }}); true when this instance and row
+/// held it. Until it is released no instance can take the value again.
+{%- for p in r.about %}
+/// `{{ p.0 }}`: {{ p.1 }}.
+{%- endfor %}
+{{ r.release.sig }}
+    {{ r.release.call }}
+    Ok(row.get(0))
+}
+{%- endfor %}
+{%- endif %}

@@ -14,6 +14,11 @@
 //   silo_plan.apply); the handler moves the tombstones and applies them in every child silo.
 // - Restrict guards: `restrict<Table>By<Child>` per RESTRICT crossing, run in the child's silo
 //   before deleting the parent row; refuse the delete when it resolves to true.
+{%- if !v.reservations.is_empty() %}
+// - Reservations: `reserve<Table><Column>` before inserting a row whose key stays unique across
+//   the instances of its silo, `release<Table><Column>` after deleting it; both run on the
+//   database of the silo that holds the registry (residency/<silo>.sql).
+{%- endif %}
 // - The tombstone pump: `pump` moves tombstones from a parent silo's database to a child
 //   silo's inbox and applies them.
 //
@@ -287,3 +292,49 @@ export async function afterDelete(
   return r.rows[0]?.exists === true;
 }
 {% endfor %}
+{%- if !v.reservations.is_empty() %}
+// ---------------------------------------------------------------------------------------------
+// Keys unique across instances. After the split each instance enforces its UNIQUE constraints
+// alone, so two instances could both accept the same value; the registry holds each value once,
+// with the instance and row that hold it. Reserve before the insert (or the change of the key)
+// in the instance, release after the delete: a value another instance or row holds is refused
+// with SQLSTATE 23505 (the promise rejects), and the row must not be inserted.
+{%- for r in v.reservations %}
+
+{{ r.reserve.const_decl }}
+
+/**
+ * Reserves a value of {{ r.key }} (silo {{ r.silo }}: {{ r.instances }}) for a row. Run on
+ * the database of silo {{ r.registry }} ({{ r.reserve_sql_fn }}) before inserting the row in
+ * its instance; rejects with SQLSTATE 23505 when another instance or row holds the value (then
+ * do not insert). Reserving again for the same instance and row is accepted.
+{%- for p in r.about %}
+ * @param {{ p.0 }} {{ p.1 }}
+{%- endfor %}
+ */
+{{ r.reserve.sig }}
+  await registry.query({
+    text: {{ r.reserve.sql_const }},
+    {{ r.reserve.call }}
+  });
+}
+
+{{ r.release.const_decl }}
+
+/**
+ * Releases a value of {{ r.key }} after deleting its row (or changing its key). Run on the
+ * database of silo {{ r.registry }} ({{ r.release_sql_fn }}); true when this instance and row
+ * held it. Until it is released no instance can take the value again.
+{%- for p in r.about %}
+ * @param {{ p.0 }} {{ p.1 }}
+{%- endfor %}
+ */
+{{ r.release.sig }}
+  const r = await registry.query<{ released: boolean }>({
+    text: {{ r.release.sql_const }},
+    {{ r.release.call }}
+  });
+  return r.rows[0]?.released === true;
+}
+{%- endfor %}
+{%- endif %}
