@@ -282,6 +282,16 @@ fn silo_sequences(
     sequences
 }
 
+/// The columns of silo `silo`'s tables whose ids a sequence or identity hands out
+/// (`schema.table.column`), by sequence name.
+pub fn sequence_columns(cat: &Catalog, asg: &Assignment, silo: &str) -> Vec<String> {
+    silo_sequences(cat, asg, silo, &[])
+        .into_iter()
+        .flat_map(|q| q.columns)
+        .map(|c| format!("{}.{}", c.table, c.column))
+        .collect()
+}
+
 /// How many columns [`findings`] names before it counts the rest.
 const NAMED_COLUMNS: usize = 3;
 
@@ -513,7 +523,7 @@ fn columns_text(cols: &[IdColumn]) -> String {
 
 /// The `regclass` of a sequence as the file reads it: by name, or for an identity column
 /// through `pg_get_serial_sequence` (the name Postgres gave it).
-fn seq_expr(q: &IdSequence) -> String {
+pub fn seq_expr(q: &IdSequence) -> String {
     if q.identity {
         let c = &q.columns[0];
         format!(
