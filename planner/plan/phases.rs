@@ -38,6 +38,16 @@
 //! A silo other than the origin that holds no table (only views) moves nothing: it gets no
 //! phase, and the runbook says so.
 //!
+//! A silo that runs as several instances (`instances`) keeps today's rows in its
+//! `origin_instance`: ORIGIN is that instance for the origin silo, the target for a moving one.
+//! Each other instance gets [`NewInstance`], `phases/instances/<silo>/<instance>.sql` (run by
+//! `run.sh instance SILO INSTANCE` against [`INSTANCE_ENV`]): the silo's schema in one
+//! transaction, the instance's id space (`residency/id-space/`; without `id_space` on a silo
+//! whose ids come from sequences it refuses, SP020), the silo's cascades, and a check that the
+//! instance is complete and empty, recorded in `silo_plan.instance_ready`. Rerunnable; not part
+//! of the numbered phases (it touches no database of the split) nor of their lock claims in
+//! plan.json (each statement's comment states its locks).
+//!
 //! A phase that runs in one place is one file (`02-prepare.sql`); a phase that runs in several is
 //! one file per step, numbered in the order `run.sh` runs them and named after where they run
 //! (`05-replicate.1.origin.sql`, `05-replicate.2.control.sql`). [`crate::render::phases`] lays
