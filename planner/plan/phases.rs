@@ -582,23 +582,30 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
     out
 }
 
-/// The lock claims of every phase file, in run order (phases, then their rollbacks).
+/// The lock claims of every phase file, in run order (phases, then their rollbacks), then of
+/// the new instances' scripts.
 pub fn file_locks(p: &Phases) -> Vec<FileLocks> {
+    let steps = |items: &[Item]| {
+        items
+            .iter()
+            .filter_map(|it| match it {
+                Item::Step(s) | Item::Piped(s, _) => Some(StepLocks::of(s)),
+                Item::Meta { .. } => None,
+            })
+            .collect()
+    };
     p.phases
         .iter()
         .chain(&p.rollbacks)
         .flat_map(|ph| &ph.files)
         .map(|f| FileLocks {
             file: f.path.clone(),
-            steps: f
-                .items
-                .iter()
-                .filter_map(|it| match it {
-                    Item::Step(s) | Item::Piped(s, _) => Some(StepLocks::of(s)),
-                    Item::Meta { .. } => None,
-                })
-                .collect(),
+            steps: steps(&f.items),
         })
+        .chain(p.new_instances.iter().map(|n| FileLocks {
+            file: n.path.clone(),
+            steps: steps(&n.items),
+        }))
         .collect()
 }
 
@@ -2233,17 +2240,18 @@ $silo_plan$"#,
         values = regclass_values(roots),
     );
     items.push(Item::Step(Step {
-        why: format!("Check that instance {instance} is ready, then record it: every table of silo {silo} exists and, until the first successful run records the instance, holds no row (the application then writes here: a later run checks the rest only){}{}. One transaction.",
+        why: format!("Check that instance {instance} is ready, then record it: every table of silo {silo} exists and, until the first successful run records the instance, holds no row (the application then writes here: a later run checks the rest only){}{}. One transaction; the reads take ACCESS SHARE on each table, the mark ROW EXCLUSIVE, and the first run creates silo_plan.instance_ready (its own lock, on a table no one else sees yet).",
             if id_space.is_some_and(|p| p.scheme == crate::config::IdSpace::Ranges) { "; each sequence has this instance's range" } else { "" },
             if applies { "; the cascades are installed" } else { "" }),
-        // ACCESS SHARE on each table (the reads) and on silo_plan.instance_ready's new rows.
+        // None worth naming: ACCESS SHARE and ROW EXCLUSIVE, and the new table's own lock,
+        // which no other session can see.
         locks: Vec::new(),
         hazards: Vec::new(),
         transactional: true,
         object: String::new(),
-        lock_timeout: None,
+        lock_timeout: Some(LOCK_TIMEOUT.to_string()),
         gexec: false,
-        sql: format!("BEGIN;\n{sql};\nCOMMIT"),
+        sql,
     }));
     NewInstance {
         silo: silo.clone(),
