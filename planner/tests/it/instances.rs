@@ -2,8 +2,9 @@
 //! with region's `origin_instance = "de"` is split through `phases/run.sh` 01 to 08 (ORIGIN becomes de),
 //! then `phases/run.sh instance region us` makes a fresh database the new instance us: the
 //! schema, no rows, its sequences in us's id range (an insert in us gets an id in us's range, in
-//! de in de's, no collision); a second run changes nothing. Without `id_space` the script refuses
-//! to finish and `check` warns (SP020).
+//! de in de's, no collision); a second run changes nothing; an organization then moves de → us
+//! with `silo-plan relocate` (ids in us's range, nothing left in de). Without `id_space` the
+//! script refuses to finish and `check` warns (SP020).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -261,6 +262,71 @@ fn new_instance_starts_empty_in_its_id_space_after_the_split() {
         &cmd_args(&["instance", "region", "us"]),
         "run.sh instance region us after a write",
     );
+
+    // A tenant moves from de (ORIGIN) to the new instance us with `silo-plan relocate`: its
+    // organization and teams get ids in us's range, and nothing of it is left in de.
+    let moved = dir.path().join("relocation");
+    let r = silo_plan(
+        root(),
+        [
+            "relocate".as_ref(),
+            config.as_os_str(),
+            "--tenant-id".as_ref(),
+            "3".as_ref(),
+            "--from".as_ref(),
+            "de".as_ref(),
+            "--to".as_ref(),
+            "us".as_ref(),
+            "--out".as_ref(),
+            moved.as_os_str(),
+        ],
+    );
+    ok(&r, "silo-plan relocate");
+    let teams_before: i64 = de
+        .query_one(
+            "SELECT count(*) FROM org_team WHERE organization_id = 3",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(teams_before > 0);
+    let slug: String = de
+        .query_one("SELECT slug FROM org_organization WHERE id = 3", &[])
+        .unwrap()
+        .get(0);
+    for _ in 0..2 {
+        let o = std::process::Command::new("bash")
+            .arg(moved.join("relocate.sh"))
+            .env("SOURCE_URL", o.url("origin"))
+            .env("TARGET_URL", t.url("us"))
+            .env("CONTROL_URL", t.url("control"))
+            .env("PSQL", t.bin("psql"))
+            .output()
+            .unwrap();
+        ok(&o, "relocate.sh de → us");
+    }
+    let left: i64 = de
+        .query_one(
+            "SELECT (SELECT count(*) FROM org_organization WHERE id = 3)
+                  + (SELECT count(*) FROM org_team WHERE organization_id = 3)",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "nothing of organization 3 is left in de");
+    let row = us
+        .query_one(
+            "SELECT o.id, (SELECT count(*) FROM org_team t WHERE t.organization_id = o.id)
+               FROM org_organization o WHERE o.slug = $1",
+            &[&slug],
+        )
+        .unwrap();
+    let (new_id, teams): (i64, i64) = (row.get(0), row.get(1));
+    assert!(
+        (org["us"].0..=org["us"].1).contains(&new_id),
+        "{new_id} in us's range"
+    );
+    assert_eq!(teams, teams_before, "its teams moved with it");
 }
 
 /// Without `id_space`, the new instance's script loads the schema and then refuses, naming the
