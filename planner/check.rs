@@ -275,6 +275,7 @@ pub fn check(input: &Input, opts: CheckOptions) -> Vec<Finding> {
     cx.out.extend(tenants);
     let keys = crate::residency::global_key_findings(cat, cfg, asg, |s| cx.loc(s));
     cx.out.extend(keys);
+    cx.out.extend(crate::idspace::findings(cat, cfg, asg));
     allowed_findings(&mut cx);
     let mut out = cx.out;
     sort(&mut out);

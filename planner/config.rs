@@ -252,6 +252,35 @@ pub struct Silo {
     /// `id_space`: how ids of a multi-instance silo stay apart across its instances
     /// ([`crate::idspace`]), with the position of its string.
     pub id_space: Option<IdSpaceSetting>,
+    /// `origin_instance`: the instance that receives today's rows, as written, with the position
+    /// of its string; `None` when the config leaves it to the first of `instances`
+    /// ([`Silo::origin_instance`]).
+    pub origin_instance: Option<Pattern>,
+}
+
+impl Silo {
+    /// The instance that receives today's rows (`origin_instance`, else the first of
+    /// `instances`); `None` for a single-instance silo.
+    pub fn origin_instance(&self) -> Option<&str> {
+        if self.instances.len() < 2 {
+            return None;
+        }
+        match &self.origin_instance {
+            Some(p) => Some(p.text.as_str()),
+            None => self.instances.first().map(String::as_str),
+        }
+    }
+
+    /// Its instances other than [`Silo::origin_instance`], in `instances` order: each starts as
+    /// a new, empty database.
+    pub fn new_instances(&self) -> Vec<&str> {
+        let origin = self.origin_instance();
+        self.instances
+            .iter()
+            .map(String::as_str)
+            .filter(|i| origin.is_some_and(|o| o != *i))
+            .collect()
+    }
 }
 
 /// How the ids of a multi-instance silo stay apart across its instances (`id_space`).
@@ -347,7 +376,7 @@ impl AllowFinding {
     /// The codes an entry with `code` can accept: every `check` finding except those about a
     /// foreign key or reference (SP002, SP003, SP017: `from` or `constraint` select those) and
     /// those about `[[allow]]` itself (SP008, SP009).
-    pub const CODES: [crate::findings::Code; 10] = {
+    pub const CODES: [crate::findings::Code; 11] = {
         use crate::findings::Code as C;
         [
             C::UnassignedTable,
@@ -360,6 +389,7 @@ impl AllowFinding {
             C::FkInvalidColumns,
             C::GlobalKeyUnplanned,
             C::TenantUnreachable,
+            C::IdSpaceUnplanned,
         ]
     };
 
@@ -817,6 +847,11 @@ struct SiloFile {
     /// `"snowflake"` (ids carrying the instance). Needs two or more `instances`.
     #[schemars(with = "Option<IdSpace>")]
     id_space: Option<Spanned<String>>,
+    /// The instance that receives today's rows, one of `instances` (default: the first): for
+    /// the origin silo, today's database becomes that instance; for a silo that moves, the
+    /// phases move its rows into that instance's database. The others start empty.
+    #[schemars(with = "Option<String>")]
+    origin_instance: Option<Spanned<String>>,
 }
 
 /// `[shared]`.
@@ -1460,6 +1495,39 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
                 })
             }
         };
+        let origin_instance = match &s.origin_instance {
+            None => None,
+            Some(v) => {
+                let text = v.get_ref();
+                if instances.len() < 2 {
+                    return Err(cx
+                        .err_at(
+                            v,
+                            format!("origin_instance of silo `{n}` needs two or more instances"),
+                        )
+                        .with_help(format!(
+                            "a silo that runs once has no instance to choose: list them in \
+                             `[silos.{n}] instances`, or remove `origin_instance`"
+                        )));
+                }
+                if !instances.contains(text) {
+                    return Err(cx
+                        .err_at(
+                            v,
+                            format!("origin_instance `{text}` is not an instance of silo `{n}`"),
+                        )
+                        .with_help(format!(
+                            "{}name one of its instances: {}",
+                            did_you_mean(text, instances.iter().map(String::as_str)),
+                            backticked(&instances)
+                        )));
+                }
+                Some(Pattern {
+                    text: text.clone(),
+                    pos: cx.pos_of(v),
+                })
+            }
+        };
         silos.push(Silo {
             name: n.clone(),
             name_pos: cx.pos_of(name),
@@ -1468,6 +1536,7 @@ pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
             tenant,
             global_unique,
             id_space,
+            origin_instance,
         });
     }
     if silos.is_empty() {

@@ -72,6 +72,10 @@ pub enum Code {
     /// reaches from the tenant (its rows cannot be placed in an instance; a warning).
     #[serde(rename = "SP019")]
     TenantUnreachable,
+    /// SP020: a multi-instance silo with sequence-backed or identity columns and no
+    /// `id_space` (every instance hands out the same ids; a warning).
+    #[serde(rename = "SP020")]
+    IdSpaceUnplanned,
 }
 
 impl Code {
@@ -97,6 +101,7 @@ impl Code {
             Code::InferredCrossing => "SP017",
             Code::GlobalKeyUnplanned => "SP018",
             Code::TenantUnreachable => "SP019",
+            Code::IdSpaceUnplanned => "SP020",
         }
     }
 
@@ -122,11 +127,12 @@ impl Code {
             Code::InferredCrossing => "inferred-crossing",
             Code::GlobalKeyUnplanned => "global-key-unplanned",
             Code::TenantUnreachable => "tenant-unreachable",
+            Code::IdSpaceUnplanned => "id-space-unplanned",
         }
     }
 
     /// Every code, in order.
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 20] = [
         Code::UnassignedTable,
         Code::CrossSiloForeignKey,
         Code::SharedForeignKey,
@@ -146,6 +152,7 @@ impl Code {
         Code::InferredCrossing,
         Code::GlobalKeyUnplanned,
         Code::TenantUnreachable,
+        Code::IdSpaceUnplanned,
     ];
 }
 

@@ -4,16 +4,17 @@
 //! row. Three schemes, each written as SQL the plan runs once per database:
 //!
 //! * `ranges`: each instance's sequences hand out ids from their own slice of the column's type
-//!   (the positive range split evenly, in the order of `instances`). The first instance is the
-//!   one that holds today's rows (its sequences keep going, bounded by `MAXVALUE`); the others
-//!   start at their range (`MINVALUE … MAXVALUE … RESTART WITH`). A guard refuses, naming the
+//!   (the positive range split evenly: the origin instance's first, from 1, then the others in
+//!   the order of `instances`). The origin instance (`origin_instance`, default the first) is
+//!   the one that holds today's rows (its sequences keep going, bounded by `MAXVALUE`); the
+//!   others start at their range (`MINVALUE … MAXVALUE … RESTART WITH`). A guard refuses, naming the
 //!   sequence and the maximum, when an existing id breaks the scheme: today's maximum past the
-//!   first instance's range end, or, in another instance, an id at or above the start of its
+//!   origin instance's range end, or, in another instance, an id at or above the start of its
 //!   range (the restart would hand it out again). A sequence already in its range is left as
 //!   it is: the file can run again.
 //! * `instance-column`: ids stay per instance; every reference into the silo from a
 //!   single-instance silo gets a text column beside it naming the instance that holds the row
-//!   (`org_id_instance`), backfilled to the first instance, with a CHECK that a set reference
+//!   (`org_id_instance`), backfilled to the origin instance, with a CHECK that a set reference
 //!   names a configured instance and an index built concurrently.
 //! * `snowflake`: ids carry the instance: `silo_plan.<function>()` returns milliseconds since
 //!   2024-01-01 (41 bits), the instance's number (10 bits) and a sequence (12 bits) in one
@@ -31,6 +32,7 @@ use serde::Serialize;
 use crate::assign::{Assignment, Placement};
 use crate::catalog::{Catalog, QName};
 use crate::config::{Config, IdSpace};
+use crate::findings::{Code, Finding, Location, Severity};
 use crate::ident::{comment_text, ident, literal, qualified};
 use crate::names;
 
@@ -59,7 +61,8 @@ pub struct IdSequence {
     pub columns: Vec<IdColumn>,
     /// The integer type of its columns (`smallint`, `integer`, `bigint`; the narrowest).
     pub data_type: String,
-    /// `ranges`: each instance's range, in `instances` order.
+    /// `ranges`: each instance's range, the origin instance's first (from 1), then the others
+    /// in `instances` order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ranges: Vec<IdRange>,
 }
@@ -116,8 +119,10 @@ pub struct IdSpacePlan {
     pub silo: String,
     /// The scheme (`id_space`).
     pub scheme: IdSpace,
-    /// Its instances; the first holds today's rows.
+    /// Its instances, in `instances` order.
     pub instances: Vec<String>,
+    /// The instance that holds today's rows (`origin_instance`, default the first).
+    pub origin_instance: String,
     /// The sequences of the silo's tables (by sequence name); for `ranges` and `snowflake`.
     pub sequences: Vec<IdSequence>,
     /// `instance-column`: the references into the silo from single-instance silos, by child
@@ -187,52 +192,13 @@ pub fn build(input: &crate::plan::Input) -> Vec<IdSpacePlan> {
     let mut out = Vec::new();
     for s in &cfg.silos {
         let Some(setting) = s.id_space else { continue };
-        if s.instances.len() < 2 {
+        let Some(origin) = s.origin_instance() else {
             continue;
-        }
-        let mut sequences: Vec<IdSequence> = Vec::new();
-        let root_table = |t: &QName| {
-            cat.table(t).is_some_and(|t| {
-                t.partition_of.is_none() && in_silo(asg, &QName::new(&t.schema, &t.name), &s.name)
-            })
         };
-        for seq in &cat.sequences {
-            let mut cols: Vec<IdColumn> = seq
-                .owned_by
-                .iter()
-                .chain(seq.used_by.iter())
-                .filter(|c| root_table(&c.table))
-                .map(|c| IdColumn {
-                    table: c.table.clone(),
-                    column: c.column.clone(),
-                })
-                .collect();
-            cols.sort();
-            cols.dedup();
-            if cols.is_empty() {
-                continue;
-            }
-            sequences.push(sequence_entry(cat, seq.name.clone(), seq.identity, cols, s));
-        }
-        // Identity columns declared inline, whose sequence the dump does not name.
-        for t in &cat.tables {
-            let q = QName::new(&t.schema, &t.name);
-            if !root_table(&q) {
-                continue;
-            }
-            for c in t.columns.iter().filter(|c| c.identity.is_some()) {
-                let col = IdColumn {
-                    table: q.clone(),
-                    column: c.name.clone(),
-                };
-                if sequences.iter().any(|s| s.columns.contains(&col)) {
-                    continue;
-                }
-                let name = QName::new(&t.schema, format!("{}_{}_seq", t.name, c.name));
-                sequences.push(sequence_entry(cat, name, true, vec![col], s));
-            }
-        }
-        sequences.sort_by(|a, b| a.sequence.cmp(&b.sequence));
+        // The origin instance's range starts at 1: today's ids are in it.
+        let mut ordered: Vec<String> = vec![origin.to_string()];
+        ordered.extend(s.new_instances().into_iter().map(str::to_string));
+        let mut sequences = silo_sequences(cat, asg, &s.name, &ordered);
         if setting.scheme != IdSpace::Ranges {
             for q in &mut sequences {
                 q.ranges.clear();
@@ -247,8 +213,136 @@ pub fn build(input: &crate::plan::Input) -> Vec<IdSpacePlan> {
             silo: s.name.clone(),
             scheme: setting.scheme,
             instances: s.instances.clone(),
+            origin_instance: origin.to_string(),
             sequences,
             references,
+        });
+    }
+    out
+}
+
+/// The sequences of silo `silo`'s tables (partitions through their parent): each sequence a
+/// default or an identity of one of them draws from, with its columns and, for `instances`
+/// (the origin instance first), each instance's range; sorted by sequence name.
+fn silo_sequences(
+    cat: &Catalog,
+    asg: &Assignment,
+    silo: &str,
+    instances: &[String],
+) -> Vec<IdSequence> {
+    let mut sequences: Vec<IdSequence> = Vec::new();
+    let root_table = |t: &QName| {
+        cat.table(t).is_some_and(|t| {
+            t.partition_of.is_none() && in_silo(asg, &QName::new(&t.schema, &t.name), silo)
+        })
+    };
+    for seq in &cat.sequences {
+        let mut cols: Vec<IdColumn> = seq
+            .owned_by
+            .iter()
+            .chain(seq.used_by.iter())
+            .filter(|c| root_table(&c.table))
+            .map(|c| IdColumn {
+                table: c.table.clone(),
+                column: c.column.clone(),
+            })
+            .collect();
+        cols.sort();
+        cols.dedup();
+        if cols.is_empty() {
+            continue;
+        }
+        sequences.push(sequence_entry(
+            cat,
+            seq.name.clone(),
+            seq.identity,
+            cols,
+            instances,
+        ));
+    }
+    // Identity columns declared inline, whose sequence the dump does not name.
+    for t in &cat.tables {
+        let q = QName::new(&t.schema, &t.name);
+        if !root_table(&q) {
+            continue;
+        }
+        for c in t.columns.iter().filter(|c| c.identity.is_some()) {
+            let col = IdColumn {
+                table: q.clone(),
+                column: c.name.clone(),
+            };
+            if sequences.iter().any(|q| q.columns.contains(&col)) {
+                continue;
+            }
+            let name = QName::new(&t.schema, format!("{}_{}_seq", t.name, c.name));
+            sequences.push(sequence_entry(cat, name, true, vec![col], instances));
+        }
+    }
+    sequences.sort_by(|a, b| a.sequence.cmp(&b.sequence));
+    sequences
+}
+
+/// The columns of silo `silo`'s tables whose ids a sequence or identity hands out
+/// (`schema.table.column`), by sequence name.
+pub fn sequence_columns(cat: &Catalog, asg: &Assignment, silo: &str) -> Vec<String> {
+    silo_sequences(cat, asg, silo, &[])
+        .into_iter()
+        .flat_map(|q| q.columns)
+        .map(|c| format!("{}.{}", c.table, c.column))
+        .collect()
+}
+
+/// How many columns [`findings`] names before it counts the rest.
+const NAMED_COLUMNS: usize = 3;
+
+/// SP020: each silo with two or more instances, no `id_space`, and tables whose ids a sequence
+/// or identity hands out: every instance would hand out the same ids (at the silo's name in the
+/// config).
+pub fn findings(cat: &Catalog, cfg: &Config, asg: &Assignment) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in cfg.silos.iter().filter(|s| s.id_space.is_none()) {
+        if s.instances.len() < 2 {
+            continue;
+        }
+        let columns: Vec<IdColumn> = silo_sequences(cat, asg, &s.name, &s.instances)
+            .into_iter()
+            .flat_map(|q| q.columns)
+            .collect();
+        if columns.is_empty() {
+            continue;
+        }
+        let mut named: Vec<String> = columns
+            .iter()
+            .take(NAMED_COLUMNS)
+            .map(|c| format!("{}.{}", c.table, c.column))
+            .collect();
+        if columns.len() > NAMED_COLUMNS {
+            named.push(format!("and {} more", columns.len() - NAMED_COLUMNS));
+        }
+        let at = Location {
+            file: cfg.path.clone(),
+            line: s.name_pos.line,
+            column: Some(s.name_pos.column),
+        };
+        out.push(Finding {
+            code: Code::IdSpaceUnplanned,
+            severity: Severity::Warning,
+            message: format!(
+                "silo {} runs as {} instances ({}) and sets no id_space: {} column(s) take their ids from a sequence or identity ({}), and every instance would hand out the same ids",
+                s.name,
+                s.instances.len(),
+                s.instances.join(", "),
+                columns.len(),
+                named.join(", ")
+            ),
+            location: Some(at),
+            related: Vec::new(),
+            help: Some(format!(
+                "set `id_space` in `[silos.{}]`: \"ranges\" (a slice of each sequence per instance), \"instance-column\" (references into the silo name the instance) or \"snowflake\" (ids that carry the instance); docs/config.md#silos",
+                s.name
+            )),
+            object: s.name.clone(),
+            reference: None,
         });
     }
     out
@@ -259,7 +353,7 @@ fn sequence_entry(
     sequence: QName,
     identity: bool,
     columns: Vec<IdColumn>,
-    s: &crate::config::Silo,
+    instances: &[String],
 ) -> IdSequence {
     let (data_type, max) = columns
         .iter()
@@ -277,7 +371,7 @@ fn sequence_entry(
         identity,
         columns,
         data_type: data_type.to_string(),
-        ranges: ranges(&s.instances, max),
+        ranges: ranges(instances, max),
     }
 }
 
@@ -429,7 +523,7 @@ fn columns_text(cols: &[IdColumn]) -> String {
 
 /// The `regclass` of a sequence as the file reads it: by name, or for an identity column
 /// through `pg_get_serial_sequence` (the name Postgres gave it).
-fn seq_expr(q: &IdSequence) -> String {
+pub fn seq_expr(q: &IdSequence) -> String {
     if q.identity {
         let c = &q.columns[0];
         format!(
@@ -448,7 +542,7 @@ pub fn instance_sql(p: &IdSpacePlan, instance: &str) -> String {
     let mut s = header(p, &file, &format!("{instance} instance"));
     let number = p.instances.iter().position(|i| i == instance).unwrap_or(0);
     match p.scheme {
-        IdSpace::Ranges => ranges_sql(&mut s, p, instance, number),
+        IdSpace::Ranges => ranges_sql(&mut s, p, instance),
         IdSpace::Snowflake => snowflake_sql(&mut s, p, instance, number),
         IdSpace::InstanceColumn => {}
     }
@@ -456,19 +550,19 @@ pub fn instance_sql(p: &IdSpacePlan, instance: &str) -> String {
     s
 }
 
-fn ranges_sql(s: &mut String, p: &IdSpacePlan, instance: &str, number: usize) {
-    let first = number == 0;
+fn ranges_sql(s: &mut String, p: &IdSpacePlan, instance: &str) {
+    let first = instance == p.origin_instance;
     let _ = writeln!(
         s,
         "\n-- Each sequence below hands out ids from this instance's slice of its type: the positive range\n\
-         -- split evenly between the {n} instances, in the order silo-plan.toml lists them. {role}",
+         -- split evenly between the {n} instances, the origin instance's first. {role}",
         n = p.instances.len(),
         role = if first {
-            "This is the first\n-- instance: it holds today's rows, so its sequences go on from where they are, bounded by MAXVALUE;\n\
+            "This is the origin\n-- instance: it holds today's rows, so its sequences go on from where they are, bounded by MAXVALUE;\n\
              -- the guard refuses when an id or the sequence is already past the end of its range."
         } else {
             "This instance starts\n-- its sequences at the start of its range; the guard refuses when a row already holds an id at or\n\
-             -- above that start (the restart would hand it out again). Ids below it came from the first\n\
+             -- above that start (the restart would hand it out again). Ids below it came from the origin\n\
              -- instance before the split and stay unique as long as each row lives in one instance."
         }
     );
@@ -615,13 +709,13 @@ pub fn references_sql(p: &IdSpacePlan, child_silo: &str) -> Option<String> {
     }
     let file = format!("residency/id-space/{}/{child_silo}.sql", p.silo);
     let mut s = header(p, &file, child_silo);
-    let first = p.instances.first().map_or("", String::as_str);
+    let first = p.origin_instance.as_str();
     let list: Vec<String> = p.instances.iter().map(|i| literal(i)).collect();
     let _ = writeln!(
         s,
         "\n-- Ids of silo {silo} are unique within one instance only: each reference from silo {child} into it gets a\n\
          -- column beside it that names the instance holding the row. Existing references are backfilled to\n\
-         -- {first} (the first instance, which holds today's rows); from then on the application writes the\n\
+         -- {first} (the origin instance, which holds today's rows); from then on the application writes the\n\
          -- instance with the reference: the CHECK refuses a set reference without a configured instance.\n\
          -- Deploy the application change that writes these columns before running this file.",
         silo = comment_text(&p.silo),
@@ -649,7 +743,7 @@ pub fn references_sql(p: &IdSpacePlan, child_silo: &str) -> Option<String> {
              -- lock_timeout {LOCK_TIMEOUT}.\n\
              BEGIN;\nSET LOCAL lock_timeout = '{LOCK_TIMEOUT}';\n\
              ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {c} text;\nCOMMIT;\n\
-             -- Backfill: every existing reference names the first instance.\n\
+             -- Backfill: every existing reference names the origin instance.\n\
              -- Locks: ROW EXCLUSIVE on {tt} and the updated rows until COMMIT (one statement: on a large table run it\n\
              -- in batches of ids instead).\n\
              UPDATE {t} SET {c} = {first_lit} WHERE {c} IS NULL AND {all_set};\n\

@@ -14,7 +14,7 @@
 //! Keys unique across instances ([`global_keys`], SP018) get a reservation table in a
 //! single-instance silo ([`reservations`], [`registry_sql`]); [`backfill_export_sql`] and
 //! [`backfill_import_sql`] register the values today's rows already hold, from the
-//! [`origin_instance`].
+//! [`Silo::origin_instance`].
 //!
 //! Plain data and pure functions: no I/O.
 
@@ -763,16 +763,6 @@ pub fn registry_sql(
     Some(s)
 }
 
-/// The instance of a multi-instance silo that holds today's rows: the first of its `instances`
-/// (the origin database becomes that instance; the others start empty). `None` for a silo that
-/// runs as one instance.
-pub fn origin_instance(s: &Silo) -> Option<&str> {
-    if s.instances.len() < 2 {
-        return None;
-    }
-    s.instances.first().map(String::as_str)
-}
-
 /// The file the backfill of reservation `i` (its place in [`reservations`]) travels through:
 /// written by [`backfill_export_sql`] in the instance, read by [`backfill_import_sql`] in the
 /// registry, in psql's working directory. Only `[a-z0-9_-]`, so it needs no quoting.
@@ -791,9 +781,9 @@ pub fn backfill_file(rs: &[Reservation], i: usize) -> String {
     format!("backfill-{:02}-{name}.copy", i + 1)
 }
 
-/// The instance whose rows the backfill of `r` reads ([`origin_instance`] of its silo).
+/// The instance whose rows the backfill of `r` reads ([`Silo::origin_instance`] of its silo).
 fn backfill_instance<'a>(cfg: &'a Config, r: &Reservation) -> Option<&'a str> {
-    cfg.silo(&r.silo).and_then(origin_instance)
+    cfg.silo(&r.silo).and_then(Silo::origin_instance)
 }
 
 /// `residency/backfill/<silo>-export.sql`: run with psql in the database of silo `silo`'s

@@ -204,6 +204,10 @@ pub struct SiloSummary {
     pub stays: bool,
     /// Regions it runs in (`instances`), empty for a single instance.
     pub instances: Vec<String>,
+    /// The instance that receives today's rows (`origin_instance`, default the first of
+    /// `instances`); absent for a single instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_instance: Option<String>,
     /// Its tables, sorted.
     pub tables: Vec<QName>,
     /// Its views, sorted.
@@ -469,6 +473,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
             name: s.name.clone(),
             stays: origin.as_deref() == Some(s.name.as_str()),
             instances: s.instances.clone(),
+            origin_instance: s.origin_instance().map(str::to_string),
             tables: Vec::new(),
             views: Vec::new(),
         })
@@ -477,6 +482,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
         name: "shared".into(),
         stays: false,
         instances: Vec::new(),
+        origin_instance: None,
         tables: Vec::new(),
         views: Vec::new(),
     });
@@ -788,12 +794,13 @@ fn decisions(
         if let Some(s) = cfg
             .silos
             .iter()
-            .find(|s| s.name == o && !s.instances.is_empty())
+            .find(|s| s.name == o && !s.instances.is_empty() && s.origin_instance.is_none())
         {
             out.push(format!(
-                "origin silo {o} runs as {} instances ({}): name the instance today's database becomes",
+                "origin silo {o} runs as {} instances ({}): today's database becomes {}, the first listed; set `origin_instance` in `[silos.{o}]` to confirm it or name another",
                 s.instances.len(),
-                s.instances.join(", ")
+                s.instances.join(", "),
+                s.instances[0]
             ));
         }
     } else {

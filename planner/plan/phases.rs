@@ -39,6 +39,16 @@
 //! A silo other than the origin that holds no table (only views) moves nothing: it gets no
 //! phase, and the runbook says so.
 //!
+//! A silo that runs as several instances (`instances`) keeps today's rows in its
+//! `origin_instance`: ORIGIN is that instance for the origin silo, the target for a moving one.
+//! Each other instance gets [`NewInstance`], `phases/instances/<silo>/<instance>.sql` (run by
+//! `run.sh instance SILO INSTANCE` against [`INSTANCE_ENV`]): the silo's schema in one
+//! transaction, the instance's id space (`residency/id-space/`; without `id_space` on a silo
+//! whose ids come from sequences it refuses, SP020), the silo's cascades, and a check that the
+//! instance is complete and empty, recorded in `silo_plan.instance_ready`. Rerunnable; not part
+//! of the numbered phases (it touches no database of the split) nor of their lock claims in
+//! plan.json (each statement's comment states its locks).
+//!
 //! A phase that runs in one place is one file (`02-prepare.sql`); a phase that runs in several is
 //! one file per step, numbered in the order `run.sh` runs them and named after where they run
 //! (`05-replicate.1.origin.sql`, `05-replicate.2.control.sql`). [`crate::render::phases`] lays
@@ -201,8 +211,11 @@ pub struct Target {
     pub reverse: String,
     /// `cascades/<silo>.sql` exists.
     pub cascades: bool,
-    /// The silo runs as several instances (the phases move it into one database).
+    /// The silo runs as several instances (the phases move it into one database: its
+    /// `origin_instance`'s).
     pub instances: Vec<String>,
+    /// Its `origin_instance`, when it runs as several instances.
+    pub origin_instance: Option<String>,
 }
 
 /// A foreign key inside a moving silo (checked for dangling rows on the target).
@@ -279,9 +292,16 @@ pub struct Phases {
     /// them in `08-truncate`.
     #[serde(skip)]
     pub cleanup: crate::config::Cleanup,
-    /// The origin silo's instances, when it runs as several: ORIGIN becomes the first.
+    /// The origin silo's instances, when it runs as several: ORIGIN becomes its
+    /// `origin_instance`.
     #[serde(skip)]
     pub origin_instances: Vec<String>,
+    /// The origin silo's `origin_instance`, when it runs as several instances.
+    #[serde(skip)]
+    pub origin_instance: Option<String>,
+    /// The scripts that make each new instance of a multi-instance silo ready, in config order.
+    #[serde(skip)]
+    pub new_instances: Vec<NewInstance>,
 }
 
 /// `CONTROL_URL` for silo `control` ([`names::env_var`]).
@@ -414,6 +434,11 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
             .filter(|s| s.instances.len() >= 2)
             .map(|s| s.instances.clone())
             .unwrap_or_default(),
+        origin_instance: origin
+            .as_deref()
+            .and_then(|o| cfg.silo(o))
+            .and_then(|s| s.origin_instance())
+            .map(str::to_string),
         ..Phases::default()
     };
     out.readiness = readiness(input);
@@ -514,6 +539,7 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
             reverse: names::silo_object("silo_plan_back_", &s.name, ""),
             cascades: cascade_silos.contains(&s.name),
             instances: s.instances.clone(),
+            origin_instance: s.origin_instance().map(str::to_string),
         });
     }
     // The constraints fks/drop.sql drops (a reference without one has nothing to drop).
@@ -542,6 +568,7 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
         out.phases.push(truncate(&out));
     }
     out.rollbacks = vec![rollback_cutover(&out)];
+    out.new_instances = new_instances(input, &out);
     // Each phase's locks: its statements' and those of the files it includes.
     let mut included: BTreeMap<String, Vec<StepLocks>> = BTreeMap::new();
     for f in super::fks::file_locks(fks)
@@ -556,23 +583,30 @@ pub fn build_with(input: &Input, fks: &FkScripts, cascades: &[SiloCascades]) -> 
     out
 }
 
-/// The lock claims of every phase file, in run order (phases, then their rollbacks).
+/// The lock claims of every phase file, in run order (phases, then their rollbacks), then of
+/// the new instances' scripts.
 pub fn file_locks(p: &Phases) -> Vec<FileLocks> {
+    let steps = |items: &[Item]| {
+        items
+            .iter()
+            .filter_map(|it| match it {
+                Item::Step(s) | Item::Piped(s, _) => Some(StepLocks::of(s)),
+                Item::Meta { .. } => None,
+            })
+            .collect()
+    };
     p.phases
         .iter()
         .chain(&p.rollbacks)
         .flat_map(|ph| &ph.files)
         .map(|f| FileLocks {
             file: f.path.clone(),
-            steps: f
-                .items
-                .iter()
-                .filter_map(|it| match it {
-                    Item::Step(s) | Item::Piped(s, _) => Some(StepLocks::of(s)),
-                    Item::Meta { .. } => None,
-                })
-                .collect(),
+            steps: steps(&f.items),
         })
+        .chain(p.new_instances.iter().map(|n| FileLocks {
+            file: n.path.clone(),
+            steps: steps(&n.items),
+        }))
         .collect()
 }
 
@@ -1974,5 +2008,279 @@ fn truncate(p: &Phases) -> Phase {
         rollback: "none. This is the point of no return: restore the rows from a backup taken before this phase, or copy them back from the targets.".into(),
         point_of_no_return: true,
         files,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// New instances of a multi-instance silo.
+
+/// The environment variable `phases/run.sh instance SILO INSTANCE` runs a new instance's script
+/// against: the one new database being made ready (one at a time, so one name).
+pub const INSTANCE_ENV: &str = "INSTANCE_URL";
+
+/// A new, empty instance of a silo that runs as several: the script that makes its database
+/// ready (`phases/instances/<silo>/<instance>.sql`, run by `phases/run.sh instance SILO
+/// INSTANCE` against [`INSTANCE_ENV`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInstance {
+    /// The silo.
+    pub silo: String,
+    /// The instance this script makes ready.
+    pub instance: String,
+    /// The instance that receives today's rows (`origin_instance`).
+    pub origin_instance: String,
+    /// The silo is the origin: its origin instance is ORIGIN itself; else the moving silo's
+    /// target (`<SILO>_URL`).
+    pub origin: bool,
+    /// Path in the plan directory.
+    pub path: String,
+    /// The id-space file the origin instance runs (`residency/id-space/<silo>/<origin>.sql`),
+    /// with `id_space = "ranges"` or `"snowflake"`.
+    pub origin_id_space: Option<String>,
+    /// What each step does, one line each, in order (for the runbook).
+    pub steps: Vec<String>,
+    /// The statements.
+    pub items: Vec<Item>,
+}
+
+/// The scripts of every new instance: for each silo with two or more instances that holds a
+/// table (the origin silo, or one that moves), one per instance other than its origin
+/// instance, in config order.
+fn new_instances(input: &Input, out: &Phases) -> Vec<NewInstance> {
+    let (cat, cfg, asg) = (input.cat, input.cfg, input.asg);
+    let id_spaces = crate::idspace::build(input);
+    let mut scripts = Vec::new();
+    for s in &cfg.silos {
+        let Some(origin_instance) = s.origin_instance() else {
+            continue;
+        };
+        let origin = out.origin.as_deref() == Some(s.name.as_str());
+        if !origin && !out.targets.iter().any(|t| t.silo == s.name) {
+            continue;
+        }
+        let mut roots: Vec<QName> = cat
+            .tables
+            .iter()
+            .filter(|t| t.partition_of.is_none())
+            .map(|t| t.qname())
+            .filter(|q| matches!(asg.silo_of(q), Some(Placement::Silo(n)) if *n == s.name))
+            .collect();
+        roots.sort();
+        if roots.is_empty() {
+            continue;
+        }
+        let id_space = id_spaces.iter().find(|p| p.silo == s.name);
+        let unplanned: Vec<String> = if id_space.is_none() {
+            crate::idspace::sequence_columns(cat, asg, &s.name)
+        } else {
+            Vec::new()
+        };
+        for instance in s.new_instances() {
+            scripts.push(new_instance(
+                s,
+                instance,
+                origin_instance,
+                origin,
+                &roots,
+                id_space,
+                &unplanned,
+                out.cascade_silos.contains(&s.name),
+                out.apply_silos.contains(&s.name),
+            ));
+        }
+    }
+    scripts
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_instance(
+    s: &crate::config::Silo,
+    instance: &str,
+    origin_instance: &str,
+    origin: bool,
+    roots: &[QName],
+    id_space: Option<&crate::idspace::IdSpacePlan>,
+    unplanned: &[String],
+    cascades: bool,
+    applies: bool,
+) -> NewInstance {
+    let silo = &s.name;
+    // Text inside the DO blocks' string literals and messages: no quote, dollar or backslash.
+    let plain = |t: &str| t.replace(['\'', '$', '\\'], "_");
+    let mut items = Vec::new();
+    let mut steps = Vec::new();
+    let total = roots.len();
+    steps.push(format!(
+        "finds which of the silo's {total} tables exist already (reads catalogs only)"
+    ));
+    items.push(Item::Piped(
+        Step {
+            why: format!("Which of silo {silo}'s {total} tables (partitions through their parent) this database has: none (a new database: the schema is loaded below), all (loaded by an earlier run: skipped), or some (refused below)."),
+            locks: Vec::new(),
+            hazards: Vec::new(),
+            transactional: true,
+            object: String::new(),
+            lock_timeout: None,
+            gexec: false,
+            sql: format!(
+                "SELECT count(pg_catalog.to_regclass(v.name)) = 0 AS silo_plan_fresh,\n       count(pg_catalog.to_regclass(v.name)) = {total} AS silo_plan_loaded\n  FROM (VALUES {}) AS v(name)",
+                regclass_values(roots)
+            ),
+        },
+        "\\gset".into(),
+    ));
+    steps.push(format!("loads `silos/{silo}/schema.sql` in one transaction when none of them exists (no rows but the shared tables' bookkeeping), skips it when all do, and refuses a database that holds some of them"));
+    items.push(meta(
+        &format!("Create silo {silo}'s schema from silos/{silo}/schema.sql, in one transaction (a failure leaves nothing behind). Locks: only the tables it creates, in a database nothing uses yet. Skipped when an earlier run loaded it; a database holding only some of the tables is refused: it is not a new instance."),
+        &[
+            "\\if :silo_plan_fresh".into(),
+            "BEGIN;".into(),
+            format!("\\ir ../../../silos/{silo}/schema.sql"),
+            "COMMIT;".into(),
+            "\\elif :silo_plan_loaded".into(),
+            format!("\\echo 'silos/{silo}/schema.sql: already loaded'"),
+            "\\else".into(),
+            format!("DO $silo_plan$ BEGIN RAISE EXCEPTION 'silo-plan: this database holds some but not all of the tables of silo {s}: it is not a new, empty instance. Run this script on a new database (CREATE DATABASE), or drop the partial schema first'; END $silo_plan$;", s = plain(silo)),
+            "\\endif".into(),
+        ],
+    ));
+    match id_space {
+        Some(p) if p.scheme != crate::config::IdSpace::InstanceColumn => {
+            let file = format!("residency/id-space/{silo}/{instance}.sql");
+            steps.push(format!("gives its sequences instance {instance}'s id space: `{file}` (`id_space = \"{}\"`)", p.scheme.as_str()));
+            items.push(meta(
+                &format!("Give instance {instance} its own ids (id_space = \"{}\"): {file}, which refuses an id that breaks the scheme and leaves a sequence already done as it is. Locks: as that file states per sequence (SHARE ROW EXCLUSIVE on each sequence, ACCESS SHARE on its tables; lock_timeout 5s).", p.scheme.as_str()),
+                &[format!("\\ir ../../../{file}")],
+            ));
+        }
+        Some(_) => {
+            steps.push("nothing for its ids: with `id_space = \"instance-column\"` ids are unique per instance only, and references from single-instance silos name the instance".to_string());
+            items.push(meta(
+                "id_space = \"instance-column\": this instance's sequences start where the schema starts them, like every instance's; the references into the silo from single-instance silos name the instance beside the id (residency/id-space/<silo>/<referencing silo>.sql, run on those databases). Nothing to do here.",
+                &[format!("\\echo 'id space of instance {instance}: per instance (instance-column), nothing to do'")],
+            ));
+        }
+        None if !unplanned.is_empty() => {
+            steps.push(format!("refuses to go on: silo {silo} sets no `id_space` and {} column(s) take their ids from a sequence (check's SP020)", unplanned.len()));
+            let mut named: Vec<String> = unplanned.iter().take(3).cloned().collect();
+            if unplanned.len() > 3 {
+                named.push(format!("and {} more", unplanned.len() - 3));
+            }
+            items.push(step(
+                &format!("Refuse: silo {silo} sets no id_space, so this instance's sequences would hand out the ids instance {origin_instance} hands out (check's SP020). The schema loaded above stays; set id_space in silo-plan.toml, plan again, and run the new script: it goes on from here."),
+                Vec::new(),
+                Vec::new(),
+                format!(
+                    "DO $silo_plan$ BEGIN RAISE EXCEPTION 'silo-plan: silo {s} sets no id_space: {n} column(s) ({cols}) take their ids from a sequence, and instance {i} would hand out the ids instance {o} holds. Set id_space in [silos.{s}] of silo-plan.toml (check warns: SP020), plan again and run the new script'; END $silo_plan$",
+                    s = plain(silo),
+                    n = unplanned.len(),
+                    cols = plain(&named.join(", ")),
+                    i = plain(instance),
+                    o = plain(origin_instance),
+                ),
+            ));
+        }
+        None => {
+            steps.push(
+                "nothing for its ids: no table of the silo takes its ids from a sequence"
+                    .to_string(),
+            );
+            items.push(meta(
+                "No table of the silo takes its ids from a sequence or identity: nothing can collide.",
+                &[format!("\\echo 'id space of instance {instance}: no sequence-backed column, nothing to do'")],
+            ));
+        }
+    }
+    if cascades {
+        steps.push(format!("installs `cascades/{silo}.sql` (the replicated cascades and the tombstone inbox the fan-out delivers to)"));
+        items.push(meta(
+            &format!("Install silo {silo}'s replicated cascades: the tombstone inbox and apply functions (the fan-out delivers each single-instance silo's tombstones to every instance, this one included) and the tombstone triggers. The file is rerunnable. Locks: as its statements state (SHARE ROW EXCLUSIVE on the tables that get a trigger, in a database nothing uses yet). For the replicated transport, run cascades/{silo}.replication.sql with -v instance={instance} afterwards (it needs the publishers' conninfo)."),
+            &[format!("\\ir ../../../cascades/{silo}.sql")],
+        ));
+    }
+    steps.push(format!("checks the instance is ready and records it in `silo_plan.instance_ready`: every table there, empty until recorded{}{}", if id_space.is_some_and(|p| p.scheme == crate::config::IdSpace::Ranges) { ", each sequence in the instance's range" } else { "" }, if applies { ", `silo_plan.apply()` installed" } else { "" }));
+    let mut checks = String::new();
+    if let Some(p) = id_space.filter(|p| p.scheme == crate::config::IdSpace::Ranges) {
+        for q in &p.sequences {
+            let Some(r) = q.ranges.iter().find(|r| r.instance == instance) else {
+                continue;
+            };
+            checks.push_str(&format!(
+                "    IF NOT EXISTS (SELECT FROM pg_catalog.pg_sequence WHERE seqrelid = {expr} AND seqmin = {start} AND seqmax = {end}) THEN\n        problems := problems || {msg}::text;\n    END IF;\n",
+                expr = crate::idspace::seq_expr(q),
+                start = r.start,
+                end = r.end,
+                msg = literal(&format!("sequence {} is not in the range {} to {} of instance {}", q.sequence, r.start, r.end, instance)),
+            ));
+        }
+    }
+    if applies {
+        checks.push_str(&format!(
+            "    IF pg_catalog.to_regprocedure('silo_plan.apply(integer)') IS NULL THEN\n        problems := problems || {}::text;\n    END IF;\n",
+            literal(&format!("silo_plan.apply() is missing: cascades/{silo}.sql did not run"))
+        ));
+    }
+    let sql = format!(
+        r#"CREATE SCHEMA IF NOT EXISTS silo_plan;
+CREATE TABLE IF NOT EXISTS silo_plan.instance_ready (
+    silo text NOT NULL,
+    instance text NOT NULL,
+    ready_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (silo, instance)
+);
+DO $silo_plan$
+DECLARE
+    problems text[] := '{{}}';
+    r record;
+    has_rows boolean;
+    recorded boolean := EXISTS (SELECT FROM silo_plan.instance_ready WHERE silo = {silo_l} AND instance = {inst_l});
+BEGIN
+    FOR r IN SELECT v.name, pg_catalog.to_regclass(v.name) AS rel FROM (VALUES {values}) AS v(name) LOOP
+        IF r.rel IS NULL THEN
+            problems := problems || format('table %s is missing', r.name);
+        ELSIF NOT recorded THEN
+            EXECUTE format('SELECT EXISTS (SELECT FROM %s)', r.rel) INTO has_rows;
+            IF has_rows THEN
+                problems := problems || format('table %s already holds rows: a new instance starts empty and receives tenants by silo-plan relocate', r.name);
+            END IF;
+        END IF;
+    END LOOP;
+{checks}    IF cardinality(problems) > 0 THEN
+        RAISE EXCEPTION E'silo-plan: instance % of silo % is not ready (% problem(s)):\n  * %',
+            {inst_l}, {silo_l}, cardinality(problems), array_to_string(problems, E'\n  * ');
+    END IF;
+    INSERT INTO silo_plan.instance_ready (silo, instance) VALUES ({silo_l}, {inst_l}) ON CONFLICT DO NOTHING;
+    RAISE NOTICE 'silo-plan: instance % of silo % is ready', {inst_l}, {silo_l};
+END
+$silo_plan$"#,
+        silo_l = literal(silo),
+        inst_l = literal(instance),
+        values = regclass_values(roots),
+    );
+    items.push(Item::Step(Step {
+        why: format!("Check that instance {instance} is ready, then record it: every table of silo {silo} exists and, until the first successful run records the instance, holds no row (the application then writes here: a later run checks the rest only){}{}. One transaction; the reads take ACCESS SHARE on each table, the mark ROW EXCLUSIVE, and the first run creates silo_plan.instance_ready (its own lock, on a table no one else sees yet).",
+            if id_space.is_some_and(|p| p.scheme == crate::config::IdSpace::Ranges) { "; each sequence has this instance's range" } else { "" },
+            if applies { "; the cascades are installed" } else { "" }),
+        // None worth naming: ACCESS SHARE and ROW EXCLUSIVE, and the new table's own lock,
+        // which no other session can see.
+        locks: Vec::new(),
+        hazards: Vec::new(),
+        transactional: true,
+        object: String::new(),
+        lock_timeout: Some(LOCK_TIMEOUT.to_string()),
+        gexec: false,
+        sql,
+    }));
+    NewInstance {
+        silo: silo.clone(),
+        instance: instance.to_string(),
+        origin_instance: origin_instance.to_string(),
+        origin,
+        path: format!("phases/instances/{silo}/{instance}.sql"),
+        origin_id_space: id_space
+            .filter(|p| p.scheme != crate::config::IdSpace::InstanceColumn)
+            .map(|_| format!("residency/id-space/{silo}/{origin_instance}.sql")),
+        steps,
+        items,
     }
 }

@@ -9,7 +9,7 @@ use askama::Template;
 
 use super::{cell, run, OutFile, RenderError};
 use crate::ident::{literal, qualified};
-use crate::plan::phases::{Item, Phase, PhaseFile, Phases, Place};
+use crate::plan::phases::{Item, NewInstance, Phase, PhaseFile, Phases, Place};
 use crate::plan::Step;
 
 /// Width comment lines are wrapped at.
@@ -47,6 +47,13 @@ struct RunTarget {
     conninfo_env: String,
 }
 
+/// A new instance's script, as `run.sh instance SILO INSTANCE` runs it.
+struct RunInstance {
+    silo: String,
+    instance: String,
+    name: String,
+}
+
 #[derive(Template)]
 #[template(path = "phases/run.sh", escape = "none")]
 struct RunSh {
@@ -54,6 +61,8 @@ struct RunSh {
     phases: Vec<RunPhase>,
     rollbacks: Vec<RunPhase>,
     targets: Vec<RunTarget>,
+    instances: Vec<RunInstance>,
+    instance_env: &'static str,
 }
 
 struct BookFile {
@@ -97,6 +106,19 @@ struct BookReadiness {
     fix: String,
 }
 
+/// A new instance's script in the runbook.
+struct BookInstance {
+    silo: String,
+    instance: String,
+    origin_instance: String,
+    /// Where the origin instance's rows are: `ORIGIN` or `the region database (`$REGION_URL`)`.
+    origin_place: String,
+    name: String,
+    origin_id_space: Option<String>,
+    origin_env: String,
+    steps: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "phases/runbook.md", escape = "none")]
 struct Runbook {
@@ -107,6 +129,8 @@ struct Runbook {
     notes: Vec<String>,
     readiness: Vec<BookReadiness>,
     phases: Vec<BookPhase>,
+    instances: Vec<BookInstance>,
+    instance_env: &'static str,
 }
 
 /// `--` comment lines for `text`, wrapped at [`WIDTH`]; continuation lines indented by `indent`.
@@ -286,6 +310,52 @@ fn phase_sql(
     )
 }
 
+/// `phases/instances/<silo>/<instance>.sql`: a new instance's script, laid out as a phase file.
+fn instance_sql(n: &NewInstance) -> Result<String, RenderError> {
+    let origin = if n.origin {
+        "ORIGIN".to_string()
+    } else {
+        format!("the {} database", n.silo)
+    };
+    let mut header = comment(
+        &format!(
+            "Makes a new, empty instance {i} of silo {s} ready: runs on that instance's database (psql \"${env}\"), and on no other. Instance {o} ({origin}) keeps today's rows; the application sends instance {i} its tenants afterwards (silo-plan relocate).",
+            i = n.instance,
+            s = n.silo,
+            o = n.origin_instance,
+            env = crate::plan::phases::INSTANCE_ENV,
+        ),
+        4,
+    );
+    header.extend(comment(
+        &format!(
+            "Run it with `phases/run.sh instance {} {}` and {} set, any time before the instance receives its first tenant; phases/runbook.md (New instances) says what it does. Rerunnable: each step skips what an earlier run did, so after a failure fix the cause and run it again; after a success a rerun changes nothing.",
+            n.silo,
+            n.instance,
+            crate::plan::phases::INSTANCE_ENV
+        ),
+        4,
+    ));
+    header.push("--".into());
+    header.push("-- In order, it:".into());
+    for (i, step) in n.steps.iter().enumerate() {
+        header.extend(comment(&format!("{}. {}", i + 1, step.replace('`', "")), 4));
+    }
+    header.push("--".into());
+    header.extend(comment(
+        "Locks: in this database only, which nothing uses yet: each step states its own below.",
+        4,
+    ));
+    run(
+        &n.path,
+        &PhaseSql {
+            path: n.path.clone(),
+            header,
+            items: n.items.iter().map(item_view).collect(),
+        },
+    )
+}
+
 fn run_sh(ph: &Phases) -> Result<String, RenderError> {
     let width = ph
         .targets
@@ -309,6 +379,16 @@ fn run_sh(ph: &Phases) -> Result<String, RenderError> {
                 conninfo_env: crate::names::env_var(&t.silo, "CONNINFO"),
             })
             .collect(),
+        instances: ph
+            .new_instances
+            .iter()
+            .map(|n| RunInstance {
+                silo: n.silo.clone(),
+                instance: n.instance.clone(),
+                name: n.path.trim_start_matches("phases/").to_string(),
+            })
+            .collect(),
+        instance_env: crate::plan::phases::INSTANCE_ENV,
     };
     run("phases/run.sh", &t)
 }
@@ -356,20 +436,31 @@ fn book_phase(number: usize, p: &Phase) -> BookPhase {
 
 fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
     let mut notes = Vec::new();
+    let new_of = |silo: &str| -> String {
+        ph.new_instances
+            .iter()
+            .filter(|n| n.silo == silo)
+            .map(|n| n.instance.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for t in ph.targets.iter().filter(|t| !t.instances.is_empty()) {
+        let first = t.origin_instance.as_deref().unwrap_or_default();
         notes.push(format!(
-            "Silo {} runs as {} instances ({}): these phases move all its rows into one database; splitting them by instance is not planned here.",
-            t.silo,
+            "Silo {s} runs as {} instances ({}): these phases move all its rows into the database of instance {first} (its `origin_instance`): `${}` is that instance's database. Each other instance ({}) starts as a new, empty database that `phases/run.sh instance {s} NAME` makes ready (section *New instances* below). Tenants then move between instances with `silo-plan relocate`.",
             t.instances.len(),
-            t.instances.join(", ")
+            t.instances.join(", "),
+            t.env,
+            new_of(&t.silo),
+            s = t.silo,
         ));
     }
-    if let (Some(o), Some((first, others))) = (&ph.origin, ph.origin_instances.split_first()) {
+    if let (Some(o), Some(first)) = (&ph.origin, &ph.origin_instance) {
         notes.push(format!(
-            "Silo {o} (the origin) runs as {} instances ({}). ORIGIN becomes instance {first}: every step below that runs on ORIGIN runs on {first} only, and {first} keeps all of today's rows. Each other instance ({}) starts as a new, empty database, before the application sends it a tenant: create it with `silos/{o}/schema.sql`, give its sequences their own id space (so that its ids never meet {first}'s), run `cascades/{o}.sql` on it (and `cascades/{o}.replication.sql -v instance=NAME` for the replicated transport), and point the application's tombstone pump at it. Tenants then move between instances with `silo-plan relocate`.",
+            "Silo {o} (the origin) runs as {} instances ({}). ORIGIN becomes instance {first} (its `origin_instance`): every step below that runs on ORIGIN runs on {first} only, and {first} keeps all of today's rows. Each other instance ({}) starts as a new, empty database that `phases/run.sh instance {o} NAME` makes ready (section *New instances* below), before the application sends it a tenant. Tenants then move between instances with `silo-plan relocate`.",
             ph.origin_instances.len(),
             ph.origin_instances.join(", "),
-            others.join(", ")
+            new_of(o),
         ));
     }
     for s in &ph.without_tables {
@@ -414,6 +505,33 @@ fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
             })
             .collect(),
         notes,
+        instances: ph
+            .new_instances
+            .iter()
+            .map(|n| BookInstance {
+                silo: n.silo.clone(),
+                instance: n.instance.clone(),
+                origin_instance: n.origin_instance.clone(),
+                origin_place: if n.origin {
+                    "ORIGIN".to_string()
+                } else {
+                    format!(
+                        "the {} database (`${}`)",
+                        n.silo,
+                        crate::plan::phases::env_name(&n.silo)
+                    )
+                },
+                name: n.path.trim_start_matches("phases/").to_string(),
+                origin_id_space: n.origin_id_space.clone(),
+                origin_env: if n.origin {
+                    "ORIGIN_URL".to_string()
+                } else {
+                    crate::plan::phases::env_name(&n.silo)
+                },
+                steps: n.steps.clone(),
+            })
+            .collect(),
+        instance_env: crate::plan::phases::INSTANCE_ENV,
         readiness: ph
             .readiness
             .iter()
@@ -501,6 +619,12 @@ pub fn files(ph: &Phases, config: &str) -> Result<Vec<OutFile>, RenderError> {
                 });
             }
         }
+    }
+    for n in &ph.new_instances {
+        out.push(OutFile {
+            path: n.path.clone(),
+            contents: instance_sql(n)?,
+        });
     }
     out.push(OutFile {
         path: "phases/run.sh".into(),

@@ -22,16 +22,16 @@ pub(super) fn id_spaces_md(plan: &Plan) -> String {
                 let _ = write!(
                     s,
                     "Each instance's sequences hand out ids from their own slice of the column's \
-                     type ({}, one file per instance database). The first instance ({}) holds \
+                     type ({}, one file per instance database). The origin instance ({}) holds \
                      today's rows: its sequences go on, bounded by the end of its range; the \
                      others restart at the start of theirs. Each file first checks that no \
                      existing id breaks the scheme: it refuses, naming the sequence and the \
-                     maximum, when an id or the sequence of the first instance is past its \
+                     maximum, when an id or the sequence of the origin instance is past its \
                      range's end, or when another instance already holds an id at or above its \
                      range's start. A sequence already in its range is left as it is.\n\n\
                      | sequence | columns | type |",
                     files.join(", "),
-                    cell(p.instances.first().map_or("", String::as_str)),
+                    cell(&p.origin_instance),
                 );
                 for i in &p.instances {
                     let _ = write!(s, " {} |", cell(i));
@@ -90,12 +90,12 @@ pub(super) fn id_spaces_md(plan: &Plan) -> String {
                     "Ids stay unique per instance only; each reference into the silo from a \
                      single-instance silo gets a column beside it naming the instance that holds \
                      the row ({}): added without a default, existing references backfilled to \
-                     the first instance ({}), a CHECK (added NOT VALID, then validated) that a \
+                     the origin instance ({}), a CHECK (added NOT VALID, then validated) that a \
                      set reference names one of {}, and an index built concurrently. Deploy the \
                      application change that writes the column first.\n\n\
                      | table | reference | → | instance column |\n|---|---|---|---|",
                     files.join(", "),
-                    cell(p.instances.first().map_or("", String::as_str)),
+                    cell(&p.origin_instance),
                     cell(&p.instances.join(", ")),
                 );
                 if p.references.is_empty() {

@@ -15,6 +15,15 @@
 {% for p in rollbacks -%}
 #   {{ p.id }}
 {% endfor -%}
+{% if !instances.is_empty() -%}
+#
+# New instances of a silo that runs as several (phases/runbook.md, "New instances"): each makes
+# one new, empty database ready, against ${{ instance_env }}:
+#
+{% for i in instances -%}
+#   phases/run.sh instance {{ i.silo }} {{ i.instance }}
+{% endfor -%}
+{% endif -%}
 #
 # Environment:
 #   ORIGIN_URL        today's database (silo {{ origin }}), as psql reaches it
@@ -31,6 +40,9 @@
 #                     database to the other
 #                     (default: phases/state next to this script)
 #   CONFIRM=drop-moved-tables   required by {% for p in phases %}{% if p.point_of_no_return %}{{ p.id }}{% endif %}{% endfor %}, the point of no return
+{% if !instances.is_empty() -%}
+#   {{ instance_env }}      the new instance's database, for `run.sh instance SILO INSTANCE` only
+{% endif -%}
 #   PSQL              the psql binary (default: psql on PATH)
 set -euo pipefail
 
@@ -43,6 +55,10 @@ usage() {
     echo "usage: phases/run.sh PHASE" >&2
     echo "phases:{% for p in phases %} {{ p.id }}{% endfor %}" >&2
     echo "rollbacks:{% for p in rollbacks %} {{ p.id }}{% endfor %}" >&2
+{%- if !instances.is_empty() %}
+    echo "usage: phases/run.sh instance SILO INSTANCE   (with {{ instance_env }} set)" >&2
+    echo "new instances:{% for i in instances %} {{ i.silo }} {{ i.instance }};{% endfor %}" >&2
+{%- endif %}
 }
 
 # run URL_VAR FILE: runs FILE with psql against the database in $URL_VAR.
@@ -85,6 +101,23 @@ case "$phase" in
 {%- endfor %}
         ;;
 {%- endfor %}
+{%- if !instances.is_empty() %}
+    instance)
+        phase="instance ${2:-} ${3:-}"
+        case "${2:-}/${3:-}" in
+{%- for i in instances %}
+            {{ i.silo }}/{{ i.instance }})
+                run {{ instance_env }} {{ i.name }}
+                ;;
+{%- endfor %}
+            *)
+                echo "run.sh: no new instance '${2:-}' '${3:-}'" >&2
+                usage
+                exit 2
+                ;;
+        esac
+        ;;
+{%- endif %}
     -h | --help)
         usage
         ;;

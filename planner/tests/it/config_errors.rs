@@ -1090,3 +1090,48 @@ fn id_space_without_instances() {
         ))
     );
 }
+
+#[test]
+fn origin_instance_not_an_instance() {
+    insta::assert_snapshot!(
+        "config_origin_instance_not_an_instance",
+        parse_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ninstances = [\"us\", \"de\"]\norigin_instance = \"use\""
+        ))
+    );
+}
+
+#[test]
+fn origin_instance_without_instances() {
+    insta::assert_snapshot!(
+        "config_origin_instance_without_instances",
+        parse_err(&GOOD.replace(
+            "tables = [\"org_*\", \"issue_*\"]",
+            "tables = [\"org_*\", \"issue_*\"]\ninstances = [\"us\"]\norigin_instance = \"us\""
+        ))
+    );
+}
+
+#[test]
+fn origin_instance_names_the_instance_that_keeps_todays_rows() {
+    let with = |extra: &str| {
+        parse(
+            FILE,
+            &GOOD.replace(
+                "tables = [\"org_*\", \"issue_*\"]",
+                &format!("tables = [\"org_*\", \"issue_*\"]\ninstances = [\"us\", \"de\", \"jp\"]{extra}"),
+            ),
+        )
+        .unwrap()
+    };
+    let cfg = with("\norigin_instance = \"de\"");
+    let region = cfg.silo("region").unwrap();
+    assert_eq!(region.origin_instance(), Some("de"));
+    assert_eq!(region.new_instances(), ["us", "jp"]);
+    let cfg = with("");
+    let region = cfg.silo("region").unwrap();
+    assert_eq!(region.origin_instance(), Some("us"), "the first by default");
+    assert_eq!(region.new_instances(), ["de", "jp"]);
+    assert_eq!(cfg.silo("control").unwrap().origin_instance(), None);
+}

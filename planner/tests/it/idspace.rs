@@ -29,12 +29,13 @@ fn saas_with(dir: &Path, scheme: &str) -> PathBuf {
     let src = root().join("examples/saas");
     std::fs::copy(src.join("schema.sql"), dir.join("schema.sql")).unwrap();
     let config = std::fs::read_to_string(src.join("silo-plan.toml")).unwrap();
+    // The example sets `id_space = "ranges"`: this test sets the scheme it checks.
     let config = config.replacen(
-        "tenant = \"org_organization\"",
-        &format!("id_space = \"{scheme}\"\ntenant = \"org_organization\""),
+        "id_space = \"ranges\"",
+        &format!("id_space = \"{scheme}\""),
         1,
     );
-    assert!(config.contains("id_space"));
+    assert!(config.contains(&format!("id_space = \"{scheme}\"")));
     std::fs::write(dir.join("silo-plan.toml"), config).unwrap();
     dir.join("silo-plan.toml")
 }

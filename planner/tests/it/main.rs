@@ -22,6 +22,7 @@ mod infer_corpus;
 mod infer_labels;
 mod init;
 mod inspect;
+mod instances;
 mod invalid_input;
 mod lago_restrict;
 mod lock_writes;
