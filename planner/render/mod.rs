@@ -941,7 +941,7 @@ pub fn render_each(
     for f in silotests::files(sim)? {
         emit(f)?;
     }
-    for f in phases::files(&plan.phases, &plan.config)? {
+    for f in phases::files(&plan.phases, &plan.config, &plan.reservations)? {
         emit(f)?;
     }
     // `[output] migrations` (and `plan --migrations`): the same SQL in the team's tools.

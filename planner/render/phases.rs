@@ -11,6 +11,7 @@ use super::{cell, run, OutFile, RenderError};
 use crate::ident::{literal, qualified};
 use crate::plan::phases::{Item, NewInstance, Phase, PhaseFile, Phases, Place};
 use crate::plan::Step;
+use crate::residency::Reservation;
 
 /// Width comment lines are wrapped at.
 const WIDTH: usize = 100;
@@ -116,6 +117,9 @@ struct BookInstance {
     name: String,
     origin_id_space: Option<String>,
     origin_env: String,
+    /// The psql commands that register today's values of the silo's keys unique across
+    /// instances in their registry (`residency/backfill/`), when it has such keys.
+    backfill: Vec<String>,
     steps: Vec<String>,
 }
 
@@ -434,7 +438,7 @@ fn book_phase(number: usize, p: &Phase) -> BookPhase {
     }
 }
 
-fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
+fn runbook(ph: &Phases, config: &str, reserved: &[Reservation]) -> Result<String, RenderError> {
     let mut notes = Vec::new();
     let new_of = |silo: &str| -> String {
         ph.new_instances
@@ -528,6 +532,7 @@ fn runbook(ph: &Phases, config: &str) -> Result<String, RenderError> {
                 } else {
                     crate::plan::phases::env_name(&n.silo)
                 },
+                backfill: backfill_commands(ph, n, reserved),
                 steps: n.steps.clone(),
             })
             .collect(),
@@ -591,8 +596,52 @@ pub fn readiness_md(ph: &Phases) -> String {
     s
 }
 
+/// The database URL variable of silo `silo` in run.sh: `ORIGIN_URL` for the origin.
+fn silo_env(ph: &Phases, silo: &str) -> String {
+    if ph.origin.as_deref() == Some(silo) {
+        "ORIGIN_URL".to_string()
+    } else {
+        crate::plan::phases::env_name(silo)
+    }
+}
+
+/// The two psql commands of `residency/backfill/` for the silo of new instance `n`: the export on
+/// its origin instance, then the import on each registry's database, from the same directory.
+/// Empty when the silo has no key unique across instances.
+fn backfill_commands(ph: &Phases, n: &NewInstance, reserved: &[Reservation]) -> Vec<String> {
+    let mut registries: Vec<&str> = reserved
+        .iter()
+        .filter(|r| r.silo == n.silo)
+        .map(|r| r.registry_silo.as_str())
+        .collect();
+    registries.sort_unstable();
+    registries.dedup();
+    if registries.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![format!(
+        "on instance {}: `psql -v ON_ERROR_STOP=1 -f residency/backfill/{}-export.sql \"${}\"`",
+        n.origin_instance,
+        n.silo,
+        silo_env(ph, &n.silo)
+    )];
+    for r in registries {
+        out.push(format!(
+            "then on the {r} database: `psql -v ON_ERROR_STOP=1 -f residency/backfill/{r}-import.sql \"${}\"`",
+            silo_env(ph, r)
+        ));
+    }
+    out
+}
+
 /// Every file under `phases/`: one SQL file per phase and place, `run.sh`, `runbook.md`.
-pub fn files(ph: &Phases, config: &str) -> Result<Vec<OutFile>, RenderError> {
+/// `reserved` (the plan's reservations) lets the runbook name the backfill of each new
+/// instance's silo.
+pub fn files(
+    ph: &Phases,
+    config: &str,
+    reserved: &[Reservation],
+) -> Result<Vec<OutFile>, RenderError> {
     let mut out = Vec::new();
     if ph.phases.is_empty() {
         return Ok(out);
@@ -632,7 +681,7 @@ pub fn files(ph: &Phases, config: &str) -> Result<Vec<OutFile>, RenderError> {
     });
     out.push(OutFile {
         path: "phases/runbook.md".into(),
-        contents: runbook(ph, config)?,
+        contents: runbook(ph, config, reserved)?,
     });
     Ok(out)
 }
