@@ -1114,10 +1114,14 @@ fn provision(p: &Phases) -> Phase {
     let multi = p.targets.len() > 1;
     let mut files = Vec::new();
     for (i, t) in p.targets.iter().enumerate() {
-        let mut items = vec![meta(
-            &format!("Create silo {}'s schema: the dump's own statements for its tables and the shared tables (no rows: they arrive by replication).", t.silo),
-            &[format!("\\ir ../silos/{}/schema.sql", t.silo)],
-        )];
+        // The dump's own statements for its tables and the shared tables (no rows: they arrive
+        // by replication), loaded once so that the phase runs again after a failure.
+        let mut items = Vec::from(load_schema_once(
+            &t.silo,
+            &t.roots,
+            "..",
+            "drop the new database and create it again, then run this phase again",
+        ));
         if t.cascades {
             items.push(meta(
                 &format!("Install silo {}'s replicated cascades now: the subscription's apply workers do not fire ordinary triggers, so the tombstone triggers stay quiet until the application writes here after the cut-over.", t.silo),
@@ -2092,6 +2096,49 @@ fn new_instances(input: &Input, out: &Phases) -> Vec<NewInstance> {
     scripts
 }
 
+/// The two items that load `silos/<silo>/schema.sql` exactly once into the database a script
+/// runs on (`up` leads from the script's directory to the plan's): a catalog read of which of
+/// the silo's tables (`roots`: partitions come with their parent) exist, then the schema in one
+/// transaction when none does, nothing when all do, and a refusal ending with `partial` when
+/// only some do. The dump's statements are not rerunnable on their own (`CREATE TYPE`,
+/// `CREATE TABLE`): this is what makes the scripts that load them safe to run again.
+fn load_schema_once(silo: &str, roots: &[QName], up: &str, partial: &str) -> [Item; 2] {
+    let plain = |t: &str| t.replace(['\'', '$', '\\'], "_");
+    let total = roots.len();
+    [
+        Item::Piped(
+            Step {
+                why: format!("Which of silo {silo}'s {total} tables (partitions through their parent) this database has: none (a new database: the schema is loaded below), all (loaded by an earlier run: skipped), or some (refused below)."),
+                locks: Vec::new(),
+                hazards: Vec::new(),
+                transactional: true,
+                object: String::new(),
+                lock_timeout: None,
+                gexec: false,
+                sql: format!(
+                    "SELECT count(pg_catalog.to_regclass(v.name)) = 0 AS silo_plan_fresh,\n       count(pg_catalog.to_regclass(v.name)) = {total} AS silo_plan_loaded\n  FROM (VALUES {}) AS v(name)",
+                    regclass_values(roots)
+                ),
+            },
+            "\\gset".into(),
+        ),
+        meta(
+            &format!("Create silo {silo}'s schema from silos/{silo}/schema.sql, in one transaction (a failure leaves nothing behind). Locks: only the tables it creates, in a database nothing uses yet. Skipped when an earlier run loaded it; a database holding only some of the tables is refused."),
+            &[
+                "\\if :silo_plan_fresh".into(),
+                "BEGIN;".into(),
+                format!("\\ir {up}/silos/{silo}/schema.sql"),
+                "COMMIT;".into(),
+                "\\elif :silo_plan_loaded".into(),
+                format!("\\echo 'silos/{silo}/schema.sql: already loaded'"),
+                "\\else".into(),
+                format!("DO $silo_plan$ BEGIN RAISE EXCEPTION 'silo-plan: this database holds some but not all of the tables of silo {s}: {p}'; END $silo_plan$;", s = plain(silo), p = plain(partial)),
+                "\\endif".into(),
+            ],
+        ),
+    ]
+}
+
 #[allow(clippy::too_many_arguments)]
 fn new_instance(
     s: &crate::config::Silo,
@@ -2113,36 +2160,12 @@ fn new_instance(
     steps.push(format!(
         "finds which of the silo's {total} tables exist already (reads catalogs only)"
     ));
-    items.push(Item::Piped(
-        Step {
-            why: format!("Which of silo {silo}'s {total} tables (partitions through their parent) this database has: none (a new database: the schema is loaded below), all (loaded by an earlier run: skipped), or some (refused below)."),
-            locks: Vec::new(),
-            hazards: Vec::new(),
-            transactional: true,
-            object: String::new(),
-            lock_timeout: None,
-            gexec: false,
-            sql: format!(
-                "SELECT count(pg_catalog.to_regclass(v.name)) = 0 AS silo_plan_fresh,\n       count(pg_catalog.to_regclass(v.name)) = {total} AS silo_plan_loaded\n  FROM (VALUES {}) AS v(name)",
-                regclass_values(roots)
-            ),
-        },
-        "\\gset".into(),
-    ));
     steps.push(format!("loads `silos/{silo}/schema.sql` in one transaction when none of them exists (no rows but the shared tables' bookkeeping), skips it when all do, and refuses a database that holds some of them"));
-    items.push(meta(
-        &format!("Create silo {silo}'s schema from silos/{silo}/schema.sql, in one transaction (a failure leaves nothing behind). Locks: only the tables it creates, in a database nothing uses yet. Skipped when an earlier run loaded it; a database holding only some of the tables is refused: it is not a new instance."),
-        &[
-            "\\if :silo_plan_fresh".into(),
-            "BEGIN;".into(),
-            format!("\\ir ../../../silos/{silo}/schema.sql"),
-            "COMMIT;".into(),
-            "\\elif :silo_plan_loaded".into(),
-            format!("\\echo 'silos/{silo}/schema.sql: already loaded'"),
-            "\\else".into(),
-            format!("DO $silo_plan$ BEGIN RAISE EXCEPTION 'silo-plan: this database holds some but not all of the tables of silo {s}: it is not a new, empty instance. Run this script on a new database (CREATE DATABASE), or drop the partial schema first'; END $silo_plan$;", s = plain(silo)),
-            "\\endif".into(),
-        ],
+    items.extend(load_schema_once(
+        silo,
+        roots,
+        "../../..",
+        "it is not a new, empty instance. Run this script on a new database (CREATE DATABASE), or drop the partial schema first",
     ));
     match id_space {
         Some(p) if p.scheme != crate::config::IdSpace::InstanceColumn => {

@@ -1092,6 +1092,12 @@ fn cutover_again_after_a_rollback_before_the_switch() {
         "05-replicate",
     ] {
         ok(&run_phase(&out, phase, &env), phase);
+        // The runbook: "every file is idempotent: after a failure, fix the cause and run the
+        // same phase again". A second run right after a success is the strictest case.
+        ok(
+            &run_phase(&out, phase, &env),
+            &format!("{phase}, run again"),
+        );
     }
     let insert = |name: &str| {
         format!("INSERT INTO auth_user (password, username, name, email, is_staff, is_active, is_superuser) VALUES ('pw', '{name}', '{name}', '{name}@example.com', false, true, false) RETURNING id")
