@@ -126,7 +126,8 @@ ON CONFLICT DO NOTHING;\n\
 -- The next tombstones for one instance, after its watermark, in id order. The SHARE lock waits for the\n\
 -- transactions still recording tombstones (their ids may be lower than one already committed) and\n\
 -- holds new deletes of parent rows until the caller's transaction ends: commit right after reading.\n\
--- Locks: SHARE on silo_plan.tombstones until the end of the caller's transaction.\n\
+-- Locks: none to create it; each call takes SHARE on silo_plan.tombstones until the end of the\n\
+-- caller's transaction.\n\
 CREATE OR REPLACE FUNCTION silo_plan.fanout_batch(p_consumer text, p_instance text, p_limit integer)\n\
 RETURNS TABLE (source text, id bigint, table_name text, key jsonb, deleted_at timestamptz)\n\
 LANGUAGE plpgsql\n\
@@ -153,7 +154,8 @@ $silo_plan$;\n\
 \n\
 -- After the instance committed the batch: its watermark moves to the batch's last id (never back).\n\
 -- Returns the watermark.\n\
--- Locks: the instance's watermark row.\n\
+-- Locks: none to create it; each call updates the instance's watermark row\n\
+-- (ROW EXCLUSIVE on silo_plan.tombstone_watermark, that row locked).\n\
 CREATE OR REPLACE FUNCTION silo_plan.fanout_ack(p_consumer text, p_instance text, p_last_id bigint)\n\
 RETURNS bigint\n\
 LANGUAGE plpgsql\n\
