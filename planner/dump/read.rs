@@ -72,12 +72,14 @@ pub struct Ctx<'s> {
 }
 
 /// What one statement added or defined: the kind it makes the statement, the object its
-/// statements go with, the foreign key it added.
+/// statements go with, the foreign key it added; and the object of the comment, grant or owner
+/// it attached (a statement of those kinds without one, `GRANT role TO role`, has no subject).
 #[derive(Default)]
 pub(super) struct Did {
     kind: Option<StmtKind>,
     subject: Option<QName>,
     fk: Option<usize>,
+    pub(super) attached: Option<QName>,
 }
 
 /// Which kind a statement that did several things is: a `CREATE TABLE` with inline `REFERENCES`
@@ -311,7 +313,7 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
                     let did = std::mem::take(&mut ctx.did);
                     let (mut kind, subject) = match did.kind {
                         Some(kind) => (kind, did.subject),
-                        None => kind_by_words(&ctx, sql),
+                        None => kind_by_words(&ctx, sql, did.attached),
                     };
                     let subject = ctx.stmt_subject.take().or(subject);
                     let mut fk = did.fk;
@@ -338,8 +340,8 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
 }
 
 /// The kind of a statement that added or defined no object (see [`Ctx::did`]), and the object
-/// it belongs to, from its first words.
-fn kind_by_words(ctx: &Ctx<'_>, sql: &str) -> (StmtKind, Option<QName>) {
+/// it belongs to, from its first words (a comment's, grant's or owner's: the one it `attached`).
+fn kind_by_words(ctx: &Ctx<'_>, sql: &str, attached: Option<QName>) -> (StmtKind, Option<QName>) {
     use StmtKind as K;
     let c = &ctx.cat;
     let t = tokenize(sql, 16, ctx.backslash);
@@ -361,16 +363,9 @@ fn kind_by_words(ctx: &Ctx<'_>, sql: &str) -> (StmtKind, Option<QName>) {
         ("DROP", _) => (K::Drop, None),
         ("CREATE", "SCHEMA") => (K::Schema, None),
         ("CREATE", "EXTENSION") => (K::Extension, None),
-        ("COMMENT", _) => (
-            K::Comment,
-            c.comments.last().and_then(|a| a.subject.clone()),
-        ),
-        ("GRANT" | "REVOKE", _) | ("ALTER", "DEFAULT") => {
-            (K::Grant, c.grants.last().and_then(|a| a.subject.clone()))
-        }
-        ("ALTER", _) if (2..t.len()).any(|k| t.are(k, &["OWNER", "TO"])) => {
-            (K::Owner, c.owners.last().and_then(|a| a.subject.clone()))
-        }
+        ("COMMENT", _) => (K::Comment, attached),
+        ("GRANT" | "REVOKE", _) | ("ALTER", "DEFAULT") => (K::Grant, attached),
+        ("ALTER", _) if (2..t.len()).any(|k| t.are(k, &["OWNER", "TO"])) => (K::Owner, attached),
         ("ALTER", "TABLE" | "FOREIGN") => {
             let mut i = named_at(if w1 == "FOREIGN" { 3 } else { 2 });
             if t.is(i, "ONLY") {
@@ -1070,6 +1065,38 @@ mod tests {
         );
         let seqs: Vec<String> = cat.sequences.iter().map(|q| q.name.to_string()).collect();
         assert_eq!(seqs, ["public.t_b_seq", "public.t_c_seq"]);
+    }
+
+    /// A comment, grant or owner statement belongs to the object it attached something to, and
+    /// to none when it attached nothing (a role's grant, a statement not read): never to the
+    /// object of the statement of its kind before it.
+    #[test]
+    fn a_statement_that_attaches_nothing_has_no_subject() {
+        use StmtKind as K;
+        let cat = read_text(
+            "CREATE TABLE t (id int);\n\
+             CREATE TABLE u (id int);\n\
+             GRANT SELECT ON TABLE t TO app;\n\
+             GRANT app TO bob;\n\
+             COMMENT ON TABLE t IS 'x';\n\
+             COMMENT ON t;\n\
+             ALTER TABLE t OWNER TO app;\n\
+             ALTER TABLE u ADD COLUMN z int, OWNER TO bob;\n",
+        );
+        let s = |q: &str| Some(q.to_string());
+        assert_eq!(
+            kinds(&cat)[2..],
+            [
+                (3, K::Grant, s("public.t"), None),
+                (4, K::Grant, None, None),
+                (5, K::Comment, s("public.t"), None),
+                (6, K::Comment, None, None),
+                (7, K::Owner, s("public.t"), None),
+                (8, K::Owner, None, None),
+            ]
+        );
+        let unread: Vec<u32> = cat.unparsed.iter().map(|u| u.span.line).collect();
+        assert_eq!(unread, [6, 8]);
     }
 
     /// A history: what `DROP ... CASCADE` takes along, and which statements it supersedes (not

@@ -262,6 +262,7 @@ fn attach(
     value: String,
     subject: Option<QName>,
 ) {
+    ctx.did.attached = subject.clone();
     let a = Attached {
         object_kind,
         object,
