@@ -958,11 +958,13 @@ mod tests {
         )
     }
 
-    /// Each statement's line, kind, subject and the name of its foreign key.
-    fn kinds(cat: &Catalog) -> Vec<(u32, StmtKind, Option<String>, Option<&str>)> {
-        let fk = |k: usize| cat.foreign_keys[k].name.as_str();
-        let subject = |st: &Stmt| cat.subject(st).map(|q| q.to_string());
-        let kind = |st: &Stmt| (st.span.line, st.kind, subject(st), st.fk.map(fk));
+    /// Each statement: its line, kind, subject and foreign key (`-` for none).
+    fn kinds(cat: &Catalog) -> Vec<String> {
+        let kind = |st: &Stmt| {
+            let subject = cat.subject(st).map_or("-".into(), |q| q.to_string());
+            let fk = st.fk.map_or("-", |k| cat.foreign_keys[k].name.as_str());
+            format!("{} {:?} {subject} {fk}", st.span.line, st.kind)
+        };
         cat.statements.iter().map(kind).collect()
     }
 
@@ -1019,7 +1021,6 @@ mod tests {
     /// is its object's statement, with the foreign key it adds.
     #[test]
     fn an_object_defined_again_is_its_statement() {
-        use StmtKind as K;
         let cat = read_text(
             "CREATE TABLE p (id int PRIMARY KEY);\n\
              CREATE TABLE t (id serial PRIMARY KEY);\n\
@@ -1029,17 +1030,16 @@ mod tests {
              CREATE OR REPLACE VIEW v AS SELECT id FROM p;\n\
              CREATE TABLE IF NOT EXISTS t (id int, p_id int REFERENCES p);\n",
         );
-        let s = |q: &str| Some(q.to_string());
         assert_eq!(
             kinds(&cat),
             [
-                (1, K::Table, s("public.p"), None),
-                (2, K::Table, s("public.t"), None),
-                (3, K::Table, s("public.t"), None),
-                (4, K::Sequence, s("public.t_id_seq"), None),
-                (5, K::View, s("public.v"), None),
-                (6, K::View, s("public.v"), None),
-                (7, K::Table, s("public.t"), Some("t_p_id_fkey")),
+                "1 Table public.p -",
+                "2 Table public.t -",
+                "3 Table public.t -",
+                "4 Sequence public.t_id_seq -",
+                "5 View public.v -",
+                "6 View public.v -",
+                "7 Table public.t t_p_id_fkey",
             ]
         );
     }
@@ -1048,19 +1048,17 @@ mod tests {
     /// sequence) is of the kind of what it adds, as the same statement without the drop is.
     #[test]
     fn a_statement_that_drops_and_adds_is_what_it_adds() {
-        use StmtKind as K;
         let cat = read_text(
             "CREATE TABLE t (id int, a serial);\n\
              ALTER TABLE t DROP COLUMN a, ADD COLUMN b serial;\n\
              ALTER TABLE t ADD COLUMN c serial;\n",
         );
-        let s = |q: &str| Some(q.to_string());
         assert_eq!(
             kinds(&cat),
             [
-                (1, K::Table, s("public.t"), None),
-                (2, K::Sequence, s("public.t_b_seq"), None),
-                (3, K::Sequence, s("public.t_c_seq"), None),
+                "1 Table public.t -",
+                "2 Sequence public.t_b_seq -",
+                "3 Sequence public.t_c_seq -",
             ]
         );
         let seqs: Vec<String> = cat.sequences.iter().map(|q| q.name.to_string()).collect();
@@ -1072,7 +1070,6 @@ mod tests {
     /// object of the statement of its kind before it.
     #[test]
     fn a_statement_that_attaches_nothing_has_no_subject() {
-        use StmtKind as K;
         let cat = read_text(
             "CREATE TABLE t (id int);\n\
              CREATE TABLE u (id int);\n\
@@ -1083,16 +1080,15 @@ mod tests {
              ALTER TABLE t OWNER TO app;\n\
              ALTER TABLE u ADD COLUMN z int, OWNER TO bob;\n",
         );
-        let s = |q: &str| Some(q.to_string());
         assert_eq!(
             kinds(&cat)[2..],
             [
-                (3, K::Grant, s("public.t"), None),
-                (4, K::Grant, None, None),
-                (5, K::Comment, s("public.t"), None),
-                (6, K::Comment, None, None),
-                (7, K::Owner, s("public.t"), None),
-                (8, K::Owner, None, None),
+                "3 Grant public.t -",
+                "4 Grant - -",
+                "5 Comment public.t -",
+                "6 Comment - -",
+                "7 Owner public.t -",
+                "8 Owner - -",
             ]
         );
         let unread: Vec<u32> = cat.unparsed.iter().map(|u| u.span.line).collect();
