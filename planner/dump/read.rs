@@ -1,6 +1,8 @@
 //! The reader: one pass over every statement of every file, dispatching each to sqlparser
 //! lowering or a recognizer by its first keywords, and resolving names with the `search_path`
-//! the dump sets as it goes.
+//! the dump sets as it goes. Each statement's kind and subject ([`crate::catalog::Stmt`]) come
+//! from what its handler records it defined ([`Ctx::did`]), or, for one that defined nothing,
+//! from its first words.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -58,7 +60,7 @@ pub struct Ctx<'s> {
     /// The foreign key the current statement is about without adding it (a rename).
     pub stmt_fk: Option<usize>,
     /// What the current statement added or defined, which makes its kind (see [`Ctx::did`]).
-    pub(super) did: Did,
+    pub(super) stmt_did: Did,
     /// Text of the current file.
     pub text: &'s str,
     /// Offset of the current statement's body in the file.
@@ -105,18 +107,18 @@ impl Ctx<'_> {
     /// Records that the current statement added, or defined again, an object of `kind`
     /// whose statements go with `subject` (a table's for its indexes, triggers, policies and
     /// foreign keys). The statement is of that kind unless it also did something of a higher
-    /// [`rank`]. A statement that did nothing of the sort is classified by its words.
+    /// rank (`rank`). A statement that did nothing of the sort is classified by its words.
     pub fn did(&mut self, kind: StmtKind, subject: QName) {
-        if self.did.kind.is_none_or(|k| rank(kind) >= rank(k)) {
-            self.did.kind = Some(kind);
-            self.did.subject = Some(subject);
+        if self.stmt_did.kind.is_none_or(|k| rank(kind) >= rank(k)) {
+            self.stmt_did.kind = Some(kind);
+            self.stmt_did.subject = Some(subject);
         }
     }
 
     /// Adds a foreign key, the current statement's.
     pub fn add_foreign_key(&mut self, fk: ForeignKey) {
         self.did(StmtKind::ForeignKey, fk.table.clone());
-        self.did.fk = Some(self.cat.foreign_keys.len());
+        self.stmt_did.fk = Some(self.cat.foreign_keys.len());
         self.cat.foreign_keys.push(fk);
     }
 
@@ -283,7 +285,7 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
         redirects: Vec::new(),
         stmt_subject: None,
         stmt_fk: None,
-        did: Did::default(),
+        stmt_did: Did::default(),
     };
     for (fi, src) in sources.iter().enumerate() {
         ctx.text = &src.text;
@@ -310,7 +312,7 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
                     } else {
                         statement(&mut ctx, sql);
                     }
-                    let did = std::mem::take(&mut ctx.did);
+                    let did = std::mem::take(&mut ctx.stmt_did);
                     let (mut kind, subject) = match did.kind {
                         Some(kind) => (kind, did.subject),
                         None => kind_by_words(&ctx, sql, did.attached),

@@ -262,7 +262,7 @@ fn attach(
     value: String,
     subject: Option<QName>,
 ) {
-    ctx.did.attached = subject.clone();
+    ctx.stmt_did.attached = subject.clone();
     let a = Attached {
         object_kind,
         object,
