@@ -584,7 +584,8 @@ pub enum StmtKind {
     Type,
     /// `CREATE FUNCTION | PROCEDURE | AGGREGATE`.
     Function,
-    /// `CREATE SEQUENCE`, `ALTER SEQUENCE`.
+    /// `CREATE SEQUENCE`, `ALTER SEQUENCE`, and an `ALTER TABLE` that creates one (adding a
+    /// serial or identity column) and no foreign key.
     Sequence,
     /// `CREATE TABLE`.
     Table,

@@ -18,8 +18,8 @@ use sqlparser::ast::{
 };
 
 use crate::catalog::{
-    Check, Column, ColumnRef, FkAction, FkMatch, ForeignKey, Identity, Index, QName, Table,
-    TableKind, View,
+    Check, Column, ColumnRef, FkAction, FkMatch, ForeignKey, Identity, Index, QName, StmtKind,
+    Table, TableKind, View,
 };
 use crate::dump::read::Ctx;
 
@@ -157,7 +157,7 @@ fn constraint(ctx: &mut Ctx<'_>, table: &QName, c: &TableConstraint, not_valid: 
                 written: None,
                 reference: None,
             };
-            ctx.cat.foreign_keys.push(fk);
+            ctx.add_foreign_key(fk);
         }
         _ => {}
     }
@@ -373,6 +373,8 @@ pub fn create_table(ctx: &mut Ctx<'_>, ct: &CreateTable, kind: TableKind) {
         span: ctx.span,
     };
     ctx.cat.add_table(table);
+    // Defined again (`IF NOT EXISTS`, a history): still the table's statement.
+    ctx.did(StmtKind::Table, name.clone());
     for c in &ct.constraints {
         constraint(ctx, &name, c, false);
     }
@@ -521,6 +523,7 @@ pub fn create_index(ctx: &mut Ctx<'_>, ci: &CreateIndex, only: bool) {
         attached_to: None,
         span: ctx.span,
     };
+    ctx.did(StmtKind::Index, idx.table.clone());
     ctx.cat.indexes.push(idx);
 }
 

@@ -1,12 +1,16 @@
 //! The reader: one pass over every statement of every file, dispatching each to sqlparser
 //! lowering or a recognizer by its first keywords, and resolving names with the `search_path`
-//! the dump sets as it goes.
+//! the dump sets as it goes. Each statement's kind and subject ([`crate::catalog::Stmt`]) come
+//! from what its handler records it defined ([`Ctx::did`]), or, for one that defined nothing,
+//! from its first words.
 
 use std::collections::{BTreeSet, HashMap};
 
 use sqlparser::parser::Parser;
 
-use crate::catalog::{Catalog, ColumnRef, QName, Sequence, TableKind, Unparsed};
+use crate::catalog::{
+    Catalog, ColumnRef, ForeignKey, QName, Sequence, Stmt, StmtKind, TableKind, Unparsed,
+};
 use crate::dump::dialect::Dialect;
 use crate::dump::lex::{tokenize, Tokens};
 use crate::dump::split::{split, PieceKind};
@@ -55,6 +59,8 @@ pub struct Ctx<'s> {
     pub stmt_subject: Option<QName>,
     /// The foreign key the current statement is about without adding it (a rename).
     pub stmt_fk: Option<usize>,
+    /// What the current statement added or defined, which makes its kind (see [`Ctx::did`]).
+    pub(super) stmt_did: Did,
     /// Text of the current file.
     pub text: &'s str,
     /// Offset of the current statement's body in the file.
@@ -67,7 +73,55 @@ pub struct Ctx<'s> {
     pub set_columns: Vec<((u64, u64), Vec<String>)>,
 }
 
+/// What one statement added or defined: the kind it makes the statement, the object its
+/// statements go with, the foreign key it added; and the object of the comment, grant or owner
+/// it attached (a statement of those kinds without one, `GRANT role TO role`, has no subject).
+#[derive(Default)]
+pub(super) struct Did {
+    kind: Option<StmtKind>,
+    subject: Option<QName>,
+    fk: Option<usize>,
+    pub(super) attached: Option<QName>,
+}
+
+/// Which kind a statement that did several things is: a `CREATE TABLE` with inline `REFERENCES`
+/// and serial columns is the table's, an `ALTER TABLE` adding a foreign key and a serial column
+/// the key's. Higher ranks first; of one kind, the last object the statement added.
+fn rank(k: StmtKind) -> u8 {
+    use StmtKind as K;
+    match k {
+        K::Table => 9,
+        K::ForeignKey => 8,
+        K::View => 7,
+        K::Function => 6,
+        K::Type => 5,
+        K::Index => 4,
+        K::Trigger => 3,
+        K::Policy => 2,
+        K::Sequence => 1,
+        _ => 0,
+    }
+}
+
 impl Ctx<'_> {
+    /// Records that the current statement added, or defined again, an object of `kind`
+    /// whose statements go with `subject` (a table's for its indexes, triggers, policies and
+    /// foreign keys). The statement is of that kind unless it also did something of a higher
+    /// rank (`rank`). A statement that did nothing of the sort is classified by its words.
+    pub fn did(&mut self, kind: StmtKind, subject: QName) {
+        if self.stmt_did.kind.is_none_or(|k| rank(kind) >= rank(k)) {
+            self.stmt_did.kind = Some(kind);
+            self.stmt_did.subject = Some(subject);
+        }
+    }
+
+    /// Adds a foreign key, the current statement's.
+    pub fn add_foreign_key(&mut self, fk: ForeignKey) {
+        self.did(StmtKind::ForeignKey, fk.table.clone());
+        self.stmt_did.fk = Some(self.cat.foreign_keys.len());
+        self.cat.foreign_keys.push(fk);
+    }
+
     fn creation_schema(&self) -> String {
         self.search_path
             .iter()
@@ -178,6 +232,7 @@ impl Ctx<'_> {
     /// `--clean` dump's placeholder) replaces the earlier one, as in Postgres.
     pub fn add_view(&mut self, v: crate::catalog::View) {
         self.define(v.name.clone());
+        self.did(StmtKind::View, v.name.clone());
         match self.views.get(&v.name) {
             Some(&i) => self.cat.views[i] = v,
             None => {
@@ -190,6 +245,7 @@ impl Ctx<'_> {
     /// Adds a new sequence.
     pub fn push_sequence(&mut self, s: Sequence) {
         self.define(s.name.clone());
+        self.did(StmtKind::Sequence, s.name.clone());
         self.seqs.insert(s.name.clone(), self.cat.sequences.len());
         self.cat.sequences.push(s);
     }
@@ -229,6 +285,7 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
         redirects: Vec::new(),
         stmt_subject: None,
         stmt_fk: None,
+        stmt_did: Did::default(),
     };
     for (fi, src) in sources.iter().enumerate() {
         ctx.text = &src.text;
@@ -245,7 +302,6 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
                 PieceKind::Statement => {
                     ctx.cat.stats.statements += 1;
                     let sql = p.sql(&src.text);
-                    let before = Counts::of(&ctx.cat);
                     if opts.dialect == Dialect::MySql {
                         let toks = tokenize(sql, 4, true);
                         ctx.unparsed(
@@ -256,13 +312,24 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
                     } else {
                         statement(&mut ctx, sql);
                     }
-                    let (mut st, subject) = classify(&ctx, sql, &before);
+                    let did = std::mem::take(&mut ctx.stmt_did);
+                    let (mut kind, subject) = match did.kind {
+                        Some(kind) => (kind, did.subject),
+                        None => kind_by_words(&ctx, sql, did.attached),
+                    };
                     let subject = ctx.stmt_subject.take().or(subject);
+                    let mut fk = did.fk;
                     if let Some(k) = ctx.stmt_fk.take() {
-                        st.kind = crate::catalog::StmtKind::ForeignKey;
-                        st.fk = Some(k);
+                        kind = StmtKind::ForeignKey;
+                        fk = Some(k);
                     }
-                    st.subject = subject.map(|q| ctx.intern_name(q));
+                    let st = Stmt {
+                        span: ctx.span,
+                        kind,
+                        subject: subject.map(|q| ctx.intern_name(q)),
+                        fk,
+                        superseded: false,
+                    };
                     ctx.cat.statements.push(st);
                 }
                 PieceKind::Meta => ctx.cat.stats.psql_lines += 1,
@@ -274,168 +341,70 @@ pub fn read(sources: &[SourceFile], opts: &ReadOptions) -> Catalog {
     ctx.cat
 }
 
-/// Object counts before a statement, to see what it added.
-struct Counts {
-    tables: usize,
-    fks: usize,
-    views: usize,
-    functions: usize,
-    types: usize,
-    sequences: usize,
-    indexes: usize,
-    triggers: usize,
-    policies: usize,
-}
-
-impl Counts {
-    fn of(c: &Catalog) -> Counts {
-        Counts {
-            tables: c.tables.len(),
-            fks: c.foreign_keys.len(),
-            views: c.views.len(),
-            functions: c.functions.len(),
-            types: c.types.len(),
-            sequences: c.sequences.len(),
-            indexes: c.indexes.len(),
-            triggers: c.triggers.len(),
-            policies: c.policies.len(),
-        }
-    }
-}
-
-/// Classifies a statement that was just read: its kind, the object it belongs to, the FK it added.
-fn classify(ctx: &Ctx<'_>, sql: &str, before: &Counts) -> (crate::catalog::Stmt, Option<QName>) {
-    use crate::catalog::{Stmt, StmtKind as K};
+/// The kind of a statement that added or defined no object (see [`Ctx::did`]), and the object
+/// it belongs to, from its first words (a comment's, grant's or owner's: the one it `attached`).
+fn kind_by_words(ctx: &Ctx<'_>, sql: &str, attached: Option<QName>) -> (StmtKind, Option<QName>) {
+    use StmtKind as K;
     let c = &ctx.cat;
     let t = tokenize(sql, 16, ctx.backslash);
-    let mut kind = K::Other;
-    let mut subject = None;
-    let mut fk = None;
-    if c.foreign_keys.len() > before.fks {
-        kind = K::ForeignKey;
-        fk = Some(c.foreign_keys.len() - 1);
-        subject = Some(c.foreign_keys[c.foreign_keys.len() - 1].table.clone());
-        if c.tables.len() > before.tables {
-            // Inline REFERENCES in CREATE TABLE: the statement is the table's.
-            kind = K::Table;
-            subject = Some(c.tables[c.tables.len() - 1].qname());
+    let w0 = t.raw(0).to_ascii_uppercase();
+    let w1 = t.raw(1).to_ascii_uppercase();
+    // After `ALTER <kind>` (and `IF EXISTS`): the object's name.
+    let named_at = |i: usize| {
+        if t.are(i, &["IF", "EXISTS"]) {
+            i + 2
+        } else {
+            i
         }
-    } else if c.tables.len() > before.tables {
-        kind = K::Table;
-        subject = Some(c.tables[c.tables.len() - 1].qname());
-    } else if c.views.len() > before.views {
-        kind = K::View;
-        subject = Some(c.views[c.views.len() - 1].name.clone());
-    } else if c.functions.len() > before.functions {
-        kind = K::Function;
-        subject = Some(c.functions[c.functions.len() - 1].name.clone());
-    } else if c.types.len() > before.types {
-        kind = K::Type;
-        subject = Some(c.types[c.types.len() - 1].name.clone());
-    } else if c.indexes.len() > before.indexes {
-        kind = K::Index;
-        subject = Some(c.indexes[c.indexes.len() - 1].table.clone());
-    } else if c.triggers.len() > before.triggers {
-        kind = K::Trigger;
-        subject = Some(c.triggers[c.triggers.len() - 1].table.clone());
-    } else if c.policies.len() > before.policies {
-        kind = K::Policy;
-        subject = Some(c.policies[c.policies.len() - 1].table.clone());
-    } else if c.sequences.len() > before.sequences {
-        kind = K::Sequence;
-        subject = Some(c.sequences[c.sequences.len() - 1].name.clone());
-    } else {
-        let w0 = t.raw(0).to_ascii_uppercase();
-        let w1 = t.raw(1).to_ascii_uppercase();
-        match (w0.as_str(), w1.as_str()) {
-            ("SET" | "RESET", _) => kind = K::Session,
-            ("SELECT", _) => {
-                let lower = sql.to_ascii_lowercase();
-                kind = if lower.contains("setval") {
-                    K::Data
-                } else {
-                    K::Session
-                };
+    };
+    match (w0.as_str(), w1.as_str()) {
+        ("SET" | "RESET", _) => (K::Session, None),
+        ("SELECT", _) if sql.to_ascii_lowercase().contains("setval") => (K::Data, None),
+        ("SELECT", _) => (K::Session, None),
+        ("INSERT" | "COPY", _) => (K::Data, None),
+        ("DROP", _) => (K::Drop, None),
+        ("CREATE", "SCHEMA") => (K::Schema, None),
+        ("CREATE", "EXTENSION") => (K::Extension, None),
+        ("COMMENT", _) => (K::Comment, attached),
+        ("GRANT" | "REVOKE", _) | ("ALTER", "DEFAULT") => (K::Grant, attached),
+        ("ALTER", _) if (2..t.len()).any(|k| t.are(k, &["OWNER", "TO"])) => (K::Owner, attached),
+        ("ALTER", "TABLE" | "FOREIGN") => {
+            let mut i = named_at(if w1 == "FOREIGN" { 3 } else { 2 });
+            if t.is(i, "ONLY") {
+                i += 1;
             }
-            ("INSERT" | "COPY", _) => kind = K::Data,
-            ("DROP", _) => kind = K::Drop,
-            ("CREATE", "SCHEMA") => kind = K::Schema,
-            ("CREATE", "EXTENSION") => kind = K::Extension,
-            ("COMMENT", _) => {
-                kind = K::Comment;
-                subject = c.comments.last().and_then(|a| a.subject.clone());
-            }
-            ("GRANT" | "REVOKE", _) | ("ALTER", "DEFAULT") => {
-                kind = K::Grant;
-                subject = c.grants.last().and_then(|a| a.subject.clone());
-            }
-            ("ALTER", _) if (2..t.len()).any(|k| t.are(k, &["OWNER", "TO"])) => {
-                kind = K::Owner;
-                subject = c.owners.last().and_then(|a| a.subject.clone());
-            }
-            ("ALTER", "TABLE" | "FOREIGN") => {
-                kind = K::AlterTable;
-                let mut i = if w1 == "FOREIGN" { 3 } else { 2 };
-                if t.are(i, &["IF", "EXISTS"]) {
-                    i += 2;
-                }
-                if t.is(i, "ONLY") {
-                    i += 1;
-                }
-                subject = t.name(i).map(|(p, _)| ctx.resolve_rel(&p));
-            }
-            ("ALTER", "SEQUENCE") => {
-                kind = K::Sequence;
-                let i = if t.are(2, &["IF", "EXISTS"]) { 4 } else { 2 };
-                subject = t.name(i).map(|(p, _)| ctx.resolve_rel(&p));
-            }
-            ("ALTER", "INDEX") => {
-                kind = K::Index;
-                let i = if t.are(2, &["IF", "EXISTS"]) { 4 } else { 2 };
-                subject = t.name(i).and_then(|(p, _)| {
-                    let q = ctx.qualify(&p);
-                    c.indexes
-                        .iter()
-                        .find(|x| x.name == q)
-                        .map(|x| x.table.clone())
-                        .or_else(|| constraint_index_table(c, &q))
-                });
-            }
-            ("ALTER", "VIEW" | "MATERIALIZED") => {
-                kind = K::View;
-                subject = recognize::named_object(ctx, &t);
-            }
-            ("ALTER", "FUNCTION" | "PROCEDURE" | "AGGREGATE") => {
-                kind = K::Function;
-                subject = recognize::named_object(ctx, &t);
-            }
-            ("ALTER", "TYPE" | "DOMAIN") => {
-                kind = K::Type;
-                subject = recognize::named_object(ctx, &t);
-            }
-            // A view defined again (`CREATE OR REPLACE VIEW` over a `--clean` dump's
-            // placeholder) adds no new view, but is still that view's statement.
-            ("CREATE", _)
-                if ["VIEW", "MATERIALIZED", "RECURSIVE"]
+            (K::AlterTable, t.name(i).map(|(p, _)| ctx.resolve_rel(&p)))
+        }
+        ("ALTER", "SEQUENCE") => (
+            K::Sequence,
+            t.name(named_at(2)).map(|(p, _)| ctx.resolve_rel(&p)),
+        ),
+        ("ALTER", "INDEX") => {
+            let table = t.name(named_at(2)).and_then(|(p, _)| {
+                let q = ctx.qualify(&p);
+                c.indexes
                     .iter()
-                    .any(|w| t.is(if t.are(1, &["OR", "REPLACE"]) { 3 } else { 1 }, w)) =>
-            {
-                kind = K::View;
-                subject = recognize::named_object(ctx, &t);
-            }
-            _ => {}
+                    .find(|x| x.name == q)
+                    .map(|x| x.table.clone())
+                    .or_else(|| constraint_index_table(c, &q))
+            });
+            (K::Index, table)
         }
+        ("ALTER", "VIEW" | "MATERIALIZED") => (K::View, recognize::named_object(ctx, &t)),
+        ("ALTER", "FUNCTION" | "PROCEDURE" | "AGGREGATE") => {
+            (K::Function, recognize::named_object(ctx, &t))
+        }
+        ("ALTER", "TYPE" | "DOMAIN") => (K::Type, recognize::named_object(ctx, &t)),
+        // A view whose statement was not read is still that view's statement.
+        ("CREATE", _)
+            if ["VIEW", "MATERIALIZED", "RECURSIVE"]
+                .iter()
+                .any(|w| t.is(if t.are(1, &["OR", "REPLACE"]) { 3 } else { 1 }, w)) =>
+        {
+            (K::View, recognize::named_object(ctx, &t))
+        }
+        _ => (K::Other, None),
     }
-    (
-        Stmt {
-            span: ctx.span,
-            kind,
-            subject: None,
-            fk,
-            superseded: false,
-        },
-        subject,
-    )
 }
 
 /// The table whose primary key or unique constraint owns the index `q` (constraint indexes
@@ -991,6 +960,16 @@ mod tests {
         )
     }
 
+    /// Each statement: its line, kind, subject and foreign key (`-` for none).
+    fn kinds(cat: &Catalog) -> Vec<String> {
+        let kind = |st: &Stmt| {
+            let subject = cat.subject(st).map_or("-".into(), |q| q.to_string());
+            let fk = st.fk.map_or("-", |k| cat.foreign_keys[k].name.as_str());
+            format!("{} {:?} {subject} {fk}", st.span.line, st.kind)
+        };
+        cat.statements.iter().map(kind).collect()
+    }
+
     fn set_cols(cat: &Catalog, name: &str) -> Vec<String> {
         let fk = cat.foreign_keys.iter().find(|f| f.name == name);
         fk.unwrap_or_else(|| panic!("no fk {name}"))
@@ -1037,6 +1016,85 @@ mod tests {
         assert!(!cat.foreign_keys.iter().any(|f| f.name == "p_d"));
         assert_eq!(cat.unparsed.len(), 1, "{:?}", cat.unparsed);
         assert_eq!(cat.unparsed[0].span.line, 13);
+    }
+
+    /// A statement is of the kind of what it defines, though the catalog's list of that kind
+    /// does not grow: a table, sequence or view defined again (`IF NOT EXISTS`, `OR REPLACE`)
+    /// is its object's statement, with the foreign key it adds.
+    #[test]
+    fn an_object_defined_again_is_its_statement() {
+        let cat = read_text(
+            "CREATE TABLE p (id int PRIMARY KEY);\n\
+             CREATE TABLE t (id serial PRIMARY KEY);\n\
+             CREATE TABLE IF NOT EXISTS t (id serial PRIMARY KEY);\n\
+             CREATE SEQUENCE IF NOT EXISTS t_id_seq;\n\
+             CREATE VIEW v AS SELECT id FROM t;\n\
+             CREATE OR REPLACE VIEW v AS SELECT id FROM p;\n\
+             CREATE TABLE IF NOT EXISTS t (id int, p_id int REFERENCES p);\n",
+        );
+        assert_eq!(
+            kinds(&cat),
+            [
+                "1 Table public.p -",
+                "2 Table public.t -",
+                "3 Table public.t -",
+                "4 Sequence public.t_id_seq -",
+                "5 View public.v -",
+                "6 View public.v -",
+                "7 Table public.t t_p_id_fkey",
+            ]
+        );
+    }
+
+    /// A statement that drops an object of a kind and adds another of it (a serial column's
+    /// sequence) is of the kind of what it adds, as the same statement without the drop is.
+    #[test]
+    fn a_statement_that_drops_and_adds_is_what_it_adds() {
+        let cat = read_text(
+            "CREATE TABLE t (id int, a serial);\n\
+             ALTER TABLE t DROP COLUMN a, ADD COLUMN b serial;\n\
+             ALTER TABLE t ADD COLUMN c serial;\n",
+        );
+        assert_eq!(
+            kinds(&cat),
+            [
+                "1 Table public.t -",
+                "2 Sequence public.t_b_seq -",
+                "3 Sequence public.t_c_seq -",
+            ]
+        );
+        let seqs: Vec<String> = cat.sequences.iter().map(|q| q.name.to_string()).collect();
+        assert_eq!(seqs, ["public.t_b_seq", "public.t_c_seq"]);
+    }
+
+    /// A comment, grant or owner statement belongs to the object it attached something to, and
+    /// to none when it attached nothing (a role's grant, a statement not read): never to the
+    /// object of the statement of its kind before it.
+    #[test]
+    fn a_statement_that_attaches_nothing_has_no_subject() {
+        let cat = read_text(
+            "CREATE TABLE t (id int);\n\
+             CREATE TABLE u (id int);\n\
+             GRANT SELECT ON TABLE t TO app;\n\
+             GRANT app TO bob;\n\
+             COMMENT ON TABLE t IS 'x';\n\
+             COMMENT ON t;\n\
+             ALTER TABLE t OWNER TO app;\n\
+             ALTER TABLE u ADD COLUMN z int, OWNER TO bob;\n",
+        );
+        assert_eq!(
+            kinds(&cat)[2..],
+            [
+                "3 Grant public.t -",
+                "4 Grant - -",
+                "5 Comment public.t -",
+                "6 Comment - -",
+                "7 Owner public.t -",
+                "8 Owner - -",
+            ]
+        );
+        let unread: Vec<u32> = cat.unparsed.iter().map(|u| u.span.line).collect();
+        assert_eq!(unread, [6, 8]);
     }
 
     /// A history: what `DROP ... CASCADE` takes along, and which statements it supersedes (not

@@ -6,8 +6,8 @@
 //! A recognizer that does not match a statement leaves it for sqlparser or the unparsed list.
 
 use crate::catalog::{
-    Attached, ColumnRef, Function, Identity, Named, Policy, QName, RoutineKind, Sequence, Trigger,
-    TriggerTiming, TypeDef, TypeKind,
+    Attached, ColumnRef, Function, Identity, Named, Policy, QName, RoutineKind, Sequence, StmtKind,
+    Trigger, TriggerTiming, TypeDef, TypeKind,
 };
 use crate::dump::lex::{tokenize, Tok, Tokens};
 use crate::dump::read::{head_words, Ctx};
@@ -262,6 +262,7 @@ fn attach(
     value: String,
     subject: Option<QName>,
 ) {
+    ctx.stmt_did.attached = subject.clone();
     let a = Attached {
         object_kind,
         object,
@@ -397,6 +398,8 @@ pub fn create_sequence(ctx: &mut Ctx<'_>, sql: &str) {
     };
     ctx.cat.stats.parsed_recognizer += 1;
     ctx.define(name.clone());
+    // One that is there already (a serial column's): still the sequence's statement.
+    ctx.did(StmtKind::Sequence, name.clone());
     if ctx.sequence_mut(&name).is_none() {
         ctx.push_sequence(Sequence {
             name,
@@ -455,6 +458,7 @@ pub fn create_function(ctx: &mut Ctx<'_>, sql: &str) {
         j += 1;
     }
     ctx.cat.stats.parsed_recognizer += 1;
+    ctx.did(StmtKind::Function, name.clone());
     ctx.cat.functions.push(Function {
         name,
         kind,
@@ -531,6 +535,7 @@ pub fn create_trigger(ctx: &mut Ctx<'_>, sql: &str) {
     };
     let function = ctx.qualify(&fparts);
     ctx.cat.stats.parsed_recognizer += 1;
+    ctx.did(StmtKind::Trigger, table.clone());
     ctx.cat.triggers.push(Trigger {
         name,
         table,
@@ -583,6 +588,7 @@ pub fn create_type(ctx: &mut Ctx<'_>, sql: &str) {
         TypeKind::Base
     };
     ctx.cat.stats.parsed_recognizer += 1;
+    ctx.did(StmtKind::Type, name.clone());
     ctx.cat.types.push(TypeDef {
         name,
         kind,
@@ -628,6 +634,7 @@ pub fn create_policy(ctx: &mut Ctx<'_>, sql: &str) {
         (Some(name), Some((parts, _))) => {
             let table = ctx.resolve_rel(&parts);
             ctx.cat.stats.parsed_recognizer += 1;
+            ctx.did(StmtKind::Policy, table.clone());
             ctx.cat.policies.push(Policy {
                 name,
                 table,
@@ -1001,7 +1008,7 @@ fn add_constraint(ctx: &mut Ctx<'_>, sql: &str, table: &QName, c: usize) -> bool
         }
     }
     let references = ctx.resolve_rel(&rparts);
-    ctx.cat.foreign_keys.push(ForeignKey {
+    ctx.add_foreign_key(ForeignKey {
         name,
         table: table.clone(),
         columns,
@@ -1090,6 +1097,7 @@ pub fn create_index(ctx: &mut Ctx<'_>, sql: &str) -> bool {
         return false;
     }
     let table = ctx.resolve_rel(&parts);
+    ctx.did(StmtKind::Index, table.clone());
     ctx.cat.indexes.push(crate::catalog::Index {
         name: QName::new(table.schema.clone(), iname),
         table,
