@@ -342,6 +342,12 @@ fn finish_columns(ctx: &mut Ctx<'_>, name: &QName, owned_seqs: Owned, inline: In
 /// `CREATE [UNLOGGED | FOREIGN] TABLE`.
 pub fn create_table(ctx: &mut Ctx<'_>, ct: &CreateTable, kind: TableKind) {
     let name = ctx.qualify(&parts(&ct.name));
+    if ct.if_not_exists && ctx.cat.table(&name).is_some() {
+        // Postgres leaves the existing table as it is (a NOTICE): no column, key or sequence of
+        // this definition exists. Replacing it would lose the keys the first one declared.
+        ctx.did(StmtKind::Table, name);
+        return;
+    }
     let mut columns = Vec::with_capacity(ct.columns.len());
     let mut inline: Inline = Vec::new();
     let mut owned_seqs: Owned = Vec::new();
@@ -373,7 +379,7 @@ pub fn create_table(ctx: &mut Ctx<'_>, ct: &CreateTable, kind: TableKind) {
         span: ctx.span,
     };
     ctx.cat.add_table(table);
-    // Defined again (`IF NOT EXISTS`, a history): still the table's statement.
+    // Defined again (a history without `IF NOT EXISTS`): still the table's statement.
     ctx.did(StmtKind::Table, name.clone());
     for c in &ct.constraints {
         constraint(ctx, &name, c, false);

@@ -1041,9 +1041,28 @@ mod tests {
                 "4 Sequence public.t_id_seq -",
                 "5 View public.v -",
                 "6 View public.v -",
-                "7 Table public.t t_p_id_fkey",
+                "7 Table public.t -",
             ]
         );
+    }
+
+    /// `CREATE TABLE IF NOT EXISTS` on a table that exists changes nothing, as in Postgres (a
+    /// NOTICE): the first definition keeps its columns and keys, and the second's columns,
+    /// inline key and serial sequence do not appear.
+    #[test]
+    fn create_table_if_not_exists_keeps_the_existing_table() {
+        let cat = read_text(
+            "CREATE TABLE p (id int PRIMARY KEY);\n\
+             CREATE TABLE t (id int PRIMARY KEY, name text UNIQUE);\n\
+             CREATE TABLE IF NOT EXISTS t (id int, n serial, p_id int REFERENCES p);\n",
+        );
+        let t = cat.table(&QName::new("public", "t")).expect("table t");
+        let cols: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(cols, ["id", "name"]);
+        assert!(t.primary_key.is_some(), "the primary key is kept");
+        assert_eq!(t.unique.len(), 1, "the unique key is kept");
+        assert!(cat.foreign_keys.is_empty(), "{:?}", cat.foreign_keys);
+        assert!(cat.sequences.is_empty(), "{:?}", cat.sequences);
     }
 
     /// A statement that drops an object of a kind and adds another of it (a serial column's
