@@ -77,14 +77,14 @@ fn validator(schema: &serde_json::Value) -> jsonschema::Validator {
         .expect("the schema compiles")
 }
 
-fn schema_file(file: &str) -> serde_json::Value {
+pub(crate) fn schema_file(file: &str) -> serde_json::Value {
     let path = crate::util::root().join("schemas").join(file);
     serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file")).expect("json")
 }
 
 /// `instance` (from `what`) is valid against `schema`; a copy with the first required key of
 /// the top-level object removed is not (the schema constrains something).
-fn assert_valid(what: &str, schema: &serde_json::Value, instance: &serde_json::Value) {
+pub(crate) fn assert_valid(what: &str, schema: &serde_json::Value, instance: &serde_json::Value) {
     let v = validator(schema);
     let errors: Vec<String> = v
         .iter_errors(instance)
