@@ -154,6 +154,7 @@ pub struct ForeignKey {
     /// only columns the action sets, a subset of `columns`. Empty means all of `columns`;
     /// omitted from JSON when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub on_delete_columns: Vec<String>,
     /// `ON UPDATE` action (Postgres allows no column list here).
     pub on_update: FkAction,
@@ -163,9 +164,11 @@ pub struct ForeignKey {
     pub initially_deferred: bool,
     /// `MATCH` kind; omitted from JSON when `simple`.
     #[serde(rename = "match", skip_serializing_if = "is_default")]
+    #[schemars(default)]
     pub match_kind: FkMatch,
     /// Added `NOT VALID`; omitted from JSON when false.
     #[serde(skip_serializing_if = "is_default")]
+    #[schemars(default)]
     pub not_valid: bool,
     /// Where it was defined.
     #[serde(flatten)]
@@ -306,12 +309,14 @@ pub struct Table {
     pub kind: TableKind,
     /// `UNLOGGED`.
     #[serde(skip_serializing_if = "is_default")]
+    #[schemars(default)]
     pub unlogged: bool,
     /// The partitioned table this is a partition of (`PARTITION OF` or `ATTACH PARTITION`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<QName>,
     /// `INHERITS (...)` parents.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub inherits: Vec<QName>,
     /// Columns in order.
     pub columns: Vec<Column>,
@@ -319,9 +324,11 @@ pub struct Table {
     pub primary_key: Option<Key>,
     /// Unique constraints.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub unique: Vec<Key>,
     /// Check constraints.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub checks: Vec<Check>,
     /// Owner (`ALTER TABLE ... OWNER TO`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -356,6 +363,7 @@ pub struct Index {
     pub predicate: Option<String>,
     /// `ON ONLY` (an index on a partitioned table's parent alone).
     #[serde(skip_serializing_if = "is_default")]
+    #[schemars(default)]
     pub only: bool,
     /// The parent index it is attached to (`ALTER INDEX ... ATTACH PARTITION`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -384,9 +392,11 @@ pub struct Sequence {
     pub owned_by: Option<ColumnRef>,
     /// Columns whose default calls `nextval` on it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub used_by: Vec<ColumnRef>,
     /// Backs an identity column (created by `ADD GENERATED ... AS IDENTITY` or inline).
     #[serde(skip_serializing_if = "is_default")]
+    #[schemars(default)]
     pub identity: bool,
     /// Where it was defined.
     #[serde(flatten)]
@@ -400,6 +410,7 @@ pub struct View {
     pub name: QName,
     /// `MATERIALIZED`.
     #[serde(skip_serializing_if = "is_default")]
+    #[schemars(default)]
     pub materialized: bool,
     /// Tables and views its query reads, resolved, sorted, without duplicates.
     pub reads: Vec<QName>,
@@ -434,6 +445,7 @@ pub struct Function {
     pub language: Option<String>,
     /// Returns `trigger`.
     #[serde(skip_serializing_if = "is_default")]
+    #[schemars(default)]
     pub returns_trigger: bool,
     /// Byte range of the body (dollar-quoted text or `BEGIN ATOMIC` block), for text scans.
     #[serde(skip)]
@@ -472,6 +484,7 @@ pub struct Trigger {
     pub function: QName,
     /// `CONSTRAINT TRIGGER`.
     #[serde(skip_serializing_if = "is_default")]
+    #[schemars(default)]
     pub constraint: bool,
     /// Where it was defined.
     #[serde(flatten)]
@@ -721,6 +734,7 @@ pub struct Catalog {
     /// Foreign keys Postgres would reject (a missing parent or column): not in `foreign_keys`;
     /// omitted from JSON when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub rejected_foreign_keys: Vec<RejectedFk>,
     /// Foreign keys a later statement dropped (not serialized: the final schema has none of
     /// them).

@@ -203,6 +203,7 @@ pub struct Finding {
     pub location: Option<Location>,
     /// Other positions involved (config entries, the other end of a crossing).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub related: Vec<Related>,
     /// How to fix it.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -56,6 +56,7 @@ pub struct IdSequence {
     pub sequence: QName,
     /// It backs an identity column.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(default)]
     pub identity: bool,
     /// The columns whose ids it hands out (`schema.table.column`), sorted.
     pub columns: Vec<IdColumn>,
@@ -64,6 +65,7 @@ pub struct IdSequence {
     /// `ranges`: each instance's range, the origin instance's first (from 1), then the others
     /// in `instances` order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub ranges: Vec<IdRange>,
 }
 
@@ -109,6 +111,7 @@ pub struct InstanceRef {
     /// The child table is partitioned: Postgres cannot build its index concurrently, the plain
     /// build blocks writes while it runs.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(default)]
     pub partitioned: bool,
 }
 
@@ -128,6 +131,7 @@ pub struct IdSpacePlan {
     /// `instance-column`: the references into the silo from single-instance silos, by child
     /// table and key.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub references: Vec<InstanceRef>,
 }
 

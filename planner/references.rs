@@ -123,9 +123,27 @@ impl fmt::Display for Rule {
 
 /// How sure the planner is that a reference is real, in hundredths (a constraint is 100).
 /// Serialized as a number between 0 and 1 (`0.9`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
-#[schemars(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Confidence(pub u8);
+
+/// The schema of what [`Confidence`] serializes: a number from 0 to 1, not the hundredths it
+/// holds.
+impl JsonSchema for Confidence {
+    fn is_referenceable() -> bool {
+        false
+    }
+
+    fn schema_name() -> String {
+        "Confidence".into()
+    }
+
+    fn json_schema(generator: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        let mut schema = f64::json_schema(generator).into_object();
+        schema.number().minimum = Some(0.0);
+        schema.number().maximum = Some(1.0);
+        schema.into()
+    }
+}
 
 impl Confidence {
     /// Certain: a constraint the database enforces.

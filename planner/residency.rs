@@ -39,6 +39,7 @@ pub struct TenantHop {
     pub constraint: Option<String>,
     /// The key's child columns (empty for a partition).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub columns: Vec<String>,
     /// The table it leads to.
     pub parent: QName,
@@ -460,6 +461,7 @@ pub struct GlobalKey {
     /// Foreign keys of other silos that reference it (`schema.table.constraint`): a child row
     /// there must name one row of all the instances.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub referenced_by: Vec<String>,
     /// The `global_unique` entry naming it, `line:column` in the config; none when no entry
     /// names it (`check` warns, SP018).

@@ -212,6 +212,7 @@ impl SourceFile {
 pub struct Span {
     /// Index of the file in [`crate::catalog::Catalog::files`].
     #[serde(skip_serializing_if = "is_zero")]
+    #[schemars(default)]
     pub file: u32,
     /// Byte offset of the first byte of the statement.
     #[serde(skip)]

@@ -149,6 +149,7 @@ pub struct Outcome {
     /// composite key's columns joined by `, `; a value longer than 80 characters cut to 77 and
     /// `...`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub examples: Vec<String>,
     /// The `TABLESAMPLE SYSTEM` percentage, when the child table was sampled.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -79,6 +79,7 @@ pub struct FkScripts {
     /// Crossing references without a constraint (declared, imported, inferred): nothing to
     /// drop or restore; the scripts list them in a comment. Omitted from JSON when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub unconstrained: Vec<UnconstrainedRef>,
     /// `fks/drop.sql`, step by step.
     pub drop: Vec<Step>,

@@ -190,6 +190,7 @@ pub struct Step {
     /// `sql` is a query whose result rows are statements that psql's `\gexec` runs one by one
     /// (each in autocommit unless `lock_timeout` wraps them in a transaction).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(default)]
     pub gexec: bool,
     /// The SQL, without a trailing semicolon (nor `\gexec`).
     pub sql: String,
@@ -259,12 +260,14 @@ pub struct PlannedCrossing {
     pub declared_on_delete: crate::catalog::FkAction,
     /// The dump's `ON DELETE SET NULL|DEFAULT (cols)` list (Postgres 15+); omitted when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub declared_on_delete_columns: Vec<String>,
     /// The action the plan replicates.
     pub on_delete: crate::config::EdgeAction,
     /// The child columns the replicated set-null / set-default writes when that is not every
     /// child column (a declared `SET NULL (cols)` list); omitted otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub set_columns: Vec<String>,
     /// Where that action comes from: `declared`, `override` or `default`.
     pub decided_by: String,
@@ -281,6 +284,7 @@ pub struct PlannedCrossing {
     /// foreign-key constraint (then `constraint` is its name; otherwise a name silo-plan gives
     /// the reference, `<table>_<columns>_ref`, that no constraint has).
     #[serde(skip_serializing_if = "is_constraint")]
+    #[schemars(default)]
     pub kind: crate::references::Kind,
     /// The convention of an inferred reference.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -334,6 +338,7 @@ pub struct ClosureStep {
     pub crosses: bool,
     /// The child was reached earlier in this closure: listed, not followed again.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(default)]
     pub again: bool,
 }
 
@@ -388,22 +393,27 @@ pub struct Plan {
     /// Each silo's `tenant` and the tables it reaches by references (its closure), with the
     /// silo's tables it does not reach; omitted when no silo names a tenant.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub tenants: Vec<crate::residency::Tenant>,
     /// The keys of multi-instance silos that must stay unique across the instances (referenced
     /// from another silo, or named by `global_unique`); omitted when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub global_keys: Vec<crate::residency::GlobalKey>,
     /// The reservation table and functions of each key `global_unique` plans
     /// (`residency/<registry silo>.sql`); omitted when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub reservations: Vec<crate::residency::Reservation>,
     /// The id space of each silo that sets `id_space` (`residency/id-space/<silo>/`); omitted
     /// when none does.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub id_spaces: Vec<crate::idspace::IdSpacePlan>,
     /// The tombstones of single-instance silos fanned out to every instance of a multi-instance
     /// silo (`residency/fanout/<silo>.sql`); omitted when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub fanouts: Vec<fanout::Fanout>,
     /// `fks/drop.sql` and `fks/restore.sql`: every step with its locks and hazards.
     pub fks: fks::FkScripts,

@@ -1819,8 +1819,9 @@ $silo_plan$"#,
     if lock_writes {
         // Not destructive: no confirmation needed here (08-truncate asks for it).
         items.remove(0);
+        let partitioned = lock_tables(p).len() > roots.len();
         items.push(timed(
-            "Keep the moved tables, readable, write-locked: a statement trigger on each (partitions too) refuses INSERT, UPDATE, DELETE and TRUNCATE with a message naming the silo that owns the table (the cut-over's fence, whose message does not, is dropped after). CREATE TRIGGER takes SHARE ROW EXCLUSIVE, DROP TRIGGER ACCESS EXCLUSIVE, for milliseconds.",
+            &format!("Keep the moved tables, readable, write-locked: a statement trigger on each (partitions too) refuses INSERT, UPDATE, DELETE and TRUNCATE with a message naming the silo that owns the table (the cut-over's fence, whose message does not, is dropped after). CREATE TRIGGER takes SHARE ROW EXCLUSIVE, DROP TRIGGER ACCESS EXCLUSIVE, for milliseconds.{}", if partitioned { PARTITIONS_LOCKED } else { "" }),
             lock_tables(p).into_iter().map(|q| (q, Lock::AccessExclusive)).collect(),
             Vec::new(),
             lock_writes_sql(p),
@@ -1889,7 +1890,7 @@ $silo_plan$"#,
             verify: verify_text(&c),
             expect: "0 (every moved table, partitions included, is write-locked)".into(),
             check: Some(c),
-            rollback: "ORIGIN no longer follows the targets: its moved tables hold the rows as of this phase. To make ORIGIN authoritative again, copy the rows written since from the targets, then drop the `silo_plan_lock_writes` triggers.".into(),
+            rollback: "ORIGIN no longer follows the targets: its moved tables hold the rows as of this phase. To make ORIGIN authoritative again, copy the rows written since from the targets, then drop the `silo_plan_lock_writes` triggers (and `silo_plan_lock_writes_rows` on partitioned tables).".into(),
             point_of_no_return: false,
             files,
         };
@@ -1917,6 +1918,9 @@ $silo_plan$"#,
     }
 }
 
+/// What 07-cleanup's lock-writes step adds when a moved table has partitions.
+const PARTITIONS_LOCKED: &str = " Each partition found in the catalog when the step runs gets its own trigger, so partitions created after the dump too; a partitioned table also gets a row trigger, which Postgres passes on to partitions created later: their INSERT, UPDATE and DELETE fail, a TRUNCATE addressed to one does not (TRUNCATE fires statement triggers only): run this phase again after creating partitions.";
+
 /// Every moved table, partitions included (a statement trigger on a partitioned table does not
 /// fire for a write addressed to one of its partitions).
 fn lock_tables(p: &Phases) -> Vec<QName> {
@@ -1925,8 +1929,15 @@ fn lock_tables(p: &Phases) -> Vec<QName> {
 }
 
 /// `cleanup = "lock-writes"`: `silo_plan.lock_writes()` and, on each moved table that lacks it,
-/// the trigger `silo_plan_lock_writes` (its argument: the silo that owns the table); then the
-/// cut-over's fence dropped. Statements for one transaction.
+/// the statement trigger `silo_plan_lock_writes` (its argument: the silo that owns the table);
+/// then the cut-over's fence dropped. Statements for one transaction.
+///
+/// As the fence ([`fence_sql`]): the partitions are locked one by one, as the live catalog lists
+/// them (`pg_partition_tree`, so those created between the dump and this phase too), and each
+/// partitioned root also gets the row trigger `silo_plan_lock_writes_rows`, which Postgres
+/// clones to every partition created or attached later: their INSERT, UPDATE and DELETE fail
+/// with the same message. A TRUNCATE addressed to such a later partition is not refused
+/// (TRUNCATE fires statement triggers only); running 07-cleanup again gives it its own.
 fn lock_writes_sql(p: &Phases) -> String {
     let mut sql = String::from(
         "CREATE SCHEMA IF NOT EXISTS silo_plan;\nCREATE OR REPLACE FUNCTION silo_plan.lock_writes() RETURNS trigger\n    LANGUAGE plpgsql\n    SET search_path = pg_catalog, pg_temp\nAS $silo_plan$\nBEGIN\n    -- 08-truncate empties the table with silo_plan.truncating set in its transaction.\n    IF TG_OP = 'TRUNCATE' AND current_setting('silo_plan.truncating', true) = 'on' THEN\n        RETURN NULL;\n    END IF;\n    RAISE EXCEPTION 'table %.% belongs to silo %: write to its database', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0]\n        USING ERRCODE = 'read_only_sql_transaction';\nEND\n$silo_plan$;\n",
@@ -1944,7 +1955,7 @@ fn lock_writes_sql(p: &Phases) -> String {
     values.sort();
     values.dedup();
     let body = format!(
-        "\nDECLARE\n    t regclass;\n    owner text;\nBEGIN\n    FOR t, owner IN SELECT v.name::regclass, v.silo FROM (VALUES {}) AS v(name, silo) LOOP\n        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = t AND tgname = 'silo_plan_lock_writes') THEN\n            EXECUTE pg_catalog.format('CREATE TRIGGER silo_plan_lock_writes BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.lock_writes(%L)', t, owner);\n        END IF;\n    END LOOP;\nEND\n",
+        "\nDECLARE\n    t regclass;\n    owner text;\nBEGIN\n    -- Each moved table and its partitions, as the catalog lists them now (those created after\n    -- the dump too): a statement trigger on a partitioned table does not fire for a write\n    -- addressed to one of its partitions.\n    FOR t, owner IN SELECT x.rel, min(v.silo) FROM (VALUES {}) AS v(name, silo)\n                     CROSS JOIN LATERAL (SELECT v.name::regclass UNION SELECT p.relid FROM pg_catalog.pg_partition_tree(v.name::regclass) AS p) AS x(rel)\n                    GROUP BY x.rel ORDER BY x.rel LOOP\n        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = t AND tgname = 'silo_plan_lock_writes') THEN\n            EXECUTE pg_catalog.format('CREATE TRIGGER silo_plan_lock_writes BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION silo_plan.lock_writes(%L)', t, owner);\n        END IF;\n        -- A row trigger on a partitioned root is cloned to the partitions created or attached\n        -- later: their INSERT, UPDATE and DELETE fail too. Not covered: a TRUNCATE addressed to\n        -- such a partition (TRUNCATE fires statement triggers only; rerun this phase after\n        -- creating partitions to give them theirs).\n        IF EXISTS (SELECT 1 FROM pg_catalog.pg_class WHERE oid = t AND relkind = 'p' AND NOT relispartition)\n           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger WHERE tgrelid = t AND tgname = 'silo_plan_lock_writes_rows') THEN\n            EXECUTE pg_catalog.format('CREATE TRIGGER silo_plan_lock_writes_rows BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION silo_plan.lock_writes(%L)', t, owner);\n        END IF;\n    END LOOP;\nEND\n",
         values.join(",\n           ")
     );
     sql.push_str("DO ");

@@ -8,7 +8,7 @@ use crate::pg::Cluster;
 use crate::phases::{ok, run_phase, two_cluster_env};
 
 /// Control moves with `events`, partitioned by range, one partition itself partitioned by range of id.
-const SCHEMA: &str = "\
+pub(crate) const SCHEMA: &str = "\
 CREATE TABLE public.users (id bigint PRIMARY KEY, name text NOT NULL);
 CREATE TABLE public.events (id bigint NOT NULL, at date NOT NULL, kind text NOT NULL, user_id bigint NOT NULL) PARTITION BY RANGE (at);
 CREATE TABLE public.events_2024 (id bigint NOT NULL, at date NOT NULL, kind text NOT NULL, user_id bigint NOT NULL);
@@ -25,13 +25,13 @@ ALTER TABLE public.events
 CREATE TABLE public.orgs (id bigint PRIMARY KEY, name text NOT NULL);
 ";
 
-const ROWS: &str = "\
+pub(crate) const ROWS: &str = "\
 INSERT INTO public.users SELECT i, 'user ' || i FROM generate_series(1, 20) AS i;
 INSERT INTO public.events SELECT i, date '2024-01-01' + (i * 7), CASE WHEN i % 2 = 0 THEN 'click' ELSE 'view' END, 1 + i % 20 FROM generate_series(1, 90) AS i;
 INSERT INTO public.orgs SELECT i, 'org ' || i FROM generate_series(1, 5) AS i;
 ";
 
-const CONFIG: &str = "version = 1\nschema = [\"schema.sql\"]\norigin = \"region\"\n\n\
+pub(crate) const CONFIG: &str = "version = 1\nschema = [\"schema.sql\"]\norigin = \"region\"\n\n\
     [silos.control]\ntables = [\"users\", \"events*\"]\n\n\
     [silos.region]\ntables = [\"orgs\"]\n";
 

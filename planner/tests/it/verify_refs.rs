@@ -565,6 +565,11 @@ INSERT INTO pages VALUES (1, 'en'), (2, E'\\x1b[31mred');"
 
     let written = std::fs::read_to_string(&out_file).expect("the references file");
     let f: RefsFile = serde_json::from_str(&written).expect("reads back as a references file");
+    crate::schemas::assert_valid(
+        "references --write",
+        &crate::schemas::schema_file("references.schema.json"),
+        &serde_json::from_str(&written).expect("JSON"),
+    );
     assert_eq!(f.source.as_deref(), Some(verify_refs::SOURCE));
     type Row = (String, Option<Verdict>, Option<u64>, Option<u64>);
     let got: Vec<Row> = f
@@ -612,6 +617,13 @@ INSERT INTO pages VALUES (1, 'en'), (2, E'\\x1b[31mred');"
     let (code, json, err) = run("json", false);
     assert_eq!(code, Some(1), "{err}");
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    // The verdicts' keys are in the listing's schema (no published file: schemars's own).
+    crate::schemas::assert_valid(
+        "references --db --format json",
+        &serde_json::to_value(schemars::schema_for!(silo_plan::references::Listing))
+            .expect("schema"),
+        &v,
+    );
     let refs = v["references"].as_array().expect("references");
     let find = |table: &str| {
         refs.iter()
