@@ -867,9 +867,13 @@ pub fn render_each(
     registries.sort_unstable();
     registries.dedup();
     for r in registries {
-        if let Some(sql) =
-            crate::residency::registry_sql(input.cat, input.cfg, &plan.reservations, r)
-        {
+        if let Some(sql) = crate::residency::registry_sql(
+            input.cat,
+            input.cfg,
+            &plan.cascades,
+            &plan.reservations,
+            r,
+        ) {
             file(format!("residency/{r}.sql"), sql)?;
         }
         // The backfill of the values today's rows hold: imported in the registry...
