@@ -266,7 +266,8 @@ fn python_stubs_reserve_and_release_through_the_registry() {
 /// control's inbox as a pump stores it (source region/us), that of 2 the table logical
 /// replication fills (as the replication worker stores a row). `silo_plan.apply()` then
 /// releases us's values of 1 and 2 and nothing of de's or of 3; applying again changes nothing,
-/// and neither does a replay of every tombstone from reset watermarks.
+/// and neither does a replay of every tombstone from reset watermarks. A tombstone whose source
+/// names no instance (`region`) releases the origin instance's (us) values of its row.
 #[test]
 fn tombstones_release_what_the_application_forgot_in_their_instance_only() {
     let dir = tempfile::tempdir().unwrap();
@@ -444,4 +445,34 @@ fn tombstones_release_what_the_application_forgot_in_their_instance_only() {
     assert!(crate::cascades::apply_all(&mut control, 100) > 0);
     assert_eq!(reserved(&mut control), held);
     assert!(held.contains("slug:acme=us/4"), "{held}");
+
+    // A source that names no instance (the whole silo in one database: cascades/region.replication.sql
+    // run without -v instance) is the origin instance, us: org 3's tombstone releases us's values
+    // of row 3 only.
+    us.batch_execute("DELETE FROM public.org_organization WHERE id = 3")
+        .unwrap();
+    let t = us
+        .query_one(
+            "SELECT id, table_name, key::text, deleted_at::text FROM silo_plan.tombstones \
+             WHERE table_name = 'public.org_organization' AND key = '{\"id\": 3}'",
+            &[],
+        )
+        .unwrap();
+    control
+        .execute(
+            "INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at) \
+             VALUES ('region', $1, $2, $3::text::jsonb, $4::text::timestamptz)",
+            &[
+                &t.get::<_, i64>(0),
+                &t.get::<_, String>(1),
+                &t.get::<_, String>(2),
+                &t.get::<_, String>(3),
+            ],
+        )
+        .unwrap();
+    assert!(crate::cascades::apply_all(&mut control, 100) > 0);
+    assert_eq!(
+        reserved(&mut control),
+        "id:101=de/101,slug:acme=us/4,slug:delta=de/1,slug:epsilon=de/2"
+    );
 }
