@@ -645,11 +645,64 @@ pub fn reservations(cat: &Catalog, cfg: &Config, asg: &Assignment) -> Vec<Reserv
         .collect()
 }
 
+/// The tombstones that tell the registry a reservation's owner row is gone: those of the key's
+/// table that reach the registry silo's database (a broken edge from that table into the
+/// registry silo, [`crate::plan::cascades`]) and whose key holds every owner column.
+pub struct TombstoneRelease {
+    /// `table_name` of the tombstones (`public.org_organization`).
+    pub table_name: String,
+    /// The tombstone key's columns (the edge's referenced columns), a superset of the owner's.
+    pub key_columns: Vec<String>,
+    /// The table logical replication fills with the reserved silo's tombstones.
+    pub received: QName,
+}
+
+/// How the tombstones of `r`'s owner rows reach its registry, or `None` when no broken edge
+/// brings them there with the owner's columns (then only the application's release frees a
+/// value).
+pub fn tombstone_release(
+    cascades: &[crate::plan::cascades::SiloCascades],
+    r: &Reservation,
+) -> Option<TombstoneRelease> {
+    if r.owner_columns.is_empty() {
+        return None;
+    }
+    let registry = cascades.iter().find(|c| c.silo == r.registry_silo)?;
+    let e = registry.edges.iter().find(|e| {
+        e.parent == r.table
+            && e.parent_silo == r.silo
+            && r.owner_columns.iter().all(|c| e.parent_columns.contains(c))
+    })?;
+    Some(TombstoneRelease {
+        table_name: e.parent_name.clone(),
+        key_columns: e.parent_columns.clone(),
+        received: crate::plan::cascades::received_table(&e.parent_silo),
+    })
+}
+
+/// The name of the function that releases `r`'s values by tombstone:
+/// `silo_plan.apply_release_<table>_<column>`, which `silo_plan.apply()` calls (it calls every
+/// `silo_plan.apply_*(integer)`).
+pub fn apply_release_function(r: &Reservation) -> String {
+    let base = r
+        .release_function
+        .strip_prefix("release_")
+        .unwrap_or(&r.release_function);
+    crate::names::fit(
+        &format!("apply_release_{base}"),
+        crate::names::MAX_IDENT,
+        &["apply_release", base],
+    )
+}
+
 /// `residency/<registry silo>.sql`: for each reservation held in that silo's database, the
-/// table and the two functions, in [`reservations`] order. `None` when it holds none.
+/// table, the two functions and, when its owner's tombstones reach the registry
+/// ([`tombstone_release`]), the apply that releases by tombstone, in [`reservations`] order.
+/// `None` when it holds none.
 pub fn registry_sql(
     cat: &Catalog,
     cfg: &Config,
+    cascades: &[crate::plan::cascades::SiloCascades],
     rs: &[Reservation],
     registry: &str,
 ) -> Option<String> {
@@ -761,8 +814,228 @@ pub fn registry_sql(
              SELECT EXISTS (SELECT FROM gone)\n$fn$;",
             ident(&r.release_function),
         );
+        match tombstone_release(cascades, r) {
+            Some(t) => release_by_tombstone(&mut s, cfg, r, &t),
+            None => {
+                let _ = writeln!(
+                    s,
+                    "\n-- No tombstone of {} reaches silo {}'s database with its owner's columns \
+                     (no broken edge from it into silo {}):\n\
+                     -- only the application's release frees a value of this key.",
+                    crate::ident::comment_text(&r.table.to_string()),
+                    crate::ident::comment_text(registry),
+                    crate::ident::comment_text(registry),
+                );
+            }
+        }
     }
     Some(s)
+}
+
+/// The apply that releases reservation `r`'s values when its owner's tombstone arrives in the
+/// registry (the inbox a pump fills, and the table logical replication fills): a plpgsql
+/// function `silo_plan.apply_<...>` that `silo_plan.apply()` calls with the cascades' own, with
+/// one watermark row per source in `silo_plan.watermarks` and `silo_plan.received_watermarks`
+/// (edge: the reservation table's name).
+fn release_by_tombstone(s: &mut String, cfg: &Config, r: &Reservation, t: &TombstoneRelease) {
+    use crate::ident::{ident, literal};
+    use std::fmt::Write;
+    let silo = cfg.silo(&r.silo);
+    let instances: Vec<String> = silo.map(|s| s.instances.clone()).unwrap_or_default();
+    let origin = silo
+        .and_then(Silo::origin_instance)
+        .unwrap_or_default()
+        .to_string();
+    // Every source a tombstone of the silo can carry, with the instance it names: silo/instance,
+    // and the bare silo name (the whole silo in one database: the origin, before the others).
+    let mut sources: Vec<(String, String)> = vec![(r.silo.clone(), origin.clone())];
+    for i in &instances {
+        sources.push((
+            format!("{}{}{i}", r.silo, crate::names::INSTANCE_SEPARATOR),
+            i.clone(),
+        ));
+    }
+    sources.sort();
+    let table = format!("silo_plan.{}", ident(&r.reservation_table));
+    let edge = literal(&format!("silo_plan.{}", r.reservation_table));
+    let values = sources
+        .iter()
+        .map(|(src, i)| format!("({}, {})", literal(src), literal(i)))
+        .collect::<Vec<_>>()
+        .join(",\n                             ");
+    let seed = sources
+        .iter()
+        .map(|(src, _)| format!("({}, {edge})", literal(src)))
+        .collect::<Vec<_>>()
+        .join(",\n               ");
+    let owners: Vec<String> = r
+        .owner_columns
+        .iter()
+        .map(|c| format!("owner_{c}"))
+        .collect();
+    let lhs = if owners.len() == 1 {
+        format!("c.{}", ident(&owners[0]))
+    } else {
+        format!(
+            "({})",
+            owners
+                .iter()
+                .map(|c| format!("c.{}", ident(c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let select = owners
+        .iter()
+        .map(|c| format!("k.{}", ident(c)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let build = owners
+        .iter()
+        .zip(&r.owner_columns)
+        .map(|(o, c)| format!("{}, b.key -> {}", literal(o), literal(c)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let key_names = t
+        .key_columns
+        .iter()
+        .map(|c| literal(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let parent = literal(&t.table_name);
+    let received = format!("{}.{}", ident(&t.received.schema), ident(&t.received.name));
+    let received_lit = literal(&format!(
+        "{}.{}",
+        ident(&t.received.schema),
+        ident(&t.received.name)
+    ));
+    let matched = format!(
+        "DELETE FROM {table} AS c\n                 WHERE c.instance = _sp_w.instance\n                   \
+         AND {lhs} IN (\n                       SELECT {select}\n                         \
+         FROM batch AS b,\n                              jsonb_populate_record(NULL::{table},\n                                                    \
+         jsonb_build_object({build})) AS k)"
+    );
+    let _ = writeln!(
+        s,
+        "\n-- The application may forget to release: when the tombstone of a deleted {} row \
+         arrives here from the\n\
+         -- instance that holds the value (the cascades' transports: the inbox a pump fills, or \
+         {} that\n\
+         -- logical replication fills), this releases what that instance and row held. \
+         silo_plan.apply() calls it with the\n\
+         -- cascades' own applies (it calls every silo_plan.apply_*). A tombstone names its \
+         instance by its source: {}/<instance>,\n\
+         -- or {} alone for the whole silo in one database, which is the origin instance {} (the \
+         instance the backfill\n\
+         -- registers today's values for). A value is released only when the instance and every \
+         owner column match: a\n\
+         -- tombstone from one instance never frees a value another holds, even for the same id. \
+         Each source has its own\n\
+         -- watermark rows, apart from the cascades' edges, under edge\n\
+         -- {}: a tombstone delivered twice is stored once, and one applied again\n\
+         -- finds nothing to delete. Until cascades/{}.sql has created the \
+         inbox (or the replicated\n\
+         -- table), that transport is skipped. Tombstones stored in the inbox out of id order (by \
+         hand, or a second pump of\n\
+         -- one source) below this watermark are not read again: release those values by hand.\n\
+         -- Locks: none on the application's tables (creating the function; a call takes ROW \
+         EXCLUSIVE on the reservation table and the\n\
+         -- watermark tables, and row locks on its watermark rows and the reservations it \
+         deletes).",
+        crate::ident::comment_text(&r.table.to_string()),
+        crate::ident::comment_text(&received),
+        crate::ident::comment_text(&r.silo),
+        crate::ident::comment_text(&r.silo),
+        crate::ident::comment_text(&origin),
+        crate::ident::comment_text(&format!("silo_plan.{}", r.reservation_table)),
+        crate::ident::comment_text(&r.registry_silo),
+    );
+    let _ = writeln!(
+        s,
+        "CREATE OR REPLACE FUNCTION silo_plan.{f}(batch_size integer DEFAULT 1000) RETURNS integer\n\
+         LANGUAGE plpgsql\n\
+         SET search_path = pg_catalog, pg_temp\n\
+         AS $fn$\n\
+         DECLARE\n    \
+         _sp_total integer := 0;\n    \
+         _sp_w record;\n    \
+         _sp_n integer;\n    \
+         _sp_upto bigint;\n    \
+         _sp_upto_xid bigint;\n    \
+         _sp_settled bigint;\n\
+         BEGIN\n    \
+         IF pg_catalog.to_regclass('silo_plan.inbox') IS NOT NULL THEN\n        \
+         INSERT INTO silo_plan.watermarks (source, edge)\n        VALUES {seed}\n        \
+         ON CONFLICT DO NOTHING;\n        \
+         FOR _sp_w IN SELECT w.source, w.last_id, m.instance\n                       \
+         FROM silo_plan.watermarks AS w\n                       \
+         JOIN (VALUES {values}) AS m (source, instance) ON m.source = w.source\n                      \
+         WHERE w.edge = {edge}\n                      \
+         ORDER BY w.source\n                        \
+         FOR UPDATE OF w SKIP LOCKED\n        \
+         LOOP\n            \
+         WITH batch AS MATERIALIZED (\n                \
+         SELECT i.id, i.key\n                  \
+         FROM silo_plan.inbox AS i\n                 \
+         WHERE i.source = _sp_w.source\n                   \
+         AND i.table_name = {parent}\n                   \
+         AND i.id > _sp_w.last_id\n                   \
+         AND i.key ?& ARRAY[{key_names}]\n                 \
+         ORDER BY i.id\n                 \
+         LIMIT batch_size\n            \
+         ), released AS (\n                \
+         {matched}\n            \
+         )\n            \
+         SELECT count(*), max(batch.id) INTO _sp_n, _sp_upto FROM batch;\n            \
+         IF _sp_n > 0 THEN\n                \
+         UPDATE silo_plan.watermarks AS w SET last_id = _sp_upto\n                 \
+         WHERE w.source = _sp_w.source AND w.edge = {edge};\n                \
+         _sp_total := _sp_total + _sp_n;\n            \
+         END IF;\n        \
+         END LOOP;\n    \
+         END IF;\n    \
+         IF pg_catalog.to_regclass({received_lit}) IS NOT NULL\n       \
+         AND pg_catalog.to_regclass('silo_plan.received_watermarks') IS NOT NULL THEN\n        \
+         INSERT INTO silo_plan.received_watermarks (source, edge)\n        VALUES {seed}\n        \
+         ON CONFLICT DO NOTHING;\n        \
+         FOR _sp_w IN SELECT w.source, w.last_xid, w.last_id, m.instance\n                       \
+         FROM silo_plan.received_watermarks AS w\n                       \
+         JOIN (VALUES {values}) AS m (source, instance) ON m.source = w.source\n                      \
+         WHERE w.edge = {edge}\n                      \
+         ORDER BY w.source\n                        \
+         FOR UPDATE OF w SKIP LOCKED\n        \
+         LOOP\n            \
+         -- Only rows of transactions older than every one still running (as the cascades' apply reads them).\n            \
+         _sp_settled := pg_catalog.txid_snapshot_xmin(pg_catalog.txid_current_snapshot());\n            \
+         WITH batch AS MATERIALIZED (\n                \
+         SELECT r.xid, r.id, r.key\n                  \
+         FROM {received} AS r\n                 \
+         WHERE r.source = _sp_w.source\n                   \
+         AND r.table_name = {parent}\n                   \
+         AND (r.xid, r.id) > (_sp_w.last_xid, _sp_w.last_id)\n                   \
+         AND r.xid < _sp_settled\n                   \
+         AND r.key ?& ARRAY[{key_names}]\n                 \
+         ORDER BY r.xid, r.id\n                 \
+         LIMIT batch_size\n            \
+         ), released AS (\n                \
+         {matched}\n            \
+         )\n            \
+         SELECT count(*) OVER (), b.xid, b.id INTO _sp_n, _sp_upto_xid, _sp_upto\n              \
+         FROM batch AS b\n             \
+         ORDER BY b.xid DESC, b.id DESC\n             \
+         LIMIT 1;\n            \
+         IF FOUND THEN\n                \
+         UPDATE silo_plan.received_watermarks AS w SET last_xid = _sp_upto_xid, last_id = _sp_upto\n                 \
+         WHERE w.source = _sp_w.source AND w.edge = {edge};\n                \
+         _sp_total := _sp_total + _sp_n;\n            \
+         END IF;\n        \
+         END LOOP;\n    \
+         END IF;\n    \
+         RETURN _sp_total;\n\
+         END\n\
+         $fn$;",
+        f = ident(&apply_release_function(r)),
+    );
 }
 
 /// The file the backfill of reservation `i` (its place in [`reservations`]) travels through:
@@ -989,7 +1262,11 @@ pub fn backfill_import_sql(cfg: &Config, rs: &[Reservation], registry: &str) -> 
 /// (no lock on an existing table); the export reads each key's table (ACCESS SHARE), the
 /// import creates a temporary table, inserts into the reservation table (ROW EXCLUSIVE) and
 /// reads it: none of them blocks the application's reads or writes.
-pub fn file_locks(cfg: &Config, rs: &[Reservation]) -> Vec<crate::plan::FileLocks> {
+pub fn file_locks(
+    cfg: &Config,
+    cascades: &[crate::plan::cascades::SiloCascades],
+    rs: &[Reservation],
+) -> Vec<crate::plan::FileLocks> {
     use crate::plan::{FileLocks, Lock, StepLocks};
     let mut out = Vec::new();
     let mut registries: Vec<&str> = rs.iter().map(|r| r.registry_silo.as_str()).collect();
@@ -997,10 +1274,15 @@ pub fn file_locks(cfg: &Config, rs: &[Reservation]) -> Vec<crate::plan::FileLock
     registries.dedup();
     for g in registries {
         let mine: Vec<&Reservation> = rs.iter().filter(|r| r.registry_silo == g).collect();
-        // Per reservation: its table, the reserve and the release functions.
+        // Per reservation: its table, the reserve and the release functions, and the release
+        // by tombstone when its tombstones arrive.
+        let by_tombstone = mine
+            .iter()
+            .filter(|r| tombstone_release(cascades, r).is_some())
+            .count();
         out.push(FileLocks {
             file: format!("residency/{g}.sql"),
-            steps: vec![StepLocks::default(); 3 * mine.len()],
+            steps: vec![StepLocks::default(); 3 * mine.len() + by_tombstone],
         });
         let backfilled = mine
             .iter()

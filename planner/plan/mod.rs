@@ -647,7 +647,7 @@ pub fn build(input: &Input, findings: &[crate::findings::Finding]) -> Plan {
     let mut locks: Vec<FileLocks> = cascades.iter().flat_map(cascades::file_locks).collect();
     locks.extend(phases::file_locks(&phases));
     let reservations = crate::residency::reservations(cat, cfg, input.asg);
-    locks.extend(crate::residency::file_locks(cfg, &reservations));
+    locks.extend(crate::residency::file_locks(cfg, &cascades, &reservations));
     Plan {
         version: 1,
         config: cfg.path.clone(),

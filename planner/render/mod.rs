@@ -615,7 +615,16 @@ pub fn plan_md(plan: &Plan) -> Result<String, RenderError> {
                         "reservation table silo_plan.{} in silo {} (`residency/{}.sql`): `silo_plan.{}` before the insert, `silo_plan.{}` after the delete (stubs: `{}`, `{}`); today's values: `residency/backfill/{}-export.sql`, then `residency/backfill/{}-import.sql`",
                         r.reservation_table, r.registry_silo, r.registry_silo, r.reserve_function, r.release_function,
                         r.reserve_function, r.release_function, r.silo, r.registry_silo
-                    ),
+                    ) + &match crate::residency::tombstone_release(&plan.cascades, r) {
+                        Some(_) => format!(
+                            "; a delete the application does not release: `silo_plan.{}` (called by `silo_plan.apply()`) when its tombstone arrives",
+                            crate::residency::apply_release_function(r)
+                        ),
+                        None => format!(
+                            "; a delete the application does not release stays reserved (no tombstone of {} reaches silo {})",
+                            r.table, r.registry_silo
+                        ),
+                    },
                     None => "none: `check` warns (SP018)".to_string(),
                 };
                 (cell(&key), cell(&why.join("; ")), cell(&how))
@@ -867,9 +876,13 @@ pub fn render_each(
     registries.sort_unstable();
     registries.dedup();
     for r in registries {
-        if let Some(sql) =
-            crate::residency::registry_sql(input.cat, input.cfg, &plan.reservations, r)
-        {
+        if let Some(sql) = crate::residency::registry_sql(
+            input.cat,
+            input.cfg,
+            &plan.cascades,
+            &plan.reservations,
+            r,
+        ) {
             file(format!("residency/{r}.sql"), sql)?;
         }
         // The backfill of the values today's rows hold: imported in the registry...

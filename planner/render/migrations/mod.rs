@@ -542,9 +542,13 @@ fn residency_migrations(
             verify: "SELECT 'silo_plan.fanout_batch(text, text, integer)'::regprocedure".into(),
         });
     }
-    if let Some(sql) =
-        crate::residency::registry_sql(input.cat, input.cfg, &plan.reservations, silo)
-    {
+    if let Some(sql) = crate::residency::registry_sql(
+        input.cat,
+        input.cfg,
+        &plan.cascades,
+        &plan.reservations,
+        silo,
+    ) {
         let (stmts, _) = file_stmts(&sql);
         let mine: Vec<&crate::residency::Reservation> = plan
             .reservations
@@ -553,6 +557,16 @@ fn residency_migrations(
             .collect();
         let mut down = Vec::new();
         for r in &mine {
+            if crate::residency::tombstone_release(&plan.cascades, r).is_some() {
+                down.push(stmt(
+                    "Values whose tombstones arrive later stay reserved until the application \
+                     releases them.",
+                    format!(
+                        "DROP FUNCTION IF EXISTS silo_plan.{}",
+                        ident(&crate::residency::apply_release_function(r))
+                    ),
+                ));
+            }
             down.push(stmt(
                 "",
                 format!(

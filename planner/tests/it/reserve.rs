@@ -256,3 +256,223 @@ fn python_stubs_reserve_and_release_through_the_registry() {
         "7=de/7,acme=de/2\n"
     );
 }
+
+/// The registry releases what the application forgot (issue 19 item 1, "what keeps it in
+/// step"): control holds the reservations (`residency/control.sql`) and applies region's
+/// tombstones (`cascades/control.sql`); instance us records them (`cascades/region.sql`).
+/// Organizations 1 ("acme") and 2 ("beta") of us and their ids are reserved for us; de holds
+/// "delta" and "epsilon" for its own rows 1 and 2 (ids collide across instances), and us's org 3
+/// ("gamma") stays. us deletes 1 and 2 and never calls release: the tombstone of 1 reaches
+/// control's inbox as a pump stores it (source region/us), that of 2 the table logical
+/// replication fills (as the replication worker stores a row). `silo_plan.apply()` then
+/// releases us's values of 1 and 2 and nothing of de's or of 3; applying again changes nothing,
+/// and neither does a replay of every tombstone from reset watermarks. A tombstone whose source
+/// names no instance (`region`) releases the origin instance's (us) values of its row.
+#[test]
+fn tombstones_release_what_the_application_forgot_in_their_instance_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = crate::util::plan_files(Path::new("examples/saas"), &dir.path().join("plan"));
+    let pg = Cluster::start();
+    for (db, silo) in [("control", "control"), ("us", "region")] {
+        pg::load_silo(&pg, &files, silo, db, dir.path());
+        pg::run_file(
+            &pg,
+            db,
+            dir.path(),
+            "cascades.sql",
+            &files[&format!("cascades/{silo}.sql")],
+        );
+    }
+    pg::run_file(
+        &pg,
+        "control",
+        dir.path(),
+        "residency.sql",
+        &files["residency/control.sql"],
+    );
+    let mut us = pg.client("us");
+    let mut control = pg.client("control");
+    us.batch_execute(
+        "INSERT INTO public.org_organization (id, name, slug, status, default_role, flags, date_added) \
+         VALUES (1, 'Acme', 'acme', 0, 'member', 0, now()), (2, 'Beta', 'beta', 0, 'member', 0, now()), \
+                (3, 'Gamma', 'gamma', 0, 'member', 0, now())",
+    )
+    .unwrap();
+    control
+        .batch_execute(
+            "SELECT silo_plan.reserve_org_organization_slug('acme', 'us', 1), \
+                    silo_plan.reserve_org_organization_slug('beta', 'us', 2), \
+                    silo_plan.reserve_org_organization_slug('gamma', 'us', 3), \
+                    silo_plan.reserve_org_organization_slug('delta', 'de', 1), \
+                    silo_plan.reserve_org_organization_slug('epsilon', 'de', 2), \
+                    silo_plan.reserve_org_organization_id(1, 'us', 1), \
+                    silo_plan.reserve_org_organization_id(2, 'us', 2), \
+                    silo_plan.reserve_org_organization_id(3, 'us', 3), \
+                    silo_plan.reserve_org_organization_id(101, 'de', 101)",
+        )
+        .unwrap();
+    // The application deletes and forgets to release.
+    us.batch_execute("DELETE FROM public.org_organization WHERE id = 1")
+        .unwrap();
+    us.batch_execute("DELETE FROM public.org_organization WHERE id = 2")
+        .unwrap();
+    let tombstones = us
+        .query(
+            "SELECT id, table_name, key::text, deleted_at::text FROM silo_plan.tombstones \
+             WHERE table_name = 'public.org_organization' ORDER BY id",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        tombstones.len(),
+        2,
+        "one tombstone per deleted organization"
+    );
+    let deliver = |control: &mut postgres::Client| {
+        // Org 1 by the pump: into the inbox, as the stubs' pump stores a batch.
+        let t = &tombstones[0];
+        control
+            .execute(
+                "INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at) \
+                 VALUES ('region/us', $1, $2, $3::text::jsonb, $4::text::timestamptz) \
+                 ON CONFLICT DO NOTHING",
+                &[
+                    &t.get::<_, i64>(0),
+                    &t.get::<_, String>(1),
+                    &t.get::<_, String>(2),
+                    &t.get::<_, String>(3),
+                ],
+            )
+            .unwrap();
+        // Org 2 by logical replication: the publisher's columns only, session role replica.
+        let t = &tombstones[1];
+        let mut tx = control.transaction().unwrap();
+        tx.batch_execute("SET LOCAL session_replication_role = replica")
+            .unwrap();
+        tx.execute(
+            "INSERT INTO silo_plan.tombstones_region (source, id, table_name, key, deleted_at) \
+             VALUES ('region/us', $1, $2, $3::text::jsonb, $4::text::timestamptz)",
+            &[
+                &t.get::<_, i64>(0),
+                &t.get::<_, String>(1),
+                &t.get::<_, String>(2),
+                &t.get::<_, String>(3),
+            ],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    };
+    let reserved = |control: &mut postgres::Client| -> String {
+        control
+            .query_one(
+                "SELECT string_agg(v, ',' ORDER BY v) FROM (\
+                 SELECT 'slug:' || value || '=' || instance || '/' || owner_id AS v \
+                   FROM silo_plan.reservation_org_organization_slug \
+                 UNION ALL SELECT 'id:' || value || '=' || instance || '/' || owner_id \
+                   FROM silo_plan.reservation_org_organization_id) AS x",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let before = reserved(&mut control);
+    deliver(&mut control);
+    let applied = crate::cascades::apply_all(&mut control, 100);
+    assert!(applied > 0, "the tombstones were applied");
+    let after = reserved(&mut control);
+    assert_eq!(
+        after, "id:101=de/101,id:3=us/3,slug:delta=de/1,slug:epsilon=de/2,slug:gamma=us/3",
+        "released us's values of orgs 1 and 2 (before: {before})"
+    );
+    // Every release watermark reached its tombstone.
+    let marks: Vec<(String, String, i64)> = control
+        .query(
+            "SELECT 'inbox', edge, last_id FROM silo_plan.watermarks \
+              WHERE source = 'region/us' AND edge LIKE 'silo\\_plan.reservation\\_org\\_organization\\_%' \
+             UNION ALL SELECT 'replicated', edge, last_id FROM silo_plan.received_watermarks \
+              WHERE source = 'region/us' AND edge LIKE 'silo\\_plan.reservation\\_org\\_organization\\_%' \
+             ORDER BY 1, 2",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let (one, two): (i64, i64) = (tombstones[0].get(0), tombstones[1].get(0));
+    assert_eq!(
+        marks,
+        vec![
+            (
+                "inbox".to_string(),
+                "silo_plan.reservation_org_organization_id".to_string(),
+                one
+            ),
+            (
+                "inbox".to_string(),
+                "silo_plan.reservation_org_organization_slug".to_string(),
+                one
+            ),
+            (
+                "replicated".to_string(),
+                "silo_plan.reservation_org_organization_id".to_string(),
+                two
+            ),
+            (
+                "replicated".to_string(),
+                "silo_plan.reservation_org_organization_slug".to_string(),
+                two
+            ),
+        ]
+    );
+
+    // Again: nothing to apply, nothing changes.
+    assert_eq!(crate::cascades::apply_all(&mut control, 100), 0);
+    assert_eq!(reserved(&mut control), after);
+    // us reserves "acme" again for a new row 4; a redelivery of every tombstone (the inbox
+    // stores each once; replication stores the row again) and a replay from reset watermarks
+    // release nothing else.
+    control
+        .batch_execute("SELECT silo_plan.reserve_org_organization_slug('acme', 'us', 4)")
+        .unwrap();
+    let held = reserved(&mut control);
+    deliver(&mut control);
+    control
+        .batch_execute(
+            "UPDATE silo_plan.watermarks SET last_id = 0; \
+             UPDATE silo_plan.received_watermarks SET last_xid = 0, last_id = 0",
+        )
+        .unwrap();
+    assert!(crate::cascades::apply_all(&mut control, 100) > 0);
+    assert_eq!(reserved(&mut control), held);
+    assert!(held.contains("slug:acme=us/4"), "{held}");
+
+    // A source that names no instance (the whole silo in one database: cascades/region.replication.sql
+    // run without -v instance) is the origin instance, us: org 3's tombstone releases us's values
+    // of row 3 only.
+    us.batch_execute("DELETE FROM public.org_organization WHERE id = 3")
+        .unwrap();
+    let t = us
+        .query_one(
+            "SELECT id, table_name, key::text, deleted_at::text FROM silo_plan.tombstones \
+             WHERE table_name = 'public.org_organization' AND key = '{\"id\": 3}'",
+            &[],
+        )
+        .unwrap();
+    control
+        .execute(
+            "INSERT INTO silo_plan.inbox (source, id, table_name, key, deleted_at) \
+             VALUES ('region', $1, $2, $3::text::jsonb, $4::text::timestamptz)",
+            &[
+                &t.get::<_, i64>(0),
+                &t.get::<_, String>(1),
+                &t.get::<_, String>(2),
+                &t.get::<_, String>(3),
+            ],
+        )
+        .unwrap();
+    assert!(crate::cascades::apply_all(&mut control, 100) > 0);
+    assert_eq!(
+        reserved(&mut control),
+        "id:101=de/101,slug:acme=us/4,slug:delta=de/1,slug:epsilon=de/2"
+    );
+}
