@@ -700,7 +700,7 @@ fn plan_parts(pin: &plan::Input<'_>, closures: bool) -> Parts {
         black_box(render::stubs::files(&p.stubs, &p.config).ok());
         out.push(("render: stubs/* (5 languages)", sw.stop()));
         let sw = Stopwatch::start();
-        black_box(render::phases::files(&p.phases, &p.config, &p.reservations).ok());
+        black_box(render::phases::files(&p.phases, &p.config, &p.reservations, &p.fanouts).ok());
         out.push(("render: phases/*", sw.stop()));
         // Last, so that the parts above are timed as they were before it was added.
         let sw = Stopwatch::start();

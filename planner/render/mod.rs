@@ -954,7 +954,12 @@ pub fn render_each(
     for f in silotests::files(sim)? {
         emit(f)?;
     }
-    for f in phases::files(&plan.phases, &plan.config, &plan.reservations)? {
+    for f in phases::files(
+        &plan.phases,
+        &plan.config,
+        &plan.reservations,
+        &plan.fanouts,
+    )? {
         emit(f)?;
     }
     // `[output] migrations` (and `plan --migrations`): the same SQL in the team's tools.

@@ -9,6 +9,7 @@ use askama::Template;
 
 use super::{cell, run, OutFile, RenderError};
 use crate::ident::{literal, qualified};
+use crate::plan::fanout::Fanout;
 use crate::plan::phases::{Item, NewInstance, Phase, PhaseFile, Phases, Place};
 use crate::plan::Step;
 use crate::residency::Reservation;
@@ -438,7 +439,12 @@ fn book_phase(number: usize, p: &Phase) -> BookPhase {
     }
 }
 
-fn runbook(ph: &Phases, config: &str, reserved: &[Reservation]) -> Result<String, RenderError> {
+fn runbook(
+    ph: &Phases,
+    config: &str,
+    reserved: &[Reservation],
+    fanouts: &[Fanout],
+) -> Result<String, RenderError> {
     let mut notes = Vec::new();
     let new_of = |silo: &str| -> String {
         ph.new_instances
@@ -472,6 +478,7 @@ fn runbook(ph: &Phases, config: &str, reserved: &[Reservation]) -> Result<String
             "Silo {s} holds no table (only views): nothing moves for it, and no phase runs on a database of its own."
         ));
     }
+    notes.extend(residency_notes(ph, reserved, fanouts));
     notes.push("Shared tables are not replicated: `silos/<silo>/schema.sql` creates them (with the rows the dump holds, such as migration bookkeeping) and each database keeps its own copy from then on.".into());
     let phases = ph
         .phases
@@ -634,13 +641,49 @@ fn backfill_commands(ph: &Phases, n: &NewInstance, reserved: &[Reservation]) -> 
     out
 }
 
+/// The runbook's note per silo whose database gets residency files (`residency/<silo>.sql`, the
+/// reservation registry; `residency/fanout/<silo>.sql`, the fan-out of its tombstones): the
+/// phases do not run them, so the runbook says when and where to.
+fn residency_notes(ph: &Phases, reserved: &[Reservation], fanouts: &[Fanout]) -> Vec<String> {
+    let mut by_silo: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for r in reserved {
+        let files = by_silo.entry(r.registry_silo.as_str()).or_default();
+        let f = format!("residency/{}.sql", r.registry_silo);
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
+    for f in fanouts {
+        by_silo
+            .entry(f.silo.as_str())
+            .or_default()
+            .push(format!("residency/fanout/{}.sql", f.silo));
+    }
+    by_silo
+        .into_iter()
+        .map(|(silo, files)| {
+            let when = if ph.origin.as_deref() == Some(silo) {
+                format!("on ORIGIN once `cascades/{silo}.sql` is installed there, before the cut-over")
+            } else {
+                format!("on the {silo} database after 04-provision (which installs `cascades/{silo}.sql`), before the cut-over")
+            };
+            format!(
+                "Residency files of silo {silo} are not run by the phases: run {} with `psql -v ON_ERROR_STOP=1 -f FILE \"${}\"` {when}. They are rerunnable. `residency/{silo}.sql` holds the reservation registry (its tables, the reserve and release functions, and the releases `silo_plan.apply()` runs for tombstones); `residency/fanout/{silo}.sql` holds the per-instance watermarks of the tombstones every instance applies. `migrations/` installs the same files (`install_reservations`, `install_fanout`).",
+                files.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(" then "),
+                silo_env(ph, silo),
+            )
+        })
+        .collect()
+}
+
 /// Every file under `phases/`: one SQL file per phase and place, `run.sh`, `runbook.md`.
-/// `reserved` (the plan's reservations) lets the runbook name the backfill of each new
-/// instance's silo.
+/// `reserved` and `fanouts` (the plan's reservations and fan-outs) let the runbook name the
+/// residency files and the backfill of each new instance's silo.
 pub fn files(
     ph: &Phases,
     config: &str,
     reserved: &[Reservation],
+    fanouts: &[Fanout],
 ) -> Result<Vec<OutFile>, RenderError> {
     let mut out = Vec::new();
     if ph.phases.is_empty() {
@@ -681,7 +724,7 @@ pub fn files(
     });
     out.push(OutFile {
         path: "phases/runbook.md".into(),
-        contents: runbook(ph, config, reserved)?,
+        contents: runbook(ph, config, reserved, fanouts)?,
     });
     Ok(out)
 }
