@@ -1257,6 +1257,23 @@ pub fn backfill_import_sql(cfg: &Config, rs: &[Reservation], registry: &str) -> 
     Some(s)
 }
 
+/// The registry silos of `rs` (each a `residency/<silo>.sql`), sorted, each once.
+pub fn registries<'a>(rs: impl IntoIterator<Item = &'a Reservation>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = rs.into_iter().map(|r| r.registry_silo.as_str()).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The silos whose keys `rs` reserve (each a `residency/backfill/<silo>-export.sql`), sorted,
+/// each once.
+pub fn reserved_silos(rs: &[Reservation]) -> Vec<&str> {
+    let mut out: Vec<&str> = rs.iter().map(|r| r.silo.as_str()).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// What the `-- Locks:` comments of `residency/<registry>.sql` and `residency/backfill/` claim,
 /// file by file (plan.json's `locks`): the reservation tables and functions are new objects
 /// (no lock on an existing table); the export reads each key's table (ACCESS SHARE), the
@@ -1269,10 +1286,7 @@ pub fn file_locks(
 ) -> Vec<crate::plan::FileLocks> {
     use crate::plan::{FileLocks, Lock, StepLocks};
     let mut out = Vec::new();
-    let mut registries: Vec<&str> = rs.iter().map(|r| r.registry_silo.as_str()).collect();
-    registries.sort_unstable();
-    registries.dedup();
-    for g in registries {
+    for g in registries(rs) {
         let mine: Vec<&Reservation> = rs.iter().filter(|r| r.registry_silo == g).collect();
         // Per reservation: its table, the reserve and the release functions, and the release
         // by tombstone when its tombstones arrive.
@@ -1296,10 +1310,7 @@ pub fn file_locks(
             });
         }
     }
-    let mut silos: Vec<&str> = rs.iter().map(|r| r.silo.as_str()).collect();
-    silos.sort_unstable();
-    silos.dedup();
-    for s in silos {
+    for s in reserved_silos(rs) {
         let mine: Vec<&Reservation> = rs
             .iter()
             .filter(|r| r.silo == s && backfill_instance(cfg, r).is_some())

@@ -911,7 +911,7 @@ BEGIN
     RAISE NOTICE 'silo-plan preflight on {silo}: ok';
 END
 $silo_plan$"#,
-            silo = t.silo.replace(['\'', '$', '\\'], "_"),
+            silo = plain(&t.silo),
             values = regclass_values(&t.roots),
         );
         files.push(file(
@@ -2107,6 +2107,12 @@ fn new_instances(input: &Input, out: &Phases) -> Vec<NewInstance> {
     scripts
 }
 
+/// `t` for the inside of a string literal in a `DO $silo_plan$` block's message: no quote,
+/// dollar or backslash (each becomes `_`), so it needs no escaping there.
+fn plain(t: &str) -> String {
+    t.replace(['\'', '$', '\\'], "_")
+}
+
 /// The two items that load `silos/<silo>/schema.sql` exactly once into the database a script
 /// runs on (`up` leads from the script's directory to the plan's): a catalog read of which of
 /// the silo's tables (`roots`: partitions come with their parent) exist, then the schema in one
@@ -2114,7 +2120,6 @@ fn new_instances(input: &Input, out: &Phases) -> Vec<NewInstance> {
 /// only some do. The dump's statements are not rerunnable on their own (`CREATE TYPE`,
 /// `CREATE TABLE`): this is what makes the scripts that load them safe to run again.
 fn load_schema_once(silo: &str, roots: &[QName], up: &str, partial: &str) -> [Item; 2] {
-    let plain = |t: &str| t.replace(['\'', '$', '\\'], "_");
     let total = roots.len();
     [
         Item::Piped(
@@ -2164,7 +2169,6 @@ fn new_instance(
 ) -> NewInstance {
     let silo = &s.name;
     // Text inside the DO blocks' string literals and messages: no quote, dollar or backslash.
-    let plain = |t: &str| t.replace(['\'', '$', '\\'], "_");
     let mut items = Vec::new();
     let mut steps = Vec::new();
     let total = roots.len();

@@ -868,14 +868,7 @@ pub fn render_each(
         }
     }
     // Reservations of keys unique across instances, one file per registry silo.
-    let mut registries: Vec<&str> = plan
-        .reservations
-        .iter()
-        .map(|r| r.registry_silo.as_str())
-        .collect();
-    registries.sort_unstable();
-    registries.dedup();
-    for r in registries {
+    for r in crate::residency::registries(&plan.reservations) {
         if let Some(sql) = crate::residency::registry_sql(
             input.cat,
             input.cfg,
@@ -891,10 +884,7 @@ pub fn render_each(
         }
     }
     // ... from files each multi-instance silo's origin instance exports.
-    let mut reserved: Vec<&str> = plan.reservations.iter().map(|r| r.silo.as_str()).collect();
-    reserved.sort_unstable();
-    reserved.dedup();
-    for s in reserved {
+    for s in crate::residency::reserved_silos(&plan.reservations) {
         if let Some(sql) = crate::residency::backfill_export_sql(input.cfg, &plan.reservations, s) {
             file(format!("residency/backfill/{s}-export.sql"), sql)?;
         }

@@ -534,11 +534,7 @@ fn runbook(
                 },
                 name: n.path.trim_start_matches("phases/").to_string(),
                 origin_id_space: n.origin_id_space.clone(),
-                origin_env: if n.origin {
-                    "ORIGIN_URL".to_string()
-                } else {
-                    crate::plan::phases::env_name(&n.silo)
-                },
+                origin_env: silo_env(ph, &n.silo),
                 backfill: backfill_commands(ph, n, reserved),
                 steps: n.steps.clone(),
             })
@@ -616,13 +612,7 @@ fn silo_env(ph: &Phases, silo: &str) -> String {
 /// its origin instance, then the import on each registry's database, from the same directory.
 /// Empty when the silo has no key unique across instances.
 fn backfill_commands(ph: &Phases, n: &NewInstance, reserved: &[Reservation]) -> Vec<String> {
-    let mut registries: Vec<&str> = reserved
-        .iter()
-        .filter(|r| r.silo == n.silo)
-        .map(|r| r.registry_silo.as_str())
-        .collect();
-    registries.sort_unstable();
-    registries.dedup();
+    let registries = crate::residency::registries(reserved.iter().filter(|r| r.silo == n.silo));
     if registries.is_empty() {
         return Vec::new();
     }
@@ -646,12 +636,11 @@ fn backfill_commands(ph: &Phases, n: &NewInstance, reserved: &[Reservation]) -> 
 /// phases do not run them, so the runbook says when and where to.
 fn residency_notes(ph: &Phases, reserved: &[Reservation], fanouts: &[Fanout]) -> Vec<String> {
     let mut by_silo: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
-    for r in reserved {
-        let files = by_silo.entry(r.registry_silo.as_str()).or_default();
-        let f = format!("residency/{}.sql", r.registry_silo);
-        if !files.contains(&f) {
-            files.push(f);
-        }
+    for g in crate::residency::registries(reserved) {
+        by_silo
+            .entry(g)
+            .or_default()
+            .push(format!("residency/{g}.sql"));
     }
     for f in fanouts {
         by_silo
