@@ -5,7 +5,7 @@
 //! the target) must drop every trigger it added.
 
 use crate::pg::Cluster;
-use crate::phases::{ok, run_phase, two_cluster_env};
+use crate::phases::{ok, run_phase, run_phases, two_cluster_env, BEFORE_CUTOVER};
 
 /// Control moves with `events`, partitioned by range, one partition itself partitioned by range of id.
 pub(crate) const SCHEMA: &str = "\
@@ -138,15 +138,7 @@ fn the_fence_covers_every_partition_and_is_lifted_from_all() {
         String::from_utf8_lossy(&loaded.stderr)
     );
     let mut env = two_cluster_env(&o, &t, &input);
-    for id in [
-        "01-preflight",
-        "02-prepare",
-        "03-break",
-        "04-provision",
-        "05-replicate",
-    ] {
-        ok(&run_phase(&out, id, &env), id);
-    }
+    run_phases(&out, &BEFORE_CUTOVER, &env);
     // A partition the dump does not know, created on both sides before the cut-over (as
     // pg_partman's maintenance would).
     let extra = "CREATE TABLE public.events_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')";

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::pg::Cluster;
-use crate::phases::{load_saas, ok, run_phase, saas_data, two_cluster_env};
+use crate::phases::{
+    load_saas, ok, run_phase, run_phases, saas_data, two_cluster_env, BEFORE_CUTOVER,
+};
 use crate::util::{plan_files, root, silo_plan};
 
 /// examples/saas as a config in `dir` (the dump read in place), with `edit` applied to its text.
@@ -168,18 +170,8 @@ fn new_instance_starts_empty_in_its_id_space_after_the_split() {
         .unwrap();
     let mut env = two_cluster_env(&o, &t, dir.path());
     env.push(("CONFIRM", "drop-moved-tables".to_string()));
-    for phase in [
-        "01-preflight",
-        "02-prepare",
-        "03-break",
-        "04-provision",
-        "05-replicate",
-        "06-cutover",
-        "07-cleanup",
-        "08-truncate",
-    ] {
-        ok(&run_phase(&out, phase, &env), phase);
-    }
+    run_phases(&out, &BEFORE_CUTOVER, &env);
+    run_phases(&out, &["06-cutover", "07-cleanup", "08-truncate"], &env);
     // ORIGIN is instance de: its sequences bounded to de's range, as the runbook says.
     let origin_file = out.join("residency/id-space/region/de.sql");
     for _ in 0..2 {

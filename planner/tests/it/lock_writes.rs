@@ -7,7 +7,9 @@
 //! are write-locked too (the row trigger on the partitioned root; its TRUNCATE gap asserted).
 
 use crate::pg::Cluster;
-use crate::phases::{load_saas, ok, run_phase, saas_data, two_cluster_env};
+use crate::phases::{
+    load_saas, ok, run_phase, run_phases, saas_data, two_cluster_env, BEFORE_CUTOVER,
+};
 
 fn refused(c: &mut postgres::Client, sql: &str) -> String {
     let e = c.batch_execute(sql).expect_err(sql);
@@ -47,18 +49,8 @@ fn lock_writes_keeps_moved_tables_readable_and_refuses_writes() {
         .batch_execute(&saas_data(300, 30))
         .unwrap();
     let env = two_cluster_env(&o, &t, dir.path());
-    for phase in [
-        "01-preflight",
-        "02-prepare",
-        "03-break",
-        "04-provision",
-        "05-replicate",
-        "06-cutover",
-        "07-cleanup",
-        "07-cleanup",
-    ] {
-        ok(&run_phase(&out, phase, &env), phase);
-    }
+    run_phases(&out, &BEFORE_CUTOVER, &env);
+    run_phases(&out, &["06-cutover", "07-cleanup", "07-cleanup"], &env);
     let mut c = o.client("origin");
     let users: i64 = c
         .query_one("SELECT count(*) FROM auth_user", &[])
@@ -209,15 +201,7 @@ fn lock_writes_covers_partitions_created_after_the_dump_and_after_cleanup() {
         String::from_utf8_lossy(&loaded.stderr)
     );
     let env = two_cluster_env(&o, &t, &input);
-    for id in [
-        "01-preflight",
-        "02-prepare",
-        "03-break",
-        "04-provision",
-        "05-replicate",
-    ] {
-        ok(&run_phase(&out, id, &env), id);
-    }
+    run_phases(&out, &BEFORE_CUTOVER, &env);
     // A partition the dump does not know, created on both sides before the clean-up.
     let between = "CREATE TABLE public.events_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')";
     o.psql("origin", between);

@@ -58,6 +58,22 @@ pub(crate) fn ok(o: &Output, what: &str) {
     );
 }
 
+/// Phases 01 to 05, everything before the cut-over, in order.
+pub(crate) const BEFORE_CUTOVER: [&str; 5] = [
+    "01-preflight",
+    "02-prepare",
+    "03-break",
+    "04-provision",
+    "05-replicate",
+];
+
+/// Runs each of `ids` in order through run.sh; each must succeed.
+pub(crate) fn run_phases(plan: &Path, ids: &[&str], env: &[(&str, String)]) {
+    for id in ids {
+        ok(&run_phase(plan, id, env), id);
+    }
+}
+
 pub(crate) fn load_saas(c: &Cluster, db: &str, dir: &Path) {
     c.createdb(db);
     let path = dir.join(format!("{db}-schema.sql"));
@@ -1084,13 +1100,7 @@ fn cutover_again_after_a_rollback_before_the_switch() {
         .batch_execute(&saas_data(2_000, 200))
         .expect("data");
     let env = two_cluster_env(&o, &t, dir.path());
-    for phase in [
-        "01-preflight",
-        "02-prepare",
-        "03-break",
-        "04-provision",
-        "05-replicate",
-    ] {
+    for phase in BEFORE_CUTOVER {
         ok(&run_phase(&out, phase, &env), phase);
         // The runbook: "every file is idempotent: after a failure, fix the cause and run the
         // same phase again". A second run right after a success is the strictest case.

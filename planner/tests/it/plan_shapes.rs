@@ -302,13 +302,7 @@ fn split(dir: &Path, s: &Shape, plan_dir: &Path, files: &BTreeMap<String, String
     );
     let plan_json: Value = serde_json::from_str(&files["plan.json"]).expect("plan.json");
     let mut env = crate::phases::two_cluster_env(&o, &t, &dir.join(s.name));
-    for id in [
-        "01-preflight",
-        "02-prepare",
-        "03-break",
-        "04-provision",
-        "05-replicate",
-    ] {
+    for id in crate::phases::BEFORE_CUTOVER {
         ok(&run_phase(plan_dir, id, &env), &format!("{}: {id}", s.name));
         check_phase(&plan_json, id, &o, &t);
     }
